@@ -1,0 +1,70 @@
+package dev.caxton.spi.storage;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A deployed agent as it is stored: enough to bring it back after a restart.
+ *
+ * @param name         the agent's unique name
+ * @param id           the agent's stable id (assigned at first deploy, kept across reloads)
+ * @param module       the WebAssembly binary
+ * @param maxMemoryBytes   the memory limit
+ * @param executionTimeoutMs the per-message execution time limit in milliseconds (0: none)
+ * @param fuel         the fuel limit per message (0: none)
+ * @param capabilities the capabilities granted at deploy
+ * @param codec        the serializer name for the bytes the agent sees ({@code json}, {@code msgpack})
+ * @param engine       the engine name the agent runs on, or empty for the node default
+ * @param state        the lifecycle state last recorded (e.g. {@code running}, {@code stopped})
+ * @param deployedAt   when it was first deployed
+ * @param updatedAt    when it was last changed (reload, state change)
+ */
+public record AgentRecord(String name, String id, byte[] module, long maxMemoryBytes, long executionTimeoutMs,
+                          long fuel, List<String> capabilities, String codec, String engine, String state,
+                          Instant deployedAt, Instant updatedAt) {
+
+    /** Checks and copies the parts. */
+    public AgentRecord {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(module, "module");
+        capabilities = List.copyOf(capabilities);
+        Objects.requireNonNull(codec, "codec");
+        engine = engine == null ? "" : engine;
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(deployedAt, "deployedAt");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+    }
+
+    /**
+     * A copy in another state.
+     *
+     * @param newState the state
+     * @param at       when it changed
+     * @return the copy
+     */
+    public AgentRecord withState(String newState, Instant at) {
+        return new AgentRecord(name, id, module, maxMemoryBytes, executionTimeoutMs, fuel, capabilities, codec,
+                engine, newState, deployedAt, at);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AgentRecord r && name.equals(r.name) && id.equals(r.id)
+                && java.util.Arrays.equals(module, r.module) && maxMemoryBytes == r.maxMemoryBytes
+                && executionTimeoutMs == r.executionTimeoutMs && fuel == r.fuel && capabilities.equals(r.capabilities)
+                && codec.equals(r.codec) && engine.equals(r.engine) && state.equals(r.state)
+                && deployedAt.equals(r.deployedAt) && updatedAt.equals(r.updatedAt);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, id, java.util.Arrays.hashCode(module), state);
+    }
+
+    @Override
+    public String toString() {
+        return "AgentRecord[" + name + ", id=" + id + ", " + module.length + " bytes, state=" + state + "]";
+    }
+}

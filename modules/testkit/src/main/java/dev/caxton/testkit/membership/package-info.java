@@ -1,0 +1,4 @@
+/**
+ * The membership conformance suite.
+ */
+package dev.caxton.testkit.membership;

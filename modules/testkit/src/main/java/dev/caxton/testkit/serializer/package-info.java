@@ -1,0 +1,4 @@
+/**
+ * The serializer conformance suite.
+ */
+package dev.caxton.testkit.serializer;

@@ -1,0 +1,4 @@
+/**
+ * The storage conformance suite.
+ */
+package dev.caxton.testkit.storage;
