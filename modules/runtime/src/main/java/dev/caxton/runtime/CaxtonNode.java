@@ -1,0 +1,612 @@
+package dev.caxton.runtime;
+
+import dev.caxton.runtime.agent.AbiContract;
+import dev.caxton.runtime.agent.Agent;
+import dev.caxton.runtime.agent.AgentEvents;
+import dev.caxton.runtime.agent.AgentInfo;
+import dev.caxton.runtime.agent.AgentLimits;
+import dev.caxton.runtime.agent.AgentState;
+import dev.caxton.runtime.agent.DeployException;
+import dev.caxton.runtime.agent.DeploySpec;
+import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.runtime.plugin.Spi;
+import dev.caxton.runtime.routing.CapabilityDirectory;
+import dev.caxton.runtime.routing.ClientReplies;
+import dev.caxton.runtime.routing.DeadLetterSink;
+import dev.caxton.runtime.routing.Router;
+import dev.caxton.runtime.routing.RoutingException;
+import dev.caxton.runtime.routing.SendStatus;
+import dev.caxton.spi.ConfigException;
+import dev.caxton.spi.ProviderConfig;
+import dev.caxton.spi.ProviderContext;
+import dev.caxton.spi.engine.WasmCompileException;
+import dev.caxton.spi.engine.WasmEngine;
+import dev.caxton.spi.engine.WasmEngineProvider;
+import dev.caxton.spi.engine.WasmModule;
+import dev.caxton.spi.membership.Member;
+import dev.caxton.spi.membership.MemberState;
+import dev.caxton.spi.membership.Membership;
+import dev.caxton.spi.membership.MembershipProvider;
+import dev.caxton.spi.membership.NodeId;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.serializer.SerializationException;
+import dev.caxton.spi.serializer.Serializer;
+import dev.caxton.spi.serializer.SerializerLimits;
+import dev.caxton.spi.serializer.SerializerProvider;
+import dev.caxton.spi.storage.AgentRecord;
+import dev.caxton.spi.storage.Storage;
+import dev.caxton.spi.storage.StorageProvider;
+import dev.caxton.spi.storage.StoredMessage;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
+
+/**
+ * A Caxton node: the providers the configuration selects, the agents deployed on it, and the
+ * routing between them. This is the one object the server, the CLI and embedding applications talk
+ * to; it knows providers only through the SPI.
+ */
+public final class CaxtonNode implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(CaxtonNode.class.getName());
+    private static final Pattern AGENT_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}");
+    private static final String DEFAULT_CODEC = "json";
+
+    private final CaxtonConfig config;
+    private final PluginCatalog catalog;
+    private final Path dataDir;
+    private final String nodeName;
+    private final Storage storage;
+    private final Serializer wire;
+    private final Membership membership;
+    private final Map<String, WasmEngine> engines = new ConcurrentHashMap<>();
+    private final Map<String, Serializer> codecs = new ConcurrentHashMap<>();
+    private final ModuleCache moduleCache;
+    private final Map<String, Agent> agents = new ConcurrentHashMap<>();
+    private final Router router;
+    private final ClientReplies clients;
+    private final Agent.Context agentContext;
+    private final LongAdder deadLettered = new LongAdder();
+    private final LongAdder faults = new LongAdder();
+    private final Instant startedAt = Instant.now();
+    private volatile boolean accepting = true;
+
+    private CaxtonNode(CaxtonConfig config, PluginCatalog catalog, Path dataDir) {
+        this.config = config;
+        this.catalog = catalog;
+        this.dataDir = dataDir;
+        this.nodeName = config.string("server.node_name");
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new NodeException("cannot create the data directory " + dataDir + ": " + e.getMessage(), e);
+        }
+        this.moduleCache = new ModuleCache((int) config.integer("runtime.module_cache_size"));
+        this.wire = serializer(config.providerName(Spi.SERIALIZER));
+        this.storage = open(Spi.STORAGE, StorageProvider.class, (p, ctx) -> p.open(ctx));
+        DeadLetterSink sink = this::deadLetter;
+        this.router = new Router(new CapabilityDirectory(), sink, nodeName);
+        this.clients = new ClientReplies(router);
+        this.agentContext = new Agent.Context(router, sink, new Events(),
+                (int) config.size("messaging.max_message_size"), (int) config.integer("agents.max_failures"),
+                config.duration("agents.failure_window"));
+        this.membership = open(Spi.MEMBERSHIP, MembershipProvider.class, (p, ctx) -> p.create(ctx));
+        // The engine of the configuration is created up front so a broken engine stops startup, not
+        // the first deploy.
+        engine(config.providerName(Spi.ENGINE));
+    }
+
+    /**
+     * Starts a node: opens the selected providers, joins the cluster and brings back the agents the
+     * storage remembers.
+     *
+     * @param config  the configuration
+     * @param catalog the providers
+     * @param dataDir the data directory (normally {@link CaxtonConfig#dataDir()})
+     * @return the running node
+     * @throws ConfigException when a selected provider does not exist
+     * @throws NodeException   when a provider fails to open
+     */
+    public static CaxtonNode start(CaxtonConfig config, PluginCatalog catalog, Path dataDir) {
+        CaxtonNode node = new CaxtonNode(config, catalog, dataDir);
+        try {
+            node.joinCluster();
+            node.restoreAgents();
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    private interface Opener<P, T> {
+        T open(P provider, ProviderContext ctx);
+    }
+
+    private <P extends dev.caxton.spi.Provider, T> T open(Spi spi, Class<P> type, Opener<P, T> opener) {
+        String name = config.providerName(spi);
+        P provider = catalog.select(spi, name, type);
+        ProviderContext ctx = new ProviderContext(config.providerConfig(spi, name), dataDir, nodeName);
+        try {
+            return opener.open(provider, ctx);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new NodeException("the " + spi.label() + " provider '" + name + "' failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    private void joinCluster() {
+        Member self = new Member(new NodeId(nodeName),
+                new InetSocketAddress(config.string("transport.host"), (int) config.integer("transport.port")),
+                MemberState.ALIVE, 0, Map.of("api", config.apiUrl()));
+        membership.join(self, event -> LOG.log(System.Logger.Level.INFO, "cluster: {0} {1}",
+                event.type().name().toLowerCase(java.util.Locale.ROOT), event.member().id()));
+    }
+
+    private void restoreAgents() {
+        for (AgentRecord r : storage.agents().list()) {
+            if (r.state().equals(AgentState.STOPPED.label())) {
+                continue;
+            }
+            try {
+                AgentLimits limits = new AgentLimits(r.maxMemoryBytes(), Duration.ofMillis(r.executionTimeoutMs()), r.fuel());
+                startAgent(r.name(), r.id(), r.deployedAt(), r.module(), r.capabilities(), limits, r.codec(),
+                        r.engine().isEmpty() ? null : r.engine(), null, false);
+                LOG.log(System.Logger.Level.INFO, "restored agent {0}", r.name());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "could not restore agent {0}: {1}", r.name(), e.getMessage());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ providers
+
+    private WasmEngine engine(String name) {
+        return engines.computeIfAbsent(name, n -> {
+            WasmEngineProvider p = catalog.select(Spi.ENGINE, n, WasmEngineProvider.class);
+            p.unsupportedReason().ifPresent(reason -> {
+                throw new ConfigException(Spi.ENGINE.selectorKey(), "the engine '" + n + "' cannot run here: " + reason);
+            });
+            try {
+                return p.create(new ProviderContext(config.providerConfig(Spi.ENGINE, n), dataDir, nodeName));
+            } catch (ConfigException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new NodeException("the engine '" + n + "' failed to start: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private Serializer serializer(String name) {
+        return codecs.computeIfAbsent(name, n -> {
+            SerializerProvider p = catalog.select(Spi.SERIALIZER, n, SerializerProvider.class);
+            ProviderConfig section = config.providerConfig(Spi.SERIALIZER, n);
+            SerializerLimits limits = SerializerLimits.DEFAULT.withMaxBytes((int) config.size("messaging.max_message_size"));
+            return p.create(new ProviderContext(section, dataDir, nodeName), limits);
+        });
+    }
+
+    // ------------------------------------------------------------------ agents
+
+    /**
+     * Deploys an agent.
+     *
+     * @param spec what to deploy
+     * @return the running agent's snapshot
+     * @throws DeployException when the request, the module or its {@code init} is refused
+     */
+    public AgentInfo deploy(DeploySpec spec) {
+        requireAccepting();
+        if (spec.name() == null || !AGENT_NAME.matcher(spec.name()).matches()) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "invalid agent name '" + spec.name()
+                    + "': 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        if (spec.name().startsWith(ClientReplies.CLIENT_PREFIX)) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST,
+                    "agent names starting with '" + ClientReplies.CLIENT_PREFIX + "' are reserved for API clients");
+        }
+        for (String c : spec.capabilities()) {
+            String p = CapabilityDirectory.problemWith(c);
+            if (p != null) {
+                throw new DeployException(DeployException.Kind.INVALID_REQUEST, "capability '" + c + "': " + p);
+            }
+        }
+        if (agents.size() >= config.integer("runtime.max_agents")) {
+            throw new DeployException(DeployException.Kind.CAPACITY, "this node hosts runtime.max_agents ("
+                    + config.integer("runtime.max_agents") + ") agents already");
+        }
+        AgentLimits limits = spec.limits() == null ? limitsFor(spec.name()) : spec.limits();
+        Agent agent = startAgent(spec.name(), UUID.randomUUID().toString(), Instant.now(), spec.module(),
+                spec.capabilities(), limits, spec.codec() == null ? DEFAULT_CODEC : spec.codec(), spec.engine(),
+                spec.permissions(), true);
+        return agent.info();
+    }
+
+    /**
+     * The limits an agent gets when its deployment names none: the configured defaults, with its
+     * {@code agents.overrides} entry applied.
+     *
+     * @param agentName the agent
+     * @return the limits
+     */
+    public AgentLimits limitsFor(String agentName) {
+        ProviderConfig o = config.agentOverrides(agentName);
+        return new AgentLimits(
+                o.size("memory", config.size("agents.default_limits.memory")),
+                o.duration("execution_timeout", config.duration("agents.default_limits.execution_timeout")),
+                o.integer("fuel", config.integer("agents.default_limits.fuel")));
+    }
+
+    private Agent.Code compile(byte[] module, AgentLimits limits, String codecName, String engineName,
+                               Set<String> permissions) {
+        String engineChosen = engineName == null || engineName.isEmpty() ? config.providerName(Spi.ENGINE) : engineName;
+        WasmEngine engine;
+        Serializer codec;
+        try {
+            engine = engine(engineChosen);
+            codec = serializer(codecName);
+        } catch (ConfigException e) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, e.getMessage(), e);
+        }
+        if (limits.fuel() > 0 && !engine.features().fuel()) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "the engine '" + engineChosen
+                    + "' does not meter fuel (" + engine.features().description() + "); deploy with fuel 0 or another engine");
+        }
+        if (limits.memoryBytes() < 65536) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "a memory limit below one 64KB page leaves no room for any memory");
+        }
+        WasmModule compiled;
+        try {
+            compiled = moduleCache.compile(engineChosen, engine, module);
+        } catch (WasmCompileException e) {
+            throw new DeployException(DeployException.Kind.INVALID_MODULE, "not a valid WebAssembly module: " + e.getMessage(), e);
+        }
+        AbiContract.check(compiled, permissions);
+        return new Agent.Code(compiled, module, codec, engineChosen, limits, permissions);
+    }
+
+    private Agent startAgent(String name, String id, Instant deployedAt, byte[] module, List<String> capabilities,
+                             AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist) {
+        Agent.Code code = compile(module, limits, codec, engineName, permissions);
+        Agent agent = new Agent(name, id, deployedAt, code, capabilities,
+                (int) config.integer("messaging.mailbox_size"), agentContext);
+        synchronized (agents) {
+            if (agents.containsKey(name) || router.isRegistered(name)) {
+                throw new DeployException(DeployException.Kind.CONFLICT, "an agent named '" + name + "' is already deployed");
+            }
+            agent.start();
+            agents.put(name, agent);
+        }
+        if (persist) {
+            storage.agents().put(record(agent));
+        }
+        return agent;
+    }
+
+    private AgentRecord record(Agent a) {
+        Agent.Code c = a.code();
+        return new AgentRecord(a.name(), a.id(), c.bytes(), c.limits().memoryBytes(),
+                c.limits().executionTimeout().toMillis(), c.limits().fuel(), List.copyOf(a.deployedCapabilities()),
+                c.codec().name(), c.engine(), a.state().label(), a.deployedAt(), Instant.now());
+    }
+
+    /**
+     * Replaces an agent's module after its message in flight, keeping its queue, name, id and
+     * capabilities granted at deploy.
+     *
+     * @param name   the agent
+     * @param module the new binary
+     * @return the agent's snapshot after the swap
+     * @throws DeployException when there is no such agent or the module is refused
+     */
+    public AgentInfo reload(String name, byte[] module) {
+        requireAccepting();
+        Agent agent = agentOrThrow(name);
+        Agent.Code old = agent.code();
+        Agent.Code code = compile(module, old.limits(), old.codec().name(), old.engine(), old.permissions());
+        await(agent.reload(code), Duration.ofMinutes(1), "reload of '" + name + "'");
+        storage.agents().put(record(agent));
+        return agent.info();
+    }
+
+    /**
+     * Undeploys an agent: it takes no new messages, processes the queued ones, runs {@code shutdown}
+     * and is forgotten.
+     *
+     * @param name the agent
+     * @throws DeployException when there is no such agent
+     */
+    public void undeploy(String name) {
+        Agent agent = agentOrThrow(name);
+        Duration timeout = config.duration("server.shutdown_timeout");
+        await(agent.undeploy(timeout), timeout.plusSeconds(5), "undeploy of '" + name + "'");
+        agents.remove(name, agent);
+        storage.agents().remove(name);
+    }
+
+    private static void await(CompletableFuture<?> f, Duration timeout, String what) {
+        try {
+            f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(what + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(what + " did not finish within " + timeout.toSeconds() + "s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + " was interrupted");
+        }
+    }
+
+    private Agent agentOrThrow(String name) {
+        Agent a = agents.get(name);
+        if (a == null) {
+            throw new DeployException(DeployException.Kind.NOT_FOUND, "agent '" + name + "' not found");
+        }
+        return a;
+    }
+
+    /**
+     * One agent.
+     *
+     * @param name the name
+     * @return its snapshot, if deployed
+     */
+    public Optional<AgentInfo> agent(String name) {
+        return Optional.ofNullable(agents.get(name)).map(Agent::info);
+    }
+
+    /** @return every deployed agent, by name */
+    public List<AgentInfo> agents() {
+        return agents.values().stream().map(Agent::info).sorted(Comparator.comparing(AgentInfo::name)).toList();
+    }
+
+    // ------------------------------------------------------------------ messages
+
+    /**
+     * Sends a message from outside (the API), without waiting.
+     *
+     * @param e the message; a client sender is assigned when absent
+     * @return the message as routed, with its id
+     * @throws RoutingException when it is refused
+     */
+    public Envelope send(Envelope e) {
+        requireAccepting();
+        checkSize(e);
+        Envelope out = e.sender() == null ? e.withSender(ClientReplies.CLIENT_PREFIX + router.newMessageId()) : e;
+        return router.route(out);
+    }
+
+    /**
+     * Sends a message and waits for its reply.
+     *
+     * @param e    the message
+     * @param wait how long to wait
+     * @return completes with the reply, or a {@code failure} envelope (reason {@code timeout} when
+     *         nothing came back in time)
+     * @throws RoutingException when it is refused
+     */
+    public CompletableFuture<Envelope> request(Envelope e, Duration wait) {
+        requireAccepting();
+        checkSize(e);
+        return clients.request(e, wait);
+    }
+
+    private void checkSize(Envelope e) {
+        int max = (int) config.size("messaging.max_message_size");
+        int size;
+        try {
+            size = wire.encode(e).length;
+        } catch (SerializationException ex) {
+            throw new RoutingException(SendStatus.MALFORMED, "content", ex.getMessage());
+        }
+        if (size > max) {
+            throw new RoutingException(SendStatus.TOO_LARGE, "content", "the message is " + size
+                    + " bytes encoded; messaging.max_message_size is " + max);
+        }
+    }
+
+    private void deadLetter(Envelope e, String reason) {
+        deadLettered.increment();
+        String id = e.messageId() == null ? router.newMessageId() : e.messageId();
+        String receiver = e.receiver() != null ? e.receiver() : e.capability();
+        byte[] bytes;
+        try {
+            bytes = wire.encode(e);
+        } catch (SerializationException ex) {
+            bytes = new byte[0];
+            reason = reason + " (and the envelope could not be stored: " + ex.getMessage() + ")";
+        }
+        try {
+            storage.deadLetters().add(new StoredMessage(id, receiver, bytes, reason, 0, Instant.now()));
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.ERROR, "could not store dead letter {0} ({1}): {2}", id, reason, ex.getMessage());
+        }
+    }
+
+    /**
+     * The newest dead letters.
+     *
+     * @param limit the most to return
+     * @return the dead letters, newest first
+     */
+    public List<DeadLetter> deadLetters(int limit) {
+        List<DeadLetter> out = new ArrayList<>();
+        for (StoredMessage m : storage.deadLetters().list(limit)) {
+            Envelope env = null;
+            if (m.envelope().length > 0) {
+                try {
+                    env = wire.decode(m.envelope());
+                } catch (SerializationException e) {
+                    LOG.log(System.Logger.Level.WARNING, "dead letter {0} cannot be decoded: {1}", m.id(), e.getMessage());
+                }
+            }
+            out.add(new DeadLetter(m.id(), m.receiver(), m.reason(), m.at(), env));
+        }
+        return out;
+    }
+
+    /** @return how many dead letters the store holds */
+    public long deadLetterCount() {
+        return storage.deadLetters().count();
+    }
+
+    /** @return the capability directory: capability to holders */
+    public Map<String, List<String>> capabilities() {
+        return router.directory().snapshot();
+    }
+
+    /** @return the cluster members as this node sees them */
+    public List<Member> members() {
+        return membership.members();
+    }
+
+    /**
+     * What the node runs on and how it is doing, for {@code GET /health}.
+     *
+     * @return an ordered map of facts
+     */
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", accepting ? "ok" : "stopping");
+        m.put("node", nodeName);
+        m.put("version", version());
+        m.put("uptime_ms", Duration.between(startedAt, Instant.now()).toMillis());
+        Map<String, String> providers = new LinkedHashMap<>();
+        for (Spi spi : Spi.values()) {
+            providers.put(spi.label(), config.providerName(spi));
+        }
+        m.put("providers", providers);
+        m.put("storage_durable", storage.durable());
+        m.put("agents", agents.size());
+        return m;
+    }
+
+    /** @return counters for metrics */
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("messages_routed", router.routedCount());
+        m.put("messages_refused", router.refusedCount());
+        m.put("messages_dead_lettered", deadLettered.sum());
+        m.put("agent_faults", faults.sum());
+        m.put("client_replies_unclaimed", router.unclaimedClientReplies());
+        m.put("clients_waiting", (long) clients.waitingCount());
+        return m;
+    }
+
+    /** @return the node's version (the runtime module's) */
+    public static String version() {
+        return CaxtonNode.class.getModule().getDescriptor() != null
+                ? CaxtonNode.class.getModule().getDescriptor().rawVersion().orElse("dev")
+                : Optional.ofNullable(CaxtonNode.class.getPackage().getImplementationVersion()).orElse("dev");
+    }
+
+    /** @return the configuration */
+    public CaxtonConfig config() {
+        return config;
+    }
+
+    /** @return the data directory */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** @return the serializer used for storage and frames */
+    public Serializer wireSerializer() {
+        return wire;
+    }
+
+    private void requireAccepting() {
+        if (!accepting) {
+            throw new RoutingException(SendStatus.UNKNOWN_RECEIVER, "", "the node is shutting down");
+        }
+    }
+
+    /**
+     * Stops gracefully: refuses new work, lets every agent drain its mailbox (up to
+     * {@code server.shutdown_timeout}), leaves the cluster and closes the providers. Agents stay
+     * recorded in storage and come back at the next start.
+     */
+    @Override
+    public void close() {
+        accepting = false;
+        Duration timeout = config.duration("server.shutdown_timeout");
+        List<CompletableFuture<Void>> stopping = new ArrayList<>();
+        for (Agent a : agents.values()) {
+            stopping.add(a.undeploy(timeout));
+        }
+        try {
+            CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new))
+                    .get(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "agents did not all stop in time: {0}", e.toString());
+        }
+        agents.clear();
+        closeQuietly("membership", membership == null ? null : membership::close);
+        for (WasmEngine e : engines.values()) {
+            closeQuietly("engine", e::close);
+        }
+        closeQuietly("storage", storage == null ? null : storage::close);
+    }
+
+    private static void closeQuietly(String what, Runnable r) {
+        if (r == null) {
+            return;
+        }
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the {0} failed: {1}", what, e.getMessage());
+        }
+    }
+
+    /** Persists state changes so a restart brings agents back as they were. */
+    private final class Events implements AgentEvents {
+        @Override
+        public void stateChanged(Agent agent, AgentState state) {
+            if (!accepting || state == AgentState.LOADED || state == AgentState.DRAINING) {
+                return;
+            }
+            if (state == AgentState.STOPPED) {
+                return;
+            }
+            if (agents.get(agent.name()) == agent || state == AgentState.FAILED) {
+                try {
+                    storage.agents().put(record(agent));
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "could not record agent {0}: {1}", agent.name(), e.getMessage());
+                }
+            }
+        }
+
+        @Override
+        public void faulted(Agent agent, String reason) {
+            faults.increment();
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.caxton.runtime.agent;
+
+import dev.caxton.spi.engine.ExportDescriptor;
+import dev.caxton.spi.engine.ExternKind;
+import dev.caxton.spi.engine.FunctionType;
+import dev.caxton.spi.engine.ImportDescriptor;
+import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasmModule;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The guest ABI v1 as checks on a compiled module: which exports it must and may have, with which
+ * signatures, and which imports it may ask for. A module that fails a check is refused at deploy
+ * time with a message naming the export or import.
+ */
+public final class AbiContract {
+
+    /** The import module name of every host function. */
+    public static final String HOST_MODULE = "caxton";
+
+    /** {@code memory}: the agent's linear memory (required). */
+    public static final String MEMORY = "memory";
+    /** {@code alloc(size) -> ptr} (required). */
+    public static final String ALLOC = "alloc";
+    /** {@code handle_message(ptr, len) -> i64} (required). */
+    public static final String HANDLE_MESSAGE = "handle_message";
+    /** {@code init() -> i32} (optional). */
+    public static final String INIT = "init";
+    /** {@code shutdown() -> i32} (optional). */
+    public static final String SHUTDOWN = "shutdown";
+    /** {@code dealloc(ptr, size)} (optional). */
+    public static final String DEALLOC = "dealloc";
+
+    /** {@code send_message(ptr, len) -> i32}. */
+    public static final String SEND_MESSAGE = "send_message";
+    /** {@code log(level, ptr, len)}. */
+    public static final String LOG = "log";
+    /** {@code now_millis() -> i64}. */
+    public static final String NOW_MILLIS = "now_millis";
+    /** {@code register_capability(ptr, len) -> i32}. */
+    public static final String REGISTER_CAPABILITY = "register_capability";
+
+    private static final FunctionType I32_TO_I32 = sig(List.of(ValueType.I32), List.of(ValueType.I32));
+    private static final FunctionType I32_I32_TO_I64 = sig(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I64));
+    private static final FunctionType TO_I32 = sig(List.of(), List.of(ValueType.I32));
+    private static final FunctionType I32_I32_TO_NONE = sig(List.of(ValueType.I32, ValueType.I32), List.of());
+
+    /** The signature of each host function. */
+    public static final Map<String, FunctionType> HOST_FUNCTIONS;
+
+    static {
+        Map<String, FunctionType> m = new LinkedHashMap<>();
+        m.put(SEND_MESSAGE, sig(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I32)));
+        m.put(LOG, sig(List.of(ValueType.I32, ValueType.I32, ValueType.I32), List.of()));
+        m.put(NOW_MILLIS, sig(List.of(), List.of(ValueType.I64)));
+        m.put(REGISTER_CAPABILITY, sig(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I32)));
+        HOST_FUNCTIONS = java.util.Collections.unmodifiableMap(m);
+    }
+
+    private AbiContract() {
+    }
+
+    private static FunctionType sig(List<ValueType> p, List<ValueType> r) {
+        return new FunctionType(p, r);
+    }
+
+    /**
+     * Checks a module against the ABI.
+     *
+     * @param module      the compiled module
+     * @param permissions the host functions this agent is granted, or null for all
+     * @throws DeployException naming the first export or import at fault
+     */
+    public static void check(WasmModule module, Set<String> permissions) {
+        Optional<ExportDescriptor> memory = module.export(MEMORY);
+        if (memory.isEmpty()) {
+            throw refuse("Missing required export: 'memory'");
+        }
+        if (memory.get().kind() != ExternKind.MEMORY) {
+            throw refuse("Export 'memory' must be a memory, not a " + kindName(memory.get().kind()));
+        }
+        requireFunction(module, ALLOC, I32_TO_I32, true);
+        requireFunction(module, HANDLE_MESSAGE, I32_I32_TO_I64, true);
+        requireFunction(module, INIT, TO_I32, false);
+        requireFunction(module, SHUTDOWN, TO_I32, false);
+        requireFunction(module, DEALLOC, I32_I32_TO_NONE, false);
+        for (ImportDescriptor imp : module.imports()) {
+            String what = "'" + imp.module() + "." + imp.name() + "'";
+            if (!imp.module().equals(HOST_MODULE) || !HOST_FUNCTIONS.containsKey(imp.name())) {
+                throw refuse("Forbidden import: " + what + " (agents may import only "
+                        + String.join(", ", HOST_FUNCTIONS.keySet().stream().map(n -> HOST_MODULE + "." + n).toList())
+                        + "; there is no WASI, file system, network or clock access beyond these)");
+            }
+            if (imp.kind() != ExternKind.FUNCTION) {
+                throw refuse("Forbidden import: " + what + " must be imported as a function, not a " + kindName(imp.kind()));
+            }
+            FunctionType expected = HOST_FUNCTIONS.get(imp.name());
+            if (!expected.equals(imp.type())) {
+                throw refuse("Import " + what + " has signature " + imp.type() + "; the ABI defines " + expected);
+            }
+            if (permissions != null && !permissions.contains(imp.name())) {
+                throw refuse("Import " + what + " is not permitted for this agent (granted: "
+                        + (permissions.isEmpty() ? "none" : String.join(", ", permissions.stream().sorted().toList())) + ")");
+            }
+        }
+    }
+
+    private static void requireFunction(WasmModule module, String name, FunctionType type, boolean required) {
+        Optional<ExportDescriptor> e = module.export(name);
+        if (e.isEmpty()) {
+            if (required) {
+                throw refuse("Missing required export: '" + name + "'");
+            }
+            return;
+        }
+        if (e.get().kind() != ExternKind.FUNCTION) {
+            throw refuse("Export '" + name + "' must be a function, not a " + kindName(e.get().kind()));
+        }
+        if (!type.equals(e.get().type())) {
+            throw refuse("Export '" + name + "' has signature " + e.get().type() + "; the ABI requires " + type);
+        }
+    }
+
+    private static String kindName(ExternKind k) {
+        return k.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static DeployException refuse(String message) {
+        return new DeployException(DeployException.Kind.INVALID_MODULE, message);
+    }
+}

@@ -1,0 +1,658 @@
+package dev.caxton.runtime.agent;
+
+import dev.caxton.runtime.routing.CapabilityDirectory;
+import dev.caxton.runtime.routing.DeadLetterSink;
+import dev.caxton.runtime.routing.Mailbox;
+import dev.caxton.runtime.routing.Recipient;
+import dev.caxton.runtime.routing.Router;
+import dev.caxton.runtime.routing.RoutingException;
+import dev.caxton.runtime.routing.SendStatus;
+import dev.caxton.spi.engine.GuestMemory;
+import dev.caxton.spi.engine.HostFunction;
+import dev.caxton.spi.engine.Imports;
+import dev.caxton.spi.engine.MemoryAccessException;
+import dev.caxton.spi.engine.WasmFuelExhaustedException;
+import dev.caxton.spi.engine.WasmInstance;
+import dev.caxton.spi.engine.WasmModule;
+import dev.caxton.spi.engine.WasmTimeoutException;
+import dev.caxton.spi.engine.WasmTrapException;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
+import dev.caxton.spi.message.InvalidEnvelopeException;
+import dev.caxton.spi.message.Performative;
+import dev.caxton.spi.serializer.SerializationException;
+import dev.caxton.spi.serializer.Serializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One deployed agent: its module, its one live instance, its mailbox and the virtual thread that
+ * feeds the mailbox to the instance one message at a time, so the instance's linear memory is the
+ * agent's state between messages.
+ *
+ * <p>Faults (trap, time-out, fuel, a bad pointer) end only the invocation at hand: the instance is
+ * dropped, the message is dead-lettered with the reason, its sender gets a {@code failure} reply when
+ * it asked for one, and the next message runs on a fresh instance. Too many faults within the
+ * failure window move the agent to {@link AgentState#FAILED} instead of restarting forever.
+ */
+public final class Agent implements Recipient {
+
+    private static final System.Logger LOG = System.getLogger("caxton.agent");
+    private static final int MAX_LOG_LINE = 16 * 1024;
+
+    /** Everything an agent needs from its node. */
+    public record Context(Router router, DeadLetterSink deadLetters, AgentEvents events, int maxMessageBytes,
+                          int maxFailures, Duration failureWindow) {
+    }
+
+    private final String name;
+    private final String id;
+    private final Instant deployedAt;
+    private final Context ctx;
+    private final Mailbox mailbox;
+    private final Set<String> deployedCapabilities;
+    private final Set<String> registeredCapabilities = new CopyOnWriteArraySet<>();
+    private final LongAdder handled = new LongAdder();
+    private final LongAdder faults = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder sent = new LongAdder();
+    private final ArrayDeque<Long> recentFaults = new ArrayDeque<>();
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+
+    private volatile AgentState state = AgentState.LOADED;
+    private volatile Code code;
+    private volatile PendingReload pendingReload;
+    private volatile String lastFault;
+    private WasmInstance instance;
+    private Thread worker;
+
+    /**
+     * What an agent runs: its compiled module and how it is run.
+     *
+     * @param module      the compiled module
+     * @param bytes       its binary (kept for persistence and inspection)
+     * @param codec       the serializer for the bytes it sees
+     * @param engine      the engine name
+     * @param limits      its limits
+     * @param permissions the host functions it may call, or null for all
+     */
+    public record Code(WasmModule module, byte[] bytes, Serializer codec, String engine, AgentLimits limits,
+                       Set<String> permissions) {
+    }
+
+    private record PendingReload(Code code, CompletableFuture<Void> done) {
+    }
+
+    /**
+     * Creates an agent; nothing runs until {@link #start()}.
+     *
+     * @param name         its name
+     * @param id           its stable id
+     * @param deployedAt   when it was first deployed
+     * @param code         what it runs
+     * @param capabilities capabilities granted at deploy
+     * @param mailboxSize  its mailbox bound
+     * @param ctx          its node
+     */
+    public Agent(String name, String id, Instant deployedAt, Code code, List<String> capabilities, int mailboxSize,
+                 Context ctx) {
+        this.name = name;
+        this.id = id;
+        this.deployedAt = deployedAt;
+        this.code = code;
+        this.ctx = ctx;
+        this.mailbox = new Mailbox(mailboxSize);
+        this.deployedCapabilities = Set.copyOf(capabilities);
+    }
+
+    /**
+     * Instantiates the module and runs {@code init} on the calling thread (so a failure reaches the
+     * deployer), then registers the agent and starts its worker.
+     *
+     * @throws DeployException when instantiation or {@code init} fails
+     */
+    public void start() {
+        instance = instantiate(code);
+        for (String c : deployedCapabilities) {
+            ctx.router().directory().register(c, name);
+        }
+        ctx.router().register(name, this);
+        setState(AgentState.RUNNING);
+        worker = Thread.ofVirtual().name("agent-" + name).start(this::run);
+    }
+
+    private WasmInstance instantiate(Code c) {
+        WasmInstance inst;
+        try {
+            inst = c.module().instantiate(Imports.of(hostFunctions(c)), c.limits().toInstanceLimits());
+        } catch (RuntimeException e) {
+            throw new DeployException(DeployException.Kind.INVALID_MODULE, "instantiation failed: " + e.getMessage(), e);
+        }
+        if (inst.exportedFunction(AbiContract.INIT).isPresent()) {
+            long rc;
+            try {
+                rc = inst.call(AbiContract.INIT)[0];
+            } catch (RuntimeException e) {
+                inst.close();
+                throw new DeployException(DeployException.Kind.INVALID_MODULE, "init failed: " + faultReason(e), e);
+            }
+            if ((int) rc != 0) {
+                inst.close();
+                throw new DeployException(DeployException.Kind.INVALID_MODULE, "init returned " + (int) rc
+                        + " (non-zero fails the deployment)");
+            }
+        }
+        return inst;
+    }
+
+    // ---------------------------------------------------------------- delivery
+
+    @Override
+    public SendStatus deliver(Envelope envelope) {
+        AgentState s = state;
+        if (s == AgentState.FAILED) {
+            String reason = "agent '" + name + "' failed" + (lastFault == null ? "" : " (last fault: " + lastFault + ")");
+            ctx.deadLetters().deadLetter(envelope, reason);
+            failureReply(envelope, reason);
+            return SendStatus.ACCEPTED;
+        }
+        if (s != AgentState.RUNNING && s != AgentState.LOADED) {
+            return SendStatus.UNKNOWN_RECEIVER;
+        }
+        return mailbox.offer(envelope) ? SendStatus.ACCEPTED : SendStatus.QUEUE_FULL;
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                PendingReload r = pendingReload;
+                if (r != null) {
+                    applyReload(r);
+                }
+                AgentState s = state;
+                if (s == AgentState.STOPPED || (s == AgentState.DRAINING && mailbox.size() == 0)) {
+                    break;
+                }
+                Envelope m;
+                try {
+                    m = mailbox.poll(1, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    // A stale interrupt from a time-out that fired as a call ended; only a stop ends the loop.
+                    continue;
+                }
+                if (m == null) {
+                    continue;
+                }
+                if (state == AgentState.FAILED) {
+                    String reason = "agent '" + name + "' failed (last fault: " + lastFault + ")";
+                    ctx.deadLetters().deadLetter(m, reason);
+                    failureReply(m, reason);
+                    continue;
+                }
+                process(m);
+            }
+        } finally {
+            closeInstance(true);
+            for (Envelope left : mailbox.drain()) {
+                ctx.deadLetters().deadLetter(left, "agent '" + name + "' stopped before delivery");
+            }
+            setState(AgentState.STOPPED);
+            finished.complete(null);
+        }
+    }
+
+    private void process(Envelope msg) {
+        Code c = code;
+        byte[] in;
+        try {
+            in = c.codec().encode(msg);
+        } catch (SerializationException e) {
+            ctx.deadLetters().deadLetter(msg, "cannot encode for the agent: " + e.getMessage());
+            failureReply(msg, "cannot encode for the agent: " + e.getMessage());
+            return;
+        }
+        if (in.length > ctx.maxMessageBytes()) {
+            String reason = "message of " + in.length + " bytes exceeds messaging.max_message_size ("
+                    + ctx.maxMessageBytes() + " bytes)";
+            ctx.deadLetters().deadLetter(msg, reason);
+            failureReply(msg, reason);
+            return;
+        }
+        if (instance == null) {
+            try {
+                instance = instantiate(c);
+            } catch (DeployException e) {
+                fail("restart failed: " + e.getMessage());
+                ctx.deadLetters().deadLetter(msg, "agent '" + name + "' failed: " + e.getMessage());
+                failureReply(msg, "agent '" + name + "' failed: " + e.getMessage());
+                return;
+            }
+        }
+        WasmInstance inst = instance;
+        try {
+            int ptr = (int) inst.call(AbiContract.ALLOC, in.length)[0];
+            try {
+                inst.memory().write(Integer.toUnsignedLong(ptr), in);
+            } catch (MemoryAccessException e) {
+                throw new AgentFault("alloc returned an out-of-bounds pointer: " + e.getMessage());
+            }
+            long r = inst.call(AbiContract.HANDLE_MESSAGE, ptr, in.length)[0];
+            handled.increment();
+            if (hasDealloc(inst)) {
+                inst.call(AbiContract.DEALLOC, ptr, in.length);
+            }
+            if (r < 0) {
+                errors.increment();
+                failureReply(msg, "agent returned error code " + r);
+                return;
+            }
+            if (r == 0) {
+                return;
+            }
+            long rptr = r >>> 32;
+            long rlen = r & 0xFFFF_FFFFL;
+            if (rlen > ctx.maxMessageBytes()) {
+                throw new AgentFault("reply of " + rlen + " bytes exceeds messaging.max_message_size");
+            }
+            byte[] out;
+            try {
+                out = inst.memory().read(rptr, (int) rlen);
+            } catch (MemoryAccessException e) {
+                throw new AgentFault("reply pointer out of bounds: " + e.getMessage());
+            }
+            if (hasDealloc(inst)) {
+                inst.call(AbiContract.DEALLOC, (int) rptr, (int) rlen);
+            }
+            Envelope reply;
+            try {
+                reply = completeReply(decodeReply(c.codec(), out), msg);
+            } catch (SerializationException | InvalidEnvelopeException e) {
+                errors.increment();
+                LOG.log(System.Logger.Level.WARNING, "[{0}] malformed reply: {1}", name, e.getMessage());
+                failureReply(msg, "malformed reply: " + e.getMessage());
+                return;
+            }
+            try {
+                ctx.router().route(reply);
+            } catch (RoutingException e) {
+                ctx.deadLetters().deadLetter(reply, "reply not delivered: " + e.getMessage());
+            }
+        } catch (AgentFault e) {
+            fault(msg, e.getMessage());
+        } catch (RuntimeException e) {
+            fault(msg, faultReason(e));
+        }
+    }
+
+    private static boolean hasDealloc(WasmInstance inst) {
+        return inst.exportedFunction(AbiContract.DEALLOC).isPresent();
+    }
+
+    /** A fault the host detects itself (as opposed to one the engine reports). */
+    private static final class AgentFault extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        AgentFault(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    static String faultReason(Throwable e) {
+        if (e instanceof WasmTimeoutException) {
+            return "timeout: " + e.getMessage();
+        }
+        if (e instanceof WasmFuelExhaustedException) {
+            return "fuel exhausted: " + e.getMessage();
+        }
+        if (e instanceof WasmTrapException) {
+            Throwable cause = e.getCause();
+            if (cause instanceof MemoryAccessException) {
+                return "host call with an out-of-bounds pointer: " + cause.getMessage();
+            }
+            return "trap: " + e.getMessage();
+        }
+        if (e instanceof MemoryAccessException) {
+            return "out-of-bounds memory access: " + e.getMessage();
+        }
+        return "engine error: " + e;
+    }
+
+    private void fault(Envelope msg, String reason) {
+        faults.increment();
+        lastFault = reason;
+        LOG.log(System.Logger.Level.WARNING, "[{0}] fault: {1}; message {2} dead-lettered, instance replaced",
+                name, reason, msg.messageId());
+        closeInstance(false);
+        ctx.deadLetters().deadLetter(msg, reason);
+        failureReply(msg, reason);
+        ctx.events().faulted(this, reason);
+        long now = System.nanoTime();
+        recentFaults.addLast(now);
+        long window = ctx.failureWindow().toNanos();
+        while (!recentFaults.isEmpty() && now - recentFaults.peekFirst() > window) {
+            recentFaults.pollFirst();
+        }
+        if (recentFaults.size() >= ctx.maxFailures()) {
+            fail(recentFaults.size() + " faults within " + ctx.failureWindow().toSeconds() + "s, last: " + reason);
+            return;
+        }
+        try {
+            instance = instantiate(code);
+        } catch (DeployException e) {
+            fail("restart failed: " + e.getMessage());
+        }
+    }
+
+    private void fail(String why) {
+        lastFault = why;
+        LOG.log(System.Logger.Level.ERROR, "[{0}] marked failed: {1}", name, why);
+        closeInstance(false);
+        setState(AgentState.FAILED);
+        for (Envelope left : mailbox.drain()) {
+            String reason = "agent '" + name + "' failed (" + why + ")";
+            ctx.deadLetters().deadLetter(left, reason);
+            failureReply(left, reason);
+        }
+    }
+
+    private void closeInstance(boolean callShutdown) {
+        WasmInstance inst = instance;
+        instance = null;
+        if (inst == null) {
+            return;
+        }
+        if (callShutdown && inst.exportedFunction(AbiContract.SHUTDOWN).isPresent()) {
+            try {
+                inst.call(AbiContract.SHUTDOWN);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "[{0}] shutdown failed: {1}", name, faultReason(e));
+            }
+        }
+        try {
+            inst.close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] closing the instance failed: {1}", name, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- replies
+
+    /**
+     * Reads a reply leniently: the ABI lets an agent leave out the performative (it defaults to
+     * {@code inform}), which the strict envelope decoding would refuse.
+     */
+    private static Envelope decodeReply(Serializer codec, byte[] bytes) {
+        Object v = codec.decodeValue(bytes);
+        if (!(v instanceof Map<?, ?> raw)) {
+            throw new SerializationException("a reply must be an object, got " + EnvelopeFields.typeName(v));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        raw.forEach((k, val) -> m.put(String.valueOf(k), val));
+        m.putIfAbsent(EnvelopeFields.PERFORMATIVE, Performative.INFORM.wireName());
+        return EnvelopeFields.fromMap(m);
+    }
+
+    /**
+     * Completes a reply as the ABI says: the replying agent is the sender; an absent receiver (or
+     * one naming the agent itself) becomes the original sender; conversation and reply tracking
+     * follow the original; the message id is fresh.
+     */
+    Envelope completeReply(Envelope reply, Envelope original) {
+        Envelope.Builder b = reply.toBuilder().sender(name);
+        boolean explicitCapability = reply.capability() != null
+                && (reply.receiver() == null || reply.receiver().equals(name))
+                && !reply.capability().equals(original.capability());
+        if (!explicitCapability && (reply.receiver() == null || reply.receiver().equals(name))) {
+            b.receiver(original.sender()).capability(null).broadcast(null);
+        }
+        if (reply.conversationId() == null) {
+            b.conversationId(original.conversationId());
+        }
+        if (reply.inReplyTo() == null) {
+            b.inReplyTo(original.replyWith());
+        }
+        if (reply.messageId() == null || reply.messageId().equals(original.messageId())) {
+            b.messageId(ctx.router().newMessageId());
+        }
+        return b.build();
+    }
+
+    private void failureReply(Envelope original, String reason) {
+        if (original.replyWith() == null || original.sender() == null || original.sender().equals(name)) {
+            return;
+        }
+        Envelope failure = Envelope.builder(Performative.FAILURE).sender(name).receiver(original.sender())
+                .conversationId(original.conversationId()).inReplyTo(original.replyWith())
+                .protocol(original.protocol()).messageId(ctx.router().newMessageId())
+                .content(Map.of("reason", reason, "message_id", String.valueOf(original.messageId())))
+                .build();
+        try {
+            ctx.router().route(failure);
+        } catch (RoutingException e) {
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] failure reply not delivered: {1}", name, e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- host functions
+
+    private List<HostFunction> hostFunctions(Code c) {
+        List<HostFunction> fns = new ArrayList<>(4);
+        Map<String, HostFunction.Body> bodies = Map.of(
+                AbiContract.SEND_MESSAGE, (mem, args) -> new long[] {sendMessage(mem, args[0], args[1])},
+                AbiContract.LOG, (mem, args) -> {
+                    log((int) args[0], mem, args[1], args[2]);
+                    return new long[0];
+                },
+                AbiContract.NOW_MILLIS, (mem, args) -> new long[] {System.currentTimeMillis()},
+                AbiContract.REGISTER_CAPABILITY, (mem, args) -> new long[] {registerCapability(mem, args[0], args[1])});
+        AbiContract.HOST_FUNCTIONS.forEach((fn, type) -> {
+            if (c.permissions() == null || c.permissions().contains(fn)) {
+                fns.add(new HostFunction(AbiContract.HOST_MODULE, fn, type, bodies.get(fn)));
+            }
+        });
+        return fns;
+    }
+
+    private int sendMessage(GuestMemory mem, long ptr, long len) {
+        long p = ptr & 0xFFFF_FFFFL;
+        long n = len & 0xFFFF_FFFFL;
+        if (n > ctx.maxMessageBytes()) {
+            LOG.log(System.Logger.Level.WARNING, "[{0}] send_message refused: {1} bytes exceeds messaging.max_message_size",
+                    name, n);
+            return SendStatus.TOO_LARGE.abiCode();
+        }
+        byte[] bytes = mem.read(p, (int) n);
+        Envelope e;
+        try {
+            e = code.codec().decode(bytes);
+        } catch (SerializationException ex) {
+            LOG.log(System.Logger.Level.WARNING, "[{0}] send_message refused, malformed envelope: {1}", name, ex.getMessage());
+            return SendStatus.MALFORMED.abiCode();
+        }
+        if (e.sender() != null && !e.sender().equals(name)) {
+            LOG.log(System.Logger.Level.WARNING, "[{0}] send_message refused: may not send as '{1}'", name, e.sender());
+            return SendStatus.NOT_PERMITTED.abiCode();
+        }
+        try {
+            ctx.router().route(e.withSender(name));
+            sent.increment();
+            return SendStatus.ACCEPTED.abiCode();
+        } catch (RoutingException ex) {
+            LOG.log(System.Logger.Level.WARNING, "[{0}] send_message refused: {1}", name, ex.getMessage());
+            return ex.status().abiCode();
+        }
+    }
+
+    private void log(int level, GuestMemory mem, long ptr, long len) {
+        long n = Math.min(len & 0xFFFF_FFFFL, MAX_LOG_LINE);
+        byte[] bytes = mem.read(ptr & 0xFFFF_FFFFL, (int) n);
+        System.Logger.Level l = switch (level) {
+            case 0 -> System.Logger.Level.TRACE;
+            case 1 -> System.Logger.Level.DEBUG;
+            case 3 -> System.Logger.Level.WARNING;
+            case 4 -> System.Logger.Level.ERROR;
+            default -> System.Logger.Level.INFO;
+        };
+        LOG.log(l, "[{0}] {1}", name, new String(bytes, StandardCharsets.UTF_8));
+    }
+
+    private int registerCapability(GuestMemory mem, long ptr, long len) {
+        long n = len & 0xFFFF_FFFFL;
+        if (n > 1024) {
+            return -1;
+        }
+        String cap = new String(mem.read(ptr & 0xFFFF_FFFFL, (int) n), StandardCharsets.UTF_8);
+        String problem = CapabilityDirectory.problemWith(cap);
+        if (problem != null) {
+            LOG.log(System.Logger.Level.WARNING, "[{0}] register_capability refused: {1}", name, problem);
+            return -1;
+        }
+        registeredCapabilities.add(cap);
+        ctx.router().directory().register(cap, name);
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Swaps in a new module after the message in flight; queued messages stay queued and run on the
+     * new module. A failed agent comes back to running.
+     *
+     * @param newCode what to run from now on
+     * @return completes when the swap is done, exceptionally with {@link DeployException} when the new
+     *         module fails to instantiate or init (the old one then keeps running)
+     */
+    public CompletableFuture<Void> reload(Code newCode) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (state == AgentState.DRAINING || state == AgentState.STOPPED) {
+            done.completeExceptionally(new DeployException(DeployException.Kind.CONFLICT,
+                    "agent '" + name + "' is " + state.label()));
+            return done;
+        }
+        pendingReload = new PendingReload(newCode, done);
+        mailbox.wakeUp();
+        return done;
+    }
+
+    private void applyReload(PendingReload r) {
+        pendingReload = null;
+        WasmInstance fresh;
+        Set<String> before = Set.copyOf(registeredCapabilities);
+        registeredCapabilities.clear();
+        for (String cap : before) {
+            if (!deployedCapabilities.contains(cap)) {
+                ctx.router().directory().unregister(cap, name);
+            }
+        }
+        try {
+            fresh = instantiate(r.code());
+        } catch (DeployException e) {
+            before.forEach(cap -> ctx.router().directory().register(cap, name));
+            registeredCapabilities.addAll(before);
+            r.done().completeExceptionally(e);
+            return;
+        }
+        closeInstance(true);
+        instance = fresh;
+        code = r.code();
+        recentFaults.clear();
+        if (state == AgentState.FAILED) {
+            lastFault = null;
+            setState(AgentState.RUNNING);
+        } else {
+            ctx.events().stateChanged(this, state);
+        }
+        r.done().complete(null);
+    }
+
+    /**
+     * Stops taking messages, processes the queued ones, calls {@code shutdown} and stops.
+     *
+     * @param timeout how long to let it drain; what is left then is dead-lettered
+     * @return completes when stopped
+     */
+    public CompletableFuture<Void> undeploy(Duration timeout) {
+        if (state == AgentState.FAILED || state == AgentState.LOADED) {
+            state = AgentState.STOPPED;
+        } else if (state == AgentState.RUNNING) {
+            setState(AgentState.DRAINING);
+        }
+        mailbox.close();
+        mailbox.wakeUp();
+        ctx.router().unregister(name);
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (!finished.isDone()) {
+                state = AgentState.STOPPED;
+                mailbox.wakeUp();
+                Thread w = worker;
+                if (w != null) {
+                    w.interrupt();
+                }
+            }
+        });
+        if (worker == null) {
+            setState(AgentState.STOPPED);
+            finished.complete(null);
+        }
+        return finished;
+    }
+
+    private void setState(AgentState s) {
+        state = s;
+        ctx.events().stateChanged(this, s);
+    }
+
+    /** @return the agent's name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the agent's stable id */
+    public String id() {
+        return id;
+    }
+
+    /** @return its current state */
+    public AgentState state() {
+        return state;
+    }
+
+    /** @return what it runs */
+    public Code code() {
+        return code;
+    }
+
+    /** @return when it was deployed */
+    public Instant deployedAt() {
+        return deployedAt;
+    }
+
+    /** @return the capabilities granted at deploy */
+    public Set<String> deployedCapabilities() {
+        return deployedCapabilities;
+    }
+
+    /**
+     * A snapshot for the API.
+     *
+     * @return the snapshot
+     */
+    public AgentInfo info() {
+        Code c = code;
+        return new AgentInfo(name, id, state, ctx.router().directory().capabilitiesOf(name), c.limits(),
+                c.codec().name(), c.engine(), handled.sum(), faults.sum(), errors.sum(), sent.sum(), mailbox.size(),
+                lastFault, deployedAt, c.bytes().length);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.caxton.runtime.agent;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A snapshot of one agent for the API and CLI.
+ *
+ * @param name            the agent's name
+ * @param id              its stable id
+ * @param state           its lifecycle state
+ * @param capabilities    the capabilities it holds (deployed and registered)
+ * @param limits          its limits
+ * @param codec           the serializer it speaks
+ * @param engine          the engine it runs on
+ * @param messagesHandled messages it processed to completion
+ * @param faults          invocations that ended in a fault (trap, timeout, bad pointer)
+ * @param errors          messages it answered with a negative code or a malformed reply
+ * @param messagesSent    messages it sent through {@code send_message}
+ * @param queued          messages waiting in its mailbox
+ * @param lastFault       the reason of its last fault, or null
+ * @param deployedAt      when it was deployed
+ * @param moduleSize      the size of its module in bytes
+ */
+public record AgentInfo(String name, String id, AgentState state, List<String> capabilities, AgentLimits limits,
+                        String codec, String engine, long messagesHandled, long faults, long errors,
+                        long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize) {
+}

@@ -1,0 +1,25 @@
+package dev.caxton.runtime.agent;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a deployment asks for.
+ *
+ * @param name         the agent's unique name
+ * @param module       the WebAssembly binary
+ * @param capabilities capabilities it holds from the start
+ * @param limits       its limits, or null for the configured defaults (and overrides)
+ * @param codec        the serializer name for the bytes it sees, or null for {@code json}
+ * @param engine       the engine provider name, or null for {@code runtime.engine}
+ * @param permissions  the host functions it may import, or null for all of them
+ */
+public record DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
+                         String engine, Set<String> permissions) {
+
+    /** Copies the collections. */
+    public DeploySpec {
+        capabilities = capabilities == null ? List.of() : List.copyOf(capabilities);
+        permissions = permissions == null ? null : Set.copyOf(permissions);
+    }
+}

@@ -1,0 +1,489 @@
+package dev.caxton.runtime.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.runtime.plugin.Spi;
+import dev.caxton.spi.ConfigException;
+import dev.caxton.spi.ConfigOption;
+import dev.caxton.spi.Provider;
+import dev.caxton.spi.ProviderConfig;
+import dev.caxton.spi.Quantities;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The node's configuration: {@code caxton.yaml} checked against {@link ConfigSchema} and against the
+ * options of every provider it configures, with defaults filled in and system-property overrides
+ * applied.
+ *
+ * <p>Any key may be overridden by a system property {@code caxton.<key>}, for instance
+ * {@code -Dcaxton.storage.type=memory}; overrides go through the same checks as the file.
+ */
+public final class CaxtonConfig {
+
+    /** The prefix of system properties that override configuration keys. */
+    public static final String PROPERTY_PREFIX = "caxton.";
+
+    private final String source;
+    private final Map<String, Object> values;
+    private final Map<String, Map<String, Object>> providerSections;
+    private final Map<String, Map<String, Object>> overrides;
+
+    private CaxtonConfig(String source, Map<String, Object> values, Map<String, Map<String, Object>> providerSections,
+                         Map<String, Map<String, Object>> overrides) {
+        this.source = source;
+        this.values = values;
+        this.providerSections = providerSections;
+        this.overrides = overrides;
+    }
+
+    /**
+     * Reads and checks a configuration file.
+     *
+     * @param file    the YAML file
+     * @param catalog the providers, whose names and options the file is checked against
+     * @return the configuration
+     * @throws ConfigException naming the file and the key at fault, and what is allowed
+     */
+    public static CaxtonConfig load(Path file, PluginCatalog catalog) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("", file + ": no such file");
+        } catch (IOException e) {
+            throw new ConfigException("", file + ": cannot read: " + e.getMessage());
+        }
+        try {
+            return parse(file.toString(), text, catalog, System.getProperties());
+        } catch (ConfigException e) {
+            throw e.getMessage().startsWith(file.toString()) ? e : new ConfigException("", file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The built-in defaults, with system-property overrides applied.
+     *
+     * @param catalog the providers
+     * @return the configuration
+     */
+    public static CaxtonConfig defaults(PluginCatalog catalog) {
+        return parse("defaults", "", catalog, System.getProperties());
+    }
+
+    /**
+     * Parses configuration text.
+     *
+     * @param source     a name for messages (the file name)
+     * @param yaml       the YAML text (empty for all defaults)
+     * @param catalog    the providers
+     * @param properties system properties to take {@code caxton.*} overrides from
+     * @return the configuration
+     * @throws ConfigException on any problem
+     */
+    public static CaxtonConfig parse(String source, String yaml, PluginCatalog catalog, Properties properties) {
+        Map<String, Object> tree = readYaml(yaml);
+        Map<String, Object> values = new TreeMap<>();
+        Map<String, Map<String, Object>> providerSections = new TreeMap<>();
+        Map<String, Map<String, Object>> overrides = new TreeMap<>();
+        new Walker(catalog, values, providerSections, overrides).walk("", tree);
+        applyOverrides(properties, catalog, values, providerSections);
+        for (ConfigOption o : ConfigSchema.OPTIONS.values()) {
+            if (!values.containsKey(o.key()) && o.defaultValue() != null) {
+                values.put(o.key(), typedDefault(o));
+            }
+        }
+        CaxtonConfig config = new CaxtonConfig(source, values, providerSections, overrides);
+        config.checkProviderNames(catalog);
+        return config;
+    }
+
+    private static Map<String, Object> readYaml(String yaml) {
+        if (yaml.isBlank()) {
+            return Map.of();
+        }
+        ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
+        mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        try {
+            Object root = mapper.readValue(yaml, Object.class);
+            if (root == null) {
+                return Map.of();
+            }
+            if (!(root instanceof Map<?, ?> m)) {
+                throw new ConfigException("", "the file must be a YAML mapping of sections (server:, runtime:, ...), got "
+                        + Quantities.describe(root));
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> cast = (Map<String, Object>) m;
+            return cast;
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ": ";
+            throw new ConfigException("", where + "not valid YAML: " + e.getOriginalMessage());
+        }
+    }
+
+    private static Object typedDefault(ConfigOption o) {
+        return switch (o.type()) {
+            case INTEGER -> Long.parseLong(o.defaultValue());
+            case BOOLEAN -> Boolean.parseBoolean(o.defaultValue());
+            default -> o.defaultValue();
+        };
+    }
+
+    /** Walks the YAML tree, sorting each value into core keys, provider sections and overrides. */
+    private record Walker(PluginCatalog catalog, Map<String, Object> values,
+                          Map<String, Map<String, Object>> providerSections,
+                          Map<String, Map<String, Object>> overrides) {
+
+        void walk(String prefix, Map<String, Object> map) {
+            for (Map.Entry<String, Object> e : map.entrySet()) {
+                String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+                Object v = e.getValue();
+                ConfigOption option = ConfigSchema.OPTIONS.get(key);
+                if (option != null) {
+                    option.check(key, v);
+                    values.put(key, normalise(v));
+                } else if (ConfigSchema.SECTIONS.contains(key)) {
+                    walk(key, section(key, v));
+                } else if (key.equals(ConfigSchema.OVERRIDES)) {
+                    readOverrides(section(key, v));
+                } else if (spiOfSection(prefix).isPresent()) {
+                    readProviderSection(spiOfSection(prefix).get(), prefix, e.getKey(), v);
+                } else {
+                    throw unknownKey(prefix, key);
+                }
+            }
+        }
+
+        private void readOverrides(Map<String, Object> byAgent) {
+            for (Map.Entry<String, Object> agent : byAgent.entrySet()) {
+                String agentKey = ConfigSchema.OVERRIDES + "." + agent.getKey();
+                Map<String, Object> limits = new LinkedHashMap<>();
+                for (Map.Entry<String, Object> l : section(agentKey, agent.getValue()).entrySet()) {
+                    String full = agentKey + "." + l.getKey();
+                    ConfigOption o = ConfigSchema.OVERRIDE_OPTIONS.get(l.getKey());
+                    if (o == null) {
+                        throw new ConfigException(full, "unknown key; an agent override may set "
+                                + String.join(", ", ConfigSchema.OVERRIDE_OPTIONS.keySet()));
+                    }
+                    o.check(full, l.getValue());
+                    limits.put(l.getKey(), normalise(l.getValue()));
+                }
+                overrides.put(agent.getKey(), limits);
+            }
+        }
+
+        private void readProviderSection(Spi spi, String prefix, String name, Object v) {
+            String sectionKey = prefix + "." + name;
+            Optional<Provider> provider = catalog.find(spi, name);
+            if (provider.isEmpty()) {
+                List<String> names = catalog.names(spi);
+                throw new ConfigException(sectionKey, "unknown key; it is neither a setting of '" + prefix
+                        + "' (" + String.join(", ", coreKeysUnder(prefix)) + ") nor the section of an installed "
+                        + spi.label() + " provider (" + (names.isEmpty() ? "none installed" : String.join(", ", names)) + ")");
+            }
+            Map<String, Object> raw = section(sectionKey, v);
+            Map<String, ConfigOption> declared = new LinkedHashMap<>();
+            provider.get().options().forEach(o -> declared.put(o.key(), o));
+            Map<String, Object> checked = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : raw.entrySet()) {
+                String full = sectionKey + "." + e.getKey();
+                ConfigOption o = declared.get(e.getKey());
+                if (o == null) {
+                    throw new ConfigException(full, "unknown key; the " + name + " " + spi.label() + " provider accepts "
+                            + (declared.isEmpty() ? "no settings" : String.join(", ", declared.keySet())));
+                }
+                o.check(full, e.getValue());
+                checked.put(e.getKey(), normalise(e.getValue()));
+            }
+            providerSections.put(sectionKey, checked);
+        }
+
+        private static Map<String, Object> section(String key, Object v) {
+            if (v == null) {
+                return Map.of();
+            }
+            if (v instanceof Map<?, ?> m) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                m.forEach((k, val) -> out.put(String.valueOf(k), val));
+                return out;
+            }
+            throw new ConfigException(key, "expected a section (a mapping of keys), got " + Quantities.describe(v));
+        }
+    }
+
+    private static Optional<Spi> spiOfSection(String section) {
+        for (Spi spi : Spi.values()) {
+            if (spi.section().equals(section)) {
+                return Optional.of(spi);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static List<String> coreKeysUnder(String prefix) {
+        List<String> keys = new ArrayList<>();
+        for (String k : ConfigSchema.OPTIONS.keySet()) {
+            if (k.startsWith(prefix + ".")) {
+                String rest = k.substring(prefix.length() + 1);
+                String first = rest.contains(".") ? rest.substring(0, rest.indexOf('.')) : rest;
+                if (!keys.contains(first)) {
+                    keys.add(first);
+                }
+            }
+        }
+        for (String s : ConfigSchema.SECTIONS) {
+            if (s.startsWith(prefix + ".") && !s.substring(prefix.length() + 1).contains(".")
+                    && !keys.contains(s.substring(prefix.length() + 1))) {
+                keys.add(s.substring(prefix.length() + 1));
+            }
+        }
+        if ((prefix).equals("agents")) {
+            keys.add("overrides");
+        }
+        return keys;
+    }
+
+    private static ConfigException unknownKey(String prefix, String key) {
+        if (prefix.isEmpty()) {
+            List<String> top = ConfigSchema.SECTIONS.stream().filter(s -> !s.contains(".")).sorted().toList();
+            return new ConfigException(key, "unknown section; the sections are " + String.join(", ", top));
+        }
+        return new ConfigException(key, "unknown key; '" + prefix + "' accepts " + String.join(", ", coreKeysUnder(prefix)));
+    }
+
+    /** YAML integers arrive as Integer or Long; keep one type so accessors need not care. */
+    private static Object normalise(Object v) {
+        return v instanceof Integer i ? Long.valueOf(i) : v;
+    }
+
+    private static void applyOverrides(Properties properties, PluginCatalog catalog, Map<String, Object> values,
+                                       Map<String, Map<String, Object>> providerSections) {
+        for (String name : properties.stringPropertyNames()) {
+            if (!name.startsWith(PROPERTY_PREFIX) || name.equals("caxton.home")) {
+                continue;
+            }
+            String key = name.substring(PROPERTY_PREFIX.length());
+            String raw = properties.getProperty(name);
+            ConfigOption o = ConfigSchema.OPTIONS.get(key);
+            if (o != null) {
+                Object v = coerce(o, raw);
+                o.check(key + " (system property " + name + ")", v);
+                values.put(key, v);
+                continue;
+            }
+            // Provider options: caxton.storage.sqlite.path=...
+            int dot = key.lastIndexOf('.');
+            int sectionDot = dot < 0 ? -1 : key.lastIndexOf('.', dot - 1);
+            if (sectionDot > 0) {
+                String prefix = key.substring(0, sectionDot);
+                String provider = key.substring(sectionDot + 1, dot);
+                String option = key.substring(dot + 1);
+                Optional<Spi> spi = spiOfSection(prefix);
+                Optional<ConfigOption> po = spi.flatMap(s -> catalog.find(s, provider))
+                        .flatMap(p -> p.options().stream().filter(x -> x.key().equals(option)).findFirst());
+                if (po.isPresent()) {
+                    Object v = coerce(po.get(), raw);
+                    po.get().check(key + " (system property " + name + ")", v);
+                    providerSections.computeIfAbsent(prefix + "." + provider, k -> new LinkedHashMap<>()).put(option, v);
+                    continue;
+                }
+            }
+            throw new ConfigException(key, "system property " + name + " names no configuration key");
+        }
+    }
+
+    private static Object coerce(ConfigOption o, String raw) {
+        return switch (o.type()) {
+            case INTEGER -> {
+                try {
+                    yield Long.parseLong(raw.trim());
+                } catch (NumberFormatException e) {
+                    yield raw;
+                }
+            }
+            case BOOLEAN -> raw.equalsIgnoreCase("true") ? Boolean.TRUE : raw.equalsIgnoreCase("false") ? Boolean.FALSE : raw;
+            case LIST -> List.of(raw.split(","));
+            default -> raw;
+        };
+    }
+
+    private void checkProviderNames(PluginCatalog catalog) {
+        for (Spi spi : Spi.values()) {
+            if (spi == Spi.TRANSPORT) {
+                // A transport is only needed once the cluster has other nodes; the node checks it then.
+                continue;
+            }
+            catalog.select(spi, providerName(spi), spi.type());
+        }
+    }
+
+    /**
+     * Where this configuration came from.
+     *
+     * @return the file name, or {@code defaults}
+     */
+    public String source() {
+        return source;
+    }
+
+    /**
+     * The provider name configured for an SPI.
+     *
+     * @param spi the SPI
+     * @return e.g. {@code sqlite} for {@link Spi#STORAGE}
+     */
+    public String providerName(Spi spi) {
+        return string(spi.selectorKey());
+    }
+
+    /**
+     * The section of a provider, for {@link dev.caxton.spi.ProviderContext}.
+     *
+     * @param spi  the SPI
+     * @param name the provider name
+     * @return the (possibly empty) section
+     */
+    public ProviderConfig providerConfig(Spi spi, String name) {
+        String prefix = spi.section() + "." + name;
+        return ProviderConfig.of(prefix, providerSections.getOrDefault(prefix, Map.of()));
+    }
+
+    /**
+     * The limit overrides of one agent.
+     *
+     * @param agent the agent name
+     * @return the overrides by key ({@code memory}, {@code execution_timeout}, {@code fuel}), possibly empty
+     */
+    public ProviderConfig agentOverrides(String agent) {
+        return ProviderConfig.of(ConfigSchema.OVERRIDES + "." + agent, overrides.getOrDefault(agent, Map.of()));
+    }
+
+    /**
+     * A string value.
+     *
+     * @param key a key of {@link ConfigSchema}
+     * @return the value
+     */
+    public String string(String key) {
+        return (String) require(key);
+    }
+
+    /**
+     * A whole number.
+     *
+     * @param key a key of {@link ConfigSchema}
+     * @return the value
+     */
+    public long integer(String key) {
+        return ((Number) require(key)).longValue();
+    }
+
+    /**
+     * A boolean.
+     *
+     * @param key a key of {@link ConfigSchema}
+     * @return the value
+     */
+    public boolean bool(String key) {
+        return (Boolean) require(key);
+    }
+
+    /**
+     * A size in bytes.
+     *
+     * @param key a key of {@link ConfigSchema}
+     * @return the value
+     */
+    public long size(String key) {
+        return Quantities.size(key, require(key));
+    }
+
+    /**
+     * A duration.
+     *
+     * @param key a key of {@link ConfigSchema}
+     * @return the value
+     */
+    public Duration duration(String key) {
+        return Quantities.duration(key, require(key));
+    }
+
+    private Object require(String key) {
+        Object v = values.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("not a configuration key with a value: " + key);
+        }
+        return v;
+    }
+
+    /**
+     * The data directory, as configured (not yet overridden by {@code --data-dir}).
+     *
+     * @return the path
+     */
+    public Path dataDir() {
+        return Path.of(string("server.data_dir"));
+    }
+
+    /**
+     * The base URL of the management API.
+     *
+     * @return e.g. {@code http://127.0.0.1:8080}
+     */
+    public String apiUrl() {
+        String host = string("server.host");
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            host = "127.0.0.1";
+        }
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + integer("server.port");
+    }
+
+    /**
+     * Every effective value, core keys and provider sections, for {@code config validate --output json}
+     * and the startup log.
+     *
+     * @return the flat map of full keys to values
+     */
+    public Map<String, Object> effectiveValues() {
+        Map<String, Object> all = new TreeMap<>(Comparator.naturalOrder());
+        all.putAll(values);
+        providerSections.forEach((section, m) -> m.forEach((k, v) -> all.put(section + "." + k, v)));
+        overrides.forEach((agent, m) -> m.forEach((k, v) -> all.put(ConfigSchema.OVERRIDES + "." + agent + "." + k, v)));
+        return all;
+    }
+
+    /**
+     * A copy with one core key changed, checked like the file.
+     *
+     * @param key   a key of {@link ConfigSchema}
+     * @param value the raw value
+     * @return the copy
+     */
+    public CaxtonConfig with(String key, Object value) {
+        ConfigOption o = ConfigSchema.OPTIONS.get(key);
+        if (o == null) {
+            throw new ConfigException(key, "not a configuration key");
+        }
+        o.check(key, value);
+        Map<String, Object> copy = new TreeMap<>(values);
+        copy.put(key, normalise(value));
+        return new CaxtonConfig(source, copy, providerSections, overrides);
+    }
+}

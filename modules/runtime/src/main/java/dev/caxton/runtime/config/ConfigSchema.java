@@ -1,0 +1,115 @@
+package dev.caxton.runtime.config;
+
+import dev.caxton.spi.ConfigOption;
+import dev.caxton.spi.ConfigOption.Type;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Every key of {@code caxton.yaml} that the core reads, with its type, default, range and meaning.
+ * Provider sections ({@code storage.sqlite}, {@code runtime.chicory}...) are declared by the
+ * providers themselves through {@link dev.caxton.spi.Provider#options()}.
+ *
+ * <p>This list is the single source of truth: the loader rejects keys missing from it, the
+ * defaults come from it, and {@code docs/configuration.md} documents exactly these keys.
+ */
+public final class ConfigSchema {
+
+    /** Sections that hold keys or other sections. */
+    public static final Set<String> SECTIONS = Set.of("server", "runtime", "messaging", "coordination",
+            "coordination.cluster", "transport", "storage", "agents", "agents.default_limits", "observability",
+            "security");
+
+    /** The section whose keys are agent names, each holding limit overrides. */
+    public static final String OVERRIDES = "agents.overrides";
+
+    private static final long MB = 1L << 20;
+    private static final long DAY_MS = 86_400_000L;
+
+    /** The core keys by full dotted name. */
+    public static final Map<String, ConfigOption> OPTIONS = build(List.of(
+            // server
+            ConfigOption.of("server.host", Type.STRING, "127.0.0.1",
+                    "Address the management API listens on. Keep it on loopback unless a proxy with TLS fronts it."),
+            ConfigOption.ranged("server.port", Type.INTEGER, "8080",
+                    "Port of the management API (0 picks a free port, printed at startup).", 0, 65535),
+            ConfigOption.ranged("server.metrics_port", Type.INTEGER, "9090",
+                    "Port of the Prometheus metrics endpoint (GET /metrics); 0 picks a free port.", 0, 65535),
+            ConfigOption.of("server.metrics_enabled", Type.BOOLEAN, "true",
+                    "Whether to serve Prometheus metrics at all."),
+            ConfigOption.of("server.data_dir", Type.PATH, "./data",
+                    "Where the node keeps its token, database and caches; relative to the working directory."),
+            ConfigOption.of("server.node_name", Type.STRING, "node-1",
+                    "This node's name in logs, metrics and the cluster."),
+            ConfigOption.ranged("server.shutdown_timeout", Type.DURATION, "30s",
+                    "How long a graceful shutdown (SIGTERM) waits for agents to drain their mailboxes.", 0, DAY_MS),
+            ConfigOption.ranged("server.max_request_size", Type.SIZE, "32MB",
+                    "Largest request body the API accepts (a deployed module travels base64-encoded in it).",
+                    1024, 1L << 30),
+            // runtime
+            ConfigOption.of("runtime.engine", Type.STRING, "chicory",
+                    "The WebAssembly engine provider every agent runs on unless deployed with another."),
+            ConfigOption.ranged("runtime.max_agents", Type.INTEGER, "1000",
+                    "Most agents this node hosts at once; a deploy past it is refused.", 1, 1_000_000),
+            ConfigOption.ranged("runtime.module_cache_size", Type.INTEGER, "64",
+                    "Compiled modules kept in memory, keyed by content hash, so redeploying a known module skips compilation.",
+                    0, 100_000),
+            // messaging
+            ConfigOption.of("messaging.serializer", Type.STRING, "msgpack",
+                    "The serializer provider for stored messages and node-to-node frames."),
+            ConfigOption.ranged("messaging.max_message_size", Type.SIZE, "1MB",
+                    "Largest encoded envelope accepted from the API or an agent.", 64, 64 * MB),
+            ConfigOption.ranged("messaging.mailbox_size", Type.INTEGER, "1000",
+                    "Messages queued per agent before senders are refused (API 429, ABI -3).", 1, 10_000_000),
+            // coordination
+            ConfigOption.of("coordination.cluster.membership", Type.STRING, "static",
+                    "The membership provider; static with no nodes means a single node."),
+            // transport
+            ConfigOption.of("transport.type", Type.STRING, "tcp",
+                    "The transport provider between nodes; only needed when the cluster has other nodes."),
+            ConfigOption.of("transport.host", Type.STRING, "127.0.0.1", "Address the transport listens on."),
+            ConfigOption.ranged("transport.port", Type.INTEGER, "7946", "Port the transport listens on.", 0, 65535),
+            // storage
+            ConfigOption.of("storage.type", Type.STRING, "sqlite",
+                    "The storage provider: sqlite keeps everything in a file under the data directory, memory keeps nothing across restarts."),
+            // agents
+            ConfigOption.ranged("agents.default_limits.memory", Type.SIZE, "10MB",
+                    "Most linear memory an agent may hold; memory.grow past it returns -1 to the agent.",
+                    64 * 1024, 4L << 30),
+            ConfigOption.ranged("agents.default_limits.execution_timeout", Type.DURATION, "5s",
+                    "Longest one message may run before the agent is interrupted (the message is dead-lettered). 0 disables.",
+                    0, DAY_MS),
+            ConfigOption.ranged("agents.default_limits.fuel", Type.INTEGER, "0",
+                    "Instructions one message may execute, on engines that meter fuel; 0 means unmetered.", 0, Long.MAX_VALUE),
+            ConfigOption.ranged("agents.max_failures", Type.INTEGER, "5",
+                    "Faults within agents.failure_window after which an agent is marked failed instead of restarted.",
+                    1, 1_000_000),
+            ConfigOption.ranged("agents.failure_window", Type.DURATION, "1m",
+                    "The window agents.max_failures counts faults in.", 1, DAY_MS),
+            // observability
+            ConfigOption.oneOf("observability.log_level", "info",
+                    "Least severe log level written to standard error.", "trace", "debug", "info", "warn", "error"),
+            // security
+            ConfigOption.of("security.token_file", Type.PATH, "api-token",
+                    "File holding the API token, relative to the data directory; created (mode 0600) at first start.")));
+
+    /** The keys allowed in one agent's entry under {@code agents.overrides}. */
+    public static final Map<String, ConfigOption> OVERRIDE_OPTIONS = build(List.of(
+            ConfigOption.ranged("memory", Type.SIZE, null, "Memory limit for this agent.", 64 * 1024, 4L << 30),
+            ConfigOption.ranged("execution_timeout", Type.DURATION, null, "Execution time limit for this agent.", 0, DAY_MS),
+            ConfigOption.ranged("fuel", Type.INTEGER, null, "Fuel limit for this agent.", 0, Long.MAX_VALUE)));
+
+    private ConfigSchema() {
+    }
+
+    private static Map<String, ConfigOption> build(List<ConfigOption> options) {
+        Map<String, ConfigOption> m = new LinkedHashMap<>();
+        for (ConfigOption o : options) {
+            m.put(o.key(), o);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.caxton.runtime.routing;
+
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Performative;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Lets an API client wait for the reply to a message: the client gets a temporary name
+ * ({@code client-...}) that the router delivers to, and the first message addressed to it completes
+ * the wait. A wait that runs out completes with a {@code failure} whose reason is {@code timeout}.
+ */
+public final class ClientReplies {
+
+    /** The prefix of temporary client names. */
+    public static final String CLIENT_PREFIX = "client-";
+
+    private final Router router;
+    private final Map<String, CompletableFuture<Envelope>> waiting = new ConcurrentHashMap<>();
+
+    /**
+     * Creates the waiting room.
+     *
+     * @param router the router clients register with
+     */
+    public ClientReplies(Router router) {
+        this.router = router;
+    }
+
+    /**
+     * Sends a message as a fresh client and waits for its reply.
+     *
+     * @param message the message; its sender is replaced by the client's name, and a {@code reply_with}
+     *                is set when absent so that failures come back too
+     * @param wait    how long to wait
+     * @return completes with the reply, or with a {@code failure} envelope on timeout
+     * @throws RoutingException when the message is refused outright
+     */
+    public CompletableFuture<Envelope> request(Envelope message, Duration wait) {
+        String client = CLIENT_PREFIX + router.newMessageId();
+        CompletableFuture<Envelope> reply = new CompletableFuture<>();
+        waiting.put(client, reply);
+        router.register(client, e -> {
+            reply.complete(e);
+            return SendStatus.ACCEPTED;
+        });
+        reply.whenComplete((r, t) -> {
+            waiting.remove(client);
+            router.unregister(client);
+        });
+        Envelope out;
+        try {
+            out = router.route(message.toBuilder().sender(client)
+                    .replyWith(message.replyWith() == null ? client : message.replyWith()).build());
+        } catch (RuntimeException e) {
+            reply.cancel(false);
+            throw e;
+        }
+        Envelope sent = out;
+        CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
+                reply.complete(Envelope.builder(Performative.FAILURE)
+                        .sender("caxton").receiver(client).conversationId(sent.conversationId())
+                        .inReplyTo(sent.replyWith()).messageId(router.newMessageId())
+                        .content(Map.of("reason", "timeout", "detail",
+                                "no reply within " + wait.toMillis() + "ms"))
+                        .build()));
+        return reply;
+    }
+
+    /** @return clients currently waiting */
+    public int waitingCount() {
+        return waiting.size();
+    }
+}

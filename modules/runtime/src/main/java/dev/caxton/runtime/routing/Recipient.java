@@ -1,0 +1,16 @@
+package dev.caxton.runtime.routing;
+
+import dev.caxton.spi.message.Envelope;
+
+/** Something the router can deliver to: an agent's mailbox, or an API client waiting for a reply. */
+public interface Recipient {
+
+    /**
+     * Hands a message over without blocking.
+     *
+     * @param envelope the message, complete (ids set)
+     * @return {@link SendStatus#ACCEPTED}, or why not ({@link SendStatus#QUEUE_FULL} when the mailbox
+     *         is full, {@link SendStatus#UNKNOWN_RECEIVER} when it no longer takes messages)
+     */
+    SendStatus deliver(Envelope envelope);
+}

@@ -1,0 +1,121 @@
+package dev.caxton.server;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caxton.runtime.DeadLetter;
+import dev.caxton.runtime.agent.AgentInfo;
+import dev.caxton.spi.Quantities;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** JSON in and out of the API, in the shapes docs/api.md describes. */
+final class Json {
+
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
+
+    private Json() {
+    }
+
+    static Map<String, Object> object(byte[] body) {
+        if (body.length == 0) {
+            throw new ApiError(400, "the request needs a JSON object body");
+        }
+        Object v;
+        try {
+            v = MAPPER.readValue(body, Object.class);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            throw new ApiError(400, "the body is not valid JSON" + where + ": " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new ApiError(400, "the body could not be read: " + e.getMessage());
+        }
+        if (!(v instanceof Map<?, ?>)) {
+            throw new ApiError(400, "the body must be a JSON object, got " + EnvelopeFields.typeName(v));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) normalise(v);
+        return m;
+    }
+
+    /** Integers become Long where they fit, as the envelope value model wants. */
+    static Object normalise(Object v) {
+        if (v instanceof BigInteger b) {
+            return b.bitLength() < 64 ? (Object) b.longValue() : b;
+        }
+        if (v instanceof Integer i) {
+            return i.longValue();
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            l.forEach(x -> out.add(normalise(x)));
+            return out;
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), normalise(x)));
+            return out;
+        }
+        return v;
+    }
+
+    static byte[] bytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render JSON: " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, Object> agent(AgentInfo a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", a.name());
+        m.put("id", a.id());
+        m.put("state", a.state().label());
+        m.put("capabilities", a.capabilities());
+        Map<String, Object> limits = new LinkedHashMap<>();
+        limits.put("memory_bytes", a.limits().memoryBytes());
+        limits.put("memory", Quantities.formatSize(a.limits().memoryBytes()));
+        limits.put("execution_timeout_ms", a.limits().executionTimeout().toMillis());
+        limits.put("fuel", a.limits().fuel());
+        m.put("limits", limits);
+        m.put("codec", a.codec());
+        m.put("engine", a.engine());
+        Map<String, Object> counters = new LinkedHashMap<>();
+        counters.put("messages_handled", a.messagesHandled());
+        counters.put("faults", a.faults());
+        counters.put("errors", a.errors());
+        counters.put("messages_sent", a.messagesSent());
+        counters.put("queued", a.queued());
+        m.put("counters", counters);
+        m.put("last_fault", a.lastFault());
+        m.put("module_size", a.moduleSize());
+        m.put("deployed_at", a.deployedAt().toString());
+        return m;
+    }
+
+    static Map<String, Object> deadLetter(DeadLetter d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", d.id());
+        m.put("receiver", d.receiver());
+        m.put("reason", d.reason());
+        m.put("at", d.at().toString());
+        m.put("envelope", d.envelope() == null ? null : EnvelopeFields.toMap(d.envelope()));
+        return m;
+    }
+
+    static Map<String, Object> envelope(Envelope e) {
+        return EnvelopeFields.toMap(e);
+    }
+}

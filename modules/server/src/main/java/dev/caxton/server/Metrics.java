@@ -1,0 +1,71 @@
+package dev.caxton.server;
+
+import dev.caxton.runtime.CaxtonNode;
+import dev.caxton.runtime.agent.AgentInfo;
+
+import java.util.Map;
+
+/**
+ * Renders the node's counters in the Prometheus text exposition format (version 0.0.4). Written
+ * by hand because the format is a few lines and a metrics library would be the image's largest
+ * dependency.
+ */
+final class Metrics {
+
+    private Metrics() {
+    }
+
+    static String render(CaxtonNode node) {
+        StringBuilder b = new StringBuilder(4096);
+        Map<String, Long> c = node.counters();
+        counter(b, "caxton_messages_routed_total", "Messages accepted by the router.", c.get("messages_routed"));
+        counter(b, "caxton_messages_refused_total", "Messages refused (unknown receiver, full mailbox, malformed).",
+                c.get("messages_refused"));
+        counter(b, "caxton_messages_dead_lettered_total", "Messages that went to the dead-letter queue.",
+                c.get("messages_dead_lettered"));
+        counter(b, "caxton_agent_faults_total", "Agent invocations that ended in a fault.", c.get("agent_faults"));
+        counter(b, "caxton_client_replies_unclaimed_total", "Replies addressed to API clients that had stopped waiting.",
+                c.get("client_replies_unclaimed"));
+        gauge(b, "caxton_clients_waiting", "API requests waiting for a reply.", c.get("clients_waiting"));
+        gauge(b, "caxton_dead_letters", "Messages in the dead-letter queue.", node.deadLetterCount());
+        var agents = node.agents();
+        gauge(b, "caxton_agents", "Agents deployed on this node.", agents.size());
+        header(b, "caxton_agent_messages_handled_total", "counter", "Messages an agent processed.");
+        for (AgentInfo a : agents) {
+            sample(b, "caxton_agent_messages_handled_total", a, a.messagesHandled());
+        }
+        header(b, "caxton_agent_faults_by_agent_total", "counter", "Faults per agent.");
+        for (AgentInfo a : agents) {
+            sample(b, "caxton_agent_faults_by_agent_total", a, a.faults());
+        }
+        header(b, "caxton_agent_mailbox_depth", "gauge", "Messages waiting in an agent's mailbox.");
+        for (AgentInfo a : agents) {
+            sample(b, "caxton_agent_mailbox_depth", a, a.queued());
+        }
+        header(b, "caxton_agent_up", "gauge", "1 when the agent is running.");
+        for (AgentInfo a : agents) {
+            sample(b, "caxton_agent_up", a, a.state().label().equals("running") ? 1 : 0);
+        }
+        return b.toString();
+    }
+
+    private static void header(StringBuilder b, String name, String type, String help) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void counter(StringBuilder b, String name, String help, long v) {
+        header(b, name, "counter", help);
+        b.append(name).append(' ').append(v).append('\n');
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, long v) {
+        header(b, name, "gauge", help);
+        b.append(name).append(' ').append(v).append('\n');
+    }
+
+    private static void sample(StringBuilder b, String name, AgentInfo a, long v) {
+        b.append(name).append("{agent=\"").append(a.name().replace("\\", "\\\\").replace("\"", "\\\""))
+                .append("\"} ").append(v).append('\n');
+    }
+}
