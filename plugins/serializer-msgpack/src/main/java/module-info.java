@@ -1,0 +1,23 @@
+/**
+ * Envelopes and values as MessagePack: the default codec between nodes
+ * ({@code messaging.serializer: msgpack}) and a choice for agents that declare {@code codec: msgpack}.
+ *
+ * <p>An envelope is a MessagePack map with the same keys as the JSON form, and content uses only the
+ * types JSON has, so a message survives a change of codec unchanged: binary and extension values
+ * are refused, as are strings that are not valid UTF-8 and maps with keys that are not strings.
+ * Decoding never trusts a declared length: a header that claims more bytes or elements than the
+ * input still holds, or more than the limits allow, fails at once with its byte offset, before
+ * anything of the claimed size is allocated. The provider has no options.
+ */
+module dev.caxton.serializer.msgpack {
+    requires dev.caxton.spi;
+    // msgpack-core has no module descriptor; it is the automatic module named after its jar.
+    requires msgpack.core;
+    // msgpack-core reaches sun.misc.Unsafe (in jdk.unsupported) through reflection. As an automatic
+    // module it reads every module in the graph, but it cannot pull one into the graph: when the
+    // application starts from a named main module, jdk.unsupported is resolved only if someone
+    // requires it. Requiring it here keeps it in the graph wherever this plugin is.
+    requires jdk.unsupported;
+
+    provides dev.caxton.spi.serializer.SerializerProvider with dev.caxton.plugin.serializer.msgpack.MsgpackSerializerProvider;
+}
