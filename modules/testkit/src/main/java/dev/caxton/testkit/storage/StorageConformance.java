@@ -1,0 +1,617 @@
+package dev.caxton.testkit.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.caxton.spi.ConfigOption;
+import dev.caxton.spi.ProviderConfig;
+import dev.caxton.spi.ProviderContext;
+import dev.caxton.spi.storage.AgentRecord;
+import dev.caxton.spi.storage.ConversationEntry;
+import dev.caxton.spi.storage.Storage;
+import dev.caxton.spi.storage.StorageProvider;
+import dev.caxton.spi.storage.StoredMessage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every {@link StorageProvider} must do, whoever wrote it. A provider's test extends this
+ * class and says which provider to test:
+ *
+ * <pre>{@code
+ * class MyStorageTest extends StorageConformance {
+ *     protected StorageProvider provider() { return new MyStorageProvider(); }
+ * }
+ * }</pre>
+ *
+ * <p>Each test gets a fresh temporary data directory and a store opened on it. Every method of every
+ * store is covered: round trips of every field (byte arrays compared exactly, instants to the
+ * nanosecond), the orders the SPI promises, replacement by id or name, counts, the sequence numbers
+ * of conversations (also under concurrent appends), a 5 MB module, and, for stores that say they
+ * are {@linkplain Storage#durable() durable}, that everything is still there after the store is
+ * closed and opened again on the same data directory.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+public abstract class StorageConformance {
+
+    /** A fixed point in time with a non-zero nanosecond part, so truncating stores are caught. */
+    protected static final Instant T0 = Instant.parse("2025-03-14T15:09:26.535897932Z");
+
+    /** The data directory of the current test. */
+    @TempDir
+    protected Path dataDir;
+
+    /** The store opened on {@link #dataDir} before each test and closed after it. */
+    protected Storage storage;
+
+    /**
+     * The provider under test. Called more than once; may return a new instance each time.
+     *
+     * @return the provider
+     */
+    protected abstract StorageProvider provider();
+
+    /**
+     * The configuration section to open the store with. The default is an empty section (every
+     * option at its default) under {@code storage.<name>}.
+     *
+     * @param dataDir the data directory of the test
+     * @return the section
+     */
+    protected ProviderConfig config(Path dataDir) {
+        return ProviderConfig.of("storage." + provider().name(), Map.of());
+    }
+
+    /**
+     * Opens a store on the test's data directory with {@link #config(Path)}.
+     *
+     * @return the open store
+     */
+    protected Storage open() {
+        return provider().open(ProviderContext.of(config(dataDir), dataDir));
+    }
+
+    /** Opens the store for the test. */
+    @BeforeEach
+    void openStore() {
+        storage = open();
+    }
+
+    /** Closes the store of the test. */
+    @AfterEach
+    void closeStore() {
+        if (storage != null) {
+            storage.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- provider
+
+    @Test
+    void providerHasAValidNameAndDeclaresOptionsWhoseDefaultsPassTheirOwnChecks() {
+        StorageProvider p = provider();
+        assertThat(p.name()).matches("[a-z0-9-]+");
+        assertThat(p.options()).isNotNull();
+        Set<String> keys = new HashSet<>();
+        for (ConfigOption option : p.options()) {
+            assertThat(option.key()).as("option key").matches("[a-z0-9_]+");
+            assertThat(keys.add(option.key())).as("option %s declared once", option.key()).isTrue();
+            assertThat(option.description()).as("description of %s", option.key()).isNotBlank();
+            if (option.defaultValue() != null && option.type() != ConfigOption.Type.LIST) {
+                Object raw = switch (option.type()) {
+                    case INTEGER -> Long.valueOf(option.defaultValue());
+                    case BOOLEAN -> switch (option.defaultValue()) {
+                        case "true" -> Boolean.TRUE;
+                        case "false" -> Boolean.FALSE;
+                        default -> option.defaultValue();
+                    };
+                    default -> option.defaultValue();
+                };
+                assertThatCode(() -> option.check("storage." + p.name() + "." + option.key(), raw))
+                        .as("default of %s", option.key()).doesNotThrowAnyException();
+            }
+        }
+    }
+
+    @Test
+    void closingTwiceIsHarmless() {
+        storage.close();
+        assertThatCode(storage::close).doesNotThrowAnyException();
+        storage = null;
+    }
+
+    // ---------------------------------------------------------------- agents
+
+    /**
+     * An agent record with every field set to something distinctive.
+     *
+     * @param name   the name
+     * @param module the module bytes
+     * @return the record
+     */
+    protected static AgentRecord agent(String name, byte[] module) {
+        return new AgentRecord(name, "id-" + name, module, 10L << 20, 5_000, 1_000_000_000_000L,
+                List.of("greeter", "math.add", "ünïcødé"), "msgpack", "chicory", "running", T0, T0.plusNanos(1));
+    }
+
+    @Test
+    void anAgentRoundTripsWithEveryField() {
+        AgentRecord a = new AgentRecord("alpha", "0b5e-42", bytes(1000, 1), Long.MAX_VALUE, 0, 0,
+                List.of("z-last", "a-first", "m"), "json", "", "stopped", T0, T0.plusSeconds(3600).plusNanos(7));
+        storage.agents().put(a);
+
+        AgentRecord back = storage.agents().get("alpha").orElseThrow();
+        assertThat(back).isEqualTo(a);
+        assertThat(back.module()).containsExactly(a.module());
+        assertThat(back.capabilities()).containsExactly("z-last", "a-first", "m");
+        assertThat(back.engine()).isEmpty();
+        assertThat(back.updatedAt()).isEqualTo(T0.plusSeconds(3600).plusNanos(7));
+    }
+
+    @Test
+    void anAgentWithAnEmptyModuleAndNoCapabilitiesRoundTrips() {
+        AgentRecord a = new AgentRecord("empty", "e", new byte[0], 0, 0, 0, List.of(), "json", "wasmtime", "new",
+                Instant.EPOCH, Instant.EPOCH);
+        storage.agents().put(a);
+        assertThat(storage.agents().get("empty")).contains(a);
+    }
+
+    @Test
+    void unicodeNamesRoundTrip() {
+        AgentRecord a = agent("агент-日本-🤖", bytes(10, 2));
+        storage.agents().put(a);
+        assertThat(storage.agents().get("агент-日本-🤖")).contains(a);
+        assertThat(storage.agents().list()).containsExactly(a);
+    }
+
+    @Test
+    void anUnknownAgentIsAbsent() {
+        assertThat(storage.agents().get("nobody")).isEmpty();
+        assertThat(storage.agents().list()).isEmpty();
+        assertThat(storage.agents().remove("nobody")).isFalse();
+    }
+
+    @Test
+    void putReplacesTheAgentOfTheSameName() {
+        storage.agents().put(agent("a", bytes(100, 3)));
+        AgentRecord replacement = new AgentRecord("a", "id-2", bytes(50, 4), 1, 2, 3, List.of("other"), "json", "",
+                "stopped", T0.plusSeconds(1), T0.plusSeconds(2));
+        storage.agents().put(replacement);
+
+        assertThat(storage.agents().get("a")).contains(replacement);
+        assertThat(storage.agents().list()).containsExactly(replacement);
+    }
+
+    @Test
+    void agentsAreListedByName() {
+        for (String name : List.of("charlie", "alpha", "delta", "bravo")) {
+            storage.agents().put(agent(name, bytes(8, name.hashCode())));
+        }
+        assertThat(storage.agents().list()).extracting(AgentRecord::name)
+                .containsExactly("alpha", "bravo", "charlie", "delta");
+        assertThat(storage.agents().list()).allSatisfy(a ->
+                assertThat(a).isEqualTo(agent(a.name(), bytes(8, a.name().hashCode()))));
+    }
+
+    @Test
+    void removeForgetsAnAgentAndSaysWhetherItWasThere() {
+        storage.agents().put(agent("a", bytes(10, 5)));
+        storage.agents().put(agent("b", bytes(10, 6)));
+
+        assertThat(storage.agents().remove("a")).isTrue();
+        assertThat(storage.agents().remove("a")).isFalse();
+        assertThat(storage.agents().get("a")).isEmpty();
+        assertThat(storage.agents().list()).extracting(AgentRecord::name).containsExactly("b");
+    }
+
+    @Test
+    void theStoreKeepsWhatWasWrittenNotTheCallersArray() {
+        byte[] module = bytes(64, 7);
+        storage.agents().put(agent("a", module));
+        module[0]++;
+        byte[] read = storage.agents().get("a").orElseThrow().module();
+        assertThat(read).containsExactly(bytes(64, 7));
+        read[1]++;
+        assertThat(storage.agents().get("a").orElseThrow().module()).containsExactly(bytes(64, 7));
+    }
+
+    @Test
+    void aFiveMegabyteModuleRoundTripsExactly() {
+        byte[] big = bytes(5 * 1024 * 1024, 8);
+        storage.agents().put(agent("big", big));
+        assertThat(storage.agents().get("big").orElseThrow().module()).isEqualTo(big);
+        assertThat(storage.agents().list()).singleElement().satisfies(a -> assertThat(a.module()).isEqualTo(big));
+    }
+
+    // ---------------------------------------------------------------- outbox
+
+    /**
+     * A stored message.
+     *
+     * @param id       the id
+     * @param at       when it was stored
+     * @param attempts the attempts so far
+     * @param reason   the reason (empty for the outbox)
+     * @return the message
+     */
+    protected static StoredMessage message(String id, Instant at, int attempts, String reason) {
+        return new StoredMessage(id, "receiver-of-" + id, ("envelope of " + id).getBytes(StandardCharsets.UTF_8),
+                reason, attempts, at);
+    }
+
+    @Test
+    void anOutboxMessageRoundTripsWithEveryField() {
+        StoredMessage m = new StoredMessage("m1", "cap:math", bytes(300, 9), "", 3, T0);
+        storage.outbox().add(m);
+
+        assertThat(storage.outbox().pending(10)).containsExactly(m);
+        assertThat(storage.outbox().count()).isEqualTo(1);
+    }
+
+    @Test
+    void pendingIsOldestFirstAndHonoursTheLimit() {
+        storage.outbox().add(message("c", T0.plusSeconds(3), 0, ""));
+        storage.outbox().add(message("a", T0.plusSeconds(1), 0, ""));
+        storage.outbox().add(message("d", T0.plusSeconds(4), 0, ""));
+        storage.outbox().add(message("b", T0.plusNanos(1_000_000_001L), 0, ""));
+
+        assertThat(storage.outbox().pending(10)).extracting(StoredMessage::id).containsExactly("a", "b", "c", "d");
+        assertThat(storage.outbox().pending(2)).extracting(StoredMessage::id).containsExactly("a", "b");
+        assertThat(storage.outbox().pending(0)).isEmpty();
+    }
+
+    @Test
+    void messagesStoredAtTheSameInstantAreServedInTheOrderTheyWereAdded() {
+        for (String id : List.of("x3", "x1", "x2")) {
+            storage.outbox().add(message(id, T0, 0, ""));
+        }
+        assertThat(storage.outbox().pending(10)).extracting(StoredMessage::id).containsExactly("x3", "x1", "x2");
+    }
+
+    @Test
+    void addingAnOutboxMessageWithAKnownIdReplacesIt() {
+        storage.outbox().add(message("m", T0, 0, ""));
+        StoredMessage retried = new StoredMessage("m", "elsewhere", bytes(5, 10), "", 1, T0.plusSeconds(5));
+        storage.outbox().add(retried);
+
+        assertThat(storage.outbox().count()).isEqualTo(1);
+        assertThat(storage.outbox().pending(10)).containsExactly(retried);
+    }
+
+    @Test
+    void removingAnOutboxMessageSaysWhetherItWasThere() {
+        storage.outbox().add(message("a", T0, 0, ""));
+        storage.outbox().add(message("b", T0.plusSeconds(1), 0, ""));
+
+        assertThat(storage.outbox().remove("a")).isTrue();
+        assertThat(storage.outbox().remove("a")).isFalse();
+        assertThat(storage.outbox().remove("never")).isFalse();
+        assertThat(storage.outbox().count()).isEqualTo(1);
+        assertThat(storage.outbox().pending(10)).extracting(StoredMessage::id).containsExactly("b");
+    }
+
+    @Test
+    void anEmptyOutboxHasNothingPending() {
+        assertThat(storage.outbox().pending(100)).isEmpty();
+        assertThat(storage.outbox().count()).isZero();
+    }
+
+    // ---------------------------------------------------------------- dead letters
+
+    @Test
+    void aDeadLetterRoundTripsWithItsReason() {
+        StoredMessage m = new StoredMessage("d1", "nobody", bytes(200, 11),
+                "no agent named \"nobody\" on any node", 5, T0);
+        storage.deadLetters().add(m);
+
+        assertThat(storage.deadLetters().get("d1")).contains(m);
+        assertThat(storage.deadLetters().get("d1").orElseThrow().reason()).isEqualTo("no agent named \"nobody\" on any node");
+        assertThat(storage.deadLetters().list(10)).containsExactly(m);
+        assertThat(storage.deadLetters().count()).isEqualTo(1);
+    }
+
+    @Test
+    void deadLettersAreListedNewestFirstWithinTheLimit() {
+        storage.deadLetters().add(message("old", T0, 1, "timeout"));
+        storage.deadLetters().add(message("newest", T0.plusSeconds(30), 1, "trap"));
+        storage.deadLetters().add(message("middle", T0.plusSeconds(10), 1, "no route"));
+        storage.deadLetters().add(message("same-as-middle", T0.plusSeconds(10), 1, "no route"));
+
+        assertThat(storage.deadLetters().list(10)).extracting(StoredMessage::id)
+                .containsExactly("newest", "same-as-middle", "middle", "old");
+        assertThat(storage.deadLetters().list(1)).extracting(StoredMessage::id).containsExactly("newest");
+        assertThat(storage.deadLetters().list(0)).isEmpty();
+    }
+
+    @Test
+    void addingADeadLetterWithAKnownIdReplacesIt() {
+        storage.deadLetters().add(message("d", T0, 1, "first failure"));
+        StoredMessage again = message("d", T0.plusSeconds(1), 2, "second failure");
+        storage.deadLetters().add(again);
+
+        assertThat(storage.deadLetters().count()).isEqualTo(1);
+        assertThat(storage.deadLetters().get("d")).contains(again);
+        assertThat(storage.deadLetters().list(10)).containsExactly(again);
+    }
+
+    @Test
+    void removingADeadLetterSaysWhetherItWasThere() {
+        storage.deadLetters().add(message("a", T0, 1, "x"));
+        storage.deadLetters().add(message("b", T0, 1, "y"));
+
+        assertThat(storage.deadLetters().remove("a")).isTrue();
+        assertThat(storage.deadLetters().remove("a")).isFalse();
+        assertThat(storage.deadLetters().get("a")).isEmpty();
+        assertThat(storage.deadLetters().get("never")).isEmpty();
+        assertThat(storage.deadLetters().count()).isEqualTo(1);
+        assertThat(storage.deadLetters().list(10)).extracting(StoredMessage::id).containsExactly("b");
+    }
+
+    @Test
+    void outboxAndDeadLettersAreSeparate() {
+        storage.outbox().add(message("same-id", T0, 0, ""));
+        storage.deadLetters().add(message("same-id", T0, 3, "gave up"));
+
+        assertThat(storage.outbox().remove("same-id")).isTrue();
+        assertThat(storage.deadLetters().get("same-id")).isPresent();
+        assertThat(storage.outbox().count()).isZero();
+        assertThat(storage.deadLetters().count()).isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------- conversations
+
+    /**
+     * A conversation entry.
+     *
+     * @param conversation the conversation id
+     * @param messageId    the message id
+     * @param at           when it was recorded
+     * @return the entry, with a sequence number the store must ignore
+     */
+    protected static ConversationEntry entry(String conversation, String messageId, Instant at) {
+        return new ConversationEntry(conversation, 999, messageId, "alice", "bob", "request",
+                ("{\"m\":\"" + messageId + "\"}").getBytes(StandardCharsets.UTF_8), at);
+    }
+
+    @Test
+    void appendNumbersEachConversationFromOneIndependently() {
+        var conv = storage.conversations();
+        assertThat(conv.append(entry("c1", "m1", T0))).isEqualTo(1);
+        assertThat(conv.append(entry("c2", "n1", T0))).isEqualTo(1);
+        assertThat(conv.append(entry("c1", "m2", T0))).isEqualTo(2);
+        assertThat(conv.append(entry("c1", "m3", T0))).isEqualTo(3);
+        assertThat(conv.append(entry("c2", "n2", T0))).isEqualTo(2);
+    }
+
+    @Test
+    void historyIsInAppendOrderWithTheAssignedSequences() {
+        var conv = storage.conversations();
+        ConversationEntry first = new ConversationEntry("c", 0, "m1", "alice", "bob", "request", bytes(40, 12), T0);
+        ConversationEntry second = new ConversationEntry("c", 0, "m2", "bob", "alice", "inform", bytes(0, 13),
+                T0.minusSeconds(1));
+        ConversationEntry third = new ConversationEntry("c", 0, "m3", "", "", "agree", bytes(1, 14), T0.plusSeconds(1));
+        conv.append(first);
+        conv.append(second);
+        conv.append(third);
+        conv.append(entry("other", "x", T0));
+
+        List<ConversationEntry> history = conv.history("c");
+        assertThat(history).containsExactly(withSequence(first, 1), withSequence(second, 2), withSequence(third, 3));
+    }
+
+    @Test
+    void anUnknownConversationHasNoHistory() {
+        assertThat(storage.conversations().history("unknown")).isEmpty();
+    }
+
+    @Test
+    void removeIdleSinceForgetsConversationsWhoseLastMessageIsOlderThanTheCutoff() {
+        var conv = storage.conversations();
+        conv.append(entry("idle", "i1", T0));
+        conv.append(entry("idle", "i2", T0.plusSeconds(10)));
+        conv.append(entry("revived", "r1", T0));
+        conv.append(entry("revived", "r2", T0.plusSeconds(100)));
+        conv.append(entry("exactly-at-cutoff", "e1", T0.plusSeconds(50)));
+
+        assertThat(conv.removeIdleSince(T0.plusSeconds(50))).isEqualTo(1);
+        assertThat(conv.history("idle")).isEmpty();
+        assertThat(conv.history("revived")).extracting(ConversationEntry::messageId).containsExactly("r1", "r2");
+        assertThat(conv.history("exactly-at-cutoff")).hasSize(1);
+        assertThat(conv.removeIdleSince(T0.plusSeconds(50))).isZero();
+
+        assertThat(conv.append(entry("idle", "i3", T0.plusSeconds(200)))).as("a forgotten conversation starts again")
+                .isEqualTo(1);
+        assertThat(conv.removeIdleSince(T0.plusSeconds(1000))).isEqualTo(3);
+        assertThat(conv.history("revived")).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- concurrency
+
+    @Test
+    void concurrentAppendsToOneConversationGetUniqueConsecutiveSequences() throws Exception {
+        int threads = 8;
+        int perThread = 150;
+        List<Long> sequences = Collections.synchronizedList(new ArrayList<>());
+        runConcurrently(threads, t -> () -> {
+            for (int i = 0; i < perThread; i++) {
+                sequences.add(storage.conversations().append(entry("shared", "t" + t + "-" + i, T0)));
+            }
+            return null;
+        });
+
+        int total = threads * perThread;
+        assertThat(sequences).hasSize(total).doesNotHaveDuplicates();
+        assertThat(sequences).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, total).boxed().toList());
+        List<ConversationEntry> history = storage.conversations().history("shared");
+        assertThat(history).extracting(ConversationEntry::sequence)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, total).boxed().toList());
+        assertThat(history).extracting(ConversationEntry::messageId).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void concurrentOutboxAddsAreAllKept() throws Exception {
+        int threads = 8;
+        int perThread = 150;
+        runConcurrently(threads, t -> () -> {
+            for (int i = 0; i < perThread; i++) {
+                storage.outbox().add(message("t" + t + "-" + i, T0.plusMillis(i), 0, ""));
+                storage.deadLetters().add(message("t" + t + "-" + i, T0.plusMillis(i), 1, "r"));
+            }
+            return null;
+        });
+
+        int total = threads * perThread;
+        assertThat(storage.outbox().count()).isEqualTo(total);
+        assertThat(storage.deadLetters().count()).isEqualTo(total);
+        List<StoredMessage> pending = storage.outbox().pending(total + 10);
+        assertThat(pending).hasSize(total).extracting(StoredMessage::id).doesNotHaveDuplicates();
+        assertThat(pending).extracting(StoredMessage::at).isSorted();
+    }
+
+    @Test
+    void concurrentReadersSeeCompleteRecordsWhileWritersReplaceThem() throws Exception {
+        byte[] v1 = bytes(4096, 15);
+        byte[] v2 = bytes(4096, 16);
+        storage.agents().put(agent("flip", v1));
+        runConcurrently(4, t -> () -> {
+            for (int i = 0; i < 100; i++) {
+                if (t % 2 == 0) {
+                    storage.agents().put(agent("flip", (i + t) % 2 == 0 ? v1 : v2));
+                } else {
+                    byte[] seen = storage.agents().get("flip").orElseThrow().module();
+                    assertThat(seen.length == v1.length && (java.util.Arrays.equals(seen, v1)
+                            || java.util.Arrays.equals(seen, v2))).as("a whole module, never a mix").isTrue();
+                }
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- durability
+
+    @Test
+    void aDurableStoreKeepsEverythingAcrossCloseAndReopen() {
+        assumeThat(storage.durable()).as("only durable stores promise to survive a restart").isTrue();
+        AgentRecord a = agent("a", bytes(1024 * 1024, 17));
+        AgentRecord b = agent("b", bytes(10, 18)).withState("stopped", T0.plusSeconds(9));
+        storage.agents().put(b);
+        storage.agents().put(a);
+        StoredMessage o1 = message("o1", T0, 0, "");
+        StoredMessage o2 = message("o2", T0.plusSeconds(1), 2, "");
+        storage.outbox().add(o2);
+        storage.outbox().add(o1);
+        StoredMessage d1 = message("d1", T0, 4, "timed out after 5s");
+        StoredMessage d2 = message("d2", T0.plusSeconds(1), 1, "trap: unreachable");
+        storage.deadLetters().add(d1);
+        storage.deadLetters().add(d2);
+        storage.conversations().append(entry("c", "m1", T0));
+        storage.conversations().append(entry("c", "m2", T0.plusSeconds(1)));
+        storage.conversations().append(entry("k", "n1", T0));
+        storage.close();
+
+        storage = open();
+        assertThat(storage.agents().list()).containsExactly(a, b);
+        assertThat(storage.outbox().pending(10)).containsExactly(o1, o2);
+        assertThat(storage.outbox().count()).isEqualTo(2);
+        assertThat(storage.deadLetters().list(10)).containsExactly(d2, d1);
+        assertThat(storage.deadLetters().get("d1")).contains(d1);
+        assertThat(storage.deadLetters().count()).isEqualTo(2);
+        assertThat(storage.conversations().history("c"))
+                .containsExactly(withSequence(entry("c", "m1", T0), 1), withSequence(entry("c", "m2", T0.plusSeconds(1)), 2));
+        assertThat(storage.conversations().append(entry("c", "m3", T0.plusSeconds(2)))).as("numbering continues")
+                .isEqualTo(3);
+        assertThat(storage.conversations().append(entry("k", "n2", T0))).isEqualTo(2);
+    }
+
+    @Test
+    void aDurableStoreKeepsRemovalsAcrossCloseAndReopen() {
+        assumeThat(storage.durable()).as("only durable stores promise to survive a restart").isTrue();
+        storage.agents().put(agent("gone", bytes(10, 19)));
+        storage.agents().put(agent("kept", bytes(10, 20)));
+        storage.outbox().add(message("delivered", T0, 0, ""));
+        storage.deadLetters().add(message("replayed", T0, 1, "x"));
+        storage.conversations().append(entry("old", "m", T0));
+        storage.agents().remove("gone");
+        storage.outbox().remove("delivered");
+        storage.deadLetters().remove("replayed");
+        storage.conversations().removeIdleSince(T0.plusSeconds(1));
+        storage.close();
+
+        storage = open();
+        assertThat(storage.agents().list()).extracting(AgentRecord::name).containsExactly("kept");
+        assertThat(storage.outbox().count()).isZero();
+        assertThat(storage.deadLetters().count()).isZero();
+        assertThat(storage.conversations().history("old")).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /**
+     * Deterministic pseudo-random bytes.
+     *
+     * @param length the length
+     * @param seed   the seed
+     * @return the bytes
+     */
+    protected static byte[] bytes(int length, long seed) {
+        byte[] b = new byte[length];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static ConversationEntry withSequence(ConversationEntry e, long sequence) {
+        return new ConversationEntry(e.conversationId(), sequence, e.messageId(), e.sender(), e.receiver(),
+                e.performative(), e.envelope(), e.at());
+    }
+
+    /** Builds the work of one thread from its index. */
+    @FunctionalInterface
+    private interface Work {
+        Callable<Void> forThread(int index);
+    }
+
+    /**
+     * Starts the threads together and waits for all of them, failing with the first failure.
+     */
+    private static void runConcurrently(int threads, Work work) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Void>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Callable<Void> job = work.forThread(t);
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return job.call();
+                }));
+            }
+            start.countDown();
+            for (Future<Void> f : futures) {
+                f.get(90, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
