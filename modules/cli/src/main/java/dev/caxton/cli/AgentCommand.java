@@ -1,0 +1,358 @@
+package dev.caxton.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caxton.spi.Quantities;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code caxton agent}: deploy, list, inspect, undeploy and reload agents on a running node. */
+@Command(name = "agent",
+        description = "Deploy, list, inspect, undeploy and reload agents on a running node.",
+        subcommands = {
+            AgentCommand.Deploy.class,
+            AgentCommand.ListAgents.class,
+            AgentCommand.Inspect.class,
+            AgentCommand.Undeploy.class,
+            AgentCommand.Reload.class
+        })
+final class AgentCommand {
+
+    /** The codecs an agent may speak. */
+    enum Codec {
+        /** UTF-8 JSON envelopes (the default). */
+        json,
+        /** MessagePack envelopes. */
+        msgpack
+    }
+
+    /** Fields shown first, in this order, under these labels; anything else follows as the server named it. */
+    private static final Map<String, String> LABELS = orderedLabels();
+    private static final Set<String> NESTED = Set.of("limits", "counters");
+
+    /** {@code caxton agent deploy FILE --name NAME ...}. */
+    @Command(name = "deploy", sortOptions = false,
+            description = "Deploys an agent from a WebAssembly module: a .wasm binary, or a .wat text file the server compiles.")
+    static final class Deploy extends ClientCommand {
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "The module: FILE.wasm or FILE.wat.")
+        private Path file;
+
+        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The agent's name.")
+        private String name;
+
+        @Option(names = "--capability", paramLabel = "C",
+                description = "A capability the agent offers (repeat for several).")
+        private List<String> capabilities = new ArrayList<>();
+
+        @Option(names = "--memory", paramLabel = "SIZE", converter = Quantity.Size.class,
+                description = "Most linear memory the agent may hold, e.g. 10MB (default: the node's agents.default_limits.memory).")
+        private Long memory;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = Quantity.Time.class,
+                description = "Longest one message may run, e.g. 5s; 0 disables (default: the node's setting).")
+        private Duration timeout;
+
+        @Option(names = "--fuel", paramLabel = "N",
+                description = "Instructions one message may execute on engines that meter fuel; 0 means unmetered.")
+        private Long fuel;
+
+        @Option(names = "--codec", paramLabel = "json|msgpack", description = "How the agent's envelopes are encoded (default json).")
+        private Codec codec;
+
+        @Option(names = "--engine", paramLabel = "NAME", description = "The WebAssembly engine (default: the node's runtime.engine).")
+        private String engine;
+
+        @Option(names = "--permission", paramLabel = "FN",
+                description = "A host function the agent may import, e.g. send_message (repeat for several;"
+                        + " default: all of them). Importing one not granted refuses the deployment.")
+        private List<String> permissions;
+
+        private ObjectNode request;
+
+        @Override
+        void prepare() {
+            checkName(name, "--name");
+            for (String c : capabilities) {
+                if (c.isBlank()) {
+                    throw CliException.usage("--capability: a capability name cannot be empty");
+                }
+            }
+            if (permissions != null && permissions.stream().anyMatch(String::isBlank)) {
+                throw CliException.usage("--permission: a host function name cannot be empty");
+            }
+            if (fuel != null && fuel < 0) {
+                throw CliException.usage("--fuel: must be 0 or more, got " + fuel);
+            }
+            if (engine != null && engine.isBlank()) {
+                throw CliException.usage("--engine: the engine name is empty");
+            }
+            ObjectNode body = Json.object().put("name", name);
+            ModuleFile.read(file).putInto(body);
+            ArrayNode caps = body.putArray("capabilities");
+            capabilities.forEach(caps::add);
+            ObjectNode limits = Json.object();
+            if (memory != null) {
+                limits.put("memory_bytes", memory);
+            }
+            if (timeout != null) {
+                limits.put("execution_timeout_ms", timeout.toMillis());
+            }
+            if (fuel != null) {
+                limits.put("fuel", fuel);
+            }
+            if (!limits.isEmpty()) {
+                body.set("limits", limits);
+            }
+            if (codec != null) {
+                body.put("codec", codec.name());
+            }
+            if (engine != null) {
+                body.put("engine", engine);
+            }
+            if (permissions != null) {
+                ArrayNode granted = body.putArray("permissions");
+                permissions.forEach(granted::add);
+            }
+            request = body;
+        }
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            JsonNode agent = api.post("/agents", request, ApiClient.REQUEST_TIMEOUT);
+            if (json()) {
+                Json.print(out, agent);
+            } else {
+                out.println("deployed agent " + agent.path("name").asText(name) + " (id " + Json.text(agent.path("id"))
+                        + ", state " + Json.text(agent.path("state")) + ")");
+            }
+            return 0;
+        }
+    }
+
+    /** {@code caxton agent list}. */
+    @Command(name = "list", description = "Lists the agents deployed on the node.")
+    static final class ListAgents extends ClientCommand {
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            JsonNode answer = api.get("/agents");
+            if (json()) {
+                Json.print(out, answer);
+                return 0;
+            }
+            JsonNode agents = answer.path("agents");
+            if (!agents.isArray()) {
+                throw new CliException("the server's agent list has no \"agents\" array: " + Json.compact(answer));
+            }
+            if (agents.isEmpty()) {
+                out.println("no agents deployed");
+                return 0;
+            }
+            TextTable table = new TextTable("NAME", "STATE", "CAPABILITIES", "HANDLED", "FAULTS");
+            for (JsonNode a : agents) {
+                table.row(Json.text(a.path("name")), Json.text(a.path("state")), joined(a.path("capabilities")),
+                        Json.text(a.path("counters").path("messages_handled")), Json.text(a.path("counters").path("faults")));
+            }
+            table.print(out);
+            return 0;
+        }
+    }
+
+    /** {@code caxton agent inspect NAME}. */
+    @Command(name = "inspect", description = "Shows everything the node knows about one agent: state, limits and counters.")
+    static final class Inspect extends ClientCommand {
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The agent.")
+        private String name;
+
+        @Override
+        void prepare() {
+            checkName(name, "NAME");
+        }
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            JsonNode agent = api.get("/agents/" + segment(name));
+            if (json()) {
+                Json.print(out, agent);
+            } else {
+                describe(agent, out);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code caxton agent undeploy NAME}. */
+    @Command(name = "undeploy", description = "Stops an agent and removes it from the node.")
+    static final class Undeploy extends ClientCommand {
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The agent.")
+        private String name;
+
+        @Override
+        void prepare() {
+            checkName(name, "NAME");
+        }
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            JsonNode answer = api.delete("/agents/" + segment(name));
+            if (json()) {
+                // The server may answer 204 without a body; scripts still get an object to read.
+                Json.print(out, answer.isMissingNode() ? Json.object().put("name", name).put("undeployed", true) : answer);
+            } else {
+                out.println("undeployed agent " + name);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code caxton agent reload NAME FILE}. */
+    @Command(name = "reload", description = "Replaces an agent's module, keeping its name, capabilities and limits.")
+    static final class Reload extends ClientCommand {
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The agent.")
+        private String name;
+
+        @Parameters(index = "1", paramLabel = "FILE", description = "The new module: FILE.wasm or FILE.wat.")
+        private Path file;
+
+        private ObjectNode request;
+
+        @Override
+        void prepare() {
+            checkName(name, "NAME");
+            request = ModuleFile.read(file).putInto(Json.object());
+        }
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            JsonNode answer = api.put("/agents/" + segment(name) + "/module", request);
+            if (json()) {
+                Json.print(out, answer.isMissingNode() ? Json.object().put("name", name).put("reloaded", true) : answer);
+            } else {
+                String state = answer.path("state").isMissingNode() ? "" : " (state " + Json.text(answer.path("state")) + ")";
+                out.println("reloaded agent " + name + " from " + file + state);
+            }
+            return 0;
+        }
+    }
+
+    private static void checkName(String name, String what) {
+        if (name == null || name.isBlank()) {
+            throw CliException.usage(what + ": the agent name is empty");
+        }
+    }
+
+    private static String joined(JsonNode array) {
+        if (!array.isArray() || array.isEmpty()) {
+            return "-";
+        }
+        List<String> items = new ArrayList<>();
+        array.forEach(n -> items.add(Json.text(n)));
+        return String.join(",", items);
+    }
+
+    private static Map<String, String> orderedLabels() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("name", "name");
+        m.put("id", "id");
+        m.put("state", "state");
+        m.put("engine", "engine");
+        m.put("codec", "codec");
+        m.put("capabilities", "capabilities");
+        m.put("deployed_at", "deployed at");
+        return m;
+    }
+
+    /**
+     * Prints every field of an agent for a person: its identity first, then limits and counters,
+     * then whatever else the server reports.
+     *
+     * @param agent the agent as the API returns it
+     * @param out   where to print
+     */
+    static void describe(JsonNode agent, PrintWriter out) {
+        List<String[]> lines = new ArrayList<>();
+        LABELS.forEach((key, label) -> {
+            if (agent.has(key)) {
+                JsonNode v = agent.get(key);
+                String text = key.equals("capabilities") ? joined(v) : key.equals("deployed_at") ? Json.time(v) : Json.text(v);
+                lines.add(new String[] {label, text});
+            }
+        });
+        for (Map.Entry<String, JsonNode> e : agent.properties()) {
+            if (!LABELS.containsKey(e.getKey()) && !NESTED.contains(e.getKey())) {
+                lines.add(new String[] {e.getKey().replace('_', ' '), valueText(e.getKey(), e.getValue())});
+            }
+        }
+        printAligned(out, "", lines);
+        JsonNode limits = agent.path("limits");
+        if (limits.isObject()) {
+            out.println("limits:");
+            List<String[]> l = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> e : limits.properties()) {
+                // The server may add a readable copy of the memory limit; the exact one is shown already.
+                if (!(e.getKey().equals("memory") && limits.has("memory_bytes"))) {
+                    l.add(limitLine(e.getKey(), e.getValue()));
+                }
+            }
+            printAligned(out, "  ", l);
+        }
+        JsonNode counters = agent.path("counters");
+        if (counters.isObject()) {
+            out.println("counters:");
+            List<String[]> c = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> e : counters.properties()) {
+                c.add(new String[] {e.getKey().replace('_', ' '), Json.text(e.getValue())});
+            }
+            printAligned(out, "  ", c);
+        }
+    }
+
+    /** Limits in the units people write them in, with the exact number alongside where it was rounded. */
+    private static String[] limitLine(String key, JsonNode v) {
+        if (!v.isIntegralNumber()) {
+            return new String[] {key.replace('_', ' '), Json.text(v)};
+        }
+        long n = v.asLong();
+        return switch (key) {
+            case "memory_bytes" -> new String[] {"memory", size(n)};
+            case "execution_timeout_ms" -> new String[] {"execution timeout", n == 0 ? "none" : Json.formatDuration(Duration.ofMillis(n))};
+            case "fuel" -> new String[] {"fuel", n == 0 ? "unmetered" : Long.toString(n)};
+            default -> new String[] {key.replace('_', ' '), Long.toString(n)};
+        };
+    }
+
+    /** A field the server added: sizes (by their name) in readable units, the rest as given. */
+    private static String valueText(String key, JsonNode v) {
+        if (v.isIntegralNumber() && (key.endsWith("_size") || key.endsWith("_bytes"))) {
+            return size(v.asLong());
+        }
+        return Json.text(v);
+    }
+
+    private static String size(long bytes) {
+        String readable = Quantities.formatSize(bytes);
+        return readable.equals(bytes + "B") ? bytes + " bytes" : readable + " (" + bytes + " bytes)";
+    }
+
+    private static void printAligned(PrintWriter out, String indent, List<String[]> lines) {
+        int width = lines.stream().mapToInt(l -> l[0].length()).max().orElse(0);
+        for (String[] l : lines) {
+            out.println(indent + l[0] + ":" + " ".repeat(width - l[0].length() + 1) + l[1].replaceAll("\\R", " "));
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package dev.caxton.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLException;
+
+/**
+ * The management API as the command line sees it: JSON requests carrying the token, JSON answers,
+ * and every way a call can fail turned into one line a person can act on.
+ */
+final class ApiClient implements AutoCloseable {
+
+    /** The header every request carries the token in. */
+    static final String TOKEN_HEADER = "X-Caxton-Token";
+
+    /** The default address of a node's API. */
+    static final String DEFAULT_URL = "http://127.0.0.1:8080";
+
+    /** How long an ordinary request may take; message sends that wait for a reply get more. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final int MAX_BODY_IN_MESSAGE = 200;
+
+    private final String base;
+    private final String token;
+    private final HttpClient http;
+
+    /**
+     * Creates a client.
+     *
+     * @param server the node's API base URL, e.g. {@code http://127.0.0.1:8080}
+     * @param token  the API token
+     */
+    ApiClient(URI server, String token) {
+        String s = server.toString();
+        this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+        this.token = token;
+        // HTTP/1.1 on purpose: the API is plain JSON over loopback and an h2c upgrade buys nothing.
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .build();
+    }
+
+    /**
+     * The API's base URL, as given.
+     *
+     * @return the URL without a trailing slash
+     */
+    String server() {
+        return base;
+    }
+
+    /**
+     * {@code GET /api/v1<path>}.
+     *
+     * @param path the path below {@code /api/v1}, starting with {@code /} (query included)
+     * @return the JSON answer
+     */
+    JsonNode get(String path) {
+        return call("GET", path, null, REQUEST_TIMEOUT);
+    }
+
+    /**
+     * {@code DELETE /api/v1<path>}.
+     *
+     * @param path the path below {@code /api/v1}
+     * @return the JSON answer, or a missing node when the server sends no body
+     */
+    JsonNode delete(String path) {
+        return call("DELETE", path, null, REQUEST_TIMEOUT);
+    }
+
+    /**
+     * {@code POST /api/v1<path>} with a JSON body.
+     *
+     * @param path    the path below {@code /api/v1}
+     * @param body    the request body
+     * @param timeout how long to wait for the answer
+     * @return the JSON answer
+     */
+    JsonNode post(String path, JsonNode body, Duration timeout) {
+        return call("POST", path, body, timeout);
+    }
+
+    /**
+     * {@code PUT /api/v1<path>} with a JSON body.
+     *
+     * @param path the path below {@code /api/v1}
+     * @param body the request body
+     * @return the JSON answer
+     */
+    JsonNode put(String path, JsonNode body) {
+        return call("PUT", path, body, REQUEST_TIMEOUT);
+    }
+
+    private JsonNode call(String method, String path, JsonNode body, Duration timeout) {
+        URI uri;
+        try {
+            uri = URI.create(base + "/api/v1" + path);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("cannot form a request URL from " + base + "/api/v1" + path + ": " + e.getMessage());
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .timeout(timeout)
+                .header(TOKEN_HEADER, token)
+                .header("Accept", "application/json")
+                .header("User-Agent", "caxton-cli/" + VersionInfo.version());
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(Json.compact(body), StandardCharsets.UTF_8));
+        }
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (HttpConnectTimeoutException e) {
+            throw unreachable("no connection within " + CONNECT_TIMEOUT.toSeconds() + "s");
+        } catch (HttpTimeoutException e) {
+            throw new CliException("the server at " + base + " did not answer " + method + " /api/v1" + path
+                    + " within " + Json.formatDuration(timeout));
+        } catch (IOException e) {
+            throw unreachable(describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted while waiting for the server at " + base);
+        } catch (IllegalArgumentException e) {
+            // The HTTP client refuses some URLs (a scheme or host it cannot use) only when sending.
+            throw CliException.usage("--server: cannot send a request to " + base + ": " + e.getMessage());
+        }
+        return answer(response);
+    }
+
+    private JsonNode answer(HttpResponse<String> response) {
+        int status = response.statusCode();
+        String text = response.body() == null ? "" : response.body();
+        JsonNode json = null;
+        if (!text.isBlank()) {
+            try {
+                json = Json.MAPPER.readTree(text);
+            } catch (JsonProcessingException e) {
+                json = null;
+            }
+        }
+        if (status >= 200 && status < 300) {
+            if (text.isBlank()) {
+                return MissingNode.getInstance();
+            }
+            if (json == null) {
+                throw new CliException("the server at " + base + " answered " + status + " with a body that is not JSON: "
+                        + snippet(text));
+            }
+            return json;
+        }
+        throw new CliException(status + " " + errorMessage(status, json, text));
+    }
+
+    /** The API's own words when it sent {@code {"error": ..., "details": {...}}}; the raw body otherwise. */
+    private static String errorMessage(int status, JsonNode json, String text) {
+        String message;
+        if (json != null && json.path("error").isTextual()) {
+            message = json.get("error").asText();
+            JsonNode details = json.path("details");
+            if (details.isObject() && !details.isEmpty()) {
+                List<String> parts = new ArrayList<>();
+                for (Map.Entry<String, JsonNode> d : details.properties()) {
+                    parts.add(d.getKey() + ": " + (d.getValue().isValueNode() ? d.getValue().asText() : Json.compact(d.getValue())));
+                }
+                message += " (" + String.join(", ", parts) + ")";
+            }
+        } else if (!text.isBlank()) {
+            message = snippet(text);
+        } else {
+            message = "(the server sent no explanation)";
+        }
+        if (status == 401 || status == 403) {
+            message += " — check --token, " + CliContext.TOKEN_ENV + " or the token file in the server's data directory";
+        }
+        return message;
+    }
+
+    private CliException unreachable(String why) {
+        return new CliException("cannot reach the server at " + base + " (" + why + ") — is it running?");
+    }
+
+    /** Names the root cause of a failed exchange in a few words. */
+    private static String describe(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                String m = t.getMessage();
+                return m == null || m.isBlank() || m.toLowerCase().contains("refused") ? "connection refused" : m;
+            }
+            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+                return "unknown host";
+            }
+            if (t instanceof SSLException) {
+                return "TLS failure: " + t.getMessage();
+            }
+        }
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    private static String snippet(String text) {
+        String line = text.strip().replaceAll("\\s+", " ");
+        return line.length() > MAX_BODY_IN_MESSAGE ? line.substring(0, MAX_BODY_IN_MESSAGE) + "..." : line;
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.caxton.cli;
+
+import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.plugin.PluginCatalog;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Finds the plugins and the configuration file of the local installation, the way a node does. */
+final class LocalSetup {
+
+    private LocalSetup() {
+    }
+
+    /**
+     * Every provider installed: those linked into the image or on the path, and those in the plugins
+     * directory of the installation.
+     *
+     * @param ctx the process context
+     * @return the catalog
+     */
+    static PluginCatalog catalog(CliContext ctx) {
+        return PluginCatalog.discover(ctx.pluginsDir());
+    }
+
+    /**
+     * The configuration file to use: the one given, else the installation's default file.
+     *
+     * @param given the {@code --config} value, or null
+     * @param ctx   the process context
+     * @return the file, or empty when the built-in defaults apply
+     */
+    static Optional<Path> configFile(Path given, CliContext ctx) {
+        return given != null ? Optional.of(given) : ctx.defaultConfigFile();
+    }
+
+    /**
+     * Loads the configuration file when there is one.
+     *
+     * @param given   the {@code --config} value, or null
+     * @param ctx     the process context
+     * @param catalog the providers the file is checked against
+     * @return the configuration, or empty when no file applies
+     * @throws dev.caxton.spi.ConfigException naming the file and key when the file is wrong
+     */
+    static Optional<CaxtonConfig> loadFile(Path given, CliContext ctx, PluginCatalog catalog) {
+        return configFile(given, ctx).map(file -> CaxtonConfig.load(file, catalog));
+    }
+}

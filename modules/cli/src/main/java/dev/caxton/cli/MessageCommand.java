@@ -1,0 +1,154 @@
+package dev.caxton.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+
+/** {@code caxton message}: send a FIPA-ACL message into a running node. */
+@Command(name = "message",
+        description = "Send messages to agents.",
+        subcommands = MessageCommand.Send.class)
+final class MessageCommand {
+
+    /** The 22 FIPA ACL performatives, as the guest ABI spells them. */
+    static final List<String> PERFORMATIVES = List.of("accept-proposal", "agree", "cancel", "cfp", "confirm",
+            "disconfirm", "failure", "inform", "inform-if", "inform-ref", "not-understood", "propagate", "propose",
+            "proxy", "query-if", "query-ref", "refuse", "reject-proposal", "request", "request-when",
+            "request-whenever", "subscribe");
+
+    /** The message priorities, most urgent first. */
+    static final List<String> PRIORITIES = List.of("critical", "high", "normal", "low");
+
+    /** Who receives the message: one agent by name, or the holder(s) of a capability. */
+    static final class Target {
+        @Option(names = "--to", required = true, paramLabel = "NAME", description = "The receiving agent.")
+        private String to;
+
+        @Option(names = "--capability", required = true, paramLabel = "C",
+                description = "Address whoever offers this capability (one holder, or all with --broadcast).")
+        private String capability;
+    }
+
+    /** {@code caxton message send}. */
+    @Command(name = "send", sortOptions = false,
+            description = "Sends one message; with --wait, waits for the reply and prints it.")
+    static final class Send extends ClientCommand {
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        private Target target;
+
+        @Option(names = "--broadcast", description = "With --capability: every holder gets a copy.")
+        private boolean broadcast;
+
+        @Option(names = "--performative", required = true, paramLabel = "P",
+                description = "The FIPA performative, e.g. request, inform, query-ref.")
+        private String performative;
+
+        @Option(names = "--content", required = true, paramLabel = "JSON",
+                description = "The payload, a JSON value (quote strings: '\"hello\"').")
+        private String content;
+
+        @Option(names = "--conversation", paramLabel = "ID", description = "The conversation id.")
+        private String conversation;
+
+        @Option(names = "--reply-with", paramLabel = "ID", description = "The id a reply should refer to (in_reply_to).")
+        private String replyWith;
+
+        @Option(names = "--priority", paramLabel = "P", description = "critical, high, normal (default) or low.")
+        private String priority;
+
+        @Option(names = "--wait", paramLabel = "DURATION", converter = Quantity.Time.class,
+                description = "Wait this long for the reply, e.g. 5s, and print it.")
+        private Duration wait;
+
+        private ObjectNode request;
+
+        @Override
+        void prepare() {
+            if (!PERFORMATIVES.contains(performative)) {
+                throw CliException.usage("--performative: '" + performative + "' is not a FIPA performative; use one of "
+                        + String.join(", ", PERFORMATIVES));
+            }
+            if (broadcast && target.capability == null) {
+                throw CliException.usage("--broadcast: only goes with --capability (a message --to one agent has one receiver)");
+            }
+            if (priority != null && !PRIORITIES.contains(priority)) {
+                throw CliException.usage("--priority: '" + priority + "' is not a priority; use one of " + String.join(", ", PRIORITIES));
+            }
+            if (wait != null && wait.isZero()) {
+                throw CliException.usage("--wait: must be longer than zero (leave it out not to wait)");
+            }
+            JsonNode payload;
+            try {
+                payload = Json.MAPPER.readTree(content);
+            } catch (JsonProcessingException e) {
+                throw CliException.usage("--content: not valid JSON (" + e.getOriginalMessage()
+                        + "); a string must be quoted, e.g. '\"hello\"'");
+            }
+            if (payload == null || payload.isMissingNode()) {
+                throw CliException.usage("--content: empty; give a JSON value such as '{}' or '\"hello\"'");
+            }
+            ObjectNode envelope = Json.object().put("performative", performative);
+            if (target.to != null) {
+                envelope.put("receiver", target.to);
+            } else {
+                envelope.put("capability", target.capability);
+                if (broadcast) {
+                    envelope.put("broadcast", true);
+                }
+            }
+            envelope.set("content", payload);
+            if (conversation != null) {
+                envelope.put("conversation_id", conversation);
+            }
+            if (replyWith != null) {
+                envelope.put("reply_with", replyWith);
+            }
+            if (priority != null) {
+                envelope.put("priority", priority);
+            }
+            if (wait != null) {
+                envelope.put("wait_ms", wait.toMillis());
+            }
+            request = envelope;
+        }
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            // The server holds the request open for up to the wait; give the exchange time beyond it.
+            Duration timeout = wait == null ? ApiClient.REQUEST_TIMEOUT : ApiClient.REQUEST_TIMEOUT.plus(wait);
+            JsonNode answer = api.post("/messages", request, timeout);
+            String id = Json.text(answer.path("message_id"));
+            JsonNode reply = answer.path("reply");
+            if (json()) {
+                Json.print(out, answer);
+            } else if (wait == null) {
+                out.println("accepted message " + id);
+            } else if (reply.isMissingNode() || reply.isNull()) {
+                out.println("no reply to message " + id);
+            } else {
+                out.println(Json.text(reply.path("performative")) + " from " + Json.text(reply.path("sender")) + ": "
+                        + (reply.has("content") ? Json.compact(reply.get("content")) : "-"));
+            }
+            if (wait != null && reply.path("performative").asText().equals("failure")) {
+                // Scripts must be able to tell a failed exchange from an answered one by the exit code.
+                throw new CliException("the reply to message " + id + " is a failure: " + failureReason(reply.path("content")));
+            }
+            return 0;
+        }
+
+        private static String failureReason(JsonNode content) {
+            if (content.path("reason").isTextual()) {
+                return content.get("reason").asText();
+            }
+            return content.isMissingNode() ? "no reason given" : Json.text(content);
+        }
+    }
+}

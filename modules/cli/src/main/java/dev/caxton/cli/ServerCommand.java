@@ -1,0 +1,58 @@
+package dev.caxton.cli;
+
+import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.server.CaxtonServer;
+import dev.caxton.spi.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** {@code caxton server}: run a node in this process. */
+@Command(name = "server",
+        description = "Run a Caxton node.",
+        subcommands = ServerCommand.Start.class)
+final class ServerCommand {
+
+    /**
+     * {@code caxton server start}: loads the plugins and the configuration, starts the node and
+     * blocks until it shuts down: SIGTERM or Ctrl-C stop it gracefully and the process exits with 0.
+     */
+    @Command(name = "start", description = "Starts a node and runs it until it is stopped (SIGTERM, Ctrl-C).")
+    static final class Start implements Callable<Integer> {
+
+        @Spec
+        private CommandSpec spec;
+
+        @Mixin
+        private ConfigOptions location;
+
+        @Override
+        public Integer call() {
+            CliContext ctx = CaxtonCommand.context(spec);
+            PluginCatalog catalog = LocalSetup.catalog(ctx);
+            CaxtonConfig config = LocalSetup.loadFile(location.config(), ctx, catalog)
+                    .orElseGet(() -> CaxtonConfig.defaults(catalog));
+            CaxtonServer server;
+            try {
+                server = CaxtonServer.start(config, location.dataDir(), catalog);
+            } catch (ConfigException | CliException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new CliException("cannot start the server: " + Main.describe(e));
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("caxton " + VersionInfo.version() + ": management API at " + server.apiUri()
+                    + " (configuration: " + config.source() + ")");
+            out.flush();
+            // Only the launcher owns the process, so only here do signals end it (with exit code 0).
+            server.exitOnSignals();
+            server.awaitTermination();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.caxton.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** How client commands find the server and the token, and how every way of failing to talk to it reads. */
+class ConnectionTest {
+
+    static final String CLUSTER = "{\"members\":[{\"id\":\"node-1\",\"address\":\"127.0.0.1:7946\",\"state\":\"alive\","
+            + "\"metadata\":{\"zone\":\"a\",\"api\":\"8080\"}},{\"id\":\"node-2\",\"address\":\"10.0.0.2:7946\","
+            + "\"state\":\"suspect\",\"metadata\":{}}]}";
+
+    @TempDir
+    Path dir;
+
+    FakeApi api;
+
+    @BeforeEach
+    void start() throws Exception {
+        api = new FakeApi();
+        api.on("GET", "/api/v1/cluster/members", 200, CLUSTER);
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    @Test
+    void clusterMembersRenderAsATable() {
+        Cli.Result r = Cli.against(api, "cluster", "members");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().lines().toList()).containsExactly(
+                "ID      ADDRESS         STATE    METADATA",
+                "node-1  127.0.0.1:7946  alive    zone=a,api=8080",
+                "node-2  10.0.0.2:7946   suspect  -");
+    }
+
+    @Test
+    void deadLettersPassTheLimitAndRenderAsATable() {
+        api.on("GET", "/api/v1/dead-letters", 200, "{\"dead_letters\":[{\"id\":\"d-1\",\"receiver\":\"crashy\","
+                + "\"reason\":\"trap: unreachable\",\"at\":1700000000000,\"envelope\":{\"performative\":\"request\"}}]}");
+
+        Cli.Result r = Cli.against(api, "dead-letters", "list", "--limit", "5");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(api.only().query()).isEqualTo("limit=5");
+        assertThat(r.out().lines().toList()).containsExactly(
+                "ID   AT                    RECEIVER  PERFORMATIVE  REASON",
+                "d-1  2023-11-14T22:13:20Z  crashy    request       trap: unreachable");
+        assertThat(Cli.against(api, "dead-letters", "list", "--limit", "0").code()).isEqualTo(2);
+    }
+
+    @Test
+    void aMissingTokenIsOneLineAndNothingIsSent() {
+        Cli.Result r = Cli.run("cluster", "members", "--server", api.url(), "--data-dir", dir.toString());
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.errLines()).singleElement().asString()
+                .startsWith("caxton: no API token")
+                .contains("--token").contains("CAXTON_TOKEN").contains(dir.resolve("api-token").toString());
+        assertThat(api.requests()).isEmpty();
+    }
+
+    @Test
+    void theTokenComesFromTheEnvironment() {
+        Cli.Result r = Cli.runWithEnv(Map.of("CAXTON_TOKEN", FakeApi.TOKEN),
+                "cluster", "members", "--server", api.url(), "--data-dir", dir.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(api.only().token()).isEqualTo(FakeApi.TOKEN);
+    }
+
+    @Test
+    void theTokenComesFromTheDataDirectory() throws Exception {
+        Files.writeString(dir.resolve("api-token"), FakeApi.TOKEN + "\n");
+
+        Cli.Result r = Cli.run("cluster", "members", "--server", api.url(), "--data-dir", dir.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(api.only().token()).isEqualTo(FakeApi.TOKEN);
+    }
+
+    @Test
+    void theOptionBeatsTheEnvironment() {
+        Cli.Result r = Cli.runWithEnv(Map.of("CAXTON_TOKEN", "stale"),
+                "cluster", "members", "--server", api.url(), "--token", FakeApi.TOKEN);
+
+        assertThat(r.code()).as(r.err()).isZero();
+    }
+
+    @Test
+    void aRejectedTokenIsOneLineWithTheStatus() {
+        Cli.Result r = Cli.run("cluster", "members", "--server", api.url(), "--token", "wrong");
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.errLines()).singleElement().asString()
+                .startsWith("caxton: 401 missing or wrong API token")
+                .contains("--token");
+        assertThat(api.only().token()).isEqualTo("wrong");
+    }
+
+    @Test
+    void aServerThatIsDownIsOneLineAndAFailure() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+
+        Cli.Result r = Cli.run("agent", "list", "--server", "http://127.0.0.1:" + port, "--token", "t");
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.errLines()).containsExactly("caxton: cannot reach the server at http://127.0.0.1:" + port
+                + " (connection refused) — is it running?");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void aServerUrlThatIsNotOneIsAUsageError() {
+        Cli.Result r = Cli.run("agent", "list", "--server", "localhost:8080", "--token", "t");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.errLines()).singleElement().asString().startsWith("caxton: --server:").contains("localhost:8080");
+    }
+
+    @Test
+    void anAnswerThatIsNotJsonIsReportedAsSuch() {
+        api.on("GET", "/api/v1/agents", 200, "<html>proxy login</html>");
+
+        Cli.Result r = Cli.against(api, "agent", "list");
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.errLines()).singleElement().asString().contains("not JSON").contains("<html>proxy login</html>");
+    }
+
+    @Test
+    void theServerAndTokenComeFromTheConfigurationFile() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("node-data"));
+        Files.writeString(data.resolve("secret.token"), FakeApi.TOKEN);
+        int port = Integer.parseInt(api.url().substring(api.url().lastIndexOf(':') + 1));
+        Path config = Files.writeString(dir.resolve("caxton.yaml"), LocalCommandTest.testConfig(port, data)
+                + "security:\n  token_file: secret.token\n");
+
+        Cli.Result r = Cli.run("cluster", "members", "--config", config.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(api.only().token()).isEqualTo(FakeApi.TOKEN);
+    }
+
+    @Test
+    void aBrokenConfigurationFileIsOneLineNamingFileAndKey() throws Exception {
+        Path config = Files.writeString(dir.resolve("bad.yaml"), "server:\n  prot: 8080\n");
+
+        Cli.Result r = Cli.run("agent", "list", "--config", config.toString(), "--token", "t");
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.errLines()).singleElement().asString()
+                .startsWith("caxton: ").contains(config.toString()).contains("server.prot");
+    }
+}

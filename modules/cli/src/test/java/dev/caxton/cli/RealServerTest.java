@@ -1,0 +1,146 @@
+package dev.caxton.cli;
+
+import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.server.CaxtonServer;
+import dev.caxton.testkit.Wat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The command line against a real node in this JVM: the fake API proves what the client sends, this
+ * proves the server understands it and the client understands the answers. The token is read from
+ * the file the server wrote, as on an operator's machine.
+ */
+class RealServerTest {
+
+    /** Returns every message unchanged, so the host completes it into a reply to the sender. */
+    static final String ECHO = """
+            (module
+              (memory (export "memory") 1)
+              (global $next (mut i32) (i32.const 1024))
+              (func (export "alloc") (param $size i32) (result i32)
+                (local $p i32)
+                (local.set $p (global.get $next))
+                (global.set $next (i32.add (global.get $next) (local.get $size)))
+                (local.get $p))
+              (func (export "handle_message") (param $ptr i32) (param $len i32) (result i64)
+                (i64.or (i64.shl (i64.extend_i32_u (local.get $ptr)) (i64.const 32))
+                        (i64.extend_i32_u (local.get $len)))))
+            """;
+
+    /** Traps on every message. */
+    static final String TRAP = """
+            (module
+              (memory (export "memory") 1)
+              (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+              (func (export "handle_message") (param i32 i32) (result i64) unreachable))
+            """;
+
+    @TempDir
+    static Path dir;
+
+    static CaxtonServer server;
+    static Path data;
+
+    @BeforeAll
+    static void start() throws Exception {
+        data = dir.resolve("data");
+        Path config = Files.writeString(dir.resolve("caxton.yaml"), """
+                server:
+                  port: 0
+                  metrics_enabled: false
+                  data_dir: "%s"
+                runtime:
+                  chicory:
+                    mode: interpreter
+                messaging:
+                  serializer: json
+                storage:
+                  type: memory
+                """.formatted(data.toString().replace("\\", "/")));
+        PluginCatalog catalog = PluginCatalog.discover(null);
+        server = CaxtonServer.start(CaxtonConfig.load(config, catalog), null, catalog);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    static Cli.Result caxton(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--server", server.apiUri().toString(), "--data-dir", data.toString()));
+        return Cli.run(all.toArray(String[]::new));
+    }
+
+    @Test
+    void deployInspectTalkAndUndeploy() throws Exception {
+        Path wasm = Files.write(dir.resolve("echo.wasm"), Wat.compile(ECHO));
+
+        Cli.Result deploy = caxton("agent", "deploy", wasm.toString(), "--name", "echo", "--capability", "echo",
+                "--memory", "1MB", "--timeout", "2s");
+        Cli.Result inspect = caxton("agent", "inspect", "echo");
+        Cli.Result talk = caxton("message", "send", "--to", "echo", "--performative", "request",
+                "--content", "{\"text\":\"hi\"}", "--wait", "5s");
+        Cli.Result byCapability = caxton("message", "send", "--capability", "echo", "--performative", "query-ref",
+                "--content", "[1,2]", "--wait", "5s");
+        Cli.Result list = caxton("agent", "list");
+        Cli.Result undeploy = caxton("agent", "undeploy", "echo");
+        Cli.Result gone = caxton("agent", "inspect", "echo");
+
+        assertThat(deploy.code()).as(deploy.err()).isZero();
+        assertThat(deploy.out()).startsWith("deployed agent echo (id ").endsWith(", state running)\n");
+        assertThat(inspect.out()).contains("memory:            1MB (1048576 bytes)", "execution timeout: 2s",
+                "capabilities: echo", "codec:        json");
+        assertThat(talk.code()).as(talk.err()).isZero();
+        assertThat(talk.out()).isEqualTo("request from echo: {\"text\":\"hi\"}\n");
+        assertThat(byCapability.out()).isEqualTo("query-ref from echo: [1,2]\n");
+        assertThat(list.out()).containsPattern("(?m)^echo +running +echo +\\d+ +0$");
+        assertThat(undeploy.out()).isEqualTo("undeployed agent echo\n");
+        assertThat(gone.code()).isEqualTo(1);
+        assertThat(gone.errLines()).containsExactly("caxton: 404 agent 'echo' not found");
+    }
+
+    @Test
+    void aTrapComesBackAsAFailureAndADeadLetter() throws Exception {
+        Path wasm = Files.write(dir.resolve("trap.wasm"), Wat.compile(TRAP));
+        assertThat(caxton("agent", "deploy", wasm.toString(), "--name", "crashy").code()).isZero();
+
+        Cli.Result r = caxton("message", "send", "--to", "crashy", "--performative", "request", "--content", "{}",
+                "--reply-with", "ask-1", "--wait", "5s");
+        Cli.Result letters = caxton("dead-letters", "list", "--limit", "10");
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).startsWith("failure from crashy: ");
+        assertThat(r.errLines()).singleElement().asString().contains("is a failure: ").contains("trap");
+        assertThat(letters.out()).containsPattern("(?m)^\\S+ +\\S+ +crashy +request +.*trap");
+    }
+
+    @Test
+    void refusalsFromTheServerAreOneLine() throws Exception {
+        Path notAnAgent = Files.write(dir.resolve("empty.wasm"), Wat.compile("(module)"));
+
+        Cli.Result refused = caxton("agent", "deploy", notAnAgent.toString(), "--name", "empty");
+        Cli.Result badToken = Cli.run("agent", "list", "--server", server.apiUri().toString(), "--token", "nope");
+        Cli.Result members = caxton("cluster", "members");
+
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.errLines()).singleElement().asString().startsWith("caxton: 400 ").contains("memory");
+        assertThat(badToken.code()).isEqualTo(1);
+        assertThat(badToken.errLines()).singleElement().asString().startsWith("caxton: 401 ");
+        assertThat(members.code()).as(members.err()).isZero();
+        assertThat(members.out().lines().toList()).hasSizeGreaterThanOrEqualTo(2).first().asString().startsWith("ID ");
+    }
+}
