@@ -8,6 +8,7 @@
 module dev.caxton.server {
     requires transitive dev.caxton.runtime;
     requires jdk.httpserver;
+    requires java.logging;
     requires com.fasterxml.jackson.databind;
     // SIGTERM handling, so a stopped server exits 0 after draining (the JDK has no public signal API).
     requires jdk.unsupported;

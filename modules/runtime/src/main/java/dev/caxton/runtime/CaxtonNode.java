@@ -370,6 +370,15 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     /**
+     * A fresh message id, unique to this node.
+     *
+     * @return the id
+     */
+    public String newMessageId() {
+        return router.newMessageId();
+    }
+
+    /**
      * One agent.
      *
      * @param name the name

@@ -93,6 +93,7 @@ public final class CaxtonServer implements AutoCloseable {
      */
     public static CaxtonServer start(CaxtonConfig config, Path dataDirOverride, PluginCatalog catalog) {
         Path dataDir = dataDirOverride != null ? dataDirOverride : config.dataDir();
+        configureLogging(config.string("observability.log_level"));
         ApiToken token;
         try {
             token = ApiToken.loadOrCreate(dataDir.resolve(config.string("security.token_file")));
@@ -117,6 +118,26 @@ public final class CaxtonServer implements AutoCloseable {
                 CaxtonNode.version(), config.string("server.node_name"), server.apiUri(),
                 server.metrics == null ? "" : ", metrics at " + server.metricsUri(), dataDir.toAbsolutePath());
         return server;
+    }
+
+    /**
+     * Sets the level of the node's log (java.util.logging, where System.Logger writes by default).
+     *
+     * @param level one of trace, debug, info, warn, error
+     */
+    public static void configureLogging(String level) {
+        java.util.logging.Level l = switch (level) {
+            case "trace" -> java.util.logging.Level.FINEST;
+            case "debug" -> java.util.logging.Level.FINE;
+            case "warn" -> java.util.logging.Level.WARNING;
+            case "error" -> java.util.logging.Level.SEVERE;
+            default -> java.util.logging.Level.INFO;
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(l);
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            h.setLevel(l);
+        }
     }
 
     /**
@@ -482,6 +503,9 @@ public final class CaxtonServer implements AutoCloseable {
         if (!(w instanceof Long waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) {
             throw new ApiError(400, "field 'wait_ms' must be a whole number from 0 to " + MAX_WAIT_MS, Map.of("field", "wait_ms"));
         }
+        if (e.messageId() == null) {
+            e = e.withMessageId(node.newMessageId());
+        }
         var reply = node.request(e, Duration.ofMillis(waitMs));
         Envelope r;
         try {
@@ -493,7 +517,7 @@ public final class CaxtonServer implements AutoCloseable {
             throw new ApiError(504, "no reply: " + ee);
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("message_id", r.inReplyTo());
+        out.put("message_id", e.messageId());
         out.put("reply", Json.envelope(r));
         return new Response(200, out);
     }

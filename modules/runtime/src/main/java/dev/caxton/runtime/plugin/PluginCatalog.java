@@ -16,6 +16,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -34,8 +35,6 @@ import java.util.stream.Stream;
  * boot layer's copy, so plugin folders may carry their whole dependency set.
  */
 public final class PluginCatalog {
-
-    private static final System.Logger LOG = System.getLogger(PluginCatalog.class.getName());
 
     private final Map<Spi, List<Entry>> providers;
 
@@ -59,20 +58,30 @@ public final class PluginCatalog {
             found.put(spi, new ArrayList<>());
         }
         for (Spi spi : Spi.values()) {
-            for (Provider p : ServiceLoader.load(spi.type(), PluginCatalog.class.getClassLoader())) {
-                found.get(spi).add(new Entry(p, info(spi, p, "image")));
+            try {
+                for (Provider p : ServiceLoader.load(spi.type(), PluginCatalog.class.getClassLoader())) {
+                    found.get(spi).add(new Entry(p, info(spi, p, "image")));
+                }
+            } catch (ServiceConfigurationError e) {
+                throw new ConfigException("", "a " + spi.label() + " provider on the module or class path cannot be loaded: "
+                        + e.getMessage());
             }
         }
         if (pluginsDir != null && Files.isDirectory(pluginsDir)) {
             for (Path folder : pluginFolders(pluginsDir)) {
                 ModuleLayer layer = loadLayer(folder);
                 for (Spi spi : Spi.values()) {
-                    ServiceLoader.load(layer, spi.type()).stream()
-                            .filter(h -> h.type().getModule().getLayer() == layer)
-                            .forEach(h -> {
-                                Provider p = h.get();
-                                found.get(spi).add(new Entry(p, info(spi, p, folder.toString())));
-                            });
+                    try {
+                        ServiceLoader.load(layer, spi.type()).stream()
+                                .filter(h -> h.type().getModule().getLayer() == layer)
+                                .forEach(h -> {
+                                    Provider p = h.get();
+                                    found.get(spi).add(new Entry(p, info(spi, p, folder.toString())));
+                                });
+                    } catch (ServiceConfigurationError e) {
+                        throw new ConfigException("", "the plugin folder " + folder + " has a " + spi.label()
+                                + " provider that cannot be loaded: " + e.getMessage());
+                    }
                 }
             }
         }

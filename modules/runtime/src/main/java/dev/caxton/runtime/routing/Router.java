@@ -2,7 +2,6 @@ package dev.caxton.runtime.routing;
 
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
-import dev.caxton.spi.message.Performative;
 
 import java.util.List;
 import java.util.Map;
@@ -200,14 +199,13 @@ public final class Router {
     private void deliverTo(String name, Envelope e) {
         Recipient r = recipients.get(name);
         if (r == null) {
-            if (e.performative() == Performative.FAILURE || e.inReplyTo() != null) {
-                // A reply to someone who is gone (a client that stopped waiting): it was answered,
-                // nobody is left to read it, so it is counted rather than dead-lettered.
-                if (name.startsWith(ClientReplies.CLIENT_PREFIX)) {
-                    unclaimedClientReplies.increment();
-                    LOG.log(System.Logger.Level.DEBUG, "reply {0} for {1} unclaimed", e.messageId(), name);
-                    return;
-                }
+            if (name.startsWith(ClientReplies.CLIENT_PREFIX)) {
+                // An answer to an API client that did not wait (or stopped waiting): it was delivered
+                // as far as anyone asked, so it is counted rather than dead-lettered. Client names are
+                // reserved, so this never hides a missing agent.
+                unclaimedClientReplies.increment();
+                LOG.log(System.Logger.Level.DEBUG, "message {0} for {1} unclaimed", e.messageId(), name);
+                return;
             }
             refused.increment();
             throw new RoutingException(SendStatus.UNKNOWN_RECEIVER, EnvelopeFields.RECEIVER,
