@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Assembles target/caxton from what the reactor built:
+#   runtime/   a jlink image: the JDK modules Caxton and its plugins need + the core modules
+#   plugins/   one folder per plugin (its jar and its private libraries), loaded as module layers
+#   tools/wat/ the WAT compiler, loaded on demand for .wat deployments
+#   conf/ examples/ bin/caxton
+# Usage: assemble.sh JAVA_HOME ROOT TARGET VERSION
+set -euo pipefail
+java_home=$1 root=$2 target=$3 version=$4
+out="$target/caxton"
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/conf" "$out/plugins" "$out/tools/wat"
+
+# JDK modules beyond what the core requires, needed by plugins loaded at run time (they cannot add
+# JDK modules to an image after it is linked): java.sql(.rowset) for SQLite, jdk.unsupported for
+# msgpack-core, jdk.crypto.ec for TLS transports, java.management and jdk.management for JVM metrics.
+# --add-modules=ALL-SYSTEM puts them in the boot layer at launch: a plugin layer can read JDK modules
+# only from its parent, and nothing in the core requires them. dev.caxton.runtime gets native access
+# because it grants native access to the plugin modules it loads (SQLite's JNI library).
+jdk_extra=java.sql,java.sql.rowset,jdk.unsupported,jdk.crypto.ec,java.management,jdk.management,java.naming,java.xml,jdk.zipfs
+
+"$java_home/bin/jlink" \
+  --module-path "$target/core-modules" \
+  --add-modules dev.caxton.cli,$jdk_extra \
+  --output "$out/runtime" \
+  --strip-debug --no-header-files --no-man-pages --compress zip-6 --generate-cds-archive \
+  --add-options="--add-modules=ALL-SYSTEM --enable-native-access=ALL-UNNAMED,dev.caxton.runtime --sun-misc-unsafe-memory-access=allow"
+
+for dir in "$root"/plugins/*/; do
+  name=$(basename "$dir")
+  jar=$(ls "$dir"/target/caxton-"$name"-"$version".jar 2>/dev/null || true)
+  if [ -z "$jar" ]; then
+    echo "assemble: plugin $name has no jar in $dir/target (was it built?)" >&2
+    exit 1
+  fi
+  mkdir -p "$out/plugins/$name"
+  cp "$jar" "$out/plugins/$name/"
+  if [ -d "$dir/target/plugin-libs" ]; then
+    cp "$dir"/target/plugin-libs/*.jar "$out/plugins/$name/" 2>/dev/null || true
+  fi
+done
+
+cp "$target"/wat-tool/*.jar "$out/tools/wat/"
+cp "$root/distribution/src/conf/caxton.yaml" "$out/conf/"
+cp "$root/distribution/src/bin/caxton" "$out/bin/caxton"
+chmod +x "$out/bin/caxton"
+if [ -d "$root/examples" ]; then
+  mkdir -p "$out/examples"
+  cp -r "$root/examples/." "$out/examples/"
+fi
+echo "$version" > "$out/VERSION"
+echo "assembled $out ($(du -sh "$out" | cut -f1))"

@@ -1,0 +1,94 @@
+package dev.caxton.bench;
+
+import dev.caxton.runtime.CaxtonNode;
+import dev.caxton.runtime.agent.DeploySpec;
+import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Performative;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The upstream tuning guide's agent figures, measured on a node in this process with the real
+ * Chicory engine, JSON codec and memory storage: agent startup (deploy of an already compiled module
+ * to its first reply) and message processing (send to reply) for the echo agent. Sample mode gives
+ * the p50/p99 the docs quote.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+public class AgentBenchmarks {
+
+    @Param({"interpreter", "compiler"})
+    public String mode;
+
+    private CaxtonNode node;
+    private byte[] echo;
+    private Path dataDir;
+    private final AtomicInteger names = new AtomicInteger();
+
+    @Setup(Level.Trial)
+    public void start() throws IOException {
+        dataDir = Files.createTempDirectory("caxton-bench");
+        Properties props = new Properties();
+        props.setProperty("caxton.storage.type", "memory");
+        props.setProperty("caxton.runtime.chicory.mode", mode);
+        props.setProperty("caxton.runtime.max_agents", "1000000");
+        PluginCatalog catalog = PluginCatalog.discover(null);
+        CaxtonConfig config = CaxtonConfig.parse("benchmark", "", catalog, props);
+        node = CaxtonNode.start(config, catalog, dataDir);
+        try (InputStream in = AgentBenchmarks.class.getResourceAsStream("/echo.wasm")) {
+            echo = in.readAllBytes();
+        }
+        node.deploy(new DeploySpec("echo", echo, List.of(), null, null, null, null));
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() {
+        node.close();
+    }
+
+    /** Send to the echo agent and wait for its reply. */
+    @Benchmark
+    public Envelope messageRoundTrip() throws Exception {
+        return node.request(Envelope.builder(Performative.REQUEST).receiver("echo")
+                .content(Map.of("n", 1)).build(), Duration.ofSeconds(5)).get();
+    }
+
+    /** Deploy a cached module under a new name and get its first reply, then undeploy it. */
+    @Benchmark
+    public Envelope agentStartup() throws Exception {
+        String name = "e" + names.incrementAndGet();
+        node.deploy(new DeploySpec(name, echo, List.of(), null, null, null, null));
+        Envelope reply = node.request(Envelope.builder(Performative.REQUEST).receiver(name).build(),
+                Duration.ofSeconds(5)).get();
+        node.undeploy(name);
+        return reply;
+    }
+}

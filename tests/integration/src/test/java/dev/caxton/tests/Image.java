@@ -1,0 +1,216 @@
+package dev.caxton.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The built distribution ({@code distribution/target/caxton}) as a user runs it: {@code bin/caxton}
+ * processes, a server on free loopback ports with its own data directory, and the API over HTTP.
+ */
+final class Image {
+
+    static final Path HOME = Path.of(System.getProperty("caxton.dist", "../../distribution/target/caxton")).toAbsolutePath().normalize();
+    static final Path ROOT = Path.of(System.getProperty("caxton.root", "../..")).toAbsolutePath().normalize();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    record Result(int exit, String out, String err) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(out);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + out + "\nstderr: " + err, e);
+            }
+        }
+    }
+
+    private Image() {
+    }
+
+    static Path launcher() {
+        Path p = HOME.resolve("bin/caxton");
+        if (!Files.isExecutable(p)) {
+            throw new IllegalStateException("the image is not built: " + p + " missing (run ./mvnw package first)");
+        }
+        return p;
+    }
+
+    static Path example(String rel) {
+        return ROOT.resolve("examples").resolve(rel);
+    }
+
+    static Path testAgent(String file) {
+        return ROOT.resolve("tests/agents").resolve(file);
+    }
+
+    /** Runs {@code bin/caxton ARGS} to completion. */
+    static Result run(List<String> env, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(launcher().toString());
+        cmd.addAll(List.of(args));
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            for (String kv : env) {
+                int eq = kv.indexOf('=');
+                pb.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            Path out = Files.createTempFile("caxton-out", ".txt");
+            Path err = Files.createTempFile("caxton-err", ".txt");
+            pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+            Process p = pb.start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("caxton " + String.join(" ", args) + " did not finish within 120s");
+            }
+            Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+            return r;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Result run(String... args) {
+        return run(List.of(), args);
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A server process of the image with its own data directory and ports. */
+    static final class Server implements AutoCloseable {
+        final Path dir;
+        final Path config;
+        final Path dataDir;
+        final int port;
+        final int metricsPort;
+        final Process process;
+        final Path log;
+
+        Server(Path dir, String extraYaml) throws IOException, InterruptedException {
+            this.dir = dir;
+            this.dataDir = dir.resolve("data");
+            this.port = freePort();
+            this.metricsPort = freePort();
+            this.config = dir.resolve("caxton.yaml");
+            Files.writeString(config, """
+                    server:
+                      port: %d
+                      metrics_port: %d
+                      data_dir: %s
+                    """.formatted(port, metricsPort, dataDir) + extraYaml);
+            this.log = dir.resolve("server.log");
+            ProcessBuilder pb = new ProcessBuilder(launcher().toString(), "server", "start", "--config", config.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            this.process = pb.start();
+            awaitHealthy();
+        }
+
+        private void awaitHealthy() throws InterruptedException, IOException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new AssertionError("server exited with " + process.exitValue() + ":\n" + Files.readString(log));
+                }
+                if (Files.exists(dataDir.resolve("api-token"))) {
+                    try {
+                        HttpResponse<String> r = http("GET", "/api/v1/health", null, token());
+                        if (r.statusCode() == 200) {
+                            return;
+                        }
+                    } catch (IOException e) {
+                        // not listening yet
+                    }
+                }
+                Thread.sleep(100);
+            }
+            throw new AssertionError("server not healthy within 60s:\n" + Files.readString(log));
+        }
+
+        String token() throws IOException {
+            return Files.readString(dataDir.resolve("api-token")).trim();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + port;
+        }
+
+        /** Runs a client command against this server. */
+        Result cli(String... args) {
+            List<String> all = new ArrayList<>(List.of(args));
+            all.add("--server");
+            all.add(url());
+            all.add("--data-dir");
+            all.add(dataDir.toString());
+            return run(all.toArray(String[]::new));
+        }
+
+        HttpResponse<String> http(String method, String path, String body, String token) throws IOException, InterruptedException {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(60))
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+            if (token != null) {
+                b.header("X-Caxton-Token", token);
+            }
+            if (body != null) {
+                b.header("Content-Type", "application/json");
+            }
+            try (HttpClient c = HttpClient.newHttpClient()) {
+                return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            }
+        }
+
+        JsonNode api(String method, String path, String body) throws IOException, InterruptedException {
+            HttpResponse<String> r = http(method, path, body, token());
+            return JSON.readTree(r.body());
+        }
+
+        String log() throws IOException {
+            return Files.readString(log);
+        }
+
+        /** SIGTERM, then the exit code. */
+        int terminate() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("server did not stop within 60s of SIGTERM");
+            }
+            return process.exitValue();
+        }
+
+        void kill9() throws InterruptedException, IOException {
+            new ProcessBuilder("kill", "-9", Long.toString(process.pid())).start().waitFor();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                terminate();
+            }
+        }
+    }
+}

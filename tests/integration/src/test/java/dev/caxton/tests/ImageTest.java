@@ -1,0 +1,174 @@
+package dev.caxton.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The foundation, checked on the built image: launcher, plugin discovery, config checks, provider switching. */
+class ImageTest {
+
+    @Test
+    @DisplayName("bin/caxton --version prints the version")
+    void version() {
+        Image.Result r = Image.run("--version");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("caxton").contains("0.1.0-SNAPSHOT");
+    }
+
+    @Test
+    @DisplayName("the image is self-contained: its own java runtime, no dependency on the JDK that built it")
+    void selfContained() throws Exception {
+        Path release = Image.HOME.resolve("runtime/release");
+        assertThat(release).exists();
+        assertThat(Files.readString(release)).contains("JAVA_VERSION=\"25");
+        assertThat(Image.HOME.resolve("runtime/bin/java")).isExecutable();
+        assertThat(Files.readString(Image.launcher())).contains("runtime/bin/java").doesNotContain("JAVA_HOME");
+    }
+
+    @Test
+    @DisplayName("plugins list shows every provider of every SPI with name, module and version")
+    void pluginsList() {
+        Image.Result r = Image.run("plugins", "list", "--output", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode list = r.json();
+        assertThat(list.isArray()).isTrue();
+        List<String> rows = new java.util.ArrayList<>();
+        list.forEach(p -> rows.add(p.get("spi").asText() + ":" + p.get("name").asText() + ":" + p.get("module").asText()
+                + ":" + p.get("version").asText()));
+        assertThat(rows).contains(
+                "engine:chicory:dev.caxton.engine.chicory:0.1.0-SNAPSHOT",
+                "serializer:json:dev.caxton.serializer.json:0.1.0-SNAPSHOT",
+                "serializer:msgpack:dev.caxton.serializer.msgpack:0.1.0-SNAPSHOT",
+                "storage:memory:dev.caxton.storage.memory:0.1.0-SNAPSHOT",
+                "storage:sqlite:dev.caxton.storage.sqlite:0.1.0-SNAPSHOT",
+                "membership:static:dev.caxton.membership.fixed:0.1.0-SNAPSHOT");
+        Image.Result text = Image.run("plugins", "list");
+        assertThat(text.exit()).isZero();
+        assertThat(text.out()).contains("sqlite").contains("msgpack").contains("chicory");
+    }
+
+    @Test
+    @DisplayName("config validate accepts a good file and names the bad key of a bad one")
+    void configValidate(@TempDir Path dir) throws Exception {
+        Path good = dir.resolve("good.yaml");
+        Files.writeString(good, """
+                server:
+                  port: 8181
+                storage:
+                  type: memory
+                  sqlite:
+                    busy_timeout: 2s
+                agents:
+                  default_limits:
+                    memory: 20MB
+                  overrides:
+                    heavy:
+                      execution_timeout: 30s
+                """);
+        Image.Result ok = Image.run("config", "validate", good.toString());
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("valid");
+
+        Path unknown = dir.resolve("unknown.yaml");
+        Files.writeString(unknown, "server:\n  prot: 8080\n");
+        Image.Result bad = Image.run("config", "validate", unknown.toString());
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("server.prot").contains("unknown key").contains("port");
+
+        Path wrongType = dir.resolve("type.yaml");
+        Files.writeString(wrongType, "agents:\n  default_limits:\n    memory: lots\n");
+        Image.Result typed = Image.run("config", "validate", wrongType.toString());
+        assertThat(typed.exit()).isNotZero();
+        assertThat(typed.err()).contains("agents.default_limits.memory").contains("10MB");
+
+        Path range = dir.resolve("range.yaml");
+        Files.writeString(range, "server:\n  port: 70000\n");
+        Image.Result ranged = Image.run("config", "validate", range.toString());
+        assertThat(ranged.exit()).isNotZero();
+        assertThat(ranged.err()).contains("server.port").contains("0 to 65535");
+
+        Path provider = dir.resolve("provider.yaml");
+        Files.writeString(provider, "storage:\n  type: postgres\n");
+        Image.Result named = Image.run("config", "validate", provider.toString());
+        assertThat(named.exit()).isNotZero();
+        assertThat(named.err()).contains("storage.type").contains("postgres").contains("memory").contains("sqlite");
+
+        Path providerKey = dir.resolve("provider-key.yaml");
+        Files.writeString(providerKey, "storage:\n  sqlite:\n    journal: wal\n");
+        Image.Result pk = Image.run("config", "validate", providerKey.toString());
+        assertThat(pk.exit()).isNotZero();
+        assertThat(pk.err()).contains("storage.sqlite.journal");
+    }
+
+    @Test
+    @DisplayName("switching serializer and storage in the YAML switches the providers the image uses")
+    void providersFollowTheConfiguration(@TempDir Path dir) throws Exception {
+        Path a = Files.createDirectories(dir.resolve("a"));
+        try (Image.Server s = new Image.Server(a, """
+                messaging:
+                  serializer: json
+                storage:
+                  type: memory
+                """)) {
+            JsonNode health = s.api("GET", "/api/v1/health", null);
+            assertThat(health.at("/providers/serializer").asText()).isEqualTo("json");
+            assertThat(health.at("/providers/storage").asText()).isEqualTo("memory");
+            assertThat(health.at("/storage_durable").asBoolean()).isFalse();
+        }
+        assertThat(a.resolve("data/caxton.db")).doesNotExist();
+
+        Path b = Files.createDirectories(dir.resolve("b"));
+        try (Image.Server s = new Image.Server(b, """
+                messaging:
+                  serializer: msgpack
+                storage:
+                  type: sqlite
+                """)) {
+            JsonNode health = s.api("GET", "/api/v1/health", null);
+            assertThat(health.at("/providers/serializer").asText()).isEqualTo("msgpack");
+            assertThat(health.at("/providers/storage").asText()).isEqualTo("sqlite");
+            assertThat(health.at("/storage_durable").asBoolean()).isTrue();
+            // A trapping agent dead-letters its message: the stored bytes show which serializer wrote them.
+            Image.Result deploy = s.cli("agent", "deploy", Image.testAgent("trap.wasm").toString(), "--name", "trapper");
+            assertThat(deploy.exit()).as(deploy.err()).isZero();
+            s.cli("message", "send", "--to", "trapper", "--performative", "request", "--content", "{\"n\":1}", "--wait", "5s");
+            assertThat(s.api("GET", "/api/v1/dead-letters", null).at("/total").asLong()).isEqualTo(1);
+        }
+        Path db = b.resolve("data/caxton.db");
+        assertThat(db).exists();
+        byte[] stored = firstDeadLetterEnvelope(db);
+        // MessagePack encodes the envelope as a map (fixmap 0x80-0x8f, or map16 0xde), never as '{'.
+        assertThat(stored[0] & 0xff).satisfiesAnyOf(first -> assertThat(first).isBetween(0x81, 0x8f), first -> assertThat(first).isEqualTo(0xde));
+
+        Path c = Files.createDirectories(dir.resolve("c"));
+        try (Image.Server s = new Image.Server(c, """
+                messaging:
+                  serializer: json
+                """)) {
+            s.cli("agent", "deploy", Image.testAgent("trap.wasm").toString(), "--name", "trapper");
+            s.cli("message", "send", "--to", "trapper", "--performative", "request", "--content", "{\"n\":1}", "--wait", "5s");
+        }
+        byte[] json = firstDeadLetterEnvelope(c.resolve("data/caxton.db"));
+        assertThat((char) json[0]).isEqualTo('{');
+    }
+
+    private static byte[] firstDeadLetterEnvelope(Path db) throws Exception {
+        try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT envelope FROM dead_letters LIMIT 1")) {
+            assertThat(rs.next()).as("a dead letter in " + db).isTrue();
+            return rs.getBytes(1);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package dev.caxton.tests;
+
+import dev.caxton.runtime.CaxtonNode;
+import dev.caxton.runtime.agent.AgentInfo;
+import dev.caxton.runtime.agent.AgentState;
+import dev.caxton.runtime.agent.DeployException;
+import dev.caxton.runtime.agent.DeploySpec;
+import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.runtime.routing.RoutingException;
+import dev.caxton.runtime.routing.SendStatus;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Performative;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A node in this process on the real plugins (Chicory, JSON, memory storage), for routing and
+ * lifecycle behaviour that is awkward to observe through a separate process.
+ */
+class NodeTest {
+
+    @TempDir
+    Path dir;
+    private CaxtonNode node;
+
+    private CaxtonNode start(String yaml) {
+        PluginCatalog catalog = PluginCatalog.discover(null);
+        Properties none = new Properties();
+        CaxtonConfig config = CaxtonConfig.parse("test", "storage:\n  type: memory\n" + yaml, catalog, none);
+        node = CaxtonNode.start(config, catalog, dir);
+        return node;
+    }
+
+    @AfterEach
+    void stop() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private static byte[] agent(String path) throws Exception {
+        return Files.readAllBytes(path.startsWith("tests/") ? Image.ROOT.resolve(path) : Image.example(path));
+    }
+
+    private AgentInfo deploy(String name, String path, String... capabilities) throws Exception {
+        return node.deploy(new DeploySpec(name, agent(path), List.of(capabilities), null, null, null, null));
+    }
+
+    private Envelope ask(Envelope e) throws Exception {
+        return node.request(e, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @DisplayName("a reply is completed: sender, receiver, conversation, in_reply_to and a fresh id")
+    void replyCompletion() throws Exception {
+        start("");
+        deploy("echo", "echo/echo.wasm");
+        Envelope reply = ask(Envelope.builder(Performative.QUERY_IF).receiver("echo").conversationId("conv-1")
+                .replyWith("r-1").messageId("m-1").content(Map.of("q", "sky is blue")).build());
+        assertThat(reply.sender()).isEqualTo("echo");
+        assertThat(reply.receiver()).startsWith("client-");
+        assertThat(reply.conversationId()).isEqualTo("conv-1");
+        assertThat(reply.inReplyTo()).isEqualTo("r-1");
+        assertThat(reply.messageId()).isNotEqualTo("m-1").isNotBlank();
+        assertThat(reply.performative()).isEqualTo(Performative.QUERY_IF);
+        assertThat(reply.content()).isEqualTo(Map.of("q", "sky is blue"));
+    }
+
+    @Test
+    @DisplayName("capability addressing: round-robin over holders, broadcast to all, unknown is an error")
+    void capabilities() throws Exception {
+        start("");
+        deploy("c1", "counter/counter.wasm", "count");
+        deploy("c2", "counter/counter.wasm", "count");
+        List<String> answeredBy = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            answeredBy.add(ask(Envelope.builder(Performative.REQUEST).capability("count").build()).sender());
+        }
+        assertThat(answeredBy).containsExactlyInAnyOrder("c1", "c1", "c2", "c2");
+        assertThat(node.capabilities()).containsEntry("count", List.of("c1", "c2"));
+
+        node.send(Envelope.builder(Performative.INFORM).capability("count").broadcast(true).build());
+        awaitHandled("c1", 3);
+        awaitHandled("c2", 3);
+
+        assertThatThrownBy(() -> node.send(Envelope.builder(Performative.REQUEST).capability("nobody-has-it").build()))
+                .isInstanceOfSatisfying(RoutingException.class,
+                        e -> assertThat(e.status()).isEqualTo(SendStatus.UNKNOWN_RECEIVER));
+    }
+
+    @Test
+    @DisplayName("capabilities registered from init are routable")
+    void capabilityFromInit() throws Exception {
+        start("");
+        deploy("calc", "c/calculator/calculator.wasm");
+        Envelope reply = ask(Envelope.builder(Performative.REQUEST).capability("math")
+                .content(Map.of("op", "add", "a", 2L, "b", 40L)).build());
+        assertThat(reply.sender()).isEqualTo("calc");
+        assertThat(reply.content()).isEqualTo(Map.of("result", 42L));
+    }
+
+    @Test
+    @DisplayName("a full mailbox refuses instead of growing; every message is either handled or refused")
+    void backPressure() throws Exception {
+        start("messaging:\n  mailbox_size: 4\n");
+        deploy("slow", "tests/agents/sleepy.wasm");
+        int accepted = 0;
+        int refused = 0;
+        for (int i = 0; i < 50; i++) {
+            try {
+                node.send(Envelope.builder(Performative.REQUEST).receiver("slow").build());
+                accepted++;
+            } catch (RoutingException e) {
+                assertThat(e.status()).isEqualTo(SendStatus.QUEUE_FULL);
+                refused++;
+            }
+        }
+        assertThat(refused).isPositive();
+        assertThat(accepted + refused).isEqualTo(50);
+        awaitHandled("slow", accepted);
+        assertThat(node.agent("slow").orElseThrow().messagesHandled()).isEqualTo(accepted);
+    }
+
+    @Test
+    @DisplayName("reload swaps the module after the message in flight and loses no queued message")
+    void reloadKeepsQueue() throws Exception {
+        start("");
+        deploy("worker", "tests/agents/sleepy.wasm");
+        List<CompletableFuture<Envelope>> replies = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            replies.add(node.request(Envelope.builder(Performative.REQUEST).receiver("worker").content((long) i).build(),
+                    Duration.ofSeconds(20)));
+        }
+        // Reload once the first message is in flight, so both modules answer some.
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (node.agent("worker").orElseThrow().queued() == 6 && System.currentTimeMillis() < deadline) {
+            Thread.onSpinWait();
+        }
+        node.reload("worker", agent("echo/echo.wasm"));
+        List<Object> contents = new ArrayList<>();
+        for (CompletableFuture<Envelope> f : replies) {
+            Envelope r = f.get(30, TimeUnit.SECONDS);
+            assertThat(r.performative()).isNotEqualTo(Performative.FAILURE);
+            contents.add(r.content());
+        }
+        // Some were answered by the old module ("done"), the rest echoed by the new one; none lost.
+        assertThat(contents).hasSize(6).contains("done").anyMatch(c -> c instanceof Long);
+        assertThat(node.agent("worker").orElseThrow().messagesHandled()).isEqualTo(6);
+    }
+
+    @Test
+    @DisplayName("undeploy drains the queue before stopping")
+    void undeployDrains() throws Exception {
+        start("");
+        deploy("worker", "tests/agents/sleepy.wasm");
+        List<CompletableFuture<Envelope>> replies = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            replies.add(node.request(Envelope.builder(Performative.REQUEST).receiver("worker").build(), Duration.ofSeconds(20)));
+        }
+        node.undeploy("worker");
+        for (CompletableFuture<Envelope> f : replies) {
+            assertThat(f.get(1, TimeUnit.SECONDS).content()).isEqualTo("done");
+        }
+        assertThat(node.agent("worker")).isEmpty();
+        assertThatThrownBy(() -> node.send(Envelope.builder(Performative.REQUEST).receiver("worker").build()))
+                .isInstanceOf(RoutingException.class);
+    }
+
+    @Test
+    @DisplayName("a faulting agent never disturbs another agent's replies")
+    void isolation() throws Exception {
+        start("agents:\n  max_failures: 100\n");
+        deploy("echo", "echo/echo.wasm");
+        node.deploy(new DeploySpec("looper", agent("tests/agents/loop.wasm"), List.of(),
+                new dev.caxton.runtime.agent.AgentLimits(10 << 20, Duration.ofMillis(200), 0), null, null, null));
+        for (int i = 0; i < 5; i++) {
+            node.send(Envelope.builder(Performative.REQUEST).receiver("looper").build());
+        }
+        for (int i = 0; i < 20; i++) {
+            assertThat(ask(Envelope.builder(Performative.REQUEST).receiver("echo").content((long) i).build()).content())
+                    .isEqualTo((long) i);
+        }
+        awaitFaults("looper", 5);
+        assertThat(node.agent("looper").orElseThrow().state()).isEqualTo(AgentState.RUNNING);
+        assertThat(node.deadLetters(100)).hasSize(5).allMatch(d -> d.reason().startsWith("timeout"));
+    }
+
+    @Test
+    @DisplayName("permissions: an import the agent is not granted refuses the deployment")
+    void permissions() throws Exception {
+        start("");
+        assertThatThrownBy(() -> node.deploy(new DeploySpec("fwd", agent("tests/agents/forwarder.wasm"), List.of(), null,
+                null, null, Set.of("log"))))
+                .isInstanceOf(DeployException.class).hasMessageContaining("caxton.send_message");
+    }
+
+    @Test
+    @DisplayName("the codec a deployment names is what the agent reads: msgpack agents get MessagePack bytes")
+    void codec() throws Exception {
+        start("");
+        node.deploy(new DeploySpec("echo-mp", agent("echo/echo.wasm"), List.of(), null, "msgpack", null, null));
+        Envelope reply = ask(Envelope.builder(Performative.REQUEST).receiver("echo-mp").content(Map.of("k", "v")).build());
+        assertThat(reply.content()).isEqualTo(Map.of("k", "v"));
+        assertThat(node.agent("echo-mp").orElseThrow().codec()).isEqualTo("msgpack");
+    }
+
+    private void awaitHandled(String agent, long n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (node.agent(agent).orElseThrow().messagesHandled() < n && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(node.agent(agent).orElseThrow().messagesHandled()).isGreaterThanOrEqualTo(n);
+    }
+
+    private void awaitFaults(String agent, long n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (node.agent(agent).orElseThrow().faults() < n && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(node.agent(agent).orElseThrow().faults()).isEqualTo(n);
+    }
+}
