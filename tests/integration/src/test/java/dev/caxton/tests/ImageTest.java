@@ -171,4 +171,27 @@ class ImageTest {
             return rs.getBytes(1);
         }
     }
+
+    @Test
+    @DisplayName("jlink/custom-image.sh links the chosen explicit-module plugins into the image and leaves the rest out")
+    void customImage(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("lean");
+        ProcessBuilder pb = new ProcessBuilder("bash", Image.ROOT.resolve("jlink/custom-image.sh").toString(),
+                "--output", out.toString(), "--plugins", "engine-chicory,serializer-json,serializer-msgpack,storage-memory,membership-static",
+                "--link", "--jdk", System.getProperty("java.home")).redirectErrorStream(true);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(output).isZero();
+        assertThat(output).contains("linking engine-chicory into the image").contains("serializer-msgpack stays a plugin folder");
+        assertThat(out.resolve("plugins")).isDirectoryContaining(f -> f.getFileName().toString().equals("serializer-msgpack"));
+        assertThat(out.resolve("plugins/engine-chicory")).doesNotExist();
+        assertThat(out.resolve("plugins/storage-sqlite")).doesNotExist();
+        Process list = new ProcessBuilder(out.resolve("bin/caxton").toString(), "plugins", "list", "--output", "json")
+                .redirectErrorStream(true).start();
+        JsonNode plugins = Image.JSON.readTree(list.getInputStream().readAllBytes());
+        assertThat(list.waitFor()).isZero();
+        List<String> found = new java.util.ArrayList<>();
+        plugins.forEach(n -> found.add(n.get("name").asText() + "@" + (n.get("location").asText().equals("image") ? "image" : "folder")));
+        assertThat(found).containsExactlyInAnyOrder("chicory@image", "json@image", "memory@image", "static@image", "msgpack@folder");
+    }
 }
