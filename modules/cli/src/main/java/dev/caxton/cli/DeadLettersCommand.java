@@ -3,13 +3,14 @@ package dev.caxton.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 
 /** {@code caxton dead-letters}: the messages a node could not deliver or that faulted an agent. */
 @Command(name = "dead-letters",
         description = "Messages that could not be delivered or that faulted their agent.",
-        subcommands = DeadLettersCommand.ListLetters.class)
+        subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Replay.class})
 final class DeadLettersCommand {
 
     /** {@code caxton dead-letters list}. */
@@ -47,6 +48,26 @@ final class DeadLettersCommand {
                         Json.text(l.path("envelope").path("performative")), Json.text(l.path("reason")));
             }
             table.print(out);
+            return 0;
+        }
+    }
+
+    /** {@code caxton dead-letters replay ID}. */
+    @Command(name = "replay", description = "Sends a dead letter again as it was; it leaves the queue once the node accepts it.")
+    static final class Replay extends ClientCommand {
+
+        @Parameters(index = "0", paramLabel = "ID", description = "The dead letter's id (see dead-letters list).")
+        private String id;
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            JsonNode answer = api.post("/dead-letters/" + segment(id) + "/replay",
+                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), ApiClient.REQUEST_TIMEOUT);
+            if (json()) {
+                Json.print(out, answer);
+            } else {
+                out.println("replayed " + id + " as message " + Json.text(answer.path("message_id")));
+            }
             return 0;
         }
     }

@@ -89,6 +89,20 @@ final class Json {
     }
 
     /**
+     * The strings of a JSON array.
+     *
+     * @param node the array (may be missing)
+     * @return its elements as text, empty when it is not an array
+     */
+    static java.util.List<String> strings(JsonNode node) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (node != null && node.isArray()) {
+            node.forEach(n -> out.add(text(n)));
+        }
+        return out;
+    }
+
+    /**
      * A duration as people write it.
      *
      * @param d the duration

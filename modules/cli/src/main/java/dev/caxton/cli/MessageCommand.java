@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -14,7 +15,7 @@ import java.util.List;
 /** {@code caxton message}: send a FIPA-ACL message into a running node. */
 @Command(name = "message",
         description = "Send messages to agents.",
-        subcommands = MessageCommand.Send.class)
+        subcommands = {MessageCommand.Send.class, MessageCommand.Trace.class})
 final class MessageCommand {
 
     /** The 22 FIPA ACL performatives, as the guest ABI spells them. */
@@ -149,6 +150,33 @@ final class MessageCommand {
                 return content.get("reason").asText();
             }
             return content.isMissingNode() ? "no reason given" : Json.text(content);
+        }
+    }
+
+    /** {@code caxton message trace CONVERSATION_ID}. */
+    @Command(name = "trace", description = "Shows the messages of a conversation in the order they were delivered.")
+    static final class Trace extends ClientCommand {
+
+        @Parameters(index = "0", paramLabel = "CONVERSATION_ID", description = "The conversation.")
+        private String conversation;
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            JsonNode answer = api.get("/conversations/" + segment(conversation));
+            if (json()) {
+                Json.print(out, answer);
+                return 0;
+            }
+            out.println("conversation " + Json.text(answer.path("id")) + ": " + answer.path("message_count").asInt()
+                    + " messages, participants " + String.join(", ", Json.strings(answer.path("participants"))));
+            TextTable table = new TextTable("#", "AT", "PERFORMATIVE", "SENDER", "RECEIVER", "CONTENT");
+            for (JsonNode m : answer.path("messages")) {
+                table.row(Json.text(m.path("sequence")), Json.time(m.path("at")), Json.text(m.path("performative")),
+                        Json.text(m.path("sender")), Json.text(m.path("receiver")),
+                        Json.compact(m.path("envelope").path("content")));
+            }
+            table.print(out);
+            return 0;
         }
     }
 }

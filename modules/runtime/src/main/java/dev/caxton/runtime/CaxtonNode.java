@@ -14,6 +14,9 @@ import dev.caxton.runtime.plugin.Spi;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.ClientReplies;
 import dev.caxton.runtime.routing.DeadLetterSink;
+import dev.caxton.runtime.routing.Mailbox;
+import dev.caxton.runtime.routing.QueueBudget;
+import dev.caxton.runtime.routing.RetryPolicy;
 import dev.caxton.runtime.routing.Router;
 import dev.caxton.runtime.routing.RoutingException;
 import dev.caxton.runtime.routing.SendStatus;
@@ -30,6 +33,7 @@ import dev.caxton.spi.membership.Membership;
 import dev.caxton.spi.membership.MembershipProvider;
 import dev.caxton.spi.membership.NodeId;
 import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Priority;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
 import dev.caxton.spi.serializer.SerializerLimits;
@@ -84,6 +88,7 @@ public final class CaxtonNode implements AutoCloseable {
     private final ModuleCache moduleCache;
     private final Map<String, Agent> agents = new ConcurrentHashMap<>();
     private final Router router;
+    private final ConversationJournal journal;
     private final ClientReplies clients;
     private final Agent.Context agentContext;
     private final LongAdder deadLettered = new LongAdder();
@@ -105,11 +110,25 @@ public final class CaxtonNode implements AutoCloseable {
         this.wire = serializer(config.providerName(Spi.SERIALIZER));
         this.storage = open(Spi.STORAGE, StorageProvider.class, (p, ctx) -> p.open(ctx));
         DeadLetterSink sink = this::deadLetter;
-        this.router = new Router(new CapabilityDirectory(), sink, nodeName);
+        int batchSize = (int) config.integer("messaging.batch_size");
+        this.journal = new ConversationJournal(storage.conversations(), wire, (int) config.integer("messaging.queue_size"),
+                batchSize, config.duration("messaging.conversation_ttl"));
+        RetryPolicy retry = new RetryPolicy((int) config.integer("messaging.retry_attempts"),
+                config.duration("messaging.retry_delay"), (int) config.integer("messaging.retry_backoff"),
+                config.duration("messaging.delivery_timeout"));
+        this.router = new Router(new CapabilityDirectory(), sink, nodeName, retry,
+                new QueueBudget(config.integer("messaging.queue_size")), journal);
+        List<Mailbox.ClassPolicy> policy = new ArrayList<>();
+        for (Priority p : Priority.values()) {
+            String prefix = "messaging.priorities." + p.wireName();
+            policy.add(new Mailbox.ClassPolicy((int) config.integer(prefix + ".queue_size"),
+                    config.duration(prefix + ".max_latency")));
+        }
         this.clients = new ClientReplies(router);
         this.agentContext = new Agent.Context(router, sink, new Events(),
                 (int) config.size("messaging.max_message_size"), (int) config.integer("agents.max_failures"),
-                config.duration("agents.failure_window"));
+                config.duration("agents.failure_window"), List.copyOf(policy), batchSize,
+                config.duration("messaging.message_ttl"));
         this.membership = open(Spi.MEMBERSHIP, MembershipProvider.class, (p, ctx) -> p.create(ctx));
         // The engine of the configuration is created up front so a broken engine stops startup, not
         // the first deploy.
@@ -289,8 +308,7 @@ public final class CaxtonNode implements AutoCloseable {
     private Agent startAgent(String name, String id, Instant deployedAt, byte[] module, List<String> capabilities,
                              AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist) {
         Agent.Code code = compile(module, limits, codec, engineName, permissions);
-        Agent agent = new Agent(name, id, deployedAt, code, capabilities,
-                (int) config.integer("messaging.mailbox_size"), agentContext);
+        Agent agent = new Agent(name, id, deployedAt, code, capabilities, agentContext);
         synchronized (agents) {
             if (agents.containsKey(name) || router.isRegistered(name)) {
                 throw new DeployException(DeployException.Kind.CONFLICT, "an agent named '" + name + "' is already deployed");
@@ -478,6 +496,67 @@ public final class CaxtonNode implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Sends a dead letter again, as it was, and removes it from the queue once the router accepted it.
+     *
+     * @param id the dead letter's id
+     * @return the message as routed
+     * @throws NotFoundException when there is no such dead letter
+     * @throws RoutingException  when it is refused again (it then stays in the queue)
+     */
+    public Envelope replayDeadLetter(String id) {
+        requireAccepting();
+        StoredMessage m = storage.deadLetters().get(id)
+                .orElseThrow(() -> new NotFoundException("no dead letter with id '" + id + "'"));
+        Envelope env;
+        try {
+            env = wire.decode(m.envelope());
+        } catch (SerializationException e) {
+            throw new RoutingException(SendStatus.MALFORMED, "", "dead letter '" + id
+                    + "' cannot be decoded, so it cannot be replayed: " + e.getMessage());
+        }
+        Envelope routed = router.route(env);
+        storage.deadLetters().remove(id);
+        return routed;
+    }
+
+    /**
+     * A conversation's history.
+     *
+     * @param id the conversation id
+     * @return the conversation
+     * @throws NotFoundException when no message of it is known (never seen, or closed after
+     *         {@code messaging.conversation_ttl})
+     */
+    public Conversation conversation(String id) {
+        journal.awaitWritten(Duration.ofSeconds(5));
+        List<dev.caxton.spi.storage.ConversationEntry> entries = storage.conversations().history(id);
+        if (entries.isEmpty()) {
+            throw new NotFoundException("no conversation '" + id + "' (never seen, or closed after messaging.conversation_ttl)");
+        }
+        java.util.LinkedHashSet<String> participants = new java.util.LinkedHashSet<>();
+        List<Conversation.Message> messages = new ArrayList<>(entries.size());
+        for (var e : entries) {
+            if (!e.sender().isEmpty()) {
+                participants.add(e.sender());
+            }
+            if (!e.receiver().isEmpty()) {
+                participants.add(e.receiver());
+            }
+            Envelope env = null;
+            try {
+                env = e.envelope().length == 0 ? null : wire.decode(e.envelope());
+            } catch (SerializationException ex) {
+                LOG.log(System.Logger.Level.WARNING, "message {0} of conversation {1} cannot be decoded: {2}",
+                        e.messageId(), id, ex.getMessage());
+            }
+            messages.add(new Conversation.Message(e.sequence(), e.messageId(), e.sender(), e.receiver(),
+                    e.performative(), e.at(), env));
+        }
+        return new Conversation(id, List.copyOf(participants), entries.getFirst().at(), entries.getLast().at(),
+                messages);
+    }
+
     /** @return how many dead letters the store holds */
     public long deadLetterCount() {
         return storage.deadLetters().count();
@@ -518,6 +597,8 @@ public final class CaxtonNode implements AutoCloseable {
     public Map<String, Long> counters() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("messages_routed", router.routedCount());
+        m.put("messages_retried", router.retriedCount());
+        m.put("messages_queued", router.budget().used());
         m.put("messages_refused", router.refusedCount());
         m.put("messages_dead_lettered", deadLettered.sum());
         m.put("agent_faults", faults.sum());
@@ -576,6 +657,8 @@ public final class CaxtonNode implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "agents did not all stop in time: {0}", e.toString());
         }
         agents.clear();
+        closeQuietly("router", router::close);
+        closeQuietly("conversation journal", journal::close);
         closeQuietly("membership", membership == null ? null : membership::close);
         for (WasmEngine e : engines.values()) {
             closeQuietly("engine", e::close);

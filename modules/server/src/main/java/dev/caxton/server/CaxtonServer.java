@@ -3,6 +3,7 @@ package dev.caxton.server;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.caxton.runtime.CaxtonNode;
+import dev.caxton.runtime.NotFoundException;
 import dev.caxton.runtime.agent.AgentLimits;
 import dev.caxton.runtime.agent.DeployException;
 import dev.caxton.runtime.agent.DeploySpec;
@@ -71,6 +72,7 @@ public final class CaxtonServer implements AutoCloseable {
                 (int) config.integer("server.port")), 128);
         api.setExecutor(executor);
         api.createContext(API + "/", this::handleApi);
+        api.createContext("/", this::handleUnknown);
         if (config.bool("server.metrics_enabled")) {
             metrics = HttpServer.create(new InetSocketAddress(config.string("server.host"),
                     (int) config.integer("server.metrics_port")), 32);
@@ -218,6 +220,16 @@ public final class CaxtonServer implements AutoCloseable {
         }
     }
 
+    private void handleUnknown(HttpExchange ex) throws IOException {
+        try (ex) {
+            byte[] bytes = Json.bytes(error("no such endpoint: " + ex.getRequestURI().getPath()
+                    + "; the API lives under " + API + "/", Map.of()));
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(404, bytes.length);
+            ex.getResponseBody().write(bytes);
+        }
+    }
+
     private void handleApi(HttpExchange ex) throws IOException {
         try (ex) {
             int status;
@@ -245,6 +257,9 @@ public final class CaxtonServer implements AutoCloseable {
                 status = e.status().httpStatus();
                 body = error(e.getMessage(), e.field().isEmpty() ? Map.of("status", e.status().name().toLowerCase(java.util.Locale.ROOT))
                         : Map.of("field", e.field(), "status", e.status().name().toLowerCase(java.util.Locale.ROOT)));
+            } catch (NotFoundException e) {
+                status = 404;
+                body = error(e.getMessage(), Map.of());
             } catch (InvalidEnvelopeException e) {
                 status = 400;
                 body = error(e.getMessage(), Map.of("field", e.field()));
@@ -291,7 +306,7 @@ public final class CaxtonServer implements AutoCloseable {
                     if (method.equals("GET")) {
                         return new Response(200, Map.of("agents", node.agents().stream().map(Json::agent).toList()));
                     }
-                    only(method, "POST");
+                    only(method, "POST", "GET");
                     return new Response(201, Json.agent(node.deploy(deploySpec(Json.object(body(ex))))));
                 }
                 String name = decode(parts[2]);
@@ -300,13 +315,14 @@ public final class CaxtonServer implements AutoCloseable {
                         return new Response(200, Json.agent(node.agent(name).orElseThrow(
                                 () -> new ApiError(404, "agent '" + name + "' not found"))));
                     }
-                    only(method, "DELETE");
+                    only(method, "DELETE", "GET");
                     node.undeploy(name);
                     return new Response(200, Map.of("name", name, "state", "stopped"));
                 }
                 if (parts.length == 4 && parts[3].equals("module")) {
                     only(method, "PUT");
                     Map<String, Object> b = Json.object(body(ex));
+                    unknownFields(b, Set.of("wasm_module", "wat_module"), "");
                     return new Response(200, Json.agent(node.reload(name, module(b))));
                 }
             }
@@ -317,10 +333,21 @@ public final class CaxtonServer implements AutoCloseable {
                 }
             }
             case "dead-letters" -> {
+                if (parts.length == 4 && parts[3].equals("replay")) {
+                    only(method, "POST");
+                    Envelope replayed = node.replayDeadLetter(decode(parts[2]));
+                    return new Response(200, Map.of("replayed", decode(parts[2]), "message_id", replayed.messageId()));
+                }
                 only(method, "GET");
                 int limit = intParam(uri, "limit", 100, 1, 10_000);
                 return new Response(200, Map.of("dead_letters", node.deadLetters(limit).stream().map(Json::deadLetter).toList(),
                         "total", node.deadLetterCount()));
+            }
+            case "conversations" -> {
+                if (parts.length == 3) {
+                    only(method, "GET");
+                    return new Response(200, Json.conversation(node.conversation(decode(parts[2]))));
+                }
             }
             case "capabilities" -> {
                 only(method, "GET");
@@ -346,9 +373,9 @@ public final class CaxtonServer implements AutoCloseable {
         throw new ApiError(404, "no such endpoint: " + method + " " + path);
     }
 
-    private static void only(String method, String allowed) {
-        if (!method.equals(allowed)) {
-            throw new ApiError(405, "method " + method + " not allowed here; use " + allowed);
+    private static void only(String method, String... allowed) {
+        if (!List.of(allowed).contains(method)) {
+            throw new ApiError(405, "method " + method + " not allowed here; use " + String.join(" or ", allowed));
         }
     }
 

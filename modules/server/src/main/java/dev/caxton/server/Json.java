@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caxton.runtime.Conversation;
 import dev.caxton.runtime.DeadLetter;
 import dev.caxton.runtime.agent.AgentInfo;
 import dev.caxton.spi.Quantities;
@@ -112,6 +113,29 @@ final class Json {
         m.put("reason", d.reason());
         m.put("at", d.at().toString());
         m.put("envelope", d.envelope() == null ? null : EnvelopeFields.toMap(d.envelope()));
+        return m;
+    }
+
+    static Map<String, Object> conversation(Conversation c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.id());
+        m.put("participants", c.participants());
+        m.put("message_count", c.messages().size());
+        m.put("first_at", c.firstAt().toString());
+        m.put("last_activity", c.lastActivity().toString());
+        List<Map<String, Object>> messages = new ArrayList<>();
+        for (Conversation.Message msg : c.messages()) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("sequence", msg.sequence());
+            o.put("message_id", msg.messageId());
+            o.put("sender", msg.sender());
+            o.put("receiver", msg.receiver());
+            o.put("performative", msg.performative());
+            o.put("at", msg.at().toString());
+            o.put("envelope", msg.envelope() == null ? null : EnvelopeFields.toMap(msg.envelope()));
+            messages.add(o);
+        }
+        m.put("messages", messages);
         return m;
     }
 

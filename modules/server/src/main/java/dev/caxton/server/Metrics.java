@@ -23,6 +23,10 @@ final class Metrics {
                 c.get("messages_refused"));
         counter(b, "caxton_messages_dead_lettered_total", "Messages that went to the dead-letter queue.",
                 c.get("messages_dead_lettered"));
+        counter(b, "caxton_messages_retried_total", "Deliveries retried because the receiver's mailbox was full.",
+                c.get("messages_retried"));
+        gauge(b, "caxton_messages_queued", "Messages queued on the node (all mailboxes and pending retries).",
+                c.get("messages_queued"));
         counter(b, "caxton_agent_faults_total", "Agent invocations that ended in a fault.", c.get("agent_faults"));
         counter(b, "caxton_client_replies_unclaimed_total", "Replies addressed to API clients that had stopped waiting.",
                 c.get("client_replies_unclaimed"));

@@ -119,7 +119,7 @@ class NodeTest {
     @Test
     @DisplayName("a full mailbox refuses instead of growing; every message is either handled or refused")
     void backPressure() throws Exception {
-        start("messaging:\n  mailbox_size: 4\n");
+        start("messaging:\n  priorities:\n    normal:\n      queue_size: 4\n");
         deploy("slow", "tests/agents/sleepy.wasm");
         int accepted = 0;
         int refused = 0;

@@ -4,6 +4,7 @@ import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.DeadLetterSink;
 import dev.caxton.runtime.routing.Mailbox;
 import dev.caxton.runtime.routing.Recipient;
+import dev.caxton.runtime.routing.RouteListener;
 import dev.caxton.runtime.routing.Router;
 import dev.caxton.runtime.routing.RoutingException;
 import dev.caxton.runtime.routing.SendStatus;
@@ -54,7 +55,8 @@ public final class Agent implements Recipient {
 
     /** Everything an agent needs from its node. */
     public record Context(Router router, DeadLetterSink deadLetters, AgentEvents events, int maxMessageBytes,
-                          int maxFailures, Duration failureWindow) {
+                          int maxFailures, Duration failureWindow, List<Mailbox.ClassPolicy> mailboxPolicy,
+                          int batchSize, Duration messageTtl) {
     }
 
     private final String name;
@@ -103,17 +105,15 @@ public final class Agent implements Recipient {
      * @param deployedAt   when it was first deployed
      * @param code         what it runs
      * @param capabilities capabilities granted at deploy
-     * @param mailboxSize  its mailbox bound
      * @param ctx          its node
      */
-    public Agent(String name, String id, Instant deployedAt, Code code, List<String> capabilities, int mailboxSize,
-                 Context ctx) {
+    public Agent(String name, String id, Instant deployedAt, Code code, List<String> capabilities, Context ctx) {
         this.name = name;
         this.id = id;
         this.deployedAt = deployedAt;
         this.code = code;
         this.ctx = ctx;
-        this.mailbox = new Mailbox(mailboxSize);
+        this.mailbox = new Mailbox(ctx.mailboxPolicy(), ctx.router().budget());
         this.deployedCapabilities = Set.copyOf(capabilities);
     }
 
@@ -160,7 +160,7 @@ public final class Agent implements Recipient {
     // ---------------------------------------------------------------- delivery
 
     @Override
-    public SendStatus deliver(Envelope envelope) {
+    public SendStatus deliver(Envelope envelope, RouteListener accepted) {
         AgentState s = state;
         if (s == AgentState.FAILED) {
             String reason = "agent '" + name + "' failed" + (lastFault == null ? "" : " (last fault: " + lastFault + ")");
@@ -171,7 +171,7 @@ public final class Agent implements Recipient {
         if (s != AgentState.RUNNING && s != AgentState.LOADED) {
             return SendStatus.UNKNOWN_RECEIVER;
         }
-        return mailbox.offer(envelope) ? SendStatus.ACCEPTED : SendStatus.QUEUE_FULL;
+        return mailbox.offer(envelope, accepted);
     }
 
     private void run() {
@@ -185,28 +185,42 @@ public final class Agent implements Recipient {
                 if (s == AgentState.STOPPED || (s == AgentState.DRAINING && mailbox.size() == 0)) {
                     break;
                 }
-                Envelope m;
+                List<Mailbox.Delivery> batch;
                 try {
-                    m = mailbox.poll(1, TimeUnit.SECONDS);
+                    batch = mailbox.poll(ctx.batchSize(), 1, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     // A stale interrupt from a time-out that fired as a call ended; only a stop ends the loop.
                     continue;
                 }
-                if (m == null) {
-                    continue;
+                for (Mailbox.Delivery d : batch) {
+                    PendingReload between = pendingReload;
+                    if (between != null) {
+                        // A reload applies after the message in flight, even in the middle of a batch.
+                        applyReload(between);
+                    }
+                    Envelope m = d.envelope();
+                    if (state == AgentState.FAILED) {
+                        String reason = "agent '" + name + "' failed (last fault: " + lastFault + ")";
+                        ctx.deadLetters().deadLetter(m, reason);
+                        failureReply(m, reason);
+                        continue;
+                    }
+                    long waited = System.nanoTime() - d.queuedAtNanos();
+                    if (waited > ctx.messageTtl().toNanos()) {
+                        String reason = "ttl expired: waited " + TimeUnit.NANOSECONDS.toMillis(waited)
+                                + "ms in the mailbox of '" + name + "' (messaging.message_ttl "
+                                + ctx.messageTtl().toMillis() + "ms)";
+                        ctx.deadLetters().deadLetter(m, reason);
+                        failureReply(m, reason);
+                        continue;
+                    }
+                    process(m);
                 }
-                if (state == AgentState.FAILED) {
-                    String reason = "agent '" + name + "' failed (last fault: " + lastFault + ")";
-                    ctx.deadLetters().deadLetter(m, reason);
-                    failureReply(m, reason);
-                    continue;
-                }
-                process(m);
             }
         } finally {
             closeInstance(true);
-            for (Envelope left : mailbox.drain()) {
-                ctx.deadLetters().deadLetter(left, "agent '" + name + "' stopped before delivery");
+            for (Mailbox.Delivery left : mailbox.drain()) {
+                ctx.deadLetters().deadLetter(left.envelope(), "agent '" + name + "' stopped before delivery");
             }
             setState(AgentState.STOPPED);
             finished.complete(null);
@@ -284,11 +298,7 @@ public final class Agent implements Recipient {
                 failureReply(msg, "malformed reply: " + e.getMessage());
                 return;
             }
-            try {
-                ctx.router().route(reply);
-            } catch (RoutingException e) {
-                ctx.deadLetters().deadLetter(reply, "reply not delivered: " + e.getMessage());
-            }
+            ctx.router().routeOwned(reply);
         } catch (AgentFault e) {
             fault(msg, e.getMessage());
         } catch (RuntimeException e) {
@@ -360,10 +370,10 @@ public final class Agent implements Recipient {
         LOG.log(System.Logger.Level.ERROR, "[{0}] marked failed: {1}", name, why);
         closeInstance(false);
         setState(AgentState.FAILED);
-        for (Envelope left : mailbox.drain()) {
+        for (Mailbox.Delivery left : mailbox.drain()) {
             String reason = "agent '" + name + "' failed (" + why + ")";
-            ctx.deadLetters().deadLetter(left, reason);
-            failureReply(left, reason);
+            ctx.deadLetters().deadLetter(left.envelope(), reason);
+            failureReply(left.envelope(), reason);
         }
     }
 
@@ -438,11 +448,7 @@ public final class Agent implements Recipient {
                 .protocol(original.protocol()).messageId(ctx.router().newMessageId())
                 .content(Map.of("reason", reason, "message_id", String.valueOf(original.messageId())))
                 .build();
-        try {
-            ctx.router().route(failure);
-        } catch (RoutingException e) {
-            LOG.log(System.Logger.Level.DEBUG, "[{0}] failure reply not delivered: {1}", name, e.getMessage());
-        }
+        ctx.router().routeOwned(failure);
     }
 
     // ---------------------------------------------------------------- host functions

@@ -44,7 +44,8 @@ public final class ClientReplies {
         String client = CLIENT_PREFIX + router.newMessageId();
         CompletableFuture<Envelope> reply = new CompletableFuture<>();
         waiting.put(client, reply);
-        router.register(client, e -> {
+        router.register(client, (e, accepted) -> {
+            accepted.delivered(e);
             reply.complete(e);
             return SendStatus.ACCEPTED;
         });

@@ -3,6 +3,7 @@ package dev.caxton.runtime.routing;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Priority;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,119 +14,160 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * One agent's bounded, priority-ordered inbox.
  *
- * <p>Order: critical before high before normal before low, first-in first-out within a class (so
- * the order of one sender's messages of one class is kept). To keep a busy stream of urgent
- * messages from starving the rest, after {@value #FAIRNESS_BURST} consecutive takes that passed over
- * a waiting lower class, the oldest message of the most urgent waiting lower class goes next.
+ * <p>Order: a message of a more urgent class goes before a less urgent one (critical, high, normal,
+ * low); within a class, first in first out, so the order of one sender's messages of one class is
+ * kept. To keep a steady stream of urgent messages from starving the rest, each class has a
+ * maximum latency: once the oldest message of a class has waited longer than that, it goes before
+ * the fresh messages of more urgent classes (among several overdue classes, the most urgent first).
  *
- * <p>The bound counts all classes together; {@link #offer} refuses rather than waits, which is how
+ * <p>Each class has its own bound, and every message also takes a place in the node-wide
+ * {@link QueueBudget}; {@link #offer} refuses rather than waits when either is full, which is how
  * back-pressure reaches senders.
  */
 public final class Mailbox {
 
-    /** How many takes may pass over a waiting lower class before it is served once. */
-    public static final int FAIRNESS_BURST = 16;
+    /** A queued message and when it was queued. */
+    public record Delivery(Envelope envelope, long queuedAtNanos) {
+    }
 
-    private final int capacity;
-    private final ArrayDeque<Envelope>[] classes;
+    /**
+     * One priority class's bound and maximum latency.
+     *
+     * @param capacity   messages of this class the mailbox holds
+     * @param maxLatency how long the oldest may wait before it goes ahead of more urgent classes
+     */
+    public record ClassPolicy(int capacity, Duration maxLatency) {
+    }
+
+    private final ClassPolicy[] policies;
+    private final long[] maxLatencyNanos;
+    private final QueueBudget budget;
+    private final ArrayDeque<Delivery>[] classes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private int size;
-    private int passedOver;
     private boolean closed;
     private boolean wakeup;
 
     /**
      * Creates a mailbox.
      *
-     * @param capacity the most messages it holds
+     * @param policies one policy per {@link Priority}, in its declaration order
+     * @param budget   the node-wide bound this mailbox shares
      */
     @SuppressWarnings("unchecked")
-    public Mailbox(int capacity) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("capacity must be at least 1");
+    public Mailbox(List<ClassPolicy> policies, QueueBudget budget) {
+        if (policies.size() != Priority.values().length) {
+            throw new IllegalArgumentException("one policy per priority class is needed");
         }
-        this.capacity = capacity;
-        this.classes = new ArrayDeque[Priority.values().length];
+        this.policies = policies.toArray(ClassPolicy[]::new);
+        this.maxLatencyNanos = policies.stream().mapToLong(p -> p.maxLatency().toNanos()).toArray();
+        this.budget = budget;
+        this.classes = new ArrayDeque[this.policies.length];
         for (int i = 0; i < classes.length; i++) {
             classes[i] = new ArrayDeque<>();
         }
     }
 
     /**
-     * Adds a message unless the mailbox is full or closed.
+     * A mailbox with the same bound and no latency promise for every class (for tests and tools).
      *
-     * @param e the message
-     * @return whether it was added
+     * @param capacityPerClass messages each class holds
+     * @return the mailbox
      */
-    public boolean offer(Envelope e) {
+    public static Mailbox uniform(int capacityPerClass) {
+        List<ClassPolicy> p = new ArrayList<>();
+        for (int i = 0; i < Priority.values().length; i++) {
+            p.add(new ClassPolicy(capacityPerClass, Duration.ofDays(365)));
+        }
+        return new Mailbox(p, new QueueBudget(Long.MAX_VALUE));
+    }
+
+    /**
+     * Adds a message unless its class or the node is full, or the mailbox is closed.
+     *
+     * @param e        the message
+     * @param accepted told of the message once queued, while the taker cannot see it yet
+     * @return {@link SendStatus#ACCEPTED}, {@link SendStatus#QUEUE_FULL} or, when closed,
+     *         {@link SendStatus#UNKNOWN_RECEIVER}
+     */
+    public SendStatus offer(Envelope e, RouteListener accepted) {
+        int c = e.effectivePriority().ordinal();
         lock.lock();
         try {
-            if (closed || size >= capacity) {
-                return false;
+            if (closed) {
+                return SendStatus.UNKNOWN_RECEIVER;
             }
-            classes[e.effectivePriority().ordinal()].addLast(e);
+            if (classes[c].size() >= policies[c].capacity() || !budget.tryAcquire()) {
+                return SendStatus.QUEUE_FULL;
+            }
+            classes[c].addLast(new Delivery(e, System.nanoTime()));
             size++;
+            accepted.delivered(e);
             notEmpty.signal();
-            return true;
+            return SendStatus.ACCEPTED;
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Takes the next message, waiting up to the timeout.
+     * Takes up to {@code max} messages in delivery order, waiting up to the timeout for the first.
      *
-     * @param timeout how long to wait
+     * @param max     the most to take (the batch size)
+     * @param timeout how long to wait for one
      * @param unit    its unit
-     * @return the message, or null when the wait ended without one (timeout, {@link #wakeUp()}, or
+     * @return the messages; empty when the wait ended without one (timeout, {@link #wakeUp()}, or
      *         closed and empty)
      * @throws InterruptedException when interrupted while waiting
      */
-    public Envelope poll(long timeout, TimeUnit unit) throws InterruptedException {
+    public List<Delivery> poll(int max, long timeout, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(timeout);
         lock.lock();
         try {
             while (size == 0 && !wakeup && !closed) {
                 if (nanos <= 0) {
-                    return null;
+                    return List.of();
                 }
                 nanos = notEmpty.awaitNanos(nanos);
             }
             wakeup = false;
-            return size == 0 ? null : next();
+            if (size == 0) {
+                return List.of();
+            }
+            int n = Math.min(max, size);
+            List<Delivery> out = new ArrayList<>(n);
+            long now = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                out.add(next(now));
+            }
+            size -= n;
+            budget.release(n);
+            return out;
         } finally {
             lock.unlock();
         }
     }
 
-    private Envelope next() {
-        int first = -1;
-        int lowerWaiting = -1;
+    private Delivery next(long now) {
+        int pick = -1;
         for (int i = 0; i < classes.length; i++) {
-            if (!classes[i].isEmpty()) {
-                if (first < 0) {
-                    first = i;
-                } else {
-                    lowerWaiting = i;
-                    break;
-                }
+            Delivery head = classes[i].peekFirst();
+            if (head == null) {
+                continue;
+            }
+            if (pick < 0) {
+                pick = i;
+            }
+            if (now - head.queuedAtNanos() > maxLatencyNanos[i]) {
+                pick = i;
+                break;
             }
         }
-        int pick = first;
-        if (lowerWaiting >= 0) {
-            if (++passedOver > FAIRNESS_BURST) {
-                pick = lowerWaiting;
-                passedOver = 0;
-            }
-        } else {
-            passedOver = 0;
-        }
-        size--;
         return classes[pick].pollFirst();
     }
 
-    /** Makes a waiting {@link #poll} return now (with null when empty), e.g. to apply a reload. */
+    /** Makes a waiting {@link #poll} return now (empty when nothing is queued), e.g. to apply a reload. */
     public void wakeUp() {
         lock.lock();
         try {
@@ -152,14 +194,15 @@ public final class Mailbox {
      *
      * @return the messages
      */
-    public List<Envelope> drain() {
+    public List<Delivery> drain() {
         lock.lock();
         try {
-            List<Envelope> all = new ArrayList<>(size);
-            for (ArrayDeque<Envelope> q : classes) {
+            List<Delivery> all = new ArrayList<>(size);
+            for (ArrayDeque<Delivery> q : classes) {
                 all.addAll(q);
                 q.clear();
             }
+            budget.release(size);
             size = 0;
             return all;
         } finally {
@@ -175,11 +218,6 @@ public final class Mailbox {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** @return the most messages it holds */
-    public int capacity() {
-        return capacity;
     }
 
     /** @return whether it refuses new messages */

@@ -2,32 +2,61 @@ package dev.caxton.runtime.routing;
 
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
+import dev.caxton.spi.message.Performative;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Local message routing: by receiver name, or by capability to one holder (round-robin) or all
- * (broadcast). The router completes envelopes (message id) and checks the addressing; it never
- * blocks: a full mailbox is an immediate {@link SendStatus#QUEUE_FULL}.
+ * (broadcast).
+ *
+ * <p>Two kinds of sending, with different answers to a full mailbox:
+ * <ul>
+ *   <li>{@link #route} is for senders who can hear "no" — an API client, an agent's
+ *       {@code send_message}. It never blocks and never queues on their behalf: a full mailbox is an
+ *       immediate {@link SendStatus#QUEUE_FULL} (back-pressure).</li>
+ *   <li>{@link #routeOwned} is for messages the node itself is responsible for — an agent's reply, a
+ *       failure notice, a broadcast copy. Nobody could take a refusal, so a full mailbox is retried
+ *       with backoff ({@link RetryPolicy}), and what still cannot be delivered is dead-lettered
+ *       with the reason. Nothing vanishes.</li>
+ * </ul>
+ * Both honour {@code reply_by}: a reply that arrives after its deadline is dead-lettered instead of
+ * being delivered as if on time, and the waiting side gets a {@code failure} with reason
+ * {@code timeout} when the deadline passes without a reply.
  */
-public final class Router {
+public final class Router implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Router.class.getName());
     private static final int MAX_ID = 256;
+    /** How long after a reply_by deadline a reply is still recognised as late. */
+    private static final Duration LATE_REPLY_WINDOW = Duration.ofMinutes(5);
 
     private final Map<String, Recipient> recipients = new ConcurrentHashMap<>();
+    private final Map<String, PendingReply> awaitingReplies = new ConcurrentHashMap<>();
     private final CapabilityDirectory directory;
     private final DeadLetterSink deadLetters;
+    private final RetryPolicy retry;
+    private final QueueBudget budget;
+    private final RouteListener listener;
+    private final ScheduledExecutorService timers;
     private final String idPrefix;
     private final AtomicLong sequence = new AtomicLong();
     private final LongAdder routed = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder retried = new LongAdder();
     private final LongAdder unclaimedClientReplies = new LongAdder();
+
+    private record PendingReply(long deadlineMillis, String originalReceiver, String conversationId, String protocol) {
+    }
 
     /**
      * Creates a router.
@@ -35,18 +64,48 @@ public final class Router {
      * @param directory   the capability directory
      * @param deadLetters where undeliverable messages go
      * @param nodeName    this node's name, part of every generated message id
+     * @param retry       how owned deliveries are retried
+     * @param budget      the node-wide queue bound (pending retries count against it)
+     * @param listener    hears of every delivered message
      */
-    public Router(CapabilityDirectory directory, DeadLetterSink deadLetters, String nodeName) {
+    public Router(CapabilityDirectory directory, DeadLetterSink deadLetters, String nodeName, RetryPolicy retry,
+                  QueueBudget budget, RouteListener listener) {
         this.directory = directory;
         this.deadLetters = deadLetters;
+        this.retry = retry;
+        this.budget = budget;
+        this.listener = listener;
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "caxton-router-timers");
+            t.setDaemon(true);
+            return t;
+        });
         // Time and randomness in the prefix keep ids unique across restarts of the same node.
         this.idPrefix = nodeName + "-" + Long.toString(System.currentTimeMillis(), 36) + "-"
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36) + "-";
     }
 
+    /**
+     * A router with no retries, no node bound and no listener (for tests and tools).
+     *
+     * @param directory   the capability directory
+     * @param deadLetters where undeliverable messages go
+     * @param nodeName    this node's name
+     * @return the router
+     */
+    public static Router simple(CapabilityDirectory directory, DeadLetterSink deadLetters, String nodeName) {
+        return new Router(directory, deadLetters, nodeName, new RetryPolicy(0, Duration.ofMillis(1), 1, Duration.ZERO),
+                new QueueBudget(Long.MAX_VALUE), e -> { });
+    }
+
     /** @return the capability directory */
     public CapabilityDirectory directory() {
         return directory;
+    }
+
+    /** @return the node-wide queue bound */
+    public QueueBudget budget() {
+        return budget;
     }
 
     /**
@@ -144,48 +203,59 @@ public final class Router {
     }
 
     /**
-     * Routes a message.
+     * Routes a message for a sender that can take a refusal.
      *
      * @param e the message; a message id is assigned when absent
      * @return the message as routed (with its id)
      * @throws RoutingException when it is malformed, nobody can receive it, or the receiver's mailbox
-     *         is full; nothing was delivered then (for a broadcast: to nobody)
+     *         (or the node's queue) is full; nothing was delivered then. For a broadcast the refusal
+     *         comes only when no holder could take it; copies for full mailboxes are retried.
      */
     public Envelope route(Envelope e) {
+        return route(e, false);
+    }
+
+    /**
+     * Routes a message the node is responsible for: never throws for delivery problems; retries a
+     * full mailbox and dead-letters what cannot be delivered.
+     *
+     * @param e the message
+     */
+    public void routeOwned(Envelope e) {
+        try {
+            route(e, true);
+        } catch (RoutingException ex) {
+            deadLetters.deadLetter(e.messageId() == null ? e.withMessageId(newMessageId()) : e, ex.getMessage());
+        }
+    }
+
+    private Envelope route(Envelope e, boolean owned) {
         validate(e);
         Envelope complete = e.messageId() == null ? e.withMessageId(newMessageId()) : e;
+        if (lateReply(complete)) {
+            return complete;
+        }
         if (complete.receiver() != null) {
-            deliverTo(complete.receiver(), complete);
+            deliverTo(complete.receiver(), complete, owned);
         } else if (complete.isBroadcast()) {
             List<String> holders = directory.holders(complete.capability());
             if (holders.isEmpty()) {
                 throw unknownCapability(complete.capability());
             }
-            int delivered = 0;
             for (String holder : holders) {
                 // Each copy names its receiver, so replies and traces say who got what.
                 Envelope copy = complete.toBuilder().receiver(holder).capability(null).broadcast(null)
                         .messageId(complete.messageId() + "." + holder).build();
-                Recipient r = recipients.get(holder);
-                SendStatus s = r == null ? SendStatus.UNKNOWN_RECEIVER : r.deliver(copy);
-                if (s == SendStatus.ACCEPTED) {
-                    delivered++;
-                } else {
-                    deadLetters.deadLetter(copy, "broadcast copy not delivered: " + describe(s, holder));
-                }
-            }
-            if (delivered == 0) {
-                refused.increment();
-                throw new RoutingException(SendStatus.QUEUE_FULL, EnvelopeFields.CAPABILITY,
-                        "no holder of capability '" + complete.capability() + "' could take the message");
+                deliverTo(holder, copy, true);
             }
         } else {
             String holder = directory.pick(complete.capability());
             if (holder == null) {
                 throw unknownCapability(complete.capability());
             }
-            deliverTo(holder, complete.toBuilder().receiver(holder).build());
+            deliverTo(holder, complete.toBuilder().receiver(holder).build(), owned);
         }
+        trackReplyDeadline(complete);
         routed.increment();
         return complete;
     }
@@ -196,7 +266,7 @@ public final class Router {
                 "no agent holds capability '" + capability + "'");
     }
 
-    private void deliverTo(String name, Envelope e) {
+    private void deliverTo(String name, Envelope e, boolean owned) {
         Recipient r = recipients.get(name);
         if (r == null) {
             if (name.startsWith(ClientReplies.CLIENT_PREFIX)) {
@@ -211,11 +281,47 @@ public final class Router {
             throw new RoutingException(SendStatus.UNKNOWN_RECEIVER, EnvelopeFields.RECEIVER,
                     "no agent named '" + name + "'");
         }
-        SendStatus s = r.deliver(e);
-        if (s != SendStatus.ACCEPTED) {
-            refused.increment();
-            throw new RoutingException(s, EnvelopeFields.RECEIVER, describe(s, name));
+        SendStatus s = r.deliver(e, listener);
+        if (s == SendStatus.ACCEPTED) {
+            return;
         }
+        if (s == SendStatus.QUEUE_FULL && owned) {
+            scheduleRetry(name, e, 1, System.nanoTime());
+            return;
+        }
+        refused.increment();
+        throw new RoutingException(s, EnvelopeFields.RECEIVER, describe(s, name));
+    }
+
+    private void scheduleRetry(String name, Envelope e, int attempt, long firstFailureNanos) {
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstFailureNanos);
+        if (attempt > retry.attempts()) {
+            deadLetters.deadLetter(e, "retries exhausted: " + retry.attempts() + " retries, the mailbox of '" + name
+                    + "' stayed full");
+            return;
+        }
+        Duration wait = retry.delayBefore(attempt);
+        if (elapsedMs + wait.toMillis() > retry.deliveryTimeout().toMillis()) {
+            deadLetters.deadLetter(e, "delivery timed out: the mailbox of '" + name + "' stayed full for "
+                    + elapsedMs + "ms (messaging.delivery_timeout " + retry.deliveryTimeout().toMillis() + "ms)");
+            return;
+        }
+        if (!budget.tryAcquire()) {
+            deadLetters.deadLetter(e, "the node's queue is full (messaging.queue_size " + budget.limit()
+                    + "); the mailbox of '" + name + "' was full");
+            return;
+        }
+        retried.increment();
+        timers.schedule(() -> {
+            budget.release(1);
+            Recipient r = recipients.get(name);
+            SendStatus s = r == null ? SendStatus.UNKNOWN_RECEIVER : r.deliver(e, listener);
+            switch (s) {
+                case ACCEPTED -> { }
+                case QUEUE_FULL -> scheduleRetry(name, e, attempt + 1, firstFailureNanos);
+                default -> deadLetters.deadLetter(e, "retry " + attempt + " failed: " + describe(s, name));
+            }
+        }, wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static String describe(SendStatus s, String name) {
@@ -224,6 +330,60 @@ public final class Router {
             case UNKNOWN_RECEIVER -> "'" + name + "' takes no messages (stopped, draining or failed)";
             default -> s.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
         };
+    }
+
+    // ---------------------------------------------------------------- reply_by
+
+    private static String replyKey(String party, String token) {
+        return party + "\u0000" + token;
+    }
+
+    private void trackReplyDeadline(Envelope e) {
+        if (e.replyBy() == null || e.replyWith() == null || e.sender() == null) {
+            return;
+        }
+        String key = replyKey(e.sender(), e.replyWith());
+        awaitingReplies.put(key, new PendingReply(e.replyBy(), e.receiver() != null ? e.receiver() : e.capability(),
+                e.conversationId(), e.protocol()));
+        long delay = Math.max(0, e.replyBy() - System.currentTimeMillis());
+        timers.schedule(() -> {
+            PendingReply p = awaitingReplies.get(key);
+            if (p == null) {
+                return;
+            }
+            // The entry stays a while after the deadline, so a reply that comes late is recognised
+            // as late (and dead-lettered) rather than delivered as if it were on time.
+            timers.schedule(() -> awaitingReplies.remove(key, p), LATE_REPLY_WINDOW.toMillis(), TimeUnit.MILLISECONDS);
+            Envelope timeout = Envelope.builder(Performative.FAILURE).sender(p.originalReceiver()).receiver(e.sender())
+                    .conversationId(p.conversationId()).inReplyTo(e.replyWith()).protocol(p.protocol())
+                    .messageId(newMessageId())
+                    .content(Map.of("reason", "timeout", "detail", "no reply by reply_by " + e.replyBy()))
+                    .build();
+            // Delivered directly: through route() this notice would itself count as the late reply.
+            try {
+                deliverTo(e.sender(), timeout, true);
+            } catch (RoutingException ex) {
+                deadLetters.deadLetter(timeout, ex.getMessage());
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** A reply past its deadline is dead-lettered, not delivered as if on time. */
+    private boolean lateReply(Envelope e) {
+        if (e.inReplyTo() == null || e.receiver() == null) {
+            return false;
+        }
+        PendingReply p = awaitingReplies.remove(replyKey(e.receiver(), e.inReplyTo()));
+        if (p == null || System.currentTimeMillis() <= p.deadlineMillis()) {
+            return false;
+        }
+        deadLetters.deadLetter(e, "late reply: arrived after reply_by " + p.deadlineMillis());
+        return true;
+    }
+
+    /** @return replies awaited with a reply_by deadline */
+    public int awaitingReplies() {
+        return awaitingReplies.size();
     }
 
     /** @return messages routed since start */
@@ -236,8 +396,20 @@ public final class Router {
         return refused.sum();
     }
 
+    /** @return deliveries retried since start */
+    public long retriedCount() {
+        return retried.sum();
+    }
+
     /** @return replies whose client had stopped waiting */
     public long unclaimedClientReplies() {
         return unclaimedClientReplies.sum();
     }
+
+    /** Stops the retry and deadline timers. */
+    @Override
+    public void close() {
+        timers.shutdownNow();
+    }
+
 }

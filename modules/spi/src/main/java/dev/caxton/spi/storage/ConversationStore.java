@@ -15,6 +15,21 @@ public interface ConversationStore {
     long append(ConversationEntry entry);
 
     /**
+     * Appends several messages, in order, as one write where the store can (a single transaction
+     * for SQL stores). The default appends them one by one.
+     *
+     * @param entries the entries, in the order they happened; their {@code sequence} is ignored
+     * @return the sequence number assigned to each, in the same order
+     */
+    default List<Long> appendAll(List<ConversationEntry> entries) {
+        List<Long> sequences = new java.util.ArrayList<>(entries.size());
+        for (ConversationEntry e : entries) {
+            sequences.add(append(e));
+        }
+        return sequences;
+    }
+
+    /**
      * The messages of a conversation in the order they were appended.
      *
      * @param conversationId the conversation

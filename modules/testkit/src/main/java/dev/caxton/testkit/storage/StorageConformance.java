@@ -421,6 +421,18 @@ public abstract class StorageConformance {
     }
 
     @Test
+    void appendAllNumbersInOrderAndInterleavesWithAppend() {
+        var conv = storage.conversations();
+        conv.append(entry("a", "a1", T0));
+        List<Long> seqs = conv.appendAll(List.of(entry("a", "a2", T0), entry("b", "b1", T0), entry("a", "a3", T0)));
+        assertThat(seqs).containsExactly(2L, 1L, 3L);
+        assertThat(conv.append(entry("b", "b2", T0))).isEqualTo(2);
+        assertThat(conv.history("a")).extracting(ConversationEntry::messageId).containsExactly("a1", "a2", "a3");
+        assertThat(conv.history("b")).extracting(ConversationEntry::messageId).containsExactly("b1", "b2");
+        assertThat(conv.appendAll(List.of())).isEmpty();
+    }
+
+    @Test
     void anUnknownConversationHasNoHistory() {
         assertThat(storage.conversations().history("unknown")).isEmpty();
     }

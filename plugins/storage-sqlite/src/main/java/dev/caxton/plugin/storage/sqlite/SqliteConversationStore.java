@@ -43,7 +43,27 @@ final class SqliteConversationStore implements ConversationStore {
     public long append(ConversationEntry entry) {
         Objects.requireNonNull(entry, "entry");
         // The writer lock and the transaction make numbering and inserting one step.
-        return db.writeTransaction("append to conversation " + entry.conversationId(), c -> {
+        return db.writeTransaction("append to conversation " + entry.conversationId(), c -> insert(c, entry));
+    }
+
+    /** One transaction for the whole batch: a commit per message is what limits SQLite's write rate. */
+    @Override
+    public List<Long> appendAll(List<ConversationEntry> entries) {
+        Objects.requireNonNull(entries, "entries");
+        if (entries.isEmpty()) {
+            return List.of();
+        }
+        return db.writeTransaction("append " + entries.size() + " conversation entries", c -> {
+            List<Long> sequences = new ArrayList<>(entries.size());
+            for (ConversationEntry e : entries) {
+                sequences.add(insert(c, Objects.requireNonNull(e, "entry")));
+            }
+            return sequences;
+        });
+    }
+
+    private static long insert(Database.Conn c, ConversationEntry entry) throws java.sql.SQLException {
+        {
             PreparedStatement next = c.prepare(NEXT_SEQUENCE);
             next.setString(1, entry.conversationId());
             bindInstant(next, 2, entry.at());
@@ -63,7 +83,7 @@ final class SqliteConversationStore implements ConversationStore {
             bindInstant(insert, 8, entry.at());
             insert.executeUpdate();
             return sequence;
-        });
+        }
     }
 
     @Override
