@@ -76,6 +76,9 @@ class ImageTest {
                     heavy:
                       execution_timeout: 30s
                 """);
+        Image.Result shipped = Image.run("config", "validate", Image.HOME.resolve("conf/caxton.yaml").toString());
+        assertThat(shipped.exit()).as("the shipped conf/caxton.yaml: %s", shipped.err()).isZero();
+
         Image.Result ok = Image.run("config", "validate", good.toString());
         assertThat(ok.exit()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("valid");
