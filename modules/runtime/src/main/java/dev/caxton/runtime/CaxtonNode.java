@@ -658,6 +658,7 @@ public final class CaxtonNode implements AutoCloseable {
         }
         agents.clear();
         closeQuietly("router", router::close);
+        closeQuietly("client replies", clients::close);
         closeQuietly("conversation journal", journal::close);
         closeQuietly("membership", membership == null ? null : membership::close);
         for (WasmEngine e : engines.values()) {

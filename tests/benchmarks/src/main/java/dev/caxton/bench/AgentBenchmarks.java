@@ -52,6 +52,7 @@ public class AgentBenchmarks {
     private byte[] echo;
     private Path dataDir;
     private final AtomicInteger names = new AtomicInteger();
+    private static final int IN_FLIGHT = 2000;
 
     @Setup(Level.Trial)
     public void start() throws IOException {
@@ -67,6 +68,9 @@ public class AgentBenchmarks {
             echo = in.readAllBytes();
         }
         node.deploy(new DeploySpec("echo", echo, List.of(), null, null, null, null));
+        for (int i = 0; i < 4; i++) {
+            node.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, null, null, null));
+        }
     }
 
     @TearDown(Level.Trial)
@@ -79,6 +83,23 @@ public class AgentBenchmarks {
     public Envelope messageRoundTrip() throws Exception {
         return node.request(Envelope.builder(Performative.REQUEST).receiver("echo")
                 .content(Map.of("n", 1)).build(), Duration.ofSeconds(5)).get();
+    }
+
+    /**
+     * Throughput: 2000 requests in flight across four echo agents (by capability), all replies
+     * awaited. Reported per message.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(IN_FLIGHT)
+    public void throughput() throws Exception {
+        java.util.concurrent.CompletableFuture<?>[] replies = new java.util.concurrent.CompletableFuture<?>[IN_FLIGHT];
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            replies[i] = node.request(Envelope.builder(Performative.REQUEST).capability("pool").content((long) i).build(),
+                    Duration.ofSeconds(30));
+        }
+        java.util.concurrent.CompletableFuture.allOf(replies).get();
     }
 
     /** Deploy a cached module under a new name and get its first reply, then undeploy it. */

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,13 +16,14 @@ import java.util.concurrent.TimeUnit;
  * ({@code client-...}) that the router delivers to, and the first message addressed to it completes
  * the wait. A wait that runs out completes with a {@code failure} whose reason is {@code timeout}.
  */
-public final class ClientReplies {
+public final class ClientReplies implements AutoCloseable {
 
     /** The prefix of temporary client names. */
     public static final String CLIENT_PREFIX = "client-";
 
     private final Router router;
     private final Map<String, CompletableFuture<Envelope>> waiting = new ConcurrentHashMap<>();
+    private final ScheduledThreadPoolExecutor timeouts;
 
     /**
      * Creates the waiting room.
@@ -29,6 +32,14 @@ public final class ClientReplies {
      */
     public ClientReplies(Router router) {
         this.router = router;
+        this.timeouts = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "caxton-client-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        // A reply usually comes long before its timeout: cancelled timers must leave the queue at
+        // once, or a busy node would hold one per request for the whole wait.
+        timeouts.setRemoveOnCancelPolicy(true);
     }
 
     /**
@@ -62,14 +73,21 @@ public final class ClientReplies {
             throw e;
         }
         Envelope sent = out;
-        CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
+        ScheduledFuture<?> timer = timeouts.schedule(() ->
                 reply.complete(Envelope.builder(Performative.FAILURE)
                         .sender("caxton").receiver(client).conversationId(sent.conversationId())
                         .inReplyTo(sent.replyWith()).messageId(router.newMessageId())
                         .content(Map.of("reason", "timeout", "detail",
                                 "no reply within " + wait.toMillis() + "ms"))
-                        .build()));
+                        .build()), wait.toMillis(), TimeUnit.MILLISECONDS);
+        reply.whenComplete((r, t) -> timer.cancel(false));
         return reply;
+    }
+
+    /** Stops the timeout timer. */
+    @Override
+    public void close() {
+        timeouts.shutdownNow();
     }
 
     /** @return clients currently waiting */
