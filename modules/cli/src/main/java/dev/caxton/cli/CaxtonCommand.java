@@ -23,7 +23,8 @@ import picocli.CommandLine.ScopeType;
             DeadLettersCommand.class,
             ConfigCommand.class,
             PluginsCommand.class,
-            ClusterCommand.class
+            ClusterCommand.class,
+            BenchmarkCommand.class
         })
 final class CaxtonCommand {
 

@@ -197,4 +197,23 @@ class ImageTest {
         plugins.forEach(n -> found.add(n.get("name").asText() + "@" + (n.get("location").asText().equals("image") ? "image" : "folder")));
         assertThat(found).containsExactlyInAnyOrder("chicory@image", "json@image", "memory@image", "static@image", "msgpack@folder");
     }
+
+    @Test
+    @DisplayName("caxton benchmark run measures startup, round trips and throughput on this machine")
+    void benchmark() {
+        Image.Result r = Image.run("benchmark", "run", "--suite", "custom", "--startups", "3", "--round-trips", "50",
+                "--messages", "500", "--agents", "2", "--in-flight", "50", "--output", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode j = r.json();
+        assertThat(j.at("/agent_startup_us/n").asInt()).isEqualTo(3);
+        assertThat(j.at("/round_trip_us/n").asInt()).isEqualTo(50);
+        assertThat(j.at("/round_trip_us/p50").asDouble()).isPositive();
+        assertThat(j.at("/round_trip_us/p99").asDouble()).isGreaterThanOrEqualTo(j.at("/round_trip_us/p50").asDouble());
+        assertThat(j.at("/throughput/messages").asInt()).isEqualTo(500);
+        assertThat(j.at("/throughput/messages_per_second").asLong()).isPositive();
+        assertThat(j.get("cores").asInt()).isPositive();
+        Image.Result wrong = Image.run("benchmark", "run", "--messages", "5");
+        assertThat(wrong.exit()).isEqualTo(2);
+        assertThat(wrong.err()).contains("--suite custom");
+    }
 }

@@ -1,0 +1,261 @@
+package dev.caxton.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caxton.runtime.CaxtonNode;
+import dev.caxton.runtime.agent.DeploySpec;
+import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Performative;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** {@code caxton benchmark}: measures this installation on this machine. */
+@Command(name = "benchmark",
+        description = "Measures agent startup, message round trips and throughput on this machine.",
+        subcommands = BenchmarkCommand.Run.class)
+final class BenchmarkCommand {
+
+    /** The built-in workloads. */
+    enum Suite {
+        /** Quick: a few seconds. */
+        standard(200, 20_000, 200_000, 4, 2_000),
+        /** Long and heavy: a million messages through eight agents. */
+        stress(500, 50_000, 1_000_000, 8, 4_000),
+        /** Sizes from the options. */
+        custom(200, 20_000, 200_000, 4, 2_000);
+
+        final int startups;
+        final int roundTrips;
+        final int messages;
+        final int agents;
+        final int inFlight;
+
+        Suite(int startups, int roundTrips, int messages, int agents, int inFlight) {
+            this.startups = startups;
+            this.roundTrips = roundTrips;
+            this.messages = messages;
+            this.agents = agents;
+            this.inFlight = inFlight;
+        }
+    }
+
+    /**
+     * {@code caxton benchmark run}: starts a node in this process (memory storage, a temporary data
+     * directory) on the installation's plugins, runs the echo agent through the workload and prints
+     * p50/p99 latencies and throughput with the machine they were measured on.
+     */
+    @Command(name = "run", sortOptions = false,
+            description = "Runs a benchmark suite on a node in this process (memory storage, temporary data directory).")
+    static final class Run implements Callable<Integer> {
+
+        @Spec
+        private CommandSpec spec;
+
+        @Mixin
+        private OutputOptions output;
+
+        @Option(names = "--suite", paramLabel = "standard|custom|stress", defaultValue = "standard",
+                description = "The workload: standard (seconds), stress (a million messages), custom (the sizes below).")
+        private Suite suite;
+
+        @Option(names = "--engine", paramLabel = "NAME", description = "The engine provider (default: chicory).")
+        private String engine;
+
+        @Option(names = "--mode", paramLabel = "MODE", description = "The Chicory mode: interpreter or compiler (default: the engine's).")
+        private String mode;
+
+        @Option(names = "--codec", paramLabel = "NAME", defaultValue = "json", description = "The agents' codec (default json).")
+        private String codec;
+
+        @Option(names = "--startups", paramLabel = "N", description = "custom: agents deployed one by one for startup times.")
+        private Integer startups;
+
+        @Option(names = "--round-trips", paramLabel = "N", description = "custom: sequential request/reply pairs.")
+        private Integer roundTrips;
+
+        @Option(names = "--messages", paramLabel = "N", description = "custom: messages for the throughput run.")
+        private Integer messages;
+
+        @Option(names = "--agents", paramLabel = "N", description = "custom: echo agents sharing the throughput load.")
+        private Integer agents;
+
+        @Option(names = "--in-flight", paramLabel = "N", description = "custom: requests outstanding at once in the throughput run.")
+        private Integer inFlight;
+
+        @Override
+        public Integer call() throws Exception {
+            int nStartups = pick(startups, suite.startups, "--startups");
+            int nRoundTrips = pick(roundTrips, suite.roundTrips, "--round-trips");
+            int nMessages = pick(messages, suite.messages, "--messages");
+            int nAgents = pick(agents, suite.agents, "--agents");
+            int nInFlight = pick(inFlight, suite.inFlight, "--in-flight");
+            PluginCatalog catalog = LocalSetup.catalog(CaxtonCommand.context(spec));
+            Properties props = new Properties();
+            props.setProperty("caxton.storage.type", "memory");
+            props.setProperty("caxton.runtime.max_agents", "1000000");
+            props.setProperty("caxton.messaging.queue_size", Integer.toString(Math.max(10_000, nInFlight * 2)));
+            props.setProperty("caxton.messaging.priorities.normal.queue_size", Integer.toString(Math.max(1000, nInFlight)));
+            if (engine != null) {
+                props.setProperty("caxton.runtime.engine", engine);
+            }
+            if (mode != null) {
+                props.setProperty("caxton.runtime.chicory.mode", mode);
+            }
+            CaxtonConfig config = CaxtonConfig.parse("benchmark", "", catalog, props);
+            // Agents' greetings and the node's own news would drown the report.
+            dev.caxton.server.CaxtonServer.configureLogging("warn");
+            byte[] echo;
+            try (InputStream in = BenchmarkCommand.class.getResourceAsStream("echo.wasm")) {
+                if (in == null) {
+                    throw new CliException("the benchmark agent (echo.wasm) is missing from this build");
+                }
+                echo = in.readAllBytes();
+            }
+            Path data = Files.createTempDirectory("caxton-benchmark");
+            PrintWriter out = spec.commandLine().getOut();
+            try (CaxtonNode node = CaxtonNode.start(config, catalog, data)) {
+                if (!output.json()) {
+                    out.printf("caxton benchmark %s: engine %s, codec %s, %d cores, %s %s, Java %s%n", suite,
+                            config.string("runtime.engine"), codec, Runtime.getRuntime().availableProcessors(),
+                            System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));
+                    out.flush();
+                }
+                node.deploy(new DeploySpec("echo", echo, List.of(), null, codec, null, null));
+                for (int i = 0; i < 1000; i++) {
+                    ask(node, "echo");
+                }
+                long[] startup = new long[nStartups];
+                for (int i = 0; i < nStartups; i++) {
+                    long t0 = System.nanoTime();
+                    node.deploy(new DeploySpec("s" + i, echo, List.of(), null, codec, null, null));
+                    ask(node, "s" + i);
+                    startup[i] = System.nanoTime() - t0;
+                    node.undeploy("s" + i);
+                }
+                long[] rtt = new long[nRoundTrips];
+                for (int i = 0; i < nRoundTrips; i++) {
+                    long t0 = System.nanoTime();
+                    ask(node, "echo");
+                    rtt[i] = System.nanoTime() - t0;
+                }
+                for (int i = 0; i < nAgents; i++) {
+                    node.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, codec, null, null));
+                }
+                long t0 = System.nanoTime();
+                int sent = 0;
+                while (sent < nMessages) {
+                    int window = Math.min(nInFlight, nMessages - sent);
+                    CompletableFuture<?>[] replies = new CompletableFuture<?>[window];
+                    for (int i = 0; i < window; i++) {
+                        replies[i] = node.request(Envelope.builder(Performative.REQUEST).capability("pool")
+                                .content((long) (sent + i)).build(), Duration.ofSeconds(60));
+                    }
+                    CompletableFuture.allOf(replies).get(120, TimeUnit.SECONDS);
+                    sent += window;
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                report(out, startup, rtt, nMessages, seconds, nAgents, nInFlight, config.string("runtime.engine"));
+            } finally {
+                try (Stream<Path> files = Files.walk(data)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException e) {
+                    // a temporary directory left behind is not worth failing the benchmark for
+                }
+            }
+            return 0;
+        }
+
+        private int pick(Integer given, int suiteDefault, String option) {
+            if (given == null) {
+                return suiteDefault;
+            }
+            if (suite != Suite.custom) {
+                throw CliException.usage(option + " goes with --suite custom");
+            }
+            if (given < 1) {
+                throw CliException.usage(option + ": must be 1 or more, got " + given);
+            }
+            return given;
+        }
+
+        private static void ask(CaxtonNode node, String agent) throws Exception {
+            Envelope r = node.request(Envelope.builder(Performative.REQUEST).receiver(agent).content("ping").build(),
+                    Duration.ofSeconds(30)).get(60, TimeUnit.SECONDS);
+            if (r.performative() == Performative.FAILURE) {
+                throw new CliException("the benchmark agent failed: " + r.content());
+            }
+        }
+
+        private void report(PrintWriter out, long[] startup, long[] rtt, int messages, double seconds, int agents,
+                            int inFlight, String engineName) {
+            double throughput = messages / seconds;
+            if (output.json()) {
+                ObjectNode o = Json.MAPPER.createObjectNode();
+                o.put("suite", suite.name());
+                o.put("engine", engineName);
+                o.put("codec", codec);
+                o.put("cores", Runtime.getRuntime().availableProcessors());
+                o.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+                o.put("java", System.getProperty("java.version"));
+                stats(o.putObject("agent_startup_us"), startup);
+                stats(o.putObject("round_trip_us"), rtt);
+                ObjectNode t = o.putObject("throughput");
+                t.put("messages", messages);
+                t.put("agents", agents);
+                t.put("in_flight", inFlight);
+                t.put("seconds", seconds);
+                t.put("messages_per_second", Math.round(throughput));
+                Json.print(out, o);
+                return;
+            }
+            TextTable table = new TextTable("MEASURE", "N", "P50", "P99", "MAX");
+            row(table, "agent startup (deploy to first reply)", startup);
+            row(table, "message round trip (send to reply)", rtt);
+            table.print(out);
+            out.printf(Locale.ROOT, "throughput: %,d messages in %.2f s = %,.0f messages/s (%d agents, %d in flight)%n",
+                    messages, seconds, throughput, agents, inFlight);
+        }
+
+        private static void stats(ObjectNode o, long[] nanos) {
+            long[] s = nanos.clone();
+            Arrays.sort(s);
+            o.put("n", s.length);
+            o.put("p50", s[(int) (s.length * 0.50)] / 1000.0);
+            o.put("p99", s[Math.min(s.length - 1, (int) (s.length * 0.99))] / 1000.0);
+            o.put("max", s[s.length - 1] / 1000.0);
+        }
+
+        private static void row(TextTable t, String name, long[] nanos) {
+            long[] s = nanos.clone();
+            Arrays.sort(s);
+            t.row(name, Integer.toString(s.length), micros(s[(int) (s.length * 0.50)]),
+                    micros(s[Math.min(s.length - 1, (int) (s.length * 0.99))]), micros(s[s.length - 1]));
+        }
+
+        private static String micros(long nanos) {
+            return nanos >= 10_000_000 ? String.format(Locale.ROOT, "%.1f ms", nanos / 1e6)
+                    : String.format(Locale.ROOT, "%.0f µs", nanos / 1e3);
+        }
+    }
+
+}
