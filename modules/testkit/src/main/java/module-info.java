@@ -1,6 +1,8 @@
 /**
  * The Caxton testkit: one conformance suite per SPI, which every provider (first- or third-party)
- * runs by extending it in its own tests, plus helpers for tests (WAT compilation).
+ * runs by extending it in its own tests, plus helpers for tests (WAT compilation), and a runner of
+ * the official WebAssembly core spec tests that checks any engine through the engine SPI
+ * ({@code dev.caxton.testkit.spec}).
  *
  * <p>A provider's test looks like:
  * <pre>{@code
@@ -16,8 +18,9 @@ module dev.caxton.testkit {
     requires static wabt;
 
     exports dev.caxton.testkit;
-    // exports dev.caxton.testkit.serializer; (enabled once the suite exists)
-    // exports dev.caxton.testkit.storage; (enabled once the suite exists)
-    // exports dev.caxton.testkit.engine; (enabled once the suite exists)
-    // exports dev.caxton.testkit.membership; (enabled once the suite exists)
+    exports dev.caxton.testkit.serializer;
+    exports dev.caxton.testkit.storage;
+    exports dev.caxton.testkit.engine;
+    exports dev.caxton.testkit.membership;
+    exports dev.caxton.testkit.spec;
 }

@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One deployed agent: its module, its one live instance, its mailbox and the virtual thread that
+ * One deployed agent: its module, its one live instance, its mailbox and the thread that
  * feeds the mailbox to the instance one message at a time, so the instance's linear memory is the
  * agent's state between messages.
  *
@@ -130,7 +130,9 @@ public final class Agent implements Recipient {
         }
         ctx.router().register(name, this);
         setState(AgentState.RUNNING);
-        worker = Thread.ofVirtual().name("agent-" + name).start(this::run);
+        // A platform thread, not a virtual one: guest code that computes for seconds (up to its time
+        // limit) would otherwise pin one of the few carrier threads and stall every other agent.
+        worker = Thread.ofPlatform().daemon().name("agent-" + name).start(this::run);
     }
 
     private WasmInstance instantiate(Code c) {

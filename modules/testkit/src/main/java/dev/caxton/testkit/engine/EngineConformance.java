@@ -1,0 +1,1104 @@
+package dev.caxton.testkit.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.caxton.spi.ProviderConfig;
+import dev.caxton.spi.ProviderContext;
+import dev.caxton.spi.engine.ExportDescriptor;
+import dev.caxton.spi.engine.ExternKind;
+import dev.caxton.spi.engine.FunctionType;
+import dev.caxton.spi.engine.GuestMemory;
+import dev.caxton.spi.engine.HostFunction;
+import dev.caxton.spi.engine.HostGlobal;
+import dev.caxton.spi.engine.HostMemory;
+import dev.caxton.spi.engine.HostTable;
+import dev.caxton.spi.engine.ImportDescriptor;
+import dev.caxton.spi.engine.Imports;
+import dev.caxton.spi.engine.InstanceLimits;
+import dev.caxton.spi.engine.MemoryAccessException;
+import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasmCompileException;
+import dev.caxton.spi.engine.WasmEngine;
+import dev.caxton.spi.engine.WasmEngineProvider;
+import dev.caxton.spi.engine.WasmException;
+import dev.caxton.spi.engine.WasmFuelExhaustedException;
+import dev.caxton.spi.engine.WasmInstance;
+import dev.caxton.spi.engine.WasmLinkException;
+import dev.caxton.spi.engine.WasmModule;
+import dev.caxton.spi.engine.WasmTimeoutException;
+import dev.caxton.spi.engine.WasmTrapException;
+import dev.caxton.testkit.Wat;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every {@link WasmEngineProvider} must do, whoever wrote it. A provider's test extends this
+ * class and says which provider (and, optionally, which configuration) to test:
+ *
+ * <pre>{@code
+ * class MyEngineTest extends EngineConformance {
+ *     protected WasmEngineProvider provider() { return new MyEngineProvider(); }
+ * }
+ * }</pre>
+ *
+ * <p>One engine is created per test class and shared by its tests, as the runtime shares one
+ * engine between all agents; compiled modules are cached per class too, because compiling engines
+ * pay most of their cost there. Every guest is a WAT module in this file, compiled with
+ * {@link Wat#compile(String)} (binaries are cached across classes).
+ *
+ * <p>Covered: refusal of malformed and invalid bytes; import and export listings; argument and
+ * result encoding of every number type, NaN payloads included; state kept across calls; host
+ * functions with arguments, results and guest memory access, and the trap a bad guest pointer
+ * causes; guest traps; execution timeouts (platform and virtual threads, no interrupt leaking into
+ * the next call); stack exhaustion; the memory limit, both for growth and at instantiation; linking
+ * errors; start functions; large memory transfers; many independent instances; concurrent use;
+ * linking against other instances; host globals, memories and tables; and fuel, for engines that
+ * meter it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+public abstract class EngineConformance {
+    // Tests whose guest never ends unless the engine stops it run on a separate thread, so that an
+    // engine that fails to stop it fails the test instead of hanging the build.
+
+
+    /** The limits most tests instantiate with: 16 MiB, a 30 s safety timeout, no fuel limit. */
+    protected static final InstanceLimits DEFAULT_LIMITS = new InstanceLimits(16L << 20, Duration.ofSeconds(30), 0);
+
+    /** WAT text to binary, shared by every subclass in the JVM: wabt is slow on first use. */
+    private static final Map<String, byte[]> BINARIES = new ConcurrentHashMap<>();
+
+    private final Map<String, WasmModule> modules = new ConcurrentHashMap<>();
+
+    /** The engine under test, created before the first test of the class and closed after the last. */
+    protected WasmEngine engine;
+
+    /**
+     * The provider under test.
+     *
+     * @return the provider
+     */
+    protected abstract WasmEngineProvider provider();
+
+    /**
+     * The configuration the engine is created with; an empty section (every option at its default)
+     * unless overridden.
+     *
+     * @return the provider's configuration section
+     */
+    protected ProviderConfig config() {
+        return ProviderConfig.empty();
+    }
+
+    @BeforeAll
+    void createEngine(@TempDir Path dataDir) {
+        engine = provider().create(ProviderContext.of(config(), dataDir));
+    }
+
+    @AfterAll
+    void closeEngine() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * Compiles WAT to a binary module, once per text.
+     *
+     * @param wat the module text
+     * @return the binary
+     */
+    protected static byte[] wasm(String wat) {
+        return BINARIES.computeIfAbsent(wat, Wat::compile).clone();
+    }
+
+    /**
+     * Compiles WAT with the engine under test, once per text and class.
+     *
+     * @param wat the module text
+     * @return the compiled module
+     */
+    protected WasmModule module(String wat) {
+        return modules.computeIfAbsent(wat, w -> engine.compile(wasm(w)));
+    }
+
+    /**
+     * Instantiates WAT without imports under {@link #DEFAULT_LIMITS}.
+     *
+     * @param wat the module text
+     * @return a new instance, which the caller closes
+     */
+    protected WasmInstance instantiate(String wat) {
+        return module(wat).instantiate(Imports.NONE, DEFAULT_LIMITS);
+    }
+
+    /**
+     * Limits with the given memory and timeout and no fuel limit.
+     *
+     * @param memoryBytes the memory limit
+     * @param timeout     the execution timeout
+     * @return the limits
+     */
+    protected static InstanceLimits limits(long memoryBytes, Duration timeout) {
+        return new InstanceLimits(memoryBytes, timeout, 0);
+    }
+
+    private static long f32(float f) {
+        return Float.floatToRawIntBits(f);
+    }
+
+    private static long f64(double d) {
+        return Double.doubleToRawLongBits(d);
+    }
+
+    private static FunctionType sig(List<ValueType> params, List<ValueType> results) {
+        return FunctionType.of(params, results);
+    }
+
+    // ------------------------------------------------------------------ modules
+
+    private static final String ARITH = """
+            (module
+              (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+              (func (export "add_i64") (param i64 i64) (result i64) local.get 0 local.get 1 i64.add)
+              (func (export "add_f32") (param f32 f32) (result f32) local.get 0 local.get 1 f32.add)
+              (func (export "mul_f64") (param f64 f64) (result f64) local.get 0 local.get 1 f64.mul)
+              (func (export "id_i64") (param i64) (result i64) local.get 0)
+              (func (export "id_f32") (param f32) (result f32) local.get 0)
+              (func (export "id_f64") (param f64) (result f64) local.get 0)
+              (func (export "i32_min") (result i32) i32.const 0x80000000)
+              (func (export "minus_one") (result i32) i32.const -1)
+              (func (export "neg_nan_f32") (result f32) f32.const -nan:0x400123)
+              (func (export "nan_f64") (result f64) f64.const nan:0x8000000000abc)
+              (func (export "pair") (param i32) (result i32 i64)
+                local.get 0 local.get 0 i64.extend_i32_s i64.const 1 i64.add)
+              (func (export "nothing")))
+            """;
+
+    private static final String COUNTER = """
+            (module
+              (global $count (mut i32) (i32.const 0))
+              (memory (export "memory") 1)
+              (func (export "inc") (result i32)
+                (global.set $count (i32.add (global.get $count) (i32.const 1)))
+                (global.get $count))
+              (func (export "bump_mem") (result i32)
+                (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+                (i32.load (i32.const 0)))
+              (func (export "load8") (param i32) (result i32) local.get 0 i32.load8_u)
+              (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+              (export "count" (global $count)))
+            """;
+
+    private static final String TRAPS = """
+            (module
+              (memory 1)
+              (func (export "unreachable") unreachable)
+              (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+              (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+              (func (export "ok") (result i32) i32.const 7))
+            """;
+
+    private static final String SPIN = """
+            (module
+              (func (export "spin_br") (loop $l (br $l)))
+              (func (export "spin_br_if") (loop $l (br_if $l (i32.const 1))))
+              (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+              (func (export "burn") (param i32) (result i32) (local $acc i32)
+                (block $done
+                  (loop $l
+                    (br_if $done (i32.eqz (local.get 0)))
+                    (local.set $acc (i32.add (local.get $acc) (local.get 0)))
+                    (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+                    (br $l)))
+                local.get $acc))
+            """;
+
+    private static final String RECURSION = """
+            (module
+              (func $down (export "down") (param i32) (result i32)
+                (call $down (i32.add (local.get 0) (i32.const 1))))
+              (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
+            """;
+
+    private static final String GROW = """
+            (module
+              (memory (export "memory") 1)
+              (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+              (func (export "pages") (result i32) memory.size)
+              (func (export "store_at") (param i32 i32) local.get 0 local.get 1 i32.store))
+            """;
+
+    private static final String LOGGER = """
+            (module
+              (import "caxton" "log" (func $log (param i32 i32 i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 16) "hello, host")
+              (func (export "run") i32.const 2 i32.const 16 i32.const 11 call $log)
+              (func (export "bad_pointer") i32.const 2 i32.const -16 i32.const 100 call $log)
+              (func (export "bad_length") i32.const 2 i32.const 65530 i32.const 7 call $log))
+            """;
+
+    private static final HostFunction.Body IGNORE = (memory, args) -> new long[0];
+
+    private static final FunctionType LOG_TYPE =
+            sig(List.of(ValueType.I32, ValueType.I32, ValueType.I32), List.of());
+
+    // ------------------------------------------------------------------ compile
+
+    @Test
+    void garbageBytesAreRefused() {
+        byte[] garbage = "this is not a WebAssembly module".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> engine.compile(garbage))
+                .isInstanceOf(WasmCompileException.class)
+                .satisfies(e -> assertThat(e.getMessage()).isNotBlank());
+    }
+
+    @Test
+    void emptyBytesAreRefused() {
+        assertThatThrownBy(() -> engine.compile(new byte[0]))
+                .isInstanceOf(WasmCompileException.class)
+                .satisfies(e -> assertThat(e.getMessage()).isNotBlank());
+    }
+
+    @Test
+    void truncatedModulesAreRefused() {
+        byte[] whole = wasm(COUNTER);
+        // Cuts inside sections only: a cut at a section boundary (or after the 8-byte header alone)
+        // leaves a shorter valid module.
+        List<Integer> boundaries = sectionBoundaries(whole);
+        List<Integer> cuts = new ArrayList<>();
+        for (int length : new int[] {9, 10, whole.length / 3, whole.length / 2, whole.length - 3, whole.length - 1}) {
+            if (!boundaries.contains(length) && !cuts.contains(length)) {
+                cuts.add(length);
+            }
+        }
+        assertThat(cuts).hasSizeGreaterThanOrEqualTo(4);
+        for (int length : cuts) {
+            byte[] cut = Arrays.copyOf(whole, length);
+            assertThatThrownBy(() -> engine.compile(cut))
+                    .as("module cut to %d of %d bytes", length, whole.length)
+                    .isInstanceOf(WasmCompileException.class);
+        }
+    }
+
+    /** The offsets at which a section ends, read from the binary's section headers. */
+    private static List<Integer> sectionBoundaries(byte[] module) {
+        List<Integer> ends = new ArrayList<>();
+        int pos = 8;
+        ends.add(pos);
+        while (pos < module.length) {
+            pos++; // section id
+            long size = 0;
+            int shift = 0;
+            int b;
+            do {
+                b = module[pos++] & 0xFF;
+                size |= (long) (b & 0x7F) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0);
+            pos += (int) size;
+            ends.add(pos);
+        }
+        return ends;
+    }
+
+    @Test
+    void headerOnlyIsAnEmptyModule() {
+        WasmModule empty = engine.compile(new byte[] {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00});
+        assertThat(empty.imports()).isEmpty();
+        assertThat(empty.exports()).isEmpty();
+    }
+
+    @Test
+    void invalidModulesAreRefused() {
+        // Hand-assembled, since wabt validates what it assembles: a function declared to return an
+        // i32 whose body leaves an i64 (type mismatch).
+        byte[] typeError = {
+            0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,          // header
+            0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f,                // types: () -> (i32)
+            0x03, 0x02, 0x01, 0x00,                                  // functions: one of type 0
+            0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00, 0x0b           // code: i64.const 0, end
+        };
+        assertThatThrownBy(() -> engine.compile(typeError))
+                .isInstanceOf(WasmCompileException.class)
+                .satisfies(e -> assertThat(e.getMessage()).isNotBlank());
+    }
+
+    @Test
+    void modulesCompileConcurrently() throws Exception {
+        byte[] bytes = wasm(ARITH);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Long>> results = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                results.add(pool.submit(() -> {
+                    WasmModule m = engine.compile(bytes);
+                    try (WasmInstance inst = m.instantiate(Imports.NONE, DEFAULT_LIMITS)) {
+                        return inst.call("add", 40, 2)[0];
+                    }
+                }));
+            }
+            for (Future<Long> f : results) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(42L);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ------------------------------------------------------------------ shape
+
+    @Test
+    void importsAndExportsAreListedWithKindsAndSignatures() {
+        WasmModule m = module("""
+                (module
+                  (import "env" "f" (func (param i32 i64) (result f32)))
+                  (import "env" "mem" (memory 1))
+                  (import "env" "tab" (table 1 funcref))
+                  (import "env" "g" (global i32))
+                  (func $run (param f64) (result i64 i32) i64.const 0 i32.const 0)
+                  (global $answer i32 (i32.const 42))
+                  (export "run" (func $run))
+                  (export "memory" (memory 0))
+                  (export "table" (table 0))
+                  (export "answer" (global $answer))
+                  (export "f_again" (func 0)))
+                """);
+        assertThat(m.imports()).containsExactly(
+                new ImportDescriptor("env", "f", ExternKind.FUNCTION,
+                        sig(List.of(ValueType.I32, ValueType.I64), List.of(ValueType.F32))),
+                new ImportDescriptor("env", "mem", ExternKind.MEMORY, null),
+                new ImportDescriptor("env", "tab", ExternKind.TABLE, null),
+                new ImportDescriptor("env", "g", ExternKind.GLOBAL, null));
+        assertThat(m.exports()).containsExactly(
+                new ExportDescriptor("run", ExternKind.FUNCTION,
+                        sig(List.of(ValueType.F64), List.of(ValueType.I64, ValueType.I32))),
+                new ExportDescriptor("memory", ExternKind.MEMORY, null),
+                new ExportDescriptor("table", ExternKind.TABLE, null),
+                new ExportDescriptor("answer", ExternKind.GLOBAL, null),
+                new ExportDescriptor("f_again", ExternKind.FUNCTION,
+                        sig(List.of(ValueType.I32, ValueType.I64), List.of(ValueType.F32))));
+        assertThat(m.export("answer")).map(ExportDescriptor::kind).contains(ExternKind.GLOBAL);
+        assertThat(m.export("absent")).isEmpty();
+    }
+
+    @Test
+    void instancesDescribeTheirExportedFunctions() {
+        try (WasmInstance inst = instantiate(ARITH)) {
+            assertThat(inst.exportedFunction("add"))
+                    .contains(sig(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I32)));
+            assertThat(inst.exportedFunction("nothing")).contains(sig(List.of(), List.of()));
+            assertThat(inst.exportedFunction("absent")).isEmpty();
+        }
+    }
+
+    // ------------------------------------------------------------------ calls and values
+
+    @Test
+    void addsTwoI32s() {
+        try (WasmInstance inst = instantiate(ARITH)) {
+            assertThat(inst.call("add", 2, 3)).containsExactly(5L);
+            assertThat(inst.call("add", -7, 2)).as("i32 results are sign-extended").containsExactly(-5L);
+            assertThat(inst.call("add", 0xFFFF_FFFFL, 1)).as("only the low 32 bits of an i32 count").containsExactly(0L);
+            assertThat(inst.call("add", Integer.MAX_VALUE, 1)).as("wraps").containsExactly((long) Integer.MIN_VALUE);
+            assertThat(inst.call("i32_min")).containsExactly((long) Integer.MIN_VALUE);
+            assertThat(inst.call("minus_one")).containsExactly(-1L);
+            assertThat(inst.call("nothing")).isEmpty();
+        }
+    }
+
+    @Test
+    void i64AndFloatValuesCrossExactly() {
+        try (WasmInstance inst = instantiate(ARITH)) {
+            assertThat(inst.call("add_i64", Long.MAX_VALUE, 1)).containsExactly(Long.MIN_VALUE);
+            assertThat(inst.call("id_i64", 0x0123_4567_89AB_CDEFL)).containsExactly(0x0123_4567_89AB_CDEFL);
+            assertThat(inst.call("add_f32", f32(1.5f), f32(2.25f))).containsExactly(f32(3.75f));
+            assertThat(inst.call("add_f32", f32(-1.5f), f32(0.25f)))
+                    .as("f32 results are the raw bits, widened like an int").containsExactly(f32(-1.25f));
+            assertThat(inst.call("mul_f64", f64(-2.5), f64(4.0))).containsExactly(f64(-10.0));
+            assertThat(inst.call("id_f64", f64(Double.MIN_VALUE))).containsExactly(f64(Double.MIN_VALUE));
+            assertThat(inst.call("pair", -3)).containsExactly(-3L, -2L);
+        }
+    }
+
+    @Test
+    void nanPayloadsSurvive() {
+        try (WasmInstance inst = instantiate(ARITH)) {
+            long quietNanF32 = 0x7FC0_0001;
+            // Negative f32 bit patterns are negative ints, widened with their sign like any int.
+            long negativeNanF32 = 0xFFC0_0ABC;
+            long nanF64 = 0x7FF8_0000_0000_0001L;
+            long negativeNanF64 = 0xFFF8_0000_0000_0ABCL;
+            assertThat(inst.call("id_f32", quietNanF32)).containsExactly(quietNanF32);
+            assertThat(inst.call("id_f32", negativeNanF32)).containsExactly(negativeNanF32);
+            assertThat(inst.call("id_f64", nanF64)).containsExactly(nanF64);
+            assertThat(inst.call("id_f64", negativeNanF64)).containsExactly(negativeNanF64);
+            assertThat(inst.call("neg_nan_f32")).containsExactly((long) 0xFFC0_0123);
+            assertThat(inst.call("nan_f64")).containsExactly(0x7FF8_0000_0000_0ABCL);
+        }
+    }
+
+    @Test
+    void badCallsAreIllegalArguments() {
+        try (WasmInstance inst = instantiate(ARITH)) {
+            assertThatThrownBy(() -> inst.call("absent")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> inst.call("add", 1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> inst.call("add", 1, 2, 3)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> inst.global("absent")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(inst::memory).as("no memory exported").isInstanceOf(IllegalStateException.class);
+            assertThat(inst.call("add", 1, 2)).as("still usable").containsExactly(3L);
+        }
+    }
+
+    @Test
+    void stateSurvivesAcrossCalls() {
+        try (WasmInstance inst = instantiate(COUNTER)) {
+            assertThat(inst.call("inc")).containsExactly(1L);
+            assertThat(inst.call("inc")).containsExactly(2L);
+            assertThat(inst.call("inc")).containsExactly(3L);
+            assertThat(inst.global("count")).isEqualTo(3L);
+            assertThat(inst.call("bump_mem")).containsExactly(1L);
+            assertThat(inst.call("bump_mem")).containsExactly(2L);
+            assertThat(inst.memory().read(0, 4)).containsExactly(2, 0, 0, 0);
+        }
+    }
+
+    @Test
+    void closedInstancesRunNothing() {
+        WasmInstance inst = instantiate(COUNTER);
+        assertThat(inst.call("inc")).containsExactly(1L);
+        inst.close();
+        assertThatThrownBy(() -> inst.call("inc")).isInstanceOf(RuntimeException.class);
+    }
+
+    // ------------------------------------------------------------------ host functions
+
+    @Test
+    void hostFunctionsReceiveArgumentsAndReturnResults() {
+        AtomicReference<long[]> seen = new AtomicReference<>();
+        AtomicReference<Long> memorySize = new AtomicReference<>();
+        HostFunction combine = new HostFunction("env", "combine",
+                sig(List.of(ValueType.I32, ValueType.I64, ValueType.F32, ValueType.F64), List.of(ValueType.I64)),
+                (memory, args) -> {
+                    seen.set(args.clone());
+                    memorySize.set(memory.size());
+                    return new long[] {1_234_567_890_123L};
+                });
+        WasmModule m = module("""
+                (module
+                  (import "env" "combine" (func $combine (param i32 i64 f32 f64) (result i64)))
+                  (func (export "run") (result i64)
+                    i32.const -1 i64.const 0x100000000 f32.const 1.5 f64.const -2.25 call $combine)
+                  (func (export "twice") (result i64)
+                    i32.const 1 i64.const 2 f32.const 3 f64.const 4 call $combine
+                    i32.const 1 i64.const 2 f32.const 3 f64.const 4 call $combine
+                    i64.add))
+                """);
+        try (WasmInstance inst = m.instantiate(Imports.of(List.of(combine)), DEFAULT_LIMITS)) {
+            assertThat(inst.call("run")).containsExactly(1_234_567_890_123L);
+            assertThat(seen.get()).containsExactly(-1L, 0x1_0000_0000L, f32(1.5f), f64(-2.25));
+            assertThat(memorySize.get()).as("a caller without memory gets an empty one").isZero();
+            assertThat(inst.call("twice")).containsExactly(2 * 1_234_567_890_123L);
+        }
+    }
+
+    @Test
+    void aCallerWithoutMemoryGetsAMemoryThatRefusesAccess() {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        HostFunction peek = new HostFunction("env", "peek", sig(List.of(), List.of()), (memory, args) -> {
+            try {
+                memory.read(0, 1);
+            } catch (RuntimeException e) {
+                thrown.set(e);
+            }
+            return new long[0];
+        });
+        WasmModule m = module("""
+                (module
+                  (import "env" "peek" (func $peek))
+                  (func (export "run") call $peek))
+                """);
+        try (WasmInstance inst = m.instantiate(Imports.of(List.of(peek)), DEFAULT_LIMITS)) {
+            inst.call("run");
+            assertThat(thrown.get()).isInstanceOf(MemoryAccessException.class);
+        }
+    }
+
+    @Test
+    void hostFunctionsReadGuestMemory() {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        HostFunction log = new HostFunction("caxton", "log", LOG_TYPE, (memory, args) -> {
+            long ptr = Integer.toUnsignedLong((int) args[1]);
+            int len = (int) args[2];
+            lines.add(args[0] + ":" + new String(memory.read(ptr, len), StandardCharsets.UTF_8));
+            return new long[0];
+        });
+        try (WasmInstance inst = module(LOGGER).instantiate(Imports.of(List.of(log)), DEFAULT_LIMITS)) {
+            inst.call("run");
+            inst.call("run");
+            assertThat(lines).containsExactly("2:hello, host", "2:hello, host");
+        }
+    }
+
+    @Test
+    void aBadGuestPointerTrapsWithTheHostsMemoryAccessException() {
+        HostFunction log = new HostFunction("caxton", "log", LOG_TYPE, (memory, args) -> {
+            memory.read(Integer.toUnsignedLong((int) args[1]), (int) args[2]);
+            return new long[0];
+        });
+        Imports imports = Imports.of(List.of(log));
+        WasmModule m = module(LOGGER);
+        for (String export : List.of("bad_pointer", "bad_length")) {
+            try (WasmInstance inst = m.instantiate(imports, DEFAULT_LIMITS)) {
+                WasmTrapException e = catchThrowableOfType(WasmTrapException.class, () -> inst.call(export));
+                assertThat(e).as(export).isNotNull();
+                assertThat(e.getCause()).as(export).isInstanceOf(MemoryAccessException.class);
+            }
+        }
+        try (WasmInstance inst = m.instantiate(imports, DEFAULT_LIMITS)) {
+            assertThat(inst.call("run")).as("the engine stays usable").isEmpty();
+        }
+    }
+
+    @Test
+    void anyHostExceptionBecomesTheTrapsCause() {
+        IllegalStateException boom = new IllegalStateException("host gave up");
+        HostFunction failing = new HostFunction("env", "fail", sig(List.of(), List.of(ValueType.I32)),
+                (memory, args) -> {
+                    throw boom;
+                });
+        WasmModule m = module("""
+                (module
+                  (import "env" "fail" (func $fail (result i32)))
+                  (func (export "run") (result i32) call $fail)
+                  (func (export "ok") (result i32) i32.const 1))
+                """);
+        try (WasmInstance inst = m.instantiate(Imports.of(List.of(failing)), DEFAULT_LIMITS)) {
+            WasmTrapException e = catchThrowableOfType(WasmTrapException.class, () -> inst.call("run"));
+            assertThat(e).isNotNull();
+            assertThat(e.getCause()).isSameAs(boom);
+        }
+        try (WasmInstance inst = m.instantiate(Imports.of(List.of(failing)), DEFAULT_LIMITS)) {
+            assertThat(inst.call("ok")).containsExactly(1L);
+        }
+    }
+
+    // ------------------------------------------------------------------ traps
+
+    @Test
+    void guestTrapsAreTrapExceptions() {
+        try (WasmInstance inst = instantiate(TRAPS)) {
+            assertThatThrownBy(() -> inst.call("unreachable"))
+                    .isInstanceOf(WasmTrapException.class)
+                    .hasMessageContainingAll("unreachable");
+        }
+        try (WasmInstance inst = instantiate(TRAPS)) {
+            assertThatThrownBy(() -> inst.call("div", 1, 0))
+                    .isInstanceOf(WasmTrapException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).containsIgnoringCase("divide by zero"));
+        }
+        try (WasmInstance inst = instantiate(TRAPS)) {
+            assertThatThrownBy(() -> inst.call("div", Integer.MIN_VALUE, -1))
+                    .isInstanceOf(WasmTrapException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).containsIgnoringCase("overflow"));
+        }
+        try (WasmInstance inst = instantiate(TRAPS)) {
+            assertThatThrownBy(() -> inst.call("load", 65534))
+                    .isInstanceOf(WasmTrapException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).containsIgnoringCase("out of bounds"));
+        }
+        try (WasmInstance inst = instantiate(TRAPS)) {
+            assertThat(inst.call("ok")).as("a fresh instance is fine").containsExactly(7L);
+        }
+    }
+
+    @Test
+    void infiniteRecursionTrapsAndTheThreadLivesOn() {
+        try (WasmInstance inst = instantiate(RECURSION)) {
+            assertThatThrownBy(() -> inst.call("down", 0))
+                    .isInstanceOf(WasmTrapException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).containsIgnoringCase("stack"));
+        }
+        try (WasmInstance inst = instantiate(RECURSION)) {
+            assertThat(inst.call("add", 1, 2)).containsExactly(3L);
+        }
+    }
+
+    @Test
+    void theStartFunctionRunsAtInstantiation() {
+        try (WasmInstance inst = instantiate("""
+                (module
+                  (global $g (mut i32) (i32.const 0))
+                  (func $init (global.set $g (i32.const 7)))
+                  (start $init)
+                  (export "g" (global $g)))
+                """)) {
+            assertThat(inst.global("g")).isEqualTo(7L);
+        }
+    }
+
+    @Test
+    void aTrappingStartFunctionFailsInstantiation() {
+        WasmModule m = module("""
+                (module
+                  (func $init unreachable)
+                  (start $init))
+                """);
+        assertThatThrownBy(() -> m.instantiate(Imports.NONE, DEFAULT_LIMITS)).isInstanceOf(WasmTrapException.class);
+    }
+
+    // ------------------------------------------------------------------ timeouts
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aStartFunctionThatNeverEndsTimesOut() {
+        assumeTimeouts();
+        WasmModule m = module("""
+                (module
+                  (func $init (loop $l (br_if $l (i32.const 1))))
+                  (start $init))
+                """);
+        assertThatThrownBy(() -> m.instantiate(Imports.NONE, limits(1 << 20, Duration.ofMillis(200))))
+                .isInstanceOf(WasmTimeoutException.class);
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void infiniteLoopsTimeOutAndTheThreadStaysClean() {
+        assumeTimeouts();
+        InstanceLimits limits = limits(1 << 20, Duration.ofMillis(200));
+        for (String loop : List.of("spin_br", "spin_br_if")) {
+            try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, limits)) {
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> inst.call(loop)).as(loop).isInstanceOf(WasmTimeoutException.class);
+                long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+                assertThat(elapsedMs).as("%s stopped promptly", loop).isLessThan(5_000);
+                assertThat(Thread.currentThread().isInterrupted()).as("no interrupt leaks to the caller").isFalse();
+            }
+            try (WasmInstance fresh = module(SPIN).instantiate(Imports.NONE, limits)) {
+                assertThat(fresh.call("add", 20, 22)).as("the same thread calls again at once").containsExactly(42L);
+                assertThat(fresh.call("burn", 1000)).containsExactly(500_500L);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aDeadlineFiringAroundCompletionIsHarmless() {
+        assumeTimeouts();
+        // Calls that take about as long as their timeout: each either returns the right result or
+        // times out, and no interrupt is ever left behind for the next call.
+        int n = calibrateBurn(Duration.ofMillis(2));
+        long expected = (long) n * (n + 1) / 2;
+        int expectedI32 = (int) expected;
+        InstanceLimits tight = limits(1 << 20, Duration.ofMillis(2));
+        int timeouts = 0;
+        for (int i = 0; i < 100; i++) {
+            try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, tight)) {
+                try {
+                    assertThat(inst.call("burn", n)).containsExactly((long) expectedI32);
+                } catch (WasmTimeoutException e) {
+                    timeouts++;
+                }
+                assertThat(Thread.currentThread().isInterrupted()).as("call %d left an interrupt", i).isFalse();
+            }
+        }
+        try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, DEFAULT_LIMITS)) {
+            assertThat(inst.call("burn", n)).as("after %d timeouts", timeouts).containsExactly((long) expectedI32);
+        }
+    }
+
+    /** Finds a loop count that takes roughly the given time on this engine and machine. */
+    private int calibrateBurn(Duration target) {
+        try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, DEFAULT_LIMITS)) {
+            int n = 1_000;
+            for (int round = 0; round < 30; round++) {
+                long start = System.nanoTime();
+                inst.call("burn", n);
+                long took = System.nanoTime() - start;
+                if (took >= target.toNanos() || n >= 1 << 28) {
+                    break;
+                }
+                n *= 2;
+            }
+            return n;
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void virtualThreadsTimeOutToo() throws Exception {
+        assumeTimeouts();
+        InstanceLimits limits = limits(1 << 20, Duration.ofMillis(200));
+        WasmModule spin = module(SPIN);
+        WasmModule recursion = module(RECURSION);
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            threads.add(Thread.ofVirtual().name("engine-conformance-", i).start(() -> {
+                try {
+                    try (WasmInstance inst = spin.instantiate(Imports.NONE, limits)) {
+                        assertThatThrownBy(() -> inst.call("spin_br_if")).isInstanceOf(WasmTimeoutException.class);
+                    }
+                    assertThat(Thread.currentThread().isInterrupted()).isFalse();
+                    try (WasmInstance inst = spin.instantiate(Imports.NONE, limits)) {
+                        assertThat(inst.call("add", 1, 2)).containsExactly(3L);
+                    }
+                    try (WasmInstance inst = recursion.instantiate(Imports.NONE, limits)) {
+                        assertThatThrownBy(() -> inst.call("down", 0)).isInstanceOf(WasmTrapException.class);
+                    }
+                    try (WasmInstance inst = recursion.instantiate(Imports.NONE, limits)) {
+                        assertThat(inst.call("add", 2, 2)).containsExactly(4L);
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            assertThat(t.join(Duration.ofSeconds(20))).as("%s finished", t.getName()).isTrue();
+        }
+        assertThat(failures).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ memory limits
+
+    @Test
+    void growthPastTheLimitReturnsMinusOne() {
+        InstanceLimits twoPages = limits(2 * InstanceLimits.PAGE_SIZE, Duration.ofSeconds(30));
+        try (WasmInstance inst = module(GROW).instantiate(Imports.NONE, twoPages)) {
+            assertThat(inst.call("grow", 1)).as("within the limit").containsExactly(1L);
+            assertThat(inst.call("grow", 1)).as("past the limit").containsExactly(-1L);
+            assertThat(inst.call("grow", 0x10000)).containsExactly(-1L);
+            assertThat(inst.call("pages")).containsExactly(2L);
+            assertThat(inst.memory().size()).isEqualTo(2 * InstanceLimits.PAGE_SIZE);
+            inst.call("store_at", 2 * InstanceLimits.PAGE_SIZE - 4, 99);
+            assertThat(inst.memory().read(2 * InstanceLimits.PAGE_SIZE - 4, 4)).containsExactly(99, 0, 0, 0);
+        }
+        InstanceLimits notAPageMultiple = limits(3 * InstanceLimits.PAGE_SIZE - 1, Duration.ofSeconds(30));
+        try (WasmInstance inst = module(GROW).instantiate(Imports.NONE, notAPageMultiple)) {
+            assertThat(inst.call("grow", 2)).as("3 pages would pass the limit").containsExactly(-1L);
+            assertThat(inst.call("grow", 1)).containsExactly(1L);
+        }
+    }
+
+    @Test
+    void theModulesOwnMaximumStillHolds() {
+        try (WasmInstance inst = instantiate("""
+                (module
+                  (memory 1 3)
+                  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))
+                """)) {
+            assertThat(inst.call("grow", 2)).containsExactly(1L);
+            assertThat(inst.call("grow", 1)).containsExactly(-1L);
+        }
+    }
+
+    @Test
+    void aModuleStartingAboveTheLimitIsRefused() {
+        WasmModule m = module("""
+                (module
+                  (memory (export "memory") 4))
+                """);
+        assertThatThrownBy(() -> m.instantiate(Imports.NONE, limits(2 * InstanceLimits.PAGE_SIZE, Duration.ZERO)))
+                .isInstanceOf(WasmException.class)
+                .satisfies(e -> assertThat(e.getMessage()).containsIgnoringCase("memory"));
+        try (WasmInstance inst = m.instantiate(Imports.NONE, limits(4 * InstanceLimits.PAGE_SIZE, Duration.ZERO))) {
+            assertThat(inst.memory().size()).isEqualTo(4 * InstanceLimits.PAGE_SIZE);
+        }
+    }
+
+    @Test
+    void guestMemoryMovesAMegabyteBothWays() {
+        byte[] data = new byte[1 << 20];
+        new Random(42).nextBytes(data);
+        try (WasmInstance inst = instantiate(COUNTER.replace("(memory (export \"memory\") 1)",
+                "(memory (export \"memory\") 32)"))) {
+            GuestMemory memory = inst.memory();
+            assertThat(memory.size()).isEqualTo(32 * InstanceLimits.PAGE_SIZE);
+            memory.write(4096, data);
+            assertThat(memory.read(4096, data.length)).isEqualTo(data);
+            for (int offset : new int[] {0, 1, 65535, 65536, data.length - 1}) {
+                assertThat(inst.call("load8", 4096 + offset)).as("guest sees byte %d", offset)
+                        .containsExactly((long) (data[offset] & 0xFF));
+            }
+        }
+    }
+
+    @Test
+    void guestMemoryChecksEveryRange() {
+        try (WasmInstance inst = instantiate(COUNTER)) {
+            GuestMemory memory = inst.memory();
+            long size = memory.size();
+            memory.write(size - 4, new byte[] {1, 2, 3, 4});
+            assertThat(memory.read(size - 4, 4)).containsExactly(1, 2, 3, 4);
+            assertThat(memory.read(size, 0)).isEmpty();
+            assertThatThrownBy(() -> memory.write(size - 2, new byte[] {9, 9, 9, 9}))
+                    .isInstanceOf(MemoryAccessException.class);
+            assertThat(memory.read(size - 4, 4)).as("a refused write touches nothing").containsExactly(1, 2, 3, 4);
+            assertThatThrownBy(() -> memory.read(size - 3, 4)).isInstanceOf(MemoryAccessException.class);
+            assertThatThrownBy(() -> memory.read(-1, 1)).isInstanceOf(MemoryAccessException.class);
+            assertThatThrownBy(() -> memory.read(0, -1)).isInstanceOf(MemoryAccessException.class);
+            assertThatThrownBy(() -> memory.read(Long.MAX_VALUE, 2)).isInstanceOf(MemoryAccessException.class);
+            assertThatThrownBy(() -> memory.read(0xFFFF_FFF0L, 100)).isInstanceOf(MemoryAccessException.class);
+            assertThatThrownBy(() -> memory.checkBounds(size - 1, 2)).isInstanceOf(MemoryAccessException.class);
+        }
+    }
+
+    // ------------------------------------------------------------------ linking
+
+    @Test
+    void aMissingImportIsNamed() {
+        WasmModule m = module("""
+                (module
+                  (import "env" "missing_fn" (func (param i32) (result i32))))
+                """);
+        assertThatThrownBy(() -> m.instantiate(Imports.NONE, DEFAULT_LIMITS))
+                .isInstanceOf(WasmLinkException.class)
+                .hasMessageContaining("env.missing_fn");
+        HostFunction other = new HostFunction("env", "other", sig(List.of(), List.of()), IGNORE);
+        assertThatThrownBy(() -> m.instantiate(Imports.of(List.of(other)), DEFAULT_LIMITS))
+                .isInstanceOf(WasmLinkException.class)
+                .hasMessageContaining("env.missing_fn");
+    }
+
+    @Test
+    void anImportOfTheWrongTypeIsNamed() {
+        WasmModule m = module("""
+                (module
+                  (import "env" "f" (func (param i32) (result i32))))
+                """);
+        HostFunction wrong = new HostFunction("env", "f", sig(List.of(ValueType.I64), List.of()), IGNORE);
+        assertThatThrownBy(() -> m.instantiate(Imports.of(List.of(wrong)), DEFAULT_LIMITS))
+                .isInstanceOf(WasmLinkException.class)
+                .hasMessageContaining("env.f");
+        Imports global = Imports.builder().global(new HostGlobal("env", "f", ValueType.I32, 1, false)).build();
+        assertThatThrownBy(() -> m.instantiate(global, DEFAULT_LIMITS))
+                .as("a global where a function is expected")
+                .isInstanceOf(WasmLinkException.class)
+                .hasMessageContaining("env.f");
+    }
+
+    @Test
+    void hostGlobalsAreReadByTheGuest() {
+        WasmModule m = module("""
+                (module
+                  (import "env" "base" (global $base i32))
+                  (import "env" "big" (global $big i64))
+                  (import "env" "ratio" (global $ratio f64))
+                  (import "env" "counter" (global $counter (mut i32)))
+                  (func (export "base") (result i32) global.get $base)
+                  (func (export "big") (result i64) global.get $big)
+                  (func (export "ratio") (result f64) global.get $ratio)
+                  (func (export "bump") (result i32)
+                    (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
+                    global.get $counter)
+                  (export "counter" (global $counter)))
+                """);
+        Imports imports = Imports.builder()
+                .global(new HostGlobal("env", "base", ValueType.I32, -42, false))
+                .global(new HostGlobal("env", "big", ValueType.I64, Long.MIN_VALUE, false))
+                .global(new HostGlobal("env", "ratio", ValueType.F64, f64(2.5), false))
+                .global(new HostGlobal("env", "counter", ValueType.I32, 7, true))
+                .build();
+        try (WasmInstance inst = m.instantiate(imports, DEFAULT_LIMITS)) {
+            assertThat(inst.call("base")).containsExactly(-42L);
+            assertThat(inst.call("big")).containsExactly(Long.MIN_VALUE);
+            assertThat(inst.call("ratio")).containsExactly(f64(2.5));
+            assertThat(inst.call("bump")).containsExactly(8L);
+            assertThat(inst.global("counter")).isEqualTo(8L);
+        }
+        Imports mutableMismatch = Imports.builder()
+                .global(new HostGlobal("env", "base", ValueType.I32, 1, true))
+                .global(new HostGlobal("env", "big", ValueType.I64, 1, false))
+                .global(new HostGlobal("env", "ratio", ValueType.F64, 1, false))
+                .global(new HostGlobal("env", "counter", ValueType.I32, 7, true))
+                .build();
+        assertThatThrownBy(() -> m.instantiate(mutableMismatch, DEFAULT_LIMITS))
+                .as("a mutable global where a constant one is expected")
+                .isInstanceOf(WasmLinkException.class)
+                .hasMessageContaining("env.base");
+    }
+
+    @Test
+    void hostMemoriesAndTablesCanBeImported() {
+        WasmModule m = module("""
+                (module
+                  (import "env" "memory" (memory 1 2))
+                  (import "env" "table" (table 2 funcref))
+                  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+                  (func (export "table_size") (result i32) table.size 0)
+                  (func (export "store") (param i32 i32) local.get 0 local.get 1 i32.store8)
+                  (export "memory" (memory 0)))
+                """);
+        Imports imports = Imports.builder()
+                .memory(new HostMemory("env", "memory", 1, 2))
+                .table(new HostTable("env", "table", 2, 10))
+                .build();
+        try (WasmInstance inst = m.instantiate(imports, DEFAULT_LIMITS)) {
+            assertThat(inst.memory().size()).isEqualTo(InstanceLimits.PAGE_SIZE);
+            inst.call("store", 5, 200);
+            assertThat(inst.memory().read(5, 1)).containsExactly((byte) 200);
+            assertThat(inst.call("grow", 1)).containsExactly(1L);
+            assertThat(inst.call("grow", 1)).as("the host memory's maximum").containsExactly(-1L);
+            assertThat(inst.call("table_size")).containsExactly(2L);
+        }
+        Imports tooSmall = Imports.builder()
+                .memory(new HostMemory("env", "memory", 0, 2))
+                .table(new HostTable("env", "table", 2, 10))
+                .build();
+        assertThatThrownBy(() -> m.instantiate(tooSmall, DEFAULT_LIMITS))
+                .isInstanceOf(WasmLinkException.class)
+                .hasMessageContaining("env.memory");
+    }
+
+    @Test
+    void modulesLinkAgainstOtherInstances() {
+        WasmModule a = module("""
+                (module
+                  (memory (export "mem") 1)
+                  (global (export "base") i32 (i32.const 100))
+                  (func (export "double") (param i32) (result i32) local.get 0 i32.const 2 i32.mul)
+                  (func (export "peek") (param i32) (result i32) local.get 0 i32.load8_u))
+                """);
+        WasmModule b = module("""
+                (module
+                  (import "a" "double" (func $double (param i32) (result i32)))
+                  (import "a" "mem" (memory 1))
+                  (import "a" "base" (global $base i32))
+                  (func (export "quad") (param i32) (result i32) local.get 0 call $double call $double)
+                  (func (export "poke") (param i32 i32) global.get $base local.get 0 i32.add local.get 1 i32.store8))
+                """);
+        try (WasmInstance instA = a.instantiate(Imports.NONE, DEFAULT_LIMITS);
+             WasmInstance instB = b.instantiate(Imports.builder().instance("a", instA).build(), DEFAULT_LIMITS)) {
+            assertThat(instB.call("quad", 5)).containsExactly(20L);
+            instB.call("poke", 3, 77);
+            assertThat(instA.call("peek", 103)).as("B wrote into A's memory").containsExactly(77L);
+        }
+        WasmModule c = module("""
+                (module
+                  (import "a" "nothing_here" (func)))
+                """);
+        try (WasmInstance instA = a.instantiate(Imports.NONE, DEFAULT_LIMITS)) {
+            assertThatThrownBy(() -> c.instantiate(Imports.builder().instance("a", instA).build(), DEFAULT_LIMITS))
+                    .isInstanceOf(WasmLinkException.class)
+                    .hasMessageContaining("a.nothing_here");
+        }
+    }
+
+    // ------------------------------------------------------------------ scale and threads
+
+    @Test
+    void manyInstancesOfOneModuleAreIndependent() {
+        WasmModule m = module(COUNTER);
+        List<WasmInstance> instances = new ArrayList<>();
+        try {
+            for (int i = 0; i < 200; i++) {
+                instances.add(m.instantiate(Imports.NONE, DEFAULT_LIMITS));
+            }
+            for (int i = 0; i < instances.size(); i++) {
+                for (int k = 0; k <= i % 7; k++) {
+                    instances.get(i).call("inc");
+                }
+            }
+            instances.get(0).memory().write(100, new byte[] {42});
+            for (int i = 0; i < instances.size(); i++) {
+                assertThat(instances.get(i).global("count")).as("instance %d", i).isEqualTo(i % 7 + 1);
+                assertThat(instances.get(i).call("load8", 100)).containsExactly(i == 0 ? 42L : 0L);
+            }
+        } finally {
+            instances.forEach(WasmInstance::close);
+        }
+    }
+
+    @Test
+    void separateInstancesRunConcurrently() throws Exception {
+        WasmModule m = module(COUNTER);
+        int threads = 8;
+        int calls = 2_000;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Callable<Long>> tasks = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int seed = t;
+                tasks.add(() -> {
+                    try (WasmInstance inst = m.instantiate(Imports.NONE, DEFAULT_LIMITS)) {
+                        for (int i = 0; i < calls; i++) {
+                            long sum = inst.call("add", seed, i)[0];
+                            if (sum != seed + i) {
+                                throw new AssertionError("add(" + seed + ", " + i + ") = " + sum);
+                            }
+                            inst.call("inc");
+                        }
+                        return inst.global("count");
+                    }
+                });
+            }
+            for (Future<Long> f : pool.invokeAll(tasks, 60, TimeUnit.SECONDS)) {
+                assertThat(f.get()).isEqualTo(calls);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ------------------------------------------------------------------ fuel
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void fuelRunsOut() {
+        assumeThat(engine.features().fuel()).as("the engine meters fuel").isTrue();
+        InstanceLimits fuel = new InstanceLimits(1 << 20, Duration.ofSeconds(30), 10_000);
+        try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, fuel)) {
+            assertThatThrownBy(() -> inst.call("spin_br")).isInstanceOf(WasmFuelExhaustedException.class);
+        }
+        try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, fuel)) {
+            assertThat(inst.call("burn", 100)).containsExactly(5050L);
+            assertThat(inst.call("burn", 100)).as("the budget is per call").containsExactly(5050L);
+            assertThatThrownBy(() -> inst.call("burn", 100_000)).isInstanceOf(WasmFuelExhaustedException.class);
+        }
+        try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, fuel)) {
+            assertThat(inst.call("burn", 100)).as("a fresh instance after exhaustion").containsExactly(5050L);
+        }
+    }
+
+    @Test
+    void featuresDescribeTheEngine() {
+        assertThat(engine.features()).isNotNull();
+        assertThat(engine.features().description()).isNotBlank();
+    }
+
+    private void assumeTimeouts() {
+        assumeThat(engine.features().executionTimeout()).as("the engine enforces execution timeouts").isTrue();
+    }
+}
