@@ -16,10 +16,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Agents end to end on the built image: a server process, agents deployed and messages sent with
- * the CLI, and every fault kind of the guest ABI contained while other agents keep serving.
+ * the CLI, and every fault kind of the guest ABI contained while other agents keep serving. It runs
+ * once per engine (its subclasses name the engine): agents must behave the same on every engine.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AgentsEndToEndTest {
+abstract class AgentsEndToEnd {
+
+    /** @return the engine provider the server runs agents on */
+    abstract String engine();
+
 
     Path dir;
     Image.Server server;
@@ -28,10 +33,12 @@ class AgentsEndToEndTest {
     void start() throws Exception {
         dir = Files.createTempDirectory("caxton-e2e");
         server = new Image.Server(dir, """
+                runtime:
+                  engine: %s
                 agents:
                   max_failures: 3
                   failure_window: 1m
-                """);
+                """.formatted(engine()));
         deploy(Image.example("echo/echo.wasm"), "echo");
     }
 
@@ -93,6 +100,7 @@ class AgentsEndToEndTest {
         }
         JsonNode info = inspect("counter-a");
         assertThat(info.get("state").asText()).isEqualTo("running");
+        assertThat(info.get("engine").asText()).isEqualTo(engine());
         assertThat(info.at("/counters/messages_handled").asInt()).isEqualTo(3);
         assertThat(info.at("/limits/memory_bytes").asLong()).isEqualTo(10L << 20);
         assertThat(info.at("/limits/execution_timeout_ms").asLong()).isEqualTo(5000);
