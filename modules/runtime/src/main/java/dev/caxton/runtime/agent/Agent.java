@@ -407,13 +407,13 @@ public final class Agent implements Recipient {
      */
     private static Envelope decodeReply(Serializer codec, byte[] bytes) {
         Object v = codec.decodeValue(bytes);
-        if (!(v instanceof Map<?, ?> raw)) {
-            throw new SerializationException("a reply must be an object, got " + EnvelopeFields.typeName(v));
+        if (v instanceof Map<?, ?> raw && !raw.containsKey(EnvelopeFields.PERFORMATIVE)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            raw.forEach((k, val) -> m.put(String.valueOf(k), val));
+            m.put(EnvelopeFields.PERFORMATIVE, Performative.INFORM.wireName());
+            v = m;
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        raw.forEach((k, val) -> m.put(String.valueOf(k), val));
-        m.putIfAbsent(EnvelopeFields.PERFORMATIVE, Performative.INFORM.wireName());
-        return EnvelopeFields.fromMap(m);
+        return Serializer.envelopeOf(v);
     }
 
     /**

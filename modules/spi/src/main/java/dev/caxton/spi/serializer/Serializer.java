@@ -1,6 +1,8 @@
 package dev.caxton.spi.serializer;
 
 import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
+import dev.caxton.spi.message.InvalidEnvelopeException;
 
 /**
  * Encodes and decodes envelopes and generic values. Implementations are thread-safe.
@@ -28,24 +30,53 @@ public interface Serializer {
     String mediaType();
 
     /**
-     * Encodes an envelope.
+     * Encodes an envelope: its map form ({@link EnvelopeFields#toMap}) encoded as a value. A codec
+     * overrides this only to encode envelopes differently from other maps.
      *
      * @param envelope the envelope
      * @return its bytes
      * @throws SerializationException when the content holds a value outside the value model
      */
-    byte[] encode(Envelope envelope);
+    default byte[] encode(Envelope envelope) {
+        return encodeValue(EnvelopeFields.toMap(java.util.Objects.requireNonNull(envelope, "envelope")));
+    }
 
     /**
-     * Decodes an envelope, checking it against the ABI's field rules (see
-     * {@link dev.caxton.spi.message.EnvelopeFields#fromMap}).
+     * Decodes an envelope: a value that must be a map, then checked against the ABI's field rules
+     * ({@link EnvelopeFields#fromMap}).
      *
      * @param bytes the bytes
      * @return the envelope
      * @throws SerializationException when the bytes are not a well-formed envelope; the message
      *         says what was wrong and where (byte offset or field)
      */
-    Envelope decode(byte[] bytes);
+    default Envelope decode(byte[] bytes) {
+        return envelopeOf(decodeValue(bytes));
+    }
+
+    /**
+     * Turns a decoded value into an envelope: it must be a map, checked against the ABI's field
+     * rules. For codecs that override {@link #decode} (to check the root early, say) and still want
+     * the shared rules and messages.
+     *
+     * @param value a decoded value
+     * @return the envelope
+     * @throws SerializationException when the value is not a well-formed envelope
+     */
+    static Envelope envelopeOf(Object value) {
+        if (!(value instanceof java.util.Map<?, ?> map)) {
+            throw new SerializationException("an envelope must be a map (an object), got "
+                    + EnvelopeFields.typeName(value) + " at the top level");
+        }
+        try {
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, ?> fields = (java.util.Map<String, ?>) map;
+            return EnvelopeFields.fromMap(fields);
+        } catch (InvalidEnvelopeException e) {
+            throw new SerializationException(e.getMessage(), e);
+        }
+    }
+
 
     /**
      * Encodes a generic value (frames, stored records).

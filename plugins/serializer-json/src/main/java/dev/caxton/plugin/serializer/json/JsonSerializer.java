@@ -7,13 +7,9 @@ import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import dev.caxton.spi.message.Envelope;
-import dev.caxton.spi.message.EnvelopeFields;
-import dev.caxton.spi.message.InvalidEnvelopeException;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
 import dev.caxton.spi.serializer.SerializerLimits;
-import java.util.Map;
-import java.util.Objects;
 
 /**
  * The JSON serializer. It holds only its limits and one configured {@link JsonFactory}, which
@@ -77,20 +73,8 @@ final class JsonSerializer implements Serializer {
     }
 
     /**
-     * Encodes an envelope as a JSON map whose keys follow {@link EnvelopeFields#ALL}.
-     *
-     * @param envelope the envelope
-     * @return its bytes
-     * @throws SerializationException when the content is outside the value model or too deep
-     */
-    @Override
-    public byte[] encode(Envelope envelope) {
-        Objects.requireNonNull(envelope, "envelope");
-        return JsonWriter.write(factory, limits.maxDepth(), EnvelopeFields.toMap(envelope));
-    }
-
-    /**
-     * Decodes an envelope, checking the input against the limits and then the envelope rules.
+     * Decodes an envelope, refusing a root that is not an object at its first token (with its
+     * line and column) before reading the rest.
      *
      * @param bytes the bytes
      * @return the envelope
@@ -98,12 +82,7 @@ final class JsonSerializer implements Serializer {
      */
     @Override
     public Envelope decode(byte[] bytes) {
-        Map<String, Object> map = asMap(JsonReader.read(factory, limits, bytes, true));
-        try {
-            return EnvelopeFields.fromMap(map);
-        } catch (InvalidEnvelopeException e) {
-            throw new SerializationException(e.getMessage(), e);
-        }
+        return Serializer.envelopeOf(JsonReader.read(factory, limits, bytes, true));
     }
 
     /**
@@ -130,11 +109,6 @@ final class JsonSerializer implements Serializer {
         return JsonReader.read(factory, limits, bytes, false);
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> asMap(Object value) {
-        // The reader was asked for an object at the root and only builds string-keyed maps.
-        return (Map<String, Object>) value;
-    }
 
     /**
      * Names the serializer and its limits, for logs.

@@ -1,13 +1,9 @@
 package dev.caxton.plugin.serializer.msgpack;
 
 import dev.caxton.spi.message.Envelope;
-import dev.caxton.spi.message.EnvelopeFields;
-import dev.caxton.spi.message.InvalidEnvelopeException;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
 import dev.caxton.spi.serializer.SerializerLimits;
-import java.util.Map;
-import java.util.Objects;
 
 /**
  * The MessagePack serializer. It holds only its limits; each call builds its own packer or
@@ -50,20 +46,8 @@ final class MsgpackSerializer implements Serializer {
     }
 
     /**
-     * Encodes an envelope as a MessagePack map whose keys follow {@link EnvelopeFields#ALL}.
-     *
-     * @param envelope the envelope
-     * @return its bytes
-     * @throws SerializationException when the content is outside the value model or too deep
-     */
-    @Override
-    public byte[] encode(Envelope envelope) {
-        Objects.requireNonNull(envelope, "envelope");
-        return MsgpackWriter.write(limits.maxDepth(), EnvelopeFields.toMap(envelope));
-    }
-
-    /**
-     * Decodes an envelope, checking the input against the limits and then the envelope rules.
+     * Decodes an envelope, refusing a root that is not a map at its first byte (with its offset)
+     * before reading the rest.
      *
      * @param bytes the bytes
      * @return the envelope
@@ -71,12 +55,7 @@ final class MsgpackSerializer implements Serializer {
      */
     @Override
     public Envelope decode(byte[] bytes) {
-        Map<String, Object> map = asMap(MsgpackReader.read(limits, bytes, true));
-        try {
-            return EnvelopeFields.fromMap(map);
-        } catch (InvalidEnvelopeException e) {
-            throw new SerializationException(e.getMessage(), e);
-        }
+        return Serializer.envelopeOf(MsgpackReader.read(limits, bytes, true));
     }
 
     /**
@@ -103,11 +82,6 @@ final class MsgpackSerializer implements Serializer {
         return MsgpackReader.read(limits, bytes, false);
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> asMap(Object value) {
-        // The reader was asked for a map at the root and only builds string-keyed maps.
-        return (Map<String, Object>) value;
-    }
 
     /**
      * Names the serializer and its limits, for logs.
