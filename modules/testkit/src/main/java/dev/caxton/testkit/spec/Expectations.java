@@ -26,8 +26,13 @@ import java.util.TreeMap;
  * script binary passed=100 failed=1 skipped=2
  *   fail 123 assert_malformed | expected the module to be rejected as malformed, but it compiled
  *   skip 200 201#2
+ *   unstable 300 302 | why these pass in some runs and fail in others
  * </pre>
  * Commands are named by their {@code .wast} line ({@code #n} for the n-th on one line).
+ *
+ * <p>{@code unstable} lines are written by hand, for commands whose outcome an engine does not
+ * determine (a result that depends on JIT state, say): they may pass or fail without comment.
+ * Recording a new expectation from a run keeps them.
  */
 public final class Expectations {
 
@@ -37,10 +42,12 @@ public final class Expectations {
      * @param passed  how many commands passed
      * @param failed  how many failed
      * @param skipped how many were skipped
-     * @param fails   the failing commands: key to {@code type | reason}
-     * @param skips   the skipped commands' keys
+     * @param fails    the failing commands: key to {@code type | reason}
+     * @param skips    the skipped commands' keys
+     * @param unstable the commands whose outcome varies between runs: key to the reason
      */
-    record ScriptExpectation(int passed, int failed, int skipped, Map<String, String> fails, Set<String> skips) {
+    record ScriptExpectation(int passed, int failed, int skipped, Map<String, String> fails, Set<String> skips,
+                             Map<String, String> unstable) {
         int total() {
             return passed + failed + skipped;
         }
@@ -59,18 +66,34 @@ public final class Expectations {
      * @return its expectations
      */
     public static Expectations of(SuiteResult result) {
+        return of(result, null);
+    }
+
+    /**
+     * Records a run as the new expectation, keeping the hand-written {@code unstable} entries of
+     * the previous one (for commands the run still has).
+     *
+     * @param result   the run
+     * @param previous the expectation it replaces, or null
+     * @return its expectations
+     */
+    public static Expectations of(SuiteResult result, Expectations previous) {
         Map<String, ScriptExpectation> map = new TreeMap<>();
         for (ScriptResult s : result.scripts()) {
+            ScriptExpectation old = previous == null ? null : previous.scripts.get(s.name());
+            Map<String, String> unstable = new LinkedHashMap<>();
             Map<String, String> fails = new LinkedHashMap<>();
             Set<String> skips = new LinkedHashSet<>();
             for (CommandResult c : s.commands()) {
-                if (c.outcome() == Outcome.FAILED) {
+                if (old != null && old.unstable().containsKey(c.key())) {
+                    unstable.put(c.key(), old.unstable().get(c.key()));
+                } else if (c.outcome() == Outcome.FAILED) {
                     fails.put(c.key(), c.type() + " | " + c.reason());
                 } else if (c.outcome() == Outcome.SKIPPED) {
                     skips.add(c.key());
                 }
             }
-            map.put(s.name(), new ScriptExpectation(s.passed(), s.failed(), s.skipped(), fails, skips));
+            map.put(s.name(), new ScriptExpectation(s.passed(), s.failed(), s.skipped(), fails, skips, unstable));
         }
         return new Expectations(map);
     }
@@ -91,6 +114,7 @@ public final class Expectations {
         int[] counts = null;
         Map<String, String> fails = null;
         Set<String> skips = null;
+        Map<String, String> unstable = null;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             String where = file + ":" + (i + 1) + ": ";
@@ -101,7 +125,7 @@ public final class Expectations {
             switch (words[0]) {
                 case "script" -> {
                     if (script != null) {
-                        map.put(script, new ScriptExpectation(counts[0], counts[1], counts[2], fails, skips));
+                        map.put(script, new ScriptExpectation(counts[0], counts[1], counts[2], fails, skips, unstable));
                     }
                     if (words.length != 5) {
                         throw new IllegalArgumentException(where + "expected 'script NAME passed=N failed=N skipped=N', got: " + line);
@@ -114,6 +138,7 @@ public final class Expectations {
                         count(words[4], "skipped", where)};
                     fails = new LinkedHashMap<>();
                     skips = new LinkedHashSet<>();
+                    unstable = new LinkedHashMap<>();
                 }
                 case "fail" -> {
                     if (script == null) {
@@ -131,11 +156,26 @@ public final class Expectations {
                     }
                     skips.addAll(List.of(words).subList(1, words.length));
                 }
-                default -> throw new IllegalArgumentException(where + "expected a 'script', 'fail' or 'skip' line, got: " + line);
+                case "unstable" -> {
+                    if (script == null) {
+                        throw new IllegalArgumentException(where + "'unstable' before any 'script' line");
+                    }
+                    int bar = line.indexOf('|');
+                    String reason = bar < 0 ? "" : line.substring(bar + 1).strip();
+                    String[] keys = (bar < 0 ? line : line.substring(0, bar)).strip().split("\\s+");
+                    if (keys.length < 2 || reason.isEmpty()) {
+                        throw new IllegalArgumentException(where + "expected 'unstable KEY... | reason', got: " + line);
+                    }
+                    for (String key : List.of(keys).subList(1, keys.length)) {
+                        unstable.put(key, reason);
+                    }
+                }
+                default -> throw new IllegalArgumentException(where
+                        + "expected a 'script', 'fail', 'skip' or 'unstable' line, got: " + line);
             }
         }
         if (script != null) {
-            map.put(script, new ScriptExpectation(counts[0], counts[1], counts[2], fails, skips));
+            map.put(script, new ScriptExpectation(counts[0], counts[1], counts[2], fails, skips, unstable));
         }
         return new Expectations(map);
     }
@@ -177,6 +217,14 @@ public final class Expectations {
             for (int i = 0; i < skips.size(); i += 16) {
                 b.append("  skip ").append(String.join(" ", skips.subList(i, Math.min(skips.size(), i + 16)))).append('\n');
             }
+            Map<String, List<String>> byReason = new LinkedHashMap<>();
+            s.unstable().forEach((key, reason) -> byReason.computeIfAbsent(reason, r -> new ArrayList<>()).add(key));
+            byReason.forEach((reason, keys) -> {
+                for (int i = 0; i < keys.size(); i += 16) {
+                    b.append("  unstable ").append(String.join(" ", keys.subList(i, Math.min(keys.size(), i + 16))))
+                            .append(" | ").append(reason).append('\n');
+                }
+            });
         }
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) {
@@ -207,6 +255,9 @@ public final class Expectations {
             for (CommandResult c : s.commands()) {
                 keys.add(c.key());
                 String at = s.name() + ".wast:" + c.key() + " " + c.type();
+                if (e.unstable().containsKey(c.key())) {
+                    continue;
+                }
                 boolean knownFail = e.fails().containsKey(c.key());
                 boolean knownSkip = e.skips().contains(c.key());
                 switch (c.outcome()) {

@@ -1,6 +1,7 @@
 package dev.caxton.testkit.spec;
 
 import dev.caxton.spi.engine.FunctionType;
+import dev.caxton.spi.engine.ImportDescriptor;
 import dev.caxton.spi.engine.InstanceLimits;
 import dev.caxton.spi.engine.ValueType;
 import dev.caxton.spi.engine.WasmCompileException;
@@ -54,8 +55,15 @@ final class ScriptRunner {
         }
     }
 
-    /** What an engine call produced: results, or what it threw. */
-    private record Performed(long[] results, Throwable thrown, CommandResult early) {
+    /**
+     * What an engine call produced: results (with their types, when known), what it threw, or a
+     * result decided before or instead of the call.
+     */
+    private record Performed(long[] results, List<ValueType> types, Throwable thrown, CommandResult early) {
+        Performed(long[] results, Throwable thrown, CommandResult early) {
+            this(results, List.of(), thrown, early);
+        }
+
         static Performed early(CommandResult r) {
             return new Performed(null, null, r);
         }
@@ -71,9 +79,14 @@ final class ScriptRunner {
     private Loaded current;
     private final Map<String, Loaded> named = new HashMap<>();
     private final Map<String, WasmInstance> registered = new LinkedHashMap<>();
+    // Names whose registration failed, with the line, to explain the link errors that follow.
+    private final Map<String, Integer> unregistered = new HashMap<>();
     private final List<WasmInstance> instances = new ArrayList<>();
     // Instances a skipped call may have changed: the line of the first such call, by instance.
     private final Map<WasmInstance, Integer> tainted = new IdentityHashMap<>();
+    // Whether the current command's call ran guest code (returned or trapped), as opposed to the
+    // engine refusing it; only results of code that ran can depend on an instance's state.
+    private boolean executed;
 
     /**
      * @param engine         the engine
@@ -121,6 +134,7 @@ final class ScriptRunner {
     }
 
     private CommandResult command(Script.Command c) {
+        executed = false;
         CommandResult r = dispatch(c);
         if (c.action() == null) {
             return r;
@@ -133,7 +147,8 @@ final class ScriptRunner {
             // The skipped call might have changed the instance (filled a table, grown it), so
             // later results on it are no longer the spec's to judge.
             tainted.putIfAbsent(target, c.line());
-        } else if (r.outcome() == Outcome.FAILED && tainted.containsKey(target)) {
+        } else if (r.outcome() == Outcome.FAILED && executed && tainted.containsKey(target) && !worker.abandoned()) {
+            // A hang stays a failure: no state explains an engine that cannot be stopped.
             return new CommandResult(c.key(), c.type(), Outcome.SKIPPED, "outcome unreliable: the module's state"
                     + " depends on the skipped command of line " + tainted.get(target) + " (it failed: " + r.reason() + ")");
         }
@@ -191,7 +206,7 @@ final class ScriptRunner {
                 instances.add(m.instantiate(Spectest.imports(registered), limits));
                 return new Performed(new long[0], null, null);
             } catch (Throwable t) {
-                return Performed.early(fail(c, "did not instantiate: " + describe(t)));
+                return Performed.early(fail(c, "did not instantiate" + unregisteredImports(m) + ": " + describe(t)));
             }
         });
         return p.early() != null ? p.early() : new CommandResult(c.key(), c.type(), Outcome.PASSED, "");
@@ -203,8 +218,10 @@ final class ScriptRunner {
         }
         Object target = resolve(c, c.name());
         if (target instanceof CommandResult r) {
+            unregistered.put(c.as(), c.line());
             return r;
         }
+        unregistered.remove(c.as());
         registered.put(c.as(), ((Ready) target).instance());
         return new CommandResult(c.key(), c.type(), Outcome.PASSED, "");
     }
@@ -246,7 +263,7 @@ final class ScriptRunner {
         long[] got = p.results();
         if (got.length != c.expected().size()) {
             return fail(c, "expected " + c.expected().size() + " result(s), got " + got.length + ": "
-                    + Values.describe(c.expected(), got));
+                    + Values.describe(p.types(), got));
         }
         for (int i = 0; i < got.length; i++) {
             String mismatch = Values.mismatch(c.expected().get(i), got[i]);
@@ -292,7 +309,7 @@ final class ScriptRunner {
         String wanted = c.type().equals("assert_exhaustion") ? "stack exhaustion" : "a trap";
         if (p.thrown() == null) {
             return fail(c, "expected " + wanted + " (\"" + c.text() + "\"), but it returned "
-                    + Values.describe(c.expected(), p.results()));
+                    + Values.describe(p.types(), p.results()));
         }
         if (isTrap(p.thrown())) {
             return new CommandResult(c.key(), c.type(), Outcome.PASSED, "");
@@ -338,15 +355,20 @@ final class ScriptRunner {
                         }
                     }
                     try {
-                        return new Performed(instance.call(a.field(), args), null, null);
+                        long[] results = instance.call(a.field(), args);
+                        executed = true;
+                        return new Performed(results, type.results(), null, null);
                     } catch (Throwable t) {
+                        executed = t instanceof WasmException;
                         return new Performed(null, t, null);
                     }
                 });
             }
             case "get" -> onWorker(c, () -> {
                 try {
-                    return new Performed(new long[] {instance.global(a.field())}, null, null);
+                    long value = instance.global(a.field());
+                    executed = true;
+                    return new Performed(new long[] {value}, null, null);
                 } catch (Throwable t) {
                     return new Performed(null, t, null);
                 }
@@ -401,6 +423,7 @@ final class ScriptRunner {
         } catch (IOException e) {
             return fail(c, e.getMessage());
         }
+        String wanted = (link ? "a link error" : "a trap during instantiation") + " (\"" + c.text() + "\")";
         Performed p = onWorker(c, () -> {
             WasmModule m;
             try {
@@ -410,26 +433,39 @@ final class ScriptRunner {
             }
             try {
                 instances.add(m.instantiate(Spectest.imports(registered), limits));
-                return new Performed(new long[0], null, null);
             } catch (Throwable t) {
-                return new Performed(null, t, null);
+                boolean ok = link ? t instanceof WasmLinkException : isTrap(t);
+                return Performed.early(ok ? new CommandResult(c.key(), c.type(), Outcome.PASSED, "")
+                        : fail(c, "expected " + wanted + unregisteredImports(m) + ", but " + describe(t)));
             }
+            return Performed.early(fail(c, "expected " + wanted + ", but the module instantiated"));
         });
-        if (p.early() != null) {
-            return p.early();
-        }
-        String wanted = link ? "a link error" : "a trap during instantiation";
-        if (p.thrown() == null) {
-            return fail(c, "expected " + wanted + " (\"" + c.text() + "\"), but the module instantiated");
-        }
-        boolean ok = link ? p.thrown() instanceof WasmLinkException : isTrap(p.thrown());
-        if (ok) {
-            return new CommandResult(c.key(), c.type(), Outcome.PASSED, "");
-        }
-        return fail(c, "expected " + wanted + " (\"" + c.text() + "\"), but " + describe(p.thrown()));
+        return p.early();
     }
 
     // ---- helpers
+
+    /**
+     * Names the failed registrations a module imports from, so that a link error caused by an
+     * earlier failure says so.
+     *
+     * @return e.g. {@code  (it imports from "test", which line 21 failed to register)}, or empty
+     */
+    private String unregisteredImports(WasmModule m) {
+        if (unregistered.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        try {
+            m.imports().stream().map(ImportDescriptor::module).distinct().filter(unregistered::containsKey)
+                    .forEach(name -> b.append(b.isEmpty() ? " (it imports from " : ", ").append('"').append(name)
+                            .append("\", which line ").append(unregistered.get(name)).append(" failed to register"));
+        } catch (RuntimeException e) {
+            // Only decorates a message; the failure itself is already recorded.
+            return "";
+        }
+        return b.isEmpty() ? "" : b.append(')').toString();
+    }
 
     /** Runs engine work on the worker thread; a hang becomes a failure of the command. */
     private Performed onWorker(Script.Command c, Supplier<Performed> task) {

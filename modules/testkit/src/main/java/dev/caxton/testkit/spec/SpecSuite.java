@@ -175,7 +175,7 @@ public final class SpecSuite {
         private Collection<String> scripts;
         private Duration commandTimeout = Duration.ofSeconds(20);
         private int parallelism = 1;
-        private long stackSize = 8L << 20;
+        private long stackSize = 2L << 20;
 
         private Builder(WasmEngine engine, Path suite) {
             this.engine = Objects.requireNonNull(engine, "engine");
@@ -224,8 +224,10 @@ public final class SpecSuite {
         }
 
         /**
-         * The stack size of the threads that call the engine (8 MiB by default, what a Linux main
-         * thread gets), which bounds guest recursion on engines that recurse on the Java stack.
+         * The stack size of the threads that call the engine (2 MiB by default). It bounds guest
+         * recursion on engines that recurse on the Java stack, and native engines run guest code
+         * on it too, so it must leave them room for their own stack limit (wasmtime's default is
+         * 512 KiB). Larger stacks make the suite's stack-exhaustion tests slower on interpreters.
          *
          * @param bytes at least 64 KiB
          * @return this builder

@@ -143,17 +143,19 @@ final class Values {
     /**
      * Results for messages.
      *
-     * @param types  the expected values, for their types (may be fewer than the results)
+     * @param types  the result types the export declares (may be fewer than the results, when the
+     *               engine returned too many)
      * @param values the results
      * @return e.g. {@code [1 (0x1), 0x3f800000 (1.0)]}
      */
-    static String describe(List<Script.Value> types, long[] values) {
+    static String describe(List<ValueType> types, long[] values) {
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < values.length; i++) {
             if (i > 0) {
                 b.append(", ");
             }
-            b.append(i < types.size() ? describe(types.get(i).type(), values[i]) : "0x" + Long.toHexString(values[i]));
+            String type = i < types.size() ? types.get(i).name().toLowerCase(Locale.ROOT) : "";
+            b.append(describe(type, values[i]));
         }
         return b.append(']').toString();
     }

@@ -1,0 +1,457 @@
+package dev.caxton.plugin.engine.wasmtime;
+
+import dev.caxton.plugin.engine.wasmtime.ModuleShape.Expr;
+import dev.caxton.plugin.engine.wasmtime.ModuleShape.Import;
+import dev.caxton.plugin.engine.wasmtime.ModuleShape.Limits;
+import dev.caxton.plugin.engine.wasmtime.ModuleShape.Section;
+import dev.caxton.plugin.engine.wasmtime.ModuleShape.TableType;
+import dev.caxton.spi.engine.ExternKind;
+import dev.caxton.spi.engine.WasmCompileException;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Rewrites module binaries so that the wasmtime-java binding can do what the engine SPI asks. The
+ * binding has no store limiter, cannot read exported globals, cannot hand a host global or table
+ * to a module, and reports traps of a start function without saying which trap; each of these is
+ * worked around by a change to the binary that keeps the module's behaviour:
+ *
+ * <ul>
+ *   <li><b>memory</b>: a memory the module defines becomes an import, so that each instance gets a
+ *       memory the engine creates with the instance's limit as its maximum; Wasmtime then answers a
+ *       {@code memory.grow} past the limit with -1 itself;</li>
+ *   <li><b>globals</b>: every exported global of a number type gets an exported getter function;</li>
+ *   <li><b>start</b>: the start section is replaced by an exported function that calls the start
+ *       function, and the engine calls it right after instantiation, where a trap or a timeout is
+ *       reported precisely;</li>
+ *   <li><b>tables</b>: a table without a maximum (or a larger one) gets {@link #TABLE_CAP} as its
+ *       maximum, since Wasmtime aborts the process when a huge {@code table.grow} cannot be
+ *       allocated;</li>
+ *   <li><b>imported globals and tables</b> (only at instantiation, for modules that import them)
+ *       become definitions initialised with the values the host offers, and constant expressions
+ *       that read such a global use the value instead.</li>
+ * </ul>
+ *
+ * The index spaces never change: added functions and types go after the existing ones, a moved
+ * memory stays memory 0, and replaced imports are prepended to the definitions in import order.
+ * Synthetic exports get names no export of the module uses, and the engine hides them.
+ */
+final class ModuleRewriter {
+
+    /** The module name of the import a defined memory becomes. */
+    static final String ENGINE_MODULE = "caxton:wasmtime";
+
+    /** The most elements a table may ever have in this engine (8 MiB of references). */
+    static final long TABLE_CAP = 1 << 20;
+
+    private static final String PREFIX = "caxton:wasmtime:";
+
+    /**
+     * The module as the engine compiles it.
+     *
+     * @param bytes        the rewritten binary (the original when nothing needed rewriting)
+     * @param shape        its structure
+     * @param ownMemory    the limits of the memory the module defines (now its last import), or null
+     * @param getters      for every exported global of a number type, the name of its getter export
+     * @param startExport  the export name of the wrapper that calls the start function, or null
+     */
+    record Base(byte[] bytes, ModuleShape shape, Limits ownMemory, Map<String, String> getters, String startExport) {
+        /**
+         * Whether the rewriting added types or functions. A function body of the original that
+         * refers to a type or function index just past its own would be invalid, but valid in the
+         * rewritten module, so such a module's original must be validated on its own.
+         *
+         * @return whether the index spaces grew
+         */
+        boolean addsIndices() {
+            return !getters.isEmpty() || startExport != null;
+        }
+    }
+
+    /**
+     * A value that replaces an imported global.
+     *
+     * @param valType the value type byte (a number type)
+     * @param mutable whether the global is mutable
+     * @param bits    the value, encoded as the SPI encodes values
+     */
+    record Literal(int valType, boolean mutable, long bits) {
+    }
+
+    private ModuleRewriter() {
+    }
+
+    // ------------------------------------------------------------------ base
+
+    /**
+     * Prepares a module for compilation.
+     *
+     * @param shape the module as written
+     * @return the module to compile
+     * @throws WasmCompileException when the module declares a table larger than the engine allows
+     */
+    static Base base(ModuleShape shape) {
+        boolean moveMemory = shape.definedMemories() == 1;
+        boolean capTables = false;
+        for (int i = shape.importedTables; i < shape.tables.size(); i++) {
+            Limits l = shape.tables.get(i).limits();
+            if (l.min() > TABLE_CAP) {
+                throw new WasmCompileException("table " + i + " starts with " + l.min() + " elements, more than the "
+                        + TABLE_CAP + " this engine allows a table");
+            }
+            capTables |= !l.hasMax() || l.max() > TABLE_CAP;
+        }
+        Set<String> taken = new HashSet<>();
+        shape.exports.forEach(e -> taken.add(e.name()));
+        Map<String, String> getters = new LinkedHashMap<>();
+        List<Integer> getterGlobals = new ArrayList<>();
+        for (ModuleShape.Export e : shape.exports) {
+            if (e.kind() == ExternKind.GLOBAL && isNumber(shape.globals.get(e.index()).valType())) {
+                getters.put(e.name(), unique(PREFIX + "global:" + e.name(), taken));
+                getterGlobals.add(e.index());
+            }
+        }
+        String startExport = shape.start >= 0 ? unique(PREFIX + "start", taken) : null;
+        if (!moveMemory && !capTables && getters.isEmpty() && startExport == null) {
+            return new Base(shape.bytes, shape, null, Map.of(), null);
+        }
+
+        // New types, appended to the type section: () -> (t) for each value type a getter returns,
+        // in the order the getters first need them, and () -> () for the start wrapper.
+        Map<Integer, Integer> typeOf = new LinkedHashMap<>();
+        for (int g : getterGlobals) {
+            typeOf.putIfAbsent(shape.globals.get(g).valType(), shape.types.size() + typeOf.size());
+        }
+        int startType = startExport == null ? -1 : shape.types.size() + typeOf.size();
+        int newTypes = typeOf.size() + (startExport == null ? 0 : 1);
+        int newFunctions = getterGlobals.size() + (startExport == null ? 0 : 1);
+        int firstNew = shape.functions.size();
+        Limits ownMemory = moveMemory ? shape.memories.get(shape.importedMemories) : null;
+
+        WasmWriter types = new WasmWriter(16);
+        for (int t : typeOf.keySet()) {
+            types.u8(0x60).u32(0).u32(1).u8(t);
+        }
+        if (startExport != null) {
+            types.u8(0x60).u32(0).u32(0);
+        }
+        WasmWriter importAdd = null;
+        if (moveMemory) {
+            importAdd = new WasmWriter(32).name(ENGINE_MODULE).name("memory").u8(0x02);
+            limits(importAdd, ownMemory);
+        }
+        WasmWriter funcAdd = new WasmWriter(16);
+        WasmWriter codeAdd = new WasmWriter(32);
+        for (int g : getterGlobals) {
+            funcAdd.u32(typeOf.get(shape.globals.get(g).valType()));
+            body(codeAdd, new WasmWriter(8).u32(0).u8(0x23).u32(g).u8(0x0B));
+        }
+        if (startExport != null) {
+            // A wrapper that calls the start function, rather than an export of the start function
+            // itself: an export would declare it for ref.func and make some invalid modules valid.
+            funcAdd.u32(startType);
+            body(codeAdd, new WasmWriter(8).u32(0).u8(0x10).u32(shape.start).u8(0x0B));
+        }
+        WasmWriter exportAdd = new WasmWriter(64);
+        int j = 0;
+        for (String getter : getters.values()) {
+            exportAdd.name(getter).u8(0x00).u32(firstNew + j++);
+        }
+        if (startExport != null) {
+            exportAdd.name(startExport).u8(0x00).u32(firstNew + j++);
+        }
+        int exportCount = j;
+
+        Emitter out = new Emitter(shape.bytes);
+        if (newTypes > 0) {
+            out.append(ModuleShape.TYPE, types, newTypes);
+        }
+        if (importAdd != null) {
+            out.append(ModuleShape.IMPORT, importAdd, 1);
+        }
+        if (newFunctions > 0) {
+            out.append(ModuleShape.FUNCTION, funcAdd, newFunctions);
+            out.append(ModuleShape.CODE, codeAdd, newFunctions);
+        }
+        if (exportCount > 0) {
+            out.append(ModuleShape.EXPORT, exportAdd, exportCount);
+        }
+        if (moveMemory) {
+            out.drop(ModuleShape.MEMORY);
+        }
+        if (startExport != null) {
+            out.drop(ModuleShape.START);
+        }
+        if (capTables) {
+            WasmWriter tables = new WasmWriter(32).u32(shape.tables.size() - shape.importedTables);
+            for (int i = shape.importedTables; i < shape.tables.size(); i++) {
+                TableType t = shape.tables.get(i);
+                long max = t.limits().hasMax() ? Math.min(t.limits().max(), TABLE_CAP) : TABLE_CAP;
+                tables.u8(t.refType());
+                limits(tables, new Limits(t.limits().min(), max));
+            }
+            out.replace(ModuleShape.TABLE, tables);
+        }
+        byte[] rewritten = out.emit(shape);
+        ModuleShape base = ModuleShape.parse(rewritten);
+        return new Base(rewritten, base, ownMemory, Map.copyOf(getters), startExport);
+    }
+
+    // ------------------------------------------------------------------ variants
+
+    /**
+     * Turns the imported globals and tables of a prepared module into definitions.
+     *
+     * @param base    the prepared module
+     * @param globals one value per imported global, in import order
+     * @param tables  one table type per imported table, in import order
+     * @return the binary to compile
+     */
+    static byte[] withDefinitions(ModuleShape base, List<Literal> globals, List<TableType> tables) {
+        if (globals.size() != base.importedGlobals || tables.size() != base.importedTables) {
+            throw new IllegalArgumentException("expected " + base.importedGlobals + " globals and "
+                    + base.importedTables + " tables");
+        }
+        Emitter out = new Emitter(base.bytes);
+        Section imports = base.section(ModuleShape.IMPORT);
+        if (imports != null) {
+            WasmWriter kept = new WasmWriter(imports.end() - imports.payloadStart());
+            int count = 0;
+            for (Import i : base.imports) {
+                if (i.kind() == ExternKind.FUNCTION || i.kind() == ExternKind.MEMORY) {
+                    kept.bytes(base.bytes, i.start(), i.end());
+                    count++;
+                }
+            }
+            out.replace(ModuleShape.IMPORT, new WasmWriter(kept.size() + 5).u32(count).bytes(kept.toByteArray()));
+        }
+        if (!tables.isEmpty()) {
+            WasmWriter defs = new WasmWriter(16 * tables.size());
+            for (TableType t : tables) {
+                defs.u8(t.refType());
+                limits(defs, t.limits());
+            }
+            out.prepend(ModuleShape.TABLE, defs, tables.size());
+        }
+        if (!globals.isEmpty()) {
+            WasmWriter defs = new WasmWriter(16 * globals.size());
+            for (Literal g : globals) {
+                defs.u8(g.valType()).u8(g.mutable() ? 1 : 0);
+                literal(defs, g);
+                defs.u8(0x0B);
+            }
+            out.prepend(ModuleShape.GLOBAL, defs, globals.size());
+            for (int id : new int[] {ModuleShape.GLOBAL, ModuleShape.ELEMENT, ModuleShape.DATA}) {
+                Section s = base.section(id);
+                if (s != null) {
+                    out.replaceEntries(id, substitute(base, s, base.exprs.getOrDefault(id, List.of()), globals));
+                }
+            }
+        }
+        return out.emit(base);
+    }
+
+    /** Copies a section's entries, replacing reads of imported globals in its constant expressions. */
+    private static WasmWriter substitute(ModuleShape shape, Section s, List<Expr> exprs, List<Literal> globals) {
+        WasmWriter w = new WasmWriter(s.end() - s.entriesStart() + 16);
+        int pos = s.entriesStart();
+        for (Expr e : exprs) {
+            w.bytes(shape.bytes, pos, e.start());
+            WasmReader r = new WasmReader(shape.bytes, e.start(), e.end());
+            while (!r.atEnd()) {
+                int at = r.pos();
+                int op = r.u8("an opcode");
+                if (op == 0x23) {
+                    long index = r.u32("a global index");
+                    if (index < globals.size()) {
+                        literal(w, globals.get((int) index));
+                        continue;
+                    }
+                } else {
+                    skipImmediates(r, op);
+                }
+                w.bytes(shape.bytes, at, r.pos());
+            }
+            pos = e.end();
+        }
+        w.bytes(shape.bytes, pos, s.end());
+        return w;
+    }
+
+    private static void skipImmediates(WasmReader r, int op) {
+        switch (op) {
+            case 0x41 -> r.signed(32, "an i32.const");
+            case 0x42 -> r.signed(64, "an i64.const");
+            case 0x43 -> r.skip(4, "an f32.const");
+            case 0x44 -> r.skip(8, "an f64.const");
+            case 0xD0 -> r.u8("a ref.null type");
+            case 0xD2 -> r.u32("a ref.func index");
+            case 0xFD -> {
+                r.u32("a vector opcode");
+                r.skip(16, "a v128.const");
+            }
+            default -> {
+                // 0x0B (end) has no immediates; ModuleShape admitted nothing else.
+            }
+        }
+    }
+
+    private static void literal(WasmWriter w, Literal g) {
+        switch (g.valType()) {
+            case ModuleShape.I32 -> w.u8(0x41).signed((int) g.bits());
+            case ModuleShape.I64 -> w.u8(0x42).signed(g.bits());
+            case ModuleShape.F32 -> w.u8(0x43).littleEndian(g.bits(), 4);
+            case ModuleShape.F64 -> w.u8(0x44).littleEndian(g.bits(), 8);
+            default -> throw new IllegalArgumentException("not a number type: 0x" + Integer.toHexString(g.valType()));
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * Whether a value type is one the binding can pass: i32, i64, f32 or f64.
+     *
+     * @param valType the type byte
+     * @return whether it is a number type
+     */
+    static boolean isNumber(int valType) {
+        return valType == ModuleShape.I32 || valType == ModuleShape.I64
+                || valType == ModuleShape.F32 || valType == ModuleShape.F64;
+    }
+
+    private static void body(WasmWriter code, WasmWriter body) {
+        code.u32(body.size()).bytes(body.toByteArray());
+    }
+
+    private static void limits(WasmWriter w, Limits l) {
+        if (l.hasMax()) {
+            w.u8(0x01).u32(l.min()).u32(l.max());
+        } else {
+            w.u8(0x00).u32(l.min());
+        }
+    }
+
+    private static String unique(String wanted, Set<String> taken) {
+        String name = wanted;
+        for (int i = 2; !taken.add(name); i++) {
+            name = wanted + "#" + i;
+        }
+        return name;
+    }
+
+    /**
+     * Re-emits a module section by section, applying edits keyed by section id; sections that a
+     * module lacks but an edit needs are created at their place in the required order.
+     */
+    private static final class Emitter {
+        private final byte[] bytes;
+        private final Map<Integer, Edit> edits = new TreeMap<>();
+
+        /** What happens to one section. */
+        private static final class Edit {
+            boolean drop;
+            WasmWriter replacement;          // a whole new payload
+            WasmWriter entries;              // new entries replacing the old ones (count kept)
+            WasmWriter before;               // entries to put first
+            int beforeCount;
+            WasmWriter after;                // entries to put last
+            int afterCount;
+        }
+
+        Emitter(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        private Edit edit(int id) {
+            return edits.computeIfAbsent(id, k -> new Edit());
+        }
+
+        void drop(int id) {
+            edit(id).drop = true;
+        }
+
+        void replace(int id, WasmWriter payload) {
+            edit(id).replacement = payload;
+        }
+
+        void replaceEntries(int id, WasmWriter entries) {
+            edit(id).entries = entries;
+        }
+
+        void prepend(int id, WasmWriter entries, int count) {
+            Edit e = edit(id);
+            e.before = entries;
+            e.beforeCount = count;
+        }
+
+        void append(int id, WasmWriter entries, int count) {
+            Edit e = edit(id);
+            e.after = entries;
+            e.afterCount = count;
+        }
+
+        byte[] emit(ModuleShape shape) {
+            WasmWriter out = new WasmWriter(bytes.length + 256);
+            out.bytes(bytes, 0, 8);
+            Set<Integer> present = new HashSet<>();
+            shape.sections.forEach(s -> present.add(s.id()));
+            List<Integer> missing = new ArrayList<>();
+            for (Map.Entry<Integer, Edit> e : edits.entrySet()) {
+                if (!present.contains(e.getKey()) && !e.getValue().drop) {
+                    missing.add(e.getKey());
+                }
+            }
+            missing.sort((a, b) -> Integer.compare(ModuleShape.rank(a), ModuleShape.rank(b)));
+            int next = 0;
+            for (Section s : shape.sections) {
+                if (s.id() != ModuleShape.CUSTOM) {
+                    while (next < missing.size() && ModuleShape.rank(missing.get(next)) < ModuleShape.rank(s.id())) {
+                        emitNew(out, missing.get(next++));
+                    }
+                }
+                Edit e = s.id() == ModuleShape.CUSTOM ? null : edits.get(s.id());
+                if (e == null) {
+                    out.bytes(bytes, s.start(), s.end());
+                } else if (!e.drop) {
+                    out.section(s.id(), payload(s, e));
+                }
+            }
+            while (next < missing.size()) {
+                emitNew(out, missing.get(next++));
+            }
+            return out.toByteArray();
+        }
+
+        private void emitNew(WasmWriter out, int id) {
+            Edit e = edits.get(id);
+            out.section(id, payload(null, e));
+        }
+
+        private WasmWriter payload(Section s, Edit e) {
+            if (e.replacement != null) {
+                return e.replacement;
+            }
+            int count = (s == null ? 0 : s.count()) + e.beforeCount + e.afterCount;
+            WasmWriter p = new WasmWriter((s == null ? 0 : s.end() - s.payloadStart()) + 64);
+            p.u32(count);
+            if (e.before != null) {
+                p.bytes(e.before.toByteArray());
+            }
+            if (e.entries != null) {
+                p.bytes(e.entries.toByteArray());
+            } else if (s != null) {
+                p.bytes(bytes, s.entriesStart(), s.end());
+            }
+            if (e.after != null) {
+                p.bytes(e.after.toByteArray());
+            }
+            return p;
+        }
+    }
+}

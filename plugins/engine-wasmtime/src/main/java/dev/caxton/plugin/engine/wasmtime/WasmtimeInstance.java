@@ -1,0 +1,267 @@
+package dev.caxton.plugin.engine.wasmtime;
+
+import dev.caxton.plugin.engine.wasmtime.ModuleShape.Limits;
+import dev.caxton.spi.engine.ExternKind;
+import dev.caxton.spi.engine.FunctionType;
+import dev.caxton.spi.engine.GuestMemory;
+import dev.caxton.spi.engine.InstanceLimits;
+import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasmInstance;
+import io.github.kawamuray.wasmtime.Func;
+import io.github.kawamuray.wasmtime.Instance;
+import io.github.kawamuray.wasmtime.Memory;
+import io.github.kawamuray.wasmtime.Val;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A live instance. Used by one thread at a time, as the SPI says; every use of its store still goes
+ * through {@link StoreContext#enter()}, because a store touched concurrently or after disposal would
+ * crash the JVM rather than throw. Only {@link #close()} may come from another thread.
+ */
+final class WasmtimeInstance implements WasmInstance {
+
+    /** Limits for reading a global: a getter cannot loop, so it gets no timeout. */
+    private static final InstanceLimits NO_TIMEOUT = new InstanceLimits(0, Duration.ZERO, 0);
+
+    private static final Val[] NO_VALUES = new Val[0];
+
+    private final WasmtimeEngine engine;
+    private final WasmtimeModule module;
+    private final StoreContext ctx;
+    private final Instance instance;
+    private final InstanceLimits limits;
+    private final Limits memoryLimits;
+    // Handles on exports, found once per name; owned by the store context. Guarded by its lock.
+    private final Map<String, Func> funcs = new HashMap<>();
+    private final Map<String, Memory> memories = new HashMap<>();
+    private final GuestMemory memoryView = new GuestMemories.InstanceMemory(this);
+    // The last buffer over "memory" and the store generation it was fetched in. Guarded by the store's lock.
+    private ByteBuffer memoryBuffer;
+    private long memoryGeneration;
+    private volatile boolean closed;
+
+    /**
+     * @param engine       the engine
+     * @param module       the module it instantiates
+     * @param ctx          its store (the caller has entered it)
+     * @param instance     the binding's instance
+     * @param limits       its limits
+     * @param memoryLimits the limits of its memory 0, or null when it has none
+     */
+    WasmtimeInstance(WasmtimeEngine engine, WasmtimeModule module, StoreContext ctx, Instance instance,
+                     InstanceLimits limits, Limits memoryLimits) {
+        this.engine = engine;
+        this.module = module;
+        this.ctx = ctx;
+        this.instance = instance;
+        this.limits = limits;
+        this.memoryLimits = memoryLimits;
+    }
+
+    @Override
+    public Optional<FunctionType> exportedFunction(String name) {
+        return Optional.ofNullable(module.shape().exportedFunctions().get(name));
+    }
+
+    @Override
+    public long[] call(String name, long... args) {
+        FunctionType type = module.shape().exportedFunctions().get(name);
+        if (type == null) {
+            ModuleShape.Export other = module.shape().export(name);
+            throw new IllegalArgumentException("the instance exports no function named '" + name + "'"
+                    + (other == null ? "" : " (it is a " + other.kind().name().toLowerCase(Locale.ROOT) + ")"));
+        }
+        if (args == null || args.length != type.params().size()) {
+            throw new IllegalArgumentException("'" + name + "' takes " + type.params().size() + " argument(s) "
+                    + type + ", got " + (args == null ? 0 : args.length));
+        }
+        if (!type.params().stream().allMatch(Values::isNumber)) {
+            throw new IllegalArgumentException("'" + name + "' has the signature " + type
+                    + ", which this engine cannot call: the wasmtime-java binding passes only i32, i64, f32 and f64");
+        }
+        // Results of other types are allowed: the call may trap, which is worth reporting; if it
+        // returns, the binding cannot hand the value back (see Failures).
+        Val[] in = Values.toVals(type.params(), args);
+        ensureOpen();
+        engine.ensureOpen();
+        ctx.enter();
+        try {
+            ensureOpen();
+            Func f = funcHandle(name);
+            Val[] out = ctx.run("call to '" + name + "'", limits, () -> f.call(ctx.store, in));
+            return Values.toLongs(type.results(), out);
+        } finally {
+            ctx.exit();
+        }
+    }
+
+    @Override
+    public GuestMemory memory() {
+        ModuleShape.Export e = module.shape().export("memory");
+        if (e == null || e.kind() != ExternKind.MEMORY) {
+            throw new IllegalStateException("the instance exports no memory named 'memory'");
+        }
+        ensureOpen();
+        return memoryView;
+    }
+
+    @Override
+    public long global(String name) {
+        ModuleShape.Export e = module.shape().export(name);
+        if (e == null || e.kind() != ExternKind.GLOBAL) {
+            throw new IllegalArgumentException("the instance exports no global named '" + name + "'");
+        }
+        String getter = module.base().getters().get(name);
+        ValueType type = ModuleShape.spiType(module.shape().globals.get(e.index()).valType());
+        if (getter == null) {
+            throw new IllegalArgumentException("global '" + name + "' holds a " + type.name().toLowerCase(Locale.ROOT)
+                    + ", which cannot be read as a number");
+        }
+        ensureOpen();
+        ctx.enter();
+        try {
+            ensureOpen();
+            Func f = funcHandle(getter);
+            Val[] out = ctx.run("reading global '" + name + "'", NO_TIMEOUT, () -> f.call(ctx.store, NO_VALUES));
+            return Values.toLong(type, out[0]);
+        } finally {
+            ctx.exit();
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        ctx.release();
+    }
+
+    // ------------------------------------------------------------------ for the engine
+
+    /**
+     * Runs the module's start function (exported under a hidden name by the rewriting); the caller
+     * has entered the store.
+     *
+     * @param export the hidden export
+     */
+    void runStart(String export) {
+        Func f = funcHandle(export);
+        ctx.run("the start function", limits, () -> f.call(ctx.store, NO_VALUES));
+    }
+
+    /**
+     * Runs code against a buffer over the exported memory named {@code "memory"} while holding the
+     * store. The buffer is fetched again whenever guest code may have run since the last one.
+     *
+     * @param action what to do with the buffer
+     * @param <T>    the result type
+     * @return the action's result
+     */
+    <T> T withMemory(Function<ByteBuffer, T> action) {
+        ensureOpen();
+        ctx.enter();
+        try {
+            ensureOpen();
+            long generation = ctx.generation();
+            if (memoryBuffer == null || memoryGeneration != generation) {
+                memoryBuffer = GuestMemories.buffer(memoryHandle("memory"), ctx.store);
+                memoryGeneration = generation;
+            }
+            return action.apply(memoryBuffer);
+        } finally {
+            ctx.exit();
+        }
+    }
+
+    /**
+     * The binding's handle on an exported function; the caller has entered the store.
+     *
+     * @param name the export name
+     * @return the handle
+     */
+    Func funcHandle(String name) {
+        Func f = funcs.get(name);
+        if (f == null) {
+            f = ctx.own(instance.getFunc(ctx.store, name).orElseThrow(() ->
+                    new IllegalStateException("wasmtime finds no exported function '" + name + "'")));
+            funcs.put(name, f);
+        }
+        return f;
+    }
+
+    /**
+     * The binding's handle on an exported memory; the caller has entered the store.
+     *
+     * @param name the export name
+     * @return the handle
+     */
+    Memory memoryHandle(String name) {
+        Memory m = memories.get(name);
+        if (m == null) {
+            m = ctx.own(instance.getMemory(ctx.store, name).orElseThrow(() ->
+                    new IllegalStateException("wasmtime finds no exported memory '" + name + "'")));
+            memories.put(name, m);
+        }
+        return m;
+    }
+
+    /**
+     * The current size of an exported memory, for linking checks.
+     *
+     * @param name the export name
+     * @return its size in pages
+     */
+    long memoryPages(String name) {
+        ctx.enter();
+        try {
+            return memoryHandle(name).size(ctx.store);
+        } finally {
+            ctx.exit();
+        }
+    }
+
+    /** @return the limits of this instance's memory, or null when it has none */
+    Limits memoryLimits() {
+        return memoryLimits;
+    }
+
+    /** @return the module this is an instance of */
+    WasmtimeModule module() {
+        return module;
+    }
+
+    /** @return the store this instance lives in */
+    StoreContext context() {
+        return ctx;
+    }
+
+    /**
+     * @param other an engine
+     * @return whether this instance was created by it
+     */
+    boolean belongsTo(WasmtimeEngine other) {
+        return engine == other;
+    }
+
+    /** @return whether {@link #close()} has been called */
+    boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the instance is closed");
+        }
+    }
+}
