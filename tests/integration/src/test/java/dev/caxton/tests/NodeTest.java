@@ -236,4 +236,28 @@ class NodeTest {
         }
         assertThat(node.agent(agent).orElseThrow().faults()).isEqualTo(n);
     }
+
+    @Test
+    @DisplayName("engines per agent: one node runs agents on Chicory and Wasmtime side by side")
+    void enginePerAgent() throws Exception {
+        start("");
+        node.deploy(new DeploySpec("on-chicory", agent("counter/counter.wasm"), List.of(), null, null, null, null));
+        node.deploy(new DeploySpec("on-wasmtime", agent("counter/counter.wasm"), List.of(), null, null, "wasmtime", null));
+        assertThat(node.agent("on-chicory").orElseThrow().engine()).isEqualTo("chicory");
+        assertThat(node.agent("on-wasmtime").orElseThrow().engine()).isEqualTo("wasmtime");
+        for (long i = 1; i <= 3; i++) {
+            assertThat(ask(Envelope.builder(Performative.REQUEST).receiver("on-wasmtime").build()).content())
+                    .isEqualTo(Map.of("count", i));
+        }
+        assertThat(ask(Envelope.builder(Performative.REQUEST).receiver("on-chicory").build()).content())
+                .isEqualTo(Map.of("count", 1L));
+        // Wasmtime (through this binding) meters no fuel: asking for it is refused, not ignored.
+        assertThatThrownBy(() -> node.deploy(new DeploySpec("fueled", agent("counter/counter.wasm"), List.of(),
+                new dev.caxton.runtime.agent.AgentLimits(10 << 20, Duration.ofSeconds(5), 1_000_000), null, "wasmtime", null)))
+                .isInstanceOf(DeployException.class).hasMessageContaining("does not meter fuel");
+        node.deploy(new DeploySpec("fueled", agent("counter/counter.wasm"), List.of(),
+                new dev.caxton.runtime.agent.AgentLimits(10 << 20, Duration.ofSeconds(5), 1_000_000), null, "chicory", null));
+        assertThat(ask(Envelope.builder(Performative.REQUEST).receiver("fueled").build()).content())
+                .isEqualTo(Map.of("count", 1L));
+    }
 }
