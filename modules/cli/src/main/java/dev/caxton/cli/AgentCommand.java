@@ -210,7 +210,7 @@ final class AgentCommand {
         int run(ApiClient api, PrintWriter out) {
             JsonNode answer = api.delete("/agents/" + segment(name));
             if (json()) {
-                // The server may answer 204 without a body; scripts still get an object to read.
+                // The server answers {"name","state"}; should a server answer without a body, scripts still get an object.
                 Json.print(out, answer.isMissingNode() ? Json.object().put("name", name).put("undeployed", true) : answer);
             } else {
                 out.println("undeployed agent " + name);
