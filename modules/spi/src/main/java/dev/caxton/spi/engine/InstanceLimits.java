@@ -5,6 +5,17 @@ import java.time.Duration;
 /**
  * The bounds one instance runs within.
  *
+ * <p><b>Fuel</b> is counted in instructions executed, the same way on every engine, so that a
+ * budget means the same whichever engine an agent runs on: every instruction counts one, including
+ * {@code block}, {@code loop}, {@code if}, {@code else} and {@code end}; a branch to a block, an
+ * {@code if} or the function also counts the {@code end} it lands on; a branch back to a loop does
+ * not count the {@code loop} again; the then-arm of an {@code if} counts its {@code else}, an
+ * {@code if} taking the else-arm does not; {@code return} does not count the function's
+ * {@code end}; a call counts the callee's instructions, a host function counts nothing. The budget
+ * applies to each outermost {@link WasmInstance#call} (and to the start function at
+ * instantiation); calls back into the instance from a host function draw on what the outer call
+ * has left. The engine conformance suite checks these rules to the unit.
+ *
  * @param maxMemoryBytes   the most linear memory the instance may hold; a {@code memory.grow}
  *                         past it returns -1 to the guest (no trap by itself); a module whose
  *                         initial memory already exceeds it fails to instantiate

@@ -1,6 +1,7 @@
 package dev.caxton.testkit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -170,6 +171,16 @@ public abstract class EngineConformance {
         return new InstanceLimits(memoryBytes, timeout, 0);
     }
 
+    /**
+     * Limits with a fuel budget (and 1 MiB, a 30 s safety timeout).
+     *
+     * @param fuel the budget per call
+     * @return the limits
+     */
+    protected static InstanceLimits withFuel(long fuel) {
+        return new InstanceLimits(1 << 20, Duration.ofSeconds(30), fuel);
+    }
+
     private static long f32(float f) {
         return Float.floatToRawIntBits(f);
     }
@@ -239,6 +250,31 @@ public abstract class EngineConformance {
                     (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
                     (br $l)))
                 local.get $acc))
+            """;
+
+    /** Small functions whose exact fuel cost the fuel tests know; see {@link InstanceLimits#fuel()}. */
+    private static final String FUEL_COSTS = """
+            (module
+              (type $r2 (func (result i32 i32)))
+              (table funcref (elem $seven))
+              (func $seven (result i32) i32.const 7)
+              (func (export "nothing"))
+              (func (export "const") (result i32) i32.const 1)
+              (func (export "block") (result i32) (block (result i32) i32.const 1))
+              (func (export "br_block") (result i32) (block (result i32) i32.const 1 br 0))
+              (func (export "if_else") (param i32) (result i32)
+                (if (result i32) (local.get 0) (then i32.const 1) (else i32.const 2)))
+              (func (export "if") (param i32) (if (local.get 0) (then nop)))
+              (func (export "call") (result i32) call $seven)
+              (func (export "call_indirect") (result i32) (call_indirect (result i32) (i32.const 0)))
+              (func (export "return") (result i32) i32.const 1 return)
+              (func (export "br_function") (result i32) i32.const 1 br 0)
+              (func (export "br_if_function") (result i32) i32.const 7 i32.const 1 br_if 0)
+              (func (export "br_multi") (type $r2) i32.const 1 i32.const 2 br 0)
+              (func (export "br_table") (param i32) (result i32)
+                (block (block (br_table 0 1 (local.get 0))) (return (i32.const 1))) i32.const 2)
+              (func (export "loop") (loop nop))
+              (func (export "nested") (param i32) (result i32) (block (block (br_if 1 (local.get 0)))) i32.const 3))
             """;
 
     private static final String RECURSION = """
@@ -1078,7 +1114,7 @@ public abstract class EngineConformance {
     @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void fuelRunsOut() {
         assumeThat(engine.features().fuel()).as("the engine meters fuel").isTrue();
-        InstanceLimits fuel = new InstanceLimits(1 << 20, Duration.ofSeconds(30), 10_000);
+        InstanceLimits fuel = withFuel(10_000);
         try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, fuel)) {
             assertThatThrownBy(() -> inst.call("spin_br")).isInstanceOf(WasmFuelExhaustedException.class);
         }
@@ -1089,6 +1125,55 @@ public abstract class EngineConformance {
         }
         try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, fuel)) {
             assertThat(inst.call("burn", 100)).as("a fresh instance after exhaustion").containsExactly(5050L);
+        }
+    }
+
+    /** Every instruction executed costs one unit, as {@link InstanceLimits#fuel()} defines it. */
+    @Test
+    void fuelCountsEveryInstructionExecuted() {
+        assumeThat(engine.features().fuel()).as("the engine meters fuel").isTrue();
+        record Cost(String function, long[] args, long fuel) {
+        }
+        List<Cost> costs = List.of(
+                new Cost("nothing", new long[0], 1),                 // end
+                new Cost("const", new long[0], 2),                   // i32.const end
+                new Cost("block", new long[0], 4),                   // block i32.const end end
+                new Cost("br_block", new long[0], 5),                // block i32.const br end end
+                new Cost("if_else", new long[] {1}, 6),              // local.get if i32.const else end end
+                new Cost("if_else", new long[] {0}, 5),              // local.get if i32.const end end
+                new Cost("if", new long[] {0}, 4),                   // local.get if end end
+                new Cost("if", new long[] {1}, 5),                   // local.get if nop end end
+                new Cost("call", new long[0], 4),                    // call (i32.const end) end
+                new Cost("call_indirect", new long[0], 5),           // i32.const call_indirect (i32.const end) end
+                new Cost("return", new long[0], 2),                  // i32.const return
+                new Cost("br_function", new long[0], 3),             // i32.const br end
+                new Cost("br_if_function", new long[0], 4),          // i32.const i32.const br_if end
+                new Cost("br_multi", new long[0], 4),                // i32.const i32.const br end
+                new Cost("br_table", new long[] {0}, 7),             // block block local.get br_table end i32.const return
+                new Cost("br_table", new long[] {1}, 7),             // block block local.get br_table end i32.const end
+                new Cost("br_table", new long[] {9}, 7),             // the default label, as 1
+                new Cost("loop", new long[0], 4),                    // loop nop end end
+                new Cost("nested", new long[] {0}, 8),               // block block local.get br_if end end i32.const end
+                new Cost("nested", new long[] {1}, 7));              // block block local.get br_if end i32.const end
+        for (Cost c : costs) {
+            String call = c.function() + Arrays.toString(c.args());
+            try (WasmInstance inst = module(FUEL_COSTS).instantiate(Imports.NONE, withFuel(c.fuel()))) {
+                assertThatCode(() -> inst.call(c.function(), c.args())).as("%s with %d fuel", call, c.fuel())
+                        .doesNotThrowAnyException();
+            }
+            if (c.fuel() > 1) {
+                try (WasmInstance inst = module(FUEL_COSTS).instantiate(Imports.NONE, withFuel(c.fuel() - 1))) {
+                    assertThatThrownBy(() -> inst.call(c.function(), c.args())).as("%s with %d fuel", call, c.fuel() - 1)
+                            .isInstanceOf(WasmFuelExhaustedException.class);
+                }
+            }
+        }
+        // A loop: 8 instructions around it, 12 per iteration (the branch back does not count the loop again).
+        try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, withFuel(8 + 12 * 100))) {
+            assertThat(inst.call("burn", 100)).containsExactly(5050L);
+        }
+        try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, withFuel(8 + 12 * 100 - 1))) {
+            assertThatThrownBy(() -> inst.call("burn", 100)).isInstanceOf(WasmFuelExhaustedException.class);
         }
     }
 
