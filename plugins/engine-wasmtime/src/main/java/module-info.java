@@ -4,8 +4,9 @@
  *
  * <p>The engine is selected with {@code runtime.engine: wasmtime}. It enforces the instance limits
  * of the engine SPI: memory growth past the limit fails inside the guest, and calls that run past
- * their execution timeout are interrupted through Wasmtime's epoch interruption. It does not meter
- * fuel (the binding does not expose it), which {@link dev.caxton.spi.engine.EngineFeatures} says.
+ * their execution timeout are interrupted through Wasmtime's epoch interruption. Fuel, which the
+ * binding does not expose, is metered by instrumenting the module: every instruction executed
+ * counts one, as on Chicory.
  * The binding's native library is extracted once into the node's data directory and loaded from
  * there; on a platform the binding has no library for, the provider reports why instead.
  *

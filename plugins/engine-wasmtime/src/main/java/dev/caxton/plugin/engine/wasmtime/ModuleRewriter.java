@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Rewrites module binaries so that the wasmtime-java binding can do what the engine SPI asks. The
@@ -50,7 +49,8 @@ final class ModuleRewriter {
     /** The most elements a table may ever have in this engine (8 MiB of references). */
     static final long TABLE_CAP = 1 << 20;
 
-    private static final String PREFIX = "caxton:wasmtime:";
+    /** How the names of hidden exports begin. */
+    static final String PREFIX = "caxton:wasmtime:";
 
     /**
      * The module as the engine compiles it.
@@ -168,7 +168,7 @@ final class ModuleRewriter {
         }
         int exportCount = j;
 
-        Emitter out = new Emitter(shape.bytes);
+        SectionEmitter out = new SectionEmitter(shape.bytes);
         if (newTypes > 0) {
             out.append(ModuleShape.TYPE, types, newTypes);
         }
@@ -218,7 +218,7 @@ final class ModuleRewriter {
             throw new IllegalArgumentException("expected " + base.importedGlobals + " globals and "
                     + base.importedTables + " tables");
         }
-        Emitter out = new Emitter(base.bytes);
+        SectionEmitter out = new SectionEmitter(base.bytes);
         Section imports = base.section(ModuleShape.IMPORT);
         if (imports != null) {
             WasmWriter kept = new WasmWriter(imports.end() - imports.payloadStart());
@@ -274,7 +274,7 @@ final class ModuleRewriter {
                         continue;
                     }
                 } else {
-                    skipImmediates(r, op);
+                    Instructions.skipImmediates(r, op);
                 }
                 w.bytes(shape.bytes, at, r.pos());
             }
@@ -282,24 +282,6 @@ final class ModuleRewriter {
         }
         w.bytes(shape.bytes, pos, s.end());
         return w;
-    }
-
-    private static void skipImmediates(WasmReader r, int op) {
-        switch (op) {
-            case 0x41 -> r.signed(32, "an i32.const");
-            case 0x42 -> r.signed(64, "an i64.const");
-            case 0x43 -> r.skip(4, "an f32.const");
-            case 0x44 -> r.skip(8, "an f64.const");
-            case 0xD0 -> r.u8("a ref.null type");
-            case 0xD2 -> r.u32("a ref.func index");
-            case 0xFD -> {
-                r.u32("a vector opcode");
-                r.skip(16, "a v128.const");
-            }
-            default -> {
-                // 0x0B (end) has no immediates; ModuleShape admitted nothing else.
-            }
-        }
     }
 
     private static void literal(WasmWriter w, Literal g) {
@@ -325,7 +307,13 @@ final class ModuleRewriter {
                 || valType == ModuleShape.F32 || valType == ModuleShape.F64;
     }
 
-    private static void body(WasmWriter code, WasmWriter body) {
+    /**
+     * Appends a function body to a code section: its size, then the body.
+     *
+     * @param code the code section's entries
+     * @param body the body
+     */
+    static void body(WasmWriter code, WasmWriter body) {
         code.u32(body.size()).bytes(body.toByteArray());
     }
 
@@ -337,121 +325,18 @@ final class ModuleRewriter {
         }
     }
 
-    private static String unique(String wanted, Set<String> taken) {
+    /**
+     * A name no other export uses.
+     *
+     * @param wanted the name wanted
+     * @param taken  the names in use; the result is added
+     * @return {@code wanted}, or it with a number appended
+     */
+    static String unique(String wanted, Set<String> taken) {
         String name = wanted;
         for (int i = 2; !taken.add(name); i++) {
             name = wanted + "#" + i;
         }
         return name;
-    }
-
-    /**
-     * Re-emits a module section by section, applying edits keyed by section id; sections that a
-     * module lacks but an edit needs are created at their place in the required order.
-     */
-    private static final class Emitter {
-        private final byte[] bytes;
-        private final Map<Integer, Edit> edits = new TreeMap<>();
-
-        /** What happens to one section. */
-        private static final class Edit {
-            boolean drop;
-            WasmWriter replacement;          // a whole new payload
-            WasmWriter entries;              // new entries replacing the old ones (count kept)
-            WasmWriter before;               // entries to put first
-            int beforeCount;
-            WasmWriter after;                // entries to put last
-            int afterCount;
-        }
-
-        Emitter(byte[] bytes) {
-            this.bytes = bytes;
-        }
-
-        private Edit edit(int id) {
-            return edits.computeIfAbsent(id, k -> new Edit());
-        }
-
-        void drop(int id) {
-            edit(id).drop = true;
-        }
-
-        void replace(int id, WasmWriter payload) {
-            edit(id).replacement = payload;
-        }
-
-        void replaceEntries(int id, WasmWriter entries) {
-            edit(id).entries = entries;
-        }
-
-        void prepend(int id, WasmWriter entries, int count) {
-            Edit e = edit(id);
-            e.before = entries;
-            e.beforeCount = count;
-        }
-
-        void append(int id, WasmWriter entries, int count) {
-            Edit e = edit(id);
-            e.after = entries;
-            e.afterCount = count;
-        }
-
-        byte[] emit(ModuleShape shape) {
-            WasmWriter out = new WasmWriter(bytes.length + 256);
-            out.bytes(bytes, 0, 8);
-            Set<Integer> present = new HashSet<>();
-            shape.sections.forEach(s -> present.add(s.id()));
-            List<Integer> missing = new ArrayList<>();
-            for (Map.Entry<Integer, Edit> e : edits.entrySet()) {
-                if (!present.contains(e.getKey()) && !e.getValue().drop) {
-                    missing.add(e.getKey());
-                }
-            }
-            missing.sort((a, b) -> Integer.compare(ModuleShape.rank(a), ModuleShape.rank(b)));
-            int next = 0;
-            for (Section s : shape.sections) {
-                if (s.id() != ModuleShape.CUSTOM) {
-                    while (next < missing.size() && ModuleShape.rank(missing.get(next)) < ModuleShape.rank(s.id())) {
-                        emitNew(out, missing.get(next++));
-                    }
-                }
-                Edit e = s.id() == ModuleShape.CUSTOM ? null : edits.get(s.id());
-                if (e == null) {
-                    out.bytes(bytes, s.start(), s.end());
-                } else if (!e.drop) {
-                    out.section(s.id(), payload(s, e));
-                }
-            }
-            while (next < missing.size()) {
-                emitNew(out, missing.get(next++));
-            }
-            return out.toByteArray();
-        }
-
-        private void emitNew(WasmWriter out, int id) {
-            Edit e = edits.get(id);
-            out.section(id, payload(null, e));
-        }
-
-        private WasmWriter payload(Section s, Edit e) {
-            if (e.replacement != null) {
-                return e.replacement;
-            }
-            int count = (s == null ? 0 : s.count()) + e.beforeCount + e.afterCount;
-            WasmWriter p = new WasmWriter((s == null ? 0 : s.end() - s.payloadStart()) + 64);
-            p.u32(count);
-            if (e.before != null) {
-                p.bytes(e.before.toByteArray());
-            }
-            if (e.entries != null) {
-                p.bytes(e.entries.toByteArray());
-            } else if (s != null) {
-                p.bytes(bytes, s.entriesStart(), s.end());
-            }
-            if (e.after != null) {
-                p.bytes(e.after.toByteArray());
-            }
-            return p;
-        }
     }
 }

@@ -65,6 +65,19 @@ final class WasmReader {
     }
 
     /**
+     * Looks at the next byte without reading it.
+     *
+     * @param what what the byte is, for the error message
+     * @return the byte, 0 to 255
+     */
+    int peek(String what) {
+        if (pos >= limit) {
+            throw new MalformedException("unexpected end of data while reading " + what, pos);
+        }
+        return bytes[pos] & 0xFF;
+    }
+
+    /**
      * Reads an unsigned 32-bit LEB128 integer.
      *
      * @param what what the integer is

@@ -115,9 +115,9 @@ public final class WasmtimeEngineProvider implements WasmEngineProvider {
         Duration interval = Duration.ofMillis(intervalMillis);
         String version = NativeLibrary.bindingVersion();
         String description = ("0.19.0".equals(version) ? "wasmtime 7.0.0" : "wasmtime") + " (wasmtime-java " + version
-                + ", Cranelift); timeouts by epoch interruption every " + intervalMillis + " ms; no fuel metering;"
-                + " guest stack " + stack / KB + " KiB; at most " + maxHostCalls + " host calls per call; native library "
-                + library;
+                + ", Cranelift); timeouts by epoch interruption every " + intervalMillis + " ms;"
+                + " fuel metered by instrumenting modules (one unit per instruction); guest stack " + stack / KB
+                + " KiB; at most " + maxHostCalls + " host calls per call; native library " + library;
         try {
             return new WasmtimeEngine(engine, interval, maxHostCalls, description);
         } catch (RuntimeException e) {

@@ -6,7 +6,10 @@ import dev.caxton.spi.engine.FunctionType;
 import dev.caxton.spi.engine.GuestMemory;
 import dev.caxton.spi.engine.InstanceLimits;
 import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasmFuelExhaustedException;
 import dev.caxton.spi.engine.WasmInstance;
+import dev.caxton.spi.engine.WasmTimeoutException;
+import dev.caxton.spi.engine.WasmTrapException;
 import io.github.kawamuray.wasmtime.Func;
 import io.github.kawamuray.wasmtime.Instance;
 import io.github.kawamuray.wasmtime.Memory;
@@ -14,6 +17,7 @@ import io.github.kawamuray.wasmtime.Val;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -32,12 +36,25 @@ final class WasmtimeInstance implements WasmInstance {
 
     private static final Val[] NO_VALUES = new Val[0];
 
+    /**
+     * How an instance with a fuel budget is called.
+     *
+     * @param budget  the fuel each outermost call gets
+     * @param metered the metered module, with the names of its hidden exports
+     */
+    record Fuel(long budget, FuelMetering.Metered metered) {
+    }
+
     private final WasmtimeEngine engine;
     private final WasmtimeModule module;
     private final StoreContext ctx;
     private final Instance instance;
     private final InstanceLimits limits;
     private final Limits memoryLimits;
+    private final Fuel fuel;
+    // Calls into this instance under way on the thread that uses it (more than one when a host
+    // function calls back in). Guarded by the store's lock.
+    private int activeCalls;
     // Handles on exports, found once per name; owned by the store context. Guarded by its lock.
     private final Map<String, Func> funcs = new HashMap<>();
     private final Map<String, Memory> memories = new HashMap<>();
@@ -54,15 +71,17 @@ final class WasmtimeInstance implements WasmInstance {
      * @param instance     the binding's instance
      * @param limits       its limits
      * @param memoryLimits the limits of its memory 0, or null when it has none
+     * @param fuel         how to meter its calls, or null when it has no fuel budget
      */
     WasmtimeInstance(WasmtimeEngine engine, WasmtimeModule module, StoreContext ctx, Instance instance,
-                     InstanceLimits limits, Limits memoryLimits) {
+                     InstanceLimits limits, Limits memoryLimits, Fuel fuel) {
         this.engine = engine;
         this.module = module;
         this.ctx = ctx;
         this.instance = instance;
         this.limits = limits;
         this.memoryLimits = memoryLimits;
+        this.fuel = fuel;
     }
 
     @Override
@@ -94,12 +113,53 @@ final class WasmtimeInstance implements WasmInstance {
         ctx.enter();
         try {
             ensureOpen();
-            Func f = funcHandle(name);
-            Val[] out = ctx.run("call to '" + name + "'", limits, () -> f.call(ctx.store, in));
+            Val[] out = metered("call to '" + name + "'", name, in);
             return Values.toLongs(type.results(), out);
         } finally {
             ctx.exit();
         }
+    }
+
+    /**
+     * Calls an export; the caller has entered the store. With a fuel budget, an outermost call
+     * goes through the export's metering wrapper, which sets the budget; a call the guest makes
+     * back into this instance through a host function goes straight to the export and draws on
+     * what the outer call has left, as on Chicory.
+     */
+    private Val[] metered(String what, String export, Val[] in) {
+        if (fuel == null) {
+            Func f = funcHandle(export);
+            return ctx.run(what, limits, () -> f.call(ctx.store, in));
+        }
+        Func f;
+        Val[] args;
+        if (activeCalls == 0) {
+            f = funcHandle(fuel.metered().calls().get(export));
+            args = Arrays.copyOf(in, in.length + 1);
+            args[in.length] = Val.fromI64(fuel.budget());
+        } else {
+            f = funcHandle(export);
+            args = in;
+        }
+        activeCalls++;
+        try {
+            return ctx.run(what, limits, () -> f.call(ctx.store, args));
+        } catch (WasmTrapException e) {
+            if (!(e instanceof WasmTimeoutException) && !(e instanceof WasmFuelExhaustedException) && fuelLeft() < 0) {
+                throw new WasmFuelExhaustedException(what + " ran out of fuel: it executed more than "
+                        + fuel.budget() + " instructions", e);
+            }
+            throw e;
+        } finally {
+            activeCalls--;
+        }
+    }
+
+    /** The fuel the last metered call left (negative after it ran out); the caller has entered the store. */
+    private long fuelLeft() {
+        Func f = funcHandle(fuel.metered().left());
+        Val[] out = ctx.run("reading the fuel left", NO_TIMEOUT, () -> f.call(ctx.store, NO_VALUES));
+        return out[0].i64();
     }
 
     @Override
@@ -156,8 +216,13 @@ final class WasmtimeInstance implements WasmInstance {
      * @param export the hidden export
      */
     void runStart(String export) {
-        Func f = funcHandle(export);
-        ctx.run("the start function", limits, () -> f.call(ctx.store, NO_VALUES));
+        metered("the start function", export, NO_VALUES);
+    }
+
+    /** Gives a metered instance its budget before any call; the caller has entered the store. */
+    void refill() {
+        Func f = funcHandle(fuel.metered().refill());
+        ctx.run("setting the fuel budget", NO_TIMEOUT, () -> f.call(ctx.store, new Val[] {Val.fromI64(fuel.budget())}));
     }
 
     /**

@@ -39,7 +39,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A compiled module. Compiled once (as rewritten by {@link ModuleRewriter}); a module that imports
  * globals or tables is additionally compiled once per distinct set of imported values, and the
- * latest of those variants are kept. Thread-safe; the native code is freed by a cleaner once the
+ * latest of those variants are kept. Instances with a fuel budget run a second form of the
+ * module, metered by {@link FuelMetering}, compiled when the first of them is created. Thread-safe; the native code is freed by a cleaner once the
  * module is no longer referenced (instances keep it referenced).
  */
 final class WasmtimeModule implements WasmModule {
@@ -99,14 +100,19 @@ final class WasmtimeModule implements WasmModule {
         }
     }
 
-    /** The imported values a variant was compiled for. */
-    private record VariantKey(List<Literal> globals, List<TableType> tables) {
+    /** The imported values a variant was compiled for, and whether it is the metered form. */
+    private record VariantKey(List<Literal> globals, List<TableType> tables, boolean metered) {
+    }
+
+    /** The metered form of the module, compiled. */
+    private record MeteredNative(FuelMetering.Metered module, Native compiled) {
     }
 
     /** Every native module of one compiled module; the cleaner's action. */
     private static final class Compiled implements Runnable {
         final Native base;
         final Map<VariantKey, Native> variants = new LinkedHashMap<>(4, 0.75f, true);
+        MeteredNative metered; // guarded by this
 
         Compiled(Native base) {
             this.base = base;
@@ -118,6 +124,9 @@ final class WasmtimeModule implements WasmModule {
             synchronized (this) {
                 variants.values().forEach(Native::dispose);
                 variants.clear();
+                if (metered != null) {
+                    metered.compiled().dispose();
+                }
             }
         }
     }
@@ -165,7 +174,8 @@ final class WasmtimeModule implements WasmModule {
 
     private WasmtimeInstance instantiateOpen(Imports imports, InstanceLimits limits) {
         Plan plan = ImportLinker.plan(engine, base, imports, limits);
-        Native nat = plan.needsDefinitions() ? variant(plan) : compiled.base;
+        MeteredNative metered = limits.fuel() > 0 ? metered() : null;
+        Native nat = plan.needsDefinitions() ? variant(plan, metered) : metered != null ? metered.compiled() : compiled.base;
         StoreContext ctx = plan.shared() != null ? plan.shared().retain() : engine.newStore();
         boolean ok = false;
         ctx.enter();
@@ -179,7 +189,7 @@ final class WasmtimeModule implements WasmModule {
                 instance = nat.instantiate(ctx.store, externs);
                 while (instance == null) {
                     // Only variants are ever disposed early (evicted by newer ones): compile it again.
-                    nat = variant(plan);
+                    nat = variant(plan, metered);
                     instance = nat.instantiate(ctx.store, externs);
                 }
             } catch (WasmtimeException e) {
@@ -190,9 +200,14 @@ final class WasmtimeModule implements WasmModule {
                 throw new WasmLinkException("cannot instantiate the module: the wasmtime-java binding failed: " + e, e);
             }
             ctx.own(instance);
-            WasmtimeInstance result = new WasmtimeInstance(engine, this, ctx, instance, limits, plan.memory());
+            WasmtimeInstance.Fuel fuel = metered == null ? null
+                    : new WasmtimeInstance.Fuel(limits.fuel(), metered.module());
+            WasmtimeInstance result = new WasmtimeInstance(engine, this, ctx, instance, limits, plan.memory(), fuel);
             if (base.startExport() != null) {
                 result.runStart(base.startExport());
+            } else if (fuel != null) {
+                // Exports that other instances link to draw on this budget too, before any call.
+                result.refill();
             }
             ok = true;
             return result;
@@ -261,15 +276,46 @@ final class WasmtimeModule implements WasmModule {
         };
     }
 
-    private Native variant(Plan plan) {
-        VariantKey key = new VariantKey(List.copyOf(plan.globals()), List.copyOf(plan.tables()));
+    /** The metered form, compiled on first use and kept for the module's life. */
+    private MeteredNative metered() {
+        synchronized (compiled) {
+            if (compiled.metered != null) {
+                return compiled.metered;
+            }
+        }
+        FuelMetering.Metered module;
+        Native nat;
+        try {
+            module = FuelMetering.instrument(base, shape.functions.size());
+            nat = new Native(engine.compileNative(module.bytes()));
+        } catch (WasmReader.MalformedException | WasmtimeException e) {
+            throw new WasmLinkException("cannot meter fuel for this module: " + Failures.firstLine(e.getMessage()), e);
+        } catch (RuntimeException e) {
+            // A gap in the instrumentation: the instance is refused, never the node taken down.
+            throw new WasmLinkException("cannot meter fuel for this module (please report this): " + e, e);
+        }
+        synchronized (compiled) {
+            if (compiled.metered == null) {
+                compiled.metered = new MeteredNative(module, nat);
+                return compiled.metered;
+            }
+        }
+        nat.dispose();
+        synchronized (compiled) {
+            return compiled.metered;
+        }
+    }
+
+    private Native variant(Plan plan, MeteredNative metered) {
+        VariantKey key = new VariantKey(List.copyOf(plan.globals()), List.copyOf(plan.tables()), metered != null);
         synchronized (compiled) {
             Native known = compiled.variants.get(key);
             if (known != null && !known.isDisposed()) {
                 return known;
             }
         }
-        byte[] bytes = ModuleRewriter.withDefinitions(base.shape(), key.globals(), key.tables());
+        ModuleShape from = metered != null ? metered.module().shape() : base.shape();
+        byte[] bytes = ModuleRewriter.withDefinitions(from, key.globals(), key.tables());
         Native fresh;
         try {
             fresh = new Native(engine.compileNative(bytes));

@@ -11,7 +11,10 @@
  *       memories share one); its memory is created by the engine with the instance's limit as its
  *       maximum, so Wasmtime answers a {@code memory.grow} past the limit with -1;</li>
  *   <li>execution timeouts use epoch interruption: one ticker thread per engine advances the epoch
- *       and each call sets a deadline in ticks; fuel is not metered (the binding lacks it);</li>
+ *       and each call sets a deadline in ticks;</li>
+ *   <li>fuel, which the binding lacks, is metered by instrumenting the module
+ *       ({@link dev.caxton.plugin.engine.wasmtime.FuelMetering}): instances with a budget run a
+ *       metered form, which counts instructions exactly as Chicory's interpreter does;</li>
  *   <li>traps, host function failures (with their exception as the cause) and stack exhaustion
  *       become {@link dev.caxton.spi.engine.WasmTrapException}s, interrupts become
  *       {@link dev.caxton.spi.engine.WasmTimeoutException}s;</li>

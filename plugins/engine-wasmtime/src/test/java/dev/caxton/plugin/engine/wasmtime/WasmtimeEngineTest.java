@@ -23,6 +23,7 @@ import dev.caxton.spi.engine.WasmCompileException;
 import dev.caxton.spi.engine.WasmEngine;
 import dev.caxton.spi.engine.WasmEngineProvider;
 import dev.caxton.spi.engine.WasmException;
+import dev.caxton.spi.engine.WasmFuelExhaustedException;
 import dev.caxton.spi.engine.WasmInstance;
 import dev.caxton.spi.engine.WasmLinkException;
 import dev.caxton.spi.engine.WasmModule;
@@ -191,13 +192,142 @@ class WasmtimeEngineTest {
     }
 
     @Test
-    void featuresTellTimeoutsButNoFuel() {
-        assertThat(engine.features().fuel()).isFalse();
+    void featuresTellTimeoutsAndFuel() {
+        assertThat(engine.features().fuel()).isTrue();
         assertThat(engine.features().executionTimeout()).isTrue();
         assertThat(engine.features().description())
                 .startsWith("wasmtime 7.0.0 (wasmtime-java 0.19.0, Cranelift)")
                 .contains("epoch interruption every 1 ms")
-                .contains("no fuel metering");
+                .contains("fuel metered by instrumenting modules");
+    }
+
+    // ------------------------------------------------------------------ fuel
+
+    private static InstanceLimits fuel(long budget) {
+        return new InstanceLimits(16L << 20, Duration.ofSeconds(30), budget);
+    }
+
+    @Test
+    void meteringKeepsEveryKindOfInstructionWorking() {
+        // SIMD, bulk memory, reference types, saturating and sign-extending conversions, a
+        // multi-value block left by a br_table that also targets the function: the metered module
+        // must compute exactly what the plain one does.
+        WasmModule m = module("""
+                (module
+                  (memory 1)
+                  (data (i32.const 0) "\01\00\00\00\02\00\00\00\03\00\00\00\04\00\00\00")
+                  (table $t 2 funcref)
+                  (elem declare func $five)
+                  (func $five (result i32) i32.const 5)
+                  (func (export "simd") (result i32) (local v128)
+                    (local.set 0 (i32x4.add (v128.load (i32.const 0)) (v128.const i32x4 10 20 30 40)))
+                    (v128.store (i32.const 16) (local.get 0))
+                    (local.set 0 (i8x16.shuffle 4 5 6 7 0 1 2 3 8 9 10 11 12 13 14 15 (local.get 0) (local.get 0)))
+                    (local.set 0 (v128.load32_lane 1 (i32.const 0) (local.get 0)))
+                    (i32.add (i32x4.extract_lane 0 (local.get 0)) (i32x4.extract_lane 1 (local.get 0))))
+                  (func (export "bulk") (result i32)
+                    (memory.fill (i32.const 100) (i32.const 7) (i32.const 10))
+                    (memory.copy (i32.const 200) (i32.const 100) (i32.const 10))
+                    (i32.load8_u (i32.const 209)))
+                  (func (export "refs") (result i32)
+                    (table.set $t (i32.const 1) (ref.func $five))
+                    (call_indirect (result i32) (i32.const 1)))
+                  (func (export "pick") (param i32) (result i32 i32)
+                    (block (result i32 i32) (i32.const 1) (i32.const 2) (br_table 0 1 (local.get 0))))
+                  (func (export "convert") (param f32 i32) (result i32)
+                    (i32.add (i32.trunc_sat_f32_s (local.get 0)) (i32.extend8_s (local.get 1)))))
+                """);
+        record Call(String name, long[] args) {
+        }
+        List<Call> calls = List.of(new Call("simd", new long[0]), new Call("bulk", new long[0]),
+                new Call("refs", new long[0]), new Call("pick", new long[] {0}), new Call("pick", new long[] {1}),
+                new Call("convert", new long[] {Float.floatToRawIntBits(3e9f), 0xFF}));
+        try (WasmInstance plain = m.instantiate(Imports.NONE, LIMITS);
+             WasmInstance metered = m.instantiate(Imports.NONE, fuel(1_000))) {
+            for (Call c : calls) {
+                assertThat(metered.call(c.name(), c.args())).as(c.name()).containsExactly(plain.call(c.name(), c.args()));
+            }
+            assertThat(metered.call("simd")).containsExactly(23);
+            assertThat(metered.call("pick", 1)).containsExactly(1, 2);
+            assertThat(metered.call("convert", Float.floatToRawIntBits(3e9f), 0xFF)).containsExactly(Integer.MAX_VALUE - 1);
+        }
+        try (WasmInstance starved = m.instantiate(Imports.NONE, fuel(10))) {
+            assertThatThrownBy(() -> starved.call("simd")).isInstanceOf(WasmFuelExhaustedException.class)
+                    .hasMessage("call to 'simd' ran out of fuel: it executed more than 10 instructions");
+        }
+    }
+
+    @Test
+    void meteringHelpersStayHiddenAndGlobalsStillRead() {
+        WasmModule m = module("""
+                (module
+                  (global $n (export "n") (mut i32) (i32.const 0))
+                  (func (export "bump") (global.set $n (i32.add (global.get $n) (i32.const 1)))))
+                """);
+        try (WasmInstance inst = m.instantiate(Imports.NONE, fuel(100))) {
+            inst.call("bump");
+            inst.call("bump");
+            assertThat(inst.global("n")).as("read by a getter the budget does not touch").isEqualTo(2);
+            for (String hidden : List.of("caxton:wasmtime:fuel:bump", "caxton:wasmtime:fuel:left",
+                    "caxton:wasmtime:fuel:set")) {
+                assertThat(inst.exportedFunction(hidden)).isEmpty();
+                assertThatThrownBy(() -> inst.call(hidden)).isInstanceOf(IllegalArgumentException.class);
+            }
+        }
+        assertThat(m.exports()).extracting(ExportDescriptor::name).containsExactly("n", "bump");
+    }
+
+    @Test
+    void theStartFunctionRunsOnTheBudget() {
+        WasmModule m = module("""
+                (module
+                  (global $left (mut i32) (i32.const 0))
+                  (func $count (local i32)
+                    (local.set 0 (i32.const 1000))
+                    (loop $l (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br_if $l (local.get 0)))
+                    (global.set $left (local.get 0)))
+                  (start $count)
+                  (func (export "left") (result i32) global.get $left))
+                """);
+        try (WasmInstance inst = m.instantiate(Imports.NONE, fuel(100_000))) {
+            assertThat(inst.call("left")).containsExactly(0);
+        }
+        assertThatThrownBy(() -> m.instantiate(Imports.NONE, fuel(1_000)))
+                .isInstanceOf(WasmFuelExhaustedException.class)
+                .hasMessageContaining("the start function ran out of fuel");
+    }
+
+    @Test
+    void callsBackIntoTheGuestDrawOnTheOuterBudget() {
+        AtomicReference<WasmInstance> self = new AtomicReference<>();
+        WasmModule m = module("""
+                (module
+                  (import "env" "back" (func $back (param i32) (result i32)))
+                  (func $burn (export "burn") (param i32) (result i32)
+                    (loop $l (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br_if $l (local.get 0)))
+                    local.get 0)
+                  (func (export "outer") (param i32) (result i32)
+                    (drop (call $burn (local.get 0)))
+                    (call $back (local.get 0))))
+                """);
+        HostFunction back = host("back", FunctionType.of(List.of(ValueType.I32), List.of(ValueType.I32)),
+                (memory, a) -> self.get().call("burn", a[0]));
+        // burn(n) costs 6n + 4 (loop, six per iteration, end, local.get, end); outer(n) costs
+        // local.get, call, burn(n), drop, local.get, call, burn(n) in the host's call back, end:
+        // 12n + 14. Were the call back given a budget of its own, 12n + 13 would suffice.
+        try (WasmInstance inst = m.instantiate(Imports.of(List.of(back)), fuel(12 * 100 + 14))) {
+            self.set(inst);
+            assertThat(inst.call("burn", 100)).containsExactly(0);
+            assertThat(inst.call("outer", 100)).as("exactly enough for both burns").containsExactly(0);
+        }
+        try (WasmInstance inst = m.instantiate(Imports.of(List.of(back)), fuel(6 * 100 + 4))) {
+            self.set(inst);
+            assertThat(inst.call("burn", 100)).as("burn alone, exactly").containsExactly(0);
+        }
+        try (WasmInstance inst = m.instantiate(Imports.of(List.of(back)), fuel(12 * 100 + 13))) {
+            self.set(inst);
+            assertThatThrownBy(() -> inst.call("outer", 100)).isInstanceOf(WasmFuelExhaustedException.class);
+        }
     }
 
     // ------------------------------------------------------------------ compile errors
