@@ -95,14 +95,15 @@ final class ScriptRunner {
      *                       a command after twice this (plus a second), in case the engine does not
      *                       enforce it
      * @param stackSize      the worker thread's stack size in bytes
+     * @param fuel           the fuel budget of every call; 0 for none
      */
-    ScriptRunner(WasmEngine engine, Script script, Duration commandTimeout, long stackSize) {
+    ScriptRunner(WasmEngine engine, Script script, Duration commandTimeout, long stackSize, long fuel) {
         this.engine = engine;
         this.script = script;
         this.commandTimeout = commandTimeout;
         this.deadline = commandTimeout.multipliedBy(2).plusSeconds(1);
         // No memory limit beyond WebAssembly's own: the suite checks the engine, not Caxton's quotas.
-        this.limits = new InstanceLimits(1L << 32, commandTimeout, 0);
+        this.limits = new InstanceLimits(1L << 32, commandTimeout, fuel);
         this.worker = new Worker(script.name(), stackSize);
     }
 

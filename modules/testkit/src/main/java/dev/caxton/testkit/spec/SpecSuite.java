@@ -59,6 +59,7 @@ public final class SpecSuite {
     private final Duration commandTimeout;
     private final int parallelism;
     private final long stackSize;
+    private final long fuel;
 
     private SpecSuite(Builder b) {
         this.engine = b.engine;
@@ -66,6 +67,7 @@ public final class SpecSuite {
         this.commandTimeout = b.commandTimeout;
         this.parallelism = b.parallelism;
         this.stackSize = b.stackSize;
+        this.fuel = b.fuel;
         List<String> available = available(b.suite);
         if (b.scripts == null) {
             this.scripts = available;
@@ -160,7 +162,7 @@ public final class SpecSuite {
         List<CommandResult> commands;
         try {
             Script script = Script.read(name, file);
-            commands = new ScriptRunner(engine, script, commandTimeout, stackSize).run();
+            commands = new ScriptRunner(engine, script, commandTimeout, stackSize, fuel).run();
         } catch (IOException | IllegalArgumentException e) {
             // A broken script file is one failure, visible in the report, not an aborted run.
             commands = List.of(new CommandResult("0", "script", Outcome.FAILED, "cannot read " + file + ": " + e.getMessage()));
@@ -176,6 +178,7 @@ public final class SpecSuite {
         private Duration commandTimeout = Duration.ofSeconds(20);
         private int parallelism = 1;
         private long stackSize = 2L << 20;
+        private long fuel;
 
         private Builder(WasmEngine engine, Path suite) {
             this.engine = Objects.requireNonNull(engine, "engine");
@@ -237,6 +240,26 @@ public final class SpecSuite {
                 throw new IllegalArgumentException("the stack size must be at least 64 KiB, got " + bytes);
             }
             this.stackSize = bytes;
+            return this;
+        }
+
+        /**
+         * A fuel budget for every call (none by default). The suite's programs are meant to run
+         * to completion, so a budget far above what they use checks that metering changes nothing
+         * else about how modules behave; that is what it is for.
+         *
+         * @param budget the fuel per call; 0 for none
+         * @return this builder
+         * @throws IllegalArgumentException when the budget is negative, or the engine does not meter fuel
+         */
+        public Builder fuel(long budget) {
+            if (budget < 0) {
+                throw new IllegalArgumentException("the fuel budget cannot be negative, got " + budget);
+            }
+            if (budget > 0 && !engine.features().fuel()) {
+                throw new IllegalArgumentException("the engine does not meter fuel: " + engine.features().description());
+            }
+            this.fuel = budget;
             return this;
         }
 

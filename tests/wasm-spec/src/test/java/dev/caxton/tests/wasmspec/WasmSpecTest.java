@@ -1,5 +1,6 @@
 package dev.caxton.tests.wasmspec;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -47,23 +48,46 @@ class WasmSpecTest {
     /** Chicory's interpreter, on every script. */
     @Test
     void chicoryInterpreter(TestReporter reporter) throws IOException {
-        check("chicory-interpreter", "chicory", Map.of("mode", "interpreter"), reporter);
+        check("chicory-interpreter", "chicory", Map.of("mode", "interpreter"), reporter, 0);
     }
 
     /** Chicory's runtime compiler, on every script too: translating the suite's modules takes seconds, not minutes. */
     @Test
     void chicoryCompiler(TestReporter reporter) throws IOException {
-        check("chicory-compiler", "chicory", Map.of("mode", "compiler"), reporter);
+        check("chicory-compiler", "chicory", Map.of("mode", "compiler"), reporter, 0);
     }
 
     /** Wasmtime, when its plugin is on the test class path. */
     @Test
     void wasmtime(TestReporter reporter) throws IOException {
-        check("wasmtime", "wasmtime", Map.of(), reporter);
+        check("wasmtime", "wasmtime", Map.of(), reporter, 0);
     }
 
-    private void check(String configuration, String providerName, Map<String, Object> config, TestReporter reporter)
-            throws IOException {
+    /**
+     * Wasmtime with a fuel budget on every call, far more than any script uses: every module then
+     * runs in its metered form (the engine instruments modules to count fuel), which must behave
+     * exactly as the plain one, so its expectation matches the plain run's.
+     */
+    @Test
+    void wasmtimeMetered(TestReporter reporter) throws IOException {
+        check("wasmtime-metered", "wasmtime", Map.of(), reporter, 1L << 40);
+    }
+
+    /** Metering must change nothing else: both Wasmtime expectations list the same outcomes. */
+    @Test
+    void meteredWasmtimeExpectsWhatPlainWasmtimeDoes() throws IOException {
+        Path dir = directory("caxton.wasmSpec.expected");
+        assertEquals(withoutFirstLine(dir.resolve("wasmtime.txt")), withoutFirstLine(dir.resolve("wasmtime-metered.txt")),
+                "expected/wasmtime-metered.txt differs from expected/wasmtime.txt beyond its title line");
+    }
+
+    private static List<String> withoutFirstLine(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        return lines.subList(1, lines.size());
+    }
+
+    private void check(String configuration, String providerName, Map<String, Object> config, TestReporter reporter,
+                       long fuel) throws IOException {
         Path suite = suiteDirectory();
         WasmEngineProvider provider = provider(providerName);
         Optional<String> unsupported;
@@ -87,6 +111,7 @@ class WasmSpecTest {
                     // Two scripts at a time: CI machines have two cores, and the engine is shared.
                     .parallelism(Integer.getInteger("caxton.wasmSpec.parallelism",
                             Math.min(2, Runtime.getRuntime().availableProcessors())))
+                    .fuel(fuel)
                     .build()
                     .run();
         }
