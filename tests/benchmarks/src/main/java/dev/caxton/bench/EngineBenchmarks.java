@@ -41,7 +41,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The engines side by side on the same modules, in one run: compiling a module, instantiating it,
  * a tiny call ({@code add}), a compute-heavy call (a 1,000,000-iteration loop), and a full message
- * round trip through a Caxton node running the echo agent on that engine.
+ * round trip through a Caxton node running the echo agent on that engine. The two calls are also
+ * measured on an instance with a fuel budget (far above what they use), to show what metering costs
+ * on each engine.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -72,6 +74,7 @@ public class EngineBenchmarks {
     private byte[] calculatorBytes;
     private WasmModule compute;
     private WasmInstance instance;
+    private WasmInstance metered;
     private CaxtonNode node;
     private Path dataDir;
 
@@ -91,6 +94,7 @@ public class EngineBenchmarks {
         }
         compute = wasm.compile(computeBytes);
         instance = compute.instantiate(Imports.NONE, InstanceLimits.UNLIMITED);
+        metered = compute.instantiate(Imports.NONE, new InstanceLimits(1L << 32, Duration.ZERO, 1L << 50));
 
         Properties props = new Properties();
         props.setProperty("caxton.storage.type", "memory");
@@ -107,6 +111,7 @@ public class EngineBenchmarks {
     @TearDown
     public void tearDown() {
         instance.close();
+        metered.close();
         node.close();
         wasm.close();
     }
@@ -137,6 +142,20 @@ public class EngineBenchmarks {
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     public long computeHeavy() {
         return instance.call("spin", 1_000_000)[0];
+    }
+
+    /** The tiny call on an instance with a fuel budget. */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public long tinyCallMetered() {
+        return metered.call("add", 20, 22)[0];
+    }
+
+    /** The million iterations on an instance with a fuel budget. */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public long computeHeavyMetered() {
+        return metered.call("spin", 1_000_000)[0];
     }
 
     /** Send to the echo agent and wait for its reply, through the node. */

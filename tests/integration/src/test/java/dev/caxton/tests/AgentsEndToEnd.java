@@ -155,6 +155,21 @@ abstract class AgentsEndToEnd {
     }
 
     @Test
+    @DisplayName("fuel: a loop runs out of fuel long before its time limit; metered agents still answer")
+    void fuelRunsOut() {
+        deploy(Image.testAgent("loop.wasm"), "burner", "--fuel", "1000000", "--timeout", "60s");
+        JsonNode reply = ask("burner", "{}");
+        assertThat(reply.get("performative").asText()).isEqualTo("failure");
+        assertThat(reply.at("/content/reason").asText()).startsWith("fuel exhausted").contains("1000000 instructions");
+        assertThat(deadLetterReasons()).anyMatch(r -> r.startsWith("fuel exhausted"));
+        deploy(Image.example("counter/counter.wasm"), "metered-counter", "--fuel", "1000000");
+        for (int i = 1; i <= 3; i++) {
+            assertThat(ask("metered-counter", "{}").at("/content/count").asInt()).isEqualTo(i);
+        }
+        assertEchoStillServes();
+    }
+
+    @Test
     @DisplayName("memory bomb: growth past the limit returns -1, the trap after it is contained")
     void memoryBomb() {
         deploy(Image.testAgent("membomb.wasm"), "bomber", "--memory", "2MB");
