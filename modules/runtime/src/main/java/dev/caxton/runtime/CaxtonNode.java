@@ -14,6 +14,7 @@ import dev.caxton.runtime.plugin.Spi;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.ClientReplies;
 import dev.caxton.runtime.routing.DeadLetterSink;
+import dev.caxton.runtime.routing.EncodedSizeBound;
 import dev.caxton.runtime.routing.Mailbox;
 import dev.caxton.runtime.routing.QueueBudget;
 import dev.caxton.runtime.routing.RetryPolicy;
@@ -82,6 +83,7 @@ public final class CaxtonNode implements AutoCloseable {
     private final String nodeName;
     private final Storage storage;
     private final Serializer wire;
+    private final int maxMessageSize;
     private final Membership membership;
     private final Map<String, WasmEngine> engines = new ConcurrentHashMap<>();
     private final Map<String, Serializer> codecs = new ConcurrentHashMap<>();
@@ -108,6 +110,7 @@ public final class CaxtonNode implements AutoCloseable {
         }
         this.moduleCache = new ModuleCache((int) config.integer("runtime.module_cache_size"));
         this.wire = serializer(config.providerName(Spi.SERIALIZER));
+        this.maxMessageSize = (int) config.size("messaging.max_message_size");
         this.storage = open(Spi.STORAGE, StorageProvider.class, (p, ctx) -> p.open(ctx));
         DeadLetterSink sink = this::deadLetter;
         int batchSize = (int) config.integer("messaging.batch_size");
@@ -443,7 +446,11 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     private void checkSize(Envelope e) {
-        int max = (int) config.size("messaging.max_message_size");
+        int max = maxMessageSize;
+        long bound = EncodedSizeBound.of(e);
+        if (bound >= 0 && bound <= max) {
+            return;
+        }
         int size;
         try {
             size = wire.encode(e).length;
