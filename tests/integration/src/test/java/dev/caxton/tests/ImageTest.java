@@ -210,6 +210,7 @@ class ImageTest {
         assertThat(j.at("/round_trip_us/p50").asDouble()).isPositive();
         assertThat(j.at("/round_trip_us/p99").asDouble()).isGreaterThanOrEqualTo(j.at("/round_trip_us/p50").asDouble());
         assertThat(j.at("/throughput/messages").asInt()).isEqualTo(500);
+        assertThat(j.at("/throughput/warmup_messages").asInt()).isEqualTo(250);
         assertThat(j.at("/throughput/messages_per_second").asLong()).isPositive();
         assertThat(j.get("cores").asInt()).isPositive();
         Image.Result wrong = Image.run("benchmark", "run", "--messages", "5");
