@@ -47,6 +47,19 @@ public interface WasmInstance extends AutoCloseable {
      */
     long global(String name);
 
+    /**
+     * The fuel the most recent call into this instance that returned normally used, in the units
+     * {@link InstanceLimits#fuel()} defines, so that operators can size budgets from what agents
+     * really use. Reading it costs nothing: engines record it as the call returns.
+     *
+     * @return the units used, or -1 when the instance has no fuel budget or no call has returned
+     *         yet; engines that meter fuel ({@link EngineFeatures#fuel()}) must report it, the
+     *         default (-1) is for engines that do not
+     */
+    default long fuelUsed() {
+        return -1;
+    }
+
     /** Runs nothing more and frees what the instance holds. */
     @Override
     void close();

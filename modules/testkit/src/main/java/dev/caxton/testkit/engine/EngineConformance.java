@@ -1158,8 +1158,10 @@ public abstract class EngineConformance {
         for (Cost c : costs) {
             String call = c.function() + Arrays.toString(c.args());
             try (WasmInstance inst = module(FUEL_COSTS).instantiate(Imports.NONE, withFuel(c.fuel()))) {
+                assertThat(inst.fuelUsed()).as("before any call").isEqualTo(-1);
                 assertThatCode(() -> inst.call(c.function(), c.args())).as("%s with %d fuel", call, c.fuel())
                         .doesNotThrowAnyException();
+                assertThat(inst.fuelUsed()).as("%s reports what it used", call).isEqualTo(c.fuel());
             }
             if (c.fuel() > 1) {
                 try (WasmInstance inst = module(FUEL_COSTS).instantiate(Imports.NONE, withFuel(c.fuel() - 1))) {
@@ -1169,8 +1171,18 @@ public abstract class EngineConformance {
             }
         }
         // A loop: 8 instructions around it, 12 per iteration (the branch back does not count the loop again).
+        try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, withFuel(100_000))) {
+            assertThat(inst.call("burn", 100)).containsExactly(5050L);
+            assertThat(inst.fuelUsed()).isEqualTo(8 + 12 * 100);
+            inst.call("burn", 3);
+            assertThat(inst.fuelUsed()).as("each call reports its own use").isEqualTo(8 + 12 * 3);
+        }
         try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, withFuel(8 + 12 * 100))) {
             assertThat(inst.call("burn", 100)).containsExactly(5050L);
+        }
+        try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, DEFAULT_LIMITS)) {
+            inst.call("burn", 3);
+            assertThat(inst.fuelUsed()).as("an instance without a budget").isEqualTo(-1);
         }
         try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, withFuel(8 + 12 * 100 - 1))) {
             assertThatThrownBy(() -> inst.call("burn", 100)).isInstanceOf(WasmFuelExhaustedException.class);

@@ -24,6 +24,8 @@ final class ChicoryInstance implements WasmInstance {
     private final ChicoryModule module;
     private final InstanceLimits limits;
     private final long timeoutNanos;
+    private final Meter meter;
+    private long fuelUsed = -1;
     private volatile Live live;
 
     /** What close() drops in one write: Chicory's instance and the call targets that refer to it. */
@@ -39,9 +41,11 @@ final class ChicoryInstance implements WasmInstance {
      * @param module   the module it instantiates
      * @param instance Chicory's instance
      * @param limits   its limits
+     * @param meter    its fuel meter (reports what each call used)
      */
-    ChicoryInstance(ChicoryEngine engine, ChicoryModule module, Instance instance, InstanceLimits limits) {
+    ChicoryInstance(ChicoryEngine engine, ChicoryModule module, Instance instance, InstanceLimits limits, Meter meter) {
         this.engine = engine;
+        this.meter = meter;
         this.module = module;
         this.live = new Live(instance, new HashMap<>());
         this.limits = limits;
@@ -84,10 +88,16 @@ final class ChicoryInstance implements WasmInstance {
         if (failure != null) {
             throw Failures.translate("call to '" + name + "'", failure, timedOut, engine.isClosed(), limits);
         }
+        fuelUsed = meter.used();
         if (f.results().length == 0) {
             return new long[0];
         }
         return Types.normalize(f.results(), out);
+    }
+
+    @Override
+    public long fuelUsed() {
+        return fuelUsed;
     }
 
     private Target resolve(Live current, String name) {

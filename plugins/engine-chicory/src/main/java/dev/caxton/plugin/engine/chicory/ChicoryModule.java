@@ -102,7 +102,7 @@ final class ChicoryModule implements WasmModule {
         if (failure != null) {
             throw instantiationFailure(failure, timedOut, engine.isClosed(), limits);
         }
-        return new ChicoryInstance(engine, this, instance, limits);
+        return new ChicoryInstance(engine, this, instance, limits, meter);
     }
 
     /** Refuses up front a module whose own memory would start above the limit, with a clear reason. */

@@ -40,6 +40,11 @@ final class Meter implements ExecutionListener {
         remaining = budget;
     }
 
+    /** @return what the current or last outermost call has used so far, or -1 without a budget */
+    long used() {
+        return budget > 0 ? budget - remaining : -1;
+    }
+
     @Override
     public void onExecution(Instruction instruction, MStack stack) {
         if (budget > 0 && --remaining < 0) {

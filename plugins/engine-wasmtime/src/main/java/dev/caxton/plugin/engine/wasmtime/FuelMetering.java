@@ -40,7 +40,8 @@ import java.util.Set;
  *
  * Only the module's own functions are metered; the engine's hidden helpers are not. Each exported
  * function gets a hidden wrapper that takes the budget as one more i64 parameter and stores it
- * before the call, so that metering costs the caller no extra crossing of the JNI boundary.
+ * before the call, and returns the fuel left as one more i64 result after the function's own, so
+ * that neither metering nor reporting what a call used costs another crossing of the JNI boundary.
  */
 final class FuelMetering {
 
@@ -59,7 +60,7 @@ final class FuelMetering {
      * @param bytes  the binary
      * @param shape  its structure
      * @param calls  for every exported function (hidden ones included, global getters excepted),
-     *               the export that calls it with a budget
+     *               the export that calls it with a budget and also returns the fuel left
      * @param left   the export that reads the fuel left
      * @param refill the export that sets the fuel left
      */
@@ -98,12 +99,14 @@ final class FuelMetering {
             FuncSig sig = shape.types.get(shape.functions.get(e.index()));
             byte[] params = Arrays.copyOf(sig.params(), sig.params().length + 1);
             params[params.length - 1] = (byte) ModuleShape.I64;
-            funcAdd.u32(types.index(params, sig.results()));
+            byte[] results = Arrays.copyOf(sig.results(), sig.results().length + 1);
+            results[results.length - 1] = (byte) ModuleShape.I64;
+            funcAdd.u32(types.index(params, results));
             WasmWriter body = new WasmWriter(16).u32(0).u8(0x20).u32(sig.params().length).u8(0x24).u32(fuel);
             for (int i = 0; i < sig.params().length; i++) {
                 body.u8(0x20).u32(i);
             }
-            body.u8(0x10).u32(e.index()).u8(Instructions.END);
+            body.u8(0x10).u32(e.index()).u8(0x23).u32(fuel).u8(Instructions.END);
             ModuleRewriter.body(codeAdd, body);
             String name = ModuleRewriter.unique(ModuleRewriter.PREFIX + "fuel:" + e.name(), taken);
             exportAdd.name(name).u8(0x00).u32(next++);

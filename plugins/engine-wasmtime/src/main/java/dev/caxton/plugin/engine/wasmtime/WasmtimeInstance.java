@@ -55,6 +55,8 @@ final class WasmtimeInstance implements WasmInstance {
     // Calls into this instance under way on the thread that uses it (more than one when a host
     // function calls back in). Guarded by the store's lock.
     private int activeCalls;
+    // What the last outermost metered call used; -1 before one returns. Guarded by the store's lock.
+    private long fuelUsed = -1;
     // Handles on exports, found once per name; owned by the store context. Guarded by its lock.
     private final Map<String, Func> funcs = new HashMap<>();
     private final Map<String, Memory> memories = new HashMap<>();
@@ -143,7 +145,13 @@ final class WasmtimeInstance implements WasmInstance {
         }
         activeCalls++;
         try {
-            return ctx.run(what, limits, () -> f.call(ctx.store, args));
+            Val[] out = ctx.run(what, limits, () -> f.call(ctx.store, args));
+            if (args == in) {
+                return out;
+            }
+            // The wrapper returns the fuel left after the function's own results.
+            fuelUsed = fuel.budget() - out[out.length - 1].i64();
+            return Arrays.copyOf(out, out.length - 1);
         } catch (WasmTrapException e) {
             if (!(e instanceof WasmTimeoutException) && !(e instanceof WasmFuelExhaustedException) && fuelLeft() < 0) {
                 throw new WasmFuelExhaustedException(what + " ran out of fuel: it executed more than "
@@ -153,6 +161,11 @@ final class WasmtimeInstance implements WasmInstance {
         } finally {
             activeCalls--;
         }
+    }
+
+    @Override
+    public long fuelUsed() {
+        return fuelUsed;
     }
 
     /** The fuel the last metered call left (negative after it ran out); the caller has entered the store. */
