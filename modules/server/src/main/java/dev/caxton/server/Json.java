@@ -99,6 +99,9 @@ final class Json {
         counters.put("errors", a.errors());
         counters.put("messages_sent", a.messagesSent());
         counters.put("queued", a.queued());
+        // Null, not -1, when unmetered or before the first message: there is no amount to show.
+        counters.put("fuel_last", a.fuelLast() < 0 ? null : a.fuelLast());
+        counters.put("fuel_max", a.fuelMax() < 0 ? null : a.fuelMax());
         m.put("counters", counters);
         m.put("last_fault", a.lastFault());
         m.put("module_size", a.moduleSize());

@@ -46,6 +46,13 @@ final class Metrics {
         for (AgentInfo a : agents) {
             sample(b, "caxton_agent_mailbox_depth", a, a.queued());
         }
+        header(b, "caxton_agent_fuel_max", "gauge",
+                "The most fuel (instructions) one message used, for agents with a fuel limit, since deploy or reload.");
+        for (AgentInfo a : agents) {
+            if (a.fuelMax() >= 0) {
+                sample(b, "caxton_agent_fuel_max", a, a.fuelMax());
+            }
+        }
         header(b, "caxton_agent_up", "gauge", "1 when the agent is running.");
         for (AgentInfo a : agents) {
             sample(b, "caxton_agent_up", a, a.state().label().equals("running") ? 1 : 0);

@@ -166,6 +166,10 @@ abstract class AgentsEndToEnd {
         for (int i = 1; i <= 3; i++) {
             assertThat(ask("metered-counter", "{}").at("/content/count").asInt()).isEqualTo(i);
         }
+        JsonNode counters = inspect("metered-counter").path("counters");
+        assertThat(counters.path("fuel_last").asLong()).as("fuel the last message used").isBetween(1L, 1_000_000L);
+        assertThat(counters.path("fuel_max").asLong()).isGreaterThanOrEqualTo(counters.path("fuel_last").asLong());
+        assertThat(inspect("echo").path("counters").path("fuel_last").isNull()).as("unmetered: no amount").isTrue();
         assertEchoStillServes();
     }
 

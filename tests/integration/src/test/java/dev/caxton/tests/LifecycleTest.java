@@ -74,14 +74,18 @@ class LifecycleTest {
     void metrics(@TempDir Path dir) throws Exception {
         try (Image.Server s = new Image.Server(dir, "")) {
             s.cli("agent", "deploy", Image.example("echo/echo.wasm").toString(), "--name", "echo");
+            s.cli("agent", "deploy", Image.example("echo/echo.wasm").toString(), "--name", "metered", "--fuel", "100000");
             ask(s, "echo");
+            ask(s, "metered");
             try (var c = java.net.http.HttpClient.newHttpClient()) {
                 var r = c.send(java.net.http.HttpRequest.newBuilder(
                                 java.net.URI.create("http://127.0.0.1:" + s.metricsPort + "/metrics")).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(r.body()).contains("# TYPE caxton_messages_routed_total counter")
-                        .contains("caxton_agent_messages_handled_total{agent=\"echo\"} 1");
+                        .contains("caxton_agent_messages_handled_total{agent=\"echo\"} 1")
+                        .containsPattern("caxton_agent_fuel_max\\{agent=\"metered\"} [1-9][0-9]*\n")
+                        .doesNotContain("caxton_agent_fuel_max{agent=\"echo\"}");
             }
         }
     }

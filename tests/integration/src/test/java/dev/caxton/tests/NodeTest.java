@@ -259,5 +259,10 @@ class NodeTest {
             assertThat(ask(Envelope.builder(Performative.REQUEST).receiver(name).build()).content())
                     .isEqualTo(Map.of("count", 1L));
         }
+        long chicoryFuel = node.agent("fueled-chicory").orElseThrow().fuelLast();
+        assertThat(chicoryFuel).as("the counter's first message, in instructions").isPositive();
+        assertThat(node.agent("fueled-wasmtime").orElseThrow().fuelLast()).as("the same count on both engines")
+                .isEqualTo(chicoryFuel);
+        assertThat(node.agent("on-chicory").orElseThrow().fuelLast()).as("unmetered").isEqualTo(-1);
     }
 }

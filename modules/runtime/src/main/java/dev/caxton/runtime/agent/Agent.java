@@ -77,6 +77,10 @@ public final class Agent implements Recipient {
     private volatile Code code;
     private volatile PendingReload pendingReload;
     private volatile String lastFault;
+    // Fuel the agent's handle_message used: last message and most so far for its current module;
+    // -1 when unmetered or before the first. Written by the agent's thread only.
+    private volatile long fuelLast = -1;
+    private volatile long fuelMax = -1;
     private WasmInstance instance;
     private Thread worker;
 
@@ -266,6 +270,11 @@ public final class Agent implements Recipient {
             }
             long r = inst.call(AbiContract.HANDLE_MESSAGE, ptr, in.length)[0];
             handled.increment();
+            long used = inst.fuelUsed();
+            if (used >= 0) {
+                fuelLast = used;
+                fuelMax = Math.max(fuelMax, used);
+            }
             if (hasDealloc(inst)) {
                 inst.call(AbiContract.DEALLOC, ptr, in.length);
             }
@@ -576,6 +585,8 @@ public final class Agent implements Recipient {
         instance = fresh;
         code = r.code();
         recentFaults.clear();
+        fuelLast = -1;
+        fuelMax = -1;
         if (state == AgentState.FAILED) {
             lastFault = null;
             setState(AgentState.RUNNING);
@@ -661,6 +672,6 @@ public final class Agent implements Recipient {
         Code c = code;
         return new AgentInfo(name, id, state, ctx.router().directory().capabilitiesOf(name), c.limits(),
                 c.codec().name(), c.engine(), handled.sum(), faults.sum(), errors.sum(), sent.sum(), mailbox.size(),
-                lastFault, deployedAt, c.bytes().length);
+                lastFault, deployedAt, c.bytes().length, fuelLast, fuelMax);
     }
 }

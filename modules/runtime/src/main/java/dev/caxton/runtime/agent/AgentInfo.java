@@ -21,8 +21,12 @@ import java.util.List;
  * @param lastFault       the reason of its last fault, or null
  * @param deployedAt      when it was deployed
  * @param moduleSize      the size of its module in bytes
+ * @param fuelLast        the fuel its last handled message used, or -1 (unmetered, or none yet)
+ * @param fuelMax         the most fuel one message used since its module was deployed or
+ *                        reloaded, or -1
  */
 public record AgentInfo(String name, String id, AgentState state, List<String> capabilities, AgentLimits limits,
                         String codec, String engine, long messagesHandled, long faults, long errors,
-                        long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize) {
+                        long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize,
+                        long fuelLast, long fuelMax) {
 }
