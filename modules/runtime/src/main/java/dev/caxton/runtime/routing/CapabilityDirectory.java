@@ -1,11 +1,12 @@
 package dev.caxton.runtime.routing;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,10 +17,15 @@ public final class CapabilityDirectory {
 
     private static final int MAX_NAME = 128;
 
+    // Reads (every message routed by capability) take no lock and copy nothing: each holder list
+    // is an immutable list replaced as a whole. Changes (deploys, undeploys, register_capability,
+    // and every API client that stops waiting) are serialised on this object; the index by agent
+    // makes forgetting a name that holds nothing, the common case, a single lookup.
     private final Map<String, Holders> byCapability = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> byAgent = new ConcurrentHashMap<>();
 
     private static final class Holders {
-        final CopyOnWriteArrayList<String> agents = new CopyOnWriteArrayList<>();
+        volatile List<String> agents = List.of();
         final AtomicInteger next = new AtomicInteger();
     }
 
@@ -51,8 +57,16 @@ public final class CapabilityDirectory {
      * @param capability the capability
      * @param agent      the agent name
      */
-    public void register(String capability, String agent) {
-        byCapability.computeIfAbsent(capability, c -> new Holders()).agents.addIfAbsent(agent);
+    public synchronized void register(String capability, String agent) {
+        Holders h = byCapability.computeIfAbsent(capability, c -> new Holders());
+        if (!h.agents.contains(agent)) {
+            List<String> more = new ArrayList<>(h.agents);
+            more.add(agent);
+            h.agents = List.copyOf(more);
+        }
+        Set<String> caps = new HashSet<>(byAgent.getOrDefault(agent, Set.of()));
+        caps.add(capability);
+        byAgent.put(agent, Set.copyOf(caps));
     }
 
     /**
@@ -61,10 +75,17 @@ public final class CapabilityDirectory {
      * @param capability the capability
      * @param agent      the agent name
      */
-    public void unregister(String capability, String agent) {
-        Holders h = byCapability.get(capability);
-        if (h != null) {
-            h.agents.remove(agent);
+    public synchronized void unregister(String capability, String agent) {
+        drop(capability, agent);
+        Set<String> caps = byAgent.get(agent);
+        if (caps != null && caps.contains(capability)) {
+            Set<String> fewer = new HashSet<>(caps);
+            fewer.remove(capability);
+            if (fewer.isEmpty()) {
+                byAgent.remove(agent);
+            } else {
+                byAgent.put(agent, Set.copyOf(fewer));
+            }
         }
     }
 
@@ -74,8 +95,30 @@ public final class CapabilityDirectory {
      * @param agent the agent name
      */
     public void removeAgent(String agent) {
-        byCapability.values().forEach(h -> h.agents.remove(agent));
-        byCapability.entrySet().removeIf(e -> e.getValue().agents.isEmpty());
+        if (!byAgent.containsKey(agent)) {
+            return;
+        }
+        synchronized (this) {
+            Set<String> caps = byAgent.remove(agent);
+            if (caps != null) {
+                caps.forEach(c -> drop(c, agent));
+            }
+        }
+    }
+
+    /** Removes one holder of one capability, and the capability once nobody holds it; under the lock. */
+    private void drop(String capability, String agent) {
+        Holders h = byCapability.get(capability);
+        if (h == null || !h.agents.contains(agent)) {
+            return;
+        }
+        List<String> fewer = new ArrayList<>(h.agents);
+        fewer.remove(agent);
+        if (fewer.isEmpty()) {
+            byCapability.remove(capability);
+        } else {
+            h.agents = List.copyOf(fewer);
+        }
     }
 
     /**
@@ -89,11 +132,11 @@ public final class CapabilityDirectory {
         if (h == null) {
             return null;
         }
-        List<String> snapshot = List.copyOf(h.agents);
-        if (snapshot.isEmpty()) {
+        List<String> agents = h.agents;
+        if (agents.isEmpty()) {
             return null;
         }
-        return snapshot.get(Math.floorMod(h.next.getAndIncrement(), snapshot.size()));
+        return agents.get(Math.floorMod(h.next.getAndIncrement(), agents.size()));
     }
 
     /**
@@ -104,7 +147,7 @@ public final class CapabilityDirectory {
      */
     public List<String> holders(String capability) {
         Holders h = byCapability.get(capability);
-        return h == null ? List.of() : List.copyOf(h.agents);
+        return h == null ? List.of() : h.agents;
     }
 
     /**
@@ -114,8 +157,7 @@ public final class CapabilityDirectory {
      * @return the capabilities, sorted
      */
     public List<String> capabilitiesOf(String agent) {
-        return byCapability.entrySet().stream().filter(e -> e.getValue().agents.contains(agent))
-                .map(Map.Entry::getKey).sorted().toList();
+        return byAgent.getOrDefault(agent, Set.of()).stream().sorted().toList();
     }
 
     /**
@@ -127,7 +169,7 @@ public final class CapabilityDirectory {
         Map<String, List<String>> m = new TreeMap<>();
         byCapability.forEach((c, h) -> {
             if (!h.agents.isEmpty()) {
-                m.put(c, List.copyOf(h.agents));
+                m.put(c, h.agents);
             }
         });
         return m;

@@ -6,10 +6,10 @@ import dev.caxton.spi.message.Performative;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Lets an API client wait for the reply to a message: the client gets a temporary name
@@ -22,7 +22,7 @@ public final class ClientReplies implements AutoCloseable {
     public static final String CLIENT_PREFIX = "client-";
 
     private final Router router;
-    private final Map<String, CompletableFuture<Envelope>> waiting = new ConcurrentHashMap<>();
+    private final AtomicInteger waiting = new AtomicInteger();
     private final ScheduledThreadPoolExecutor timeouts;
 
     /**
@@ -54,22 +54,19 @@ public final class ClientReplies implements AutoCloseable {
     public CompletableFuture<Envelope> request(Envelope message, Duration wait) {
         String client = CLIENT_PREFIX + router.newMessageId();
         CompletableFuture<Envelope> reply = new CompletableFuture<>();
-        waiting.put(client, reply);
+        waiting.incrementAndGet();
         router.register(client, (e, accepted) -> {
             accepted.delivered(e);
             reply.complete(e);
             return SendStatus.ACCEPTED;
-        });
-        reply.whenComplete((r, t) -> {
-            waiting.remove(client);
-            router.unregister(client);
         });
         Envelope out;
         try {
             out = router.route(message.toBuilder().sender(client)
                     .replyWith(message.replyWith() == null ? client : message.replyWith()).build());
         } catch (RuntimeException e) {
-            reply.cancel(false);
+            waiting.decrementAndGet();
+            router.unregister(client);
             throw e;
         }
         Envelope sent = out;
@@ -80,7 +77,11 @@ public final class ClientReplies implements AutoCloseable {
                         .content(Map.of("reason", "timeout", "detail",
                                 "no reply within " + wait.toMillis() + "ms"))
                         .build()), wait.toMillis(), TimeUnit.MILLISECONDS);
-        reply.whenComplete((r, t) -> timer.cancel(false));
+        reply.whenComplete((r, t) -> {
+            timer.cancel(false);
+            waiting.decrementAndGet();
+            router.unregister(client);
+        });
         return reply;
     }
 
@@ -92,6 +93,6 @@ public final class ClientReplies implements AutoCloseable {
 
     /** @return clients currently waiting */
     public int waitingCount() {
-        return waiting.size();
+        return waiting.get();
     }
 }
