@@ -88,6 +88,10 @@ final class BenchmarkCommand {
         @Option(names = "--codec", paramLabel = "NAME", defaultValue = "json", description = "The agents' codec (default json).")
         private String codec;
 
+        @Option(names = "--fuel", paramLabel = "N", defaultValue = "0",
+                description = "Fuel limit (instructions per message) for the benchmark's agents, to measure metering; 0 (default) is unmetered.")
+        private long fuel;
+
         @Option(names = "--startups", paramLabel = "N", description = "custom: agents deployed one by one for startup times.")
         private Integer startups;
 
@@ -110,12 +114,16 @@ final class BenchmarkCommand {
             int nMessages = pick(messages, suite.messages, "--messages");
             int nAgents = pick(agents, suite.agents, "--agents");
             int nInFlight = pick(inFlight, suite.inFlight, "--in-flight");
+            if (fuel < 0) {
+                throw CliException.usage("--fuel: must be 0 or more, got " + fuel);
+            }
             PluginCatalog catalog = LocalSetup.catalog(CaxtonCommand.context(spec));
             Properties props = new Properties();
             props.setProperty("caxton.storage.type", "memory");
             props.setProperty("caxton.runtime.max_agents", "1000000");
             props.setProperty("caxton.messaging.queue_size", Integer.toString(Math.max(10_000, nInFlight * 2)));
             props.setProperty("caxton.messaging.priorities.normal.queue_size", Integer.toString(Math.max(1000, nInFlight)));
+            props.setProperty("caxton.agents.default_limits.fuel", Long.toString(fuel));
             if (engine != null) {
                 props.setProperty("caxton.runtime.engine", engine);
             }
@@ -136,8 +144,9 @@ final class BenchmarkCommand {
             PrintWriter out = spec.commandLine().getOut();
             try (CaxtonNode node = CaxtonNode.start(config, catalog, data)) {
                 if (!output.json()) {
-                    out.printf("caxton benchmark %s: engine %s, codec %s, %d cores, %s %s, Java %s%n", suite,
-                            config.string("runtime.engine"), codec, Runtime.getRuntime().availableProcessors(),
+                    out.printf("caxton benchmark %s: engine %s, codec %s, %s, %d cores, %s %s, Java %s%n", suite,
+                            config.string("runtime.engine"), codec, fuel == 0 ? "unmetered" : "fuel " + fuel,
+                            Runtime.getRuntime().availableProcessors(),
                             System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));
                     out.flush();
                 }
@@ -244,6 +253,7 @@ final class BenchmarkCommand {
                 o.put("suite", suite.name());
                 o.put("engine", engineName);
                 o.put("codec", codec);
+                o.put("fuel", fuel);
                 o.put("cores", Runtime.getRuntime().availableProcessors());
                 o.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
                 o.put("java", System.getProperty("java.version"));

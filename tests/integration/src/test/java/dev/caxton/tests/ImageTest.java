@@ -202,7 +202,7 @@ class ImageTest {
     @DisplayName("caxton benchmark run measures startup, round trips and throughput on this machine")
     void benchmark() {
         Image.Result r = Image.run("benchmark", "run", "--suite", "custom", "--startups", "3", "--round-trips", "50",
-                "--messages", "500", "--agents", "2", "--in-flight", "50", "--output", "json");
+                "--messages", "500", "--agents", "2", "--in-flight", "50", "--fuel", "100000", "--output", "json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode j = r.json();
         assertThat(j.at("/agent_startup_us/n").asInt()).isEqualTo(3);
@@ -213,6 +213,10 @@ class ImageTest {
         assertThat(j.at("/throughput/warmup_messages").asInt()).isEqualTo(250);
         assertThat(j.at("/throughput/messages_per_second").asLong()).isPositive();
         assertThat(j.get("cores").asInt()).isPositive();
+        assertThat(j.get("fuel").asLong()).isEqualTo(100_000);
+        Image.Result negative = Image.run("benchmark", "run", "--fuel", "-1");
+        assertThat(negative.exit()).isEqualTo(2);
+        assertThat(negative.err()).contains("--fuel");
         Image.Result wrong = Image.run("benchmark", "run", "--messages", "5");
         assertThat(wrong.exit()).isEqualTo(2);
         assertThat(wrong.err()).contains("--suite custom");
