@@ -849,6 +849,50 @@ public abstract class EngineConformance {
     }
 
     @Test
+    void tablesStartingPastTheAllowanceAreRefused() {
+        // 64 KiB allows a quarter of itself in tables at 8 bytes an element: 2,048 elements.
+        InstanceLimits onePage = limits(InstanceLimits.PAGE_SIZE, Duration.ofSeconds(30));
+        assertThat(onePage.maxTableElements()).isEqualTo(2048);
+        WasmModule big = module("""
+                (module
+                  (table 100000 funcref))
+                """);
+        assertThatThrownBy(() -> big.instantiate(Imports.NONE, onePage))
+                .isInstanceOf(WasmLinkException.class)
+                .hasMessageContaining("100000 elements")
+                .hasMessageContaining("2048");
+        WasmModule two = module("""
+                (module
+                  (table 1500 funcref)
+                  (table 1000 externref))
+                """);
+        assertThatThrownBy(() -> two.instantiate(Imports.NONE, onePage))
+                .as("the tables of a module count together")
+                .isInstanceOf(WasmLinkException.class)
+                .hasMessageContaining("2500 elements");
+        // A limit whose quarter holds the table lets the same module in.
+        try (WasmInstance inst = big.instantiate(Imports.NONE, limits(4L << 20, Duration.ofSeconds(30)))) {
+            assertThat(inst).isNotNull();
+        }
+    }
+
+    @Test
+    void tableGrowthPastTheAllowanceReturnsMinusOne() {
+        InstanceLimits onePage = limits(InstanceLimits.PAGE_SIZE, Duration.ofSeconds(30));
+        try (WasmInstance inst = module("""
+                (module
+                  (table 2 funcref)
+                  (func (export "grow") (param i32) (result i32) ref.null func local.get 0 table.grow 0)
+                  (func (export "size") (result i32) table.size 0))
+                """).instantiate(Imports.NONE, onePage)) {
+            assertThat(inst.call("grow", 2046)).as("up to the allowance").containsExactly(2L);
+            assertThat(inst.call("grow", 1)).as("past the allowance").containsExactly(-1L);
+            assertThat(inst.call("grow", 10_000_000)).containsExactly(-1L);
+            assertThat(inst.call("size")).containsExactly(2048L);
+        }
+    }
+
+    @Test
     void theModulesOwnMaximumStillHolds() {
         try (WasmInstance inst = instantiate("""
                 (module

@@ -13,6 +13,7 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.MemorySection;
 import com.dylibso.chicory.wasm.types.Table;
 import com.dylibso.chicory.wasm.types.TableLimits;
+import com.dylibso.chicory.wasm.types.TableSection;
 import dev.caxton.spi.engine.ExportDescriptor;
 import dev.caxton.spi.engine.ImportDescriptor;
 import dev.caxton.spi.engine.Imports;
@@ -71,6 +72,7 @@ final class ChicoryModule implements WasmModule {
         Objects.requireNonNull(limits, "limits");
         engine.ensureOpen();
         checkInitialMemory(limits);
+        long tableElements = checkTables(limits);
         ImportValues values = Linker.link(parsed, imports, limits);
 
         Meter meter = new Meter(limits.fuel());
@@ -83,7 +85,7 @@ final class ChicoryModule implements WasmModule {
                 .withMachineFactory(inst -> machine[0] = new GuardedMachine(inst, machines, meter))
                 .withUnsafeExecutionListener(meter)
                 .withMemoryFactory(declared -> capped(declared, cap))
-                .withTableFactory(ChicoryModule::privateTable)
+                .withTableFactory((declared, init) -> privateTable(declared, init, limits, tableElements))
                 // Chicory would otherwise call an export named "_start" (a WASI convention, not a
                 // WebAssembly rule) while instantiating; the start section still runs.
                 .withStart(false);
@@ -128,13 +130,37 @@ final class ChicoryModule implements WasmModule {
     }
 
     /**
+     * Refuses a module whose own tables start larger than the instance's table allowance.
+     *
+     * @return the elements the module's tables start with, together
+     */
+    private long checkTables(InstanceLimits limits) {
+        TableSection tables = parsed.tableSection();
+        if (tables == null) {
+            return 0;
+        }
+        long[] minimums = new long[tables.tableCount()];
+        long total = 0;
+        for (int i = 0; i < minimums.length; i++) {
+            minimums[i] = tables.getTable(i).limits().min();
+            total += minimums[i];
+        }
+        limits.checkTables(minimums);
+        return total;
+    }
+
+    /**
      * A table with its own copy of the limits. Chicory records growth in the limits object, which
      * otherwise belongs to the shared module: one instance's {@code table.grow} would change the
-     * initial size of every later instance, and concurrent growth would race.
+     * initial size of every later instance, and concurrent growth would race. Its maximum is lowered
+     * so that it can grow only into what the other tables leave of the allowance, and Chicory
+     * answers growth past that with -1.
      */
-    private static TableInstance privateTable(Table declared, int initialValue) {
+    private static TableInstance privateTable(Table declared, int initialValue, InstanceLimits limits, long allMinimums) {
         TableLimits l = declared.limits();
-        Table own = new Table(declared.elementType(), new TableLimits(l.min(), l.max(), l.shared()), declared.initialize());
+        long room = limits.maxTableElements() - (allMinimums - l.min());
+        long max = Math.max(l.min(), Math.min(l.max(), room));
+        Table own = new Table(declared.elementType(), new TableLimits(l.min(), max, l.shared()), declared.initialize());
         return new TableInstance(own, initialValue);
     }
 

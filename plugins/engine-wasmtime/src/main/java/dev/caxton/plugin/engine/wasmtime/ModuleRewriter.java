@@ -257,6 +257,33 @@ final class ModuleRewriter {
         return out.emit(base);
     }
 
+    /**
+     * Lowers the maxima of a module's own tables (the last entries of its table section; any before
+     * them are imported tables turned into definitions), so that their growth stays within an
+     * instance's table allowance.
+     *
+     * @param shape  the module
+     * @param maxima the new maximum of each of the module's own tables, in order
+     * @return the binary to compile
+     */
+    static byte[] withTableMaxima(ModuleShape shape, List<Long> maxima) {
+        int defined = shape.tables.size() - shape.importedTables;
+        int firstOwn = shape.tables.size() - maxima.size();
+        if (maxima.size() > defined || firstOwn < shape.importedTables) {
+            throw new IllegalArgumentException("expected at most " + defined + " table maxima");
+        }
+        WasmWriter tables = new WasmWriter(16 * defined).u32(defined);
+        for (int i = shape.importedTables; i < shape.tables.size(); i++) {
+            TableType t = shape.tables.get(i);
+            Limits l = i >= firstOwn ? new Limits(t.limits().min(), maxima.get(i - firstOwn)) : t.limits();
+            tables.u8(t.refType());
+            limits(tables, l);
+        }
+        SectionEmitter out = new SectionEmitter(shape.bytes);
+        out.replace(ModuleShape.TABLE, tables);
+        return out.emit(shape);
+    }
+
     /** Copies a section's entries, replacing reads of imported globals in its constant expressions. */
     private static WasmWriter substitute(ModuleShape shape, Section s, List<Expr> exprs, List<Literal> globals) {
         WasmWriter w = new WasmWriter(s.end() - s.entriesStart() + 16);

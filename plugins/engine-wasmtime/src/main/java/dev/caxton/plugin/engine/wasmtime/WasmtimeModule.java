@@ -101,7 +101,37 @@ final class WasmtimeModule implements WasmModule {
     }
 
     /** The imported values a variant was compiled for, and whether it is the metered form. */
-    private record VariantKey(List<Literal> globals, List<TableType> tables, boolean metered) {
+    private record VariantKey(List<Literal> globals, List<TableType> tables, boolean metered, List<Long> tableMaxima) {
+    }
+
+    /**
+     * The maxima the module's own tables need so that together they stay within the instance's
+     * table allowance, or an empty list when their maxima as compiled already do. The binding has no
+     * store limiter, so the lowered maxima are compiled into a variant of the module (one per
+     * distinct allowance, cached like the other variants), and Wasmtime then answers a
+     * {@code table.grow} past them with -1 itself.
+     */
+    private List<Long> tableMaxima(InstanceLimits limits) {
+        ModuleShape b = base.shape();
+        int own = b.tables.size() - b.importedTables;
+        if (own == 0) {
+            return List.of();
+        }
+        long allMinimums = 0;
+        for (int i = b.importedTables; i < b.tables.size(); i++) {
+            allMinimums += b.tables.get(i).limits().min();
+        }
+        List<Long> maxima = new ArrayList<>(own);
+        boolean lowered = false;
+        for (int i = b.importedTables; i < b.tables.size(); i++) {
+            ModuleShape.Limits l = b.tables.get(i).limits();
+            long compiledMax = l.hasMax() ? l.max() : ModuleRewriter.TABLE_CAP;
+            long room = limits.maxTableElements() - (allMinimums - l.min());
+            long max = Math.max(l.min(), Math.min(compiledMax, room));
+            lowered |= max < compiledMax || !l.hasMax();
+            maxima.add(max);
+        }
+        return lowered ? List.copyOf(maxima) : List.of();
     }
 
     /** The metered form of the module, compiled. */
@@ -173,9 +203,13 @@ final class WasmtimeModule implements WasmModule {
     }
 
     private WasmtimeInstance instantiateOpen(Imports imports, InstanceLimits limits) {
+        limits.checkTables(shape.tables.subList(shape.importedTables, shape.tables.size()).stream()
+                .mapToLong(t -> t.limits().min()).toArray());
+        List<Long> tableMaxima = tableMaxima(limits);
         Plan plan = ImportLinker.plan(engine, base, imports, limits);
         MeteredNative metered = limits.fuel() > 0 ? metered() : null;
-        Native nat = plan.needsDefinitions() ? variant(plan, metered) : metered != null ? metered.compiled() : compiled.base;
+        Native nat = plan.needsDefinitions() || !tableMaxima.isEmpty() ? variant(plan, metered, tableMaxima)
+                : metered != null ? metered.compiled() : compiled.base;
         StoreContext ctx = plan.shared() != null ? plan.shared().retain() : engine.newStore();
         boolean ok = false;
         ctx.enter();
@@ -189,7 +223,7 @@ final class WasmtimeModule implements WasmModule {
                 instance = nat.instantiate(ctx.store, externs);
                 while (instance == null) {
                     // Only variants are ever disposed early (evicted by newer ones): compile it again.
-                    nat = variant(plan, metered);
+                    nat = variant(plan, metered, tableMaxima);
                     instance = nat.instantiate(ctx.store, externs);
                 }
             } catch (WasmtimeException e) {
@@ -306,8 +340,9 @@ final class WasmtimeModule implements WasmModule {
         }
     }
 
-    private Native variant(Plan plan, MeteredNative metered) {
-        VariantKey key = new VariantKey(List.copyOf(plan.globals()), List.copyOf(plan.tables()), metered != null);
+    private Native variant(Plan plan, MeteredNative metered, List<Long> tableMaxima) {
+        VariantKey key = new VariantKey(List.copyOf(plan.globals()), List.copyOf(plan.tables()), metered != null,
+                tableMaxima);
         synchronized (compiled) {
             Native known = compiled.variants.get(key);
             if (known != null && !known.isDisposed()) {
@@ -315,7 +350,11 @@ final class WasmtimeModule implements WasmModule {
             }
         }
         ModuleShape from = metered != null ? metered.module().shape() : base.shape();
-        byte[] bytes = ModuleRewriter.withDefinitions(from, key.globals(), key.tables());
+        byte[] bytes = plan.needsDefinitions() ? ModuleRewriter.withDefinitions(from, key.globals(), key.tables())
+                : from.bytes;
+        if (!tableMaxima.isEmpty()) {
+            bytes = ModuleRewriter.withTableMaxima(ModuleShape.parse(bytes), tableMaxima);
+        }
         Native fresh;
         try {
             fresh = new Native(engine.compileNative(bytes));
