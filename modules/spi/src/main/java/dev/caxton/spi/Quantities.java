@@ -50,7 +50,13 @@ public final class Quantities {
             Matcher m = SIZE.matcher(s.trim());
             Long unit = m.matches() ? SIZE_UNITS.get(m.group(2).toLowerCase(Locale.ROOT)) : null;
             if (unit != null) {
-                return Math.round(Double.parseDouble(m.group(1)) * unit);
+                double bytes = Double.parseDouble(m.group(1)) * unit;
+                // Math.round saturates at 2^63-1: a size past it must be refused, not taken as the maximum.
+                if (!(bytes < 0x1p63)) {
+                    throw new ConfigException(key, "the size " + s.trim() + " is too large (at most "
+                            + Long.MAX_VALUE + " bytes)");
+                }
+                return Math.round(bytes);
             }
         }
         throw new ConfigException(key, "expected a size such as 512KB, 10MB or 1GB, got " + describe(value));
