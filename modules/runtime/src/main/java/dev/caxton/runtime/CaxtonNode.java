@@ -8,6 +8,7 @@ import dev.caxton.runtime.agent.AgentLimits;
 import dev.caxton.runtime.agent.AgentState;
 import dev.caxton.runtime.agent.DeployException;
 import dev.caxton.runtime.agent.DeploySpec;
+import dev.caxton.runtime.agent.MemoryBudget;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.runtime.plugin.Spi;
@@ -93,6 +94,7 @@ public final class CaxtonNode implements AutoCloseable {
     private final ConversationJournal journal;
     private final ClientReplies clients;
     private final Agent.Context agentContext;
+    private final MemoryBudget memoryBudget;
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder faults = new LongAdder();
     private final Instant startedAt = Instant.now();
@@ -131,7 +133,10 @@ public final class CaxtonNode implements AutoCloseable {
         this.agentContext = new Agent.Context(router, sink, new Events(),
                 (int) config.size("messaging.max_message_size"), (int) config.integer("agents.max_failures"),
                 config.duration("agents.failure_window"), List.copyOf(policy), batchSize,
-                config.duration("messaging.message_ttl"));
+                config.duration("messaging.message_ttl"), config.integer("runtime.agent_log_rate"),
+                config.integer("runtime.agent_log_burst"), (int) config.integer("runtime.max_capabilities_per_agent"));
+        this.memoryBudget = new MemoryBudget(MemoryBudget.resolve(config.size("runtime.memory_budget"),
+                Runtime.getRuntime().maxMemory()));
         this.membership = open(Spi.MEMBERSHIP, MembershipProvider.class, (p, ctx) -> p.create(ctx));
         // The engine of the configuration is created up front so a broken engine stops startup, not
         // the first deploy.
@@ -254,6 +259,19 @@ public final class CaxtonNode implements AutoCloseable {
                 throw new DeployException(DeployException.Kind.INVALID_REQUEST, "capability '" + c + "': " + p);
             }
         }
+        int maxCaps = (int) config.integer("runtime.max_capabilities_per_agent");
+        if (spec.capabilities().size() > maxCaps) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "field 'capabilities' lists "
+                    + spec.capabilities().size() + " capabilities; runtime.max_capabilities_per_agent allows " + maxCaps);
+        }
+        if (spec.permissions() != null) {
+            for (String p : spec.permissions().stream().sorted().toList()) {
+                if (!AbiContract.HOST_FUNCTIONS.containsKey(p)) {
+                    throw new DeployException(DeployException.Kind.INVALID_REQUEST, "field 'permissions': unknown permission '"
+                            + p + "'; known permissions: " + String.join(", ", AbiContract.HOST_FUNCTIONS.keySet()));
+                }
+            }
+        }
         if (agents.size() >= config.integer("runtime.max_agents")) {
             throw new DeployException(DeployException.Kind.CAPACITY, "this node hosts runtime.max_agents ("
                     + config.integer("runtime.max_agents") + ") agents already");
@@ -310,13 +328,20 @@ public final class CaxtonNode implements AutoCloseable {
 
     private Agent startAgent(String name, String id, Instant deployedAt, byte[] module, List<String> capabilities,
                              AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist) {
+        limits.validate();
         Agent.Code code = compile(module, limits, codec, engineName, permissions);
         Agent agent = new Agent(name, id, deployedAt, code, capabilities, agentContext);
         synchronized (agents) {
             if (agents.containsKey(name) || router.isRegistered(name)) {
                 throw new DeployException(DeployException.Kind.CONFLICT, "an agent named '" + name + "' is already deployed");
             }
-            agent.start();
+            memoryBudget.reserve(name, limits.memoryBytes());
+            try {
+                agent.start();
+            } catch (RuntimeException e) {
+                memoryBudget.release(name);
+                throw e;
+            }
             agents.put(name, agent);
         }
         if (persist) {
@@ -362,7 +387,9 @@ public final class CaxtonNode implements AutoCloseable {
         Agent agent = agentOrThrow(name);
         Duration timeout = config.duration("server.shutdown_timeout");
         await(agent.undeploy(timeout), timeout.plusSeconds(5), "undeploy of '" + name + "'");
-        agents.remove(name, agent);
+        if (agents.remove(name, agent)) {
+            memoryBudget.release(name);
+        }
         storage.agents().remove(name);
     }
 
@@ -597,6 +624,7 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("providers", providers);
         m.put("storage_durable", storage.durable());
         m.put("agents", agents.size());
+        m.put("memory_budget", Map.of("budget_bytes", memoryBudget.budget(), "in_use_bytes", memoryBudget.inUse()));
         return m;
     }
 

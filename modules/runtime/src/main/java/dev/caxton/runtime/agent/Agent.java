@@ -34,7 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -51,12 +51,24 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Agent implements Recipient {
 
     private static final System.Logger LOG = System.getLogger("caxton.agent");
+    // The most bytes of one log call read from guest memory; AgentLog cuts the line shorter still.
     private static final int MAX_LOG_LINE = 16 * 1024;
 
-    /** Everything an agent needs from its node. */
+    /** ABI code of {@code register_capability} for a malformed name. */
+    static final int CAPABILITY_MALFORMED = -1;
+    /** ABI code of {@code register_capability} past {@code runtime.max_capabilities_per_agent}. */
+    static final int CAPABILITY_NOT_PERMITTED = -4;
+
+    /**
+     * Everything an agent needs from its node.
+     *
+     * @param logRate          lines a second an agent may log (and refusals logged about it)
+     * @param logBurst         lines it may log at once after a quiet spell
+     * @param maxCapabilities  the most capabilities one agent may hold, granted and registered together
+     */
     public record Context(Router router, DeadLetterSink deadLetters, AgentEvents events, int maxMessageBytes,
                           int maxFailures, Duration failureWindow, List<Mailbox.ClassPolicy> mailboxPolicy,
-                          int batchSize, Duration messageTtl) {
+                          int batchSize, Duration messageTtl, long logRate, long logBurst, int maxCapabilities) {
     }
 
     private final String name;
@@ -65,7 +77,13 @@ public final class Agent implements Recipient {
     private final Context ctx;
     private final Mailbox mailbox;
     private final Set<String> deployedCapabilities;
-    private final Set<String> registeredCapabilities = new CopyOnWriteArraySet<>();
+    // A concurrent hash set, not a copy-on-write one: each register_capability must cost the same
+    // whether the agent holds 3 capabilities or 3,000.
+    private final Set<String> registeredCapabilities = ConcurrentHashMap.newKeySet();
+    private final AgentLog agentLog;
+    // Non-null while init runs: registrations wait here until init succeeds, so that a refused
+    // deploy, reload or restart leaves nothing behind in the directory.
+    private Set<String> pendingCapabilities;
     private final LongAdder handled = new LongAdder();
     private final LongAdder faults = new LongAdder();
     private final LongAdder errors = new LongAdder();
@@ -119,6 +137,8 @@ public final class Agent implements Recipient {
         this.ctx = ctx;
         this.mailbox = new Mailbox(ctx.mailboxPolicy(), ctx.router().budget());
         this.deployedCapabilities = Set.copyOf(capabilities);
+        this.agentLog = new AgentLog((level, line) -> LOG.log(level, "[{0}] {1}", name, line),
+                ctx.logRate(), ctx.logBurst(), System::nanoTime);
     }
 
     /**
@@ -128,10 +148,12 @@ public final class Agent implements Recipient {
      * @throws DeployException when instantiation or {@code init} fails
      */
     public void start() {
-        instance = instantiate(code);
+        Set<String> registered = new java.util.LinkedHashSet<>();
+        instance = instantiate(code, registered);
         for (String c : deployedCapabilities) {
             ctx.router().directory().register(c, name);
         }
+        commitRegistrations(registered);
         ctx.router().register(name, this);
         setState(AgentState.RUNNING);
         // A platform thread, not a virtual one: guest code that computes for seconds (up to its time
@@ -139,7 +161,35 @@ public final class Agent implements Recipient {
         worker = Thread.ofPlatform().daemon().name("agent-" + name).start(this::run);
     }
 
+    /**
+     * Instantiates and runs {@code init}, collecting the capabilities init registers into
+     * {@code registered} instead of the directory; the caller commits them once it keeps the instance.
+     */
+    private WasmInstance instantiate(Code c, Set<String> registered) {
+        pendingCapabilities = registered;
+        try {
+            return instantiateAndInit(c);
+        } finally {
+            pendingCapabilities = null;
+        }
+    }
+
+    /** Instantiates after a fault: what init registers again joins the directory at once if it succeeds. */
     private WasmInstance instantiate(Code c) {
+        Set<String> registered = new java.util.LinkedHashSet<>();
+        WasmInstance inst = instantiate(c, registered);
+        commitRegistrations(registered);
+        return inst;
+    }
+
+    private void commitRegistrations(Set<String> registered) {
+        for (String cap : registered) {
+            registeredCapabilities.add(cap);
+            ctx.router().directory().register(cap, name);
+        }
+    }
+
+    private WasmInstance instantiateAndInit(Code c) {
         WasmInstance inst;
         try {
             inst = c.module().instantiate(Imports.of(hostFunctions(c)), c.limits().toInstanceLimits());
@@ -305,7 +355,7 @@ public final class Agent implements Recipient {
                 reply = completeReply(decodeReply(c.codec(), out), msg);
             } catch (SerializationException | InvalidEnvelopeException e) {
                 errors.increment();
-                LOG.log(System.Logger.Level.WARNING, "[{0}] malformed reply: {1}", name, e.getMessage());
+                agentLog.log(System.Logger.Level.WARNING, "malformed reply: " + e.getMessage());
                 failureReply(msg, "malformed reply: " + e.getMessage());
                 return;
             }
@@ -486,8 +536,8 @@ public final class Agent implements Recipient {
         long p = ptr & 0xFFFF_FFFFL;
         long n = len & 0xFFFF_FFFFL;
         if (n > ctx.maxMessageBytes()) {
-            LOG.log(System.Logger.Level.WARNING, "[{0}] send_message refused: {1} bytes exceeds messaging.max_message_size",
-                    name, n);
+            agentLog.log(System.Logger.Level.WARNING, "send_message refused: " + n
+                    + " bytes exceeds messaging.max_message_size");
             return SendStatus.TOO_LARGE.abiCode();
         }
         byte[] bytes = mem.read(p, (int) n);
@@ -495,11 +545,11 @@ public final class Agent implements Recipient {
         try {
             e = code.codec().decode(bytes);
         } catch (SerializationException ex) {
-            LOG.log(System.Logger.Level.WARNING, "[{0}] send_message refused, malformed envelope: {1}", name, ex.getMessage());
+            agentLog.log(System.Logger.Level.WARNING, "send_message refused, malformed envelope: " + ex.getMessage());
             return SendStatus.MALFORMED.abiCode();
         }
         if (e.sender() != null && !e.sender().equals(name)) {
-            LOG.log(System.Logger.Level.WARNING, "[{0}] send_message refused: may not send as '{1}'", name, e.sender());
+            agentLog.log(System.Logger.Level.WARNING, "send_message refused: may not send as '" + e.sender() + "'");
             return SendStatus.NOT_PERMITTED.abiCode();
         }
         try {
@@ -507,7 +557,7 @@ public final class Agent implements Recipient {
             sent.increment();
             return SendStatus.ACCEPTED.abiCode();
         } catch (RoutingException ex) {
-            LOG.log(System.Logger.Level.WARNING, "[{0}] send_message refused: {1}", name, ex.getMessage());
+            agentLog.log(System.Logger.Level.WARNING, "send_message refused: " + ex.getMessage());
             return ex.status().abiCode();
         }
     }
@@ -522,22 +572,35 @@ public final class Agent implements Recipient {
             case 4 -> System.Logger.Level.ERROR;
             default -> System.Logger.Level.INFO;
         };
-        LOG.log(l, "[{0}] {1}", name, new String(bytes, StandardCharsets.UTF_8));
+        agentLog.log(l, new String(bytes, StandardCharsets.UTF_8));
     }
 
     private int registerCapability(GuestMemory mem, long ptr, long len) {
         long n = len & 0xFFFF_FFFFL;
         if (n > 1024) {
-            return -1;
+            agentLog.log(System.Logger.Level.WARNING, "register_capability refused: a name of " + n + " bytes");
+            return CAPABILITY_MALFORMED;
         }
         String cap = new String(mem.read(ptr & 0xFFFF_FFFFL, (int) n), StandardCharsets.UTF_8);
         String problem = CapabilityDirectory.problemWith(cap);
         if (problem != null) {
-            LOG.log(System.Logger.Level.WARNING, "[{0}] register_capability refused: {1}", name, problem);
-            return -1;
+            agentLog.log(System.Logger.Level.WARNING, "register_capability refused: " + problem);
+            return CAPABILITY_MALFORMED;
         }
-        registeredCapabilities.add(cap);
-        ctx.router().directory().register(cap, name);
+        Set<String> pending = pendingCapabilities;
+        Set<String> into = pending != null ? pending : registeredCapabilities;
+        if (deployedCapabilities.contains(cap) || into.contains(cap)) {
+            return 0;
+        }
+        if (deployedCapabilities.size() + into.size() >= ctx.maxCapabilities()) {
+            agentLog.log(System.Logger.Level.WARNING, "register_capability refused: '" + cap + "' would exceed"
+                    + " runtime.max_capabilities_per_agent (" + ctx.maxCapabilities() + ")");
+            return CAPABILITY_NOT_PERMITTED;
+        }
+        into.add(cap);
+        if (pending == null) {
+            ctx.router().directory().register(cap, name);
+        }
         return 0;
     }
 
@@ -566,21 +629,22 @@ public final class Agent implements Recipient {
     private void applyReload(PendingReload r) {
         pendingReload = null;
         WasmInstance fresh;
-        Set<String> before = Set.copyOf(registeredCapabilities);
-        registeredCapabilities.clear();
-        for (String cap : before) {
-            if (!deployedCapabilities.contains(cap)) {
-                ctx.router().directory().unregister(cap, name);
-            }
-        }
+        // The new module's init registers into a set of its own; the old registrations stay in the
+        // directory until it succeeds, and the set is dropped with a refused reload.
+        Set<String> registered = new java.util.LinkedHashSet<>();
         try {
-            fresh = instantiate(r.code());
+            fresh = instantiate(r.code(), registered);
         } catch (DeployException e) {
-            before.forEach(cap -> ctx.router().directory().register(cap, name));
-            registeredCapabilities.addAll(before);
             r.done().completeExceptionally(e);
             return;
         }
+        for (String cap : Set.copyOf(registeredCapabilities)) {
+            if (!registered.contains(cap) && !deployedCapabilities.contains(cap)) {
+                ctx.router().directory().unregister(cap, name);
+            }
+        }
+        registeredCapabilities.clear();
+        commitRegistrations(registered);
         closeInstance(true);
         instance = fresh;
         code = r.code();

@@ -1,5 +1,6 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.spi.Quantities;
 import dev.caxton.spi.engine.InstanceLimits;
 
 import java.time.Duration;
@@ -13,8 +14,42 @@ import java.time.Duration;
  */
 public record AgentLimits(long memoryBytes, Duration executionTimeout, long fuel) {
 
+    /** The smallest memory limit: one WebAssembly page. */
+    public static final long MIN_MEMORY = InstanceLimits.PAGE_SIZE;
+    /** The largest memory limit: all a 32-bit WebAssembly memory can address. */
+    public static final long MAX_MEMORY = 4L << 30;
+    /** The longest execution time limit, one day (the same range as the configuration's). */
+    public static final Duration MAX_EXECUTION_TIMEOUT = Duration.ofDays(1);
+
     /** @return these limits in the engine SPI's terms */
     public InstanceLimits toInstanceLimits() {
         return new InstanceLimits(memoryBytes, executionTimeout, fuel);
+    }
+
+    /**
+     * Checks that every limit lies in its allowed range. Every way limits enter the node (the API,
+     * the command line, configuration overrides, agents restored from storage) passes here, so a
+     * value such as 2^63-1 bytes is refused by name instead of being taken at its word.
+     *
+     * @throws DeployException ({@link DeployException.Kind#INVALID_REQUEST}) naming the field
+     *                         ({@code limits.memory_bytes}, {@code limits.execution_timeout_ms},
+     *                         {@code limits.fuel}) and its allowed range
+     */
+    public void validate() {
+        if (memoryBytes < MIN_MEMORY || memoryBytes > MAX_MEMORY) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "field 'limits.memory_bytes' is "
+                    + memoryBytes + " bytes, outside the allowed range " + MIN_MEMORY + " to " + MAX_MEMORY
+                    + " bytes (" + Quantities.formatSize(MIN_MEMORY) + " to " + Quantities.formatSize(MAX_MEMORY) + ")");
+        }
+        if (executionTimeout == null || executionTimeout.isNegative()
+                || executionTimeout.compareTo(MAX_EXECUTION_TIMEOUT) > 0) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "field 'limits.execution_timeout_ms' is "
+                    + (executionTimeout == null ? "missing" : executionTimeout.toMillis() + " ms")
+                    + ", outside the allowed range 0 to " + MAX_EXECUTION_TIMEOUT.toMillis() + " ms (0 means no limit)");
+        }
+        if (fuel < 0) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "field 'limits.fuel' is " + fuel
+                    + ", outside the allowed range 0 to " + Long.MAX_VALUE + " (0 means unmetered)");
+        }
     }
 }
