@@ -3,6 +3,8 @@ package dev.caxton.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caxton.runtime.agent.AbiContract;
+import dev.caxton.runtime.agent.AgentLimits;
 import dev.caxton.spi.Quantities;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -94,6 +96,22 @@ final class AgentCommand {
             }
             if (fuel != null && fuel < 0) {
                 throw CliException.usage("--fuel: must be 0 or more, got " + fuel);
+            }
+            if (memory != null && (memory < AgentLimits.MIN_MEMORY || memory > AgentLimits.MAX_MEMORY)) {
+                throw CliException.usage("--memory: " + memory + " bytes is outside the allowed range "
+                        + Quantities.formatSize(AgentLimits.MIN_MEMORY) + " to " + Quantities.formatSize(AgentLimits.MAX_MEMORY));
+            }
+            if (timeout != null && timeout.compareTo(AgentLimits.MAX_EXECUTION_TIMEOUT) > 0) {
+                throw CliException.usage("--timeout: " + Quantities.formatDuration(timeout) + " is longer than the allowed "
+                        + Quantities.formatDuration(AgentLimits.MAX_EXECUTION_TIMEOUT));
+            }
+            if (permissions != null) {
+                for (String p : permissions) {
+                    if (!AbiContract.HOST_FUNCTIONS.containsKey(p)) {
+                        throw CliException.usage("--permission: unknown permission '" + p + "'; known permissions: "
+                                + String.join(", ", AbiContract.HOST_FUNCTIONS.keySet()));
+                    }
+                }
             }
             if (engine != null && engine.isBlank()) {
                 throw CliException.usage("--engine: the engine name is empty");

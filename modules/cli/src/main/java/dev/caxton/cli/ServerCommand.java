@@ -1,5 +1,6 @@
 package dev.caxton.cli;
 
+import dev.caxton.runtime.FatalErrors;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.server.CaxtonServer;
@@ -37,6 +38,9 @@ final class ServerCommand {
             PluginCatalog catalog = LocalSetup.catalog(ctx);
             CaxtonConfig config = LocalSetup.loadFile(location.config(), ctx, catalog)
                     .orElseGet(() -> CaxtonConfig.defaults(catalog));
+            // An Error escaping any node thread (an agent's, an HTTP handler's, a timer's) ends the
+            // process with status 70 instead of leaving a node that answers /metrics but nothing else.
+            FatalErrors.install(System.err, status -> Runtime.getRuntime().halt(status));
             CaxtonServer server;
             try {
                 server = CaxtonServer.start(config, location.dataDir(), catalog);
