@@ -2,6 +2,10 @@ package dev.caxton.runtime;
 
 import java.io.PrintStream;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * What happens when an {@link Error} escapes a node thread (an agent's worker, an HTTP handler, a
@@ -64,6 +68,41 @@ public final class FatalErrors {
                             "thread " + thread.getName() + " ended by an uncaught exception", e);
                 } catch (Throwable ignored) {
                     // logging itself failed; the thread ends either way
+                }
+            }
+        };
+    }
+
+    /**
+     * A single-thread scheduler for node timers whose tasks' {@link Error}s are not swallowed: a
+     * scheduled task's failure normally stays inside its {@code Future}, where nobody looks, so an
+     * {@link OutOfMemoryError} in a timer would leave the node without its timers and without a
+     * word. Here it is rethrown on the timer thread and reaches the uncaught-exception handler.
+     *
+     * @param threadName the name of its daemon thread
+     * @return the scheduler
+     */
+    public static ScheduledThreadPoolExecutor scheduler(String threadName) {
+        return new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        }) {
+            @Override
+            protected void afterExecute(Runnable r, Throwable t) {
+                super.afterExecute(r, t);
+                if (r instanceof Future<?> f && f.isDone() && !f.isCancelled()) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        if (e.getCause() instanceof Error error) {
+                            throw error;
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (CancellationException e) {
+                        // cancelled between the check and get: nothing ran to fail
+                    }
                 }
             }
         };

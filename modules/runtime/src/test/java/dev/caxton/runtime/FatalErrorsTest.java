@@ -30,6 +30,24 @@ class FatalErrorsTest {
     }
 
     @Test
+    void anErrorInATimerTaskIsNotSwallowed() throws Exception {
+        CompletableFuture<Integer> exited = new CompletableFuture<>();
+        Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        var timers = FatalErrors.scheduler("test-timers");
+        try {
+            FatalErrors.install(errStream, exited::complete);
+            timers.schedule(() -> {
+                throw new OutOfMemoryError("simulated in a timer");
+            }, 1, TimeUnit.MILLISECONDS);
+            assertThat(exited.get(60, TimeUnit.SECONDS)).isEqualTo(70);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("on thread test-timers");
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(before);
+            timers.shutdownNow();
+        }
+    }
+
+    @Test
     void aStackOverflowOutsideAGuestCallIsFatalToo() {
         int[] status = {-1};
         FatalErrors.handler(errStream, s -> status[0] = s).uncaughtException(Thread.currentThread(), new StackOverflowError());

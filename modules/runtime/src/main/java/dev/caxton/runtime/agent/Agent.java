@@ -184,6 +184,14 @@ public final class Agent implements Recipient {
 
     private void commitRegistrations(Set<String> registered) {
         for (String cap : registered) {
+            // A restart's init may name capabilities the earlier instances did not: the cap holds
+            // across instances, not only within one init.
+            if (!registeredCapabilities.contains(cap)
+                    && deployedCapabilities.size() + registeredCapabilities.size() >= ctx.maxCapabilities()) {
+                agentLog.log(System.Logger.Level.WARNING, "register_capability refused: '" + cap + "' would exceed"
+                        + " runtime.max_capabilities_per_agent (" + ctx.maxCapabilities() + ")");
+                continue;
+            }
             registeredCapabilities.add(cap);
             ctx.router().directory().register(cap, name);
         }

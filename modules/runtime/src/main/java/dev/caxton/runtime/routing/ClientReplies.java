@@ -32,11 +32,7 @@ public final class ClientReplies implements AutoCloseable {
      */
     public ClientReplies(Router router) {
         this.router = router;
-        this.timeouts = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "caxton-client-timeouts");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timeouts = dev.caxton.runtime.FatalErrors.scheduler("caxton-client-timeouts");
         // A reply usually comes long before its timeout: cancelled timers must leave the queue at
         // once, or a busy node would hold one per request for the whole wait.
         timeouts.setRemoveOnCancelPolicy(true);

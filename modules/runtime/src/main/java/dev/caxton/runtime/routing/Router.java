@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -75,11 +74,7 @@ public final class Router implements AutoCloseable {
         this.retry = retry;
         this.budget = budget;
         this.listener = listener;
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "caxton-router-timers");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timers = dev.caxton.runtime.FatalErrors.scheduler("caxton-router-timers");
         // Time and randomness in the prefix keep ids unique across restarts of the same node.
         this.idPrefix = nodeName + "-" + Long.toString(System.currentTimeMillis(), 36) + "-"
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36) + "-";
