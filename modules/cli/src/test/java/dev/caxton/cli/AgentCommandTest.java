@@ -170,6 +170,30 @@ class AgentCommandTest {
     }
 
     @Test
+    void outOfRangeLimitsAndUnknownPermissionsAreUsageErrorsAndNothingIsSent() throws Exception {
+        Path wasm = Files.write(dir.resolve("echo.wasm"), EMPTY_MODULE);
+
+        Cli.Result huge = Cli.against(api, "agent", "deploy", wasm.toString(), "--name", "e", "--memory", "99999999999GB");
+        Cli.Result five = Cli.against(api, "agent", "deploy", wasm.toString(), "--name", "e", "--memory", "5GB");
+        Cli.Result tiny = Cli.against(api, "agent", "deploy", wasm.toString(), "--name", "e", "--memory", "1KB");
+        Cli.Result days = Cli.against(api, "agent", "deploy", wasm.toString(), "--name", "e", "--timeout", "2d");
+        Cli.Result exec = Cli.against(api, "agent", "deploy", wasm.toString(), "--name", "e", "--permission", "exec");
+
+        assertThat(huge.code()).isEqualTo(2);
+        assertThat(huge.errLines()).singleElement().asString().contains("--memory").contains("too large");
+        assertThat(five.code()).isEqualTo(2);
+        assertThat(five.errLines()).singleElement().asString().contains("--memory").contains("64KB to 4GB");
+        assertThat(tiny.code()).isEqualTo(2);
+        assertThat(tiny.errLines()).singleElement().asString().contains("--memory").contains("64KB to 4GB");
+        assertThat(days.code()).isEqualTo(2);
+        assertThat(days.errLines()).singleElement().asString().contains("--timeout").contains("1d");
+        assertThat(exec.code()).isEqualTo(2);
+        assertThat(exec.errLines()).singleElement().asString().contains("--permission").contains("'exec'")
+                .contains("send_message, log, now_millis, register_capability");
+        assertThat(api.requests()).isEmpty();
+    }
+
+    @Test
     void deployWithoutNameIsAUsageError() throws Exception {
         Path wasm = Files.write(dir.resolve("echo.wasm"), EMPTY_MODULE);
 
