@@ -1,7 +1,7 @@
 package dev.caxton.cli;
 
-import dev.caxton.runtime.FatalErrors;
 import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.fatal.FatalErrors;
 import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.server.CaxtonServer;
 import dev.caxton.spi.ConfigException;

@@ -32,7 +32,7 @@ public final class ClientReplies implements AutoCloseable {
      */
     public ClientReplies(Router router) {
         this.router = router;
-        this.timeouts = dev.caxton.runtime.FatalErrors.scheduler("caxton-client-timeouts");
+        this.timeouts = dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-client-timeouts");
         // A reply usually comes long before its timeout: cancelled timers must leave the queue at
         // once, or a busy node would hold one per request for the whole wait.
         timeouts.setRemoveOnCancelPolicy(true);

@@ -74,7 +74,7 @@ public final class Router implements AutoCloseable {
         this.retry = retry;
         this.budget = budget;
         this.listener = listener;
-        this.timers = dev.caxton.runtime.FatalErrors.scheduler("caxton-router-timers");
+        this.timers = dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-router-timers");
         // Time and randomness in the prefix keep ids unique across restarts of the same node.
         this.idPrefix = nodeName + "-" + Long.toString(System.currentTimeMillis(), 36) + "-"
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36) + "-";

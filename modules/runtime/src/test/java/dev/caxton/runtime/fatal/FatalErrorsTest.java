@@ -1,4 +1,4 @@
-package dev.caxton.runtime;
+package dev.caxton.runtime.fatal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.caxton.runtime;
+package dev.caxton.runtime.fatal;
 
 import java.io.PrintStream;
 import java.util.Objects;
