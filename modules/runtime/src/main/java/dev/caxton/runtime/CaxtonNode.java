@@ -453,8 +453,9 @@ public final class CaxtonNode implements AutoCloseable {
                     + " of your own");
         }
         if (sender.startsWith(ClientReplies.CLIENT_PREFIX)) {
-            throw new RoutingException(SendStatus.MALFORMED, EnvelopeFields.SENDER, "names starting with '"
-                    + ClientReplies.CLIENT_PREFIX + "' are the ones the node gives API clients; leave sender out to get one");
+            throw new RoutingException(SendStatus.MALFORMED, EnvelopeFields.SENDER, "'" + sender
+                    + "' is reserved: names starting with '" + ClientReplies.CLIENT_PREFIX
+                    + "' are the ones the node gives API clients; leave sender out to get one");
         }
     }
 
