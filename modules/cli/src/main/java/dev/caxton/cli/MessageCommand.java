@@ -157,25 +157,71 @@ final class MessageCommand {
     @Command(name = "trace", description = "Shows the messages of a conversation in the order they were delivered.")
     static final class Trace extends ClientCommand {
 
+        /** The largest page the API serves. */
+        private static final int PAGE = 1000;
+
         @Parameters(index = "0", paramLabel = "CONVERSATION_ID", description = "The conversation.")
         private String conversation;
 
+        @Option(names = "--limit", paramLabel = "N",
+                description = "Show at most N messages (default: every journalled message, fetched a page at a time).")
+        private Integer limit;
+
+        @Option(names = "--cursor", paramLabel = "C",
+                description = "Start after this cursor (the next_cursor a previous, limited trace printed).")
+        private String cursor;
+
         @Override
         int run(ApiClient api, PrintWriter out) {
-            JsonNode answer = api.get("/conversations/" + segment(conversation));
+            if (limit != null && limit < 1) {
+                throw new CliException("--limit must be at least 1, got " + limit);
+            }
+            // Pages are walked here, so one command still shows a whole conversation while no single
+            // answer from the node is larger than a page.
+            ObjectNode first = null;
+            com.fasterxml.jackson.databind.node.ArrayNode messages = null;
+            String next = cursor;
+            int shown = 0;
+            do {
+                int size = limit == null ? PAGE : Math.min(PAGE, limit - shown);
+                String query = "?limit=" + size + (next == null ? "" : "&cursor=" + segment(next));
+                JsonNode page = api.get("/conversations/" + segment(conversation) + query);
+                if (first == null) {
+                    first = page.deepCopy();
+                    messages = first.putArray("messages");
+                }
+                for (JsonNode m : page.path("messages")) {
+                    messages.add(m);
+                    shown++;
+                }
+                next = page.path("next_cursor").isTextual() ? page.get("next_cursor").asText() : null;
+            } while (next != null && (limit == null || shown < limit));
+            if (next == null) {
+                first.putNull("next_cursor");
+            } else {
+                first.put("next_cursor", next);
+            }
             if (json()) {
-                Json.print(out, answer);
+                Json.print(out, first);
                 return 0;
             }
-            out.println("conversation " + Json.text(answer.path("id")) + ": " + answer.path("message_count").asInt()
-                    + " messages, participants " + String.join(", ", Json.strings(answer.path("participants"))));
+            out.println("conversation " + Json.text(first.path("id")) + ": " + first.path("message_count").asLong()
+                    + " messages, participants " + String.join(", ", Json.strings(first.path("participants"))));
             TextTable table = new TextTable("#", "AT", "PERFORMATIVE", "SENDER", "RECEIVER", "CONTENT");
-            for (JsonNode m : answer.path("messages")) {
+            for (JsonNode m : messages) {
                 table.row(Json.text(m.path("sequence")), Json.time(m.path("at")), Json.text(m.path("performative")),
                         Json.text(m.path("sender")), Json.text(m.path("receiver")),
                         Json.compact(m.path("envelope").path("content")));
             }
             table.print(out);
+            if (next != null) {
+                out.println("more messages follow: --cursor " + next);
+            }
+            long omitted = first.path("omitted").asLong();
+            if (omitted > 0) {
+                out.println(omitted + " later messages were delivered but not journalled"
+                        + " (the conversation reached messaging.conversation_max_messages)");
+            }
             return 0;
         }
     }

@@ -35,6 +35,7 @@ import dev.caxton.spi.membership.Membership;
 import dev.caxton.spi.membership.MembershipProvider;
 import dev.caxton.spi.membership.NodeId;
 import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.Priority;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
@@ -117,12 +118,14 @@ public final class CaxtonNode implements AutoCloseable {
         DeadLetterSink sink = this::deadLetter;
         int batchSize = (int) config.integer("messaging.batch_size");
         this.journal = new ConversationJournal(storage.conversations(), wire, (int) config.integer("messaging.queue_size"),
-                batchSize, config.duration("messaging.conversation_ttl"));
+                batchSize, config.duration("messaging.conversation_ttl"),
+                config.integer("messaging.conversation_max_messages"));
         RetryPolicy retry = new RetryPolicy((int) config.integer("messaging.retry_attempts"),
                 config.duration("messaging.retry_delay"), (int) config.integer("messaging.retry_backoff"),
                 config.duration("messaging.delivery_timeout"));
         this.router = new Router(new CapabilityDirectory(), sink, nodeName, retry,
-                new QueueBudget(config.integer("messaging.queue_size")), journal);
+                new QueueBudget(config.integer("messaging.queue_size")), journal,
+                (int) config.integer("messaging.max_hops"));
         List<Mailbox.ClassPolicy> policy = new ArrayList<>();
         for (Priority p : Priority.values()) {
             String prefix = "messaging.priorities." + p.wireName();
@@ -453,8 +456,34 @@ public final class CaxtonNode implements AutoCloseable {
     public Envelope send(Envelope e) {
         requireAccepting();
         checkSize(e);
+        checkClientSender(e);
         Envelope out = e.sender() == null ? e.withSender(ClientReplies.CLIENT_PREFIX + router.newMessageId()) : e;
-        return router.route(out);
+        // A client's message starts a chain of hand-offs; whatever count it claims is not its to set.
+        return router.route(out.hops() == 0 ? out : out.withHops(0));
+    }
+
+    /**
+     * Refuses a client message that claims to come from an agent of this node, or from a name the
+     * node gives waiting clients: the replies would go to that agent (which may answer them, and so
+     * on: an echo agent named as its own sender replied to itself forever) or complete another
+     * client's wait.
+     */
+    private void checkClientSender(Envelope e) {
+        String sender = e.sender();
+        if (sender == null) {
+            return;
+        }
+        if (agents.containsKey(sender)) {
+            throw new RoutingException(SendStatus.MALFORMED, EnvelopeFields.SENDER, "'" + sender
+                    + "' is an agent on this node, and API clients may not send as an agent: its replies would go"
+                    + " to that agent; leave sender out (replies then come back to you with wait_ms) or use a name"
+                    + " of your own");
+        }
+        if (sender.startsWith(ClientReplies.CLIENT_PREFIX)) {
+            throw new RoutingException(SendStatus.MALFORMED, EnvelopeFields.SENDER, "'" + sender
+                    + "' is reserved: names starting with '" + ClientReplies.CLIENT_PREFIX
+                    + "' are the ones the node gives API clients; leave sender out to get one");
+        }
     }
 
     /**
@@ -469,7 +498,8 @@ public final class CaxtonNode implements AutoCloseable {
     public CompletableFuture<Envelope> request(Envelope e, Duration wait) {
         requireAccepting();
         checkSize(e);
-        return clients.request(e, wait);
+        checkClientSender(e);
+        return clients.request(e.hops() == 0 ? e : e.withHops(0), wait);
     }
 
     private void checkSize(Envelope e) {
@@ -549,25 +579,58 @@ public final class CaxtonNode implements AutoCloseable {
             throw new RoutingException(SendStatus.MALFORMED, "", "dead letter '" + id
                     + "' cannot be decoded, so it cannot be replayed: " + e.getMessage());
         }
-        Envelope routed = router.route(env);
+        // A replay is the operator's fresh start: a message dead-lettered at the hop limit would
+        // otherwise be refused again at once.
+        Envelope routed = router.route(env.hops() == 0 ? env : env.withHops(0));
         storage.deadLetters().remove(id);
         return routed;
     }
 
     /**
-     * A conversation's history.
+     * The first page of a conversation, of the default size.
      *
      * @param id the conversation id
-     * @return the conversation
-     * @throws NotFoundException when no message of it is known (never seen, or closed after
-     *         {@code messaging.conversation_ttl})
+     * @return the page
+     * @throws NotFoundException when no message of it is known
      */
     public Conversation conversation(String id) {
+        return conversation(id, null, Conversation.DEFAULT_PAGE);
+    }
+
+    /**
+     * One page of a conversation's history. The page never holds more than {@code limit} messages,
+     * so reading a long conversation costs a page at a time, never the whole of it.
+     *
+     * @param id     the conversation id
+     * @param cursor where to go on from: null for the start, else a {@link Conversation#nextCursor()}
+     * @param limit  the most messages, 1 to {@link Conversation#MAX_PAGE}
+     * @return the page
+     * @throws NotFoundException when no message of it is known (never seen, or closed after
+     *         {@code messaging.conversation_ttl})
+     * @throws RoutingException  ({@link SendStatus#MALFORMED}) naming {@code cursor} or {@code limit}
+     *                           when either is not valid
+     */
+    public Conversation conversation(String id, String cursor, int limit) {
+        if (limit < 1 || limit > Conversation.MAX_PAGE) {
+            throw new RoutingException(SendStatus.MALFORMED, "limit", "must be 1 to " + Conversation.MAX_PAGE
+                    + ", got " + limit);
+        }
+        long after = parseCursor(cursor);
         journal.awaitWritten(Duration.ofSeconds(5));
-        List<dev.caxton.spi.storage.ConversationEntry> entries = storage.conversations().history(id);
-        if (entries.isEmpty()) {
+        var store = storage.conversations();
+        long total = store.count(id);
+        List<dev.caxton.spi.storage.ConversationEntry> first = store.page(id, 0, 1);
+        if (total == 0 || first.isEmpty()) {
             throw new NotFoundException("no conversation '" + id + "' (never seen, or closed after messaging.conversation_ttl)");
         }
+        // One more than asked tells whether another page follows without counting again.
+        List<dev.caxton.spi.storage.ConversationEntry> entries = store.page(id, after, limit + 1);
+        boolean more = entries.size() > limit;
+        if (more) {
+            entries = entries.subList(0, limit);
+        }
+        // Sequences run 1..total without gaps, so the newest entry is the one after total - 1.
+        List<dev.caxton.spi.storage.ConversationEntry> newest = store.page(id, Math.max(0, total - 1), 1);
         java.util.LinkedHashSet<String> participants = new java.util.LinkedHashSet<>();
         List<Conversation.Message> messages = new ArrayList<>(entries.size());
         for (var e : entries) {
@@ -587,8 +650,25 @@ public final class CaxtonNode implements AutoCloseable {
             messages.add(new Conversation.Message(e.sequence(), e.messageId(), e.sender(), e.receiver(),
                     e.performative(), e.at(), env));
         }
-        return new Conversation(id, List.copyOf(participants), entries.getFirst().at(), entries.getLast().at(),
-                messages);
+        String next = more ? Long.toString(entries.getLast().sequence()) : null;
+        return new Conversation(id, List.copyOf(participants), first.getFirst().at(),
+                (newest.isEmpty() ? first : newest).getFirst().at(), messages, total, next, journal.omitted(id));
+    }
+
+    private static long parseCursor(String cursor) {
+        if (cursor == null || cursor.isEmpty()) {
+            return 0;
+        }
+        try {
+            long n = Long.parseLong(cursor);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the refusal below
+        }
+        throw new RoutingException(SendStatus.MALFORMED, "cursor", "'" + cursor
+                + "' is not a cursor this node handed out; use the next_cursor of the previous page");
     }
 
     /** @return how many dead letters the store holds */
@@ -638,6 +718,8 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("messages_dead_lettered", deadLettered.sum());
         m.put("agent_faults", faults.sum());
         m.put("client_replies_unclaimed", router.unclaimedClientReplies());
+        m.put("messages_hop_limited", router.hopLimitedCount());
+        m.put("conversation_messages_omitted", journal.omittedTotal());
         m.put("clients_waiting", (long) clients.waitingCount());
         return m;
     }

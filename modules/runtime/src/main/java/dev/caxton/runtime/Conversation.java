@@ -6,17 +6,27 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A conversation as the API shows it: every message that carried its {@code conversation_id}, in
- * the order they were delivered.
+ * One page of a conversation as the API shows it: the messages that carried its
+ * {@code conversation_id}, in the order they were delivered, from a cursor on.
  *
  * @param id           the conversation id
- * @param participants every sender and receiver, in order of first appearance
+ * @param participants every sender and receiver of the messages in this page, in order of first
+ *                     appearance
  * @param firstAt      when its first message was delivered
- * @param lastActivity when its latest message was delivered
- * @param messages     the messages
+ * @param lastActivity when its latest journalled message was delivered
+ * @param messages     the messages of this page
+ * @param messageCount how many messages the journal holds for it (all pages)
+ * @param nextCursor   the cursor of the next page, or null when this page is the last
+ * @param omitted      messages delivered but not journalled because the conversation reached
+ *                     {@code messaging.conversation_max_messages} (counted since the node started)
  */
 public record Conversation(String id, List<String> participants, Instant firstAt, Instant lastActivity,
-                           List<Message> messages) {
+                           List<Message> messages, long messageCount, String nextCursor, long omitted) {
+
+    /** The page size when none is asked for. */
+    public static final int DEFAULT_PAGE = 100;
+    /** The largest page. */
+    public static final int MAX_PAGE = 1000;
 
     /**
      * One message of a conversation.

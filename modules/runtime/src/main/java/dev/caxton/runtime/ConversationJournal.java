@@ -10,9 +10,12 @@ import dev.caxton.spi.storage.ConversationStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,15 +25,34 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code messaging.queue_size}) and a writer thread stores them in batches of
  * {@code messaging.batch_size}, one transaction each. Conversations idle longer than
  * {@code messaging.conversation_ttl} are closed and forgotten.
+ *
+ * <p>Each conversation holds at most {@code messaging.conversation_max_messages} entries. Past that
+ * the newest are refused, not the oldest dropped: the beginning of a runaway conversation is what
+ * tells an operator how it started, refusing costs nothing while dropping would turn every append
+ * into a delete, and the omitted messages were still delivered (and are counted, and logged once).
  */
 final class ConversationJournal implements RouteListener, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ConversationJournal.class.getName());
+    /** Conversations whose entry count is kept in memory; others are counted by the store again. */
+    private static final int COUNT_CACHE = 10_000;
 
     private final ConversationStore store;
     private final Serializer serializer;
     private final int batchSize;
     private final Duration ttl;
+    private final long maxPerConversation;
+    // Entries each conversation holds, as far as this journal knows: loaded from the store on first
+    // sight, then kept up to date. Only the writer thread touches it; access order makes it an LRU.
+    private final Map<String, Long> counts = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > COUNT_CACHE;
+        }
+    };
+    // Messages left out of each capped conversation (read by the API, written by the writer).
+    private final Map<String, Long> omitted = new ConcurrentHashMap<>();
+    private final AtomicLong omittedTotal = new AtomicLong();
     private final BlockingQueue<Pending> queue;
     private final Thread writer;
     private final AtomicLong enqueued = new AtomicLong();
@@ -41,7 +63,9 @@ final class ConversationJournal implements RouteListener, AutoCloseable {
     private record Pending(Envelope envelope, Instant at) {
     }
 
-    ConversationJournal(ConversationStore store, Serializer serializer, int capacity, int batchSize, Duration ttl) {
+    ConversationJournal(ConversationStore store, Serializer serializer, int capacity, int batchSize, Duration ttl,
+                        long maxPerConversation) {
+        this.maxPerConversation = maxPerConversation;
         this.store = store;
         this.serializer = serializer;
         this.batchSize = batchSize;
@@ -100,6 +124,9 @@ final class ConversationJournal implements RouteListener, AutoCloseable {
         List<ConversationEntry> entries = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             Envelope e = p.envelope();
+            if (!admit(e.conversationId())) {
+                continue;
+            }
             byte[] bytes;
             try {
                 bytes = serializer.encode(e);
@@ -109,8 +136,48 @@ final class ConversationJournal implements RouteListener, AutoCloseable {
             entries.add(new ConversationEntry(e.conversationId(), 0, e.messageId(), e.sender(), e.receiver(),
                     e.performative().wireName(), bytes, p.at()));
         }
-        store.appendAll(entries);
+        if (!entries.isEmpty()) {
+            try {
+                store.appendAll(entries);
+            } catch (RuntimeException ex) {
+                // What this batch added to the counts was never stored: count again from the store.
+                counts.clear();
+                throw ex;
+            }
+        }
         written.addAndGet(batch.size());
+    }
+
+    /** Whether one more entry fits its conversation; counts it if so, counts it as omitted if not. */
+    private boolean admit(String conversationId) {
+        Long known = counts.get(conversationId);
+        long n = known != null ? known : store.count(conversationId);
+        if (n >= maxPerConversation) {
+            counts.put(conversationId, n);
+            omittedTotal.incrementAndGet();
+            if (omitted.merge(conversationId, 1L, Long::sum) == 1L) {
+                LOG.log(System.Logger.Level.WARNING, "conversation {0} reached messaging.conversation_max_messages ({1}):"
+                        + " its further messages are delivered but not journalled", conversationId, maxPerConversation);
+            }
+            return false;
+        }
+        counts.put(conversationId, n + 1);
+        return true;
+    }
+
+    /**
+     * How many messages of a conversation were delivered but not journalled because it was full.
+     *
+     * @param conversationId the conversation
+     * @return the count since this node started (0 when none)
+     */
+    long omitted(String conversationId) {
+        return omitted.getOrDefault(conversationId, 0L);
+    }
+
+    /** @return messages not journalled because their conversation was full, since start */
+    long omittedTotal() {
+        return omittedTotal.get();
     }
 
     private void sweepIfDue() {
@@ -121,6 +188,10 @@ final class ConversationJournal implements RouteListener, AutoCloseable {
         nextSweep = now + Math.min(ttl.toNanos() / 10, TimeUnit.MINUTES.toNanos(1));
         int removed = store.removeIdleSince(Instant.now().minus(ttl));
         if (removed > 0) {
+            // Closed conversations start again from nothing; which ones is the store's business,
+            // so every count is read again (and the omissions of closed ones are forgotten).
+            counts.clear();
+            omitted.keySet().removeIf(id -> store.count(id) == 0);
             LOG.log(System.Logger.Level.INFO, "closed {0} conversations idle for over {1}s", removed, ttl.toSeconds());
         }
     }

@@ -3,6 +3,7 @@ package dev.caxton.server;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.caxton.runtime.CaxtonNode;
+import dev.caxton.runtime.Conversation;
 import dev.caxton.runtime.NotFoundException;
 import dev.caxton.runtime.agent.AgentLimits;
 import dev.caxton.runtime.agent.DeployException;
@@ -346,7 +347,8 @@ public final class CaxtonServer implements AutoCloseable {
             case "conversations" -> {
                 if (parts.length == 3) {
                     only(method, "GET");
-                    return new Response(200, Json.conversation(node.conversation(decode(parts[2]))));
+                    return new Response(200, Json.conversation(node.conversation(decode(parts[2]),
+                            stringParam(uri, "cursor"), intParam(uri, "limit", Conversation.DEFAULT_PAGE, 1, Conversation.MAX_PAGE))));
                 }
             }
             case "capabilities" -> {
@@ -381,6 +383,19 @@ public final class CaxtonServer implements AutoCloseable {
 
     private static String decode(String s) {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    private static String stringParam(URI uri, String name) {
+        String q = uri.getRawQuery();
+        if (q != null) {
+            for (String kv : q.split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0 && decode(kv.substring(0, eq)).equals(name)) {
+                    return decode(kv.substring(eq + 1));
+                }
+            }
+        }
+        return null;
     }
 
     private static int intParam(URI uri, String name, int def, int min, int max) {

@@ -123,7 +123,7 @@ final class Json {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", c.id());
         m.put("participants", c.participants());
-        m.put("message_count", c.messages().size());
+        m.put("message_count", c.messageCount());
         m.put("first_at", c.firstAt().toString());
         m.put("last_activity", c.lastActivity().toString());
         List<Map<String, Object>> messages = new ArrayList<>();
@@ -139,6 +139,8 @@ final class Json {
             messages.add(o);
         }
         m.put("messages", messages);
+        m.put("next_cursor", c.nextCursor());
+        m.put("omitted", c.omitted());
         return m;
     }
 

@@ -30,6 +30,11 @@ final class Metrics {
         counter(b, "caxton_agent_faults_total", "Agent invocations that ended in a fault.", c.get("agent_faults"));
         counter(b, "caxton_client_replies_unclaimed_total", "Replies addressed to API clients that had stopped waiting.",
                 c.get("client_replies_unclaimed"));
+        counter(b, "caxton_messages_hop_limited_total", "Messages dead-lettered for exceeding messaging.max_hops.",
+                c.get("messages_hop_limited"));
+        counter(b, "caxton_conversation_messages_omitted_total",
+                "Messages delivered but not journalled: their conversation had messaging.conversation_max_messages.",
+                c.get("conversation_messages_omitted"));
         gauge(b, "caxton_clients_waiting", "API requests waiting for a reply.", c.get("clients_waiting"));
         gauge(b, "caxton_dead_letters", "Messages in the dead-letter queue.", node.deadLetterCount());
         var agents = node.agents();

@@ -265,4 +265,51 @@ class NodeTest {
                 .isEqualTo(chicoryFuel);
         assertThat(node.agent("on-chicory").orElseThrow().fuelLast()).as("unmetered").isEqualTo(-1);
     }
+
+    @Test
+    @DisplayName("a client may not send as an agent or a client name; its hops start at 0 and a reply has 1")
+    void clientSenderRuleAndHops() throws Exception {
+        start("");
+        deploy("echo", "echo/echo.wasm");
+        for (String forged : List.of("echo", "client-someone")) {
+            Envelope e = Envelope.builder(Performative.INFORM).sender(forged).receiver("echo").content("boom").build();
+            assertThatThrownBy(() -> node.send(e)).isInstanceOfSatisfying(RoutingException.class, ex -> {
+                assertThat(ex.field()).isEqualTo("sender");
+                assertThat(ex.status().httpStatus()).isEqualTo(400);
+            });
+            assertThatThrownBy(() -> node.request(e, Duration.ofSeconds(1))).isInstanceOf(RoutingException.class)
+                    .hasMessageContaining(forged);
+        }
+        assertThat(node.agent("echo").orElseThrow().messagesHandled()).isZero();
+        Envelope reply = ask(Envelope.builder(Performative.REQUEST).receiver("echo").content("x").hops(30).build());
+        assertThat(reply.sender()).isEqualTo("echo");
+        assertThat(reply.hops()).as("the client's 30 was reset to 0, the reply is one hop further").isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a conversation keeps its first conversation_max_messages entries, counts the rest, and pages")
+    void conversationIsBoundedAndPaged() throws Exception {
+        start("messaging:\n  conversation_max_messages: 5\n");
+        deploy("echo", "echo/echo.wasm");
+        for (int i = 0; i < 4; i++) {
+            ask(Envelope.builder(Performative.REQUEST).receiver("echo").conversationId("bounded").content(i).build());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (node.conversation("bounded").omitted() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        var first = node.conversation("bounded", null, 2);
+        assertThat(first.messageCount()).isEqualTo(5);
+        assertThat(first.omitted()).isEqualTo(3);
+        assertThat(first.messages()).extracting(m -> m.sequence()).containsExactly(1L, 2L);
+        var second = node.conversation("bounded", first.nextCursor(), 2);
+        assertThat(second.messages()).extracting(m -> m.sequence()).containsExactly(3L, 4L);
+        var last = node.conversation("bounded", second.nextCursor(), 2);
+        assertThat(last.messages()).extracting(m -> m.sequence()).containsExactly(5L);
+        assertThat(last.nextCursor()).isNull();
+        assertThat(last.messages().getFirst().envelope().content()).as("the beginning is kept").isEqualTo(2L);
+        assertThatThrownBy(() -> node.conversation("bounded", "-3", 2)).isInstanceOfSatisfying(RoutingException.class,
+                ex -> assertThat(ex.field()).isEqualTo("cursor"));
+        assertThatThrownBy(() -> node.conversation("bounded", null, 1001)).isInstanceOf(RoutingException.class);
+    }
 }

@@ -47,6 +47,11 @@ import java.util.concurrent.atomic.LongAdder;
  * dropped, the message is dead-lettered with the reason, its sender gets a {@code failure} reply when
  * it asked for one, and the next message runs on a fresh instance. Too many faults within the
  * failure window move the agent to {@link AgentState#FAILED} instead of restarting forever.
+ *
+ * <p>Everything the agent sends or returns while handling a message (its reply, {@code send_message}
+ * calls, failure notices about it) carries that message's hop count plus one, whatever the agent
+ * wrote: the agent neither sees nor sets hop counts, so it cannot launder a loop past
+ * {@code messaging.max_hops}.
  */
 public final class Agent implements Recipient {
 
@@ -99,6 +104,9 @@ public final class Agent implements Recipient {
     // -1 when unmetered or before the first. Written by the agent's thread only.
     private volatile long fuelLast = -1;
     private volatile long fuelMax = -1;
+    // The hop count of the message being handled, or -1 outside handle_message (init, shutdown):
+    // send_message inherits it. Written and read on the thread that calls into the instance.
+    private volatile int handlingHops = -1;
     private WasmInstance instance;
     private Thread worker;
 
@@ -292,10 +300,21 @@ public final class Agent implements Recipient {
     }
 
     private void process(Envelope msg) {
+        handlingHops = msg.hops();
+        try {
+            handle(msg);
+        } finally {
+            handlingHops = -1;
+        }
+    }
+
+    private void handle(Envelope msg) {
         Code c = code;
         byte[] in;
         try {
-            in = c.codec().encode(msg);
+            // The agent gets the message without its hop count: version 1 of the ABI has no such
+            // field, and the host, not the agent, decides the count of whatever the agent sends.
+            in = c.codec().encode(msg.hops() == 0 ? msg : msg.withHops(0));
         } catch (SerializationException e) {
             ctx.deadLetters().deadLetter(msg, "cannot encode for the agent: " + e.getMessage());
             failureReply(msg, "cannot encode for the agent: " + e.getMessage());
@@ -505,7 +524,7 @@ public final class Agent implements Recipient {
         if (reply.messageId() == null || reply.messageId().equals(original.messageId())) {
             b.messageId(ctx.router().newMessageId());
         }
-        return b.build();
+        return b.hops(original.nextHop()).build();
     }
 
     private void failureReply(Envelope original, String reason) {
@@ -514,7 +533,7 @@ public final class Agent implements Recipient {
         }
         Envelope failure = Envelope.builder(Performative.FAILURE).sender(name).receiver(original.sender())
                 .conversationId(original.conversationId()).inReplyTo(original.replyWith())
-                .protocol(original.protocol()).messageId(ctx.router().newMessageId())
+                .protocol(original.protocol()).messageId(ctx.router().newMessageId()).hops(original.nextHop())
                 .content(Map.of("reason", reason, "message_id", String.valueOf(original.messageId())))
                 .build();
         ctx.router().routeOwned(failure);
@@ -560,8 +579,12 @@ public final class Agent implements Recipient {
             agentLog.log(System.Logger.Level.WARNING, "send_message refused: may not send as '" + e.sender() + "'");
             return SendStatus.NOT_PERMITTED.abiCode();
         }
+        int parentHops = handlingHops;
+        // A hops field the agent wrote is ignored: the count follows the message being handled
+        // (0 for a message the agent starts on its own, from init).
+        int hops = parentHops < 0 ? 0 : (parentHops == Integer.MAX_VALUE ? parentHops : parentHops + 1);
         try {
-            ctx.router().route(e.withSender(name));
+            ctx.router().route(e.toBuilder().sender(name).hops(hops).build());
             sent.increment();
             return SendStatus.ACCEPTED.abiCode();
         } catch (RoutingException ex) {

@@ -28,7 +28,7 @@ public final class EncodedSizeBound {
     static final int MAX_DEPTH = 16;
     static final int MAX_ITEMS = 10_000;
 
-    /** Field names, punctuation, the performative, the priority, reply_by and broadcast. */
+    /** Field names, punctuation, the performative, the priority, reply_by, broadcast and hops. */
     private static final long FIXED = 1024;
     private static final long PER_CHAR = 6;
     private static final long PER_STRING = 8;

@@ -28,6 +28,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       with backoff ({@link RetryPolicy}), and what still cannot be delivered is dead-lettered
  *       with the reason. Nothing vanishes.</li>
  * </ul>
+ * Both stop loops: a message whose hop count ({@link Envelope#hops()}) exceeds
+ * {@code messaging.max_hops} is dead-lettered instead of delivered, so agents that answer each
+ * other end after a bounded number of messages whoever started them.
  * Both honour {@code reply_by}: a reply that arrives after its deadline is dead-lettered instead of
  * being delivered as if on time, and the waiting side gets a {@code failure} with reason
  * {@code timeout} when the deadline passes without a reply.
@@ -38,6 +41,8 @@ public final class Router implements AutoCloseable {
     private static final int MAX_ID = 256;
     /** How long after a reply_by deadline a reply is still recognised as late. */
     private static final Duration LATE_REPLY_WINDOW = Duration.ofMinutes(5);
+    /** The default of {@code messaging.max_hops}. */
+    public static final int DEFAULT_MAX_HOPS = 32;
 
     private final Map<String, Recipient> recipients = new ConcurrentHashMap<>();
     private final Map<String, PendingReply> awaitingReplies = new ConcurrentHashMap<>();
@@ -48,11 +53,13 @@ public final class Router implements AutoCloseable {
     private final RouteListener listener;
     private final ScheduledExecutorService timers;
     private final String idPrefix;
+    private final int maxHops;
     private final AtomicLong sequence = new AtomicLong();
     private final LongAdder routed = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final LongAdder retried = new LongAdder();
     private final LongAdder unclaimedClientReplies = new LongAdder();
+    private final LongAdder hopLimited = new LongAdder();
 
     private record PendingReply(long deadlineMillis, String originalReceiver, String conversationId, String protocol) {
     }
@@ -69,6 +76,26 @@ public final class Router implements AutoCloseable {
      */
     public Router(CapabilityDirectory directory, DeadLetterSink deadLetters, String nodeName, RetryPolicy retry,
                   QueueBudget budget, RouteListener listener) {
+        this(directory, deadLetters, nodeName, retry, budget, listener, DEFAULT_MAX_HOPS);
+    }
+
+    /**
+     * Creates a router with a hop limit.
+     *
+     * @param directory   the capability directory
+     * @param deadLetters where undeliverable messages go
+     * @param nodeName    this node's name, part of every generated message id
+     * @param retry       how owned deliveries are retried
+     * @param budget      the node-wide queue bound (pending retries count against it)
+     * @param listener    hears of every delivered message
+     * @param maxHops     {@code messaging.max_hops}: a message with more hops is dead-lettered
+     */
+    public Router(CapabilityDirectory directory, DeadLetterSink deadLetters, String nodeName, RetryPolicy retry,
+                  QueueBudget budget, RouteListener listener, int maxHops) {
+        if (maxHops < 1) {
+            throw new IllegalArgumentException("maxHops must be at least 1, got " + maxHops);
+        }
+        this.maxHops = maxHops;
         this.directory = directory;
         this.deadLetters = deadLetters;
         this.retry = retry;
@@ -227,6 +254,12 @@ public final class Router implements AutoCloseable {
     private Envelope route(Envelope e, boolean owned) {
         validate(e);
         Envelope complete = e.messageId() == null ? e.withMessageId(newMessageId()) : e;
+        if (pastHopLimit(complete)) {
+            if (owned) {
+                return complete;
+            }
+            throw new RoutingException(SendStatus.NOT_PERMITTED, EnvelopeFields.HOPS, hopLimitReason(complete));
+        }
         if (lateReply(complete)) {
             return complete;
         }
@@ -253,6 +286,28 @@ public final class Router implements AutoCloseable {
         trackReplyDeadline(complete);
         routed.increment();
         return complete;
+    }
+
+    /**
+     * Dead-letters a message whose hop count is past the limit. Checked before any delivery (and so
+     * before a broadcast fans out), so a loop costs at most {@code maxHops + 1} messages.
+     */
+    private boolean pastHopLimit(Envelope e) {
+        if (e.hops() <= maxHops) {
+            return false;
+        }
+        hopLimited.increment();
+        deadLetters.deadLetter(e, hopLimitReason(e));
+        return true;
+    }
+
+    private String hopLimitReason(Envelope e) {
+        return "hop limit exceeded: " + e.hops() + " > messaging.max_hops " + maxHops;
+    }
+
+    /** @return {@code messaging.max_hops} */
+    public int maxHops() {
+        return maxHops;
     }
 
     private RoutingException unknownCapability(String capability) {
@@ -351,10 +406,13 @@ public final class Router implements AutoCloseable {
             timers.schedule(() -> awaitingReplies.remove(key, p), LATE_REPLY_WINDOW.toMillis(), TimeUnit.MILLISECONDS);
             Envelope timeout = Envelope.builder(Performative.FAILURE).sender(p.originalReceiver()).receiver(e.sender())
                     .conversationId(p.conversationId()).inReplyTo(e.replyWith()).protocol(p.protocol())
-                    .messageId(newMessageId())
+                    .messageId(newMessageId()).hops(e.nextHop())
                     .content(Map.of("reason", "timeout", "detail", "no reply by reply_by " + e.replyBy()))
                     .build();
             // Delivered directly: through route() this notice would itself count as the late reply.
+            if (pastHopLimit(timeout)) {
+                return;
+            }
             try {
                 deliverTo(e.sender(), timeout, true);
             } catch (RoutingException ex) {
@@ -394,6 +452,11 @@ public final class Router implements AutoCloseable {
     /** @return deliveries retried since start */
     public long retriedCount() {
         return retried.sum();
+    }
+
+    /** @return messages dead-lettered for exceeding {@code messaging.max_hops} */
+    public long hopLimitedCount() {
+        return hopLimited.sum();
     }
 
     /** @return replies whose client had stopped waiting */

@@ -29,6 +29,10 @@ import java.util.Objects;
  * @param replyBy        deadline for a reply, milliseconds since the Unix epoch
  * @param priority       the delivery class; null means {@link Priority#NORMAL}
  * @param messageId      unique id; the host sets one when absent
+ * @param hops           how many agent hand-offs led to this message: 0 for a message from an API
+ *                       client, and one more than the message being handled for anything an agent
+ *                       sends or returns while handling it; the runtime sets it, never the sender.
+ *                       Never negative.
  */
 public record Envelope(
         Performative performative,
@@ -45,11 +49,41 @@ public record Envelope(
         String inReplyTo,
         Long replyBy,
         Priority priority,
-        String messageId) {
+        String messageId,
+        int hops) {
 
-    /** Checks the one required field. */
+    /** Checks the required field and that the hop count is not negative. */
     public Envelope {
         Objects.requireNonNull(performative, "performative");
+        if (hops < 0) {
+            throw new IllegalArgumentException("hops cannot be negative: " + hops);
+        }
+    }
+
+    /**
+     * An envelope with hop count 0, as every envelope was before hop counts existed.
+     *
+     * @param performative   the communicative act; required
+     * @param sender         the sending agent's name
+     * @param receiver       the receiving agent's name
+     * @param capability     address by capability
+     * @param broadcast      deliver to every holder of the capability
+     * @param content        the payload
+     * @param language       the FIPA content language
+     * @param ontology       the FIPA ontology
+     * @param protocol       the FIPA interaction protocol
+     * @param conversationId the conversation
+     * @param replyWith      the token a reply must quote
+     * @param inReplyTo      the token of the message this one answers
+     * @param replyBy        reply deadline, ms since the epoch
+     * @param priority       the delivery class
+     * @param messageId      unique id
+     */
+    public Envelope(Performative performative, String sender, String receiver, String capability, Boolean broadcast,
+                    Object content, String language, String ontology, String protocol, String conversationId,
+                    String replyWith, String inReplyTo, Long replyBy, Priority priority, String messageId) {
+        this(performative, sender, receiver, capability, broadcast, content, language, ontology, protocol,
+                conversationId, replyWith, inReplyTo, replyBy, priority, messageId, 0);
     }
 
     /**
@@ -72,7 +106,7 @@ public record Envelope(
                 .capability(capability).broadcast(broadcast).content(content).language(language)
                 .ontology(ontology).protocol(protocol).conversationId(conversationId)
                 .replyWith(replyWith).inReplyTo(inReplyTo).replyBy(replyBy).priority(priority)
-                .messageId(messageId);
+                .messageId(messageId).hops(hops);
     }
 
     /**
@@ -114,6 +148,26 @@ public record Envelope(
     }
 
     /**
+     * A copy with another hop count.
+     *
+     * @param n the hop count, not negative
+     * @return the copy
+     */
+    public Envelope withHops(int n) {
+        return toBuilder().hops(n).build();
+    }
+
+    /**
+     * The hop count of a message sent while handling this one: one more, saturating rather than
+     * overflowing (any limit is far below the int range, so saturation never lets a message through).
+     *
+     * @return {@code hops + 1}, at most {@link Integer#MAX_VALUE}
+     */
+    public int nextHop() {
+        return hops == Integer.MAX_VALUE ? hops : hops + 1;
+    }
+
+    /**
      * A copy with another receiver.
      *
      * @param name the receiver
@@ -140,6 +194,7 @@ public record Envelope(
         private Long replyBy;
         private Priority priority;
         private String messageId;
+        private int hops;
 
         private Builder() {
         }
@@ -174,16 +229,19 @@ public record Envelope(
         public Builder priority(Priority v) { priority = v; return this; }
         /** @param v the message id @return this builder */
         public Builder messageId(String v) { messageId = v; return this; }
+        /** @param v the hop count, not negative @return this builder */
+        public Builder hops(int v) { hops = v; return this; }
 
         /**
          * Builds the envelope.
          *
          * @return the envelope
-         * @throws NullPointerException when no performative was set
+         * @throws NullPointerException     when no performative was set
+         * @throws IllegalArgumentException when the hop count is negative
          */
         public Envelope build() {
             return new Envelope(performative, sender, receiver, capability, broadcast, content, language,
-                    ontology, protocol, conversationId, replyWith, inReplyTo, replyBy, priority, messageId);
+                    ontology, protocol, conversationId, replyWith, inReplyTo, replyBy, priority, messageId, hops);
         }
     }
 }

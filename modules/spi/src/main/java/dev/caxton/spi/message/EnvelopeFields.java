@@ -43,10 +43,16 @@ public final class EnvelopeFields {
     /** {@code message_id}: string. */
     public static final String MESSAGE_ID = "message_id";
 
+    /**
+     * {@code hops}: non-negative integer, how many agent hand-offs led to the message. Written only
+     * when above 0, so an encoding without it (every encoding made before hop counts) reads as 0.
+     */
+    public static final String HOPS = "hops";
+
     /** Every field, in the order codecs write them. */
     public static final List<String> ALL = List.of(PERFORMATIVE, SENDER, RECEIVER, CAPABILITY, BROADCAST,
             CONTENT, LANGUAGE, ONTOLOGY, PROTOCOL, CONVERSATION_ID, REPLY_WITH, IN_REPLY_TO, REPLY_BY,
-            PRIORITY, MESSAGE_ID);
+            PRIORITY, MESSAGE_ID, HOPS);
 
     private EnvelopeFields() {
     }
@@ -76,6 +82,9 @@ public final class EnvelopeFields {
         put(m, REPLY_BY, e.replyBy());
         put(m, PRIORITY, e.priority() == null ? null : e.priority().wireName());
         put(m, MESSAGE_ID, e.messageId());
+        if (e.hops() > 0) {
+            m.put(HOPS, (long) e.hops());
+        }
         return m;
     }
 
@@ -135,7 +144,27 @@ public final class EnvelopeFields {
         return new Envelope(performative, string(m, SENDER), string(m, RECEIVER), string(m, CAPABILITY),
                 (Boolean) b, m.get(CONTENT), string(m, LANGUAGE), string(m, ONTOLOGY), string(m, PROTOCOL),
                 string(m, CONVERSATION_ID), string(m, REPLY_WITH), string(m, IN_REPLY_TO), replyBy, priority,
-                string(m, MESSAGE_ID));
+                string(m, MESSAGE_ID), hops(m.get(HOPS)));
+    }
+
+    private static int hops(Object h) {
+        if (h == null) {
+            return 0;
+        }
+        long n;
+        if (h instanceof Long || h instanceof Integer || h instanceof Short || h instanceof Byte) {
+            n = ((Number) h).longValue();
+        } else if (h instanceof BigInteger bi) {
+            n = bi.signum() < 0 ? -1 : Long.MAX_VALUE;
+        } else {
+            throw new InvalidEnvelopeException(HOPS, "expected a whole number of hops (0 or more), got "
+                    + (h instanceof Number ? h.toString() : typeName(h)));
+        }
+        if (n < 0) {
+            throw new InvalidEnvelopeException(HOPS, "cannot be negative, got " + n);
+        }
+        // Beyond the int range the message is past any hop limit anyway; saturating keeps it refusable.
+        return (int) Math.min(n, Integer.MAX_VALUE);
     }
 
     private static String string(Map<String, ?> m, String key) {

@@ -30,12 +30,59 @@ public interface ConversationStore {
     }
 
     /**
-     * The messages of a conversation in the order they were appended.
+     * The messages of a conversation in the order they were appended. Unbounded: the node reads
+     * through {@link #page} instead.
      *
      * @param conversationId the conversation
      * @return the entries, empty when the conversation is unknown
      */
     List<ConversationEntry> history(String conversationId);
+
+    /**
+     * One page of a conversation: the entries after a position, in order. This is how the node
+     * reads conversations, so a long one never has to be held in memory at once. Stores should
+     * answer from an index on (conversation, sequence); the default filters {@link #history} and is
+     * only there so that stores written before paging existed keep working.
+     *
+     * @param conversationId the conversation
+     * @param afterSequence  return entries whose sequence is greater than this (0 for the start);
+     *                       the sequence of the last entry of the previous page is the next cursor
+     * @param limit          the most entries to return, at least 1
+     * @return up to {@code limit} entries in sequence order, empty past the end or for an unknown
+     *         conversation
+     * @throws IllegalArgumentException when {@code limit} is below 1 or {@code afterSequence} negative
+     */
+    default List<ConversationEntry> page(String conversationId, long afterSequence, int limit) {
+        checkPage(afterSequence, limit);
+        return history(conversationId).stream().filter(e -> e.sequence() > afterSequence).limit(limit).toList();
+    }
+
+    /**
+     * How many entries a conversation holds. The default counts {@link #history}; stores should count
+     * without reading the entries.
+     *
+     * @param conversationId the conversation
+     * @return the number of entries, 0 for an unknown conversation
+     */
+    default long count(String conversationId) {
+        return history(conversationId).size();
+    }
+
+    /**
+     * Checks {@link #page}'s arguments, for implementations.
+     *
+     * @param afterSequence the cursor
+     * @param limit         the page size
+     * @throws IllegalArgumentException when either is out of range
+     */
+    static void checkPage(long afterSequence, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        }
+        if (afterSequence < 0) {
+            throw new IllegalArgumentException("afterSequence cannot be negative, got " + afterSequence);
+        }
+    }
 
     /**
      * Forgets conversations whose last message is older than the cutoff.

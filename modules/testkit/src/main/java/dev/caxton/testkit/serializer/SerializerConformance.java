@@ -168,7 +168,7 @@ public abstract class SerializerConformance {
     }
 
     @Test
-    @DisplayName("an envelope with all 15 fields set round trips")
+    @DisplayName("an envelope with all 16 fields set round trips")
     void fullEnvelopeRoundTrips() {
         Envelope e = fullEnvelope();
         assertThat(EnvelopeFields.toMap(e)).as("the sample sets every field").hasSize(EnvelopeFields.ALL.size());
@@ -477,6 +477,7 @@ public abstract class SerializerConformance {
         cases.put("reply_by", "tomorrow");
         cases.put("priority", "urgent");
         cases.put("message_id", 99L);
+        cases.put("hops", "three");
         return cases.entrySet().stream().map(c -> DynamicTest.dynamicTest(c.getKey() + " = " + c.getValue(), () -> {
             Serializer s = serializer();
             Map<String, Object> m = new LinkedHashMap<>();
@@ -497,6 +498,40 @@ public abstract class SerializerConformance {
         BigInteger beyond = BigInteger.valueOf(Long.MAX_VALUE).add(BigInteger.ONE);
         assertRefused(() -> s.decode(s.encodeValue(Map.of("performative", "inform", "reply_by", beyond))))
                 .hasMessageContaining("reply_by");
+    }
+
+    @Test
+    @DisplayName("the hop count round trips; absent (an encoding from before hop counts) it reads as 0")
+    void hopsRoundTrip() {
+        Serializer s = serializer();
+        for (int hops : new int[] {0, 1, 32, 1000, Integer.MAX_VALUE}) {
+            Envelope e = Envelope.builder(Performative.INFORM).receiver("b").hops(hops).build();
+            assertThat(roundTrip(e).hops()).as("hops %d", hops).isEqualTo(hops);
+        }
+        assertThat(s.decode(s.encodeValue(Map.of("performative", "inform", "sender", "a"))).hops()).isZero();
+        assertThat(s.decode(s.encodeValue(Map.of("performative", "inform", "hops", 5L))).hops()).isEqualTo(5);
+        assertThat(EnvelopeFields.toMap(Envelope.builder(Performative.INFORM).build()))
+                .as("hop count 0 is left out, so old readers and agents see the envelope as before")
+                .doesNotContainKey(EnvelopeFields.HOPS);
+    }
+
+    @Test
+    @DisplayName("a negative, fractional or non-numeric hop count is refused, naming the field")
+    void badHopsAreRefused() {
+        Serializer s = serializer();
+        assertRefused(() -> s.decode(s.encodeValue(Map.of("performative", "inform", "hops", -1L))))
+                .hasMessageContaining("'hops'").hasMessageContaining("negative");
+        assertRefused(() -> s.decode(s.encodeValue(Map.of("performative", "inform", "hops", 1.5d))))
+                .hasMessageContaining("'hops'").hasMessageContaining("1.5");
+        for (Object garbage : new Object[] {"7", true, List.of(1L), Map.of("n", 1L)}) {
+            assertRefused(() -> s.decode(s.encodeValue(Map.of("performative", "inform", "hops", garbage))))
+                    .hasMessageContaining("'hops'").hasMessageContaining("whole number");
+        }
+        BigInteger huge = BigInteger.valueOf(Long.MAX_VALUE).add(BigInteger.ONE);
+        assertThat(s.decode(s.encodeValue(Map.of("performative", "inform", "hops", huge))).hops())
+                .as("beyond long it saturates, which is past any hop limit").isEqualTo(Integer.MAX_VALUE);
+        assertThatThrownBy(() -> Envelope.builder(Performative.INFORM).hops(-1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hops");
     }
 
     @Test
@@ -677,6 +712,7 @@ public abstract class SerializerConformance {
                 .replyBy(1_735_689_600_000L)
                 .priority(Priority.HIGH)
                 .messageId("msg-0001")
+                .hops(7)
                 .build();
     }
 

@@ -2,6 +2,7 @@ package dev.caxton.testkit.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.caxton.spi.ConfigOption;
@@ -28,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -456,6 +458,59 @@ public abstract class StorageConformance {
                 .isEqualTo(1);
         assertThat(conv.removeIdleSince(T0.plusSeconds(1000))).isEqualTo(3);
         assertThat(conv.history("revived")).isEmpty();
+    }
+
+    @Test
+    void pagesWalkAConversationInOrderWithTheLastSequenceAsCursor() {
+        var conv = storage.conversations();
+        for (int i = 1; i <= 25; i++) {
+            conv.append(entry("long", "m" + i, T0.plusSeconds(i)));
+            if (i % 5 == 0) {
+                conv.append(entry("other", "o" + i, T0));
+            }
+        }
+        List<String> seen = new ArrayList<>();
+        long cursor = 0;
+        int pages = 0;
+        while (true) {
+            List<ConversationEntry> page = conv.page("long", cursor, 10);
+            if (page.isEmpty()) {
+                break;
+            }
+            pages++;
+            assertThat(page).hasSizeLessThanOrEqualTo(10);
+            assertThat(page).extracting(ConversationEntry::conversationId).containsOnly("long");
+            page.forEach(e -> seen.add(e.messageId()));
+            cursor = page.getLast().sequence();
+        }
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).containsExactlyElementsOf(IntStream.rangeClosed(1, 25).mapToObj(i -> "m" + i).toList());
+        assertThat(conv.page("long", 0, 25)).containsExactlyElementsOf(conv.history("long"));
+        assertThat(conv.page("long", 24, 10)).extracting(ConversationEntry::sequence).containsExactly(25L);
+        assertThat(conv.page("long", 25, 10)).isEmpty();
+        assertThat(conv.page("long", 1_000_000, 1)).isEmpty();
+        assertThat(conv.page("unknown", 0, 10)).isEmpty();
+    }
+
+    @Test
+    void countIsTheNumberOfEntriesOfOneConversation() {
+        var conv = storage.conversations();
+        assertThat(conv.count("c")).isZero();
+        conv.append(entry("c", "m1", T0));
+        conv.appendAll(List.of(entry("c", "m2", T0), entry("d", "n1", T0), entry("c", "m3", T0)));
+        assertThat(conv.count("c")).isEqualTo(3);
+        assertThat(conv.count("d")).isEqualTo(1);
+        conv.removeIdleSince(T0.plusSeconds(1));
+        assertThat(conv.count("c")).as("a forgotten conversation counts nothing").isZero();
+    }
+
+    @Test
+    void aPageOutOfRangeIsRefused() {
+        var conv = storage.conversations();
+        assertThatThrownBy(() -> conv.page("c", 0, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("limit");
+        assertThatThrownBy(() -> conv.page("c", -1, 10)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("afterSequence");
     }
 
     // ---------------------------------------------------------------- concurrency

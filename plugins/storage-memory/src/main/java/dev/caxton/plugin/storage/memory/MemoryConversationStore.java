@@ -58,12 +58,47 @@ final class MemoryConversationStore implements ConversationStore {
             return List.of();
         }
         synchronized (c) {
-            List<ConversationEntry> copy = new ArrayList<>(c.entries.size());
-            for (ConversationEntry e : c.entries) {
-                copy.add(new ConversationEntry(e.conversationId(), e.sequence(), e.messageId(), e.sender(),
-                        e.receiver(), e.performative(), e.envelope().clone(), e.at()));
-            }
-            return copy;
+            return copies(c.entries);
+        }
+    }
+
+    @Override
+    public List<ConversationEntry> page(String conversationId, long afterSequence, int limit) {
+        Objects.requireNonNull(conversationId, "conversationId");
+        ConversationStore.checkPage(afterSequence, limit);
+        owner.ensureOpen();
+        Conversation c = byId.get(conversationId);
+        if (c == null) {
+            return List.of();
+        }
+        synchronized (c) {
+            // Sequence n sits at index n - 1: the list is gap-free and append-only.
+            int from = (int) Math.min(afterSequence, c.entries.size());
+            int to = (int) Math.min((long) from + limit, c.entries.size());
+            return copies(c.entries.subList(from, to));
+        }
+    }
+
+    /** Copies entries with their envelope bytes, so callers cannot change what the store holds. */
+    private static List<ConversationEntry> copies(List<ConversationEntry> entries) {
+        List<ConversationEntry> copy = new ArrayList<>(entries.size());
+        for (ConversationEntry e : entries) {
+            copy.add(new ConversationEntry(e.conversationId(), e.sequence(), e.messageId(), e.sender(),
+                    e.receiver(), e.performative(), e.envelope().clone(), e.at()));
+        }
+        return copy;
+    }
+
+    @Override
+    public long count(String conversationId) {
+        Objects.requireNonNull(conversationId, "conversationId");
+        owner.ensureOpen();
+        Conversation c = byId.get(conversationId);
+        if (c == null) {
+            return 0;
+        }
+        synchronized (c) {
+            return c.entries.size();
         }
     }
 

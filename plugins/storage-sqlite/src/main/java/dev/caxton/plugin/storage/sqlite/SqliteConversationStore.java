@@ -30,6 +30,8 @@ final class SqliteConversationStore implements ConversationStore {
             + "> (newest_at_seconds, newest_at_nanos) THEN excluded.newest_at_nanos ELSE newest_at_nanos END "
             + "RETURNING last_sequence";
 
+    private static final String SELECT_ENTRIES = "SELECT conversation_id, sequence, message_id, sender, receiver, "
+            + "performative, envelope, at_seconds, at_nanos FROM conversation_entries ";
     private static final String INSERT_ENTRY = "INSERT INTO conversation_entries (conversation_id, sequence, message_id, "
             + "sender, receiver, performative, envelope, at_seconds, at_nanos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
@@ -90,18 +92,50 @@ final class SqliteConversationStore implements ConversationStore {
     public List<ConversationEntry> history(String conversationId) {
         Objects.requireNonNull(conversationId, "conversationId");
         return db.read("read conversation " + conversationId, c -> {
-            PreparedStatement ps = c.prepare("SELECT conversation_id, sequence, message_id, sender, receiver, "
-                    + "performative, envelope, at_seconds, at_nanos FROM conversation_entries "
-                    + "WHERE conversation_id = ? ORDER BY sequence");
+            PreparedStatement ps = c.prepare(SELECT_ENTRIES + "WHERE conversation_id = ? ORDER BY sequence");
             ps.setString(1, conversationId);
-            List<ConversationEntry> entries = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    entries.add(new ConversationEntry(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getString(6), rs.getBytes(7), instant(rs, 8)));
-                }
+            return entries(ps);
+        });
+    }
+
+    private static List<ConversationEntry> entries(PreparedStatement ps) throws java.sql.SQLException {
+        List<ConversationEntry> entries = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                entries.add(new ConversationEntry(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getBytes(7), instant(rs, 8)));
             }
-            return entries;
+        }
+        return entries;
+    }
+
+    @Override
+    public List<ConversationEntry> page(String conversationId, long afterSequence, int limit) {
+        Objects.requireNonNull(conversationId, "conversationId");
+        ConversationStore.checkPage(afterSequence, limit);
+        // The UNIQUE (conversation_id, sequence) index serves this range scan: a page costs its own
+        // rows, however long the conversation is.
+        return db.read("read conversation " + conversationId, c -> {
+            PreparedStatement ps = c.prepare(SELECT_ENTRIES
+                    + "WHERE conversation_id = ? AND sequence > ? ORDER BY sequence LIMIT ?");
+            ps.setString(1, conversationId);
+            ps.setLong(2, afterSequence);
+            ps.setInt(3, limit);
+            return entries(ps);
+        });
+    }
+
+    @Override
+    public long count(String conversationId) {
+        Objects.requireNonNull(conversationId, "conversationId");
+        // Sequences are gap-free and entries leave only with their conversation, so the last
+        // sequence handed out is the count.
+        return db.read("count conversation " + conversationId, c -> {
+            PreparedStatement ps = c.prepare("SELECT last_sequence FROM conversations WHERE id = ?");
+            ps.setString(1, conversationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
         });
     }
 
