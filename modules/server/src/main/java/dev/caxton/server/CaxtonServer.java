@@ -283,7 +283,7 @@ public final class CaxtonServer implements AutoCloseable {
         return result;
     }
 
-    private static Throwable unwrap(Throwable t) {
+    static Throwable unwrap(Throwable t) {
         while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
         }

@@ -269,7 +269,8 @@ final class HttpListener implements AutoCloseable {
                 if (result.isCancelled()) {
                     return;
                 }
-                Reply reply = t == null ? r : Reply.json(500, CaxtonServer.error("internal error", Map.of()), Map.of());
+                // Handlers answer their own errors; anything left is unexpected: logged with an id.
+                Reply reply = t == null ? r : CaxtonServer.failure(call, CaxtonServer.unwrap(t));
                 ctx.executor().execute(() -> written(ctx, reply, keepAlive));
             });
         }
