@@ -91,7 +91,7 @@ class RealServerTest {
         assertThat(list.out()).containsPattern("(?m)^echo +running +echo +\\d+ +0$");
         assertThat(undeploy.out()).isEqualTo("undeployed agent echo\n");
         assertThat(gone.code()).isEqualTo(1);
-        assertThat(gone.errLines()).containsExactly("caxton: 404 agent 'echo' not found");
+        assertThat(gone.errLines()).containsExactly("caxton: 404 agent 'echo' not found (kind: not_found)");
     }
 
     @Test

@@ -54,6 +54,12 @@ class ApiHardeningTest {
         }
     }
 
+    private static void closeAll(List<Socket> sockets) throws IOException {
+        for (Socket c : sockets) {
+            c.close();
+        }
+    }
+
     private static void deploy(Image.Server s, String name, Path wasm) throws Exception {
         String body = "{\"name\":\"" + name + "\",\"wasm_module\":\"" + Base64.getEncoder().encodeToString(Files.readAllBytes(wasm)) + "\"}";
         HttpResponse<String> r = s.http("POST", "/api/v1/agents", body, s.token());
@@ -129,21 +135,18 @@ class ApiHardeningTest {
                 // The prober's own echo request may be waiting too: at least FLOOD, at most one more.
                 await(FLOOD + " waiting", () -> {
                     try {
-                        return metric(s, "caxton_api_waiting_requests") >= FLOOD;
+                        return metric(s, "caxton_clients_waiting") >= FLOOD;
                     } catch (Exception e) {
                         return false;
                     }
                 });
-                assertThat(metric(s, "caxton_clients_waiting")).isBetween((long) FLOOD, FLOOD + 1L);
             } finally {
-                for (Socket c : waits) {
-                    c.close();
-                }
+                closeAll(waits);
             }
             // Before the fix every one of them stayed until wait_ms (300 s) ran out.
             await("waits cancelled", () -> {
                 try {
-                    return metric(s, "caxton_api_waiting_requests") <= 1 && metric(s, "caxton_clients_waiting") <= 1;
+                    return metric(s, "caxton_clients_waiting") <= 1;
                 } catch (Exception e) {
                     return false;
                 }
@@ -152,11 +155,14 @@ class ApiHardeningTest {
             prober.join();
             await("nothing waiting", () -> {
                 try {
-                    return metric(s, "caxton_api_waiting_requests") == 0 && metric(s, "caxton_clients_waiting") == 0;
+                    return metric(s, "caxton_clients_waiting") == 0;
                 } catch (Exception e) {
                     return false;
                 }
             });
+            // Checked after the cancellation, so that on a node without the cap the test fails for the
+            // waits that stay, not for a gauge it does not have.
+            assertThat(metric(s, "caxton_api_waiting_requests")).isZero();
 
             List<Long> after = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
@@ -193,9 +199,7 @@ class ApiHardeningTest {
                 assertThat(over.headers().firstValue("Retry-After")).contains("1");
                 assertThat(over.body()).contains("server.max_waiting_requests");
             } finally {
-                for (Socket c : waits) {
-                    c.close();
-                }
+                closeAll(waits);
             }
         }
     }
@@ -232,9 +236,7 @@ class ApiHardeningTest {
                 first.getOutputStream().write(rawRequest(s, "GET", "/api/v1/health", null, true).getBytes(StandardCharsets.UTF_8));
                 assertThat(new String(first.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).startsWith("HTTP/1.1 200");
             } finally {
-                for (Socket c : held) {
-                    c.close();
-                }
+                closeAll(held);
             }
         }
     }
