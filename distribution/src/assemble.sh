@@ -18,13 +18,16 @@ mkdir -p "$out/bin" "$out/conf" "$out/plugins" "$out/tools/wat"
 # only from its parent, and nothing in the core requires them. dev.caxton.runtime gets native access
 # because it grants native access to the plugin modules it loads (SQLite's JNI library).
 jdk_extra=java.sql,java.sql.rowset,jdk.unsupported,jdk.crypto.ec,java.management,jdk.management,java.naming,java.xml,jdk.zipfs
+# Netty's epoll library is a module nobody requires (it only carries the .so): link it by name so the
+# API listener finds it; without it the server falls back to NIO. io.netty.common loads the library.
+netty_native=io.netty.transport.epoll.linux.x86_64
 
 "$java_home/bin/jlink" \
   --module-path "$target/core-modules" \
-  --add-modules dev.caxton.cli,$jdk_extra \
+  --add-modules dev.caxton.cli,$jdk_extra,$netty_native \
   --output "$out/runtime" \
   --strip-debug --no-header-files --no-man-pages --compress zip-6 --generate-cds-archive \
-  --add-options="--add-modules=ALL-SYSTEM --enable-native-access=ALL-UNNAMED,dev.caxton.runtime --sun-misc-unsafe-memory-access=allow"
+  --add-options="--add-modules=ALL-SYSTEM --enable-native-access=ALL-UNNAMED,dev.caxton.runtime,io.netty.common --sun-misc-unsafe-memory-access=allow"
 
 for dir in "$root"/plugins/*/; do
   name=$(basename "$dir")

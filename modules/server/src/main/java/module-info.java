@@ -2,12 +2,18 @@
  * The Caxton server: the management API ({@code /api/v1}, JSON over HTTP, token-authenticated)
  * and the Prometheus metrics endpoint, on top of a {@link dev.caxton.runtime.CaxtonNode}.
  *
- * <p>It uses the JDK's own HTTP server ({@code jdk.httpserver}) so the image needs no web
- * framework; requests run on virtual threads.
+ * <p>It listens with Netty (HTTP/1.1 codec, epoll where available), which lets it bound
+ * connections, time out slow or idle ones and cancel a wait whose client went away; requests are
+ * handled on virtual threads.
  */
 module dev.caxton.server {
     requires transitive dev.caxton.runtime;
-    requires jdk.httpserver;
+    requires io.netty.common;
+    requires io.netty.buffer;
+    requires io.netty.transport;
+    requires io.netty.transport.classes.epoll;
+    requires io.netty.codec;
+    requires io.netty.codec.http;
     requires java.logging;
     requires com.fasterxml.jackson.databind;
     // SIGTERM handling, so a stopped server exits 0 after draining (the JDK has no public signal API).

@@ -4,6 +4,7 @@ import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.server.CaxtonServer;
 import dev.caxton.testkit.Wat;
+import dev.caxton.testkit.WatAgents;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,28 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RealServerTest {
 
-    /** Returns every message unchanged, so the host completes it into a reply to the sender. */
-    static final String ECHO = """
-            (module
-              (memory (export "memory") 1)
-              (global $next (mut i32) (i32.const 1024))
-              (func (export "alloc") (param $size i32) (result i32)
-                (local $p i32)
-                (local.set $p (global.get $next))
-                (global.set $next (i32.add (global.get $next) (local.get $size)))
-                (local.get $p))
-              (func (export "handle_message") (param $ptr i32) (param $len i32) (result i64)
-                (i64.or (i64.shl (i64.extend_i32_u (local.get $ptr)) (i64.const 32))
-                        (i64.extend_i32_u (local.get $len)))))
-            """;
-
-    /** Traps on every message. */
-    static final String TRAP = """
-            (module
-              (memory (export "memory") 1)
-              (func (export "alloc") (param i32) (result i32) (i32.const 1024))
-              (func (export "handle_message") (param i32 i32) (result i64) unreachable))
-            """;
+    static final String ECHO = WatAgents.ECHO;
+    static final String TRAP = WatAgents.TRAP;
 
     @TempDir
     static Path dir;
@@ -110,7 +91,7 @@ class RealServerTest {
         assertThat(list.out()).containsPattern("(?m)^echo +running +echo +\\d+ +0$");
         assertThat(undeploy.out()).isEqualTo("undeployed agent echo\n");
         assertThat(gone.code()).isEqualTo(1);
-        assertThat(gone.errLines()).containsExactly("caxton: 404 agent 'echo' not found");
+        assertThat(gone.errLines()).containsExactly("caxton: 404 agent 'echo' not found (kind: not_found)");
     }
 
     @Test

@@ -699,7 +699,8 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("uptime_ms", Duration.between(startedAt, Instant.now()).toMillis());
         Map<String, String> providers = new LinkedHashMap<>();
         for (Spi spi : Spi.values()) {
-            providers.put(spi.label(), config.providerName(spi));
+            // The node opens no transport yet (agents talk within the node): say so, not what is configured.
+            providers.put(spi.label(), spi == Spi.TRANSPORT ? null : config.providerName(spi));
         }
         m.put("providers", providers);
         m.put("storage_durable", storage.durable());

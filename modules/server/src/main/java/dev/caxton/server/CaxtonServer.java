@@ -1,7 +1,5 @@
 package dev.caxton.server;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.caxton.runtime.CaxtonNode;
 import dev.caxton.runtime.Conversation;
 import dev.caxton.runtime.NotFoundException;
@@ -11,16 +9,17 @@ import dev.caxton.runtime.agent.DeploySpec;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.runtime.routing.RoutingException;
+import dev.caxton.server.HttpListener.Call;
+import dev.caxton.server.HttpListener.Reply;
 import dev.caxton.spi.ConfigException;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.InvalidEnvelopeException;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,15 +28,20 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running Caxton server: a {@link CaxtonNode} with its management API and metrics endpoint.
@@ -45,6 +49,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Every API request must carry the node's token in {@value ApiToken#HEADER}; without it the
  * answer is 401 and nothing changes. On SIGTERM (or SIGINT) the server stops accepting requests,
  * lets agents drain, closes its providers and the process exits with status 0.
+ *
+ * <p>Waiting requests ({@code wait_ms}) are capped by {@code server.max_waiting_requests} and are
+ * cancelled when their client disconnects, so abandoned waits cannot pile up on the node.
  */
 public final class CaxtonServer implements AutoCloseable {
 
@@ -54,34 +61,38 @@ public final class CaxtonServer implements AutoCloseable {
 
     private final CaxtonNode node;
     private final ApiToken token;
-    private final HttpServer api;
-    private final HttpServer metrics;
+    private final HttpListener api;
+    private final HttpListener metrics;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean closing = new AtomicBoolean();
-    private final long maxBody;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final int maxWaiting;
     private final WatTool wat;
 
-    private CaxtonServer(CaxtonNode node, ApiToken token) throws IOException {
+    private CaxtonServer(CaxtonNode node, ApiToken token) {
         this.node = node;
         this.token = token;
         CaxtonConfig config = node.config();
-        this.maxBody = config.size("server.max_request_size");
+        this.maxWaiting = (int) config.integer("server.max_waiting_requests");
         String home = System.getProperty("caxton.home");
         this.wat = WatTool.find(home == null ? null : Path.of(home)).orElse(null);
-        this.api = HttpServer.create(new InetSocketAddress(config.string("server.host"),
-                (int) config.integer("server.port")), 128);
-        api.setExecutor(executor);
-        api.createContext(API + "/", this::handleApi);
-        api.createContext("/", this::handleUnknown);
+        HttpListener.Limits limits = new HttpListener.Limits((int) config.integer("server.max_connections"),
+                config.size("server.max_request_size"), config.duration("server.request_timeout").toMillis(),
+                config.duration("server.idle_timeout").toMillis());
+        this.api = new HttpListener(config.string("server.host"), (int) config.integer("server.port"), limits,
+                this::handleApi, executor, "api");
+        HttpListener m = null;
         if (config.bool("server.metrics_enabled")) {
-            metrics = HttpServer.create(new InetSocketAddress(config.string("server.host"),
-                    (int) config.integer("server.metrics_port")), 32);
-            metrics.setExecutor(executor);
-            metrics.createContext("/metrics", this::handleMetrics);
-        } else {
-            metrics = null;
+            try {
+                m = new HttpListener(config.string("server.host"), (int) config.integer("server.metrics_port"),
+                        limits, this::handleMetrics, executor, "metrics");
+            } catch (RuntimeException e) {
+                api.close();
+                throw e;
+            }
         }
+        this.metrics = m;
     }
 
     /**
@@ -107,15 +118,12 @@ public final class CaxtonServer implements AutoCloseable {
         CaxtonServer server;
         try {
             server = new CaxtonServer(node, token);
-        } catch (IOException e) {
+        } catch (RuntimeException e) {
             node.close();
+            // Netty reports a taken port as a checked BindException thrown sneakily; name the ports.
             throw new IllegalStateException("cannot listen on " + config.string("server.host") + ":"
                     + config.integer("server.port") + " or metrics port " + config.integer("server.metrics_port")
                     + ": " + e.getMessage(), e);
-        }
-        server.api.start();
-        if (server.metrics != null) {
-            server.metrics.start();
         }
         LOG.log(System.Logger.Level.INFO, "caxton {0} node {1} serving the API at {2}{3}; data in {4}",
                 CaxtonNode.version(), config.string("server.node_name"), server.apiUri(),
@@ -172,13 +180,13 @@ public final class CaxtonServer implements AutoCloseable {
 
     /** @return the API's base address, e.g. {@code http://127.0.0.1:8080} */
     public URI apiUri() {
-        return URI.create("http://" + hostOf(api.getAddress()) + ":" + api.getAddress().getPort());
+        return URI.create("http://" + hostOf(api.address()) + ":" + api.address().getPort());
     }
 
     /** @return the metrics address, or null when metrics are disabled */
     public URI metricsUri() {
-        return metrics == null ? null : URI.create("http://" + hostOf(metrics.getAddress()) + ":"
-                + metrics.getAddress().getPort() + "/metrics");
+        return metrics == null ? null : URI.create("http://" + hostOf(metrics.address()) + ":"
+                + metrics.address().getPort() + "/metrics");
     }
 
     private static String hostOf(InetSocketAddress a) {
@@ -191,6 +199,11 @@ public final class CaxtonServer implements AutoCloseable {
         return node;
     }
 
+    /** @return API requests waiting for a reply now (the {@code caxton_api_waiting_requests} gauge) */
+    public int waitingRequests() {
+        return waiting.get();
+    }
+
     @Override
     public void close() {
         if (!closing.compareAndSet(false, true)) {
@@ -198,9 +211,9 @@ public final class CaxtonServer implements AutoCloseable {
             return;
         }
         try {
-            api.stop(0);
+            api.close();
             if (metrics != null) {
-                metrics.stop(0);
+                metrics.close();
             }
             node.close();
             executor.shutdownNow();
@@ -212,73 +225,99 @@ public final class CaxtonServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ handlers
 
-    private void handleMetrics(HttpExchange ex) throws IOException {
-        try (ex) {
-            byte[] body = Metrics.render(node).getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
+    private CompletableFuture<Reply> handleMetrics(Call call) {
+        String path = call.uri();
+        int q = path.indexOf('?');
+        if (q >= 0) {
+            path = path.substring(0, q);
         }
+        if (!path.equals("/metrics")) {
+            return CompletableFuture.completedFuture(Reply.json(404, error("no such endpoint: " + path
+                    + "; metrics are at /metrics", Map.of()), Map.of()));
+        }
+        if (!call.method().equals("GET")) {
+            return CompletableFuture.completedFuture(Reply.json(405, error("method " + call.method()
+                    + " not allowed here; use GET", Map.of()), Map.of("Allow", "GET")));
+        }
+        byte[] body = Metrics.render(node, waiting.get()).getBytes(StandardCharsets.UTF_8);
+        return CompletableFuture.completedFuture(new Reply(200, "text/plain; version=0.0.4; charset=utf-8", body, Map.of()));
     }
 
-    private void handleUnknown(HttpExchange ex) throws IOException {
-        try (ex) {
-            byte[] bytes = Json.bytes(error("no such endpoint: " + ex.getRequestURI().getPath()
-                    + "; the API lives under " + API + "/", Map.of()));
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(404, bytes.length);
-            ex.getResponseBody().write(bytes);
-        }
-    }
-
-    private void handleApi(HttpExchange ex) throws IOException {
-        try (ex) {
-            int status;
-            Object body;
+    private CompletableFuture<Reply> handleApi(Call call) {
+        try {
+            String raw = call.uri();
+            String path = raw.indexOf('?') < 0 ? raw : raw.substring(0, raw.indexOf('?'));
+            if (!path.startsWith(API + "/")) {
+                return CompletableFuture.completedFuture(Reply.json(404, error("no such endpoint: " + path
+                        + "; the API lives under " + API + "/", Map.of()), Map.of()));
+            }
+            // The token comes before anything else about the request, even whether its path parses.
+            if (!token.matches(call.header().apply(ApiToken.HEADER))) {
+                throw new ApiError(401, "missing or wrong API token: send the token from the data directory's "
+                        + "token file in the " + ApiToken.HEADER + " header");
+            }
+            URI uri;
             try {
-                if (!token.matches(ex.getRequestHeaders().getFirst(ApiToken.HEADER))) {
-                    throw new ApiError(401, "missing or wrong API token: send the token from the data directory's "
-                            + "token file in the " + ApiToken.HEADER + " header");
-                }
-                Response r = route(ex.getRequestMethod(), ex.getRequestURI(), ex);
-                status = r.status();
-                body = r.body();
-            } catch (ApiError e) {
-                status = e.status;
-                body = error(e.getMessage(), e.details);
-            } catch (DeployException e) {
-                status = switch (e.kind()) {
-                    case NOT_FOUND -> 404;
-                    case CONFLICT -> 409;
-                    case CAPACITY -> 503;
-                    case INVALID_MODULE, INVALID_REQUEST -> 400;
-                };
-                body = error(e.getMessage(), Map.of("kind", e.kind().name().toLowerCase(java.util.Locale.ROOT)));
-            } catch (RoutingException e) {
-                status = e.status().httpStatus();
-                body = error(e.getMessage(), e.field().isEmpty() ? Map.of("status", e.status().name().toLowerCase(java.util.Locale.ROOT))
-                        : Map.of("field", e.field(), "status", e.status().name().toLowerCase(java.util.Locale.ROOT)));
-            } catch (NotFoundException e) {
-                status = 404;
-                body = error(e.getMessage(), Map.of());
-            } catch (InvalidEnvelopeException e) {
-                status = 400;
-                body = error(e.getMessage(), Map.of("field", e.field()));
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "request " + ex.getRequestMethod() + " " + ex.getRequestURI() + " failed", e);
-                status = 500;
-                body = error("internal error: " + e, Map.of());
+                uri = new URI(raw);
+            } catch (URISyntaxException e) {
+                throw new ApiError(400, "the request path is not a valid URI (" + e.getReason()
+                        + " at index " + e.getIndex() + "); percent-encode special characters as %XX");
             }
-            byte[] bytes = Json.bytes(body);
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
+            return chained(route(call.method(), uri, call), (r, t) -> t == null
+                    ? Reply.json(r.status(), r.body(), Map.of()) : failure(call, unwrap(t)));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failure(call, e));
         }
     }
 
-    private static Map<String, Object> error(String message, Map<String, Object> details) {
+    /**
+     * {@code source.handle(fn)}, except that cancelling the result cancels the source too: a client
+     * that disconnects cancels the last future in the chain, and the node's wait is the first.
+     */
+    static <T, U> CompletableFuture<U> chained(CompletableFuture<T> source, java.util.function.BiFunction<T, Throwable, U> fn) {
+        CompletableFuture<U> result = source.handle(fn);
+        result.whenComplete((r, t) -> {
+            if (result.isCancelled()) {
+                source.cancel(true);
+            }
+        });
+        return result;
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** The JSON error for a failed request; unexpected failures are logged under an id the client sees. */
+    static Reply failure(Call call, Throwable t) {
+        return switch (t) {
+            case ApiError e -> Reply.json(e.status, error(e.getMessage(), e.details), e.headers);
+            case DeployException e -> Reply.json(switch (e.kind()) {
+                case NOT_FOUND -> 404;
+                case CONFLICT -> 409;
+                case CAPACITY -> 503;
+                case INVALID_MODULE, INVALID_REQUEST -> 400;
+            }, error(e.getMessage(), Map.of("kind", e.kind().name().toLowerCase(Locale.ROOT))), Map.of());
+            case RoutingException e -> Reply.json(e.status().httpStatus(), error(e.getMessage(), e.field().isEmpty()
+                    ? Map.of("status", e.status().name().toLowerCase(Locale.ROOT))
+                    : Map.of("field", e.field(), "status", e.status().name().toLowerCase(Locale.ROOT))), Map.of());
+            case NotFoundException e -> Reply.json(404, error(e.getMessage(), Map.of()), Map.of());
+            case InvalidEnvelopeException e -> Reply.json(400, error(e.getMessage(), Map.of("field", e.field())), Map.of());
+            default -> {
+                // Class names and stack traces stay in the log; the client gets an id to quote.
+                String id = UUID.randomUUID().toString().substring(0, 8);
+                LOG.log(System.Logger.Level.ERROR, "request " + call.method() + " " + call.uri()
+                        + " failed (error id " + id + ")", t);
+                yield Reply.json(500, error("internal error (error id " + id + "; the node's log has the details)",
+                        Map.of("error_id", id)), Map.of());
+            }
+        };
+    }
+
+    static Map<String, Object> error(String message, Map<String, Object> details) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("error", message);
         m.put("details", details);
@@ -288,7 +327,16 @@ public final class CaxtonServer implements AutoCloseable {
     private record Response(int status, Object body) {
     }
 
-    private Response route(String method, URI uri, HttpExchange ex) throws IOException {
+    /** Routes one API request; only a send with {@code wait_ms} answers later than it returns. */
+    private CompletableFuture<Response> route(String method, URI uri, Call call) {
+        return switch (method) {
+            case "POST" -> uri.getRawPath().replaceAll("/+$", "").equals(API + "/messages")
+                    ? send(Json.object(call.body())) : CompletableFuture.completedFuture(routeNow(method, uri, call));
+            default -> CompletableFuture.completedFuture(routeNow(method, uri, call));
+        };
+    }
+
+    private Response routeNow(String method, URI uri, Call ex) {
         String path = uri.getRawPath();
         if (path.endsWith("/") && path.length() > API.length() + 1) {
             path = path.substring(0, path.length() - 1);
@@ -308,13 +356,13 @@ public final class CaxtonServer implements AutoCloseable {
                         return new Response(200, Map.of("agents", node.agents().stream().map(Json::agent).toList()));
                     }
                     only(method, "POST", "GET");
-                    return new Response(201, Json.agent(node.deploy(deploySpec(Json.object(body(ex))))));
+                    return new Response(201, Json.agent(node.deploy(deploySpec(Json.object(ex.body())))));
                 }
                 String name = decode(parts[2]);
                 if (parts.length == 3) {
                     if (method.equals("GET")) {
                         return new Response(200, Json.agent(node.agent(name).orElseThrow(
-                                () -> new ApiError(404, "agent '" + name + "' not found"))));
+                                () -> new ApiError(404, "agent '" + name + "' not found", Map.of("kind", "not_found")))));
                     }
                     only(method, "DELETE", "GET");
                     node.undeploy(name);
@@ -322,15 +370,15 @@ public final class CaxtonServer implements AutoCloseable {
                 }
                 if (parts.length == 4 && parts[3].equals("module")) {
                     only(method, "PUT");
-                    Map<String, Object> b = Json.object(body(ex));
+                    Map<String, Object> b = Json.object(ex.body());
                     unknownFields(b, Set.of("wasm_module", "wat_module"), "");
                     return new Response(200, Json.agent(node.reload(name, module(b))));
                 }
             }
             case "messages" -> {
                 if (parts.length == 2) {
+                    // POST is answered by route(); anything else lands here.
                     only(method, "POST");
-                    return send(Json.object(body(ex)));
                 }
             }
             case "dead-letters" -> {
@@ -377,12 +425,17 @@ public final class CaxtonServer implements AutoCloseable {
 
     private static void only(String method, String... allowed) {
         if (!List.of(allowed).contains(method)) {
-            throw new ApiError(405, "method " + method + " not allowed here; use " + String.join(" or ", allowed));
+            throw new ApiError(405, "method " + method + " not allowed here; use " + String.join(" or ", allowed),
+                    Map.of(), Map.of("Allow", String.join(", ", allowed)));
         }
     }
 
     private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "bad percent-encoding in '" + s + "': use %XX with two hex digits");
+        }
     }
 
     private static String stringParam(URI uri, String name) {
@@ -419,16 +472,6 @@ public final class CaxtonServer implements AutoCloseable {
             }
         }
         return def;
-    }
-
-    private byte[] body(HttpExchange ex) throws IOException {
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBody + 1));
-            if (b.length > maxBody) {
-                throw new ApiError(413, "the request body exceeds server.max_request_size (" + maxBody + " bytes)");
-            }
-            return b;
-        }
     }
 
     // ------------------------------------------------------------------ agents
@@ -535,12 +578,13 @@ public final class CaxtonServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ messages
 
-    private Response send(Map<String, Object> b) {
+    private CompletableFuture<Response> send(Map<String, Object> b) {
         Object w = b.remove("wait_ms");
         Envelope e = EnvelopeFields.fromMap(b);
+        refuseFailedReceiver(e);
         if (w == null) {
             Envelope routed = node.send(e);
-            return new Response(202, Map.of("message_id", routed.messageId(), "accepted", true));
+            return CompletableFuture.completedFuture(new Response(202, Map.of("message_id", routed.messageId(), "accepted", true)));
         }
         if (!(w instanceof Long waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) {
             throw new ApiError(400, "field 'wait_ms' must be a whole number from 0 to " + MAX_WAIT_MS, Map.of("field", "wait_ms"));
@@ -548,19 +592,52 @@ public final class CaxtonServer implements AutoCloseable {
         if (e.messageId() == null) {
             e = e.withMessageId(node.newMessageId());
         }
-        var reply = node.request(e, Duration.ofMillis(waitMs));
-        Envelope r;
-        try {
-            r = reply.get(waitMs + 5000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new ApiError(503, "interrupted while waiting for the reply");
-        } catch (ExecutionException | TimeoutException ee) {
-            throw new ApiError(504, "no reply: " + ee);
+        if (waiting.incrementAndGet() > maxWaiting) {
+            waiting.decrementAndGet();
+            throw new ApiError(503, "too many requests are waiting for replies (server.max_waiting_requests is "
+                    + maxWaiting + "); try again later or send without wait_ms", Map.of(), Map.of("Retry-After", "1"));
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("message_id", e.messageId());
-        out.put("reply", Json.envelope(r));
-        return new Response(200, out);
+        CompletableFuture<Envelope> reply;
+        try {
+            reply = node.request(e, Duration.ofMillis(waitMs));
+        } catch (RuntimeException ex) {
+            waiting.decrementAndGet();
+            throw ex;
+        }
+        // Whatever ends the wait (reply, timeout, a client that went away) frees its place.
+        reply.whenComplete((r, t) -> waiting.decrementAndGet());
+        // The node always completes a wait at wait_ms; the margin only guards against a lost completion.
+        reply.orTimeout(waitMs + 5000, TimeUnit.MILLISECONDS);
+        String id = e.messageId();
+        // Cancelling the answer (the client disconnected) must reach the node's wait, which
+        // then unregisters the temporary client name at once instead of at wait_ms.
+        return chained(reply, (r, t) -> {
+            if (t != null) {
+                Throwable c = unwrap(t);
+                if (c instanceof TimeoutException) {
+                    throw new ApiError(504, "no reply within wait_ms + 5 s");
+                }
+                if (c instanceof CancellationException) {
+                    throw new ApiError(503, "the wait was cancelled");
+                }
+                throw new CompletionException(c);
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("message_id", id);
+            out.put("reply", Json.envelope(r));
+            return new Response(200, out);
+        });
+    }
+
+    /** A failed agent takes no messages until reloaded: refuse rather than queue into a dead mailbox. */
+    private void refuseFailedReceiver(Envelope e) {
+        if (e.receiver() == null) {
+            return;
+        }
+        node.agent(e.receiver()).filter(a -> a.state().label().equals("failed")).ifPresent(a -> {
+            throw new ApiError(404, "agent '" + a.name() + "' is failed (it faulted too often) and takes no messages"
+                    + " until its module is reloaded (PUT /agents/" + a.name() + "/module)",
+                    Map.of("field", "receiver", "status", "unknown_receiver"));
+        });
     }
 }

@@ -15,7 +15,7 @@ final class Metrics {
     private Metrics() {
     }
 
-    static String render(CaxtonNode node) {
+    static String render(CaxtonNode node, int apiWaiting) {
         StringBuilder b = new StringBuilder(4096);
         Map<String, Long> c = node.counters();
         counter(b, "caxton_messages_routed_total", "Messages accepted by the router.", c.get("messages_routed"));
@@ -36,6 +36,8 @@ final class Metrics {
                 "Messages delivered but not journalled: their conversation had messaging.conversation_max_messages.",
                 c.get("conversation_messages_omitted"));
         gauge(b, "caxton_clients_waiting", "API requests waiting for a reply.", c.get("clients_waiting"));
+        gauge(b, "caxton_api_waiting_requests", "API requests (wait_ms) holding a place under server.max_waiting_requests.",
+                apiWaiting);
         gauge(b, "caxton_dead_letters", "Messages in the dead-letter queue.", node.deadLetterCount());
         var agents = node.agents();
         gauge(b, "caxton_agents", "Agents deployed on this node.", agents.size());

@@ -194,8 +194,11 @@ abstract class AgentsEndToEnd {
         JsonNode info = inspect("trapper");
         assertThat(info.get("state").asText()).isEqualTo("failed");
         assertThat(info.at("/counters/faults").asInt()).isEqualTo(3);
-        JsonNode afterFailed = ask("trapper", "{}");
-        assertThat(afterFailed.at("/content/reason").asText()).contains("failed");
+        // A failed agent takes no messages: the send is refused at once instead of queued (docs/api.md).
+        Image.Result afterFailed = server.cli("message", "send", "--to", "trapper", "--performative", "request",
+                "--content", "{}", "--wait", "10s");
+        assertThat(afterFailed.exit()).isEqualTo(1);
+        assertThat(afterFailed.err()).contains("404", "failed", "unknown_receiver");
         assertEchoStillServes();
     }
 

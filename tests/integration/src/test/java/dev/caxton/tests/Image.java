@@ -110,6 +110,11 @@ final class Image {
         final Path log;
 
         Server(Path dir, String extraYaml) throws IOException, InterruptedException {
+            this(dir, extraYaml, "");
+        }
+
+        /** @param serverYaml more keys of the {@code server} section, one {@code key: value} a line */
+        Server(Path dir, String extraYaml, String serverYaml) throws IOException, InterruptedException {
             this.dir = dir;
             this.dataDir = dir.resolve("data");
             this.port = freePort();
@@ -120,7 +125,7 @@ final class Image {
                       port: %d
                       metrics_port: %d
                       data_dir: %s
-                    """.formatted(port, metricsPort, dataDir) + extraYaml);
+                    """.formatted(port, metricsPort, dataDir) + serverYaml.indent(2) + extraYaml);
             this.log = dir.resolve("server.log");
             ProcessBuilder pb = new ProcessBuilder(launcher().toString(), "server", "start", "--config", config.toString())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -1,0 +1,399 @@
+package dev.caxton.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * One HTTP listener (the API or the metrics endpoint) on Netty.
+ *
+ * <p>Netty rather than the JDK's HTTP server because the node must notice a client that went away
+ * while its request waits (to cancel the wait), and must bound connections and how long a
+ * connection may sit idle or trickle a request in; the JDK server offers none of these per
+ * listener. Request handling runs on virtual threads, never on the event loop, because node calls
+ * block (a deploy compiles a module); a handler that waits returns an unfinished future, so a
+ * waiting request holds no thread at all.
+ */
+final class HttpListener implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(HttpListener.class.getName());
+    /** Requests a client may pipeline behind the one in progress before the connection is closed. */
+    private static final int MAX_PIPELINED = 16;
+    /** How long a connection being closed after an error answer keeps draining the client's input. */
+    private static final long LINGER_MS = 2000;
+
+    /** A request as the handler sees it: the body is already complete and copied. */
+    record Call(String method, String uri, Function<String, String> header, byte[] body) {
+    }
+
+    /** An answer: status, content type, body and extra headers. */
+    record Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+
+        static Reply json(int status, Object body, Map<String, String> headers) {
+            return new Reply(status, "application/json", Json.bytes(body), headers);
+        }
+    }
+
+    /** Turns a call into an eventual reply; may block, runs on a virtual thread. */
+    interface Handler {
+        /**
+         * @param call the request
+         * @return the reply; cancelled when the client disconnects before it completes
+         */
+        CompletableFuture<Reply> handle(Call call);
+    }
+
+    /** Per-listener limits, from the {@code server.*} keys. */
+    record Limits(int maxConnections, long maxBody, long requestTimeoutMs, long idleTimeoutMs) {
+    }
+
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final AtomicInteger open = new AtomicInteger();
+    private final Limits limits;
+    private final Handler handler;
+    private final ExecutorService executor;
+
+    HttpListener(String host, int port, Limits limits, Handler handler, ExecutorService executor, String name) {
+        this.limits = limits;
+        this.handler = handler;
+        this.executor = executor;
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        // One thread moves bytes; handling is elsewhere, so more would only compete for the cores.
+        this.group = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("caxton-" + name + "-io").daemon().factory(), io);
+        try {
+            this.server = new ServerBootstrap().group(group).channel(type)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            Connection c = new Connection();
+                            ch.pipeline().addLast("guard", c.guard)
+                                    .addLast("codec", new HttpServerCodec())
+                                    .addLast("aggregate", new BoundedAggregator(limits.maxBody()))
+                                    .addLast("handle", c);
+                        }
+                    })
+                    .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "{0} listener on {1} ({2})", name, server.localAddress(), epoll ? "epoll" : "nio");
+    }
+
+    /** @return the bound address */
+    InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** @return connections open now */
+    int openConnections() {
+        return open.get();
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    static byte[] errorBody(String message, Map<String, Object> details) {
+        return Json.bytes(CaxtonServer.error(message, details));
+    }
+
+    private static FullHttpResponse response(Reply r) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
+                Unpooled.wrappedBuffer(r.body()));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+        r.headers().forEach((k, v) -> res.headers().set(k, v));
+        return res;
+    }
+
+    /** Writes a JSON error and closes: for requests that cannot be parsed or arrive too slowly. */
+    private static void failAndClose(ChannelHandlerContext ctx, int status, String message) {
+        answerAndClose(ctx.channel(), new Reply(status, "application/json", errorBody(message, Map.of()), Map.of()));
+    }
+
+    /**
+     * Sends a last answer, then closes gently: closing a socket with unread input makes the kernel
+     * send a reset, which can destroy the answer before the client reads it. So the output is shut
+     * first, whatever else the client sends is discarded, and the socket closes when the client
+     * closes its side or after a short grace period.
+     */
+    private static void answerAndClose(Channel ch, Reply reply) {
+        Guard guard = ch.pipeline().get(Guard.class);
+        if (guard != null) {
+            guard.discarding = true;
+            guard.cancel();
+        }
+        FullHttpResponse res = response(reply);
+        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ch.writeAndFlush(res).addListener(f -> {
+            if (!f.isSuccess() || !(ch instanceof SocketChannel sc)) {
+                ch.close();
+                return;
+            }
+            sc.shutdownOutput();
+            ch.eventLoop().schedule(() -> ch.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    /** Answers an oversized body with the API's JSON error instead of Netty's plain one. */
+    private static final class BoundedAggregator extends HttpObjectAggregator {
+        private final long max;
+
+        BoundedAggregator(long max) {
+            super((int) Math.min(Integer.MAX_VALUE, max), true);
+            this.max = max;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            failAndClose(ctx, 413, "the request body exceeds server.max_request_size (" + max + " bytes)");
+        }
+    }
+
+    /**
+     * One connection: counts it, times it out, handles its requests one at a time and cancels the
+     * request in progress when the peer goes away.
+     */
+    private final class Connection extends ChannelInboundHandlerAdapter {
+
+        private final Guard guard = new Guard();
+        private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>();
+        private CompletableFuture<Reply> inProgress;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof FullHttpRequest req)) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                return;
+            }
+            guard.requestComplete(ctx);
+            if (inProgress != null) {
+                if (queued.size() >= MAX_PIPELINED) {
+                    req.release();
+                    ctx.close();
+                    return;
+                }
+                queued.add(req);
+                return;
+            }
+            start(ctx, req);
+        }
+
+        private void start(ChannelHandlerContext ctx, FullHttpRequest req) {
+            boolean keepAlive;
+            Call call;
+            try {
+                if (!req.decoderResult().isSuccess()) {
+                    // The codec already names the fault (bad Content-Length, header too long, ...).
+                    Throwable cause = req.decoderResult().cause();
+                    failAndClose(ctx, 400, "malformed HTTP request: " + (cause == null || cause.getMessage() == null
+                            ? "cannot be parsed" : cause.getMessage()));
+                    return;
+                }
+                keepAlive = HttpUtil.isKeepAlive(req);
+                var headers = req.headers();
+                call = new Call(req.method().name(), req.uri(), headers::get, ByteBufUtil.getBytes(req.content()));
+            } finally {
+                req.release();
+            }
+            CompletableFuture<Reply> result = new CompletableFuture<>();
+            inProgress = result;
+            executor.execute(() -> {
+                CompletableFuture<Reply> inner;
+                try {
+                    inner = handler.handle(call);
+                } catch (RuntimeException | Error e) {
+                    inner = CompletableFuture.failedFuture(e);
+                }
+                CompletableFuture<Reply> in = inner;
+                // A disconnect cancels the result; pass it on so the node drops its wait.
+                result.whenComplete((r, t) -> {
+                    if (result.isCancelled()) {
+                        in.cancel(true);
+                    }
+                });
+                in.whenComplete((r, t) -> {
+                    if (t != null) {
+                        result.completeExceptionally(t);
+                    } else {
+                        result.complete(r);
+                    }
+                });
+            });
+            result.whenComplete((r, t) -> {
+                if (result.isCancelled()) {
+                    return;
+                }
+                // Handlers answer their own errors; anything left is unexpected: logged with an id.
+                Reply reply = t == null ? r : CaxtonServer.failure(call, CaxtonServer.unwrap(t));
+                ctx.executor().execute(() -> written(ctx, reply, keepAlive));
+            });
+        }
+
+        private void written(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {
+            inProgress = null;
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            FullHttpResponse res = response(reply);
+            if (!keepAlive) {
+                res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            ctx.writeAndFlush(res);
+            guard.responseSent(ctx);
+            FullHttpRequest next = queued.poll();
+            if (next != null) {
+                guard.requestComplete(ctx);
+                start(ctx, next);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            CompletableFuture<Reply> p = inProgress;
+            if (p != null) {
+                p.cancel(true);
+            }
+            FullHttpRequest q;
+            while ((q = queued.poll()) != null) {
+                q.release();
+            }
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // Resets and broken pipes are clients going away; nothing to report beyond debug.
+            LOG.log(System.Logger.Level.DEBUG, "connection {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+    }
+
+    /**
+     * Counts the connection against {@code server.max_connections} and enforces the two timeouts:
+     * {@code request_timeout} from the first byte of a request until it is complete, and
+     * {@code idle_timeout} while the connection has no request at all. A request being handled
+     * (e.g. waiting for a reply) is under neither.
+     */
+    private final class Guard extends ChannelInboundHandlerAdapter {
+
+        private ScheduledFuture<?> timer;
+        /** Set once the connection's last answer is out: input is read and dropped until it closes. */
+        private boolean discarding;
+        private boolean receiving;
+        private boolean handling;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            if (open.incrementAndGet() > limits.maxConnections()) {
+                LOG.log(System.Logger.Level.DEBUG, "refusing {0}: {1} connections open (server.max_connections)",
+                        ctx.channel().remoteAddress(), limits.maxConnections());
+                answerAndClose(ctx.channel(), new Reply(503, "application/json", errorBody(
+                        "too many connections (server.max_connections is " + limits.maxConnections() + "); try again later",
+                        Map.of()), Map.of("Retry-After", "1")));
+                return;
+            }
+            arm(ctx, limits.idleTimeoutMs(), false);
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            open.decrementAndGet();
+            cancel();
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (discarding) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (!receiving && !handling) {
+                receiving = true;
+                arm(ctx, limits.requestTimeoutMs(), true);
+            }
+            super.channelRead(ctx, msg);
+        }
+
+        void requestComplete(ChannelHandlerContext ctx) {
+            receiving = false;
+            handling = true;
+            cancel();
+        }
+
+        void responseSent(ChannelHandlerContext ctx) {
+            handling = false;
+            arm(ctx, limits.idleTimeoutMs(), false);
+        }
+
+        private void arm(ChannelHandlerContext ctx, long ms, boolean request) {
+            cancel();
+            timer = ctx.executor().schedule(() -> {
+                if (request) {
+                    if (receiving) {
+                        failAndClose(ctx, 408, "the request did not arrive completely within server.request_timeout ("
+                                + ms + " ms)");
+                    }
+                } else if (!receiving && !handling) {
+                    ctx.close();
+                }
+            }, ms, TimeUnit.MILLISECONDS);
+        }
+
+        private void cancel() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+        }
+    }
+}
