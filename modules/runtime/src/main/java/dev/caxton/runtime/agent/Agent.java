@@ -185,42 +185,25 @@ public final class Agent implements Recipient {
             while (true) {
                 PendingReload r = pendingReload;
                 if (r != null) {
+                    // A reload applies after the message in flight.
                     applyReload(r);
                 }
                 AgentState s = state;
                 if (s == AgentState.STOPPED || (s == AgentState.DRAINING && mailbox.size() == 0)) {
                     break;
                 }
-                List<Mailbox.Delivery> batch;
+                Mailbox.Delivery d;
                 try {
-                    batch = mailbox.poll(ctx.batchSize(), 1, TimeUnit.SECONDS);
+                    // One message at a time, chosen now that the agent is ready for it: its priority and
+                    // how long every queued message has waited are judged at this instant, not when a
+                    // batch was taken.
+                    d = mailbox.take(1, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     // A stale interrupt from a time-out that fired as a call ended; only a stop ends the loop.
                     continue;
                 }
-                for (Mailbox.Delivery d : batch) {
-                    PendingReload between = pendingReload;
-                    if (between != null) {
-                        // A reload applies after the message in flight, even in the middle of a batch.
-                        applyReload(between);
-                    }
-                    Envelope m = d.envelope();
-                    if (state == AgentState.FAILED) {
-                        String reason = "agent '" + name + "' failed (last fault: " + lastFault + ")";
-                        ctx.deadLetters().deadLetter(m, reason);
-                        failureReply(m, reason);
-                        continue;
-                    }
-                    long waited = System.nanoTime() - d.queuedAtNanos();
-                    if (waited > ctx.messageTtl().toNanos()) {
-                        String reason = "ttl expired: waited " + TimeUnit.NANOSECONDS.toMillis(waited)
-                                + "ms in the mailbox of '" + name + "' (messaging.message_ttl "
-                                + ctx.messageTtl().toMillis() + "ms)";
-                        ctx.deadLetters().deadLetter(m, reason);
-                        failureReply(m, reason);
-                        continue;
-                    }
-                    process(m);
+                if (d != null) {
+                    handle(d);
                 }
             }
         } finally {
@@ -231,6 +214,26 @@ public final class Agent implements Recipient {
             setState(AgentState.STOPPED);
             finished.complete(null);
         }
+    }
+
+    private void handle(Mailbox.Delivery d) {
+        Envelope m = d.envelope();
+        if (state == AgentState.FAILED) {
+            String reason = "agent '" + name + "' failed (last fault: " + lastFault + ")";
+            ctx.deadLetters().deadLetter(m, reason);
+            failureReply(m, reason);
+            return;
+        }
+        long waited = System.nanoTime() - d.queuedAtNanos();
+        if (waited > ctx.messageTtl().toNanos()) {
+            String reason = "ttl expired: waited " + TimeUnit.NANOSECONDS.toMillis(waited)
+                    + "ms in the mailbox of '" + name + "' (messaging.message_ttl "
+                    + ctx.messageTtl().toMillis() + "ms)";
+            ctx.deadLetters().deadLetter(m, reason);
+            failureReply(m, reason);
+            return;
+        }
+        process(m);
     }
 
     private void process(Envelope msg) {
