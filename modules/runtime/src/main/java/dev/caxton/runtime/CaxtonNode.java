@@ -74,7 +74,7 @@ import java.util.regex.Pattern;
 public final class CaxtonNode implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(CaxtonNode.class.getName());
-    private static final Pattern AGENT_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}");
+    private static final Pattern AGENT_NAME = dev.caxton.runtime.config.ConfigSchema.NAME;
     private static final String DEFAULT_CODEC = "json";
 
     private final CaxtonConfig config;
