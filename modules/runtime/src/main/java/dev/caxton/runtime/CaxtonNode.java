@@ -104,7 +104,7 @@ public final class CaxtonNode implements AutoCloseable {
         this.dataDir = dataDir;
         this.nodeName = config.string("server.node_name");
         try {
-            Files.createDirectories(dataDir);
+            createPrivateDirectory(dataDir);
         } catch (IOException e) {
             throw new NodeException("cannot create the data directory " + dataDir + ": " + e.getMessage(), e);
         }
@@ -136,6 +136,38 @@ public final class CaxtonNode implements AutoCloseable {
         // The engine of the configuration is created up front so a broken engine stops startup, not
         // the first deploy.
         engine(config.providerName(Spi.ENGINE));
+    }
+
+    /**
+     * Creates the data directory readable by its owner only (0700): it holds the API token, the
+     * database with every message and module, and caches. An existing directory is left as the
+     * operator made it, with a warning when others may read it.
+     */
+    private static void createPrivateDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try {
+                Set<java.nio.file.attribute.PosixFilePermission> p = Files.getPosixFilePermissions(dir);
+                if (p.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"))) {
+                    LOG.log(System.Logger.Level.WARNING, "the data directory {0} is open to other users ({1}); "
+                            + "chmod 700 it to keep them out", dir, java.nio.file.attribute.PosixFilePermissions.toString(p));
+                }
+            } catch (UnsupportedOperationException e) {
+                // Not a POSIX file system: nothing to check.
+            }
+            return;
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try {
+            Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // Created by another process in between.
+        }
     }
 
     /**
