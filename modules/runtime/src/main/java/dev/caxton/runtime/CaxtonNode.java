@@ -225,9 +225,12 @@ public final class CaxtonNode implements AutoCloseable {
             }
             try {
                 AgentLimits limits = new AgentLimits(r.maxMemoryBytes(), Duration.ofMillis(r.executionTimeoutMs()), r.fuel());
+                // A failed agent comes back failed: it was refusing messages for a reason a restart does
+                // not remove, and only a reload (new module) should put it back to work.
+                boolean failed = r.state().equals(AgentState.FAILED.label());
                 startAgent(r.name(), r.id(), r.deployedAt(), r.module(), r.capabilities(), limits, r.codec(),
-                        r.engine().isEmpty() ? null : r.engine(), null, false);
-                LOG.log(System.Logger.Level.INFO, "restored agent {0}", r.name());
+                        r.engine().isEmpty() ? null : r.engine(), null, false, failed);
+                LOG.log(System.Logger.Level.INFO, "restored agent {0}{1}", r.name(), failed ? " (failed)" : "");
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "could not restore agent {0}: {1}", r.name(), e.getMessage());
             }
@@ -293,7 +296,7 @@ public final class CaxtonNode implements AutoCloseable {
         AgentLimits limits = spec.limits() == null ? limitsFor(spec.name()) : spec.limits();
         Agent agent = startAgent(spec.name(), UUID.randomUUID().toString(), Instant.now(), spec.module(),
                 spec.capabilities(), limits, spec.codec() == null ? DEFAULT_CODEC : spec.codec(), spec.engine(),
-                spec.permissions(), true);
+                spec.permissions(), true, false);
         return agent.info();
     }
 
@@ -341,14 +344,19 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     private Agent startAgent(String name, String id, Instant deployedAt, byte[] module, List<String> capabilities,
-                             AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist) {
+                             AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist,
+                             boolean failed) {
         Agent.Code code = compile(module, limits, codec, engineName, permissions);
         Agent agent = new Agent(name, id, deployedAt, code, capabilities, agentContext);
         synchronized (agents) {
             if (agents.containsKey(name) || router.isRegistered(name)) {
                 throw new DeployException(DeployException.Kind.CONFLICT, "an agent named '" + name + "' is already deployed");
             }
-            agent.start();
+            if (failed) {
+                agent.startFailed("failed before the node restarted; reload it to run it again");
+            } else {
+                agent.start();
+            }
             agents.put(name, agent);
         }
         if (persist) {
@@ -684,8 +692,9 @@ public final class CaxtonNode implements AutoCloseable {
         accepting = false;
         Duration timeout = config.duration("server.shutdown_timeout");
         List<CompletableFuture<Void>> stopping = new ArrayList<>();
+        String reason = "node stopping: not handled within server.shutdown_timeout (" + timeout.toMillis() + "ms)";
         for (Agent a : agents.values()) {
-            stopping.add(a.undeploy(timeout));
+            stopping.add(a.undeploy(timeout, reason));
         }
         try {
             CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new))

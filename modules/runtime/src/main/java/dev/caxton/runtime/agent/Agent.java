@@ -77,6 +77,8 @@ public final class Agent implements Recipient {
     private volatile Code code;
     private volatile PendingReload pendingReload;
     private volatile String lastFault;
+    // Why messages still queued when the agent stops are dead-lettered.
+    private volatile String stopReason;
     // Fuel the agent's handle_message used: last message and most so far for its current module;
     // -1 when unmetered or before the first. Written by the agent's thread only.
     private volatile long fuelLast = -1;
@@ -119,6 +121,7 @@ public final class Agent implements Recipient {
         this.ctx = ctx;
         this.mailbox = new Mailbox(ctx.mailboxPolicy(), ctx.router().budget());
         this.deployedCapabilities = Set.copyOf(capabilities);
+        this.stopReason = "agent '" + name + "' stopped before delivery";
     }
 
     /**
@@ -136,6 +139,24 @@ public final class Agent implements Recipient {
         setState(AgentState.RUNNING);
         // A platform thread, not a virtual one: guest code that computes for seconds (up to its time
         // limit) would otherwise pin one of the few carrier threads and stall every other agent.
+        worker = Thread.ofPlatform().daemon().name("agent-" + name).start(this::run);
+    }
+
+    /**
+     * Brings back an agent that was {@link AgentState#FAILED} when the node stopped: registered, so
+     * messages to it are dead-lettered with its failure as before, but with no instance until a
+     * {@link #reload} gives it a module to run again.
+     *
+     * @param why the fault shown for it
+     */
+    public void startFailed(String why) {
+        for (String c : deployedCapabilities) {
+            ctx.router().directory().register(c, name);
+        }
+        lastFault = why;
+        // Set without an event: storage already says failed, and the record must not change.
+        state = AgentState.FAILED;
+        ctx.router().register(name, this);
         worker = Thread.ofPlatform().daemon().name("agent-" + name).start(this::run);
     }
 
@@ -207,9 +228,11 @@ public final class Agent implements Recipient {
                 }
             }
         } finally {
+            // An interrupt that ended the last call must not also fail the dead-letter writes below.
+            Thread.interrupted();
             closeInstance(true);
             for (Mailbox.Delivery left : mailbox.drain()) {
-                ctx.deadLetters().deadLetter(left.envelope(), "agent '" + name + "' stopped before delivery");
+                ctx.deadLetters().deadLetter(left.envelope(), stopReason);
             }
             setState(AgentState.STOPPED);
             finished.complete(null);
@@ -354,6 +377,12 @@ public final class Agent implements Recipient {
     }
 
     private void fault(Envelope msg, String reason) {
+        if (state == AgentState.STOPPED) {
+            // The stop's deadline cut this call short: that is the stop's doing, not the agent's fault.
+            ctx.deadLetters().deadLetter(msg, stopReason + "; interrupted while being handled");
+            closeInstance(false);
+            return;
+        }
         faults.increment();
         lastFault = reason;
         LOG.log(System.Logger.Level.WARNING, "[{0}] fault: {1}; message {2} dead-lettered, instance replaced",
@@ -606,6 +635,21 @@ public final class Agent implements Recipient {
      * @return completes when stopped
      */
     public CompletableFuture<Void> undeploy(Duration timeout) {
+        return undeploy(timeout, null);
+    }
+
+    /**
+     * Stops like {@link #undeploy(Duration)}, giving the reason recorded on the messages it could not
+     * handle in time.
+     *
+     * @param timeout how long to let it drain; what is left then is dead-lettered
+     * @param reason  the dead-letter reason for those messages, or null for the undeploy's
+     * @return completes when stopped
+     */
+    public CompletableFuture<Void> undeploy(Duration timeout, String reason) {
+        if (reason != null) {
+            stopReason = reason;
+        }
         if (state == AgentState.FAILED || state == AgentState.LOADED) {
             state = AgentState.STOPPED;
         } else if (state == AgentState.RUNNING) {
