@@ -269,6 +269,9 @@ final class Database implements AutoCloseable {
             while (rs.next()) {
                 problems.add(rs.getString(1));
             }
+        } catch (SQLException e) {
+            // Damage bad enough that the check itself cannot walk the file.
+            problems.add(describe(e));
         }
         if (!(problems.size() == 1 && "ok".equalsIgnoreCase(problems.getFirst()))) {
             throw new StorageException("cannot open SQLite storage at " + path + ": the database is damaged (quick_check: "
