@@ -76,7 +76,7 @@ import java.util.regex.Pattern;
 public final class CaxtonNode implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(CaxtonNode.class.getName());
-    private static final Pattern AGENT_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}");
+    private static final Pattern AGENT_NAME = dev.caxton.runtime.config.ConfigSchema.NAME;
     private static final String DEFAULT_CODEC = "json";
 
     private final CaxtonConfig config;
@@ -107,7 +107,7 @@ public final class CaxtonNode implements AutoCloseable {
         this.dataDir = dataDir;
         this.nodeName = config.string("server.node_name");
         try {
-            Files.createDirectories(dataDir);
+            createPrivateDirectory(dataDir);
         } catch (IOException e) {
             throw new NodeException("cannot create the data directory " + dataDir + ": " + e.getMessage(), e);
         }
@@ -144,6 +144,38 @@ public final class CaxtonNode implements AutoCloseable {
         // The engine of the configuration is created up front so a broken engine stops startup, not
         // the first deploy.
         engine(config.providerName(Spi.ENGINE));
+    }
+
+    /**
+     * Creates the data directory readable by its owner only (0700): it holds the API token, the
+     * database with every message and module, and caches. An existing directory is left as the
+     * operator made it, with a warning when others may read it.
+     */
+    private static void createPrivateDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try {
+                Set<java.nio.file.attribute.PosixFilePermission> p = Files.getPosixFilePermissions(dir);
+                if (p.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"))) {
+                    LOG.log(System.Logger.Level.WARNING, "the data directory {0} is open to other users ({1}); "
+                            + "chmod 700 it to keep them out", dir, java.nio.file.attribute.PosixFilePermissions.toString(p));
+                }
+            } catch (UnsupportedOperationException e) {
+                // Not a POSIX file system: nothing to check.
+            }
+            return;
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try {
+            Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // Created by another process in between.
+        }
     }
 
     /**
@@ -201,9 +233,12 @@ public final class CaxtonNode implements AutoCloseable {
             }
             try {
                 AgentLimits limits = new AgentLimits(r.maxMemoryBytes(), Duration.ofMillis(r.executionTimeoutMs()), r.fuel());
+                // A failed agent comes back failed: it was refusing messages for a reason a restart does
+                // not remove, and only a reload (new module) should put it back to work.
+                boolean failed = r.state().equals(AgentState.FAILED.label());
                 startAgent(r.name(), r.id(), r.deployedAt(), r.module(), r.capabilities(), limits, r.codec(),
-                        r.engine().isEmpty() ? null : r.engine(), null, false);
-                LOG.log(System.Logger.Level.INFO, "restored agent {0}", r.name());
+                        r.engine().isEmpty() ? null : r.engine(), null, false, failed);
+                LOG.log(System.Logger.Level.INFO, "restored agent {0}{1}", r.name(), failed ? " (failed)" : "");
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "could not restore agent {0}: {1}", r.name(), e.getMessage());
             }
@@ -282,7 +317,7 @@ public final class CaxtonNode implements AutoCloseable {
         AgentLimits limits = spec.limits() == null ? limitsFor(spec.name()) : spec.limits();
         Agent agent = startAgent(spec.name(), UUID.randomUUID().toString(), Instant.now(), spec.module(),
                 spec.capabilities(), limits, spec.codec() == null ? DEFAULT_CODEC : spec.codec(), spec.engine(),
-                spec.permissions(), true);
+                spec.permissions(), true, false);
         return agent.info();
     }
 
@@ -330,7 +365,8 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     private Agent startAgent(String name, String id, Instant deployedAt, byte[] module, List<String> capabilities,
-                             AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist) {
+                             AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist,
+                             boolean failed) {
         limits.validate();
         Agent.Code code = compile(module, limits, codec, engineName, permissions);
         Agent agent = new Agent(name, id, deployedAt, code, capabilities, agentContext);
@@ -340,7 +376,11 @@ public final class CaxtonNode implements AutoCloseable {
             }
             memoryBudget.reserve(name, limits.memoryBytes());
             try {
-                agent.start();
+                if (failed) {
+                    agent.startFailed("failed before the node restarted; reload it to run it again");
+                } else {
+                    agent.start();
+                }
             } catch (RuntimeException e) {
                 memoryBudget.release(name);
                 throw e;
@@ -763,8 +803,9 @@ public final class CaxtonNode implements AutoCloseable {
         accepting = false;
         Duration timeout = config.duration("server.shutdown_timeout");
         List<CompletableFuture<Void>> stopping = new ArrayList<>();
+        String reason = "node stopping: not handled within server.shutdown_timeout (" + timeout.toMillis() + "ms)";
         for (Agent a : agents.values()) {
-            stopping.add(a.undeploy(timeout));
+            stopping.add(a.undeploy(timeout, reason));
         }
         try {
             CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new))

@@ -39,4 +39,16 @@ public interface Provider {
     default List<ConfigOption> options() {
         return List.of();
     }
+
+    /**
+     * Checks the values of this provider's section beyond what each option's type and range say
+     * (formats, combinations), exactly as opening the provider would, but without side effects. The
+     * runtime calls it whenever it reads a configuration, so {@code caxton config validate} refuses
+     * what {@code caxton server start} would refuse.
+     *
+     * @param config the provider's section, already checked against {@link #options()}
+     * @throws ConfigException naming the full key and what is allowed, when a value is refused
+     */
+    default void check(ProviderConfig config) {
+    }
 }

@@ -93,16 +93,51 @@ class MessagingTest {
     @Test
     @DisplayName("priorities: a low message waiting past its class's max latency is not starved")
     void noStarvation() throws Exception {
-        start("messaging:\n  priorities:\n    low:\n      max_latency: 100ms\n");
+        // Critical gets the longest latency allowed so that low is the only class that can become
+        // overdue here, however slowly the machine runs.
+        start("messaging:\n  priorities:\n    low:\n      max_latency: 100ms\n    critical:\n      max_latency: 1d\n");
         deploy("slow", "tests/agents/slowecho.wasm");
         Queue order = new Queue();
-        order.track(node.request(msg("slow", "low", Priority.LOW), Duration.ofSeconds(30)));
-        // A steady stream of critical messages: each takes 20ms, the low one's 100ms is soon up.
-        for (int i = 0; i < 30; i++) {
-            order.track(node.request(msg("slow", "critical-" + i, Priority.CRITICAL), Duration.ofSeconds(30)));
+        // 40 normal messages keep the agent busy (20 ms each); low and the critical ones are sent
+        // near the end of them, so they are all queued when the agent next looks at its mailbox.
+        for (int i = 0; i < 40; i++) {
+            order.track(node.request(msg("slow", "normal-" + i, Priority.NORMAL), Duration.ofSeconds(60)));
         }
-        order.await(31);
-        assertThat(order.seen.indexOf("low")).isLessThan(15);
+        awaitHandled("slow", 36);
+        order.track(node.request(msg("slow", "low", Priority.LOW), Duration.ofSeconds(60)));
+        // Read after the send: when low was queued, at most this many messages were handled and one
+        // more was in flight.
+        long handled = node.agent("slow").orElseThrow().messagesHandled();
+        for (int i = 0; i < 30; i++) {
+            order.track(node.request(msg("slow", "critical-" + i, Priority.CRITICAL), Duration.ofSeconds(60)));
+        }
+        order.await(71);
+        // Why this holds on any machine: slowecho holds the agent for at least 19 ms of wall-clock
+        // time per message (it busy-waits 20 ms on a millisecond clock), so the 7th message the agent
+        // picks after low was queued is picked more than 100 ms after it; low is overdue by then
+        // and, being the only class that can be, is picked. A slower machine only makes it sooner.
+        // (When the mailbox ordered a whole batch at once, low came after all 30 critical ones.)
+        assertThat(order.seen.indexOf("low")).isLessThanOrEqualTo((int) handled + 7);
+    }
+
+    @Test
+    @DisplayName("priorities: a critical message arriving while low ones are handled goes next, not after all of them")
+    void criticalOvertakesQueuedLow() throws Exception {
+        start("messaging:\n  priorities:\n    low:\n      max_latency: 1d\n");
+        deploy("slow", "tests/agents/slowecho.wasm");
+        Queue order = new Queue();
+        order.track(node.request(msg("slow", "first", Priority.NORMAL), Duration.ofSeconds(60)));
+        awaitQueued("slow", 0);
+        for (int i = 0; i < 20; i++) {
+            order.track(node.request(msg("slow", "low-" + i, Priority.LOW), Duration.ofSeconds(60)));
+        }
+        awaitHandled("slow", 3);
+        order.track(node.request(msg("slow", "critical", Priority.CRITICAL), Duration.ofSeconds(60)));
+        // Read after the send: when the critical message was queued, at most this many messages were
+        // handled and one more was in flight, so it is at most the next but one.
+        long handled = node.agent("slow").orElseThrow().messagesHandled();
+        order.await(22);
+        assertThat(order.seen.indexOf("critical")).isBetween(3, (int) handled + 1);
     }
 
     @Test
@@ -313,6 +348,13 @@ class MessagingTest {
         assertThat(handled + node.deadLetterCount()).isEqualTo(accepted.get());
         assertThat(handled + node.deadLetterCount() + refused.get()).isEqualTo(total);
         assertThat(afterFlood - baseline).as("live heap growth after the flood").isLessThan(64L << 20);
+    }
+
+    private void awaitHandled(String agent, long handled) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (node.agent(agent).orElseThrow().messagesHandled() < handled && System.currentTimeMillis() < deadline) {
+            Thread.sleep(1);
+        }
     }
 
     private void awaitQueued(String agent, int queued) throws InterruptedException {

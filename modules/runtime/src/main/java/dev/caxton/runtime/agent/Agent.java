@@ -100,6 +100,8 @@ public final class Agent implements Recipient {
     private volatile Code code;
     private volatile PendingReload pendingReload;
     private volatile String lastFault;
+    // Why messages still queued when the agent stops are dead-lettered.
+    private volatile String stopReason;
     // Fuel the agent's handle_message used: last message and most so far for its current module;
     // -1 when unmetered or before the first. Written by the agent's thread only.
     private volatile long fuelLast = -1;
@@ -147,6 +149,7 @@ public final class Agent implements Recipient {
         this.deployedCapabilities = Set.copyOf(capabilities);
         this.agentLog = new AgentLog((level, line) -> LOG.log(level, "[{0}] {1}", name, line),
                 ctx.logRate(), ctx.logBurst(), System::nanoTime);
+        this.stopReason = "agent '" + name + "' stopped before delivery";
     }
 
     /**
@@ -166,6 +169,24 @@ public final class Agent implements Recipient {
         setState(AgentState.RUNNING);
         // A platform thread, not a virtual one: guest code that computes for seconds (up to its time
         // limit) would otherwise pin one of the few carrier threads and stall every other agent.
+        worker = Thread.ofPlatform().daemon().name("agent-" + name).start(this::run);
+    }
+
+    /**
+     * Brings back an agent that was {@link AgentState#FAILED} when the node stopped: registered, so
+     * messages to it are dead-lettered with its failure as before, but with no instance until a
+     * {@link #reload} gives it a module to run again.
+     *
+     * @param why the fault shown for it
+     */
+    public void startFailed(String why) {
+        for (String c : deployedCapabilities) {
+            ctx.router().directory().register(c, name);
+        }
+        lastFault = why;
+        // Set without an event: storage already says failed, and the record must not change.
+        state = AgentState.FAILED;
+        ctx.router().register(name, this);
         worker = Thread.ofPlatform().daemon().name("agent-" + name).start(this::run);
     }
 
@@ -251,64 +272,69 @@ public final class Agent implements Recipient {
             while (true) {
                 PendingReload r = pendingReload;
                 if (r != null) {
+                    // A reload applies after the message in flight.
                     applyReload(r);
                 }
                 AgentState s = state;
                 if (s == AgentState.STOPPED || (s == AgentState.DRAINING && mailbox.size() == 0)) {
                     break;
                 }
-                List<Mailbox.Delivery> batch;
+                Mailbox.Delivery d;
                 try {
-                    batch = mailbox.poll(ctx.batchSize(), 1, TimeUnit.SECONDS);
+                    // One message at a time, chosen now that the agent is ready for it: its priority and
+                    // how long every queued message has waited are judged at this instant, not when a
+                    // batch was taken.
+                    d = mailbox.take(1, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     // A stale interrupt from a time-out that fired as a call ended; only a stop ends the loop.
                     continue;
                 }
-                for (Mailbox.Delivery d : batch) {
-                    PendingReload between = pendingReload;
-                    if (between != null) {
-                        // A reload applies after the message in flight, even in the middle of a batch.
-                        applyReload(between);
-                    }
-                    Envelope m = d.envelope();
-                    if (state == AgentState.FAILED) {
-                        String reason = "agent '" + name + "' failed (last fault: " + lastFault + ")";
-                        ctx.deadLetters().deadLetter(m, reason);
-                        failureReply(m, reason);
-                        continue;
-                    }
-                    long waited = System.nanoTime() - d.queuedAtNanos();
-                    if (waited > ctx.messageTtl().toNanos()) {
-                        String reason = "ttl expired: waited " + TimeUnit.NANOSECONDS.toMillis(waited)
-                                + "ms in the mailbox of '" + name + "' (messaging.message_ttl "
-                                + ctx.messageTtl().toMillis() + "ms)";
-                        ctx.deadLetters().deadLetter(m, reason);
-                        failureReply(m, reason);
-                        continue;
-                    }
-                    process(m);
+                if (d != null) {
+                    handle(d);
                 }
             }
         } finally {
+            // An interrupt that ended the last call must not also fail the dead-letter writes below.
+            Thread.interrupted();
             closeInstance(true);
             for (Mailbox.Delivery left : mailbox.drain()) {
-                ctx.deadLetters().deadLetter(left.envelope(), "agent '" + name + "' stopped before delivery");
+                ctx.deadLetters().deadLetter(left.envelope(), stopReason);
             }
             setState(AgentState.STOPPED);
             finished.complete(null);
         }
     }
 
+    private void handle(Mailbox.Delivery d) {
+        Envelope m = d.envelope();
+        if (state == AgentState.FAILED) {
+            String reason = "agent '" + name + "' failed (last fault: " + lastFault + ")";
+            ctx.deadLetters().deadLetter(m, reason);
+            failureReply(m, reason);
+            return;
+        }
+        long waited = System.nanoTime() - d.queuedAtNanos();
+        if (waited > ctx.messageTtl().toNanos()) {
+            String reason = "ttl expired: waited " + TimeUnit.NANOSECONDS.toMillis(waited)
+                    + "ms in the mailbox of '" + name + "' (messaging.message_ttl "
+                    + ctx.messageTtl().toMillis() + "ms)";
+            ctx.deadLetters().deadLetter(m, reason);
+            failureReply(m, reason);
+            return;
+        }
+        process(m);
+    }
+
     private void process(Envelope msg) {
         handlingHops = msg.hops();
         try {
-            handle(msg);
+            invoke(msg);
         } finally {
             handlingHops = -1;
         }
     }
 
-    private void handle(Envelope msg) {
+    private void invoke(Envelope msg) {
         Code c = code;
         byte[] in;
         try {
@@ -428,6 +454,12 @@ public final class Agent implements Recipient {
     }
 
     private void fault(Envelope msg, String reason) {
+        if (state == AgentState.STOPPED) {
+            // The stop's deadline cut this call short: that is the stop's doing, not the agent's fault.
+            ctx.deadLetters().deadLetter(msg, stopReason + "; interrupted while being handled");
+            closeInstance(false);
+            return;
+        }
         faults.increment();
         lastFault = reason;
         LOG.log(System.Logger.Level.WARNING, "[{0}] fault: {1}; message {2} dead-lettered, instance replaced",
@@ -698,6 +730,21 @@ public final class Agent implements Recipient {
      * @return completes when stopped
      */
     public CompletableFuture<Void> undeploy(Duration timeout) {
+        return undeploy(timeout, null);
+    }
+
+    /**
+     * Stops like {@link #undeploy(Duration)}, giving the reason recorded on the messages it could not
+     * handle in time.
+     *
+     * @param timeout how long to let it drain; what is left then is dead-lettered
+     * @param reason  the dead-letter reason for those messages, or null for the undeploy's
+     * @return completes when stopped
+     */
+    public CompletableFuture<Void> undeploy(Duration timeout, String reason) {
+        if (reason != null) {
+            stopReason = reason;
+        }
         if (state == AgentState.FAILED || state == AgentState.LOADED) {
             state = AgentState.STOPPED;
         } else if (state == AgentState.RUNNING) {

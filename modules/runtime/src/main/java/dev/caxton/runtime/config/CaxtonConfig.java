@@ -109,7 +109,9 @@ public final class CaxtonConfig {
             }
         }
         CaxtonConfig config = new CaxtonConfig(source, values, providerSections, overrides);
+        config.checkCoreValues();
         config.checkProviderNames(catalog);
+        config.checkProviderSections(catalog);
         return config;
     }
 
@@ -322,6 +324,53 @@ public final class CaxtonConfig {
             case LIST -> List.of(raw.split(","));
             default -> raw;
         };
+    }
+
+    /**
+     * The checks a starting node would otherwise only make when it opens its providers, made here so
+     * that {@code config validate} and {@code server start} refuse the same files with the same words.
+     */
+    private void checkCoreValues() {
+        String node = string("server.node_name");
+        if (!ConfigSchema.NAME.matcher(node).matches()) {
+            throw new ConfigException("server.node_name", "\"" + printable(node) + "\" is not a valid node name; allowed: "
+                    + ConfigSchema.NAME_RULE);
+        }
+    }
+
+    private void checkProviderSections(PluginCatalog catalog) {
+        java.util.Set<String> checked = new java.util.HashSet<>();
+        for (Spi spi : Spi.values()) {
+            String prefix = spi.section() + ".";
+            List<String> names = new ArrayList<>();
+            if (spi != Spi.TRANSPORT) {
+                names.add(providerName(spi));
+            }
+            // Sections of providers that are not selected are checked too: an engine's section is used
+            // by agents deployed with that engine, and a section that would be refused later is a mistake now.
+            providerSections.keySet().stream().filter(k -> k.startsWith(prefix))
+                    .map(k -> k.substring(prefix.length())).forEach(names::add);
+            for (String name : names) {
+                if (checked.add(prefix + name)) {
+                    catalog.find(spi, name).ifPresent(p -> p.check(providerConfig(spi, name)));
+                }
+            }
+        }
+    }
+
+    /** A value as it can be shown in one line of an error message. */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        s.codePoints().limit(200).forEach(c -> {
+            if (c == '"' || c == '\\') {
+                b.append('\\').appendCodePoint(c);
+            } else if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
     }
 
     private void checkProviderNames(PluginCatalog catalog) {

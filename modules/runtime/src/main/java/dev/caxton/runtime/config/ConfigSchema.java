@@ -24,6 +24,16 @@ public final class ConfigSchema {
             "security", "messaging.priorities", "messaging.priorities.critical", "messaging.priorities.high",
             "messaging.priorities.normal", "messaging.priorities.low");
 
+    /**
+     * What an agent or node name may be: 1 to 128 letters, digits, '.', '_' or '-', starting with a
+     * letter or digit. Names travel in envelopes, message ids, logs and metrics labels, so quotes,
+     * control characters and spaces are kept out of them.
+     */
+    public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}");
+
+    /** How {@link #NAME} is explained in error messages. */
+    public static final String NAME_RULE = "1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
     /** The section whose keys are agent names, each holding limit overrides. */
     public static final String OVERRIDES = "agents.overrides";
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * One agent's bounded, priority-ordered inbox.
@@ -19,6 +20,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * kept. To keep a steady stream of urgent messages from starving the rest, each class has a
  * maximum latency: once the oldest message of a class has waited longer than that, it goes before
  * the fresh messages of more urgent classes (among several overdue classes, the most urgent first).
+ *
+ * <p>The choice is made per message, at the moment the agent is ready for its next one
+ * ({@link #take}, {@link #poll()}), never for a batch at once: a batch ordered when the agent woke
+ * would judge every message's waiting time at that one instant, so a low message could sit behind
+ * a batch of critical ones long past its maximum latency, and a critical message arriving during a
+ * batch of low ones would wait for all of them.
  *
  * <p>Each class has its own bound, and every message also takes a place in the node-wide
  * {@link QueueBudget}; {@link #offer} refuses rather than waits when either is full, which is how
@@ -42,6 +49,7 @@ public final class Mailbox {
     private final ClassPolicy[] policies;
     private final long[] maxLatencyNanos;
     private final QueueBudget budget;
+    private final LongSupplier nanoTime;
     private final ArrayDeque<Delivery>[] classes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
@@ -55,8 +63,20 @@ public final class Mailbox {
      * @param policies one policy per {@link Priority}, in its declaration order
      * @param budget   the node-wide bound this mailbox shares
      */
-    @SuppressWarnings("unchecked")
     public Mailbox(List<ClassPolicy> policies, QueueBudget budget) {
+        this(policies, budget, System::nanoTime);
+    }
+
+    /**
+     * Creates a mailbox that reads time from the given clock (tests drive it by hand).
+     *
+     * @param policies one policy per {@link Priority}, in its declaration order
+     * @param budget   the node-wide bound this mailbox shares
+     * @param nanoTime a monotonic clock in nanoseconds, like {@link System#nanoTime()}
+     */
+    @SuppressWarnings("unchecked")
+    public Mailbox(List<ClassPolicy> policies, QueueBudget budget, LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
         if (policies.size() != Priority.values().length) {
             throw new IllegalArgumentException("one policy per priority class is needed");
         }
@@ -101,7 +121,7 @@ public final class Mailbox {
             if (classes[c].size() >= policies[c].capacity() || !budget.tryAcquire()) {
                 return SendStatus.QUEUE_FULL;
             }
-            classes[c].addLast(new Delivery(e, System.nanoTime()));
+            classes[c].addLast(new Delivery(e, nanoTime.getAsLong()));
             size++;
             accepted.delivered(e);
             notEmpty.signal();
@@ -112,41 +132,65 @@ public final class Mailbox {
     }
 
     /**
-     * Takes up to {@code max} messages in delivery order, waiting up to the timeout for the first.
+     * Takes the next message in delivery order as of now, waiting up to the timeout for one.
      *
-     * @param max     the most to take (the batch size)
      * @param timeout how long to wait for one
      * @param unit    its unit
-     * @return the messages; empty when the wait ended without one (timeout, {@link #wakeUp()}, or
+     * @return the message; null when the wait ended without one (timeout, {@link #wakeUp()}, or
      *         closed and empty)
      * @throws InterruptedException when interrupted while waiting
      */
-    public List<Delivery> poll(int max, long timeout, TimeUnit unit) throws InterruptedException {
+    public Delivery take(long timeout, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(timeout);
         lock.lock();
         try {
             while (size == 0 && !wakeup && !closed) {
                 if (nanos <= 0) {
-                    return List.of();
+                    return null;
                 }
                 nanos = notEmpty.awaitNanos(nanos);
             }
             wakeup = false;
-            if (size == 0) {
-                return List.of();
-            }
-            int n = Math.min(max, size);
-            List<Delivery> out = new ArrayList<>(n);
-            long now = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                out.add(next(now));
-            }
-            size -= n;
-            budget.release(n);
-            return out;
+            return size == 0 ? null : takeOne();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Takes the next message in delivery order as of now, without waiting.
+     *
+     * @return the message, or null when none is queued
+     */
+    public Delivery poll() {
+        lock.lock();
+        try {
+            return size == 0 ? null : takeOne();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Delivery takeOne() {
+        Delivery d = next();
+        size--;
+        budget.release(1);
+        return d;
+    }
+
+    private Delivery next() {
+        int only = -1;
+        for (int i = 0; i < classes.length; i++) {
+            if (!classes[i].isEmpty()) {
+                if (only >= 0) {
+                    return next(nanoTime.getAsLong());
+                }
+                only = i;
+            }
+        }
+        // One class queued: nothing to weigh, so no clock read (the common case, and the clock is
+        // the costliest part of a take).
+        return classes[only].pollFirst();
     }
 
     private Delivery next(long now) {

@@ -426,10 +426,17 @@ public final class Router implements AutoCloseable {
         if (e.inReplyTo() == null || e.receiver() == null) {
             return false;
         }
-        PendingReply p = awaitingReplies.remove(replyKey(e.receiver(), e.inReplyTo()));
-        if (p == null || System.currentTimeMillis() <= p.deadlineMillis()) {
+        String key = replyKey(e.receiver(), e.inReplyTo());
+        PendingReply p = awaitingReplies.get(key);
+        if (p == null) {
             return false;
         }
+        if (System.currentTimeMillis() <= p.deadlineMillis()) {
+            awaitingReplies.remove(key, p);
+            return false;
+        }
+        // A late reply leaves the entry to the deadline's timer: on a busy machine the reply can
+        // come before the timer has run, and the sender must still get its timeout failure.
         deadLetters.deadLetter(e, "late reply: arrived after reply_by " + p.deadlineMillis());
         return true;
     }

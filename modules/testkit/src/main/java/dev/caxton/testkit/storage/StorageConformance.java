@@ -578,6 +578,35 @@ public abstract class StorageConformance {
     // ---------------------------------------------------------------- durability
 
     @Test
+    void anAgentsLastStateIsWhatComesBack() {
+        storage.agents().put(agent("f", bytes(10, 21)));
+        storage.agents().put(agent("f", bytes(10, 21)).withState("failed", T0.plusSeconds(5)));
+        if (storage.durable()) {
+            storage.close();
+            storage = open();
+        }
+        AgentRecord back = storage.agents().get("f").orElseThrow();
+        assertThat(back.state()).isEqualTo("failed");
+        assertThat(back.updatedAt()).isEqualTo(T0.plusSeconds(5));
+    }
+
+    @Test
+    void aDurableStoresFilesAreReadableByTheirOwnerOnly() throws java.io.IOException {
+        assumeThat(storage.durable()).as("only durable stores write files").isTrue();
+        storage.agents().put(agent("a", bytes(100, 22)));
+        storage.deadLetters().add(message("d", T0, 0, "why"));
+        try (var files = java.nio.file.Files.walk(dataDir)) {
+            for (Path f : files.toList()) {
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+                        java.nio.file.Files.getPosixFilePermissions(f);
+                assertThat(perms).as("%s (%s)", f, java.nio.file.attribute.PosixFilePermissions.toString(perms))
+                        .noneMatch(x -> x.name().startsWith("OTHERS"))
+                        .noneMatch(x -> !f.equals(dataDir) && x.name().startsWith("GROUP"));
+            }
+        }
+    }
+
+    @Test
     void aDurableStoreKeepsEverythingAcrossCloseAndReopen() {
         assumeThat(storage.durable()).as("only durable stores promise to survive a restart").isTrue();
         AgentRecord a = agent("a", bytes(1024 * 1024, 17));

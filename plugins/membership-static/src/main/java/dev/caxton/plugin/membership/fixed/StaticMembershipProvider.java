@@ -43,6 +43,18 @@ public final class StaticMembershipProvider implements MembershipProvider {
     }
 
     /**
+     * Checks the node list as {@link #create} reads it, so a malformed entry is refused by
+     * {@code config validate} too.
+     *
+     * @param config the provider's section
+     * @throws ConfigException naming {@code <section>.nodes} and the entry
+     */
+    @Override
+    public void check(ProviderConfig config) {
+        NodeList.parse(config.fullKey("nodes"), config.list("nodes"));
+    }
+
+    /**
      * Reads and checks the node list; nothing happens on the network.
      *
      * @param context the provider's section

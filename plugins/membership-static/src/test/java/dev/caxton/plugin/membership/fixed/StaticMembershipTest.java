@@ -245,4 +245,15 @@ class StaticMembershipTest {
             assertThat(m.members().getFirst().metadata()).isEqualTo(events.getLast().member().metadata());
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void checkRefusesWhatCreateWouldRefuseWithoutCreatingAnything() {
+        StaticMembershipProvider p = new StaticMembershipProvider();
+        ProviderConfig bad = ProviderConfig.of("coordination.cluster.static", Map.of("nodes", List.of("garbage")));
+        assertThatThrownBy(() -> p.check(bad)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("coordination.cluster.static.nodes").hasMessageContaining("garbage")
+                .hasMessageContaining("id@host:port");
+        p.check(ProviderConfig.of("coordination.cluster.static", Map.of("nodes", List.of("n2@127.0.0.1:7001"))));
+        p.check(ProviderConfig.of("coordination.cluster.static", Map.of()));
+    }
 }

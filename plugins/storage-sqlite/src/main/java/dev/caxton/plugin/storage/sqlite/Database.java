@@ -4,6 +4,8 @@ import dev.caxton.spi.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -156,31 +158,135 @@ final class Database implements AutoCloseable {
         if (Files.isDirectory(path)) {
             throw new StorageException("cannot open SQLite storage at " + path + ": it is a directory, not a file");
         }
-        try {
-            Path parent = path.getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-        } catch (IOException e) {
-            throw new StorageException("cannot open SQLite storage at " + path + ": cannot create its directory ("
-                    + e + ")", e);
-        }
+        boolean created = prepareFile(path);
         try {
             db.writer = db.connect(false);
+            if (!created) {
+                checkIntact(db.writer, path);
+            }
             Migrations.apply(db.writer, path);
             for (int i = 0; i < settings.readers(); i++) {
                 Conn reader = db.connect(true);
                 db.allReaders.add(reader);
                 db.readers.add(reader);
             }
+            // SQLite gives the -wal and -shm files the database file's mode; tighten any left by an
+            // older version that created them world-readable.
+            for (String suffix : List.of("-wal", "-shm")) {
+                ownerOnly(Path.of(path + suffix), false);
+            }
             return db;
         } catch (SQLException e) {
             db.closeQuietly();
-            throw new StorageException("cannot open SQLite storage at " + path + ": " + describe(e), e);
+            throw new StorageException("cannot open SQLite storage at " + path + ": " + damaged(e), e);
         } catch (RuntimeException e) {
             db.closeQuietly();
             throw e;
         }
+    }
+
+    /**
+     * Creates the directory (0700) and, when absent, the file (0600) before SQLite sees them, so the
+     * messages and modules the database holds are never readable by other users, not even briefly.
+     * Refuses an existing empty file: SQLite would take it for a new database, and a node whose file
+     * was truncated would start with no agents and no dead letters without a word.
+     *
+     * @return whether this call created the file
+     */
+    private static boolean prepareFile(Path path) {
+        try {
+            Path parent = path.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                createPrivateDirectories(parent);
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot open SQLite storage at " + path + ": cannot create its directory ("
+                    + e + ")", e);
+        }
+        try {
+            if (!Files.exists(path)) {
+                try {
+                    Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+                } catch (UnsupportedOperationException e) {
+                    Files.createFile(path);
+                }
+                return true;
+            }
+            if (Files.size(path) == 0) {
+                throw new StorageException("cannot open SQLite storage at " + path + ": the file is empty (0 bytes) "
+                        + "although it existed before this start, so it was probably truncated; restore it from a "
+                        + "backup, or delete it to start with an empty database");
+            }
+            ownerOnly(path, true);
+            return false;
+        } catch (IOException e) {
+            throw new StorageException("cannot open SQLite storage at " + path + ": " + e, e);
+        }
+    }
+
+    private static final java.util.Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+    private static void createPrivateDirectories(Path dir) throws IOException {
+        Path parent = dir.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            createPrivateDirectories(parent);
+        }
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // Created by someone else in between: theirs stands.
+        }
+    }
+
+    /** Removes group and other permissions from an existing file; a missing file is fine. */
+    private static void ownerOnly(Path file, boolean mustExist) {
+        try {
+            java.util.Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (perms.stream().anyMatch(p -> !OWNER_ONLY.contains(p) && p != PosixFilePermission.OWNER_EXECUTE)) {
+                Files.setPosixFilePermissions(file, OWNER_ONLY);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            if (mustExist) {
+                throw new StorageException("cannot open SQLite storage at " + file + ": " + e, e);
+            }
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: the platform's own access control applies.
+        } catch (IOException e) {
+            throw new StorageException("cannot open SQLite storage at " + file
+                    + ": cannot make it readable by its owner only: " + e, e);
+        }
+    }
+
+    /**
+     * Runs SQLite's quick check, so a damaged file stops the start with its cause instead of
+     * surfacing later as failed reads and lost writes.
+     */
+    private static void checkIntact(Conn c, Path path) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        try (Statement st = c.connection.createStatement(); ResultSet rs = st.executeQuery("PRAGMA quick_check(5)")) {
+            while (rs.next()) {
+                problems.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            // Damage bad enough that the check itself cannot walk the file.
+            problems.add(describe(e));
+        }
+        if (!(problems.size() == 1 && "ok".equalsIgnoreCase(problems.getFirst()))) {
+            throw new StorageException("cannot open SQLite storage at " + path + ": the database is damaged (quick_check: "
+                    + String.join("; ", problems) + "); restore it from a backup, or move it away to start with an empty one");
+        }
+    }
+
+    /** SQLite's own words, with what they mean for the operator when the file is damaged. */
+    private static String damaged(SQLException e) {
+        String m = describe(e);
+        String lower = m.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("malformed") || lower.contains("not a database") || lower.contains("corrupt")) {
+            return "the database is damaged (" + m + "); restore it from a backup, or move it away to start with an empty one";
+        }
+        return m;
     }
 
     private Conn connect(boolean reader) throws SQLException {

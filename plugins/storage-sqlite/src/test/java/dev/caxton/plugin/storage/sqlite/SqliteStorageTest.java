@@ -212,6 +212,73 @@ class SqliteStorageTest {
                 .hasMessageContaining(dataDir.resolve("adir").toString()).hasMessageContaining("is a directory");
     }
 
+    // ------------------------------------------------------------------ file safety
+
+    private static String mode(Path p) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
+    void theDatabaseItsWalAndShmAreOwnerOnlyAndANewDirectoryIs0700() throws Exception {
+        try (Storage s = open(Map.of("path", "private/deeper/caxton.db"))) {
+            s.agents().put(agent("a", List.of()));
+            Path db = dataDir.resolve("private/deeper/caxton.db");
+            assertThat(mode(db)).isEqualTo("rw-------");
+            assertThat(mode(Path.of(db + "-wal"))).isEqualTo("rw-------");
+            assertThat(mode(Path.of(db + "-shm"))).isEqualTo("rw-------");
+            assertThat(mode(dataDir.resolve("private"))).isEqualTo("rwx------");
+            assertThat(mode(dataDir.resolve("private/deeper"))).isEqualTo("rwx------");
+        }
+    }
+
+    @Test
+    void aWorldReadableDatabaseFromEarlierIsMadeOwnerOnly() throws Exception {
+        try (Storage s = open(Map.of())) {
+            s.agents().put(agent("a", List.of()));
+        }
+        Path db = dataDir.resolve("caxton.db");
+        Files.setPosixFilePermissions(db, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        try (Storage s = open(Map.of())) {
+            assertThat(s.agents().get("a")).isPresent();
+            assertThat(mode(db)).isEqualTo("rw-------");
+        }
+    }
+
+    @Test
+    void aDatabaseTruncatedToZeroBytesIsRefusedNamingIt() throws Exception {
+        try (Storage s = open(Map.of())) {
+            s.agents().put(agent("a", List.of()));
+        }
+        Path db = dataDir.resolve("caxton.db");
+        Files.write(db, new byte[0]);
+        assertThatThrownBy(() -> open(Map.of())).isInstanceOf(StorageException.class)
+                .hasMessageContaining(db.toString()).hasMessageContaining("empty (0 bytes)")
+                .hasMessageContaining("truncated");
+        assertThat(Files.size(db)).as("left as it was").isZero();
+    }
+
+    @Test
+    void garbageInTheMiddleOfTheFileIsRefusedAtOpenWithThePathAndTheCause() throws Exception {
+        try (Storage s = open(Map.of())) {
+            for (int i = 0; i < 2000; i++) {
+                s.deadLetters().add(new StoredMessage("m-" + i, "r", ("payload " + i).repeat(20)
+                        .getBytes(StandardCharsets.UTF_8), "reason " + i, 0, T));
+            }
+        }
+        Path db = dataDir.resolve("caxton.db");
+        long size = Files.size(db);
+        assertThat(size).isGreaterThan(64 * 4096);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(db, java.nio.file.StandardOpenOption.WRITE)) {
+            byte[] junk = new byte[3 * 4096];
+            new java.util.Random(42).nextBytes(junk);
+            // Page-aligned, in the middle: b-tree pages of the dead-letter table.
+            ch.write(java.nio.ByteBuffer.wrap(junk), (size / 2) / 4096 * 4096);
+        }
+        assertThatThrownBy(() -> open(Map.of())).isInstanceOf(StorageException.class)
+                .hasMessageContaining(db.toString()).hasMessageContaining("damaged")
+                .hasMessageNotContaining("java.").hasMessageNotContaining("Exception");
+    }
+
     // ------------------------------------------------------------------ migrations
 
     @Test

@@ -1,0 +1,53 @@
+package dev.caxton.runtime.config;
+
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.spi.ConfigException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code server.node_name} is restricted like agent names, because it ends up in message ids,
+ * envelopes, logs and metric labels; these checks run before any provider is looked up, so they hold
+ * whatever plugins are installed.
+ */
+class NodeNameTest {
+
+    private static final PluginCatalog NONE = PluginCatalog.discover(null);
+
+    private static ConfigException refusal(String yaml, Properties props) {
+        try {
+            CaxtonConfig.parse("test.yaml", yaml, NONE, props);
+        } catch (ConfigException e) {
+            return e;
+        }
+        throw new AssertionError("accepted: " + yaml);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"\"", "\"evil\\\"\\n{}\"", "\"has space\"", "\"-leading-dash\"", "\"é\"", "\"a/b\""})
+    void aBadNodeNameIsRefusedNamingTheKeyAndTheRule(String written) {
+        ConfigException e = refusal("server:\n  node_name: " + written + "\n", new Properties());
+        assertThat(e.key()).isEqualTo("server.node_name");
+        assertThat(e.getMessage()).contains("server.node_name").contains("letters, digits").doesNotContain("\n");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aBadNodeNameFromASystemPropertyIsRefusedToo() {
+        Properties p = new Properties();
+        p.setProperty("caxton.server.node_name", "x y");
+        assertThat(refusal("", p).key()).isEqualTo("server.node_name");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"node-1", "n", "eu-west.1_a", "N0"})
+    void aGoodNodeNamePassesThisCheck(String name) {
+        // With no providers installed, parsing then stops at the first provider lookup, not at the name.
+        assertThatThrownBy(() -> CaxtonConfig.parse("t", "server:\n  node_name: " + name + "\n", NONE, new Properties()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isNotEqualTo("server.node_name"));
+    }
+}
