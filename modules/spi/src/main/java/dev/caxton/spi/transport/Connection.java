@@ -58,15 +58,18 @@ public interface Connection {
     void flush();
 
     /**
-     * Whether the queue towards the peer is below the high water mark.
+     * Whether the queue towards the peer is below the high water mark, as last reported to the
+     * handler: once this returned false, {@link FrameHandler#onWritabilityChanged} with
+     * {@code true} is guaranteed to follow when the queue drains (short flips in between may be
+     * coalesced and never reported). False on a closed connection.
      *
      * @return true while senders may go on; false when they should hold back
      */
     boolean isWritable();
 
     /**
-     * Stops reading from the peer: no more {@link FrameHandler#onFrame} calls for this connection
-     * until {@link #resumeReading()} (a frame already being delivered may still arrive). The peer
+     * Stops reading from the peer: the transport reads nothing more from the network for this
+     * connection until {@link #resumeReading()} (frames already read may still be delivered). The peer
      * then sees this connection become unwritable once the buffers between the two fill up. Used to
      * pass back-pressure upstream. Idempotent.
      */
