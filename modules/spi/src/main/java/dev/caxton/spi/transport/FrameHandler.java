@@ -11,7 +11,9 @@ import java.nio.ByteBuffer;
  * and exactly once), so a handler needs no locking for per-connection state; events of different
  * connections may arrive concurrently on different threads. A handler must not block: it runs on the
  * thread that reads every connection sharing its event loop. Hand slow work to another executor.
- * Calling {@link Connection#send} from a handler (on any connection) is allowed and cheap.
+ * Calling {@link Connection#send} from a handler (on any connection) is allowed and cheap. An
+ * exception thrown by a handler closes that connection, with the exception as the cause given to
+ * {@link #onClosed}; other connections are not affected.
  */
 public interface FrameHandler {
 

@@ -273,7 +273,13 @@ public final class InMemoryTransport implements Transport {
                     finish(e);
                     continue;
                 }
-                handler.onFrame(this, ByteBuffer.wrap(next).asReadOnlyBuffer());
+                try {
+                    handler.onFrame(this, ByteBuffer.wrap(next).asReadOnlyBuffer());
+                } catch (RuntimeException e) {
+                    // as on tcp: a handler that throws closes its connection, with the exception as the cause
+                    peer.remoteFailure(new IOException("the peer's handler failed: " + e.getMessage()));
+                    finish(e);
+                }
             }
         }
 

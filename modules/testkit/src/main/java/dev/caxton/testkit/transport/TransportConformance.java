@@ -310,6 +310,28 @@ public abstract class TransportConformance {
     }
 
     @Test
+    void aHandlerThatThrowsClosesOnlyItsConnection() throws Exception {
+        Recorder server = new Recorder() {
+            @Override
+            public void onFrame(Connection connection, ByteBuffer frame) {
+                if (frame.remaining() == 1 && frame.get(frame.position()) == 13) {
+                    throw new IllegalStateException("unlucky frame");
+                }
+                super.onFrame(connection, frame);
+            }
+        };
+        recorders.add(server);
+        Linked l = linked(server);
+        Connection other = await(l.alpha().connect(l.address(), recorder()));
+        l.conn().send(ByteBuffer.wrap(new byte[] {13}));
+        Recorder.Closed closed = next(server.closed, WAIT, "the failing connection to close");
+        assertThat(closed.cause()).hasMessageContaining("unlucky frame");
+        next(l.client().closed, WAIT, "the sender to see it closed");
+        other.send(ByteBuffer.wrap(new byte[] {7}));
+        assertThat(next(server.frames, WAIT, "a frame on the other connection").bytes()).containsExactly(7);
+    }
+
+    @Test
     void aPeerDyingMidFrameDoesNotKillTheListener() throws Exception {
         Recorder server = recorder();
         Transport b = transport("beta");

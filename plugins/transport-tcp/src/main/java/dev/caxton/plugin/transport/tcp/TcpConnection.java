@@ -89,7 +89,18 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
 
     private void scheduleDrain() {
         if (drainScheduled.compareAndSet(false, true)) {
-            channel.eventLoop().execute(drainTask);
+            onLoop(drainTask);
+        }
+    }
+
+    /** Runs a task on the channel's event loop; once the transport shut its loops down, drops the queue instead. */
+    private void onLoop(Runnable task) {
+        try {
+            channel.eventLoop().execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+            open = false;
+            closing = true;
+            releaseQueued();
         }
     }
 
@@ -162,7 +173,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
             return;
         }
         closing = true;
-        channel.eventLoop().execute(() -> {
+        onLoop(() -> {
             drain();
             if (!channel.isActive()) {
                 return;
@@ -184,7 +195,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
     @Override
     public void abort() {
         closing = true;
-        channel.eventLoop().execute(() -> {
+        onLoop(() -> {
             releaseQueued();
             channel.close();
         });
@@ -295,6 +306,8 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
         }
         if (wasOpen) {
             transport.closed(this);
+            // a handler that threw in onOpen left the connect pending: it fails here
+            connected.completeExceptionally(new IOException("connection to " + remote + " closed", failure));
             handler.onClosed(this, failure);
         } else {
             if (failure == null && ctx.channel().parent() != null) {
