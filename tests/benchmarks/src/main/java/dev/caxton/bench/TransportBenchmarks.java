@@ -1,5 +1,6 @@
 package dev.caxton.bench;
 
+import dev.caxton.plugin.transport.quic.QuicTransportProvider;
 import dev.caxton.plugin.transport.tcp.TcpTransportProvider;
 import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.ProviderContext;
@@ -53,8 +54,8 @@ public class TransportBenchmarks {
     /** Frames per invocation of {@code oneWay}. */
     static final int BURST = 1000;
 
-    /** {@code tcp} (epoll), {@code tcp-nio}, or {@code memory} (the testkit's, as a floor). */
-    @Param({"tcp", "tcp-nio", "memory"})
+    /** {@code tcp} (epoll), {@code tcp-nio}, {@code quic} (self-signed), or {@code memory} (the testkit's, as a floor). */
+    @Param({"tcp", "tcp-nio", "quic", "memory"})
     public String transport;
 
     /** Size of each frame. */
@@ -73,7 +74,11 @@ public class TransportBenchmarks {
     @Setup
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("caxton-transport-bench");
-        TransportProvider provider = transport.equals("memory") ? new InMemoryTransportProvider() : new TcpTransportProvider();
+        TransportProvider provider = switch (transport) {
+            case "memory" -> new InMemoryTransportProvider();
+            case "quic" -> new QuicTransportProvider();
+            default -> new TcpTransportProvider();
+        };
         Map<String, Object> options = transport.equals("tcp-nio") ? Map.of("native", false, "io_threads", 1) : transport.equals("tcp")
                 ? Map.of("io_threads", 1) : Map.of();
         server = provider.create(new ProviderContext(ProviderConfig.of("transport.x", options), dir, "server"));
@@ -99,7 +104,9 @@ public class TransportBenchmarks {
     public void tearDown() throws Exception {
         client.close();
         server.close();
-        Files.deleteIfExists(dir);
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 
     @Benchmark
