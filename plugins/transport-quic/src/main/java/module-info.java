@@ -11,7 +11,6 @@ module dev.caxton.transport.quic {
     requires io.netty.codec;
     requires io.netty.handler;
     requires io.netty.codec.classes.quic;
-    requires java.naming;
 
     provides dev.caxton.spi.transport.TransportProvider
             with dev.caxton.plugin.transport.quic.QuicTransportProvider;

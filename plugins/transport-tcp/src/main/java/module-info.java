@@ -15,7 +15,6 @@ module dev.caxton.transport.tcp {
     requires io.netty.codec;
     requires io.netty.handler;
     requires io.netty.transport.classes.epoll;
-    requires java.naming;
 
     provides dev.caxton.spi.transport.TransportProvider
             with dev.caxton.plugin.transport.tcp.TcpTransportProvider;

@@ -2,6 +2,7 @@ package dev.caxton.plugin.transport.quic;
 
 import dev.caxton.spi.transport.Connection;
 import dev.caxton.spi.transport.FrameHandler;
+import dev.caxton.spi.transport.NodeHandshake;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -206,7 +207,7 @@ final class QuicConnection extends ChannelInboundHandlerAdapter implements Conne
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         if (connecting) {
-            ctx.writeAndFlush(Handshake.encode(ctx.alloc(), transport.localNodeId()));
+            ctx.writeAndFlush(handshakeFrame(ctx));
         }
         timer = ctx.executor().schedule(() -> {
             if (peer == null) {
@@ -215,6 +216,12 @@ final class QuicConnection extends ChannelInboundHandlerAdapter implements Conne
                 quic().close();
             }
         }, transport.settings().handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** This node's handshake, length-prefixed like every frame. */
+    private ByteBuf handshakeFrame(ChannelHandlerContext ctx) {
+        byte[] payload = NodeHandshake.encode(transport.localNodeId());
+        return ctx.alloc().buffer(4 + payload.length).writeInt(payload.length).writeBytes(payload);
     }
 
     @Override
@@ -235,17 +242,17 @@ final class QuicConnection extends ChannelInboundHandlerAdapter implements Conne
     }
 
     private void greet(ChannelHandlerContext ctx, ByteBuf frame) throws IOException {
-        String id = Handshake.decode(frame);
+        String id = NodeHandshake.decode(frame.nioBuffer());
         if (transport.settings().trust() != null && (connecting || transport.settings().mutualTls())) {
             try {
-                Handshake.checkIdentity(id, quic().sslEngine().getSession().getPeerCertificates());
+                NodeHandshake.checkCertificate(id, quic().sslEngine().getSession().getPeerCertificates());
             } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
                 throw new IOException("node " + id + " presented no certificate", e);
             }
         }
         timer.cancel(false);
         if (!connecting) {
-            ctx.writeAndFlush(Handshake.encode(ctx.alloc(), transport.localNodeId()));
+            ctx.writeAndFlush(handshakeFrame(ctx));
         }
         peer = id;
         open = true;

@@ -2,6 +2,7 @@ package dev.caxton.plugin.transport.tcp;
 
 import dev.caxton.spi.transport.Connection;
 import dev.caxton.spi.transport.FrameHandler;
+import dev.caxton.spi.transport.NodeHandshake;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -218,7 +219,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
         // The connecting end speaks first; the listener answers only once it accepted the
         // connecting node, so a refused node never completes its connect.
         if (ctx.channel().parent() == null) {
-            ctx.writeAndFlush(Handshake.encode(ctx.alloc(), transport.localNodeId()), ctx.voidPromise());
+            ctx.writeAndFlush(handshakeFrame(ctx), ctx.voidPromise());
         }
         handshakeTimer = ctx.executor().schedule(() -> {
             if (peerNodeId == null) {
@@ -228,6 +229,12 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
             }
         }, transport.settings().handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
+    }
+
+    /** This node's handshake, length-prefixed like every frame. */
+    private ByteBuf handshakeFrame(ChannelHandlerContext ctx) {
+        byte[] payload = NodeHandshake.encode(transport.localNodeId());
+        return ctx.alloc().buffer(4 + payload.length).writeInt(payload.length).writeBytes(payload);
     }
 
     @Override
@@ -248,13 +255,13 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
     }
 
     private void handshake(ChannelHandlerContext ctx, ByteBuf frame) throws IOException {
-        String id = Handshake.decode(frame);
+        String id = NodeHandshake.decode(frame.nioBuffer());
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
         if (ssl != null && (transport.settings().mutualTls() || ctx.channel().parent() == null)) {
             // a connecting node checks the listener's certificate; a listener checks the
             // connecting node's only when it asked for one (client_auth: require)
             try {
-                Handshake.checkIdentity(id, ssl.engine().getSession().getPeerCertificates());
+                NodeHandshake.checkCertificate(id, ssl.engine().getSession().getPeerCertificates());
             } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
                 throw new IOException("node " + id + " presented no certificate", e);
             }
@@ -263,7 +270,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
             handshakeTimer.cancel(false);
         }
         if (ctx.channel().parent() != null) {
-            ctx.writeAndFlush(Handshake.encode(ctx.alloc(), transport.localNodeId()), ctx.voidPromise());
+            ctx.writeAndFlush(handshakeFrame(ctx), ctx.voidPromise());
         }
         peerNodeId = id;
         open = true;
