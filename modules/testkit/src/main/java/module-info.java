@@ -22,5 +22,6 @@ module dev.caxton.testkit {
     exports dev.caxton.testkit.storage;
     exports dev.caxton.testkit.engine;
     exports dev.caxton.testkit.membership;
+    exports dev.caxton.testkit.transport;
     exports dev.caxton.testkit.spec;
 }
