@@ -126,9 +126,11 @@ class StorageSafetyTest {
     @DisplayName("garbage in the middle of the database stops the start with the path and the cause")
     void damagedDatabaseIsRefused(@TempDir Path dir) throws Exception {
         Path db;
-        String yaml = "agents:\n  max_failures: 1\n";
+        // The trapping agent must never be marked failed: the API refuses messages to a failed agent,
+        // and every message here has to become a dead letter.
+        String yaml = "agents:\n  max_failures: 1000000\n";
         try (Image.Server s = new Image.Server(dir, yaml)) {
-            // Dead letters give the file pages that nothing reads at start (the failed agent refuses them all).
+            // Dead letters give the file pages that nothing reads at start (each message traps).
             assertThat(s.cli("agent", "deploy", Image.testAgent("trap.wasm").toString(), "--name", "t").exit()).isZero();
             String pad = "x".repeat(400);
             for (int i = 0; i < 300; i++) {
