@@ -156,6 +156,21 @@ class ClusterTest {
             assertThat(by).containsOnlyKeys("qa", "qb");
             assertThat(by.get("qa")).isEqualTo(3);
 
+            // A figure for the report, never an assertion: remote request-reply through C's API.
+            deploy(c, "near", "counter/counter.wasm");
+            for (String target : List.of("near", "counter")) {
+                long[] micros = new long[200];
+                for (int i = 0; i < micros.length; i++) {
+                    long t = System.nanoTime();
+                    request(c, "\"receiver\":\"" + target + "\"");
+                    micros[i] = (System.nanoTime() - t) / 1000;
+                }
+                Arrays.sort(micros);
+                System.out.printf("cluster %s/%s: request-reply through C's API to %s: p50 %d us, p99 %d us (n=%d)%n",
+                        transport, serializer, target.equals("near") ? "an agent on C (local)" : "an agent on A (remote)",
+                        micros[micros.length / 2], micros[micros.length * 99 / 100], micros.length);
+            }
+
             // ping on B sends to pong on A with send_message; pong's replies return to ping on B,
             // which plays three rounds and says so in its log.
             assertThat(request(c, "\"receiver\":\"ping\"").path("content").asText()).isEqualTo("started");
@@ -245,6 +260,16 @@ class ClusterTest {
             }
             assertThat(by).containsOnlyKeys("qa", "qb");
             assertThat(by.get("qa")).isEqualTo(3);
+            long[] micros = new long[500];
+            for (int i = 0; i < micros.length; i++) {
+                long t = System.nanoTime();
+                c.request(Envelope.builder(Performative.REQUEST).receiver("counter").content("hi").build(),
+                        Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
+                micros[i] = (System.nanoTime() - t) / 1000;
+            }
+            Arrays.sort(micros);
+            System.out.printf("cluster quic/json in-process: request-reply C->A (node.request, no HTTP): p50 %d us, p99 %d us (n=%d)%n",
+                    micros[micros.length / 2], micros[micros.length * 99 / 100], micros.length);
             Envelope started = c.request(Envelope.builder(Performative.REQUEST).receiver("ping").content("go").build(),
                     Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
             assertThat(started.content()).isEqualTo("started");
