@@ -47,6 +47,14 @@ class TransportStartTest {
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 assertThat(s.isConnected()).isTrue();
             }
+            // The node publishes its API address and agent count through the membership.
+            assertThat(self(node)).containsEntry("agents", "0").containsKey("api");
+            node.deploy(new dev.caxton.runtime.agent.DeploySpec("counter",
+                    java.nio.file.Files.readAllBytes(Image.example("counter/counter.wasm")), java.util.List.of(),
+                    null, null, null, null));
+            assertThat(self(node)).containsEntry("agents", "1");
+            node.undeploy("counter");
+            assertThat(self(node)).containsEntry("agents", "0");
         } finally {
             node.close();
         }
@@ -54,6 +62,11 @@ class TransportStartTest {
         CaxtonNode again = CaxtonNode.start(config("transport:\n  type: tcp\n  port: " + port + "\n"),
                 PluginCatalog.discover(null), dir.resolve("a"));
         again.close();
+    }
+
+    private static java.util.Map<String, String> self(CaxtonNode node) {
+        return node.members().stream().filter(m -> m.id().value().equals(node.config().string("server.node_name")))
+                .findFirst().orElseThrow().metadata();
     }
 
     @Test
