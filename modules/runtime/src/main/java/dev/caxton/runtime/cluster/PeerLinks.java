@@ -173,6 +173,13 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
      * @return true when queued by the transport
      */
     public boolean sendCluster(String node, byte[] frame) {
+        if (!fits(frame.length)) {
+            // Too large for one frame (a directory of an enormous node): refused here rather than
+            // thrown from the transport into whichever caller happened to send it.
+            LOG.log(System.Logger.Level.WARNING, "cluster: a {0}-byte frame for node {1} exceeds the transport''s frame limit",
+                    frame.length, node);
+            return false;
+        }
         Connection c = connection(node);
         return c != null && c.isWritable() && send(c, CLUSTER, ByteBuffer.wrap(frame));
     }

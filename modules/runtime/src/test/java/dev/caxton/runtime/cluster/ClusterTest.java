@@ -318,6 +318,14 @@ class ClusterTest {
     }
 
     @Test
+    void aFrameLargerThanTheTransportTakesIsRefusedNotThrown() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        await("A has a link to B", () -> n.get(0).links.connection("B") != null);
+        assertThat(n.get(0).links.sendCluster("B", new byte[n.get(0).transport.maxFrameBytes()])).isFalse();
+        assertThat(n.get(0).links.sendCluster("B", new byte[]{Cluster.PULL})).isTrue();
+    }
+
+    @Test
     void membershipPacketsTravelOnTheirOwnChannelWithTheProvenSender() throws Exception {
         var n = three(Duration.ofSeconds(10));
         List<String> got = new CopyOnWriteArrayList<>();
