@@ -295,6 +295,52 @@ class ClusterTest {
         assertThat(reply.sender()).isEqualTo("a1");
     }
 
+    @Test
+    void seededRandomAndMutatedFramesNeverStopTheNode() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        TestNode a = n.get(0);
+        a.echo("a1");
+        java.util.Random random = new java.util.Random(20261206);
+        // Valid frames to mutate: a directory entry set and an envelope.
+        byte[] dir = bytes(2, 1, "{\"v\":9,\"agents\":{\"x1\":[\"cap\"]}}");
+        byte[] env = new JsonWire().encode(Envelope.builder(Performative.INFORM).sender("s").receiver("a1").build());
+        byte[] envFrame = new byte[env.length + 14];
+        envFrame[0] = 2;
+        envFrame[1] = 3;
+        System.arraycopy(env, 0, envFrame, 14, env.length);
+        Transport evil = new InMemoryTransportProvider().create(new ProviderContext(
+                ProviderConfig.of("transport.memory", Map.of()), Path.of("."), "fuzzer"));
+        try {
+            evil.start(new InetSocketAddress("127.0.0.1", 0), (c, f) -> { });
+            Connection conn = evil.connect(view.getFirst().address(), (cn, f) -> { }).get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 2000; i++) {
+                byte[] f;
+                if (i % 3 == 0) {
+                    f = new byte[random.nextInt(64)];
+                    random.nextBytes(f);
+                } else {
+                    f = (i % 3 == 1 ? dir : envFrame).clone();
+                    for (int k = 0; k < 1 + random.nextInt(4); k++) {
+                        f[2 + random.nextInt(f.length - 2)] = (byte) random.nextInt(256);
+                    }
+                }
+                conn.send(ByteBuffer.wrap(f));
+            }
+            // About 660 of the random third cannot even name a channel; waiting for 600 of them means
+            // the node has read through the stream (mutated frames may decode and be rejected, or not).
+            await("the fuzzer's frames were read", () -> a.links.rejectedCount() >= 600);
+            assertThat(conn.isOpen()).isTrue();
+        } finally {
+            evil.close();
+        }
+        System.out.println("fuzz: " + a.links.rejectedCount() + " frames rejected when the fuzzer closed (2000 sent)");
+        TestNode c = n.get(2);
+        await("C knows a1", () -> c.cluster.directory().nodeOf("a1") != null);
+        Envelope reply = c.clients.request(Envelope.builder(Performative.REQUEST).receiver("a1").build(),
+                Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
+        assertThat(reply.sender()).isEqualTo("a1");
+    }
+
     private static byte[] bytes(int channel, int type, String rest) {
         byte[] r = rest.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         byte[] out = new byte[r.length + 2];
