@@ -163,9 +163,12 @@ final class AgentCommand {
     @Command(name = "list", description = "Lists the agents deployed on the node.")
     static final class ListAgents extends ClientCommand {
 
+        @picocli.CommandLine.Option(names = "--all", description = "Every node's agents, from the cluster directory, with the node each runs on.")
+        private boolean all;
+
         @Override
         int run(ApiClient api, PrintWriter out) {
-            JsonNode answer = api.get("/agents");
+            JsonNode answer = api.get(all ? "/agents?all=true" : "/agents");
             if (json()) {
                 Json.print(out, answer);
                 return 0;
@@ -176,6 +179,14 @@ final class AgentCommand {
             }
             if (agents.isEmpty()) {
                 out.println("no agents deployed");
+                return 0;
+            }
+            if (all) {
+                TextTable table = new TextTable("NAME", "NODE", "CAPABILITIES");
+                for (JsonNode a : agents) {
+                    table.row(Json.text(a.path("name")), Json.text(a.path("node")), joined(a.path("capabilities")));
+                }
+                table.print(out);
                 return 0;
             }
             TextTable table = new TextTable("NAME", "STATE", "CAPABILITIES", "HANDLED", "FAULTS");

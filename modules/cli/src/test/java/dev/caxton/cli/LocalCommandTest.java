@@ -96,7 +96,8 @@ class LocalCommandTest {
         });
         List<String> entries = new ArrayList<>();
         array.forEach(p -> entries.add(p.get("spi").asText() + "/" + p.get("name").asText()));
-        assertThat(entries).containsExactlyInAnyOrder("engine/chicory", "serializer/json", "membership/static", "storage/memory");
+        assertThat(entries).containsExactlyInAnyOrder("engine/chicory", "serializer/json", "membership/static", "storage/memory",
+                "transport/tcp");
     }
 
     @Test

@@ -48,6 +48,8 @@ class RealServerTest {
                   serializer: json
                 storage:
                   type: memory
+                transport:
+                  port: 0
                 """.formatted(data.toString().replace("\\", "/")));
         PluginCatalog catalog = PluginCatalog.discover(null);
         server = CaxtonServer.start(CaxtonConfig.load(config, catalog), null, catalog);

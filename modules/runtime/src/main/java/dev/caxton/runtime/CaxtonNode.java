@@ -9,6 +9,8 @@ import dev.caxton.runtime.agent.AgentState;
 import dev.caxton.runtime.agent.DeployException;
 import dev.caxton.runtime.agent.DeploySpec;
 import dev.caxton.runtime.agent.MemoryBudget;
+import dev.caxton.runtime.cluster.Cluster;
+import dev.caxton.runtime.cluster.PeerLinks;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.runtime.plugin.Spi;
@@ -32,7 +34,10 @@ import dev.caxton.spi.engine.WasmModule;
 import dev.caxton.spi.membership.Member;
 import dev.caxton.spi.membership.MemberState;
 import dev.caxton.spi.membership.Membership;
+import dev.caxton.spi.membership.MembershipChannel;
 import dev.caxton.spi.membership.MembershipProvider;
+import dev.caxton.spi.transport.Transport;
+import dev.caxton.spi.transport.TransportProvider;
 import dev.caxton.spi.membership.NodeId;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
@@ -87,6 +92,13 @@ public final class CaxtonNode implements AutoCloseable {
     private final Serializer wire;
     private final int maxMessageSize;
     private final Membership membership;
+    private final ResourceStack resources = new ResourceStack();
+    private final PeerLinks links = new PeerLinks();
+    private final Transport transport;
+    private final String transportName;
+    private final InetSocketAddress transportAddress;
+    private final Cluster cluster;
+    private volatile String apiAddress;
     private final Map<String, WasmEngine> engines = new ConcurrentHashMap<>();
     private final Map<String, Serializer> codecs = new ConcurrentHashMap<>();
     private final ModuleCache moduleCache;
@@ -112,38 +124,69 @@ public final class CaxtonNode implements AutoCloseable {
             throw new NodeException("cannot create the data directory " + dataDir + ": " + e.getMessage(), e);
         }
         this.moduleCache = new ModuleCache((int) config.integer("runtime.module_cache_size"));
-        this.wire = serializer(config.providerName(Spi.SERIALIZER));
         this.maxMessageSize = (int) config.size("messaging.max_message_size");
-        this.storage = open(Spi.STORAGE, StorageProvider.class, (p, ctx) -> p.open(ctx));
-        DeadLetterSink sink = this::deadLetter;
-        int batchSize = (int) config.integer("messaging.batch_size");
-        this.journal = new ConversationJournal(storage.conversations(), wire, (int) config.integer("messaging.queue_size"),
-                batchSize, config.duration("messaging.conversation_ttl"),
-                config.integer("messaging.conversation_max_messages"));
-        RetryPolicy retry = new RetryPolicy((int) config.integer("messaging.retry_attempts"),
-                config.duration("messaging.retry_delay"), (int) config.integer("messaging.retry_backoff"),
-                config.duration("messaging.delivery_timeout"));
-        this.router = new Router(new CapabilityDirectory(), sink, nodeName, retry,
-                new QueueBudget(config.integer("messaging.queue_size")), journal,
-                (int) config.integer("messaging.max_hops"));
-        List<Mailbox.ClassPolicy> policy = new ArrayList<>();
-        for (Priority p : Priority.values()) {
-            String prefix = "messaging.priorities." + p.wireName();
-            policy.add(new Mailbox.ClassPolicy((int) config.integer(prefix + ".queue_size"),
-                    config.duration(prefix + ".max_latency")));
+        this.apiAddress = config.apiUrl().substring("http://".length());
+        // Each step's resource goes on the stack as soon as it is taken: when a later step fails,
+        // everything taken so far is released, newest first, and the failure is rethrown.
+        try {
+            this.storage = open(Spi.STORAGE, StorageProvider.class, (p, ctx) -> p.open(ctx), c -> c);
+            resources.push("storage", storage::close);
+            this.wire = serializer(config.providerName(Spi.SERIALIZER));
+            // The engine of the configuration is created up front so a broken engine stops startup, not
+            // the first deploy.
+            engine(config.providerName(Spi.ENGINE));
+            resources.push("engines", () -> engines.values().forEach(e -> closeQuietly("engine", e::close)));
+            this.transportName = config.providerName(Spi.TRANSPORT);
+            this.transport = open(Spi.TRANSPORT, TransportProvider.class, (p, ctx) -> p.create(ctx), c -> c);
+            resources.push("transport", transport::close);
+            links.attach(transport);
+            resources.push("peer links", links::close);
+            String host = config.string("transport.host");
+            int port = (int) config.integer("transport.port");
+            try {
+                this.transportAddress = transport.start(new InetSocketAddress(host, port), links);
+            } catch (IOException e) {
+                throw new NodeException("the " + transportName + " transport cannot listen on transport.host:transport.port "
+                        + host + ":" + port + ": " + e.getMessage(), e);
+            }
+            this.membership = open(Spi.MEMBERSHIP, MembershipProvider.class, (p, ctx) -> p.create(ctx),
+                    c -> c.withService(MembershipChannel.class, links));
+            resources.push("membership", membership::close);
+            DeadLetterSink sink = this::deadLetter;
+            int batchSize = (int) config.integer("messaging.batch_size");
+            this.journal = new ConversationJournal(storage.conversations(), wire, (int) config.integer("messaging.queue_size"),
+                    batchSize, config.duration("messaging.conversation_ttl"),
+                    config.integer("messaging.conversation_max_messages"));
+            resources.push("conversation journal", journal::close);
+            RetryPolicy retry = new RetryPolicy((int) config.integer("messaging.retry_attempts"),
+                    config.duration("messaging.retry_delay"), (int) config.integer("messaging.retry_backoff"),
+                    config.duration("messaging.delivery_timeout"));
+            this.router = new Router(new CapabilityDirectory(), sink, nodeName, retry,
+                    new QueueBudget(config.integer("messaging.queue_size")), journal,
+                    (int) config.integer("messaging.max_hops"));
+            resources.push("router", router::close);
+            List<Mailbox.ClassPolicy> policy = new ArrayList<>();
+            for (Priority p : Priority.values()) {
+                String prefix = "messaging.priorities." + p.wireName();
+                policy.add(new Mailbox.ClassPolicy((int) config.integer(prefix + ".queue_size"),
+                        config.duration(prefix + ".max_latency")));
+            }
+            this.clients = new ClientReplies(router);
+            resources.push("client replies", clients::close);
+            this.agentContext = new Agent.Context(router, sink, new Events(),
+                    (int) config.size("messaging.max_message_size"), (int) config.integer("agents.max_failures"),
+                    config.duration("agents.failure_window"), List.copyOf(policy), batchSize,
+                    config.duration("messaging.message_ttl"), config.integer("runtime.agent_log_rate"),
+                    config.integer("runtime.agent_log_burst"), (int) config.integer("runtime.max_capabilities_per_agent"));
+            this.memoryBudget = new MemoryBudget(MemoryBudget.resolve(config.size("runtime.memory_budget"),
+                    Runtime.getRuntime().maxMemory()));
+            this.cluster = new Cluster(nodeName, links, wire, router, retry, sink, this::localEntries,
+                    () -> membership.members(), config.bool("messaging.prefer_local_capability"));
+            resources.push("cluster", cluster::close);
+        } catch (RuntimeException e) {
+            resources.close();
+            throw e;
         }
-        this.clients = new ClientReplies(router);
-        this.agentContext = new Agent.Context(router, sink, new Events(),
-                (int) config.size("messaging.max_message_size"), (int) config.integer("agents.max_failures"),
-                config.duration("agents.failure_window"), List.copyOf(policy), batchSize,
-                config.duration("messaging.message_ttl"), config.integer("runtime.agent_log_rate"),
-                config.integer("runtime.agent_log_burst"), (int) config.integer("runtime.max_capabilities_per_agent"));
-        this.memoryBudget = new MemoryBudget(MemoryBudget.resolve(config.size("runtime.memory_budget"),
-                Runtime.getRuntime().maxMemory()));
-        this.membership = open(Spi.MEMBERSHIP, MembershipProvider.class, (p, ctx) -> p.create(ctx));
-        // The engine of the configuration is created up front so a broken engine stops startup, not
-        // the first deploy.
-        engine(config.providerName(Spi.ENGINE));
     }
 
     /**
@@ -194,6 +237,8 @@ public final class CaxtonNode implements AutoCloseable {
         try {
             node.joinCluster();
             node.restoreAgents();
+            node.cluster.start(config.duration("coordination.cluster.directory_sync_interval"));
+            node.publishCluster();
         } catch (RuntimeException e) {
             node.close();
             throw e;
@@ -205,10 +250,11 @@ public final class CaxtonNode implements AutoCloseable {
         T open(P provider, ProviderContext ctx);
     }
 
-    private <P extends dev.caxton.spi.Provider, T> T open(Spi spi, Class<P> type, Opener<P, T> opener) {
+    private <P extends dev.caxton.spi.Provider, T> T open(Spi spi, Class<P> type, Opener<P, T> opener,
+                                                          java.util.function.UnaryOperator<ProviderContext> services) {
         String name = config.providerName(spi);
         P provider = catalog.select(spi, name, type);
-        ProviderContext ctx = new ProviderContext(config.providerConfig(spi, name), dataDir, nodeName);
+        ProviderContext ctx = services.apply(new ProviderContext(config.providerConfig(spi, name), dataDir, nodeName));
         try {
             return opener.open(provider, ctx);
         } catch (ConfigException e) {
@@ -219,11 +265,86 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     private void joinCluster() {
-        Member self = new Member(new NodeId(nodeName),
-                new InetSocketAddress(config.string("transport.host"), (int) config.integer("transport.port")),
-                MemberState.ALIVE, 0, Map.of("api", config.apiUrl()));
-        membership.join(self, event -> LOG.log(System.Logger.Level.INFO, "cluster: {0} {1}",
-                event.type().name().toLowerCase(java.util.Locale.ROOT), event.member().id()));
+        // The address actually bound: with transport.port 0 the configured one names no socket.
+        Member self = new Member(new NodeId(nodeName), transportAddress, MemberState.ALIVE, 0, metadata());
+        membership.join(self, event -> {
+            LOG.log(System.Logger.Level.INFO, "cluster: {0} {1}",
+                    event.type().name().toLowerCase(java.util.Locale.ROOT), event.member().id());
+            cluster.onMembershipEvent(event);
+        });
+    }
+
+    private Map<String, String> metadata() {
+        return Map.of("api", apiAddress, "agents", Integer.toString(agents.size()));
+    }
+
+    /**
+     * Tells the cluster what this node hosts now: the directory entries (pushed to peers when they
+     * changed) and the membership metadata ({@code api}, {@code agents}).
+     */
+    private void publishCluster() {
+        try {
+            cluster.publish();
+            membership.updateMetadata(metadata());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cluster: could not publish this node''s agents: {0}", e.toString());
+        }
+    }
+
+    private Map<String, List<String>> localEntries() {
+        Map<String, List<String>> m = new java.util.TreeMap<>();
+        for (String name : agents.keySet()) {
+            m.put(name, router.directory().capabilitiesOf(name));
+        }
+        return m;
+    }
+
+    /**
+     * Sets the API address this node advertises to the cluster (metadata key {@code api}), once the
+     * API listener knows its real port.
+     *
+     * @param hostPort host:port
+     */
+    public void advertiseApi(String hostPort) {
+        this.apiAddress = hostPort;
+        publishCluster();
+    }
+
+    /**
+     * Every agent of the cluster: this node's and those the directory lists for the others.
+     *
+     * @return one map per agent with {@code name}, {@code node}, {@code capabilities} (and the local
+     *         agent's state), sorted by node then name
+     */
+    public List<Map<String, Object>> clusterAgents() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (AgentInfo a : agents()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", a.name());
+            m.put("node", nodeName);
+            m.put("capabilities", router.directory().capabilitiesOf(a.name()));
+            out.add(m);
+        }
+        cluster.directory().nodes().forEach((node, entries) -> entries.agents().forEach((name, caps) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", name);
+            m.put("node", node);
+            m.put("capabilities", caps);
+            out.add(m);
+        }));
+        out.sort(Comparator.comparing((Map<String, Object> m) -> (String) m.get("node"))
+                .thenComparing(m -> (String) m.get("name")));
+        return out;
+    }
+
+    /** @return the transport address this node listens on */
+    public InetSocketAddress transportAddress() {
+        return transportAddress;
+    }
+
+    /** @return malformed frames from peers dropped since start */
+    public long clusterFramesRejected() {
+        return links.rejectedCount();
     }
 
     private void restoreAgents() {
@@ -318,6 +439,7 @@ public final class CaxtonNode implements AutoCloseable {
         Agent agent = startAgent(spec.name(), UUID.randomUUID().toString(), Instant.now(), spec.module(),
                 spec.capabilities(), limits, spec.codec() == null ? DEFAULT_CODEC : spec.codec(), spec.engine(),
                 spec.permissions(), true, false);
+        publishCluster();
         return agent.info();
     }
 
@@ -434,6 +556,7 @@ public final class CaxtonNode implements AutoCloseable {
             memoryBudget.release(name);
         }
         storage.agents().remove(name);
+        publishCluster();
     }
 
     private static void await(CompletableFuture<?> f, Duration timeout, String what) {
@@ -739,10 +862,10 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("uptime_ms", Duration.between(startedAt, Instant.now()).toMillis());
         Map<String, String> providers = new LinkedHashMap<>();
         for (Spi spi : Spi.values()) {
-            // The node opens no transport yet (agents talk within the node): say so, not what is configured.
-            providers.put(spi.label(), spi == Spi.TRANSPORT ? null : config.providerName(spi));
+            providers.put(spi.label(), spi == Spi.TRANSPORT ? transportName : config.providerName(spi));
         }
         m.put("providers", providers);
+        m.put("transport_address", transportAddress.getHostString() + ":" + transportAddress.getPort());
         m.put("storage_durable", storage.durable());
         m.put("agents", agents.size());
         m.put("memory_budget", Map.of("budget_bytes", memoryBudget.budget(), "in_use_bytes", memoryBudget.inUse()));
@@ -762,6 +885,7 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("messages_hop_limited", router.hopLimitedCount());
         m.put("conversation_messages_omitted", journal.omittedTotal());
         m.put("clients_waiting", (long) clients.waitingCount());
+        m.put("cluster_frames_rejected", links.rejectedCount());
         return m;
     }
 
@@ -816,14 +940,9 @@ public final class CaxtonNode implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "agents did not all stop in time: {0}", e.toString());
         }
         agents.clear();
-        closeQuietly("router", router::close);
-        closeQuietly("client replies", clients::close);
-        closeQuietly("conversation journal", journal::close);
-        closeQuietly("membership", membership == null ? null : membership::close);
-        for (WasmEngine e : engines.values()) {
-            closeQuietly("engine", e::close);
-        }
-        closeQuietly("storage", storage == null ? null : storage::close);
+        // Reverse order of start: cluster, clients, router, journal, membership (leaves), transport,
+        // engines, storage.
+        resources.close();
     }
 
     private static void closeQuietly(String what, Runnable r) {

@@ -125,6 +125,7 @@ public final class CaxtonServer implements AutoCloseable {
                     + config.integer("server.port") + " or metrics port " + config.integer("server.metrics_port")
                     + ": " + e.getMessage(), e);
         }
+        node.advertiseApi(server.apiUri().getHost() + ":" + server.apiUri().getPort());
         LOG.log(System.Logger.Level.INFO, "caxton {0} node {1} serving the API at {2}{3}; data in {4}",
                 CaxtonNode.version(), config.string("server.node_name"), server.apiUri(),
                 server.metrics == null ? "" : ", metrics at " + server.metricsUri(), dataDir.toAbsolutePath());
@@ -353,6 +354,14 @@ public final class CaxtonServer implements AutoCloseable {
             case "agents" -> {
                 if (parts.length == 2) {
                     if (method.equals("GET")) {
+                        String all = stringParam(uri, "all");
+                        if (all != null && !all.equals("true") && !all.equals("false")) {
+                            throw new ApiError(400, "query parameter 'all' must be true or false, got '" + all + "'");
+                        }
+                        if ("true".equals(all)) {
+                            // The whole cluster, from the directory: each entry names the node it runs on.
+                            return new Response(200, Map.of("agents", node.clusterAgents()));
+                        }
                         return new Response(200, Map.of("agents", node.agents().stream().map(Json::agent).toList()));
                     }
                     only(method, "POST", "GET");

@@ -35,6 +35,8 @@ final class Metrics {
         counter(b, "caxton_conversation_messages_omitted_total",
                 "Messages delivered but not journalled: their conversation had messaging.conversation_max_messages.",
                 c.get("conversation_messages_omitted"));
+        counter(b, "caxton_cluster_frames_rejected_total", "Malformed frames from other nodes, dropped.",
+                c.get("cluster_frames_rejected"));
         gauge(b, "caxton_clients_waiting", "API requests waiting for a reply.", c.get("clients_waiting"));
         gauge(b, "caxton_api_waiting_requests", "API requests (wait_ms) holding a place under server.max_waiting_requests.",
                 apiWaiting);

@@ -131,10 +131,15 @@ class HttpErrorsTest {
     }
 
     @Test
-    void healthReportsNoTransportBecauseNoneRuns() throws Exception {
+    void healthReportsTheTransportThatRunsAndWhereItListens() throws Exception {
         Res r = s.call("GET", "/api/v1/health", null);
         assertThat(r.status()).isEqualTo(200);
-        assertThat(r.body()).contains("\"transport\":null");
+        assertThat(r.body()).contains("\"transport\":\"tcp\"").containsPattern("\"transport_address\":\"127\\.0\\.0\\.1:[1-9][0-9]*\"");
+        // And something really listens there: a TCP connect succeeds.
+        String addr = r.body().replaceAll("(?s).*\"transport_address\":\"127\\.0\\.0\\.1:([0-9]+)\".*", "$1");
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", Integer.parseInt(addr))) {
+            assertThat(sock.isConnected()).isTrue();
+        }
     }
 
     @Test

@@ -56,6 +56,8 @@ final class TestServer implements AutoCloseable {
                   serializer: json
                 storage:
                   type: memory
+                transport:
+                  port: 0
                 %s
                 """.formatted(data.toString().replace("\\", "/"), serverYaml.indent(2).stripTrailing(), extraYaml));
         PluginCatalog catalog = PluginCatalog.discover(null);

@@ -264,7 +264,8 @@ class ApiHardeningTest {
             assertThat(missing.path("details").path("kind").asText()).isEqualTo("not_found");
             JsonNode health = s.api("GET", "/api/v1/health", null);
             assertThat(health.path("providers").has("transport")).isTrue();
-            assertThat(health.path("providers").path("transport").isNull()).isTrue();
+            assertThat(health.path("providers").path("transport").asText()).isEqualTo("tcp");
+            assertThat(health.path("transport_address").asText()).startsWith("127.0.0.1:");
         }
     }
 }

@@ -125,7 +125,9 @@ final class Image {
                       port: %d
                       metrics_port: %d
                       data_dir: %s
-                    """.formatted(port, metricsPort, dataDir) + serverYaml.indent(2) + extraYaml);
+                    """.formatted(port, metricsPort, dataDir) + serverYaml.indent(2) + extraYaml
+                    // Every node listens on its transport: a free port unless the test chose one.
+                    + (extraYaml.contains("transport:") ? "" : "\ntransport:\n  port: 0\n"));
             this.log = dir.resolve("server.log");
             ProcessBuilder pb = new ProcessBuilder(launcher().toString(), "server", "start", "--config", config.toString())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

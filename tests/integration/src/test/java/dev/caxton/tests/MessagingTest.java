@@ -48,7 +48,7 @@ class MessagingTest {
 
     private void start(String yaml) {
         PluginCatalog catalog = PluginCatalog.discover(null);
-        CaxtonConfig config = CaxtonConfig.parse("test", "storage:\n  type: sqlite\n" + yaml, catalog, new Properties());
+        CaxtonConfig config = CaxtonConfig.parse("test", "storage:\n  type: sqlite\ntransport:\n  port: 0\n" + yaml, catalog, new Properties());
         node = CaxtonNode.start(config, catalog, dir);
     }
 

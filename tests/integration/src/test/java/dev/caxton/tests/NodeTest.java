@@ -43,7 +43,7 @@ class NodeTest {
     private CaxtonNode start(String yaml) {
         PluginCatalog catalog = PluginCatalog.discover(null);
         Properties none = new Properties();
-        CaxtonConfig config = CaxtonConfig.parse("test", "storage:\n  type: memory\n" + yaml, catalog, none);
+        CaxtonConfig config = CaxtonConfig.parse("test", "storage:\n  type: memory\ntransport:\n  port: 0\n" + yaml, catalog, none);
         node = CaxtonNode.start(config, catalog, dir);
         return node;
     }

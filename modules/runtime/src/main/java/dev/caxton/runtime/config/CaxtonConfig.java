@@ -343,9 +343,7 @@ public final class CaxtonConfig {
         for (Spi spi : Spi.values()) {
             String prefix = spi.section() + ".";
             List<String> names = new ArrayList<>();
-            if (spi != Spi.TRANSPORT) {
-                names.add(providerName(spi));
-            }
+            names.add(providerName(spi));
             // Sections of providers that are not selected are checked too: an engine's section is used
             // by agents deployed with that engine, and a section that would be refused later is a mistake now.
             providerSections.keySet().stream().filter(k -> k.startsWith(prefix))
@@ -375,10 +373,6 @@ public final class CaxtonConfig {
 
     private void checkProviderNames(PluginCatalog catalog) {
         for (Spi spi : Spi.values()) {
-            if (spi == Spi.TRANSPORT) {
-                // A transport is only needed once the cluster has other nodes; the node checks it then.
-                continue;
-            }
             catalog.select(spi, providerName(spi), spi.type());
         }
     }

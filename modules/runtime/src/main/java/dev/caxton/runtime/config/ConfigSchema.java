@@ -143,9 +143,13 @@ public final class ConfigSchema {
             // coordination
             ConfigOption.of("coordination.cluster.membership", Type.STRING, "static",
                     "The membership provider; static with no nodes means a single node."),
+            ConfigOption.ranged("coordination.cluster.directory_sync_interval", Type.DURATION, "5s",
+                    "How often a node pulls every peer's full agent directory (heals missed deltas).", 100, DAY_MS),
+            ConfigOption.of("messaging.prefer_local_capability", Type.BOOLEAN, "false",
+                    "Capability messages go to a holder on this node when there is one, else round-robin over the cluster."),
             // transport
             ConfigOption.of("transport.type", Type.STRING, "tcp",
-                    "The transport provider between nodes; only needed when the cluster has other nodes."),
+                    "The transport provider between nodes; the node listens on transport.host:transport.port."),
             ConfigOption.of("transport.host", Type.STRING, "127.0.0.1", "Address the transport listens on."),
             ConfigOption.ranged("transport.port", Type.INTEGER, "7946", "Port the transport listens on.", 0, 65535),
             // storage

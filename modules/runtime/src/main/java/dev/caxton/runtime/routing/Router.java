@@ -54,6 +54,7 @@ public final class Router implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final String idPrefix;
     private final int maxHops;
+    private volatile RemoteRoutes remote;
     private final AtomicLong sequence = new AtomicLong();
     private final LongAdder routed = new LongAdder();
     private final LongAdder refused = new LongAdder();
@@ -118,6 +119,47 @@ public final class Router implements AutoCloseable {
     public static Router simple(CapabilityDirectory directory, DeadLetterSink deadLetters, String nodeName) {
         return new Router(directory, deadLetters, nodeName, new RetryPolicy(0, Duration.ofMillis(1), 1, Duration.ZERO),
                 new QueueBudget(Long.MAX_VALUE), e -> { });
+    }
+
+    /**
+     * Connects the router to the cluster: names and capabilities not found on this node are looked
+     * up there.
+     *
+     * @param routes the cluster's routes, or null for a node alone
+     */
+    public void remote(RemoteRoutes routes) {
+        this.remote = routes;
+    }
+
+    /**
+     * Delivers a message another node forwarded here, to a recipient of this node only (never
+     * forwarded on, so two nodes with stale directories cannot bounce a message between them).
+     * The hop limit and {@code reply_by} hold as for local messages.
+     *
+     * @param e the message, its receiver set
+     * @return {@link SendStatus#ACCEPTED} when delivered (or dead-lettered here for its hops or
+     *         lateness, or an unclaimed client reply), otherwise why not
+     */
+    public SendStatus deliverFromPeer(Envelope e) {
+        if (pastHopLimit(e) || lateReply(e)) {
+            return SendStatus.ACCEPTED;
+        }
+        Recipient r = recipients.get(e.receiver());
+        if (r == null) {
+            if (e.receiver().startsWith(ClientReplies.CLIENT_PREFIX)) {
+                unclaimedClientReplies.increment();
+                return SendStatus.ACCEPTED;
+            }
+            refused.increment();
+            return SendStatus.UNKNOWN_RECEIVER;
+        }
+        SendStatus s = r.deliver(e, listener);
+        if (s == SendStatus.ACCEPTED) {
+            routed.increment();
+        } else {
+            refused.increment();
+        }
+        return s;
     }
 
     /** @return the capability directory */
@@ -267,7 +309,9 @@ public final class Router implements AutoCloseable {
             deliverTo(complete.receiver(), complete, owned);
         } else if (complete.isBroadcast()) {
             List<String> holders = directory.holders(complete.capability());
-            if (holders.isEmpty()) {
+            RemoteRoutes rr = remote;
+            List<RemoteRoutes.Holder> far = rr == null ? List.of() : rr.holders(complete.capability());
+            if (holders.isEmpty() && far.isEmpty()) {
                 throw unknownCapability(complete.capability());
             }
             for (String holder : holders) {
@@ -276,12 +320,30 @@ public final class Router implements AutoCloseable {
                         .messageId(complete.messageId() + "." + holder).build();
                 deliverTo(holder, copy, true);
             }
-        } else {
-            String holder = directory.pick(complete.capability());
-            if (holder == null) {
-                throw unknownCapability(complete.capability());
+            for (RemoteRoutes.Holder h : far) {
+                rr.forward(h.node(), complete.toBuilder().receiver(h.agent()).capability(null).broadcast(null)
+                        .messageId(complete.messageId() + "." + h.agent()).build());
             }
-            deliverTo(holder, complete.toBuilder().receiver(holder).build(), owned);
+        } else {
+            RemoteRoutes rr = remote;
+            List<RemoteRoutes.Holder> far = rr == null ? List.of() : rr.holders(complete.capability());
+            List<String> near = directory.holders(complete.capability());
+            if (far.isEmpty() || (rr.preferLocal() && !near.isEmpty())) {
+                String holder = directory.pick(complete.capability());
+                if (holder == null) {
+                    throw unknownCapability(complete.capability());
+                }
+                deliverTo(holder, complete.toBuilder().receiver(holder).build(), owned);
+            } else {
+                // One counter over local and remote holders: every holder in the cluster gets its turn.
+                int i = Math.floorMod(rr.next(complete.capability()), near.size() + far.size());
+                if (i < near.size()) {
+                    deliverTo(near.get(i), complete.toBuilder().receiver(near.get(i)).build(), owned);
+                } else {
+                    RemoteRoutes.Holder h = far.get(i - near.size());
+                    rr.forward(h.node(), complete.toBuilder().receiver(h.agent()).build());
+                }
+            }
         }
         trackReplyDeadline(complete);
         routed.increment();
@@ -319,6 +381,12 @@ public final class Router implements AutoCloseable {
     private void deliverTo(String name, Envelope e, boolean owned) {
         Recipient r = recipients.get(name);
         if (r == null) {
+            RemoteRoutes rr = remote;
+            String node = rr == null ? null : rr.nodeOf(name);
+            if (node != null) {
+                rr.forward(node, e);
+                return;
+            }
             if (name.startsWith(ClientReplies.CLIENT_PREFIX)) {
                 // An answer to an API client that did not wait (or stopped waiting): it was delivered
                 // as far as anyone asked, so it is counted rather than dead-lettered. Client names are

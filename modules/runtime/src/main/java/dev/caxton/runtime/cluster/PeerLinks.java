@@ -1,0 +1,296 @@
+package dev.caxton.runtime.cluster;
+
+import dev.caxton.spi.membership.MembershipChannel;
+import dev.caxton.spi.transport.Connection;
+import dev.caxton.spi.transport.FrameHandler;
+import dev.caxton.spi.transport.Transport;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * The node's links to its peers over the transport: at most one connection this node opened per
+ * peer (opened on demand, reused, reopened after a break), plus the connections peers opened to it,
+ * all usable in both directions. Every frame starts with one byte naming its channel, so membership
+ * packets and cluster frames share the connection without either decoding the other's bytes.
+ *
+ * <p>Nothing here queues: a frame goes straight to the transport when the connection is open and
+ * writable, and is refused (the caller decides to drop, retry or dead-letter) otherwise, so a slow
+ * or dead peer costs at most the transport's high water mark of memory.
+ */
+public final class PeerLinks implements FrameHandler, MembershipChannel {
+
+    private static final System.Logger LOG = System.getLogger(PeerLinks.class.getName());
+
+    /** First byte of a membership packet. */
+    static final byte MEMBERSHIP = 1;
+    /** First byte of a cluster frame (directory, envelopes). */
+    static final byte CLUSTER = 2;
+
+    /** Receives cluster frames. */
+    @FunctionalInterface
+    public interface ClusterReceiver {
+        /**
+         * One cluster frame, without its channel byte.
+         *
+         * @param fromNode the sender's proven node id
+         * @param frame    the bytes, valid during the call only
+         */
+        void frame(String fromNode, ByteBuffer frame);
+    }
+
+    /** Hears of peers whose connection opened (to pull their directory). */
+    @FunctionalInterface
+    public interface OpenListener {
+        /**
+         * A connection to a peer is usable.
+         *
+         * @param node the peer
+         */
+        void opened(String node);
+    }
+
+    private final Map<String, Connection> byNode = new ConcurrentHashMap<>();
+    private final Map<InetSocketAddress, Connection> byAddress = new ConcurrentHashMap<>();
+    private final Map<InetSocketAddress, CompletableFuture<Connection>> connecting = new ConcurrentHashMap<>();
+    private final LongAdder rejected = new LongAdder();
+    private volatile Transport transport;
+    private volatile Function<String, InetSocketAddress> addressOf = n -> null;
+    private volatile Receiver membershipReceiver;
+    private volatile ClusterReceiver clusterReceiver;
+    private volatile OpenListener openListener = n -> { };
+    private volatile boolean closed;
+
+    /**
+     * Attaches the started transport.
+     *
+     * @param t the transport
+     */
+    public void attach(Transport t) {
+        this.transport = t;
+    }
+
+    /**
+     * Sets where peers listen, by node id (from the membership).
+     *
+     * @param f node id to transport address, or null when unknown
+     */
+    public void addresses(Function<String, InetSocketAddress> f) {
+        this.addressOf = f;
+    }
+
+    /**
+     * Sets who receives cluster frames and who hears of new connections.
+     *
+     * @param r the receiver
+     * @param l the listener
+     */
+    public void cluster(ClusterReceiver r, OpenListener l) {
+        this.clusterReceiver = r;
+        this.openListener = l;
+    }
+
+    /** @return frames from peers dropped as malformed ({@code caxton_cluster_frames_rejected_total}) */
+    public long rejectedCount() {
+        return rejected.sum();
+    }
+
+    /**
+     * Counts and logs a malformed frame from a peer; the connection stays.
+     *
+     * @param node   the peer
+     * @param reason what was wrong
+     */
+    public void rejected(String node, String reason) {
+        rejected.increment();
+        LOG.log(System.Logger.Level.WARNING, "dropped a malformed frame from node {0}: {1}", node, reason);
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /**
+     * A usable connection to a node, or null when there is none yet (one is then being opened).
+     *
+     * @param node the node id
+     * @return the connection, or null
+     */
+    public Connection connection(String node) {
+        Connection c = byNode.get(node);
+        if (c != null && c.isOpen()) {
+            return c;
+        }
+        InetSocketAddress a = addressOf.apply(node);
+        if (a != null) {
+            c = connectionTo(a);
+        }
+        return c != null && c.isOpen() ? c : null;
+    }
+
+    private Connection connectionTo(InetSocketAddress address) {
+        Connection c = byAddress.get(address);
+        if (c != null && c.isOpen()) {
+            return c;
+        }
+        Transport t = transport;
+        if (t == null || closed || address.equals(t.boundAddress())) {
+            return null;
+        }
+        // One attempt at a time per address: a dead peer costs one pending connect, not one per frame.
+        // (Not computeIfAbsent: a transport may fail the connect at once, and the completion below
+        // must be free to remove the entry.)
+        CompletableFuture<Connection> mine = new CompletableFuture<>();
+        if (connecting.putIfAbsent(address, mine) != null) {
+            return null;
+        }
+        try {
+            t.connect(address, this).whenComplete((conn, err) -> {
+                if (conn != null) {
+                    byAddress.put(address, conn);
+                } else {
+                    LOG.log(System.Logger.Level.DEBUG, "cannot connect to {0}: {1}", address,
+                            err == null ? "?" : err.getMessage());
+                }
+                connecting.remove(address, mine);
+                mine.complete(conn);
+            });
+        } catch (RuntimeException e) {
+            connecting.remove(address, mine);
+            mine.complete(null);
+        }
+        return null;
+    }
+
+    /**
+     * Sends a cluster frame to a node when its connection is open and writable.
+     *
+     * @param node  the node
+     * @param frame the frame without channel byte
+     * @return true when queued by the transport
+     */
+    public boolean sendCluster(String node, byte[] frame) {
+        if (!fits(frame.length)) {
+            // Too large for one frame (a directory of an enormous node): refused here rather than
+            // thrown from the transport into whichever caller happened to send it.
+            LOG.log(System.Logger.Level.WARNING, "cluster: a {0}-byte frame for node {1} exceeds the transport''s frame limit",
+                    frame.length, node);
+            return false;
+        }
+        Connection c = connection(node);
+        return c != null && c.isWritable() && send(c, CLUSTER, ByteBuffer.wrap(frame));
+    }
+
+    /**
+     * Whether a frame of this many bytes (without channel byte) fits the transport.
+     *
+     * @param bytes the size
+     * @return true when it fits
+     */
+    public boolean fits(int bytes) {
+        Transport t = transport;
+        return t != null && bytes + 1 <= t.maxFrameBytes();
+    }
+
+    private boolean send(Connection c, byte channel, ByteBuffer payload) {
+        ByteBuffer b = ByteBuffer.allocate(payload.remaining() + 1);
+        b.put(channel).put(payload.duplicate()).flip();
+        return c.send(b);
+    }
+
+    @Override
+    public boolean send(InetSocketAddress transportAddress, ByteBuffer packet) {
+        if (packet.remaining() > maxPacketBytes()) {
+            throw new IllegalArgumentException("a membership packet is at most " + maxPacketBytes() + " bytes, got "
+                    + packet.remaining());
+        }
+        Connection c = connectionTo(transportAddress);
+        if (c == null) {
+            // An accepted connection from that node serves as well as one of our own.
+            for (Connection x : byNode.values()) {
+                InetSocketAddress a = addressOf.apply(x.peerNodeId());
+                if (transportAddress.equals(a) && x.isOpen()) {
+                    c = x;
+                    break;
+                }
+            }
+        }
+        return c != null && c.isWritable() && send(c, MEMBERSHIP, packet);
+    }
+
+    @Override
+    public void receiver(Receiver receiver) {
+        this.membershipReceiver = receiver;
+    }
+
+    @Override
+    public int maxPacketBytes() {
+        Transport t = transport;
+        return Math.min(64 * 1024, t == null ? 64 * 1024 : t.maxFrameBytes() - 1);
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    @Override
+    public void onOpen(Connection connection) {
+        Connection old = byNode.put(connection.peerNodeId(), connection);
+        if (old != null && old != connection && !old.isOpen()) {
+            LOG.log(System.Logger.Level.DEBUG, "replaced the broken link to {0}", connection.peerNodeId());
+        }
+        try {
+            openListener.opened(connection.peerNodeId());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cluster: handling the new link to {0} failed: {1}",
+                    connection.peerNodeId(), e.toString());
+        }
+    }
+
+    @Override
+    public void onFrame(Connection connection, ByteBuffer frame) {
+        String node = connection.peerNodeId();
+        if (!frame.hasRemaining()) {
+            rejected(node, "empty frame");
+            return;
+        }
+        ByteBuffer body = frame.duplicate();
+        byte channel = body.get();
+        // A bad frame costs the frame, never the connection or the node: whatever a decoder throws stops here.
+        try {
+            if (channel == MEMBERSHIP) {
+                Receiver r = membershipReceiver;
+                if (r != null) {
+                    r.packet(node, body.slice());
+                }
+            } else if (channel == CLUSTER) {
+                ClusterReceiver r = clusterReceiver;
+                if (r != null) {
+                    r.frame(node, body.slice());
+                }
+            } else {
+                rejected(node, "unknown channel " + (channel & 0xff));
+            }
+        } catch (RuntimeException e) {
+            rejected(node, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+    }
+
+    @Override
+    public void onClosed(Connection connection, Throwable cause) {
+        byNode.remove(connection.peerNodeId(), connection);
+        byAddress.values().remove(connection);
+        // Another live connection with the same peer (both ends connected at once) takes over.
+        for (Connection c : byAddress.values()) {
+            if (c.isOpen() && c.peerNodeId().equals(connection.peerNodeId())) {
+                byNode.putIfAbsent(c.peerNodeId(), c);
+            }
+        }
+    }
+
+    /** Stops opening connections (the transport closes the open ones). */
+    public void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,289 @@
+package dev.caxton.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caxton.runtime.CaxtonNode;
+import dev.caxton.runtime.agent.DeploySpec;
+import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Performative;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Three {@code bin/caxton} processes on loopback that list each other in {@code membership: static}:
+ * an agent on A answers a request sent through C's API, a capability held on A and B is balanced
+ * from C, and an agent on B plays with an agent on A (its replies come back to B). Once over TCP with
+ * MessagePack and once over QUIC with JSON.
+ */
+class ClusterTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String[] NAMES = {"A", "B", "C"};
+
+    private List<Image.Server> cluster(String transport, String serializer) throws Exception {
+        int[] ports = {Image.freePort(), Image.freePort(), Image.freePort()};
+        List<Image.Server> servers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                List<String> others = new ArrayList<>();
+                for (int j = 0; j < 3; j++) {
+                    if (j != i) {
+                        others.add("\"" + NAMES[j] + "@127.0.0.1:" + ports[j] + "\"");
+                    }
+                }
+                String yaml = """
+                        messaging:
+                          serializer: %s
+                        storage:
+                          type: memory
+                        runtime:
+                          chicory:
+                            mode: interpreter
+                        transport:
+                          type: %s
+                          host: 127.0.0.1
+                          port: %d
+                        coordination:
+                          cluster:
+                            membership: static
+                            directory_sync_interval: 300ms
+                            static:
+                              nodes: [%s]
+                        """.formatted(serializer, transport, ports[i], String.join(", ", others));
+                Path d = dir.resolve(NAMES[i]);
+                Files.createDirectories(d);
+                servers.add(new Image.Server(d, yaml, "node_name: " + NAMES[i]));
+            }
+        } catch (Exception | AssertionError e) {
+            for (Image.Server s : servers) {
+                s.close();
+            }
+            throw e;
+        }
+        return servers;
+    }
+
+    private static void deploy(Image.Server s, String name, String example, String... caps) throws Exception {
+        ObjectNode body = Image.JSON.createObjectNode().put("name", name)
+                .put("wasm_module", Base64.getEncoder().encodeToString(Files.readAllBytes(Image.example(example))));
+        var arr = body.putArray("capabilities");
+        Arrays.stream(caps).forEach(arr::add);
+        HttpResponse<String> r = s.http("POST", "/api/v1/agents", body.toString(), s.token());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 60s: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Agents the node sees cluster-wide, name to node. */
+    private static Map<String, String> allAgents(Image.Server s) {
+        Map<String, String> m = new HashMap<>();
+        try {
+            for (JsonNode a : s.api("GET", "/api/v1/agents?all=true", null).path("agents")) {
+                m.put(a.path("name").asText(), a.path("node").asText());
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        return m;
+    }
+
+    private static JsonNode request(Image.Server s, String addressing) throws Exception {
+        HttpResponse<String> r = s.http("POST", "/api/v1/messages",
+                "{\"performative\":\"request\"," + addressing + ",\"content\":\"hi\",\"wait_ms\":30000}", s.token());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return Image.JSON.readTree(r.body()).path("reply");
+    }
+
+    private void scenario(String transport, String serializer) throws Exception {
+        List<Image.Server> s = cluster(transport, serializer);
+        try {
+            Image.Server a = s.get(0);
+            Image.Server b = s.get(1);
+            Image.Server c = s.get(2);
+            deploy(a, "counter", "counter/counter.wasm");
+            deploy(a, "qa", "counter/counter.wasm", "quote");
+            deploy(b, "qb", "counter/counter.wasm", "quote");
+            deploy(a, "pong", "ping-pong/pong.wasm");
+            deploy(b, "ping", "ping-pong/ping.wasm");
+            await("C's directory lists the agents of A and B", () -> {
+                Map<String, String> all = allAgents(c);
+                return "A".equals(all.get("counter")) && "A".equals(all.get("qa")) && "B".equals(all.get("qb"))
+                        && "B".equals(all.get("ping"));
+            });
+
+            // An agent on A answers a request sent through C's API.
+            JsonNode reply = request(c, "\"receiver\":\"counter\"");
+            assertThat(reply.path("sender").asText()).isEqualTo("counter");
+            assertThat(reply.path("content").path("count").asInt()).isEqualTo(1);
+
+            // A capability held on A and B is balanced across both when sent from C.
+            Map<String, Integer> by = new HashMap<>();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 6; i++) {
+                by.merge(request(c, "\"capability\":\"quote\"").path("sender").asText(), 1, Integer::sum);
+            }
+            System.out.printf("cluster %s/%s: 6 capability request-replies through C took %d ms%n", transport,
+                    serializer, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            assertThat(by).containsOnlyKeys("qa", "qb");
+            assertThat(by.get("qa")).isEqualTo(3);
+
+            // A figure for the report, never an assertion: remote request-reply through C's API.
+            deploy(c, "near", "counter/counter.wasm");
+            for (String target : List.of("near", "counter")) {
+                long[] micros = new long[200];
+                for (int i = 0; i < micros.length; i++) {
+                    long t = System.nanoTime();
+                    request(c, "\"receiver\":\"" + target + "\"");
+                    micros[i] = (System.nanoTime() - t) / 1000;
+                }
+                Arrays.sort(micros);
+                System.out.printf("cluster %s/%s: request-reply through C's API to %s: p50 %d us, p99 %d us (n=%d)%n",
+                        transport, serializer, target.equals("near") ? "an agent on C (local)" : "an agent on A (remote)",
+                        micros[micros.length / 2], micros[micros.length * 99 / 100], micros.length);
+            }
+
+            // ping on B sends to pong on A with send_message; pong's replies return to ping on B,
+            // which plays three rounds and says so in its log.
+            assertThat(request(c, "\"receiver\":\"ping\"").path("content").asText()).isEqualTo("started");
+            await("ping on B finished three rounds with pong on A", () -> {
+                try {
+                    return b.log().contains("ping-pong finished after 3 rounds");
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+        } finally {
+            for (Image.Server x : s) {
+                x.close();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("three nodes over TCP with MessagePack: remote request, balanced capability, agent-to-agent reply")
+    void tcpMsgpack() throws Exception {
+        scenario("tcp", "msgpack");
+    }
+
+    /**
+     * QUIC with JSON, three nodes in this JVM (QUIC's native library does not load yet from the
+     * image's plugin layer: see the report; the same scenario runs there once it does).
+     */
+    @Test
+    @DisplayName("three nodes over QUIC with JSON (in-process): remote request, balanced capability, agent-to-agent reply")
+    void quicJson() throws Exception {
+        int[] ports = {Image.freePort(), Image.freePort(), Image.freePort()};
+        PluginCatalog catalog = PluginCatalog.discover(null);
+        List<CaxtonNode> nodes = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                List<String> others = new ArrayList<>();
+                for (int j = 0; j < 3; j++) {
+                    if (j != i) {
+                        others.add("\"" + NAMES[j] + "@127.0.0.1:" + ports[j] + "\"");
+                    }
+                }
+                String yaml = """
+                        server:
+                          node_name: %s
+                          port: 0
+                        messaging:
+                          serializer: json
+                        storage:
+                          type: memory
+                        runtime:
+                          chicory:
+                            mode: interpreter
+                        transport:
+                          type: quic
+                          host: 127.0.0.1
+                          port: %d
+                        coordination:
+                          cluster:
+                            membership: static
+                            directory_sync_interval: 300ms
+                            static:
+                              nodes: [%s]
+                        """.formatted(NAMES[i], ports[i], String.join(", ", others));
+                nodes.add(CaxtonNode.start(CaxtonConfig.parse("cluster-" + NAMES[i], yaml, catalog, new Properties()),
+                        catalog, dir.resolve(NAMES[i])));
+            }
+            CaxtonNode a = nodes.get(0);
+            CaxtonNode b = nodes.get(1);
+            CaxtonNode c = nodes.get(2);
+            deployIn(a, "counter", "counter/counter.wasm");
+            deployIn(a, "qa", "counter/counter.wasm", "quote");
+            deployIn(b, "qb", "counter/counter.wasm", "quote");
+            deployIn(a, "pong", "ping-pong/pong.wasm");
+            deployIn(b, "ping", "ping-pong/ping.wasm");
+            await("C's directory lists the agents of A and B", () -> {
+                Map<String, String> all = new HashMap<>();
+                c.clusterAgents().forEach(m -> all.put((String) m.get("name"), (String) m.get("node")));
+                return "A".equals(all.get("counter")) && "B".equals(all.get("qb")) && "B".equals(all.get("ping"));
+            });
+            Envelope reply = c.request(Envelope.builder(Performative.REQUEST).receiver("counter").content("hi").build(),
+                    Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
+            assertThat(reply.sender()).isEqualTo("counter");
+            Map<String, Integer> by = new HashMap<>();
+            for (int i = 0; i < 6; i++) {
+                by.merge(c.request(Envelope.builder(Performative.REQUEST).capability("quote").content("hi").build(),
+                        Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS).sender(), 1, Integer::sum);
+            }
+            assertThat(by).containsOnlyKeys("qa", "qb");
+            assertThat(by.get("qa")).isEqualTo(3);
+            long[] micros = new long[500];
+            for (int i = 0; i < micros.length; i++) {
+                long t = System.nanoTime();
+                c.request(Envelope.builder(Performative.REQUEST).receiver("counter").content("hi").build(),
+                        Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
+                micros[i] = (System.nanoTime() - t) / 1000;
+            }
+            Arrays.sort(micros);
+            System.out.printf("cluster quic/json in-process: request-reply C->A (node.request, no HTTP): p50 %d us, p99 %d us (n=%d)%n",
+                    micros[micros.length / 2], micros[micros.length * 99 / 100], micros.length);
+            Envelope started = c.request(Envelope.builder(Performative.REQUEST).receiver("ping").content("go").build(),
+                    Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
+            assertThat(started.content()).isEqualTo("started");
+            // ping handles the request and the three answers pong on A sends back to it on B.
+            await("ping on B got pong's three answers from A", () -> b.agent("ping").orElseThrow().messagesHandled() == 4);
+            assertThat(a.agent("pong").orElseThrow().messagesHandled()).isEqualTo(3);
+        } finally {
+            for (CaxtonNode n : nodes) {
+                n.close();
+            }
+        }
+    }
+
+    private static void deployIn(CaxtonNode n, String name, String example, String... caps) throws Exception {
+        n.deploy(new DeploySpec(name, Files.readAllBytes(Image.example(example)), List.of(caps), null, null, null, null));
+    }
+}
