@@ -319,8 +319,14 @@ final class StaticMembership implements Membership {
             if (p == null) {
                 drops.get(Drop.UNKNOWN_NODE).incrementAndGet();
                 if (unknownLogged.size() < UNKNOWN_LOGGED_MAX && unknownLogged.add(String.valueOf(fromNode))) {
-                    LOG.log(System.Logger.Level.INFO, "ignoring membership packets from node \"" + fromNode
-                            + "\": it is not in coordination.cluster.static.nodes (logged once)");
+                    if (self.id().value().equals(fromNode)) {
+                        LOG.log(System.Logger.Level.WARNING, "this node received its own membership heartbeat: an "
+                                + "entry of coordination.cluster.static.nodes names this node's transport address "
+                                + "under another id (logged once)");
+                    } else {
+                        LOG.log(System.Logger.Level.INFO, "ignoring membership packets from node \"" + fromNode
+                                + "\": it is not in coordination.cluster.static.nodes (logged once)");
+                    }
                 }
                 return;
             }

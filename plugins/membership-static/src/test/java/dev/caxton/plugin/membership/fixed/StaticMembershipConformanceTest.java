@@ -23,6 +23,6 @@ class StaticMembershipConformanceTest extends MembershipConformance {
         List<String> nodes = others.entrySet().stream()
                 .map(e -> e.getKey() + "@" + e.getValue().getHostString() + ":" + e.getValue().getPort()).toList();
         return ProviderConfig.of("coordination.cluster.static", Map.of("nodes", nodes,
-                "heartbeat_interval", "50ms", "suspect_after", "300ms", "dead_after", "1s"));
+                "heartbeat_interval", "100ms", "suspect_after", "1s", "dead_after", "2s"));
     }
 }

@@ -317,7 +317,7 @@ class StaticMembershipTest {
 
     /** Two real static memberships over the in-memory network, with short timings. */
     private static StaticMembership node(InMemoryMembershipNetwork net, String id, int port, String... others) {
-        return node(net, id, port, List.of("50ms", "300ms", "1s"), others);
+        return node(net, id, port, List.of("100ms", "1s", "2s"), others);
     }
 
     private static StaticMembership node(InMemoryMembershipNetwork net, String id, int port, List<String> timings,
