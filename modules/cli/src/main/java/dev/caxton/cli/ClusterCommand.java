@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /** {@code caxton cluster}: the nodes a running node sees. */
 @Command(name = "cluster",
@@ -15,7 +12,8 @@ import java.util.Map;
 final class ClusterCommand {
 
     /** {@code caxton cluster members}. */
-    @Command(name = "members", description = "Lists the cluster's members with their state and metadata.")
+    @Command(name = "members", description = "Lists the cluster's nodes: name, state, transport and API "
+            + "addresses, agent count and when each was last heard.")
     static final class Members extends ClientCommand {
 
         @Override
@@ -29,24 +27,27 @@ final class ClusterCommand {
             if (!members.isArray()) {
                 throw new CliException("the server's answer has no \"members\" array: " + Json.compact(answer));
             }
-            TextTable table = new TextTable("ID", "ADDRESS", "STATE", "METADATA");
+            TextTable table = new TextTable("NAME", "STATE", "ADDRESS", "API", "AGENTS", "LAST HEARD");
             for (JsonNode m : members) {
-                table.row(Json.text(m.path("id")), Json.text(m.path("address")), Json.text(m.path("state")),
-                        metadata(m.path("metadata")));
+                // Servers before the name field answered only id.
+                JsonNode name = m.hasNonNull("name") ? m.path("name") : m.path("id");
+                table.row(Json.text(name), Json.text(m.path("state")), Json.text(m.path("address")),
+                        Json.text(m.path("api")), Json.text(m.path("agents")), lastHeard(m));
             }
             table.print(out);
             return 0;
         }
 
-        private static String metadata(JsonNode node) {
-            if (!node.isObject() || node.isEmpty()) {
-                return "-";
+        private static String lastHeard(JsonNode m) {
+            if (m.path("self").asBoolean(false)) {
+                return "(this node)";
             }
-            List<String> pairs = new ArrayList<>();
-            for (Map.Entry<String, JsonNode> e : node.properties()) {
-                pairs.add(e.getKey() + "=" + Json.text(e.getValue()));
+            JsonNode ago = m.path("last_heard_ms_ago");
+            if (!ago.isIntegralNumber()) {
+                return "never";
             }
-            return String.join(",", pairs);
+            long ms = ago.asLong();
+            return ms < 10_000 ? ms + "ms ago" : ms / 1000 + "s ago";
         }
     }
 }

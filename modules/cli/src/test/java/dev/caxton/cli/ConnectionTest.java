@@ -16,9 +16,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** How client commands find the server and the token, and how every way of failing to talk to it reads. */
 class ConnectionTest {
 
-    static final String CLUSTER = "{\"members\":[{\"id\":\"node-1\",\"address\":\"127.0.0.1:7946\",\"state\":\"alive\","
-            + "\"metadata\":{\"zone\":\"a\",\"api\":\"8080\"}},{\"id\":\"node-2\",\"address\":\"10.0.0.2:7946\","
-            + "\"state\":\"suspect\",\"metadata\":{}}]}";
+    static final String CLUSTER = """
+            {"members":[
+             {"name":"node-1","id":"node-1","self":true,"state":"alive","address":"127.0.0.1:7946",
+              "api":"127.0.0.1:8080","agents":3,"last_heard":null,"last_heard_ms_ago":null,"metadata":{}},
+             {"name":"node-2","id":"node-2","self":false,"state":"suspect","address":"10.0.0.2:7946",
+              "api":"10.0.0.2:8080","agents":12,"last_heard":"2026-12-06T01:59:58.500Z","last_heard_ms_ago":1500},
+             {"name":"node-3","self":false,"state":"dead","address":"10.0.0.3:7946","api":null,"agents":null,
+              "last_heard":null,"last_heard_ms_ago":null},
+             {"id":"node-4","state":"alive","address":"10.0.0.4:7946","last_heard_ms_ago":42000}]}""";
 
     @TempDir
     Path dir;
@@ -42,9 +48,24 @@ class ConnectionTest {
 
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().lines().toList()).containsExactly(
-                "ID      ADDRESS         STATE    METADATA",
-                "node-1  127.0.0.1:7946  alive    zone=a,api=8080",
-                "node-2  10.0.0.2:7946   suspect  -");
+                "NAME    STATE    ADDRESS         API             AGENTS  LAST HEARD",
+                "node-1  alive    127.0.0.1:7946  127.0.0.1:8080  3       (this node)",
+                "node-2  suspect  10.0.0.2:7946   10.0.0.2:8080   12      1500ms ago",
+                "node-3  dead     10.0.0.3:7946   -               -       never",
+                "node-4  alive    10.0.0.4:7946   -               -       42s ago");
+    }
+
+    @Test
+    void clusterMembersAsJsonKeepEveryField() throws Exception {
+        Cli.Result r = Cli.against(api, "cluster", "members", "--output", "json");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        var members = Json.MAPPER.readTree(r.out()).path("members");
+        assertThat(members).hasSize(4);
+        assertThat(members.get(1).path("name").asText()).isEqualTo("node-2");
+        assertThat(members.get(1).path("agents").asInt()).isEqualTo(12);
+        assertThat(members.get(1).path("last_heard").asText()).isEqualTo("2026-12-06T01:59:58.500Z");
+        assertThat(members.get(0).path("last_heard").isNull()).isTrue();
     }
 
     @Test

@@ -124,6 +124,7 @@ class RealServerTest {
         assertThat(badToken.code()).isEqualTo(1);
         assertThat(badToken.errLines()).singleElement().asString().startsWith("caxton: 401 ");
         assertThat(members.code()).as(members.err()).isZero();
-        assertThat(members.out().lines().toList()).hasSizeGreaterThanOrEqualTo(2).first().asString().startsWith("ID ");
+        assertThat(members.out().lines().toList()).hasSizeGreaterThanOrEqualTo(2).first().asString().startsWith("NAME ")
+                .contains("LAST HEARD");
     }
 }

@@ -415,15 +415,8 @@ public final class CaxtonServer implements AutoCloseable {
             case "cluster" -> {
                 if (parts.length == 3 && parts[2].equals("members")) {
                     only(method, "GET");
-                    return new Response(200, Map.of("members", node.members().stream().map(m -> {
-                        Map<String, Object> o = new LinkedHashMap<>();
-                        o.put("id", m.id().value());
-                        o.put("address", m.address().getHostString() + ":" + m.address().getPort());
-                        o.put("state", m.state().name().toLowerCase(java.util.Locale.ROOT));
-                        o.put("incarnation", m.incarnation());
-                        o.put("metadata", m.metadata());
-                        return o;
-                    }).toList()));
+                    return new Response(200, Map.of("members", MemberView.render(node.members(),
+                            node.config().string("server.node_name"), java.time.Instant.now())));
                 }
             }
             default -> {

@@ -1,6 +1,7 @@
 package dev.caxton.spi.membership;
 
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 
@@ -12,9 +13,11 @@ import java.util.Objects;
  * @param state       how the membership currently judges it
  * @param incarnation a counter the node raises to refute suspicion (SWIM); 0 where unused
  * @param metadata    small string pairs the node publishes
+ * @param lastHeard   when this node last heard from that member; {@code null} for this node itself and
+ *                    for members not heard yet (or when the provider does not track it)
  */
 public record Member(NodeId id, InetSocketAddress address, MemberState state, long incarnation,
-                     Map<String, String> metadata) {
+                     Map<String, String> metadata, Instant lastHeard) {
 
     /** Checks and copies the parts. */
     public Member {
@@ -25,12 +28,26 @@ public record Member(NodeId id, InetSocketAddress address, MemberState state, lo
     }
 
     /**
+     * A member whose last contact is not known (this node itself, or a provider that does not track it).
+     *
+     * @param id          the node's unique id
+     * @param address     where the node's transport listens
+     * @param state       how the membership currently judges it
+     * @param incarnation the incarnation
+     * @param metadata    the node's metadata
+     */
+    public Member(NodeId id, InetSocketAddress address, MemberState state, long incarnation,
+                  Map<String, String> metadata) {
+        this(id, address, state, incarnation, metadata, null);
+    }
+
+    /**
      * A copy in another state.
      *
      * @param s the state
      * @return the copy
      */
     public Member withState(MemberState s) {
-        return new Member(id, address, s, incarnation, metadata);
+        return new Member(id, address, s, incarnation, metadata, lastHeard);
     }
 }
