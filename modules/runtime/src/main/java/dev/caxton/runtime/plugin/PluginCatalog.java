@@ -102,14 +102,16 @@ public final class PluginCatalog {
     private static ModuleLayer loadLayer(Path folder) {
         ModuleLayer boot = ModuleLayer.boot();
         try {
-            ModuleFinder finder = ModuleFinder.of(folder);
+            ModuleFinder finder = ownLibraries(ModuleFinder.of(folder), boot);
             Set<String> roots = finder.findAll().stream()
                     .map(ModuleReference::descriptor)
                     .map(ModuleDescriptor::name)
-                    .filter(n -> boot.findModule(n).isEmpty())
                     .collect(Collectors.toSet());
-            // 'after' finder: the boot layer wins for modules it already has.
-            Configuration cf = boot.configuration().resolveAndBind(ModuleFinder.of(), finder, roots);
+            // 'before' finder: a plugin's own copy of a library wins over the boot layer's. Native
+            // code needs this: a library that loads JNI code for the plugin's classes (Netty's QUIC
+            // codec) must be defined by the plugin's class loader, or the JVM binds the native
+            // library to the boot layer's loader, where the plugin's classes cannot link to it.
+            Configuration cf = boot.configuration().resolveAndBind(finder, ModuleFinder.of(), roots);
             ModuleLayer.Controller controller = ModuleLayer.defineModulesWithOneLoader(cf, List.of(boot),
                     PluginCatalog.class.getClassLoader());
             // Plugins such as SQLite load native code; granting it per module here keeps the JDK from
@@ -121,6 +123,27 @@ public final class PluginCatalog {
         } catch (RuntimeException e) {
             throw new ConfigException("", "cannot load the plugin folder " + folder + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The modules of a plugin folder the plugin's layer defines itself: every library, but never a
+     * Caxton module the boot layer already has. The SPI must be the boot layer's (a provider built
+     * against a second copy of it would implement types the node does not know), and a plugin linked
+     * into the image stays the one that counts.
+     */
+    private static ModuleFinder ownLibraries(ModuleFinder folder, ModuleLayer boot) {
+        java.util.function.Predicate<String> own = n -> !(n.startsWith("dev.caxton.") && boot.findModule(n).isPresent());
+        return new ModuleFinder() {
+            @Override
+            public java.util.Optional<ModuleReference> find(String name) {
+                return own.test(name) ? folder.find(name) : java.util.Optional.empty();
+            }
+
+            @Override
+            public Set<ModuleReference> findAll() {
+                return folder.findAll().stream().filter(r -> own.test(r.descriptor().name())).collect(Collectors.toSet());
+            }
+        };
     }
 
     private static PluginInfo info(Spi spi, Provider p, String location) {
