@@ -46,12 +46,6 @@ final class ClusterNodes {
         List<Image.Server> servers = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                List<String> others = new ArrayList<>();
-                for (int j = 0; j < 3; j++) {
-                    if (j != i) {
-                        others.add("\"" + NAMES[j] + "@127.0.0.1:" + ports[j] + "\"");
-                    }
-                }
                 String yaml = """
                         messaging:
                           serializer: %s
@@ -71,7 +65,7 @@ final class ClusterNodes {
                             static:
                               nodes: [%s]
                         %s""".formatted(spec.serializer(), spec.messagingYaml().indent(2), spec.storage(),
-                        spec.transport(), ports[i], String.join(", ", others), spec.staticYaml().indent(6));
+                        spec.transport(), ports[i], peers(i, ports), spec.staticYaml().indent(6));
                 Path d = dir.resolve(NAMES[i]);
                 Files.createDirectories(d);
                 servers.add(new Image.Server(d, yaml, "node_name: " + NAMES[i]));
@@ -83,6 +77,17 @@ final class ClusterNodes {
             throw e;
         }
         return servers;
+    }
+
+    /** The {@code static.nodes} list of node {@code i}: the other nodes at their transport ports. */
+    static String peers(int i, int[] ports) {
+        List<String> others = new ArrayList<>();
+        for (int j = 0; j < NAMES.length; j++) {
+            if (j != i) {
+                others.add("\"" + NAMES[j] + "@127.0.0.1:" + ports[j] + "\"");
+            }
+        }
+        return String.join(", ", others);
     }
 
     /** Deploys an example agent on {@code s} through its API. */

@@ -121,12 +121,6 @@ class ClusterTest {
         List<CaxtonNode> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                List<String> others = new ArrayList<>();
-                for (int j = 0; j < 3; j++) {
-                    if (j != i) {
-                        others.add("\"" + NAMES[j] + "@127.0.0.1:" + ports[j] + "\"");
-                    }
-                }
                 String yaml = """
                         server:
                           node_name: %s
@@ -148,7 +142,7 @@ class ClusterTest {
                             directory_sync_interval: 300ms
                             static:
                               nodes: [%s]
-                        """.formatted(NAMES[i], ports[i], String.join(", ", others));
+                        """.formatted(NAMES[i], ports[i], ClusterNodes.peers(i, ports));
                 nodes.add(CaxtonNode.start(CaxtonConfig.parse("cluster-" + NAMES[i], yaml, catalog, new Properties()),
                         catalog, dir.resolve(NAMES[i])));
             }
