@@ -5,8 +5,11 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -37,7 +40,7 @@ class ClusterFailureTest {
                 heartbeat_interval: 200ms
                 suspect_after: 600ms
                 dead_after: 3s
-                """));
+                """, ""));
         Image.Server b2 = null;
         try {
             Image.Server a = s.get(0);
@@ -101,6 +104,73 @@ class ClusterFailureTest {
                 b2.close();
             }
         }
+    }
+
+    @Test
+    @DisplayName("mutual TLS: a node whose certificate comes from another CA is refused and the refusal is logged")
+    void certificateFromAnotherAuthorityIsRefused() throws Exception {
+        // A and C hold certificates of the cluster's CA; B one of another CA. Every node trusts only
+        // the cluster's CA. The keys are made here, in the temporary directory, never committed.
+        Path pki = dir.resolve("pki");
+        Files.createDirectories(pki);
+        openssl(pki, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "cluster-ca.key", "-out", "cluster-ca.pem",
+                "-days", "2", "-subj", "/CN=cluster-ca");
+        openssl(pki, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.pem",
+                "-days", "2", "-subj", "/CN=other-ca");
+        for (String node : ClusterNodes.NAMES) {
+            String ca = node.equals("B") ? "other-ca" : "cluster-ca";
+            Path data = dir.resolve(node).resolve("data");
+            Files.createDirectories(data);
+            openssl(pki, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", data.resolve("node.key").toString(),
+                    "-out", node + ".csr", "-subj", "/CN=" + node, "-addext", "subjectAltName=DNS:" + node);
+            openssl(pki, "x509", "-req", "-in", node + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
+                    "-CAcreateserial", "-days", "2", "-copy_extensions", "copy", "-out", data.resolve("node.pem").toString());
+            Files.copy(pki.resolve("cluster-ca.pem"), data.resolve("trust.pem"));
+        }
+        List<Image.Server> s = ClusterNodes.start(dir, new ClusterNodes.Spec("tcp", "msgpack", "memory", "",
+                "heartbeat_interval: 200ms\nsuspect_after: 600ms\ndead_after: 2s\n", """
+                tcp:
+                  tls.enabled: true
+                  tls.cert: node.pem
+                  tls.key: node.key
+                  tls.trust: trust.pem
+                  tls.client_auth: require
+                """));
+        try {
+            Image.Server a = s.get(0);
+            Image.Server b = s.get(1);
+            Image.Server c = s.get(2);
+            // The control: A and C, of the same CA, reach each other under mutual TLS.
+            await("A and C see each other alive", () -> "alive".equals(memberState(a, "C")) && "alive".equals(memberState(c, "A")));
+            // A refuses B's connections (and B refuses A's certificate) with a log line.
+            await("A logs the refused connection of B", () -> refusal(a) != null);
+            System.out.printf("cluster tls: A logged: %s%n", refusal(a));
+            // By now B has sent many heartbeats to A and C: none came through.
+            assertThat(memberState(a, "B")).isNotEqualTo("alive");
+            assertThat(memberState(c, "B")).isNotEqualTo("alive");
+            assertThat(memberState(b, "A")).isNotEqualTo("alive");
+            assertThat(memberState(b, "C")).isNotEqualTo("alive");
+        } finally {
+            ClusterNodes.closeAll(s);
+        }
+    }
+
+    /** The first line of {@code s}'s log telling of a transport connection closed on a TLS failure, or null. */
+    private static String refusal(Image.Server s) {
+        try {
+            return s.log().lines().filter(l -> l.contains("transport connection") && l.contains("closed:") && l.contains("certificat"))
+                    .findFirst().orElse(null);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void openssl(Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("openssl"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("openssl %s: %s", String.join(" ", args), out).isZero();
     }
 
     /** The dead letter with this message id on {@code s}, or null. */

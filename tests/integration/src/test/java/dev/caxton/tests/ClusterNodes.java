@@ -30,10 +30,12 @@ final class ClusterNodes {
      *
      * @param messagingYaml more keys of the {@code messaging} section, one {@code key: value} a line
      * @param staticYaml    more keys of {@code coordination.cluster.static}, likewise
+     * @param transportYaml more keys of the {@code transport} section, likewise
      */
-    record Spec(String transport, String serializer, String storage, String messagingYaml, String staticYaml) {
+    record Spec(String transport, String serializer, String storage, String messagingYaml, String staticYaml,
+                String transportYaml) {
         Spec(String transport, String serializer) {
-            this(transport, serializer, "memory", "", "");
+            this(transport, serializer, "memory", "", "", "");
         }
     }
 
@@ -58,14 +60,14 @@ final class ClusterNodes {
                           type: %s
                           host: 127.0.0.1
                           port: %d
-                        coordination:
+                        %scoordination:
                           cluster:
                             membership: static
                             directory_sync_interval: 300ms
                             static:
                               nodes: [%s]
                         %s""".formatted(spec.serializer(), spec.messagingYaml().indent(2), spec.storage(),
-                        spec.transport(), ports[i], peers(i, ports), spec.staticYaml().indent(6));
+                        spec.transport(), ports[i], spec.transportYaml().indent(2), peers(i, ports), spec.staticYaml().indent(6));
                 Path d = dir.resolve(NAMES[i]);
                 Files.createDirectories(d);
                 servers.add(new Image.Server(d, yaml, "node_name: " + NAMES[i]));
