@@ -1,23 +1,22 @@
 package dev.caxton.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import static dev.caxton.tests.ClusterNodes.NAMES;
+import static dev.caxton.tests.ClusterNodes.allAgents;
+import static dev.caxton.tests.ClusterNodes.await;
+import static dev.caxton.tests.ClusterNodes.deploy;
+import static dev.caxton.tests.ClusterNodes.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -31,92 +30,8 @@ class ClusterTest {
     @TempDir
     Path dir;
 
-    private static final String[] NAMES = {"A", "B", "C"};
-
-    private List<Image.Server> cluster(String transport, String serializer) throws Exception {
-        int[] ports = {Image.freePort(), Image.freePort(), Image.freePort()};
-        List<Image.Server> servers = new ArrayList<>();
-        try {
-            for (int i = 0; i < 3; i++) {
-                List<String> others = new ArrayList<>();
-                for (int j = 0; j < 3; j++) {
-                    if (j != i) {
-                        others.add("\"" + NAMES[j] + "@127.0.0.1:" + ports[j] + "\"");
-                    }
-                }
-                String yaml = """
-                        messaging:
-                          serializer: %s
-                        storage:
-                          type: memory
-                        runtime:
-                          chicory:
-                            mode: interpreter
-                        transport:
-                          type: %s
-                          host: 127.0.0.1
-                          port: %d
-                        coordination:
-                          cluster:
-                            membership: static
-                            directory_sync_interval: 300ms
-                            static:
-                              nodes: [%s]
-                        """.formatted(serializer, transport, ports[i], String.join(", ", others));
-                Path d = dir.resolve(NAMES[i]);
-                Files.createDirectories(d);
-                servers.add(new Image.Server(d, yaml, "node_name: " + NAMES[i]));
-            }
-        } catch (Exception | AssertionError e) {
-            for (Image.Server s : servers) {
-                s.close();
-            }
-            throw e;
-        }
-        return servers;
-    }
-
-    private static void deploy(Image.Server s, String name, String example, String... caps) throws Exception {
-        ObjectNode body = Image.JSON.createObjectNode().put("name", name)
-                .put("wasm_module", Base64.getEncoder().encodeToString(Files.readAllBytes(Image.example(example))));
-        var arr = body.putArray("capabilities");
-        Arrays.stream(caps).forEach(arr::add);
-        HttpResponse<String> r = s.http("POST", "/api/v1/agents", body.toString(), s.token());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 60s: " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    /** Agents the node sees cluster-wide, name to node. */
-    private static Map<String, String> allAgents(Image.Server s) {
-        Map<String, String> m = new HashMap<>();
-        try {
-            for (JsonNode a : s.api("GET", "/api/v1/agents?all=true", null).path("agents")) {
-                m.put(a.path("name").asText(), a.path("node").asText());
-            }
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        return m;
-    }
-
-    private static JsonNode request(Image.Server s, String addressing) throws Exception {
-        HttpResponse<String> r = s.http("POST", "/api/v1/messages",
-                "{\"performative\":\"request\"," + addressing + ",\"content\":\"hi\",\"wait_ms\":30000}", s.token());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return Image.JSON.readTree(r.body()).path("reply");
-    }
-
     private void scenario(String transport, String serializer) throws Exception {
-        List<Image.Server> s = cluster(transport, serializer);
+        List<Image.Server> s = ClusterNodes.start(dir, new ClusterNodes.Spec(transport, serializer));
         try {
             Image.Server a = s.get(0);
             Image.Server b = s.get(1);
@@ -174,9 +89,7 @@ class ClusterTest {
                 }
             });
         } finally {
-            for (Image.Server x : s) {
-                x.close();
-            }
+            ClusterNodes.closeAll(s);
         }
     }
 

@@ -129,10 +129,36 @@ final class Image {
                     // Every node listens on its transport: a free port unless the test chose one.
                     + (extraYaml.contains("transport:") ? "" : "\ntransport:\n  port: 0\n"));
             this.log = dir.resolve("server.log");
-            ProcessBuilder pb = new ProcessBuilder(launcher().toString(), "server", "start", "--config", config.toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            this.process = pb.start();
+            this.process = launch(config, log);
             awaitHealthy();
+        }
+
+        /** A new process on the config file, data directory and ports of {@code before}, which has stopped. */
+        private Server(Server before) throws IOException, InterruptedException {
+            if (before.process.isAlive()) {
+                throw new IllegalStateException("the server to restart still runs");
+            }
+            this.dir = before.dir;
+            this.dataDir = before.dataDir;
+            this.port = before.port;
+            this.metricsPort = before.metricsPort;
+            this.config = before.config;
+            this.log = before.log;
+            this.process = launch(config, log);
+            awaitHealthy();
+        }
+
+        private static Process launch(Path config, Path log) throws IOException {
+            return new ProcessBuilder(launcher().toString(), "server", "start", "--config", config.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        }
+
+        /**
+         * Starts this stopped server again (after {@link #kill9()} or {@link #terminate()}) on the same
+         * config, data directory and ports, appending to the same log, and waits until it is healthy.
+         */
+        Server restart() throws IOException, InterruptedException {
+            return new Server(this);
         }
 
         private void awaitHealthy() throws InterruptedException, IOException {
