@@ -44,7 +44,7 @@ final class ClusterNodes {
 
     /** Starts A, B and C, each in {@code dir/<name>}; stops those started if one fails. */
     static List<Image.Server> start(Path dir, Spec spec) throws Exception {
-        int[] ports = {Image.freePort(), Image.freePort(), Image.freePort()};
+        int[] ports = Image.freePorts(3);
         List<Image.Server> servers = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {

@@ -17,8 +17,9 @@ class DemoTest {
         ProcessBuilder pb = new ProcessBuilder("bash", Image.ROOT.resolve("demo.sh").toString(), "--no-build")
                 .directory(Image.ROOT.toFile()).redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("CAXTON_OPTS", "-Dcaxton.server.port=" + Image.freePort()
-                + " -Dcaxton.server.metrics_port=" + Image.freePort());
+        int[] ports = Image.freePorts(3);
+        pb.environment().put("CAXTON_OPTS", "-Dcaxton.server.port=" + ports[0]
+                + " -Dcaxton.server.metrics_port=" + ports[1] + " -Dcaxton.transport.port=" + ports[2]);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();

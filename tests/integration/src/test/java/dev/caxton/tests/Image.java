@@ -92,10 +92,33 @@ final class Image {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        return freePorts(1)[0];
+    }
+
+    /**
+     * Ports free right now, all different: the sockets are held open together while choosing, so
+     * two of them cannot be the same port.
+     */
+    static int[] freePorts(int n) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0);
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        } finally {
+            for (ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing a socket that only reserved a number
+                }
+            }
         }
     }
 
@@ -117,8 +140,9 @@ final class Image {
         Server(Path dir, String extraYaml, String serverYaml) throws IOException, InterruptedException {
             this.dir = dir;
             this.dataDir = dir.resolve("data");
-            this.port = freePort();
-            this.metricsPort = freePort();
+            int[] ports = freePorts(3);
+            this.port = ports[0];
+            this.metricsPort = ports[1];
             this.config = dir.resolve("caxton.yaml");
             Files.writeString(config, """
                     server:
@@ -126,8 +150,9 @@ final class Image {
                       metrics_port: %d
                       data_dir: %s
                     """.formatted(port, metricsPort, dataDir) + serverYaml.indent(2) + extraYaml
-                    // Every node listens on its transport: a free port unless the test chose one.
-                    + (extraYaml.contains("transport:") ? "" : "\ntransport:\n  port: 0\n"));
+                    // Every node listens on its transport. Not port 0: the node binds its transport
+                    // before its API, and an ephemeral port could be the very one chosen above for the API.
+                    + (extraYaml.contains("transport:") ? "" : "\ntransport:\n  port: " + ports[2] + "\n"));
             this.log = dir.resolve("server.log");
             this.process = launch(config, log);
             awaitHealthy();
