@@ -39,6 +39,7 @@ import dev.caxton.spi.membership.MembershipProvider;
 import dev.caxton.spi.transport.Transport;
 import dev.caxton.spi.transport.TransportProvider;
 import dev.caxton.spi.membership.NodeId;
+import dev.caxton.spi.membership.Seeds;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.Priority;
@@ -150,7 +151,8 @@ public final class CaxtonNode implements AutoCloseable {
                         + host + ":" + port + ": " + e.getMessage(), e);
             }
             this.membership = open(Spi.MEMBERSHIP, MembershipProvider.class, (p, ctx) -> p.create(ctx),
-                    c -> c.withService(MembershipChannel.class, links));
+                    c -> c.withService(MembershipChannel.class, links)
+                            .withService(Seeds.class, new Seeds(config.list("coordination.cluster.seeds"))));
             resources.push("membership", membership::close);
             DeadLetterSink sink = this::deadLetter;
             int batchSize = (int) config.integer("messaging.batch_size");

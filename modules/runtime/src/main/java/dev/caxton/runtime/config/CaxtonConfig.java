@@ -144,6 +144,7 @@ public final class CaxtonConfig {
         return switch (o.type()) {
             case INTEGER -> Long.parseLong(o.defaultValue());
             case BOOLEAN -> Boolean.parseBoolean(o.defaultValue());
+            case LIST -> List.of();
             default -> o.defaultValue();
         };
     }
@@ -336,6 +337,11 @@ public final class CaxtonConfig {
             throw new ConfigException("server.node_name", "\"" + printable(node) + "\" is not a valid node name; allowed: "
                     + ConfigSchema.NAME_RULE);
         }
+        try {
+            new dev.caxton.spi.membership.Seeds(list("coordination.cluster.seeds"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("coordination.cluster.seeds", e.getMessage());
+        }
     }
 
     private void checkProviderSections(PluginCatalog catalog) {
@@ -446,6 +452,21 @@ public final class CaxtonConfig {
      */
     public boolean bool(String key) {
         return (Boolean) require(key);
+    }
+
+    /**
+     * A list of strings; a single string (as an environment override writes it) holds comma-separated
+     * entries.
+     *
+     * @param key a key of {@link ConfigSchema}
+     * @return the entries, possibly empty
+     */
+    public List<String> list(String key) {
+        Object v = require(key);
+        if (v instanceof String s) {
+            return java.util.Arrays.stream(s.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+        }
+        return ((List<?>) v).stream().map(String.class::cast).toList();
     }
 
     /**

@@ -143,6 +143,8 @@ public final class ConfigSchema {
             // coordination
             ConfigOption.of("coordination.cluster.membership", Type.STRING, "static",
                     "The membership provider; static with no nodes means a single node."),
+            ConfigOption.of("coordination.cluster.seeds", Type.LIST, "[]",
+                    "Membership addresses (host:port, a DNS name may stand for several nodes) of nodes to join through."),
             ConfigOption.ranged("coordination.cluster.directory_sync_interval", Type.DURATION, "5s",
                     "How often a node pulls every peer's full agent directory (heals missed deltas).", 100, DAY_MS),
             ConfigOption.of("messaging.prefer_local_capability", Type.BOOLEAN, "false",
