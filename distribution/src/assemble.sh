@@ -31,6 +31,11 @@ netty_native=io.netty.transport.epoll.linux.x86_64
 
 for dir in "$root"/plugins/*/; do
   name=$(basename "$dir")
+  # A support library (no provider: nothing under META-INF/services) gets no folder of its own;
+  # each plugin that uses it carries a copy among its plugin-libs.
+  if [ ! -d "$dir/src/main/resources/META-INF/services" ]; then
+    continue
+  fi
   jar=$(ls "$dir"/target/caxton-"$name"-"$version".jar 2>/dev/null || true)
   if [ -z "$jar" ]; then
     echo "assemble: plugin $name has no jar in $dir/target (was it built?)" >&2

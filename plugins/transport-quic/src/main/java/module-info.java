@@ -5,6 +5,7 @@
  */
 module dev.caxton.transport.quic {
     requires dev.caxton.spi;
+    requires dev.caxton.transport.netty;
     requires io.netty.common;
     requires io.netty.buffer;
     requires io.netty.transport;

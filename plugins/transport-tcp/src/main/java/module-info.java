@@ -9,6 +9,7 @@
  */
 module dev.caxton.transport.tcp {
     requires dev.caxton.spi;
+    requires dev.caxton.transport.netty;
     requires io.netty.common;
     requires io.netty.buffer;
     requires io.netty.transport;

@@ -40,6 +40,7 @@ import dev.caxton.spi.transport.Transport;
 import dev.caxton.spi.transport.TransportProvider;
 import dev.caxton.spi.membership.NodeId;
 import dev.caxton.spi.membership.Seeds;
+import dev.caxton.spi.transport.Compression;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.Priority;
@@ -138,7 +139,10 @@ public final class CaxtonNode implements AutoCloseable {
             engine(config.providerName(Spi.ENGINE));
             resources.push("engines", () -> engines.values().forEach(e -> closeQuietly("engine", e::close)));
             this.transportName = config.providerName(Spi.TRANSPORT);
-            this.transport = open(Spi.TRANSPORT, TransportProvider.class, (p, ctx) -> p.create(ctx), c -> c);
+            Compression compression = new Compression(config.bool("messaging.enable_compression"),
+                    (int) config.size("messaging.compression_threshold"));
+            this.transport = open(Spi.TRANSPORT, TransportProvider.class, (p, ctx) -> p.create(ctx),
+                    c -> c.withService(Compression.class, compression));
             resources.push("transport", transport::close);
             links.attach(transport);
             resources.push("peer links", links::close);

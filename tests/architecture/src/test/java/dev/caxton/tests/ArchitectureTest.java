@@ -16,10 +16,22 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The rules that keep Caxton a plugin platform: the SPI stands alone, plugins see only the SPI,
- * and the core never reaches into a plugin. A change that breaks one fails the build.
+ * The rules that keep Caxton a plugin platform: the SPI stands alone, plugins see only the SPI, their
+ * own libraries and first-party support libraries, support libraries see only the SPI, and the core
+ * never reaches into either. A change that breaks one fails the build.
  */
 class ArchitectureTest {
+
+    /**
+     * First-party support libraries: code several plugins share that does not belong in the SPI
+     * (it needs a third-party library, like Netty). A library, not a provider: it lives in each
+     * using plugin's folder.
+     */
+    private static final List<String> SUPPORT_LIBRARIES = List.of("dev.caxton.transport.netty");
+
+    private static boolean inAny(String pkg, List<String> roots) {
+        return roots.stream().anyMatch(r -> pkg.equals(r) || pkg.startsWith(r + "."));
+    }
 
     private static JavaClasses production;
 
@@ -37,7 +49,7 @@ class ArchitectureTest {
                 "dev.caxton.testkit", "dev.caxton.plugin.engine.chicory", "dev.caxton.plugin.serializer.json",
                 "dev.caxton.plugin.serializer.msgpack", "dev.caxton.plugin.storage.memory",
                 "dev.caxton.plugin.storage.sqlite", "dev.caxton.plugin.membership.fixed", "dev.caxton.plugin.engine.wasmtime",
-                "dev.caxton.plugin.transport.tcp", "dev.caxton.plugin.transport.quic");
+                "dev.caxton.plugin.transport.tcp", "dev.caxton.plugin.transport.quic", "dev.caxton.transport.netty");
         for (String p : expected) {
             assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(p)))
                     .as("classes of %s imported", p).isTrue();
@@ -56,7 +68,7 @@ class ArchitectureTest {
     }
 
     @Test
-    @DisplayName("plugins depend on the SPI and their own libraries, never on the core or each other")
+    @DisplayName("plugins depend on the SPI, their own libraries and first-party support libraries, never on the core or each other")
     void pluginsSeeOnlyTheSpi() {
         for (String plugin : List.of("engine.chicory", "engine.wasmtime", "serializer.json", "serializer.msgpack", "storage.memory",
                 "storage.sqlite", "membership.fixed", "transport.tcp", "transport.quic")) {
@@ -66,8 +78,27 @@ class ArchitectureTest {
                     .orShould().dependOnClassesThat(
                             com.tngtech.archunit.base.DescribedPredicate.describe("another plugin's classes",
                                     c -> c.getPackageName().startsWith("dev.caxton.plugin.")
-                                            && !c.getPackageName().startsWith("dev.caxton.plugin." + plugin)));
+                                            && !c.getPackageName().startsWith("dev.caxton.plugin." + plugin)))
+                    .orShould().dependOnClassesThat(
+                            com.tngtech.archunit.base.DescribedPredicate.describe(
+                                    "Caxton classes other than the SPI's, its own and a support library's",
+                                    c -> c.getPackageName().startsWith("dev.caxton.")
+                                            && !inAny(c.getPackageName(), List.of("dev.caxton.spi", "dev.caxton.plugin." + plugin))
+                                            && !inAny(c.getPackageName(), SUPPORT_LIBRARIES)));
             rule.check(production);
+        }
+    }
+
+    @Test
+    @DisplayName("support libraries depend on the SPI and their own libraries only: never the runtime, server, CLI, testkit or a plugin")
+    void supportLibrariesSeeOnlyTheSpi() {
+        for (String library : SUPPORT_LIBRARIES) {
+            classes().that().resideInAPackage(library + "..")
+                    .should().onlyDependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
+                            "the SPI, the library itself, or classes outside Caxton",
+                            c -> !c.getPackageName().startsWith("dev.caxton.")
+                                    || inAny(c.getPackageName(), List.of("dev.caxton.spi", library))))
+                    .check(production);
         }
     }
 
@@ -76,7 +107,7 @@ class ArchitectureTest {
     void coreNeverImportsAPlugin() {
         noClasses().that().resideInAnyPackage("dev.caxton.spi..", "dev.caxton.runtime..", "dev.caxton.server..",
                         "dev.caxton.cli..", "dev.caxton.testkit..")
-                .should().dependOnClassesThat().resideInAPackage("dev.caxton.plugin..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.caxton.plugin..", "dev.caxton.transport..")
                 .check(production);
     }
 

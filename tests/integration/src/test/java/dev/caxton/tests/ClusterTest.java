@@ -30,8 +30,10 @@ class ClusterTest {
     @TempDir
     Path dir;
 
-    private void scenario(String transport, String serializer) throws Exception {
-        List<Image.Server> s = ClusterNodes.start(dir, new ClusterNodes.Spec(transport, serializer));
+    private void scenario(ClusterNodes.Spec spec) throws Exception {
+        String transport = spec.transport();
+        String serializer = spec.serializer();
+        List<Image.Server> s = ClusterNodes.start(dir, spec);
         try {
             Image.Server a = s.get(0);
             Image.Server b = s.get(1);
@@ -88,6 +90,10 @@ class ClusterTest {
                     throw new AssertionError(e);
                 }
             });
+            if (spec.messagingYaml().contains("enable_compression: true")) {
+                assertThat(b.log()).as("the transport runs with the node's compression setting")
+                        .contains("LZ4 from 64 bytes");
+            }
         } finally {
             ClusterNodes.closeAll(s);
         }
@@ -96,12 +102,13 @@ class ClusterTest {
     @Test
     @DisplayName("three nodes over TCP with MessagePack: remote request, balanced capability, agent-to-agent reply")
     void tcpMsgpack() throws Exception {
-        scenario("tcp", "msgpack");
+        scenario(new ClusterNodes.Spec("tcp", "msgpack"));
     }
 
     @Test
-    @DisplayName("three nodes over QUIC with JSON: remote request, balanced capability, agent-to-agent reply")
+    @DisplayName("three nodes over QUIC with JSON and compressed frames: remote request, balanced capability, agent-to-agent reply")
     void quicJson() throws Exception {
-        scenario("quic", "json");
+        scenario(new ClusterNodes.Spec("quic", "json", "memory",
+                "enable_compression: true\ncompression_threshold: 64B", "", ""));
     }
 }

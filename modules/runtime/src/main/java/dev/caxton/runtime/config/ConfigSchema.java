@@ -149,6 +149,10 @@ public final class ConfigSchema {
                     "How often a node pulls every peer's full agent directory (heals missed deltas).", 100, DAY_MS),
             ConfigOption.of("messaging.prefer_local_capability", Type.BOOLEAN, "false",
                     "Capability messages go to a holder on this node when there is one, else round-robin over the cluster."),
+            ConfigOption.of("messaging.enable_compression", Type.BOOLEAN, "false",
+                    "Compress frames between nodes (LZ4, per frame, in the tcp and quic transports); receivers accept both."),
+            ConfigOption.ranged("messaging.compression_threshold", Type.SIZE, "1KB",
+                    "Frames smaller than this are sent uncompressed even with compression on.", 0, 1L << 30),
             // transport
             ConfigOption.of("transport.type", Type.STRING, "tcp",
                     "The transport provider between nodes; the node listens on transport.host:transport.port."),

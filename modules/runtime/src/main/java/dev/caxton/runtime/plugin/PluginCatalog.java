@@ -133,15 +133,48 @@ public final class PluginCatalog {
      */
     private static ModuleFinder ownLibraries(ModuleFinder folder, ModuleLayer boot) {
         java.util.function.Predicate<String> own = n -> !(n.startsWith("dev.caxton.") && boot.findModule(n).isPresent());
+        // An automatic module reads every module of its layer and of the boot layer; when the folder
+        // has its own copy of a module the boot layer also has (Netty, for the transports), it would
+        // read two modules of one name and the layer could not be made. Such a folder's automatic
+        // modules (lz4-java in the transports' folders) become open modules that read the JDK only.
+        boolean shadows = folder.findAll().stream()
+                .map(r -> r.descriptor().name())
+                .anyMatch(n -> own.test(n) && boot.findModule(n).isPresent());
+        Set<String> jdk = boot.modules().stream().map(Module::getName)
+                .filter(n -> n.startsWith("java.") || n.startsWith("jdk."))
+                .collect(Collectors.toSet());
+        java.util.function.UnaryOperator<ModuleReference> fit = r -> shadows && r.descriptor().isAutomatic()
+                ? readingTheJdkOnly(r, jdk) : r;
         return new ModuleFinder() {
             @Override
             public java.util.Optional<ModuleReference> find(String name) {
-                return own.test(name) ? folder.find(name) : java.util.Optional.empty();
+                return own.test(name) ? folder.find(name).map(fit) : java.util.Optional.empty();
             }
 
             @Override
             public Set<ModuleReference> findAll() {
-                return folder.findAll().stream().filter(r -> own.test(r.descriptor().name())).collect(Collectors.toSet());
+                return folder.findAll().stream().filter(r -> own.test(r.descriptor().name())).map(fit)
+                        .collect(Collectors.toSet());
+            }
+        };
+    }
+
+    /**
+     * The same jar as an open module that exports all its packages, keeps its services and version,
+     * and reads the JDK's modules instead of everything.
+     */
+    private static ModuleReference readingTheJdkOnly(ModuleReference automatic, Set<String> jdk) {
+        ModuleDescriptor d = automatic.descriptor();
+        ModuleDescriptor.Builder b = ModuleDescriptor.newOpenModule(d.name()).packages(d.packages());
+        d.version().ifPresent(b::version);
+        d.packages().forEach(b::exports);
+        d.provides().forEach(b::provides);
+        jdk.stream().filter(n -> !n.equals("java.base")).forEach(b::requires);
+        ModuleDescriptor explicit = b.build();
+        return new ModuleReference(explicit, automatic.location().orElse(null)) {
+            @Override
+            public java.lang.module.ModuleReader open() throws IOException {
+                return automatic.open();
             }
         };
     }

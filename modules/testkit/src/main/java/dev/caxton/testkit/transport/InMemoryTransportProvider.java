@@ -15,6 +15,9 @@ import java.util.List;
  * limit, writability, pause/resume, graceful close and abort) so code tested on it behaves the same
  * on {@code tcp}.
  *
+ * <p>It ignores {@link dev.caxton.spi.transport.Compression}: frames never leave the JVM, so there is
+ * nothing to save.
+ *
  * <p>Not registered with {@link java.util.ServiceLoader} (it would then appear in every test
  * classpath's plugin list): tests instantiate it directly.
  */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.ProviderContext;
+import dev.caxton.spi.transport.Compression;
 import dev.caxton.spi.transport.Connection;
 import dev.caxton.spi.transport.Transport;
 import dev.caxton.spi.transport.TransportProvider;
@@ -128,6 +129,19 @@ public abstract class TransportConformance {
      */
     protected Transport transport(String node, long maxFrameBytes) {
         return track(provider().create(new ProviderContext(config(node, maxFrameBytes), dataDir, node)));
+    }
+
+    /**
+     * A transport whose node asks for the given compression (as the runtime offers it through
+     * {@link ProviderContext#service}), closed after the test.
+     *
+     * @param node        the node id
+     * @param compression what its node asks to compress
+     * @return the transport, not started
+     */
+    protected Transport transport(String node, Compression compression) {
+        return track(provider().create(new ProviderContext(config(node, MAX), dataDir, node)
+                .withService(Compression.class, compression)));
     }
 
     private Transport track(Transport t) {
@@ -281,6 +295,73 @@ public abstract class TransportConformance {
         assertThatThrownBy(() -> c.send(ByteBuffer.allocate(MAX + 1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(String.valueOf(MAX));
         assertThat(c.isOpen()).as("a refused send leaves the connection open").isTrue();
+    }
+
+    /**
+     * Frames that compress well, frames that do not, and frames below the threshold, in one stream.
+     * The sizes straddle the threshold, and the largest compressible one is the frame limit itself.
+     */
+    private static List<byte[]> mixedFrames(int threshold) {
+        List<byte[]> frames = new ArrayList<>();
+        java.util.Random random = new java.util.Random(10);
+        int[] sizes = {0, 1, threshold - 1, threshold, threshold + 1, 1000, 4096, 65_536, MAX};
+        for (int i = 0; i < sizes.length; i++) {
+            StringBuilder json = new StringBuilder();
+            for (int k = 0; json.length() < sizes[i]; k++) {
+                json.append("{\"performative\":\"inform\",\"sender\":\"agent-").append(k % 7)
+                        .append("\",\"content\":{\"price\":").append(k).append("}},");
+            }
+            frames.add(java.util.Arrays.copyOf(json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), sizes[i]));
+            byte[] noise = new byte[sizes[i]];
+            random.nextBytes(noise);
+            frames.add(noise);
+        }
+        return frames;
+    }
+
+    @Test
+    void compressingAndPlainPeersExchangeWholeFramesInOrder() throws Exception {
+        // alpha's node compresses from 64 bytes on; beta's does not. Each must read what the other
+        // sends, both ways on one connection (a cluster mid-way through turning compression on).
+        // A transport without a wire to save (memory) may ignore compression and still passes.
+        int threshold = 64;
+        Recorder server = recorder();
+        Transport beta = transport("beta", Compression.OFF);
+        InetSocketAddress addr = beta.start(loopback(), server);
+        Transport alpha = transport("alpha", new Compression(true, threshold));
+        alpha.start(loopback(), recorder());
+        Recorder client = recorder();
+        Connection c = await(alpha.connect(addr, client));
+        Connection accepted = next(server.opened, WAIT, "onOpen on the plain peer");
+
+        List<byte[]> frames = mixedFrames(threshold);
+        for (int round = 0; round < 3; round++) {
+            for (byte[] f : frames) {
+                ByteBuffer b = ByteBuffer.wrap(f);
+                assertThat(c.send(b)).isTrue();
+                assertThat(b.position()).as("send leaves the buffer's position alone").isZero();
+            }
+        }
+        c.flush();
+        for (int round = 0; round < 3; round++) {
+            for (byte[] expected : frames) {
+                assertThat(next(server.frames, WAIT, "frame of " + expected.length + " bytes at the plain peer").bytes())
+                        .isEqualTo(expected);
+            }
+        }
+        for (byte[] f : frames) {
+            assertThat(accepted.send(ByteBuffer.wrap(f))).isTrue();
+        }
+        accepted.flush();
+        for (byte[] expected : frames) {
+            assertThat(next(client.frames, WAIT, "frame of " + expected.length + " bytes at the compressing peer").bytes())
+                    .isEqualTo(expected);
+        }
+        assertThatThrownBy(() -> c.send(ByteBuffer.allocate(MAX + 1)))
+                .as("the limit applies to the frame before compression")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(String.valueOf(MAX));
+        assertThat(c.isOpen()).isTrue();
+        assertThat(accepted.isOpen()).isTrue();
     }
 
     @Test

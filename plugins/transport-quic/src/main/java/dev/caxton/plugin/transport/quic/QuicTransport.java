@@ -4,6 +4,8 @@ import dev.caxton.spi.ProviderContext;
 import dev.caxton.spi.transport.Connection;
 import dev.caxton.spi.transport.FrameHandler;
 import dev.caxton.spi.transport.Transport;
+import dev.caxton.transport.netty.TransportCore;
+import dev.caxton.transport.netty.WireCounters;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -13,10 +15,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
@@ -39,11 +39,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,7 +68,7 @@ final class QuicTransport implements Transport {
     private final QuicSettings settings;
     private final String nodeId;
     private final Path dataDir;
-    private final Set<QuicConnection> connections = ConcurrentHashMap.newKeySet();
+    private final TransportCore core;
     private EventLoopGroup group;
     private Channel server;
     private Channel client;
@@ -85,10 +81,16 @@ final class QuicTransport implements Transport {
         this.settings = settings;
         this.nodeId = context.nodeName();
         this.dataDir = context.dataDir();
+        this.core = settings.common().core(nodeId, "transport.quic");
     }
 
-    QuicSettings settings() {
-        return settings;
+    /**
+     * The frame codec's counters (compression, refused frames).
+     *
+     * @return the counters
+     */
+    WireCounters counters() {
+        return core.codec().counters();
     }
 
     @Override
@@ -118,7 +120,7 @@ final class QuicTransport implements Transport {
                 .sslContext(serverTls)
                 .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
                 .handler(IGNORE)
-                .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK, settings.common().waterMark())
                 .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
                     @Override
                     protected void initChannel(QuicStreamChannel ch) {
@@ -150,8 +152,9 @@ final class QuicTransport implements Transport {
         group = g;
         bound = (InetSocketAddress) server.localAddress();
         started = true;
-        LOG.log(Level.INFO, "quic transport of {0} listening on {1} (UDP, TLS 1.3{2})", nodeId, bound,
-                settings.mutualTls() ? ", mutual TLS" : "");
+        LOG.log(Level.INFO, "quic transport of {0} listening on {1} (UDP, TLS 1.3{2}{3})", nodeId, bound,
+                settings.mutualTls() ? ", mutual TLS" : "", core.codec().compression().enabled()
+                        ? ", LZ4 from " + core.codec().compression().thresholdBytes() + " bytes" : "");
         return bound;
     }
 
@@ -184,14 +187,11 @@ final class QuicTransport implements Transport {
                 .initialMaxStreamsBidirectional(settings.maxStreams());
     }
 
-    private WriteBufferWaterMark waterMark() {
-        return new WriteBufferWaterMark(settings.lowWater(), settings.highWater());
-    }
-
     private void pipeline(QuicStreamChannel ch, FrameHandler handler, InetSocketAddress remote, boolean connecting,
                           CompletableFuture<Connection> connected) {
-        ch.pipeline().addLast("frames", new LengthFieldBasedFrameDecoder(settings.maxFrame() + 4, 0, 4, 0, 4, true));
-        ch.pipeline().addLast("connection", new QuicConnection(this, ch, handler, remote, connecting, connected));
+        ch.pipeline().addLast("frames", core.codec().newDecoder());
+        ch.pipeline().addLast("connection", new QuicConnection(core, ch, handler, remote, connecting, connected,
+                settings.trust() != null && (connecting || settings.mutualTls())));
     }
 
     @Override
@@ -202,7 +202,7 @@ final class QuicTransport implements Transport {
         CompletableFuture<Connection> connected = new CompletableFuture<>();
         QuicChannel.newBootstrap(client)
                 .handler(IGNORE)
-                .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK, settings.common().waterMark())
                 .remoteAddress(address)
                 .connect()
                 .addListener(f -> {
@@ -214,7 +214,7 @@ final class QuicTransport implements Transport {
                     q.createStream(QuicStreamType.BIDIRECTIONAL, new ChannelInitializer<QuicStreamChannel>() {
                         @Override
                         protected void initChannel(QuicStreamChannel ch) {
-                            ch.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark());
+                            ch.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, settings.common().waterMark());
                             pipeline(ch, handler, address, true, connected);
                         }
                     }).addListener(s -> {
@@ -226,8 +226,8 @@ final class QuicTransport implements Transport {
                 });
         // QUIC over UDP hears no "connection refused": give up after the handshake timeout
         group.next().schedule(() -> fail(connected, address, new IOException("no answer within "
-                + settings.handshakeTimeout().toMillis() + " ms (transport.quic.handshake_timeout)")),
-                settings.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                + core.handshakeTimeout().toMillis() + " ms (transport.quic.handshake_timeout)")),
+                core.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         return connected;
     }
 
@@ -237,17 +237,6 @@ final class QuicTransport implements Transport {
         connected.completeExceptionally(e);
     }
 
-    void opened(QuicConnection c) {
-        connections.add(c);
-        if (closed) {
-            c.close();
-        }
-    }
-
-    void closed(QuicConnection c) {
-        connections.remove(c);
-    }
-
     @Override
     public String localNodeId() {
         return nodeId;
@@ -255,7 +244,7 @@ final class QuicTransport implements Transport {
 
     @Override
     public int maxFrameBytes() {
-        return settings.maxFrame();
+        return core.codec().maxFrame();
     }
 
     @Override
@@ -276,15 +265,7 @@ final class QuicTransport implements Transport {
         if (g == null) {
             return;
         }
-        List<ChannelFuture> closing = new ArrayList<>();
-        for (QuicConnection c : connections) {
-            c.close();
-            closing.add(c.closeFuture());
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.closeTimeout().toMillis() + 1000);
-        for (ChannelFuture f : closing) {
-            f.awaitUninterruptibly(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-        }
+        core.closeConnections();
         server.close().awaitUninterruptibly(2000);
         client.close().awaitUninterruptibly(2000);
         g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);

@@ -5,18 +5,13 @@ import dev.caxton.spi.ConfigOption.Type;
 import dev.caxton.spi.ProviderContext;
 import dev.caxton.spi.transport.Transport;
 import dev.caxton.spi.transport.TransportProvider;
+import dev.caxton.transport.netty.NettySettings;
 import java.util.List;
 
 /** The {@code quic} transport provider; options under {@code transport.quic}. */
 public final class QuicTransportProvider implements TransportProvider {
 
-    static final List<ConfigOption> OPTIONS = List.of(
-            ConfigOption.ranged("max_frame_size", Type.SIZE, "16MB",
-                    "Largest frame sent or accepted; a peer announcing a larger one has its connection closed.", 1024, 1L << 30),
-            ConfigOption.ranged("high_water_mark", Type.SIZE, "1MB",
-                    "Bytes queued towards a peer above which the connection reports itself unwritable.", 1024, 1L << 30),
-            ConfigOption.ranged("low_water_mark", Type.SIZE, "512KB",
-                    "Bytes queued below which an unwritable connection turns writable again; at most high_water_mark.", 0, 1L << 30),
+    static final List<ConfigOption> OPTIONS = NettySettings.options(List.of(
             ConfigOption.ranged("idle_timeout", Type.DURATION, "30s",
                     "A connection that hears nothing from its peer for this long is closed (QUIC max_idle_timeout).", 100, 3_600_000),
             ConfigOption.ranged("max_streams", Type.INTEGER, "16",
@@ -25,10 +20,6 @@ public final class QuicTransportProvider implements TransportProvider {
                     "Flow-control window of each stream: bytes a peer may send ahead of what this node has read.", 16 * 1024, 1L << 30),
             ConfigOption.ranged("connection_receive_window", Type.SIZE, "8MB",
                     "Flow-control window of a whole connection (QUIC initial_max_data).", 16 * 1024, 1L << 30),
-            ConfigOption.ranged("handshake_timeout", Type.DURATION, "10s",
-                    "How long a new connection may take to finish QUIC/TLS and the node-id handshake.", 1, 600_000),
-            ConfigOption.ranged("close_timeout", Type.DURATION, "5s",
-                    "How long a graceful close waits for queued frames to be delivered before it aborts.", 0, 600_000),
             ConfigOption.ranged("io_threads", Type.INTEGER, "1",
                     "Event-loop threads; QUIC over one UDP socket is served by one thread per socket.", 1, 64),
             ConfigOption.of("tls.cert", Type.PATH, null,
@@ -38,7 +29,7 @@ public final class QuicTransportProvider implements TransportProvider {
                     "PEM bundle of the authorities peers' certificates must chain to; absent: peers are NOT authenticated (encryption only), with a warning."),
             ConfigOption.oneOf("tls.client_auth", "none",
                     "require: mutual TLS, a connecting node must present a certificate trusted by tls.trust that names it.",
-                    "none", "require"));
+                    "none", "require")));
 
     @Override
     public String name() {

@@ -1,5 +1,6 @@
 package dev.caxton.plugin.transport.quic;
 
+import dev.caxton.transport.netty.testing.TestCertificates;
 import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.transport.TransportProvider;
 import java.nio.file.Files;

@@ -3,6 +3,8 @@ package dev.caxton.plugin.transport.tcp;
 import dev.caxton.spi.transport.Connection;
 import dev.caxton.spi.transport.FrameHandler;
 import dev.caxton.spi.transport.Transport;
+import dev.caxton.transport.netty.TransportCore;
+import dev.caxton.transport.netty.WireCounters;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -13,7 +15,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -29,11 +30,7 @@ import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,7 +43,7 @@ final class TcpTransport implements Transport {
 
     private final TcpSettings settings;
     private final String nodeId;
-    private final Set<TcpConnection> connections = ConcurrentHashMap.newKeySet();
+    private final TransportCore core;
     private EventLoopGroup group;
     private Class<? extends SocketChannel> socketClass;
     private Channel server;
@@ -58,10 +55,20 @@ final class TcpTransport implements Transport {
     TcpTransport(TcpSettings settings, String nodeId) {
         this.settings = settings;
         this.nodeId = nodeId;
+        this.core = settings.common().core(nodeId, "transport.tcp");
     }
 
     TcpSettings settings() {
         return settings;
+    }
+
+    /**
+     * The frame codec's counters (compression, refused frames).
+     *
+     * @return the counters
+     */
+    WireCounters counters() {
+        return core.codec().counters();
     }
 
     /** Whether this transport runs on epoll (after start). */
@@ -89,7 +96,7 @@ final class TcpTransport implements Transport {
                 .channel(serverClass)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, settings.common().waterMark())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -110,13 +117,11 @@ final class TcpTransport implements Transport {
         group = g;
         bound = (InetSocketAddress) server.localAddress();
         started = true;
-        LOG.log(Level.INFO, "tcp transport of {0} listening on {1} ({2}{3})", nodeId, bound,
-                epoll ? "epoll" : "nio", settings.tls() ? (settings.mutualTls() ? ", mutual TLS" : ", TLS") : "");
+        LOG.log(Level.INFO, "tcp transport of {0} listening on {1} ({2}{3}{4})", nodeId, bound,
+                epoll ? "epoll" : "nio", settings.tls() ? (settings.mutualTls() ? ", mutual TLS" : ", TLS") : "",
+                core.codec().compression().enabled()
+                        ? ", LZ4 from " + core.codec().compression().thresholdBytes() + " bytes" : "");
         return bound;
-    }
-
-    private WriteBufferWaterMark waterMark() {
-        return new WriteBufferWaterMark(settings.lowWater(), settings.highWater());
     }
 
     private void pipeline(SocketChannel ch, SslContext tls, FrameHandler handler, InetSocketAddress remote,
@@ -124,8 +129,8 @@ final class TcpTransport implements Transport {
         if (tls != null) {
             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
         }
-        ch.pipeline().addLast("frames", new FrameDecoder(settings.maxFrame()));
-        ch.pipeline().addLast("connection", new TcpConnection(this, ch, handler, remote, connected));
+        ch.pipeline().addLast("frames", core.codec().newDecoder());
+        ch.pipeline().addLast("connection", new TcpConnection(core, ch, handler, remote, connected, settings.mutualTls()));
     }
 
     @Override
@@ -139,7 +144,7 @@ final class TcpTransport implements Transport {
                 .channel(socketClass)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, settings.common().waterMark())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -156,17 +161,6 @@ final class TcpTransport implements Transport {
         return connected;
     }
 
-    void opened(TcpConnection c) {
-        connections.add(c);
-        if (closed) {
-            c.close();
-        }
-    }
-
-    void closed(TcpConnection c) {
-        connections.remove(c);
-    }
-
     @Override
     public String localNodeId() {
         return nodeId;
@@ -174,7 +168,7 @@ final class TcpTransport implements Transport {
 
     @Override
     public int maxFrameBytes() {
-        return settings.maxFrame();
+        return core.codec().maxFrame();
     }
 
     @Override
@@ -195,16 +189,8 @@ final class TcpTransport implements Transport {
         if (g == null) {
             return;
         }
-        server.close().awaitUninterruptibly(settings.closeTimeout().toMillis() + 1000);
-        List<ChannelFuture> closing = new ArrayList<>();
-        for (TcpConnection c : connections) {
-            c.close();
-            closing.add(c.closeFuture());
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.closeTimeout().toMillis() + 1000);
-        for (ChannelFuture f : closing) {
-            f.awaitUninterruptibly(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-        }
+        server.close().awaitUninterruptibly(core.closeTimeout().toMillis() + 1000);
+        core.closeConnections();
         shutdown(g);
     }
 

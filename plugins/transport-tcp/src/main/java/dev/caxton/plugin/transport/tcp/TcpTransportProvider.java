@@ -5,29 +5,15 @@ import dev.caxton.spi.ConfigOption.Type;
 import dev.caxton.spi.ProviderContext;
 import dev.caxton.spi.transport.Transport;
 import dev.caxton.spi.transport.TransportProvider;
+import dev.caxton.transport.netty.NettySettings;
 import java.util.List;
 
 /** The {@code tcp} transport provider; options under {@code transport.tcp}. */
 public final class TcpTransportProvider implements TransportProvider {
 
-    static final List<ConfigOption> OPTIONS = List.of(
-            ConfigOption.ranged("max_frame_size", Type.SIZE, "16MB",
-                    "Largest frame sent or accepted; a peer announcing a larger one has its connection closed.",
-                    1024, 1L << 30),
-            ConfigOption.ranged("high_water_mark", Type.SIZE, "1MB",
-                    "Bytes queued towards a peer above which the connection reports itself unwritable (back-pressure).",
-                    1024, 1L << 30),
-            ConfigOption.ranged("low_water_mark", Type.SIZE, "512KB",
-                    "Bytes queued below which an unwritable connection turns writable again; at most high_water_mark.",
-                    0, 1L << 30),
+    static final List<ConfigOption> OPTIONS = NettySettings.options(List.of(
             ConfigOption.ranged("connect_timeout", Type.DURATION, "5s",
                     "How long opening a TCP connection to a peer may take.", 1, 600_000),
-            ConfigOption.ranged("handshake_timeout", Type.DURATION, "10s",
-                    "How long a new connection may take to complete TLS and the node-id handshake before it is closed.",
-                    1, 600_000),
-            ConfigOption.ranged("close_timeout", Type.DURATION, "5s",
-                    "How long a graceful close waits for queued frames to leave before it aborts the connection.",
-                    0, 600_000),
             ConfigOption.ranged("io_threads", Type.INTEGER, "0",
                     "Event-loop threads for all connections; 0 means one per available processor.", 0, 256),
             ConfigOption.of("native", Type.BOOLEAN, "true",
@@ -42,7 +28,7 @@ public final class TcpTransportProvider implements TransportProvider {
                     "PEM bundle of the certificate authorities peers' certificates must chain to; absent: the JDK's default trust store."),
             ConfigOption.oneOf("tls.client_auth", "none",
                     "require: mutual TLS, a connecting peer must present a trusted certificate naming its node; none: only the listener is authenticated.",
-                    "none", "require"));
+                    "none", "require")));
 
     @Override
     public String name() {

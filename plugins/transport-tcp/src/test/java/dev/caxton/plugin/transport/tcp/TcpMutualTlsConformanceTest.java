@@ -1,5 +1,6 @@
 package dev.caxton.plugin.transport.tcp;
 
+import dev.caxton.transport.netty.testing.TestCertificates;
 import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.transport.TransportProvider;
 import dev.caxton.testkit.transport.TransportConformance;

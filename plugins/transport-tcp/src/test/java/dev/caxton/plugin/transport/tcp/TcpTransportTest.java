@@ -1,5 +1,6 @@
 package dev.caxton.plugin.transport.tcp;
 
+import dev.caxton.transport.netty.testing.TestCertificates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -90,6 +91,38 @@ class TcpTransportTest {
         c.send(ByteBuffer.wrap(new byte[] {42}));
         assertThat(Recorder.next(server.frames, WAIT, "a frame from a real peer").bytes()).containsExactly(42);
         assertThat(server.opened).hasSize(1);
+    }
+
+    @Test
+    void aDecompressionBombIsRefusedAndCountedAndTheConnectionCarriesOn() throws Exception {
+        Recorder server = new Recorder();
+        Transport b = transport("beta", Map.of("max_frame_size", "64KB"));
+        InetSocketAddress addr = b.start(loopback(), server);
+        // 4 MiB of zeros is a few KiB as LZ4, well inside the 64 KiB limit: only the declared (and
+        // then the actual) decompressed size gives it away
+        byte[] bomb = net.jpountz.lz4.LZ4Factory.safeInstance().fastCompressor().compress(new byte[4 << 20]);
+        try (Socket s = new Socket(addr.getAddress(), addr.getPort())) {
+            java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+            byte[] hello = dev.caxton.spi.transport.NodeHandshake.encode("mallory");
+            out.writeInt(hello.length);
+            out.write(hello);
+            out.writeInt(0x8000_0000 | (4 + bomb.length));
+            out.writeInt(4 << 20);
+            out.write(bomb);
+            out.writeInt(0x8000_0000 | (4 + bomb.length));
+            out.writeInt(1000); // lies: the block inflates far beyond what it declares
+            out.write(bomb);
+            out.writeInt(2);
+            out.write(new byte[] {4, 2});
+            out.flush();
+            Recorder.Received r = Recorder.next(server.frames, WAIT, "the frame after the bombs");
+            assertThat(r.bytes()).containsExactly(4, 2);
+            assertThat(r.connection().peerNodeId()).isEqualTo("mallory");
+            assertThat(r.connection().isOpen()).as("the connection survives the bombs").isTrue();
+            assertThat(((TcpTransport) b).counters().refusedFrames()).isEqualTo(2);
+            assertThat(server.frames).isEmpty();
+            assertThat(server.closed).isEmpty();
+        }
     }
 
     /** Reads (the peer's handshake and whatever else) until end of stream. */

@@ -1,4 +1,4 @@
-package dev.caxton.plugin.transport.tcp;
+package dev.caxton.transport.netty.testing;
 
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.io.IOException;
@@ -13,14 +13,17 @@ import java.util.Map;
  * Certificates made at test time (never committed): one self-signed certificate per node name, and
  * a trust bundle of the "trusted" ones, each acting as its own authority. A certificate left out of
  * the bundle stands for one issued by another CA.
+ *
+ * <p>Shared by the tcp and quic tests through this library's test-jar: the JDK has no public API
+ * to issue a certificate, so this leans on Netty's helper and cannot live in the testkit.
  */
-final class TestCertificates {
+public final class TestCertificates {
 
     private final Path dir;
     private final Map<String, SelfSignedCertificate> certs = new HashMap<>();
     private final Path trust;
 
-    TestCertificates(Path dir, String... trustedNodes) {
+    public TestCertificates(Path dir, String... trustedNodes) {
         this.dir = dir;
         this.trust = dir.resolve("trusted-ca.pem");
         try {
@@ -34,15 +37,15 @@ final class TestCertificates {
         }
     }
 
-    synchronized Path cert(String node) {
+    public synchronized Path cert(String node) {
         return Path.of(get(node).certificate().getPath());
     }
 
-    synchronized Path key(String node) {
+    public synchronized Path key(String node) {
         return Path.of(get(node).privateKey().getPath());
     }
 
-    Path trust() {
+    public Path trust() {
         return trust;
     }
 
@@ -56,7 +59,7 @@ final class TestCertificates {
         });
     }
 
-    void delete() {
+    public void delete() {
         certs.values().forEach(SelfSignedCertificate::delete);
     }
 }
