@@ -173,6 +173,7 @@ public final class CaxtonNode implements AutoCloseable {
                 policy.add(new Mailbox.ClassPolicy((int) config.integer(prefix + ".queue_size"),
                         config.duration(prefix + ".max_latency")));
             }
+            links.maxLatencies(policy.stream().map(Mailbox.ClassPolicy::maxLatency).toList());
             this.clients = new ClientReplies(router);
             resources.push("client replies", clients::close);
             this.agentContext = new Agent.Context(router, sink, new Events(),

@@ -213,9 +213,25 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
                     LOG.log(System.Logger.Level.INFO, "cluster: dropped the agents of node {0} ({1})", node,
                             event.type().name().toLowerCase(java.util.Locale.ROOT));
                 }
+                deadLetterQueued(node);
             }
             case JOINED -> links.sendCluster(node, new byte[]{PULL});
             default -> { }
+        }
+    }
+
+    /** Messages still waiting on the wire for a node that is gone: dead letters, not silent losses. */
+    private void deadLetterQueued(String node) {
+        for (byte[] frame : links.dropQueued(node)) {
+            if (frame.length > 13 && frame[0] == ENVELOPE) {
+                try {
+                    deadLetters.deadLetter(wire.decode(java.util.Arrays.copyOfRange(frame, 13, frame.length)),
+                            "node unreachable: " + node);
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.WARNING, "cluster: a message queued for node {0} is lost: {1}", node,
+                            ex.toString());
+                }
+            }
         }
     }
 
@@ -439,7 +455,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
         ByteBuffer b = ByteBuffer.allocate(13 + env.length);
         b.put(ENVELOPE).putInt(attempt).putLong(first).put(env);
-        if (links.sendCluster(node, b.array())) {
+        if (links.sendCluster(node, b.array(), e.effectivePriority())) {
             return;
         }
         // No usable link (down, still connecting, or full): wait and try again, within delivery_timeout.

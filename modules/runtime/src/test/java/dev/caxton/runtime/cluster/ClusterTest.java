@@ -16,6 +16,7 @@ import dev.caxton.spi.membership.MembershipEvent;
 import dev.caxton.spi.membership.NodeId;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
+import dev.caxton.spi.message.Priority;
 import dev.caxton.spi.transport.Connection;
 import dev.caxton.spi.transport.FrameHandler;
 import dev.caxton.spi.transport.Transport;
@@ -64,11 +65,39 @@ class ClusterTest {
         final Map<String, List<String>> entries = new ConcurrentHashMap<>();
         final Map<String, List<Envelope>> received = new ConcurrentHashMap<>();
 
+        /** Every connection this node's transport reported open (to hold reading from the test). */
+        final List<Connection> connections = new CopyOnWriteArrayList<>();
+
         TestNode(String name, RetryPolicy retry) throws Exception {
+            this(name, retry, Map.of());
+        }
+
+        TestNode(String name, RetryPolicy retry, Map<String, Object> transportOptions) throws Exception {
             this.name = name;
             transport = new InMemoryTransportProvider().create(new ProviderContext(
-                    ProviderConfig.of("transport.memory", Map.of()), Path.of("."), name));
-            InetSocketAddress bound = transport.start(new InetSocketAddress("127.0.0.1", 0), links);
+                    ProviderConfig.of("transport.memory", transportOptions), Path.of("."), name));
+            InetSocketAddress bound = transport.start(new InetSocketAddress("127.0.0.1", 0), new FrameHandler() {
+                @Override
+                public void onOpen(Connection connection) {
+                    connections.add(connection);
+                    links.onOpen(connection);
+                }
+
+                @Override
+                public void onFrame(Connection connection, ByteBuffer frame) {
+                    links.onFrame(connection, frame);
+                }
+
+                @Override
+                public void onWritabilityChanged(Connection connection, boolean writable) {
+                    links.onWritabilityChanged(connection, writable);
+                }
+
+                @Override
+                public void onClosed(Connection connection, Throwable cause) {
+                    links.onClosed(connection, cause);
+                }
+            });
             links.attach(transport);
             router = new Router(new CapabilityDirectory(), (e, reason) -> dead.add(new Dead(e, reason)), name, retry,
                     new QueueBudget(10_000), e -> { }, MAX_HOPS);
@@ -202,6 +231,67 @@ class ClusterTest {
         n.get(2).router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("same").build());
         await("delivered", () -> n.get(2).count("same") == 1);
         assertThat(n.get(0).count("same")).isZero();
+    }
+
+    /**
+     * Nodes A and B with small water marks, B's agent b1 known on A, then B stops reading, so a
+     * few frames from A fill the connection and it stays unwritable until B resumes.
+     */
+    private List<TestNode> twoNodesWithBNotReading(java.util.function.Consumer<TestNode> agentsOnB) throws Exception {
+        Map<String, Object> small = Map.of("high_water_mark", "4KB", "low_water_mark", "1KB");
+        TestNode a = new TestNode("A", retry(Duration.ofSeconds(60)), small);
+        TestNode b = new TestNode("B", retry(Duration.ofSeconds(60)), small);
+        a.start();
+        b.start();
+        agentsOnB.accept(b);
+        await("A knows b1", () -> "B".equals(a.cluster.directory().nodeOf("b1")));
+        await("A has a link to B", () -> a.links.connection("B") != null);
+        b.connections.forEach(Connection::pauseReading);
+        return List.of(a, b);
+    }
+
+    @Test
+    void aCriticalMessageOvertakesABurstOfLowOnesWaitingForTheSameNode() throws Exception {
+        List<String> order = new CopyOnWriteArrayList<>();
+        var n = twoNodesWithBNotReading(b -> b.agent("b1", (e, l) -> {
+            l.delivered(e);
+            order.add(e.effectivePriority() + ":" + e.content());
+            return SendStatus.ACCEPTED;
+        }));
+        TestNode a = n.get(0);
+        TestNode b = n.get(1);
+        String pad = "x".repeat(500);
+        int lows = 200;
+        for (int i = 0; i < lows; i++) {
+            a.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1")
+                    .priority(Priority.LOW).content(i + pad).build());
+        }
+        int direct = lows - a.links.queued("B", Priority.LOW);
+        assertThat(a.links.queued("B", Priority.LOW)).as("frames waiting on A for B's connection").isGreaterThan(lows / 2);
+        a.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1")
+                .priority(Priority.CRITICAL).content("urgent").build());
+        b.connections.forEach(Connection::resumeReading);
+        await("b1 got every message", () -> order.size() == lows + 1);
+        // Only the frames the transport had taken before the connection filled may come first.
+        assertThat(order.indexOf("critical:urgent")).isLessThanOrEqualTo(direct);
+        List<String> lowOrder = order.stream().filter(x -> x.startsWith("low:")).toList();
+        for (int i = 0; i < lows; i++) {
+            assertThat(lowOrder.get(i)).as("low messages keep their order").isEqualTo("low:" + i + pad);
+        }
+    }
+
+    @Test
+    void framesWaitingForANodeThatDiesAreDeadLetteredAsUnreachable() throws Exception {
+        TestNode a = twoNodesWithBNotReading(b -> b.echo("b1")).getFirst();
+        for (int i = 0; i < 50; i++) {
+            a.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1").content(i + "x".repeat(500)).build());
+        }
+        int queued = a.links.queued("B", Priority.NORMAL);
+        assertThat(queued).isPositive();
+        Member dead = view.get(1).withState(MemberState.DEAD);
+        view.set(1, dead);
+        a.cluster.onMembershipEvent(new MembershipEvent(MembershipEvent.Type.DEAD, dead));
+        assertThat(a.dead).hasSize(queued).allSatisfy(d -> assertThat(d.reason()).isEqualTo("node unreachable: B"));
     }
 
     @Test
