@@ -185,6 +185,8 @@ public final class CaxtonNode implements AutoCloseable {
                     Runtime.getRuntime().maxMemory()));
             this.cluster = new Cluster(nodeName, links, wire, router, retry, sink, this::localEntries,
                     () -> membership.members(), config.bool("messaging.prefer_local_capability"));
+            cluster.routeBack((int) config.integer("coordination.cluster.route_back_size"),
+                    config.duration("coordination.cluster.route_back_ttl"));
             resources.push("cluster", cluster::close);
         } catch (RuntimeException e) {
             resources.close();

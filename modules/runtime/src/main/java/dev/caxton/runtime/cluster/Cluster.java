@@ -56,9 +56,9 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     static final byte REFUSED = 4;
     /** Most agents one node's directory entries may list. */
     static final int MAX_AGENTS = 100_000;
-    /** Route-back entries kept (names of remote senders, e.g. API clients waiting on their node). */
+    /** Default route-back entries kept ({@code coordination.cluster.route_back_size}). */
     static final int ROUTE_BACK_SIZE = 65_536;
-    /** How long a route-back entry lasts after its last use. */
+    /** Default life of a route-back entry after its last use ({@code coordination.cluster.route_back_ttl}). */
     static final Duration ROUTE_BACK_TTL = Duration.ofMinutes(10);
     private static final long MAX_RETRY_DELAY_MS = 1000;
 
@@ -78,9 +78,11 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     private final Map<String, long[]> routeBack = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
-            return size() > ROUTE_BACK_SIZE;
+            return size() > routeBackSize;
         }
     };
+    private volatile int routeBackSize = ROUTE_BACK_SIZE;
+    private volatile long routeBackTtlNanos = ROUTE_BACK_TTL.toNanos();
     private final Map<String, Object> routeBackNodes = new ConcurrentHashMap<>();
     private volatile Map<String, List<String>> published;
 
@@ -113,6 +115,22 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         timers.setRemoveOnCancelPolicy(true);
         links.addresses(this::addressOf);
         links.cluster(this::onFrame, this::onOpened);
+    }
+
+    /**
+     * Sizes the route-back table: the names of remote senders the directory does not know (API
+     * clients waiting on their node), remembered so that replies to them find their node.
+     *
+     * @param size most names kept ({@code coordination.cluster.route_back_size}); the least
+     *             recently used goes first
+     * @param ttl  how long a name is kept after its last use ({@code coordination.cluster.route_back_ttl})
+     */
+    public void routeBack(int size, Duration ttl) {
+        if (size < 1 || ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("route-back size and ttl must be positive, got " + size + " and " + ttl);
+        }
+        routeBackSize = size;
+        routeBackTtlNanos = ttl.toNanos();
     }
 
     /**
@@ -383,7 +401,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             }
         }
         routeBackNodes.put(sender, node);
-        if (routeBackNodes.size() > ROUTE_BACK_SIZE * 2) {
+        if (routeBackNodes.size() > routeBackSize * 2L) {
             pruneRouteBack();
         }
     }
@@ -401,7 +419,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
         synchronized (routeBack) {
             long[] at = routeBack.get(name);
-            if (at == null || System.nanoTime() - at[0] > ROUTE_BACK_TTL.toNanos()) {
+            if (at == null || System.nanoTime() - at[0] > routeBackTtlNanos) {
                 routeBack.remove(name);
                 routeBackNodes.remove(name);
                 return null;

@@ -147,6 +147,11 @@ public final class ConfigSchema {
                     "Membership addresses (host:port, a DNS name may stand for several nodes) of nodes to join through."),
             ConfigOption.ranged("coordination.cluster.directory_sync_interval", Type.DURATION, "5s",
                     "How often a node pulls every peer's full agent directory (heals missed deltas).", 100, DAY_MS),
+            ConfigOption.ranged("coordination.cluster.route_back_size", Type.INTEGER, "65536",
+                    "Most names of remote senders unknown to the directory (API clients on other nodes) remembered so replies find their node.",
+                    16, 10_000_000),
+            ConfigOption.ranged("coordination.cluster.route_back_ttl", Type.DURATION, "10m",
+                    "How long a remembered remote sender's node is kept after its last message.", 1000, 7 * DAY_MS),
             ConfigOption.of("messaging.prefer_local_capability", Type.BOOLEAN, "false",
                     "Capability messages go to a holder on this node when there is one, else round-robin over the cluster."),
             // transport

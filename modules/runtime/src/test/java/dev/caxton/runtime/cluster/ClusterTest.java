@@ -295,6 +295,25 @@ class ClusterTest {
     }
 
     @Test
+    void theRouteBackTableKeepsAtMostItsSizeAndForgetsNamesAfterItsLifetime() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        TestNode a = n.get(0);
+        TestNode c = n.get(2);
+        a.cluster.routeBack(16, Duration.ofMillis(300));
+        a.echo("a1");
+        await("C knows a1", () -> "A".equals(c.cluster.directory().nodeOf("a1")));
+        for (int i = 0; i < 20; i++) {
+            c.router.route(Envelope.builder(Performative.INFORM).sender("client-" + i).receiver("a1").build());
+        }
+        await("a1 got all 20", () -> a.count("a1") == 20);
+        assertThat(a.cluster.nodeOf("client-19")).isEqualTo("C");
+        assertThat(a.cluster.nodeOf("client-0")).as("the least recently used name past the size").isNull();
+        Thread.sleep(400);
+        assertThat(a.cluster.nodeOf("client-19")).as("a name past its lifetime").isNull();
+        assertThatThrownBy(() -> a.cluster.routeBack(0, Duration.ofMinutes(1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aLoopAcrossNodesStopsAtTheHopLimit() throws Exception {
         var n = three(Duration.ofSeconds(10));
         TestNode a = n.get(0);
