@@ -35,14 +35,19 @@ import java.util.function.Supplier;
  * <h2>Cluster frames</h2>
  * After the {@link PeerLinks} channel byte, one type byte:
  * <ul>
- *   <li>{@code 1} directory: the sender's own entries, a map {@code {"v": version, "agents":
- *       {name: [capability...]}}} in the node's serializer;</li>
+ *   <li>{@code 1} directory: the sender's own entries in full, a map {@code {"v": version,
+ *       "agents": {name: [capability...]}}} in the node's serializer;</li>
  *   <li>{@code 2} pull: asks for the receiver's directory entries (no body);</li>
  *   <li>{@code 3} envelope: attempt (int), first attempt's time (long, ms), then the envelope in the
  *       node's serializer;</li>
  *   <li>{@code 4} refusal: attempt, first time, the {@link SendStatus} ordinal (byte), the reason
  *       (short length + UTF-8) and the refused envelope, so the sender retries or dead-letters it
- *       without keeping a copy of every message in flight.</li>
+ *       without keeping a copy of every message in flight;</li>
+ *   <li>{@code 5} delta: what changed in the sender's entries between two of its versions,
+ *       {@code {"from": version, "v": version, "add": {name: [capability...]}, "remove": [name...]}}
+ *       ({@code add} also carries agents whose capabilities changed, with the new list). A receiver
+ *       whose copy is not at {@code from} ignores it when it already has {@code v} or newer, and
+ *       otherwise pulls the full entries.</li>
  * </ul>
  * Every decoder treats the bytes as hostile: anything malformed is dropped and counted by
  * {@link PeerLinks#rejected}.
@@ -54,6 +59,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     static final byte PULL = 2;
     static final byte ENVELOPE = 3;
     static final byte REFUSED = 4;
+    static final byte DELTA = 5;
     /** Most agents one node's directory entries may list. */
     static final int MAX_AGENTS = 100_000;
     /** Default route-back entries kept ({@code coordination.cluster.route_back_size}). */
@@ -73,7 +79,9 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     private final boolean preferLocal;
     private final ClusterDirectory directory = new ClusterDirectory();
     private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
-    private final AtomicLong localVersion = new AtomicLong();
+    // Versions start from the clock so that a restarted node's entries are newer than what its
+    // peers kept of its previous run (they would otherwise ignore them until it is judged dead).
+    private final AtomicLong localVersion = new AtomicLong(System.currentTimeMillis() * 1000);
     private final ScheduledThreadPoolExecutor timers;
     private final Map<String, long[]> routeBack = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -163,18 +171,57 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     /** Pushes this node's entries to every peer if they changed (call after a deploy or undeploy). */
     public void publish() {
         Map<String, List<String>> now = localEntries.get();
-        if (!now.equals(published)) {
-            synchronized (this) {
-                if (!now.equals(published)) {
-                    published = now;
-                    localVersion.incrementAndGet();
-                }
+        if (now.equals(published)) {
+            return;
+        }
+        // Computed and sent under the lock so that every peer gets the deltas in version order.
+        synchronized (this) {
+            if (now.equals(published)) {
+                return;
             }
-            byte[] frame = directoryFrame();
+            Map<String, List<String>> before = published == null ? Map.of() : published;
+            long from = localVersion.get();
+            published = now;
+            long to = localVersion.incrementAndGet();
+            byte[] frame = deltaFrame(from, to, before, now);
+            if (frame == null || !links.fits(frame.length)) {
+                frame = directoryFrame();
+            }
             for (String peer : peers()) {
                 links.sendCluster(peer, frame);
             }
         }
+    }
+
+    private byte[] deltaFrame(long from, long to, Map<String, List<String>> before, Map<String, List<String>> now) {
+        Map<String, List<String>> add = new LinkedHashMap<>();
+        now.forEach((name, caps) -> {
+            if (!caps.equals(before.get(name))) {
+                add.put(name, caps);
+            }
+        });
+        List<String> remove = new ArrayList<>();
+        for (String name : before.keySet()) {
+            if (!now.containsKey(name)) {
+                remove.add(name);
+            }
+        }
+        if (add.size() + remove.size() >= now.size()) {
+            return null;  // no smaller than the full entries: send those
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("from", from);
+        m.put("v", to);
+        m.put("add", add);
+        m.put("remove", remove);
+        return typed(DELTA, wire.encodeValue(m));
+    }
+
+    private static byte[] typed(byte type, byte[] body) {
+        byte[] frame = new byte[body.length + 1];
+        frame[0] = type;
+        System.arraycopy(body, 0, frame, 1, body.length);
+        return frame;
     }
 
     private void sync() {
@@ -201,16 +248,13 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         return out;
     }
 
-    private byte[] directoryFrame() {
+    private synchronized byte[] directoryFrame() {
+        // Synchronized with publish: the version and the entries must belong together.
         Map<String, List<String>> entries = published == null ? Map.of() : published;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("v", localVersion.get());
         m.put("agents", entries);
-        byte[] body = wire.encodeValue(m);
-        byte[] frame = new byte[body.length + 1];
-        frame[0] = DIRECTORY;
-        System.arraycopy(body, 0, frame, 1, body.length);
-        return frame;
+        return typed(DIRECTORY, wire.encodeValue(m));
     }
 
     private void onOpened(String node) {
@@ -266,6 +310,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             case PULL -> links.sendCluster(from, directoryFrame());
             case ENVELOPE -> onEnvelope(from, frame);
             case REFUSED -> onRefused(from, frame);
+            case DELTA -> onDelta(from, frame);
             default -> links.rejected(from, "unknown cluster frame type " + (type & 0xff));
         }
     }
@@ -295,9 +340,59 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
     }
 
+    private void onDelta(String from, ByteBuffer frame) {
+        Object v;
+        try {
+            v = wire.decodeValue(rest(frame));
+        } catch (SerializationException e) {
+            links.rejected(from, "directory delta: " + e.getMessage());
+            return;
+        }
+        Map<String, List<String>> add = null;
+        List<String> remove = null;
+        if (v instanceof Map<?, ?> m && m.get("from") instanceof Number base && m.get("v") instanceof Number to
+                && base.longValue() < to.longValue()) {
+            add = parseAgents(m.get("add"));
+            remove = parseNames(m.get("remove"));
+            if (add != null && remove != null) {
+                switch (directory.applyDelta(from, base.longValue(), to.longValue(), add, remove)) {
+                    case APPLIED -> LOG.log(System.Logger.Level.DEBUG, "cluster: node {0} changed {1} agents (version {2})",
+                            from, add.size() + remove.size(), to);
+                    case STALE -> { }
+                    // A delta was missed (or this node forgot the sender's entries): take them whole.
+                    case GAP -> links.sendCluster(from, new byte[]{PULL});
+                }
+                return;
+            }
+        }
+        links.rejected(from, "directory delta is not {\"from\": number, \"v\": larger number, "
+                + "\"add\": {name: [capability]}, \"remove\": [name]}");
+    }
+
+    private static List<String> parseNames(Object v) {
+        if (!(v instanceof List<?> names) || names.size() > MAX_AGENTS) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (Object n : names) {
+            if (!(n instanceof String name) || !dev.caxton.runtime.config.ConfigSchema.NAME.matcher(name).matches()) {
+                return null;
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
     static ClusterDirectory.Entries parseEntries(Object v) {
-        if (!(v instanceof Map<?, ?> m) || !(m.get("v") instanceof Number version)
-                || !(m.get("agents") instanceof Map<?, ?> agents) || agents.size() > MAX_AGENTS) {
+        if (!(v instanceof Map<?, ?> m) || !(m.get("v") instanceof Number version)) {
+            return null;
+        }
+        Map<String, List<String>> agents = parseAgents(m.get("agents"));
+        return agents == null ? null : new ClusterDirectory.Entries(version.longValue(), agents);
+    }
+
+    private static Map<String, List<String>> parseAgents(Object v) {
+        if (!(v instanceof Map<?, ?> agents) || agents.size() > MAX_AGENTS) {
             return null;
         }
         Map<String, List<String>> out = new LinkedHashMap<>();
@@ -315,7 +410,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             }
             out.put(name, List.copyOf(cs));
         }
-        return new ClusterDirectory.Entries(version.longValue(), out);
+        return out;
     }
 
     private void onEnvelope(String from, ByteBuffer frame) {

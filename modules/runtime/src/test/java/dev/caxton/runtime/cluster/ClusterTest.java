@@ -67,6 +67,8 @@ class ClusterTest {
 
         /** Every connection this node's transport reported open (to hold reading from the test). */
         final List<Connection> connections = new CopyOnWriteArrayList<>();
+        /** Cluster frames received (type byte first), as "from node" then the bytes. */
+        final List<Map.Entry<String, byte[]>> clusterFrames = new CopyOnWriteArrayList<>();
 
         TestNode(String name, RetryPolicy retry) throws Exception {
             this(name, retry, Map.of());
@@ -85,6 +87,11 @@ class ClusterTest {
 
                 @Override
                 public void onFrame(Connection connection, ByteBuffer frame) {
+                    if (frame.remaining() > 1 && frame.get(frame.position()) == PeerLinks.CLUSTER) {
+                        byte[] copy = new byte[frame.remaining() - 1];
+                        frame.duplicate().position(frame.position() + 1).get(copy);
+                        clusterFrames.add(Map.entry(connection.peerNodeId(), copy));
+                    }
                     links.onFrame(connection, frame);
                 }
 
@@ -109,7 +116,11 @@ class ClusterTest {
         }
 
         void start() {
-            cluster.start(Duration.ofMillis(100));
+            start(Duration.ofMillis(100));
+        }
+
+        void start(Duration syncInterval) {
+            cluster.start(syncInterval);
         }
 
         /** An agent that records what it gets and answers every message to its sender. */
@@ -311,6 +322,39 @@ class ClusterTest {
         Thread.sleep(400);
         assertThat(a.cluster.nodeOf("client-19")).as("a name past its lifetime").isNull();
         assertThatThrownBy(() -> a.cluster.routeBack(0, Duration.ofMinutes(1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aPushCarriesOnlyWhatChangedAndAMissedDeltaIsPulledAtOnce() throws Exception {
+        TestNode a = new TestNode("A", retry(Duration.ofSeconds(10)));
+        TestNode b = new TestNode("B", retry(Duration.ofSeconds(10)));
+        // The periodic sync runs once at start, then not for an hour: only pushes and pulls count.
+        a.start(Duration.ofHours(1));
+        b.start(Duration.ofHours(1));
+        for (int i = 0; i < 100; i++) {
+            a.entries.put("agent-" + i, List.of("cap"));
+        }
+        a.cluster.publish();
+        await("B knows A's 100 agents", () -> b.cluster.directory().nodeOf("agent-99") != null);
+        a.echo("late", "cap2");
+        await("B knows late", () -> "A".equals(b.cluster.directory().nodeOf("late")));
+        List<byte[]> withLate = b.clusterFrames.stream().filter(f -> f.getKey().equals("A"))
+                .map(Map.Entry::getValue).filter(f -> contains(f, "\"late\"")).toList();
+        assertThat(withLate).isNotEmpty().allSatisfy(f -> {
+            assertThat(f[0]).as("a delta frame").isEqualTo(Cluster.DELTA);
+            assertThat(contains(f, "agent-50")).as("the delta names only what changed").isFalse();
+        });
+
+        // B loses A's entries (as if it had missed a delta): the next delta does not follow, B pulls.
+        b.cluster.directory().drop("A");
+        a.echo("later");
+        await("B has all of A's entries again", () -> b.cluster.directory().nodeOf("agent-0") != null
+                && b.cluster.directory().nodeOf("later") != null && b.cluster.directory().nodeOf("late") != null);
+        assertThat(b.cluster.directory().holders("cap")).hasSize(100);
+    }
+
+    private static boolean contains(byte[] haystack, String needle) {
+        return new String(haystack, java.nio.charset.StandardCharsets.ISO_8859_1).contains(needle);
     }
 
     @Test
