@@ -187,6 +187,7 @@ public final class CaxtonNode implements AutoCloseable {
                     () -> membership.members(), config.bool("messaging.prefer_local_capability"));
             cluster.routeBack((int) config.integer("coordination.cluster.route_back_size"),
                     config.duration("coordination.cluster.route_back_ttl"));
+            cluster.acceptTimeout(config.duration("coordination.cluster.accept_timeout"));
             resources.push("cluster", cluster::close);
         } catch (RuntimeException e) {
             resources.close();
@@ -627,7 +628,7 @@ public final class CaxtonNode implements AutoCloseable {
         checkClientSender(e);
         Envelope out = e.sender() == null ? e.withSender(ClientReplies.CLIENT_PREFIX + router.newMessageId()) : e;
         // A client's message starts a chain of hand-offs; whatever count it claims is not its to set.
-        return router.route(out.hops() == 0 ? out : out.withHops(0));
+        return router.routeConfirmed(out.hops() == 0 ? out : out.withHops(0));
     }
 
     /**

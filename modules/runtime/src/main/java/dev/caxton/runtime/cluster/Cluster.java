@@ -47,7 +47,11 @@ import java.util.function.Supplier;
  *       {@code {"from": version, "v": version, "add": {name: [capability...]}, "remove": [name...]}}
  *       ({@code add} also carries agents whose capabilities changed, with the new list). A receiver
  *       whose copy is not at {@code from} ignores it when it already has {@code v} or newer, and
- *       otherwise pulls the full entries.</li>
+ *       otherwise pulls the full entries;</li>
+ *   <li>{@code 6} asked envelope: a number (long) the sender picked, then as {@code 3}; the
+ *       receiver answers every one with a {@code 7}, accepted or not (an API client waits for it);</li>
+ *   <li>{@code 7} answer: the number, the {@link SendStatus} ordinal (byte), the reason (short
+ *       length + UTF-8, empty when accepted).</li>
  * </ul>
  * Every decoder treats the bytes as hostile: anything malformed is dropped and counted by
  * {@link PeerLinks#rejected}.
@@ -60,6 +64,12 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     static final byte ENVELOPE = 3;
     static final byte REFUSED = 4;
     static final byte DELTA = 5;
+    static final byte ASK = 6;
+    static final byte ANSWER = 7;
+    /** Default of {@code coordination.cluster.accept_timeout}. */
+    static final Duration ACCEPT_TIMEOUT = Duration.ofSeconds(1);
+    /** Most asked envelopes awaiting an answer; past it API sends are forwarded without asking. */
+    static final int MAX_ASKED = 10_000;
     /** Most agents one node's directory entries may list. */
     static final int MAX_AGENTS = 100_000;
     /** Default route-back entries kept ({@code coordination.cluster.route_back_size}). */
@@ -93,6 +103,20 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     private volatile long routeBackTtlNanos = ROUTE_BACK_TTL.toNanos();
     private final Map<String, Object> routeBackNodes = new ConcurrentHashMap<>();
     private volatile Map<String, List<String>> published;
+    private volatile long acceptTimeoutNanos = ACCEPT_TIMEOUT.toNanos();
+    private final Map<Long, Asked> asked = new ConcurrentHashMap<>();
+    private final AtomicLong askNumbers = new AtomicLong();
+
+    /** The answer a waiting sender got; {@link #GAVE_UP} when it stopped waiting first. */
+    private record Answer(SendStatus status, String reason) {
+    }
+
+    private static final Answer GAVE_UP = new Answer(SendStatus.ACCEPTED, "");
+
+    /** An envelope sent with {@link #ASK}, kept until its answer so a late refusal can still be retried. */
+    private record Asked(String node, Envelope envelope, long first, long sinceNanos,
+                         java.util.concurrent.CompletableFuture<Answer> answer) {
+    }
 
     /**
      * Creates the cluster part of a node; {@link #start} begins the periodic sync.
@@ -142,6 +166,19 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     }
 
     /**
+     * Sets how long an API send to an agent on another node waits for that node to accept or
+     * refuse the message ({@code coordination.cluster.accept_timeout}); zero sends without waiting.
+     *
+     * @param timeout the wait
+     */
+    public void acceptTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("accept_timeout must not be negative, got " + timeout);
+        }
+        acceptTimeoutNanos = timeout.toNanos();
+    }
+
+    /**
      * Starts the periodic directory sync and connects the router.
      *
      * @param syncInterval {@code coordination.cluster.directory_sync_interval}
@@ -150,6 +187,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         router.remote(this);
         long ms = Math.max(1, syncInterval.toMillis());
         timers.scheduleWithFixedDelay(this::sync, 0, ms, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::forgetUnanswered, 1, 1, TimeUnit.SECONDS);
     }
 
     /** @return the directory of the other nodes' agents */
@@ -308,9 +346,11 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         switch (type) {
             case DIRECTORY -> onDirectory(from, frame);
             case PULL -> links.sendCluster(from, directoryFrame());
-            case ENVELOPE -> onEnvelope(from, frame);
+            case ENVELOPE -> onEnvelope(from, frame, false);
             case REFUSED -> onRefused(from, frame);
             case DELTA -> onDelta(from, frame);
+            case ASK -> onEnvelope(from, frame, true);
+            case ANSWER -> onAnswer(from, frame);
             default -> links.rejected(from, "unknown cluster frame type " + (type & 0xff));
         }
     }
@@ -413,11 +453,12 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         return out;
     }
 
-    private void onEnvelope(String from, ByteBuffer frame) {
-        if (frame.remaining() < 12) {
+    private void onEnvelope(String from, ByteBuffer frame, boolean ask) {
+        if (frame.remaining() < (ask ? 20 : 12)) {
             links.rejected(from, "envelope frame too short");
             return;
         }
+        long number = ask ? frame.getLong() : 0;
         int attempt = frame.getInt();
         long first = frame.getLong();
         Envelope e;
@@ -433,9 +474,21 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
         rememberSender(e.sender(), from);
         SendStatus s = router.deliverFromPeer(e);
+        String reason = s == SendStatus.ACCEPTED ? ""
+                : s == SendStatus.QUEUE_FULL ? "the mailbox of '" + e.receiver() + "' is full"
+                : "no agent named '" + e.receiver() + "' takes messages on node " + self;
+        if (ask) {
+            String said = s == SendStatus.QUEUE_FULL ? "the mailbox of '" + e.receiver() + "' on node " + self + " is full"
+                    : reason;
+            byte[] why = said.getBytes(StandardCharsets.UTF_8);
+            ByteBuffer b = ByteBuffer.allocate(1 + 8 + 1 + 2 + why.length);
+            b.put(ANSWER).putLong(number).put((byte) s.ordinal()).putShort((short) why.length).put(why);
+            if (!links.sendCluster(from, b.array()) && s != SendStatus.ACCEPTED) {
+                deadLetters.deadLetter(e, "refused by node " + self + ": " + reason + " (and the sender was unreachable)");
+            }
+            return;
+        }
         if (s != SendStatus.ACCEPTED) {
-            String reason = s == SendStatus.QUEUE_FULL ? "the mailbox of '" + e.receiver() + "' is full"
-                    : "no agent named '" + e.receiver() + "' takes messages on node " + self;
             byte[] env = wire.encode(e);
             byte[] why = reason.getBytes(StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.allocate(1 + 12 + 1 + 2 + why.length + env.length);
@@ -478,6 +531,95 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         } else {
             deadLetters.deadLetter(e, "refused by node " + from + ": " + reason);
         }
+    }
+
+    private void onAnswer(String from, ByteBuffer frame) {
+        if (frame.remaining() < 11) {
+            links.rejected(from, "answer frame too short");
+            return;
+        }
+        long number = frame.getLong();
+        int status = frame.get() & 0xff;
+        int len = frame.getShort() & 0xffff;
+        if (status >= SendStatus.values().length || len != frame.remaining()) {
+            links.rejected(from, "answer frame malformed");
+            return;
+        }
+        byte[] why = new byte[len];
+        frame.get(why);
+        Asked a = asked.get(number);
+        // Only the node that was asked may answer (a peer cannot settle another's messages).
+        if (a == null || !a.node().equals(from) || !asked.remove(number, a)) {
+            return;
+        }
+        Answer answer = new Answer(SendStatus.values()[status], new String(why, StandardCharsets.UTF_8));
+        if (a.answer().complete(answer) || answer.status() == SendStatus.ACCEPTED) {
+            return;
+        }
+        // The client stopped waiting and was told 202: the message is this node's now, as any forward.
+        if (answer.status() == SendStatus.QUEUE_FULL && retry.attempts() > 0) {
+            schedule(from, a.envelope(), 1, a.first());
+        } else {
+            deadLetters.deadLetter(a.envelope(), answer.status() == SendStatus.QUEUE_FULL
+                    ? "retries exhausted: " + retry.attempts() + " retries, " + answer.reason()
+                    : "refused by node " + from + ": " + answer.reason());
+        }
+    }
+
+    /** Asked envelopes never answered (the connection broke): forgotten, at most once as any frame. */
+    private void forgetUnanswered() {
+        long limit = Math.max(acceptTimeoutNanos, retry.deliveryTimeout().toNanos()) + TimeUnit.SECONDS.toNanos(1);
+        long now = System.nanoTime();
+        asked.values().removeIf(a -> {
+            boolean old = now - a.sinceNanos() > limit;
+            if (old) {
+                a.answer().complete(GAVE_UP);
+            }
+            return old;
+        });
+    }
+
+    @Override
+    public Refusal forwardConfirmed(String node, Envelope e) {
+        long timeout = acceptTimeoutNanos;
+        if (timeout == 0 || asked.size() >= MAX_ASKED) {
+            forward(node, e);
+            return null;
+        }
+        long first = System.currentTimeMillis();
+        byte[] env;
+        try {
+            env = wire.encode(e);
+        } catch (SerializationException ex) {
+            return new Refusal(SendStatus.MALFORMED, "cannot be encoded for node " + node + ": " + ex.getMessage());
+        }
+        if (!links.fits(env.length + 21)) {
+            return new Refusal(SendStatus.MALFORMED, "too large for the transport to node " + node);
+        }
+        long number = askNumbers.incrementAndGet();
+        Asked a = new Asked(node, e, first, System.nanoTime(), new java.util.concurrent.CompletableFuture<>());
+        asked.put(number, a);
+        ByteBuffer b = ByteBuffer.allocate(21 + env.length);
+        b.put(ASK).putLong(number).putInt(0).putLong(first).put(env);
+        if (!links.sendCluster(node, b.array(), e.effectivePriority())) {
+            // No usable link now: the ordinary retries within delivery_timeout, and a 202.
+            asked.remove(number);
+            schedule(node, e, 1, first);
+            return null;
+        }
+        Answer answer;
+        try {
+            answer = a.answer().get(timeout, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException ex) {
+            // No answer yet: the client hears 202; a later refusal is retried or dead-lettered here.
+            answer = a.answer().complete(GAVE_UP) ? GAVE_UP : a.answer().join();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            answer = a.answer().complete(GAVE_UP) ? GAVE_UP : a.answer().join();
+        } catch (java.util.concurrent.ExecutionException ex) {
+            answer = GAVE_UP;
+        }
+        return answer.status() == SendStatus.ACCEPTED ? null : new Refusal(answer.status(), answer.reason());
     }
 
     // ---------------------------------------------------------------- route-back

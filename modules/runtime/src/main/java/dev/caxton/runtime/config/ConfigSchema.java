@@ -152,6 +152,9 @@ public final class ConfigSchema {
                     16, 10_000_000),
             ConfigOption.ranged("coordination.cluster.route_back_ttl", Type.DURATION, "10m",
                     "How long a remembered remote sender's node is kept after its last message.", 1000, 7 * DAY_MS),
+            ConfigOption.ranged("coordination.cluster.accept_timeout", Type.DURATION, "1s",
+                    "How long an API send to an agent on another node waits for that node to accept or refuse it (429 on a full mailbox); 0 answers 202 at once.",
+                    0, 60_000),
             ConfigOption.of("messaging.prefer_local_capability", Type.BOOLEAN, "false",
                     "Capability messages go to a holder on this node when there is one, else round-robin over the cluster."),
             // transport

@@ -358,6 +358,52 @@ class ClusterTest {
     }
 
     @Test
+    void anApiSendToAFullMailboxOnAnotherNodeIsRefusedAsALocalOneWouldBe() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        TestNode a = n.get(0);
+        TestNode c = n.get(2);
+        a.agent("full", (e, l) -> SendStatus.QUEUE_FULL);
+        a.echo("ok");
+        await("C knows both", () -> c.cluster.nodeOf("full") != null && c.cluster.nodeOf("ok") != null);
+
+        assertThatThrownBy(() -> c.router.routeConfirmed(Envelope.builder(Performative.INFORM).sender("client-1")
+                .receiver("full").build()))
+                .isInstanceOfSatisfying(RoutingException.class, ex -> {
+                    assertThat(ex.status()).isEqualTo(SendStatus.QUEUE_FULL);
+                    assertThat(ex.getMessage()).isEqualTo("the mailbox of 'full' on node A is full");
+                });
+        // The same refusal for a client that waits for the reply.
+        assertThatThrownBy(() -> c.clients.request(Envelope.builder(Performative.REQUEST).receiver("full").build(),
+                Duration.ofSeconds(30))).isInstanceOfSatisfying(RoutingException.class,
+                ex -> assertThat(ex.status()).isEqualTo(SendStatus.QUEUE_FULL));
+        // A refused client message is the client's to retry: nothing is retried or dead-lettered.
+        assertThat(c.dead).isEmpty();
+        assertThat(a.dead).isEmpty();
+
+        c.router.routeConfirmed(Envelope.builder(Performative.INFORM).sender("client-2").receiver("ok").build());
+        assertThat(a.count("ok")).as("accepted means in the mailbox before the call returns").isEqualTo(1);
+
+        // C's directory is stale: it still lists an agent A no longer has.
+        c.cluster.directory().apply("A", new ClusterDirectory.Entries(Long.MAX_VALUE, Map.of("gone", List.of())));
+        assertThatThrownBy(() -> c.router.routeConfirmed(Envelope.builder(Performative.INFORM).sender("client-3")
+                .receiver("gone").build()))
+                .isInstanceOfSatisfying(RoutingException.class,
+                        ex -> assertThat(ex.status()).isEqualTo(SendStatus.UNKNOWN_RECEIVER));
+    }
+
+    @Test
+    void anApiSendWhoseNodeDoesNotAnswerInTimeIsAcceptedAndDelivered() throws Exception {
+        var n = twoNodesWithBNotReading(b -> b.echo("b1"));
+        TestNode a = n.get(0);
+        TestNode b = n.get(1);
+        a.cluster.acceptTimeout(Duration.ofMillis(100));
+        a.router.routeConfirmed(Envelope.builder(Performative.INFORM).sender("client-1").receiver("b1").build());
+        b.connections.forEach(Connection::resumeReading);
+        await("b1 got it", () -> b.count("b1") == 1);
+        assertThat(a.dead).isEmpty();
+    }
+
+    @Test
     void aLoopAcrossNodesStopsAtTheHopLimit() throws Exception {
         var n = three(Duration.ofSeconds(10));
         TestNode a = n.get(0);
