@@ -104,4 +104,43 @@ class ClusterTest {
     void quicJson() throws Exception {
         scenario("quic", "json");
     }
+
+    @Test
+    @DisplayName("an API send through C to a full mailbox on A answers 429, as for a local agent")
+    void fullRemoteMailboxAnswers429() throws Exception {
+        List<Image.Server> s = ClusterNodes.start(dir, new ClusterNodes.Spec("tcp", "msgpack", "memory",
+                "priorities:\n  normal:\n    queue_size: 1", "", ""));
+        try {
+            Image.Server a = s.get(0);
+            Image.Server c = s.get(2);
+            deploy(a, "slow", "../tests/agents/sleepy.wasm");
+            await("C's directory lists slow on A", () -> "A".equals(allAgents(c).get("slow")));
+            // 40 sends at once through C: sleepy holds each message 50 ms and its mailbox holds one,
+            // so most of them find it full however fast or slow the machine is.
+            String token = c.token();
+            List<java.util.concurrent.Future<java.net.http.HttpResponse<String>>> sent = new java.util.ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 40; i++) {
+                    sent.add(pool.submit(() -> c.http("POST", "/api/v1/messages",
+                            "{\"performative\":\"inform\",\"receiver\":\"slow\",\"content\":\"x\"}", token)));
+                }
+            }
+            Map<Integer, Integer> codes = new HashMap<>();
+            String refusal = null;
+            for (var f : sent) {
+                var r = f.get();
+                codes.merge(r.statusCode(), 1, Integer::sum);
+                if (r.statusCode() == 429) {
+                    refusal = r.body();
+                }
+            }
+            System.out.println("cluster: 40 concurrent API sends through C to a full mailbox on A: " + codes);
+            assertThat(codes).containsOnlyKeys(202, 429);
+            assertThat(refusal).contains("queue_full").contains("the mailbox of 'slow' on node A is full");
+            // Refused sends are the client's to retry: C dead-letters none of them.
+            assertThat(c.api("GET", "/api/v1/dead-letters", null).toString()).doesNotContain("slow");
+        } finally {
+            ClusterNodes.closeAll(s);
+        }
+    }
 }
