@@ -51,7 +51,9 @@ import java.util.function.Supplier;
  *   <li>{@code 6} asked envelope: a number (long) the sender picked, then as {@code 3}; the
  *       receiver answers every one with a {@code 7}, accepted or not (an API client waits for it);</li>
  *   <li>{@code 7} answer: the number, the {@link SendStatus} ordinal (byte), the reason (short
- *       length + UTF-8, empty when accepted).</li>
+ *       length + UTF-8, empty when accepted);</li>
+ *   <li>{@code 8} conversation query and {@code 9} conversation page: see
+ *       {@link ClusterConversations}.</li>
  * </ul>
  * Every decoder treats the bytes as hostile: anything malformed is dropped and counted by
  * {@link PeerLinks#rejected}.
@@ -66,6 +68,11 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     static final byte DELTA = 5;
     static final byte ASK = 6;
     static final byte ANSWER = 7;
+    static final byte CONVERSATION_QUERY = 8;
+    static final byte CONVERSATION_PAGE = 9;
+    /** Most conversation queries from peers read at once; more are not answered (the asker says so). */
+    private static final int MAX_QUERIES = 16;
+    private final java.util.concurrent.Semaphore queries = new java.util.concurrent.Semaphore(MAX_QUERIES);
     /** Default of {@code coordination.cluster.accept_timeout}. */
     static final Duration ACCEPT_TIMEOUT = Duration.ofSeconds(1);
     /** Most asked envelopes awaiting an answer; past it API sends are forwarded without asking. */
@@ -88,6 +95,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     private final Supplier<List<Member>> members;
     private final boolean preferLocal;
     private final ClusterDirectory directory = new ClusterDirectory();
+    private final ClusterConversations conversations;
     private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
     // Versions start from the clock so that a restarted node's entries are newer than what its
     // peers kept of its previous run (they would otherwise ignore them until it is judged dead).
@@ -145,6 +153,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         this.preferLocal = preferLocal;
         this.timers = dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-cluster");
         timers.setRemoveOnCancelPolicy(true);
+        this.conversations = new ClusterConversations(self, links, CONVERSATION_QUERY, CONVERSATION_PAGE);
         links.addresses(this::addressOf);
         links.cluster(this::onFrame, this::onOpened);
     }
@@ -188,6 +197,16 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         long ms = Math.max(1, syncInterval.toMillis());
         timers.scheduleWithFixedDelay(this::sync, 0, ms, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::forgetUnanswered, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** @return reads of conversations across nodes */
+    public ClusterConversations conversations() {
+        return conversations;
+    }
+
+    /** @return the peers the membership reports alive or suspect */
+    public List<String> livePeers() {
+        return peers();
     }
 
     /** @return the directory of the other nodes' agents */
@@ -351,7 +370,30 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             case DELTA -> onDelta(from, frame);
             case ASK -> onEnvelope(from, frame, true);
             case ANSWER -> onAnswer(from, frame);
+            case CONVERSATION_QUERY -> onConversationQuery(from, frame);
+            case CONVERSATION_PAGE -> conversations.onPage(from, frame);
             default -> links.rejected(from, "unknown cluster frame type " + (type & 0xff));
+        }
+    }
+
+    private void onConversationQuery(String from, ByteBuffer frame) {
+        // Reading the journal may wait for storage: never on the transport's event thread.
+        if (!queries.tryAcquire()) {
+            LOG.log(System.Logger.Level.DEBUG, "cluster: too many conversation queries at once; one from {0} unanswered", from);
+            return;
+        }
+        ByteBuffer copy = ByteBuffer.wrap(rest(frame));
+        try {
+            Thread.ofVirtual().name("caxton-conversation-query").start(() -> {
+                try {
+                    conversations.onQuery(from, copy);
+                } finally {
+                    queries.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            queries.release();
+            throw e;
         }
     }
 

@@ -412,6 +412,12 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
         return t != null && bytes + 1 <= t.maxFrameBytes();
     }
 
+    /** @return the largest cluster frame (without channel byte) the transport takes; 0 before it starts */
+    public int maxClusterFrameBytes() {
+        Transport t = transport;
+        return t == null ? 0 : t.maxFrameBytes() - 1;
+    }
+
     private boolean send(Connection c, byte channel, ByteBuffer payload) {
         ByteBuffer b = ByteBuffer.allocate(payload.remaining() + 1);
         b.put(channel).put(payload.duplicate()).flip();

@@ -155,6 +155,9 @@ public final class ConfigSchema {
             ConfigOption.ranged("coordination.cluster.accept_timeout", Type.DURATION, "1s",
                     "How long an API send to an agent on another node waits for that node to accept or refuse it (429 on a full mailbox); 0 answers 202 at once.",
                     0, 60_000),
+            ConfigOption.ranged("coordination.cluster.query_timeout", Type.DURATION, "2s",
+                    "How long reading a conversation waits for the other nodes' parts; nodes that do not answer are named in 'incomplete'.",
+                    1, 60_000),
             ConfigOption.of("messaging.prefer_local_capability", Type.BOOLEAN, "false",
                     "Capability messages go to a holder on this node when there is one, else round-robin over the cluster."),
             // transport

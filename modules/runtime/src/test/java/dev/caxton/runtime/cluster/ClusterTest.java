@@ -252,6 +252,9 @@ class ClusterTest {
         Map<String, Object> small = Map.of("high_water_mark", "4KB", "low_water_mark", "1KB");
         TestNode a = new TestNode("A", retry(Duration.ofSeconds(60)), small);
         TestNode b = new TestNode("B", retry(Duration.ofSeconds(60)), small);
+        // B opens no connection of its own (those would not pass through the handler that records
+        // them): all traffic runs on the connection A opens, which the test can hold.
+        b.links.addresses(node -> null);
         a.start();
         b.start();
         agentsOnB.accept(b);
@@ -328,6 +331,8 @@ class ClusterTest {
     void aPushCarriesOnlyWhatChangedAndAMissedDeltaIsPulledAtOnce() throws Exception {
         TestNode a = new TestNode("A", retry(Duration.ofSeconds(10)));
         TestNode b = new TestNode("B", retry(Duration.ofSeconds(10)));
+        // Every frame from A to B on the connection A opens, the one whose frames the test records.
+        b.links.addresses(node -> null);
         // The periodic sync runs once at start, then not for an hour: only pushes and pulls count.
         a.start(Duration.ofHours(1));
         b.start(Duration.ofHours(1));
@@ -401,6 +406,81 @@ class ClusterTest {
         b.connections.forEach(Connection::resumeReading);
         await("b1 got it", () -> b.count("b1") == 1);
         assertThat(a.dead).isEmpty();
+    }
+
+    /** Gives a node a journal holding one conversation's entries at the given times (ms). */
+    private static void journal(TestNode n, String conversation, long... times) {
+        List<dev.caxton.spi.storage.ConversationEntry> entries = new ArrayList<>();
+        for (int i = 0; i < times.length; i++) {
+            entries.add(new dev.caxton.spi.storage.ConversationEntry(conversation, i + 1, n.name + "-" + (i + 1),
+                    "s", "r", "inform", new byte[]{1, 2, 3}, java.time.Instant.ofEpochMilli(times[i])));
+        }
+        n.cluster.conversations().journal((id, after, limit) -> !id.equals(conversation) ? null
+                : new ClusterConversations.Page(entries.size(), entries.getFirst().at(), entries.getLast().at(), 0,
+                        entries.stream().filter(e -> e.sequence() > after).limit(limit).toList()));
+    }
+
+    @Test
+    void aConversationIsReadFromEveryNodeInTimeOrderAPageAtATime() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        journal(n.get(0), "c1", 1, 4, 7);
+        journal(n.get(1), "c1", 2, 5);
+        journal(n.get(2), "c1", 3, 6);
+        TestNode c = n.get(2);
+        await("C has links to A and B", () -> c.links.connection("A") != null && c.links.connection("B") != null);
+        var reads = c.cluster.conversations();
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        List<String> cursors = new ArrayList<>();
+        do {
+            var after = reads.parseCursor(cursor);
+            var answers = reads.ask(List.of("A", "B"), "c1", after, 3, Duration.ofSeconds(30));
+            assertThat(answers.incomplete()).isEmpty();
+            var page = ClusterConversations.merge(answers.pages(), after, 3);
+            page.taken().forEach(t -> seen.add(t.getValue().messageId()));
+            cursor = page.cursor();
+            cursors.add(cursor);
+        } while (cursor != null && seen.size() < 100);
+        assertThat(seen).containsExactly("A-1", "B-1", "C-1", "A-2", "B-2", "C-2", "A-3");
+        assertThat(cursors).containsExactly("A:1,B:1,C:1", "A:2,B:2,C:2", null);
+        // An unknown conversation: no node has a page.
+        assertThat(reads.ask(List.of("A", "B"), "nope", Map.of(), 3, Duration.ofSeconds(30)).pages()).isEmpty();
+        assertThat(reads.parseCursor("A:x")).isNull();
+        assertThat(reads.parseCursor("A:1,A:2")).isNull();
+        assertThat(reads.parseCursor("7")).containsExactly(Map.entry("C", 7L));
+    }
+
+    @Test
+    void aNodeThatDoesNotAnswerIsNamedInsteadOfFailingTheRead() throws Exception {
+        var n = twoNodesWithBNotReading(b -> b.echo("b1"));
+        TestNode a = n.get(0);
+        journal(a, "c1", 1, 3);
+        journal(n.get(1), "c1", 2);
+        var answers = a.cluster.conversations().ask(List.of("B"), "c1", Map.of(), 10, Duration.ofMillis(200));
+        assertThat(answers.incomplete()).containsExactly("B");
+        var page = ClusterConversations.merge(answers.pages(), Map.of(), 10);
+        assertThat(page.taken()).extracting(t -> t.getValue().messageId()).containsExactly("A-1", "A-2");
+        assertThat(page.cursor()).isNull();
+    }
+
+    @Test
+    void aConversationPageNeverExceedsItsByteBoundAndTheRestComesNext() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        var reads = n.get(0).cluster.conversations();
+        List<dev.caxton.spi.storage.ConversationEntry> big = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            big.add(new dev.caxton.spi.storage.ConversationEntry("c", i, "m" + i, "s", "r", "inform", new byte[1000],
+                    java.time.Instant.ofEpochMilli(i)));
+        }
+        byte[] frame = reads.pageFrame(1, new ClusterConversations.Page(10, big.getFirst().at(), big.getLast().at(), 0, big), 3500);
+        assertThat(frame.length).isLessThanOrEqualTo(3500);
+        ByteBuffer b = ByteBuffer.wrap(frame, 9, frame.length - 9);
+        var p = ClusterConversations.parsePage(b);
+        assertThat(p.entries()).hasSize(3);
+        assertThat(p.total()).isEqualTo(10);
+        // Truncated or trailing bytes are refused.
+        assertThatThrownBy(() -> ClusterConversations.parsePage(ByteBuffer.wrap(frame, 9, frame.length - 20)))
+                .isInstanceOf(RuntimeException.class);
     }
 
     @Test
