@@ -358,6 +358,27 @@ class ClusterTest {
         assertThat(b.cluster.directory().holders("cap")).hasSize(100);
     }
 
+    @Test
+    void aNodeRestartedBeforeItIsJudgedDeadIsHeardWithItsNewAgents() throws Exception {
+        TestNode a = new TestNode("A", retry(Duration.ofSeconds(10)));
+        TestNode b = new TestNode("B", retry(Duration.ofSeconds(10)));
+        a.start();
+        b.start();
+        for (int i = 0; i < 5; i++) {
+            a.echo("old-" + i);
+        }
+        await("B knows A's agents", () -> b.cluster.directory().nodeOf("old-4") != null);
+        // A stops and comes back at once under the same name: B never hears it was dead.
+        a.close();
+        nodes.remove(a);
+        view.removeIf(m -> m.id().value().equals("A"));
+        TestNode again = new TestNode("A", retry(Duration.ofSeconds(10)));
+        again.start();
+        again.echo("new");
+        await("B takes the restarted node's entries", () -> "A".equals(b.cluster.directory().nodeOf("new"))
+                && b.cluster.directory().nodeOf("old-0") == null);
+    }
+
     private static boolean contains(byte[] haystack, String needle) {
         return new String(haystack, java.nio.charset.StandardCharsets.ISO_8859_1).contains(needle);
     }
