@@ -182,6 +182,9 @@ final class MessageCommand {
             com.fasterxml.jackson.databind.node.ArrayNode messages = null;
             String next = cursor;
             int shown = 0;
+            // Nodes of a cluster that did not answer for some page: their messages are missing.
+            java.util.Set<String> incomplete = new java.util.TreeSet<>();
+            java.util.Set<String> nodes = new java.util.TreeSet<>();
             do {
                 int size = limit == null ? PAGE : Math.min(PAGE, limit - shown);
                 String query = "?limit=" + size + (next == null ? "" : "&cursor=" + segment(next));
@@ -192,8 +195,12 @@ final class MessageCommand {
                 }
                 for (JsonNode m : page.path("messages")) {
                     messages.add(m);
+                    if (m.path("node").isTextual()) {
+                        nodes.add(m.get("node").asText());
+                    }
                     shown++;
                 }
+                incomplete.addAll(Json.strings(page.path("incomplete")));
                 next = page.path("next_cursor").isTextual() ? page.get("next_cursor").asText() : null;
             } while (next != null && (limit == null || shown < limit));
             if (next == null) {
@@ -201,19 +208,33 @@ final class MessageCommand {
             } else {
                 first.put("next_cursor", next);
             }
+            var missing = first.putArray("incomplete");
+            incomplete.forEach(missing::add);
             if (json()) {
                 Json.print(out, first);
                 return 0;
             }
             out.println("conversation " + Json.text(first.path("id")) + ": " + first.path("message_count").asLong()
                     + " messages, participants " + String.join(", ", Json.strings(first.path("participants"))));
-            TextTable table = new TextTable("#", "AT", "PERFORMATIVE", "SENDER", "RECEIVER", "CONTENT");
+            // A NODE column only when the conversation spans nodes: sequences are then per node.
+            boolean spans = nodes.size() > 1;
+            TextTable table = spans ? new TextTable("NODE", "#", "AT", "PERFORMATIVE", "SENDER", "RECEIVER", "CONTENT")
+                    : new TextTable("#", "AT", "PERFORMATIVE", "SENDER", "RECEIVER", "CONTENT");
             for (JsonNode m : messages) {
-                table.row(Json.text(m.path("sequence")), Json.time(m.path("at")), Json.text(m.path("performative")),
+                List<String> row = new java.util.ArrayList<>();
+                if (spans) {
+                    row.add(Json.text(m.path("node")));
+                }
+                row.addAll(List.of(Json.text(m.path("sequence")), Json.time(m.path("at")), Json.text(m.path("performative")),
                         Json.text(m.path("sender")), Json.text(m.path("receiver")),
-                        Json.compact(m.path("envelope").path("content")));
+                        Json.compact(m.path("envelope").path("content"))));
+                table.row(row.toArray(String[]::new));
             }
             table.print(out);
+            if (!incomplete.isEmpty()) {
+                out.println("incomplete: node(s) " + String.join(", ", incomplete)
+                        + " did not answer in time; their messages are missing");
+            }
             if (next != null) {
                 out.println("more messages follow: --cursor " + next);
             }

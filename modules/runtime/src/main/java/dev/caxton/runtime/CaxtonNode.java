@@ -96,6 +96,7 @@ public final class CaxtonNode implements AutoCloseable {
     private final Membership membership;
     private final ResourceStack resources = new ResourceStack();
     private final PeerLinks links = new PeerLinks();
+    private Duration conversationQueryTimeout = Duration.ofSeconds(2);
     private final Transport transport;
     private final String transportName;
     private final InetSocketAddress transportAddress;
@@ -177,6 +178,7 @@ public final class CaxtonNode implements AutoCloseable {
                 policy.add(new Mailbox.ClassPolicy((int) config.integer(prefix + ".queue_size"),
                         config.duration(prefix + ".max_latency")));
             }
+            links.maxLatencies(policy.stream().map(Mailbox.ClassPolicy::maxLatency).toList());
             this.clients = new ClientReplies(router);
             resources.push("client replies", clients::close);
             this.agentContext = new Agent.Context(router, sink, new Events(),
@@ -188,6 +190,11 @@ public final class CaxtonNode implements AutoCloseable {
                     Runtime.getRuntime().maxMemory()));
             this.cluster = new Cluster(nodeName, links, wire, router, retry, sink, this::localEntries,
                     () -> membership.members(), config.bool("messaging.prefer_local_capability"));
+            cluster.routeBack((int) config.integer("coordination.cluster.route_back_size"),
+                    config.duration("coordination.cluster.route_back_ttl"));
+            cluster.acceptTimeout(config.duration("coordination.cluster.accept_timeout"));
+            cluster.conversations().journal(this::journalPage);
+            this.conversationQueryTimeout = config.duration("coordination.cluster.query_timeout");
             resources.push("cluster", cluster::close);
         } catch (RuntimeException e) {
             resources.close();
@@ -628,7 +635,7 @@ public final class CaxtonNode implements AutoCloseable {
         checkClientSender(e);
         Envelope out = e.sender() == null ? e.withSender(ClientReplies.CLIENT_PREFIX + router.newMessageId()) : e;
         // A client's message starts a chain of hand-offs; whatever count it claims is not its to set.
-        return router.route(out.hops() == 0 ? out : out.withHops(0));
+        return router.routeConfirmed(out.hops() == 0 ? out : out.withHops(0));
     }
 
     /**
@@ -784,6 +791,75 @@ public final class CaxtonNode implements AutoCloseable {
             throw new RoutingException(SendStatus.MALFORMED, "limit", "must be 1 to " + Conversation.MAX_PAGE
                     + ", got " + limit);
         }
+        List<String> peers = cluster.livePeers();
+        if (peers.isEmpty()) {
+            return localConversation(id, cursor, limit);
+        }
+        var reads = cluster.conversations();
+        Map<String, Long> after = reads.parseCursor(cursor);
+        if (after == null) {
+            throw badCursor(cursor);
+        }
+        var answers = reads.ask(peers, id, after, limit, conversationQueryTimeout);
+        if (answers.pages().isEmpty()) {
+            throw new NotFoundException("no conversation '" + id + "' (never seen, or closed after messaging.conversation_ttl)"
+                    + (answers.incomplete().isEmpty() ? "" : "; nodes that did not answer: "
+                    + String.join(", ", answers.incomplete())));
+        }
+        var merged = dev.caxton.runtime.cluster.ClusterConversations.merge(answers.pages(), after, limit);
+        java.util.LinkedHashSet<String> participants = new java.util.LinkedHashSet<>();
+        List<Conversation.Message> messages = new ArrayList<>(merged.taken().size());
+        for (var taken : merged.taken()) {
+            messages.add(message(id, taken.getValue(), taken.getKey(), participants));
+        }
+        long total = 0;
+        long omitted = 0;
+        java.time.Instant first = null;
+        java.time.Instant last = null;
+        for (var p : answers.pages().values()) {
+            total += p.total();
+            omitted += p.omitted();
+            first = first == null || p.first().isBefore(first) ? p.first() : first;
+            last = last == null || p.last().isAfter(last) ? p.last() : last;
+        }
+        return new Conversation(id, List.copyOf(participants), first, last, messages, total, merged.cursor(), omitted,
+                answers.incomplete());
+    }
+
+    /** This node's part of a conversation, for peers that read it across the cluster. */
+    private dev.caxton.runtime.cluster.ClusterConversations.Page journalPage(String id, long after, int limit) {
+        journal.awaitWritten(Duration.ofSeconds(5));
+        var store = storage.conversations();
+        long total = store.count(id);
+        List<dev.caxton.spi.storage.ConversationEntry> first = store.page(id, 0, 1);
+        if (total == 0 || first.isEmpty()) {
+            return null;
+        }
+        List<dev.caxton.spi.storage.ConversationEntry> newest = store.page(id, Math.max(0, total - 1), 1);
+        return new dev.caxton.runtime.cluster.ClusterConversations.Page(total, first.getFirst().at(),
+                (newest.isEmpty() ? first : newest).getFirst().at(), journal.omitted(id), store.page(id, after, limit));
+    }
+
+    private Conversation.Message message(String id, dev.caxton.spi.storage.ConversationEntry e, String node,
+                                         java.util.Set<String> participants) {
+        if (!e.sender().isEmpty()) {
+            participants.add(e.sender());
+        }
+        if (!e.receiver().isEmpty()) {
+            participants.add(e.receiver());
+        }
+        Envelope env = null;
+        try {
+            env = e.envelope().length == 0 ? null : wire.decode(e.envelope());
+        } catch (SerializationException ex) {
+            LOG.log(System.Logger.Level.WARNING, "message {0} of conversation {1} cannot be decoded: {2}",
+                    e.messageId(), id, ex.getMessage());
+        }
+        return new Conversation.Message(e.sequence(), e.messageId(), e.sender(), e.receiver(), e.performative(), e.at(),
+                env, node);
+    }
+
+    private Conversation localConversation(String id, String cursor, int limit) {
         long after = parseCursor(cursor);
         journal.awaitWritten(Duration.ofSeconds(5));
         var store = storage.conversations();
@@ -803,21 +879,7 @@ public final class CaxtonNode implements AutoCloseable {
         java.util.LinkedHashSet<String> participants = new java.util.LinkedHashSet<>();
         List<Conversation.Message> messages = new ArrayList<>(entries.size());
         for (var e : entries) {
-            if (!e.sender().isEmpty()) {
-                participants.add(e.sender());
-            }
-            if (!e.receiver().isEmpty()) {
-                participants.add(e.receiver());
-            }
-            Envelope env = null;
-            try {
-                env = e.envelope().length == 0 ? null : wire.decode(e.envelope());
-            } catch (SerializationException ex) {
-                LOG.log(System.Logger.Level.WARNING, "message {0} of conversation {1} cannot be decoded: {2}",
-                        e.messageId(), id, ex.getMessage());
-            }
-            messages.add(new Conversation.Message(e.sequence(), e.messageId(), e.sender(), e.receiver(),
-                    e.performative(), e.at(), env));
+            messages.add(message(id, e, nodeName, participants));
         }
         String next = more ? Long.toString(entries.getLast().sequence()) : null;
         return new Conversation(id, List.copyOf(participants), first.getFirst().at(),
@@ -836,7 +898,11 @@ public final class CaxtonNode implements AutoCloseable {
         } catch (NumberFormatException e) {
             // falls through to the refusal below
         }
-        throw new RoutingException(SendStatus.MALFORMED, "cursor", "'" + cursor
+        throw badCursor(cursor);
+    }
+
+    private static RoutingException badCursor(String cursor) {
+        return new RoutingException(SendStatus.MALFORMED, "cursor", "'" + cursor
                 + "' is not a cursor this node handed out; use the next_cursor of the previous page");
     }
 

@@ -19,9 +19,18 @@ import java.util.List;
  * @param nextCursor   the cursor of the next page, or null when this page is the last
  * @param omitted      messages delivered but not journalled because the conversation reached
  *                     {@code messaging.conversation_max_messages} (counted since the node started)
+ * @param incomplete   nodes of the cluster that were asked for their part and did not answer in
+ *                     time: their messages are missing from this page (empty when none)
  */
 public record Conversation(String id, List<String> participants, Instant firstAt, Instant lastActivity,
-                           List<Message> messages, long messageCount, String nextCursor, long omitted) {
+                           List<Message> messages, long messageCount, String nextCursor, long omitted,
+                           List<String> incomplete) {
+
+    /** A page read from this node alone. */
+    public Conversation(String id, List<String> participants, Instant firstAt, Instant lastActivity,
+                        List<Message> messages, long messageCount, String nextCursor, long omitted) {
+        this(id, participants, firstAt, lastActivity, messages, messageCount, nextCursor, omitted, List.of());
+    }
 
     /** The page size when none is asked for. */
     public static final int DEFAULT_PAGE = 100;
@@ -31,15 +40,16 @@ public record Conversation(String id, List<String> participants, Instant firstAt
     /**
      * One message of a conversation.
      *
-     * @param sequence     its position (1, 2, ...)
+     * @param sequence     its position (1, 2, ...) in the journal of the node that delivered it
      * @param messageId    its id
      * @param sender       its sender
      * @param receiver     its receiver
      * @param performative its performative
      * @param at           when it was delivered
      * @param envelope     the whole message, or null when it could not be decoded
+     * @param node         the node that delivered it (and journalled it)
      */
     public record Message(long sequence, String messageId, String sender, String receiver, String performative,
-                          Instant at, Envelope envelope) {
+                          Instant at, Envelope envelope, String node) {
     }
 }

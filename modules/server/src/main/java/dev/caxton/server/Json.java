@@ -136,11 +136,13 @@ final class Json {
             o.put("performative", msg.performative());
             o.put("at", msg.at().toString());
             o.put("envelope", msg.envelope() == null ? null : EnvelopeFields.toMap(msg.envelope()));
+            o.put("node", msg.node());
             messages.add(o);
         }
         m.put("messages", messages);
         m.put("next_cursor", c.nextCursor());
         m.put("omitted", c.omitted());
+        m.put("incomplete", c.incomplete());
         return m;
     }
 

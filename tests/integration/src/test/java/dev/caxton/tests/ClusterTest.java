@@ -94,6 +94,35 @@ class ClusterTest {
                 assertThat(b.log()).as("the transport runs with the node's compression setting")
                         .contains("LZ4 from 64 bytes");
             }
+
+            // The ping-pong conversation, read through C (which delivered none of it): pong's
+            // deliveries are journalled on B, ping's on A, merged in time order.
+            JsonNode whole = c.api("GET", "/api/v1/conversations/ping-pong?limit=1000", null);
+            assertThat(whole.path("incomplete").size()).as(whole.toString()).isZero();
+            List<String> all = new java.util.ArrayList<>();
+            java.util.Set<String> nodes = new java.util.TreeSet<>();
+            java.time.Instant previous = java.time.Instant.EPOCH;
+            for (JsonNode m : whole.path("messages")) {
+                all.add(m.path("node").asText() + "/" + m.path("message_id").asText());
+                nodes.add(m.path("node").asText());
+                java.time.Instant at = java.time.Instant.parse(m.path("at").asText());
+                assertThat(at).as("time order").isAfterOrEqualTo(previous);
+                previous = at;
+            }
+            assertThat(nodes).containsExactly("A", "B");
+            assertThat(whole.path("message_count").asInt()).isEqualTo(all.size());
+            // Two at a time through the cluster cursor: the same messages, none twice, none skipped.
+            List<String> paged = new java.util.ArrayList<>();
+            String cursor = null;
+            do {
+                JsonNode page = c.api("GET", "/api/v1/conversations/ping-pong?limit=2"
+                        + (cursor == null ? "" : "&cursor=" + java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8)), null);
+                page.path("messages").forEach(m -> paged.add(m.path("node").asText() + "/" + m.path("message_id").asText()));
+                cursor = page.path("next_cursor").isTextual() ? page.path("next_cursor").asText() : null;
+            } while (cursor != null && paged.size() <= all.size());
+            assertThat(paged).isEqualTo(all);
+            Image.Result trace = c.cli("message", "trace", "ping-pong");
+            assertThat(trace.out()).contains("NODE").doesNotContain("incomplete");
         } finally {
             ClusterNodes.closeAll(s);
         }
@@ -110,5 +139,44 @@ class ClusterTest {
     void quicJson() throws Exception {
         scenario(new ClusterNodes.Spec("quic", "json", "memory",
                 "enable_compression: true\ncompression_threshold: 64B", "", ""));
+    }
+
+    @Test
+    @DisplayName("an API send through C to a full mailbox on A answers 429, as for a local agent")
+    void fullRemoteMailboxAnswers429() throws Exception {
+        List<Image.Server> s = ClusterNodes.start(dir, new ClusterNodes.Spec("tcp", "msgpack", "memory",
+                "priorities:\n  normal:\n    queue_size: 1", "", ""));
+        try {
+            Image.Server a = s.get(0);
+            Image.Server c = s.get(2);
+            deploy(a, "slow", "../tests/agents/sleepy.wasm");
+            await("C's directory lists slow on A", () -> "A".equals(allAgents(c).get("slow")));
+            // 40 sends at once through C: sleepy holds each message 50 ms and its mailbox holds one,
+            // so most of them find it full however fast or slow the machine is.
+            String token = c.token();
+            List<java.util.concurrent.Future<java.net.http.HttpResponse<String>>> sent = new java.util.ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 40; i++) {
+                    sent.add(pool.submit(() -> c.http("POST", "/api/v1/messages",
+                            "{\"performative\":\"inform\",\"receiver\":\"slow\",\"content\":\"x\"}", token)));
+                }
+            }
+            Map<Integer, Integer> codes = new HashMap<>();
+            String refusal = null;
+            for (var f : sent) {
+                var r = f.get();
+                codes.merge(r.statusCode(), 1, Integer::sum);
+                if (r.statusCode() == 429) {
+                    refusal = r.body();
+                }
+            }
+            System.out.println("cluster: 40 concurrent API sends through C to a full mailbox on A: " + codes);
+            assertThat(codes).containsOnlyKeys(202, 429);
+            assertThat(refusal).contains("queue_full").contains("the mailbox of 'slow' on node A is full");
+            // Refused sends are the client's to retry: C dead-letters none of them.
+            assertThat(c.api("GET", "/api/v1/dead-letters", null).toString()).doesNotContain("slow");
+        } finally {
+            ClusterNodes.closeAll(s);
+        }
     }
 }

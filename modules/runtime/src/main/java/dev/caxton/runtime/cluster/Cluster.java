@@ -35,14 +35,25 @@ import java.util.function.Supplier;
  * <h2>Cluster frames</h2>
  * After the {@link PeerLinks} channel byte, one type byte:
  * <ul>
- *   <li>{@code 1} directory: the sender's own entries, a map {@code {"v": version, "agents":
- *       {name: [capability...]}}} in the node's serializer;</li>
+ *   <li>{@code 1} directory: the sender's own entries in full, a map {@code {"v": version,
+ *       "agents": {name: [capability...]}}} in the node's serializer;</li>
  *   <li>{@code 2} pull: asks for the receiver's directory entries (no body);</li>
  *   <li>{@code 3} envelope: attempt (int), first attempt's time (long, ms), then the envelope in the
  *       node's serializer;</li>
  *   <li>{@code 4} refusal: attempt, first time, the {@link SendStatus} ordinal (byte), the reason
  *       (short length + UTF-8) and the refused envelope, so the sender retries or dead-letters it
- *       without keeping a copy of every message in flight.</li>
+ *       without keeping a copy of every message in flight;</li>
+ *   <li>{@code 5} delta: what changed in the sender's entries between two of its versions,
+ *       {@code {"from": version, "v": version, "add": {name: [capability...]}, "remove": [name...]}}
+ *       ({@code add} also carries agents whose capabilities changed, with the new list). A receiver
+ *       whose copy is not at {@code from} ignores it when it already has {@code v} or newer, and
+ *       otherwise pulls the full entries;</li>
+ *   <li>{@code 6} asked envelope: a number (long) the sender picked, then as {@code 3}; the
+ *       receiver answers every one with a {@code 7}, accepted or not (an API client waits for it);</li>
+ *   <li>{@code 7} answer: the number, the {@link SendStatus} ordinal (byte), the reason (short
+ *       length + UTF-8, empty when accepted);</li>
+ *   <li>{@code 8} conversation query and {@code 9} conversation page: see
+ *       {@link ClusterConversations}.</li>
  * </ul>
  * Every decoder treats the bytes as hostile: anything malformed is dropped and counted by
  * {@link PeerLinks#rejected}.
@@ -54,11 +65,23 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     static final byte PULL = 2;
     static final byte ENVELOPE = 3;
     static final byte REFUSED = 4;
+    static final byte DELTA = 5;
+    static final byte ASK = 6;
+    static final byte ANSWER = 7;
+    static final byte CONVERSATION_QUERY = 8;
+    static final byte CONVERSATION_PAGE = 9;
+    /** Most conversation queries from peers read at once; more are not answered (the asker says so). */
+    private static final int MAX_QUERIES = 16;
+    private final java.util.concurrent.Semaphore queries = new java.util.concurrent.Semaphore(MAX_QUERIES);
+    /** Default of {@code coordination.cluster.accept_timeout}. */
+    static final Duration ACCEPT_TIMEOUT = Duration.ofSeconds(1);
+    /** Most asked envelopes awaiting an answer; past it API sends are forwarded without asking. */
+    static final int MAX_ASKED = 10_000;
     /** Most agents one node's directory entries may list. */
     static final int MAX_AGENTS = 100_000;
-    /** Route-back entries kept (names of remote senders, e.g. API clients waiting on their node). */
+    /** Default route-back entries kept ({@code coordination.cluster.route_back_size}). */
     static final int ROUTE_BACK_SIZE = 65_536;
-    /** How long a route-back entry lasts after its last use. */
+    /** Default life of a route-back entry after its last use ({@code coordination.cluster.route_back_ttl}). */
     static final Duration ROUTE_BACK_TTL = Duration.ofMinutes(10);
     private static final long MAX_RETRY_DELAY_MS = 1000;
 
@@ -72,17 +95,36 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     private final Supplier<List<Member>> members;
     private final boolean preferLocal;
     private final ClusterDirectory directory = new ClusterDirectory();
+    private final ClusterConversations conversations;
     private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
-    private final AtomicLong localVersion = new AtomicLong();
+    // Versions start from the clock so that a restarted node's entries are newer than what its
+    // peers kept of its previous run (they would otherwise ignore them until it is judged dead).
+    private final AtomicLong localVersion = new AtomicLong(System.currentTimeMillis() * 1000);
     private final ScheduledThreadPoolExecutor timers;
     private final Map<String, long[]> routeBack = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
-            return size() > ROUTE_BACK_SIZE;
+            return size() > routeBackSize;
         }
     };
+    private volatile int routeBackSize = ROUTE_BACK_SIZE;
+    private volatile long routeBackTtlNanos = ROUTE_BACK_TTL.toNanos();
     private final Map<String, Object> routeBackNodes = new ConcurrentHashMap<>();
     private volatile Map<String, List<String>> published;
+    private volatile long acceptTimeoutNanos = ACCEPT_TIMEOUT.toNanos();
+    private final Map<Long, Asked> asked = new ConcurrentHashMap<>();
+    private final AtomicLong askNumbers = new AtomicLong();
+
+    /** The answer a waiting sender got; {@link #GAVE_UP} when it stopped waiting first. */
+    private record Answer(SendStatus status, String reason) {
+    }
+
+    private static final Answer GAVE_UP = new Answer(SendStatus.ACCEPTED, "");
+
+    /** An envelope sent with {@link #ASK}, kept until its answer so a late refusal can still be retried. */
+    private record Asked(String node, Envelope envelope, long first, long sinceNanos,
+                         java.util.concurrent.CompletableFuture<Answer> answer) {
+    }
 
     /**
      * Creates the cluster part of a node; {@link #start} begins the periodic sync.
@@ -111,8 +153,38 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         this.preferLocal = preferLocal;
         this.timers = dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-cluster");
         timers.setRemoveOnCancelPolicy(true);
+        this.conversations = new ClusterConversations(self, links, CONVERSATION_QUERY, CONVERSATION_PAGE);
         links.addresses(this::addressOf);
         links.cluster(this::onFrame, this::onOpened);
+    }
+
+    /**
+     * Sizes the route-back table: the names of remote senders the directory does not know (API
+     * clients waiting on their node), remembered so that replies to them find their node.
+     *
+     * @param size most names kept ({@code coordination.cluster.route_back_size}); the least
+     *             recently used goes first
+     * @param ttl  how long a name is kept after its last use ({@code coordination.cluster.route_back_ttl})
+     */
+    public void routeBack(int size, Duration ttl) {
+        if (size < 1 || ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("route-back size and ttl must be positive, got " + size + " and " + ttl);
+        }
+        routeBackSize = size;
+        routeBackTtlNanos = ttl.toNanos();
+    }
+
+    /**
+     * Sets how long an API send to an agent on another node waits for that node to accept or
+     * refuse the message ({@code coordination.cluster.accept_timeout}); zero sends without waiting.
+     *
+     * @param timeout the wait
+     */
+    public void acceptTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("accept_timeout must not be negative, got " + timeout);
+        }
+        acceptTimeoutNanos = timeout.toNanos();
     }
 
     /**
@@ -124,6 +196,17 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         router.remote(this);
         long ms = Math.max(1, syncInterval.toMillis());
         timers.scheduleWithFixedDelay(this::sync, 0, ms, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::forgetUnanswered, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** @return reads of conversations across nodes */
+    public ClusterConversations conversations() {
+        return conversations;
+    }
+
+    /** @return the peers the membership reports alive or suspect */
+    public List<String> livePeers() {
+        return peers();
     }
 
     /** @return the directory of the other nodes' agents */
@@ -145,18 +228,57 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     /** Pushes this node's entries to every peer if they changed (call after a deploy or undeploy). */
     public void publish() {
         Map<String, List<String>> now = localEntries.get();
-        if (!now.equals(published)) {
-            synchronized (this) {
-                if (!now.equals(published)) {
-                    published = now;
-                    localVersion.incrementAndGet();
-                }
+        if (now.equals(published)) {
+            return;
+        }
+        // Computed and sent under the lock so that every peer gets the deltas in version order.
+        synchronized (this) {
+            if (now.equals(published)) {
+                return;
             }
-            byte[] frame = directoryFrame();
+            Map<String, List<String>> before = published == null ? Map.of() : published;
+            long from = localVersion.get();
+            published = now;
+            long to = localVersion.incrementAndGet();
+            byte[] frame = deltaFrame(from, to, before, now);
+            if (frame == null || !links.fits(frame.length)) {
+                frame = directoryFrame();
+            }
             for (String peer : peers()) {
                 links.sendCluster(peer, frame);
             }
         }
+    }
+
+    private byte[] deltaFrame(long from, long to, Map<String, List<String>> before, Map<String, List<String>> now) {
+        Map<String, List<String>> add = new LinkedHashMap<>();
+        now.forEach((name, caps) -> {
+            if (!caps.equals(before.get(name))) {
+                add.put(name, caps);
+            }
+        });
+        List<String> remove = new ArrayList<>();
+        for (String name : before.keySet()) {
+            if (!now.containsKey(name)) {
+                remove.add(name);
+            }
+        }
+        if (add.size() + remove.size() >= now.size()) {
+            return null;  // no smaller than the full entries: send those
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("from", from);
+        m.put("v", to);
+        m.put("add", add);
+        m.put("remove", remove);
+        return typed(DELTA, wire.encodeValue(m));
+    }
+
+    private static byte[] typed(byte type, byte[] body) {
+        byte[] frame = new byte[body.length + 1];
+        frame[0] = type;
+        System.arraycopy(body, 0, frame, 1, body.length);
+        return frame;
     }
 
     private void sync() {
@@ -183,16 +305,13 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         return out;
     }
 
-    private byte[] directoryFrame() {
+    private synchronized byte[] directoryFrame() {
+        // Synchronized with publish: the version and the entries must belong together.
         Map<String, List<String>> entries = published == null ? Map.of() : published;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("v", localVersion.get());
         m.put("agents", entries);
-        byte[] body = wire.encodeValue(m);
-        byte[] frame = new byte[body.length + 1];
-        frame[0] = DIRECTORY;
-        System.arraycopy(body, 0, frame, 1, body.length);
-        return frame;
+        return typed(DIRECTORY, wire.encodeValue(m));
     }
 
     private void onOpened(String node) {
@@ -213,9 +332,25 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
                     LOG.log(System.Logger.Level.INFO, "cluster: dropped the agents of node {0} ({1})", node,
                             event.type().name().toLowerCase(java.util.Locale.ROOT));
                 }
+                deadLetterQueued(node);
             }
             case JOINED -> links.sendCluster(node, new byte[]{PULL});
             default -> { }
+        }
+    }
+
+    /** Messages still waiting on the wire for a node that is gone: dead letters, not silent losses. */
+    private void deadLetterQueued(String node) {
+        for (byte[] frame : links.dropQueued(node)) {
+            if (frame.length > 13 && frame[0] == ENVELOPE) {
+                try {
+                    deadLetters.deadLetter(wire.decode(java.util.Arrays.copyOfRange(frame, 13, frame.length)),
+                            "node unreachable: " + node);
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.WARNING, "cluster: a message queued for node {0} is lost: {1}", node,
+                            ex.toString());
+                }
+            }
         }
     }
 
@@ -230,9 +365,35 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         switch (type) {
             case DIRECTORY -> onDirectory(from, frame);
             case PULL -> links.sendCluster(from, directoryFrame());
-            case ENVELOPE -> onEnvelope(from, frame);
+            case ENVELOPE -> onEnvelope(from, frame, false);
             case REFUSED -> onRefused(from, frame);
+            case DELTA -> onDelta(from, frame);
+            case ASK -> onEnvelope(from, frame, true);
+            case ANSWER -> onAnswer(from, frame);
+            case CONVERSATION_QUERY -> onConversationQuery(from, frame);
+            case CONVERSATION_PAGE -> conversations.onPage(from, frame);
             default -> links.rejected(from, "unknown cluster frame type " + (type & 0xff));
+        }
+    }
+
+    private void onConversationQuery(String from, ByteBuffer frame) {
+        // Reading the journal may wait for storage: never on the transport's event thread.
+        if (!queries.tryAcquire()) {
+            LOG.log(System.Logger.Level.DEBUG, "cluster: too many conversation queries at once; one from {0} unanswered", from);
+            return;
+        }
+        ByteBuffer copy = ByteBuffer.wrap(rest(frame));
+        try {
+            Thread.ofVirtual().name("caxton-conversation-query").start(() -> {
+                try {
+                    conversations.onQuery(from, copy);
+                } finally {
+                    queries.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            queries.release();
+            throw e;
         }
     }
 
@@ -261,9 +422,59 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
     }
 
+    private void onDelta(String from, ByteBuffer frame) {
+        Object v;
+        try {
+            v = wire.decodeValue(rest(frame));
+        } catch (SerializationException e) {
+            links.rejected(from, "directory delta: " + e.getMessage());
+            return;
+        }
+        Map<String, List<String>> add = null;
+        List<String> remove = null;
+        if (v instanceof Map<?, ?> m && m.get("from") instanceof Number base && m.get("v") instanceof Number to
+                && base.longValue() < to.longValue()) {
+            add = parseAgents(m.get("add"));
+            remove = parseNames(m.get("remove"));
+            if (add != null && remove != null) {
+                switch (directory.applyDelta(from, base.longValue(), to.longValue(), add, remove)) {
+                    case APPLIED -> LOG.log(System.Logger.Level.DEBUG, "cluster: node {0} changed {1} agents (version {2})",
+                            from, add.size() + remove.size(), to);
+                    case STALE -> { }
+                    // A delta was missed (or this node forgot the sender's entries): take them whole.
+                    case GAP -> links.sendCluster(from, new byte[]{PULL});
+                }
+                return;
+            }
+        }
+        links.rejected(from, "directory delta is not {\"from\": number, \"v\": larger number, "
+                + "\"add\": {name: [capability]}, \"remove\": [name]}");
+    }
+
+    private static List<String> parseNames(Object v) {
+        if (!(v instanceof List<?> names) || names.size() > MAX_AGENTS) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (Object n : names) {
+            if (!(n instanceof String name) || !dev.caxton.runtime.config.ConfigSchema.NAME.matcher(name).matches()) {
+                return null;
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
     static ClusterDirectory.Entries parseEntries(Object v) {
-        if (!(v instanceof Map<?, ?> m) || !(m.get("v") instanceof Number version)
-                || !(m.get("agents") instanceof Map<?, ?> agents) || agents.size() > MAX_AGENTS) {
+        if (!(v instanceof Map<?, ?> m) || !(m.get("v") instanceof Number version)) {
+            return null;
+        }
+        Map<String, List<String>> agents = parseAgents(m.get("agents"));
+        return agents == null ? null : new ClusterDirectory.Entries(version.longValue(), agents);
+    }
+
+    private static Map<String, List<String>> parseAgents(Object v) {
+        if (!(v instanceof Map<?, ?> agents) || agents.size() > MAX_AGENTS) {
             return null;
         }
         Map<String, List<String>> out = new LinkedHashMap<>();
@@ -281,14 +492,15 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             }
             out.put(name, List.copyOf(cs));
         }
-        return new ClusterDirectory.Entries(version.longValue(), out);
+        return out;
     }
 
-    private void onEnvelope(String from, ByteBuffer frame) {
-        if (frame.remaining() < 12) {
+    private void onEnvelope(String from, ByteBuffer frame, boolean ask) {
+        if (frame.remaining() < (ask ? 20 : 12)) {
             links.rejected(from, "envelope frame too short");
             return;
         }
+        long number = ask ? frame.getLong() : 0;
         int attempt = frame.getInt();
         long first = frame.getLong();
         Envelope e;
@@ -304,9 +516,21 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
         rememberSender(e.sender(), from);
         SendStatus s = router.deliverFromPeer(e);
+        String reason = s == SendStatus.ACCEPTED ? ""
+                : s == SendStatus.QUEUE_FULL ? "the mailbox of '" + e.receiver() + "' is full"
+                : "no agent named '" + e.receiver() + "' takes messages on node " + self;
+        if (ask) {
+            String said = s == SendStatus.QUEUE_FULL ? "the mailbox of '" + e.receiver() + "' on node " + self + " is full"
+                    : reason;
+            byte[] why = said.getBytes(StandardCharsets.UTF_8);
+            ByteBuffer b = ByteBuffer.allocate(1 + 8 + 1 + 2 + why.length);
+            b.put(ANSWER).putLong(number).put((byte) s.ordinal()).putShort((short) why.length).put(why);
+            if (!links.sendCluster(from, b.array()) && s != SendStatus.ACCEPTED) {
+                deadLetters.deadLetter(e, "refused by node " + self + ": " + reason + " (and the sender was unreachable)");
+            }
+            return;
+        }
         if (s != SendStatus.ACCEPTED) {
-            String reason = s == SendStatus.QUEUE_FULL ? "the mailbox of '" + e.receiver() + "' is full"
-                    : "no agent named '" + e.receiver() + "' takes messages on node " + self;
             byte[] env = wire.encode(e);
             byte[] why = reason.getBytes(StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.allocate(1 + 12 + 1 + 2 + why.length + env.length);
@@ -351,6 +575,95 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
     }
 
+    private void onAnswer(String from, ByteBuffer frame) {
+        if (frame.remaining() < 11) {
+            links.rejected(from, "answer frame too short");
+            return;
+        }
+        long number = frame.getLong();
+        int status = frame.get() & 0xff;
+        int len = frame.getShort() & 0xffff;
+        if (status >= SendStatus.values().length || len != frame.remaining()) {
+            links.rejected(from, "answer frame malformed");
+            return;
+        }
+        byte[] why = new byte[len];
+        frame.get(why);
+        Asked a = asked.get(number);
+        // Only the node that was asked may answer (a peer cannot settle another's messages).
+        if (a == null || !a.node().equals(from) || !asked.remove(number, a)) {
+            return;
+        }
+        Answer answer = new Answer(SendStatus.values()[status], new String(why, StandardCharsets.UTF_8));
+        if (a.answer().complete(answer) || answer.status() == SendStatus.ACCEPTED) {
+            return;
+        }
+        // The client stopped waiting and was told 202: the message is this node's now, as any forward.
+        if (answer.status() == SendStatus.QUEUE_FULL && retry.attempts() > 0) {
+            schedule(from, a.envelope(), 1, a.first());
+        } else {
+            deadLetters.deadLetter(a.envelope(), answer.status() == SendStatus.QUEUE_FULL
+                    ? "retries exhausted: " + retry.attempts() + " retries, " + answer.reason()
+                    : "refused by node " + from + ": " + answer.reason());
+        }
+    }
+
+    /** Asked envelopes never answered (the connection broke): forgotten, at most once as any frame. */
+    private void forgetUnanswered() {
+        long limit = Math.max(acceptTimeoutNanos, retry.deliveryTimeout().toNanos()) + TimeUnit.SECONDS.toNanos(1);
+        long now = System.nanoTime();
+        asked.values().removeIf(a -> {
+            boolean old = now - a.sinceNanos() > limit;
+            if (old) {
+                a.answer().complete(GAVE_UP);
+            }
+            return old;
+        });
+    }
+
+    @Override
+    public Refusal forwardConfirmed(String node, Envelope e) {
+        long timeout = acceptTimeoutNanos;
+        if (timeout == 0 || asked.size() >= MAX_ASKED) {
+            forward(node, e);
+            return null;
+        }
+        long first = System.currentTimeMillis();
+        byte[] env;
+        try {
+            env = wire.encode(e);
+        } catch (SerializationException ex) {
+            return new Refusal(SendStatus.MALFORMED, "cannot be encoded for node " + node + ": " + ex.getMessage());
+        }
+        if (!links.fits(env.length + 21)) {
+            return new Refusal(SendStatus.MALFORMED, "too large for the transport to node " + node);
+        }
+        long number = askNumbers.incrementAndGet();
+        Asked a = new Asked(node, e, first, System.nanoTime(), new java.util.concurrent.CompletableFuture<>());
+        asked.put(number, a);
+        ByteBuffer b = ByteBuffer.allocate(21 + env.length);
+        b.put(ASK).putLong(number).putInt(0).putLong(first).put(env);
+        if (!links.sendCluster(node, b.array(), e.effectivePriority())) {
+            // No usable link now: the ordinary retries within delivery_timeout, and a 202.
+            asked.remove(number);
+            schedule(node, e, 1, first);
+            return null;
+        }
+        Answer answer;
+        try {
+            answer = a.answer().get(timeout, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException ex) {
+            // No answer yet: the client hears 202; a later refusal is retried or dead-lettered here.
+            answer = a.answer().complete(GAVE_UP) ? GAVE_UP : a.answer().join();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            answer = a.answer().complete(GAVE_UP) ? GAVE_UP : a.answer().join();
+        } catch (java.util.concurrent.ExecutionException ex) {
+            answer = GAVE_UP;
+        }
+        return answer.status() == SendStatus.ACCEPTED ? null : new Refusal(answer.status(), answer.reason());
+    }
+
     // ---------------------------------------------------------------- route-back
 
     private void rememberSender(String sender, String node) {
@@ -367,7 +680,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             }
         }
         routeBackNodes.put(sender, node);
-        if (routeBackNodes.size() > ROUTE_BACK_SIZE * 2) {
+        if (routeBackNodes.size() > routeBackSize * 2L) {
             pruneRouteBack();
         }
     }
@@ -385,7 +698,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
         synchronized (routeBack) {
             long[] at = routeBack.get(name);
-            if (at == null || System.nanoTime() - at[0] > ROUTE_BACK_TTL.toNanos()) {
+            if (at == null || System.nanoTime() - at[0] > routeBackTtlNanos) {
                 routeBack.remove(name);
                 routeBackNodes.remove(name);
                 return null;
@@ -439,7 +752,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
         ByteBuffer b = ByteBuffer.allocate(13 + env.length);
         b.put(ENVELOPE).putInt(attempt).putLong(first).put(env);
-        if (links.sendCluster(node, b.array())) {
+        if (links.sendCluster(node, b.array(), e.effectivePriority())) {
             return;
         }
         // No usable link (down, still connecting, or full): wait and try again, within delivery_timeout.

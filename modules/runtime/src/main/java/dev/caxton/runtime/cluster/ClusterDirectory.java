@@ -34,6 +34,16 @@ public final class ClusterDirectory {
                          Map<String, List<RemoteRoutes.Holder>> holders) {
     }
 
+    /** What became of a delta. */
+    public enum DeltaResult {
+        /** It followed the known version and was applied. */
+        APPLIED,
+        /** The known version is already as new or newer: ignored. */
+        STALE,
+        /** It does not follow the known version (a delta was missed, or nothing is known): pull in full. */
+        GAP
+    }
+
     private volatile Index index = new Index(Map.of(), Map.of(), Map.of());
 
     /**
@@ -52,6 +62,34 @@ public final class ClusterDirectory {
         nodes.put(node, entries);
         rebuild(nodes);
         return true;
+    }
+
+    /**
+     * Applies a change of a node's entries when it follows the version known here.
+     *
+     * @param node    the node (the writer)
+     * @param from    the version the change starts from
+     * @param to      the version it makes
+     * @param added   agents added, or whose capabilities changed, with their capabilities
+     * @param removed agents removed
+     * @return whether it was applied, stale or leaves a gap (then the caller pulls the full entries)
+     */
+    public synchronized DeltaResult applyDelta(String node, long from, long to, Map<String, List<String>> added,
+                                               java.util.Collection<String> removed) {
+        Entries old = index.nodes().get(node);
+        if (old != null && old.version() >= to) {
+            return DeltaResult.STALE;
+        }
+        if (old == null || old.version() != from) {
+            return DeltaResult.GAP;
+        }
+        Map<String, List<String>> agents = new HashMap<>(old.agents());
+        removed.forEach(agents::remove);
+        agents.putAll(added);
+        Map<String, Entries> nodes = new HashMap<>(index.nodes());
+        nodes.put(node, new Entries(to, agents));
+        rebuild(nodes);
+        return DeltaResult.APPLIED;
     }
 
     /**

@@ -1,12 +1,17 @@
 package dev.caxton.runtime.cluster;
 
 import dev.caxton.spi.membership.MembershipChannel;
+import dev.caxton.spi.message.Priority;
 import dev.caxton.spi.transport.Connection;
 import dev.caxton.spi.transport.FrameHandler;
 import dev.caxton.spi.transport.Transport;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,9 +24,16 @@ import java.util.function.Function;
  * all usable in both directions. Every frame starts with one byte naming its channel, so membership
  * packets and cluster frames share the connection without either decoding the other's bytes.
  *
- * <p>Nothing here queues: a frame goes straight to the transport when the connection is open and
- * writable, and is refused (the caller decides to drop, retry or dead-letter) otherwise, so a slow
- * or dead peer costs at most the transport's high water mark of memory.
+ * <p>A cluster frame goes straight to the transport when the connection is open and writable and
+ * nothing waits before it. While the connection is unwritable, frames wait in a small per-peer
+ * queue with one lane per {@link Priority} ({@link #WIRE_QUEUE_FRAMES} frames and
+ * {@link #WIRE_QUEUE_BYTES} bytes per peer at most), drained when the connection turns writable
+ * again: critical first, then high, normal and low, except that a frame which waited longer than
+ * its class's {@code messaging.priorities.<class>.max_latency} goes before newer frames of higher
+ * classes (the mailbox's rule). So a critical message is not stuck behind a burst of low ones to
+ * the same node, and a slow peer still pushes back: when the queue is full the frame is refused
+ * (the caller retries or dead-letters it), so a slow or dead peer costs at most the transport's
+ * high water mark plus this queue. With no connection at all, frames are refused as before.
  */
 public final class PeerLinks implements FrameHandler, MembershipChannel {
 
@@ -31,6 +43,11 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
     static final byte MEMBERSHIP = 1;
     /** First byte of a cluster frame (directory, envelopes). */
     static final byte CLUSTER = 2;
+
+    /** Most frames waiting for one peer's connection to turn writable, all classes together. */
+    public static final int WIRE_QUEUE_FRAMES = 4096;
+    /** Most bytes waiting for one peer's connection to turn writable, all classes together. */
+    public static final long WIRE_QUEUE_BYTES = 4L * 1024 * 1024;
 
     /** Receives cluster frames. */
     @FunctionalInterface
@@ -65,6 +82,31 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
     private volatile ClusterReceiver clusterReceiver;
     private volatile OpenListener openListener = n -> { };
     private volatile boolean closed;
+    private final Map<String, WireQueue> waiting = new ConcurrentHashMap<>();
+    private volatile long[] maxLatencyNanos = defaultLatencies();
+
+    private static long[] defaultLatencies() {
+        // The defaults of messaging.priorities.<class>.max_latency; the node passes its config.
+        return new long[]{Duration.ofSeconds(1).toNanos(), Duration.ofSeconds(5).toNanos(),
+                Duration.ofSeconds(15).toNanos(), Duration.ofMinutes(1).toNanos()};
+    }
+
+    /**
+     * Sets how long a queued frame of each class may wait before it goes ahead of newer frames of
+     * higher classes ({@code messaging.priorities.<class>.max_latency}).
+     *
+     * @param byClass one duration per {@link Priority}, in declaration order
+     */
+    public void maxLatencies(List<Duration> byClass) {
+        if (byClass.size() != Priority.values().length) {
+            throw new IllegalArgumentException("one max_latency per priority class is needed, got " + byClass.size());
+        }
+        long[] l = new long[byClass.size()];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = byClass.get(i).toNanos();
+        }
+        maxLatencyNanos = l;
+    }
 
     /**
      * Attaches the started transport.
@@ -166,13 +208,27 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
     }
 
     /**
-     * Sends a cluster frame to a node when its connection is open and writable.
+     * Sends a control frame (directory, pull, refusal) in the critical class.
      *
      * @param node  the node
      * @param frame the frame without channel byte
-     * @return true when queued by the transport
+     * @return true when handed to the transport or queued for it
      */
     public boolean sendCluster(String node, byte[] frame) {
+        return sendCluster(node, frame, Priority.CRITICAL);
+    }
+
+    /**
+     * Sends a cluster frame to a node: straight to the transport when the connection is writable
+     * and nothing of this peer waits, else into the peer's wire queue in its class's lane.
+     *
+     * @param node     the node
+     * @param frame    the frame without channel byte
+     * @param priority the frame's class on the wire
+     * @return true when handed to the transport or queued for it; false when there is no
+     *         connection or the peer's wire queue is full (the caller retries or dead-letters)
+     */
+    public boolean sendCluster(String node, byte[] frame, Priority priority) {
         if (!fits(frame.length)) {
             // Too large for one frame (a directory of an enormous node): refused here rather than
             // thrown from the transport into whichever caller happened to send it.
@@ -181,7 +237,168 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
             return false;
         }
         Connection c = connection(node);
-        return c != null && c.isWritable() && send(c, CLUSTER, ByteBuffer.wrap(frame));
+        if (c == null) {
+            return false;
+        }
+        WireQueue q = waiting.computeIfAbsent(node, n -> new WireQueue());
+        // Under the queue's lock so a frame never overtakes one of its class a drain is sending.
+        synchronized (q) {
+            if (q.size() == 0 && c.isWritable()) {
+                if (send(c, CLUSTER, ByteBuffer.wrap(frame))) {
+                    return true;
+                }
+                if (!c.isOpen()) {
+                    return false;
+                }
+            }
+            if (!q.offer(frame, priority)) {
+                return false;
+            }
+        }
+        // The connection may have turned writable between the check above and the offer, and its
+        // event may already have found the queue empty: drain now rather than wait for the next one.
+        drain(node);
+        return true;
+    }
+
+    /**
+     * Frames waiting for a node's connection to turn writable.
+     *
+     * @param node the node
+     * @return the count, all classes together
+     */
+    public int queued(String node) {
+        WireQueue q = waiting.get(node);
+        return q == null ? 0 : q.size();
+    }
+
+    /**
+     * Frames of one class waiting for a node's connection to turn writable.
+     *
+     * @param node     the node
+     * @param priority the class
+     * @return the count
+     */
+    public int queued(String node, Priority priority) {
+        WireQueue q = waiting.get(node);
+        return q == null ? 0 : q.size(priority);
+    }
+
+    /**
+     * Forgets the frames waiting for a node (it is dead or left) and hands them back.
+     *
+     * @param node the node
+     * @return the frames, without channel byte, oldest first per class
+     */
+    public List<byte[]> dropQueued(String node) {
+        WireQueue q = waiting.remove(node);
+        return q == null ? List.of() : q.clear();
+    }
+
+    private void drain(String node) {
+        WireQueue q = waiting.get(node);
+        if (q == null) {
+            return;
+        }
+        synchronized (q) {
+            Connection c = connection(node);
+            while (c != null && c.isWritable()) {
+                byte[] next = q.next(maxLatencyNanos, System.nanoTime());
+                if (next == null) {
+                    break;
+                }
+                if (!send(c, CLUSTER, ByteBuffer.wrap(next))) {
+                    q.putBack(next);
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * One peer's waiting frames: a FIFO lane per class, bounded together. Guarded by its own lock.
+     */
+    private static final class WireQueue {
+        private record Waiting(byte[] frame, Priority priority, long since) {
+        }
+
+        @SuppressWarnings("unchecked")
+        private final ArrayDeque<Waiting>[] lanes = new ArrayDeque[Priority.values().length];
+        private int frames;
+        private long bytes;
+        private Waiting taken;
+
+        WireQueue() {
+            for (int i = 0; i < lanes.length; i++) {
+                lanes[i] = new ArrayDeque<>();
+            }
+        }
+
+        synchronized boolean offer(byte[] frame, Priority p) {
+            if (frames + 1 > WIRE_QUEUE_FRAMES || bytes + frame.length > WIRE_QUEUE_BYTES) {
+                return false;
+            }
+            lanes[p.ordinal()].addLast(new Waiting(frame, p, System.nanoTime()));
+            frames++;
+            bytes += frame.length;
+            return true;
+        }
+
+        /** The next frame to send: the oldest overdue head if any, else the highest class's head. */
+        synchronized byte[] next(long[] maxLatency, long now) {
+            int pick = -1;
+            long oldest = Long.MAX_VALUE;
+            for (int i = 0; i < lanes.length; i++) {
+                Waiting w = lanes[i].peekFirst();
+                if (w != null && now - w.since() > maxLatency[i] && w.since() < oldest) {
+                    oldest = w.since();
+                    pick = i;
+                }
+            }
+            if (pick < 0) {
+                for (int i = 0; i < lanes.length && pick < 0; i++) {
+                    if (!lanes[i].isEmpty()) {
+                        pick = i;
+                    }
+                }
+            }
+            if (pick < 0) {
+                return null;
+            }
+            taken = lanes[pick].pollFirst();
+            frames--;
+            bytes -= taken.frame().length;
+            return taken.frame();
+        }
+
+        /** Puts back the frame {@link #next} returned last (the transport refused it). */
+        synchronized void putBack(byte[] frame) {
+            if (taken != null && taken.frame() == frame) {
+                lanes[taken.priority().ordinal()].addFirst(taken);
+                frames++;
+                bytes += frame.length;
+                taken = null;
+            }
+        }
+
+        synchronized int size() {
+            return frames;
+        }
+
+        synchronized int size(Priority p) {
+            return lanes[p.ordinal()].size();
+        }
+
+        synchronized List<byte[]> clear() {
+            List<byte[]> out = new ArrayList<>();
+            for (ArrayDeque<Waiting> lane : lanes) {
+                lane.forEach(w -> out.add(w.frame()));
+                lane.clear();
+            }
+            frames = 0;
+            bytes = 0;
+            return out;
+        }
     }
 
     /**
@@ -193,6 +410,12 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
     public boolean fits(int bytes) {
         Transport t = transport;
         return t != null && bytes + 1 <= t.maxFrameBytes();
+    }
+
+    /** @return the largest cluster frame (without channel byte) the transport takes; 0 before it starts */
+    public int maxClusterFrameBytes() {
+        Transport t = transport;
+        return t == null ? 0 : t.maxFrameBytes() - 1;
     }
 
     private boolean send(Connection c, byte channel, ByteBuffer payload) {
@@ -240,6 +463,7 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
         if (old != null && old != connection && !old.isOpen()) {
             LOG.log(System.Logger.Level.DEBUG, "replaced the broken link to {0}", connection.peerNodeId());
         }
+        drain(connection.peerNodeId());
         try {
             openListener.opened(connection.peerNodeId());
         } catch (RuntimeException e) {
@@ -274,6 +498,13 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
             }
         } catch (RuntimeException e) {
             rejected(node, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+    }
+
+    @Override
+    public void onWritabilityChanged(Connection connection, boolean writable) {
+        if (writable) {
+            drain(connection.peerNodeId());
         }
     }
 

@@ -58,7 +58,7 @@ public final class ClientReplies implements AutoCloseable {
         });
         Envelope out;
         try {
-            out = router.route(message.toBuilder().sender(client)
+            out = router.routeConfirmed(message.toBuilder().sender(client)
                     .replyWith(message.replyWith() == null ? client : message.replyWith()).build());
         } catch (RuntimeException e) {
             waiting.decrementAndGet();

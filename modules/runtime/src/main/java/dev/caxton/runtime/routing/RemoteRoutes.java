@@ -51,4 +51,27 @@ public interface RemoteRoutes {
      * @param e    the message, its receiver set
      */
     void forward(String node, Envelope e);
+
+    /**
+     * Why another node refused a message.
+     *
+     * @param status the refusal ({@link SendStatus#QUEUE_FULL} for a full mailbox)
+     * @param reason a sentence for the sender
+     */
+    record Refusal(SendStatus status, String reason) {
+    }
+
+    /**
+     * Sends a message to an agent on another node and waits, for a short bounded time, for that
+     * node to take it into the agent's mailbox or refuse it. When the wait ends without an answer
+     * (or cannot start), the message is on its way as with {@link #forward} and null is returned.
+     *
+     * @param node the node
+     * @param e    the message, its receiver set
+     * @return the refusal, or null when accepted (or not answered in time)
+     */
+    default Refusal forwardConfirmed(String node, Envelope e) {
+        forward(node, e);
+        return null;
+    }
 }

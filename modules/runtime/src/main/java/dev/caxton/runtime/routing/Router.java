@@ -276,7 +276,20 @@ public final class Router implements AutoCloseable {
      *         comes only when no holder could take it; copies for full mailboxes are retried.
      */
     public Envelope route(Envelope e) {
-        return route(e, false);
+        return route(e, false, false);
+    }
+
+    /**
+     * Routes a message for an API client: like {@link #route}, and when one agent on another node
+     * receives it, waits (briefly, see {@link RemoteRoutes#forwardConfirmed}) for that node to accept
+     * or refuse it, so a full remote mailbox is refused here as a local one would be.
+     *
+     * @param e the message; a message id is assigned when absent
+     * @return the message as routed (with its id)
+     * @throws RoutingException as {@link #route}, and when the remote node refused the message
+     */
+    public Envelope routeConfirmed(Envelope e) {
+        return route(e, false, true);
     }
 
     /**
@@ -287,13 +300,13 @@ public final class Router implements AutoCloseable {
      */
     public void routeOwned(Envelope e) {
         try {
-            route(e, true);
+            route(e, true, false);
         } catch (RoutingException ex) {
             deadLetters.deadLetter(e.messageId() == null ? e.withMessageId(newMessageId()) : e, ex.getMessage());
         }
     }
 
-    private Envelope route(Envelope e, boolean owned) {
+    private Envelope route(Envelope e, boolean owned, boolean confirm) {
         validate(e);
         Envelope complete = e.messageId() == null ? e.withMessageId(newMessageId()) : e;
         if (pastHopLimit(complete)) {
@@ -306,7 +319,7 @@ public final class Router implements AutoCloseable {
             return complete;
         }
         if (complete.receiver() != null) {
-            deliverTo(complete.receiver(), complete, owned);
+            deliverTo(complete.receiver(), complete, owned, confirm);
         } else if (complete.isBroadcast()) {
             List<String> holders = directory.holders(complete.capability());
             RemoteRoutes rr = remote;
@@ -333,15 +346,15 @@ public final class Router implements AutoCloseable {
                 if (holder == null) {
                     throw unknownCapability(complete.capability());
                 }
-                deliverTo(holder, complete.toBuilder().receiver(holder).build(), owned);
+                deliverTo(holder, complete.toBuilder().receiver(holder).build(), owned, false);
             } else {
                 // One counter over local and remote holders: every holder in the cluster gets its turn.
                 int i = Math.floorMod(rr.next(complete.capability()), near.size() + far.size());
                 if (i < near.size()) {
-                    deliverTo(near.get(i), complete.toBuilder().receiver(near.get(i)).build(), owned);
+                    deliverTo(near.get(i), complete.toBuilder().receiver(near.get(i)).build(), owned, false);
                 } else {
                     RemoteRoutes.Holder h = far.get(i - near.size());
-                    rr.forward(h.node(), complete.toBuilder().receiver(h.agent()).build());
+                    forwardTo(rr, h.node(), complete.toBuilder().receiver(h.agent()).build(), confirm);
                 }
             }
         }
@@ -378,13 +391,29 @@ public final class Router implements AutoCloseable {
                 "no agent holds capability '" + capability + "'");
     }
 
+    private void forwardTo(RemoteRoutes rr, String node, Envelope e, boolean confirm) {
+        if (!confirm) {
+            rr.forward(node, e);
+            return;
+        }
+        RemoteRoutes.Refusal no = rr.forwardConfirmed(node, e);
+        if (no != null) {
+            refused.increment();
+            throw new RoutingException(no.status(), EnvelopeFields.RECEIVER, no.reason());
+        }
+    }
+
     private void deliverTo(String name, Envelope e, boolean owned) {
+        deliverTo(name, e, owned, false);
+    }
+
+    private void deliverTo(String name, Envelope e, boolean owned, boolean confirm) {
         Recipient r = recipients.get(name);
         if (r == null) {
             RemoteRoutes rr = remote;
             String node = rr == null ? null : rr.nodeOf(name);
             if (node != null) {
-                rr.forward(node, e);
+                forwardTo(rr, node, e, confirm);
                 return;
             }
             if (name.startsWith(ClientReplies.CLIENT_PREFIX)) {

@@ -16,6 +16,7 @@ import dev.caxton.spi.membership.MembershipEvent;
 import dev.caxton.spi.membership.NodeId;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
+import dev.caxton.spi.message.Priority;
 import dev.caxton.spi.transport.Connection;
 import dev.caxton.spi.transport.FrameHandler;
 import dev.caxton.spi.transport.Transport;
@@ -64,11 +65,46 @@ class ClusterTest {
         final Map<String, List<String>> entries = new ConcurrentHashMap<>();
         final Map<String, List<Envelope>> received = new ConcurrentHashMap<>();
 
+        /** Every connection this node's transport reported open (to hold reading from the test). */
+        final List<Connection> connections = new CopyOnWriteArrayList<>();
+        /** Cluster frames received (type byte first), as "from node" then the bytes. */
+        final List<Map.Entry<String, byte[]>> clusterFrames = new CopyOnWriteArrayList<>();
+
         TestNode(String name, RetryPolicy retry) throws Exception {
+            this(name, retry, Map.of());
+        }
+
+        TestNode(String name, RetryPolicy retry, Map<String, Object> transportOptions) throws Exception {
             this.name = name;
             transport = new InMemoryTransportProvider().create(new ProviderContext(
-                    ProviderConfig.of("transport.memory", Map.of()), Path.of("."), name));
-            InetSocketAddress bound = transport.start(new InetSocketAddress("127.0.0.1", 0), links);
+                    ProviderConfig.of("transport.memory", transportOptions), Path.of("."), name));
+            InetSocketAddress bound = transport.start(new InetSocketAddress("127.0.0.1", 0), new FrameHandler() {
+                @Override
+                public void onOpen(Connection connection) {
+                    connections.add(connection);
+                    links.onOpen(connection);
+                }
+
+                @Override
+                public void onFrame(Connection connection, ByteBuffer frame) {
+                    if (frame.remaining() > 1 && frame.get(frame.position()) == PeerLinks.CLUSTER) {
+                        byte[] copy = new byte[frame.remaining() - 1];
+                        frame.duplicate().position(frame.position() + 1).get(copy);
+                        clusterFrames.add(Map.entry(connection.peerNodeId(), copy));
+                    }
+                    links.onFrame(connection, frame);
+                }
+
+                @Override
+                public void onWritabilityChanged(Connection connection, boolean writable) {
+                    links.onWritabilityChanged(connection, writable);
+                }
+
+                @Override
+                public void onClosed(Connection connection, Throwable cause) {
+                    links.onClosed(connection, cause);
+                }
+            });
             links.attach(transport);
             router = new Router(new CapabilityDirectory(), (e, reason) -> dead.add(new Dead(e, reason)), name, retry,
                     new QueueBudget(10_000), e -> { }, MAX_HOPS);
@@ -80,7 +116,11 @@ class ClusterTest {
         }
 
         void start() {
-            cluster.start(Duration.ofMillis(100));
+            start(Duration.ofMillis(100));
+        }
+
+        void start(Duration syncInterval) {
+            cluster.start(syncInterval);
         }
 
         /** An agent that records what it gets and answers every message to its sender. */
@@ -202,6 +242,266 @@ class ClusterTest {
         n.get(2).router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("same").build());
         await("delivered", () -> n.get(2).count("same") == 1);
         assertThat(n.get(0).count("same")).isZero();
+    }
+
+    /**
+     * Nodes A and B with small water marks, B's agent b1 known on A, then B stops reading, so a
+     * few frames from A fill the connection and it stays unwritable until B resumes.
+     */
+    private List<TestNode> twoNodesWithBNotReading(java.util.function.Consumer<TestNode> agentsOnB) throws Exception {
+        Map<String, Object> small = Map.of("high_water_mark", "4KB", "low_water_mark", "1KB");
+        TestNode a = new TestNode("A", retry(Duration.ofSeconds(60)), small);
+        TestNode b = new TestNode("B", retry(Duration.ofSeconds(60)), small);
+        // B opens no connection of its own (those would not pass through the handler that records
+        // them): all traffic runs on the connection A opens, which the test can hold.
+        b.links.addresses(node -> null);
+        a.start();
+        b.start();
+        agentsOnB.accept(b);
+        await("A knows b1", () -> "B".equals(a.cluster.directory().nodeOf("b1")));
+        await("A has a link to B", () -> a.links.connection("B") != null);
+        b.connections.forEach(Connection::pauseReading);
+        return List.of(a, b);
+    }
+
+    @Test
+    void aCriticalMessageOvertakesABurstOfLowOnesWaitingForTheSameNode() throws Exception {
+        List<String> order = new CopyOnWriteArrayList<>();
+        var n = twoNodesWithBNotReading(b -> b.agent("b1", (e, l) -> {
+            l.delivered(e);
+            order.add(e.effectivePriority() + ":" + e.content());
+            return SendStatus.ACCEPTED;
+        }));
+        TestNode a = n.get(0);
+        TestNode b = n.get(1);
+        String pad = "x".repeat(500);
+        int lows = 200;
+        for (int i = 0; i < lows; i++) {
+            a.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1")
+                    .priority(Priority.LOW).content(i + pad).build());
+        }
+        int direct = lows - a.links.queued("B", Priority.LOW);
+        assertThat(a.links.queued("B", Priority.LOW)).as("frames waiting on A for B's connection").isGreaterThan(lows / 2);
+        a.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1")
+                .priority(Priority.CRITICAL).content("urgent").build());
+        b.connections.forEach(Connection::resumeReading);
+        await("b1 got every message", () -> order.size() == lows + 1);
+        // Only the frames the transport had taken before the connection filled may come first.
+        assertThat(order.indexOf("critical:urgent")).isLessThanOrEqualTo(direct);
+        List<String> lowOrder = order.stream().filter(x -> x.startsWith("low:")).toList();
+        for (int i = 0; i < lows; i++) {
+            assertThat(lowOrder.get(i)).as("low messages keep their order").isEqualTo("low:" + i + pad);
+        }
+    }
+
+    @Test
+    void framesWaitingForANodeThatDiesAreDeadLetteredAsUnreachable() throws Exception {
+        TestNode a = twoNodesWithBNotReading(b -> b.echo("b1")).getFirst();
+        for (int i = 0; i < 50; i++) {
+            a.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1").content(i + "x".repeat(500)).build());
+        }
+        int queued = a.links.queued("B", Priority.NORMAL);
+        assertThat(queued).isPositive();
+        Member dead = view.get(1).withState(MemberState.DEAD);
+        view.set(1, dead);
+        a.cluster.onMembershipEvent(new MembershipEvent(MembershipEvent.Type.DEAD, dead));
+        assertThat(a.dead).hasSize(queued).allSatisfy(d -> assertThat(d.reason()).isEqualTo("node unreachable: B"));
+    }
+
+    @Test
+    void theRouteBackTableKeepsAtMostItsSizeAndForgetsNamesAfterItsLifetime() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        TestNode a = n.get(0);
+        TestNode c = n.get(2);
+        a.cluster.routeBack(16, Duration.ofMillis(300));
+        a.echo("a1");
+        await("C knows a1", () -> "A".equals(c.cluster.directory().nodeOf("a1")));
+        for (int i = 0; i < 20; i++) {
+            c.router.route(Envelope.builder(Performative.INFORM).sender("client-" + i).receiver("a1").build());
+        }
+        await("a1 got all 20", () -> a.count("a1") == 20);
+        assertThat(a.cluster.nodeOf("client-19")).isEqualTo("C");
+        assertThat(a.cluster.nodeOf("client-0")).as("the least recently used name past the size").isNull();
+        Thread.sleep(400);
+        assertThat(a.cluster.nodeOf("client-19")).as("a name past its lifetime").isNull();
+        assertThatThrownBy(() -> a.cluster.routeBack(0, Duration.ofMinutes(1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aPushCarriesOnlyWhatChangedAndAMissedDeltaIsPulledAtOnce() throws Exception {
+        TestNode a = new TestNode("A", retry(Duration.ofSeconds(10)));
+        TestNode b = new TestNode("B", retry(Duration.ofSeconds(10)));
+        // Every frame from A to B on the connection A opens, the one whose frames the test records.
+        b.links.addresses(node -> null);
+        // The periodic sync runs once at start, then not for an hour: only pushes and pulls count.
+        a.start(Duration.ofHours(1));
+        b.start(Duration.ofHours(1));
+        for (int i = 0; i < 100; i++) {
+            a.entries.put("agent-" + i, List.of("cap"));
+        }
+        a.cluster.publish();
+        await("B knows A's 100 agents", () -> b.cluster.directory().nodeOf("agent-99") != null);
+        a.echo("late", "cap2");
+        await("B knows late", () -> "A".equals(b.cluster.directory().nodeOf("late")));
+        List<byte[]> withLate = b.clusterFrames.stream().filter(f -> f.getKey().equals("A"))
+                .map(Map.Entry::getValue).filter(f -> contains(f, "\"late\"")).toList();
+        assertThat(withLate).isNotEmpty().allSatisfy(f -> {
+            assertThat(f[0]).as("a delta frame").isEqualTo(Cluster.DELTA);
+            assertThat(contains(f, "agent-50")).as("the delta names only what changed").isFalse();
+        });
+
+        // B loses A's entries (as if it had missed a delta): the next delta does not follow, B pulls.
+        b.cluster.directory().drop("A");
+        a.echo("later");
+        await("B has all of A's entries again", () -> b.cluster.directory().nodeOf("agent-0") != null
+                && b.cluster.directory().nodeOf("later") != null && b.cluster.directory().nodeOf("late") != null);
+        assertThat(b.cluster.directory().holders("cap")).hasSize(100);
+    }
+
+    @Test
+    void aNodeRestartedBeforeItIsJudgedDeadIsHeardWithItsNewAgents() throws Exception {
+        TestNode a = new TestNode("A", retry(Duration.ofSeconds(10)));
+        TestNode b = new TestNode("B", retry(Duration.ofSeconds(10)));
+        a.start();
+        b.start();
+        for (int i = 0; i < 5; i++) {
+            a.echo("old-" + i);
+        }
+        await("B knows A's agents", () -> b.cluster.directory().nodeOf("old-4") != null);
+        // A stops and comes back at once under the same name: B never hears it was dead.
+        a.close();
+        nodes.remove(a);
+        view.removeIf(m -> m.id().value().equals("A"));
+        TestNode again = new TestNode("A", retry(Duration.ofSeconds(10)));
+        again.start();
+        again.echo("new");
+        await("B takes the restarted node's entries", () -> "A".equals(b.cluster.directory().nodeOf("new"))
+                && b.cluster.directory().nodeOf("old-0") == null);
+    }
+
+    private static boolean contains(byte[] haystack, String needle) {
+        return new String(haystack, java.nio.charset.StandardCharsets.ISO_8859_1).contains(needle);
+    }
+
+    @Test
+    void anApiSendToAFullMailboxOnAnotherNodeIsRefusedAsALocalOneWouldBe() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        TestNode a = n.get(0);
+        TestNode c = n.get(2);
+        a.agent("full", (e, l) -> SendStatus.QUEUE_FULL);
+        a.echo("ok");
+        await("C knows both", () -> c.cluster.nodeOf("full") != null && c.cluster.nodeOf("ok") != null);
+
+        assertThatThrownBy(() -> c.router.routeConfirmed(Envelope.builder(Performative.INFORM).sender("client-1")
+                .receiver("full").build()))
+                .isInstanceOfSatisfying(RoutingException.class, ex -> {
+                    assertThat(ex.status()).isEqualTo(SendStatus.QUEUE_FULL);
+                    assertThat(ex.getMessage()).isEqualTo("the mailbox of 'full' on node A is full");
+                });
+        // The same refusal for a client that waits for the reply.
+        assertThatThrownBy(() -> c.clients.request(Envelope.builder(Performative.REQUEST).receiver("full").build(),
+                Duration.ofSeconds(30))).isInstanceOfSatisfying(RoutingException.class,
+                ex -> assertThat(ex.status()).isEqualTo(SendStatus.QUEUE_FULL));
+        // A refused client message is the client's to retry: nothing is retried or dead-lettered.
+        assertThat(c.dead).isEmpty();
+        assertThat(a.dead).isEmpty();
+
+        c.router.routeConfirmed(Envelope.builder(Performative.INFORM).sender("client-2").receiver("ok").build());
+        assertThat(a.count("ok")).as("accepted means in the mailbox before the call returns").isEqualTo(1);
+
+        // C's directory is stale: it still lists an agent A no longer has.
+        c.cluster.directory().apply("A", new ClusterDirectory.Entries(Long.MAX_VALUE, Map.of("gone", List.of())));
+        assertThatThrownBy(() -> c.router.routeConfirmed(Envelope.builder(Performative.INFORM).sender("client-3")
+                .receiver("gone").build()))
+                .isInstanceOfSatisfying(RoutingException.class,
+                        ex -> assertThat(ex.status()).isEqualTo(SendStatus.UNKNOWN_RECEIVER));
+    }
+
+    @Test
+    void anApiSendWhoseNodeDoesNotAnswerInTimeIsAcceptedAndDelivered() throws Exception {
+        var n = twoNodesWithBNotReading(b -> b.echo("b1"));
+        TestNode a = n.get(0);
+        TestNode b = n.get(1);
+        a.cluster.acceptTimeout(Duration.ofMillis(100));
+        a.router.routeConfirmed(Envelope.builder(Performative.INFORM).sender("client-1").receiver("b1").build());
+        b.connections.forEach(Connection::resumeReading);
+        await("b1 got it", () -> b.count("b1") == 1);
+        assertThat(a.dead).isEmpty();
+    }
+
+    /** Gives a node a journal holding one conversation's entries at the given times (ms). */
+    private static void journal(TestNode n, String conversation, long... times) {
+        List<dev.caxton.spi.storage.ConversationEntry> entries = new ArrayList<>();
+        for (int i = 0; i < times.length; i++) {
+            entries.add(new dev.caxton.spi.storage.ConversationEntry(conversation, i + 1, n.name + "-" + (i + 1),
+                    "s", "r", "inform", new byte[]{1, 2, 3}, java.time.Instant.ofEpochMilli(times[i])));
+        }
+        n.cluster.conversations().journal((id, after, limit) -> !id.equals(conversation) ? null
+                : new ClusterConversations.Page(entries.size(), entries.getFirst().at(), entries.getLast().at(), 0,
+                        entries.stream().filter(e -> e.sequence() > after).limit(limit).toList()));
+    }
+
+    @Test
+    void aConversationIsReadFromEveryNodeInTimeOrderAPageAtATime() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        journal(n.get(0), "c1", 1, 4, 7);
+        journal(n.get(1), "c1", 2, 5);
+        journal(n.get(2), "c1", 3, 6);
+        TestNode c = n.get(2);
+        await("C has links to A and B", () -> c.links.connection("A") != null && c.links.connection("B") != null);
+        var reads = c.cluster.conversations();
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        List<String> cursors = new ArrayList<>();
+        do {
+            var after = reads.parseCursor(cursor);
+            var answers = reads.ask(List.of("A", "B"), "c1", after, 3, Duration.ofSeconds(30));
+            assertThat(answers.incomplete()).isEmpty();
+            var page = ClusterConversations.merge(answers.pages(), after, 3);
+            page.taken().forEach(t -> seen.add(t.getValue().messageId()));
+            cursor = page.cursor();
+            cursors.add(cursor);
+        } while (cursor != null && seen.size() < 100);
+        assertThat(seen).containsExactly("A-1", "B-1", "C-1", "A-2", "B-2", "C-2", "A-3");
+        assertThat(cursors).containsExactly("A:1,B:1,C:1", "A:2,B:2,C:2", null);
+        // An unknown conversation: no node has a page.
+        assertThat(reads.ask(List.of("A", "B"), "nope", Map.of(), 3, Duration.ofSeconds(30)).pages()).isEmpty();
+        assertThat(reads.parseCursor("A:x")).isNull();
+        assertThat(reads.parseCursor("A:1,A:2")).isNull();
+        assertThat(reads.parseCursor("7")).containsExactly(Map.entry("C", 7L));
+    }
+
+    @Test
+    void aNodeThatDoesNotAnswerIsNamedInsteadOfFailingTheRead() throws Exception {
+        var n = twoNodesWithBNotReading(b -> b.echo("b1"));
+        TestNode a = n.get(0);
+        journal(a, "c1", 1, 3);
+        journal(n.get(1), "c1", 2);
+        var answers = a.cluster.conversations().ask(List.of("B"), "c1", Map.of(), 10, Duration.ofMillis(200));
+        assertThat(answers.incomplete()).containsExactly("B");
+        var page = ClusterConversations.merge(answers.pages(), Map.of(), 10);
+        assertThat(page.taken()).extracting(t -> t.getValue().messageId()).containsExactly("A-1", "A-2");
+        assertThat(page.cursor()).isNull();
+    }
+
+    @Test
+    void aConversationPageNeverExceedsItsByteBoundAndTheRestComesNext() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        var reads = n.get(0).cluster.conversations();
+        List<dev.caxton.spi.storage.ConversationEntry> big = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            big.add(new dev.caxton.spi.storage.ConversationEntry("c", i, "m" + i, "s", "r", "inform", new byte[1000],
+                    java.time.Instant.ofEpochMilli(i)));
+        }
+        byte[] frame = reads.pageFrame(1, new ClusterConversations.Page(10, big.getFirst().at(), big.getLast().at(), 0, big), 3500);
+        assertThat(frame.length).isLessThanOrEqualTo(3500);
+        ByteBuffer b = ByteBuffer.wrap(frame, 9, frame.length - 9);
+        var p = ClusterConversations.parsePage(b);
+        assertThat(p.entries()).hasSize(3);
+        assertThat(p.total()).isEqualTo(10);
+        // Truncated or trailing bytes are refused.
+        assertThatThrownBy(() -> ClusterConversations.parsePage(ByteBuffer.wrap(frame, 9, frame.length - 20)))
+                .isInstanceOf(RuntimeException.class);
     }
 
     @Test
