@@ -16,6 +16,7 @@ module dev.caxton.testkit {
     requires transitive org.junit.jupiter.api;
     requires transitive org.assertj.core;
     requires static wabt;
+    requires jdk.management;
 
     exports dev.caxton.testkit;
     exports dev.caxton.testkit.serializer;

@@ -43,7 +43,9 @@ final class BenchmarkCommand {
         /** Long and heavy: a million messages through eight agents. */
         stress(500, 50_000, 1_000_000, 8, 4_000),
         /** Sizes from the options. */
-        custom(200, 20_000, 200_000, 4, 2_000);
+        custom(200, 20_000, 200_000, 4, 2_000),
+        /** Two nodes in this process: requests from the first to echo agents on the second. */
+        remote(0, 5_000, 50_000, 4, 1_000);
 
         final int startups;
         final int roundTrips;
@@ -75,9 +77,21 @@ final class BenchmarkCommand {
         @Mixin
         private OutputOptions output;
 
-        @Option(names = "--suite", paramLabel = "standard|custom|stress", defaultValue = "standard",
-                description = "The workload: standard (seconds), stress (a million messages), custom (the sizes below).")
+        @Option(names = "--suite", paramLabel = "standard|custom|stress|remote", defaultValue = "standard",
+                description = "The workload: standard (seconds), stress (a million messages), custom (the sizes below),"
+                        + " remote (two nodes in this process, request-reply between them).")
         private Suite suite;
+
+        @Option(names = "--transport", paramLabel = "NAME", description = "remote: the transport between the nodes (default tcp).")
+        private String transport;
+
+        @Option(names = "--serializer", paramLabel = "NAME",
+                description = "remote: messaging.serializer, how envelopes travel between the nodes (default msgpack).")
+        private String serializer;
+
+        @Option(names = "--compression", paramLabel = "on|off",
+                description = "remote: messaging.enable_compression on both nodes (default: the configuration's default).")
+        private String compression;
 
         @Option(names = "--engine", paramLabel = "NAME", description = "The engine provider (default: chicory).")
         private String engine;
@@ -117,6 +131,14 @@ final class BenchmarkCommand {
             if (fuel < 0) {
                 throw CliException.usage("--fuel: must be 0 or more, got " + fuel);
             }
+            if (suite != Suite.remote) {
+                for (String[] o : new String[][] {{"--transport", transport}, {"--serializer", serializer},
+                    {"--compression", compression}}) {
+                    if (o[1] != null) {
+                        throw CliException.usage(o[0] + " goes with --suite remote");
+                    }
+                }
+            }
             PluginCatalog catalog = LocalSetup.catalog(CaxtonCommand.context(spec));
             Properties props = new Properties();
             props.setProperty("caxton.storage.type", "memory");
@@ -130,9 +152,6 @@ final class BenchmarkCommand {
             if (mode != null) {
                 props.setProperty("caxton.runtime.chicory.mode", mode);
             }
-            CaxtonConfig config = CaxtonConfig.parse("benchmark", "", catalog, props);
-            // Agents' greetings and the node's own news would drown the report.
-            dev.caxton.server.CaxtonServer.configureLogging("warn");
             byte[] echo;
             try (InputStream in = BenchmarkCommand.class.getResourceAsStream("echo.wasm")) {
                 if (in == null) {
@@ -140,6 +159,17 @@ final class BenchmarkCommand {
                 }
                 echo = in.readAllBytes();
             }
+            if (suite == Suite.remote) {
+                RemoteBenchmark remote = new RemoteBenchmark(transport == null ? "tcp" : transport,
+                        serializer == null ? "msgpack" : serializer, compression(), codec);
+                dev.caxton.server.CaxtonServer.configureLogging("warn");
+                remote.run(catalog, props, echo, nRoundTrips, nMessages, nAgents, nInFlight, spec.commandLine().getOut(),
+                        output.json());
+                return 0;
+            }
+            CaxtonConfig config = CaxtonConfig.parse("benchmark", "", catalog, props);
+            // Agents' greetings and the node's own news would drown the report.
+            dev.caxton.server.CaxtonServer.configureLogging("warn");
             Path data = Files.createTempDirectory("caxton-benchmark");
             PrintWriter out = spec.commandLine().getOut();
             try (CaxtonNode node = CaxtonNode.start(config, catalog, data)) {
@@ -181,21 +211,37 @@ final class BenchmarkCommand {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 report(out, startup, rtt, nMessages, warmup, seconds, nAgents, nInFlight, config.string("runtime.engine"));
             } finally {
-                try (Stream<Path> files = Files.walk(data)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                } catch (IOException e) {
-                    // a temporary directory left behind is not worth failing the benchmark for
-                }
+                deleteTree(data);
             }
             return 0;
+        }
+
+        /** Deletes a temporary data directory and everything in it. */
+        static void deleteTree(Path data) {
+            try (Stream<Path> files = Files.walk(data)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a temporary directory left behind is not worth failing the benchmark for
+            }
+        }
+
+        private Boolean compression() {
+            if (compression == null) {
+                return null;
+            }
+            return switch (compression.toLowerCase(Locale.ROOT)) {
+                case "on", "true" -> Boolean.TRUE;
+                case "off", "false" -> Boolean.FALSE;
+                default -> throw CliException.usage("--compression: on or off, got '" + compression + "'");
+            };
         }
 
         private int pick(Integer given, int suiteDefault, String option) {
             if (given == null) {
                 return suiteDefault;
             }
-            if (suite != Suite.custom) {
-                throw CliException.usage(option + " goes with --suite custom");
+            if (suite != Suite.custom && suite != Suite.remote) {
+                throw CliException.usage(option + " goes with --suite custom or --suite remote");
             }
             if (given < 1) {
                 throw CliException.usage(option + ": must be 1 or more, got " + given);
@@ -212,7 +258,7 @@ final class BenchmarkCommand {
          * Sends messages to the pool keeping {@code inFlight} outstanding at all times (a new one
          * leaves as each reply comes back), and returns when every reply is in.
          */
-        private static void pump(CaxtonNode node, int messages, int inFlight) throws Exception {
+        static void pump(CaxtonNode node, int messages, int inFlight) throws Exception {
             Semaphore window = new Semaphore(inFlight);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             for (int i = 0; i < messages && failure.get() == null; i++) {
@@ -237,7 +283,7 @@ final class BenchmarkCommand {
             }
         }
 
-        private static void ask(CaxtonNode node, String agent) throws Exception {
+        static void ask(CaxtonNode node, String agent) throws Exception {
             Envelope r = node.request(Envelope.builder(Performative.REQUEST).receiver(agent).content("ping").build(),
                     Duration.ofSeconds(30)).get(60, TimeUnit.SECONDS);
             if (r.performative() == Performative.FAILURE) {
@@ -254,18 +300,10 @@ final class BenchmarkCommand {
                 o.put("engine", engineName);
                 o.put("codec", codec);
                 o.put("fuel", fuel);
-                o.put("cores", Runtime.getRuntime().availableProcessors());
-                o.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-                o.put("java", System.getProperty("java.version"));
+                machine(o);
                 stats(o.putObject("agent_startup_us"), startup);
                 stats(o.putObject("round_trip_us"), rtt);
-                ObjectNode t = o.putObject("throughput");
-                t.put("messages", messages);
-                t.put("warmup_messages", warmup);
-                t.put("agents", agents);
-                t.put("in_flight", inFlight);
-                t.put("seconds", seconds);
-                t.put("messages_per_second", Math.round(throughput));
+                throughput(o, messages, warmup, agents, inFlight, seconds);
                 Json.print(out, o);
                 return;
             }
@@ -277,7 +315,25 @@ final class BenchmarkCommand {
                     + " after %,d warm-up messages)%n", messages, seconds, throughput, agents, inFlight, warmup);
         }
 
-        private static void stats(ObjectNode o, long[] nanos) {
+        /** The machine a report was measured on, in its JSON form. */
+        static void machine(ObjectNode o) {
+            o.put("cores", Runtime.getRuntime().availableProcessors());
+            o.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+            o.put("java", System.getProperty("java.version"));
+        }
+
+        /** The throughput object of a JSON report. */
+        static void throughput(ObjectNode o, int messages, int warmup, int agents, int inFlight, double seconds) {
+            ObjectNode t = o.putObject("throughput");
+            t.put("messages", messages);
+            t.put("warmup_messages", warmup);
+            t.put("agents", agents);
+            t.put("in_flight", inFlight);
+            t.put("seconds", seconds);
+            t.put("messages_per_second", Math.round(messages / seconds));
+        }
+
+        static void stats(ObjectNode o, long[] nanos) {
             long[] s = nanos.clone();
             Arrays.sort(s);
             o.put("n", s.length);
@@ -286,7 +342,7 @@ final class BenchmarkCommand {
             o.put("max", s[s.length - 1] / 1000.0);
         }
 
-        private static void row(TextTable t, String name, long[] nanos) {
+        static void row(TextTable t, String name, long[] nanos) {
             long[] s = nanos.clone();
             Arrays.sort(s);
             t.row(name, Integer.toString(s.length), micros(s[(int) (s.length * 0.50)]),

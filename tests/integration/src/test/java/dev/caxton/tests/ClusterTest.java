@@ -1,9 +1,10 @@
 package dev.caxton.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static dev.caxton.tests.ClusterNodes.NAMES;
 import static dev.caxton.tests.ClusterNodes.allAgents;
@@ -22,13 +24,43 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Three {@code bin/caxton} processes on loopback that list each other in {@code membership: static}:
  * an agent on A answers a request sent through C's API, a capability held on A and B is balanced
- * from C, and an agent on B plays with an agent on A (its replies come back to B). Once over TCP with
- * MessagePack and once over QUIC with JSON, each node its own process.
+ * from C, and an agent on B plays with an agent on A (its replies come back to B), each node its own
+ * process.
+ *
+ * <p>Which transport/serializer pairs run comes from the system property {@value #MATRIX}: by
+ * default TCP with MessagePack and QUIC with JSON and compressed frames (every transport, every
+ * serializer and compression once, to keep CI short); the Maven profile {@code cluster-matrix} runs all
+ * four pairs with and without compression.
  */
 class ClusterTest {
 
+    /**
+     * The system property listing the pairs to run, {@code transport/serializer} separated by commas; a
+     * {@code +lz4} suffix runs that pair with compressed frames.
+     */
+    static final String MATRIX = "caxton.cluster.matrix";
+
+    /** The pairs the default run covers. */
+    static final String DEFAULT_MATRIX = "tcp/msgpack,quic/json+lz4";
+
     @TempDir
     Path dir;
+
+    static Stream<Arguments> pairs() {
+        return Arrays.stream(System.getProperty(MATRIX, DEFAULT_MATRIX).split(","))
+                .map(String::strip)
+                .filter(p -> !p.isEmpty())
+                .map(p -> {
+                    boolean lz4 = p.endsWith("+lz4");
+                    String[] parts = (lz4 ? p.substring(0, p.length() - 4) : p).split("/");
+                    if (parts.length != 2 || !List.of("tcp", "quic").contains(parts[0])
+                            || !List.of("msgpack", "json").contains(parts[1])) {
+                        throw new IllegalArgumentException(MATRIX + ": '" + p + "' is not transport/serializer[+lz4]"
+                                + " with transport tcp or quic and serializer msgpack or json");
+                    }
+                    return Arguments.of(parts[0], parts[1], lz4);
+                });
+    }
 
     private void scenario(ClusterNodes.Spec spec) throws Exception {
         String transport = spec.transport();
@@ -128,17 +160,12 @@ class ClusterTest {
         }
     }
 
-    @Test
-    @DisplayName("three nodes over TCP with MessagePack: remote request, balanced capability, agent-to-agent reply")
-    void tcpMsgpack() throws Exception {
-        scenario(new ClusterNodes.Spec("tcp", "msgpack"));
-    }
-
-    @Test
-    @DisplayName("three nodes over QUIC with JSON and compressed frames: remote request, balanced capability, agent-to-agent reply")
-    void quicJson() throws Exception {
-        scenario(new ClusterNodes.Spec("quic", "json", "memory",
-                "enable_compression: true\ncompression_threshold: 64B", "", ""));
+    @ParameterizedTest(name = "three nodes over {0} with {1}, compressed frames {2}: remote request, balanced capability, agent-to-agent reply")
+    @MethodSource("pairs")
+    void threeNodes(String transport, String serializer, boolean lz4) throws Exception {
+        scenario(lz4 ? new ClusterNodes.Spec(transport, serializer, "memory",
+                "enable_compression: true\ncompression_threshold: 64B", "", "")
+                : new ClusterNodes.Spec(transport, serializer));
     }
 
     @Test

@@ -390,6 +390,68 @@ public abstract class SerializerConformance {
         });
     }
 
+    /**
+     * The decoder as the remote path uses it: bytes from another node go straight into
+     * {@link Serializer#decode} of a serializer with the node's limits ({@link SerializerLimits#DEFAULT}).
+     * Seeded, so a failure names an input that can be replayed. Every input must either decode into
+     * an envelope that encodes again (the node re-encodes what it refuses back to the sender) or be
+     * refused with a {@link SerializationException}; each decode may allocate at most
+     * {@link #FUZZ_ALLOCATION_BOUND} plus 64 bytes per input byte, so a header that lies about a
+     * length cannot make the node reserve what the sender never sent.
+     */
+    @Test
+    @DisplayName("remote path: mutated envelopes (flips, cuts, insertions, huge lengths, deep nesting) decode or are refused, in bounded memory")
+    void mutatedEnvelopesAreDecodedOrRefusedInBoundedMemory() {
+        Serializer s = serializer(SerializerLimits.DEFAULT);
+        Random random = new Random(0x5EED_CA7L);
+        List<byte[]> seeds = new ArrayList<>();
+        seeds.add(s.encode(fullEnvelope()));
+        seeds.add(s.encode(Envelope.builder(Performative.REQUEST).receiver("echo").content("ping").build()));
+        seeds.add(s.encode(fullEnvelope().toBuilder().content(sampleValues().get("nested map")).build()));
+        seeds.add(s.encode(fullEnvelope().toBuilder().content(sampleValues().get("map with odd keys")).build()));
+        seeds.add(s.encode(Envelope.builder(Performative.INFORM).sender("a").content(sampleValues().get("mixed list")).build()));
+        Fuzz fuzz = new Fuzz(s);
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean threads = bean instanceof com.sun.management.ThreadMXBean t
+                && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled() ? t : null;
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
+            long worstAllocation = 0;
+            int decoded = 0;
+            for (int i = 0; i < FUZZ_INPUTS; i++) {
+                byte[] input = fuzz.mutate(seeds.get(random.nextInt(seeds.size())), random);
+                long before = threads == null ? 0 : threads.getCurrentThreadAllocatedBytes();
+                Envelope e;
+                try {
+                    e = s.decode(input);
+                } catch (SerializationException refused) {
+                    e = null;
+                } catch (Throwable t) {
+                    throw new AssertionError("input #" + i + ": decode threw " + t + " for " + hex(input), t);
+                }
+                if (threads != null) {
+                    long used = threads.getCurrentThreadAllocatedBytes() - before;
+                    worstAllocation = Math.max(worstAllocation, used);
+                    assertThat(used).as("bytes allocated decoding input #%d (%d bytes): %s", i, input.length, hex(input))
+                            .isLessThanOrEqualTo(FUZZ_ALLOCATION_BOUND + 64L * input.length);
+                }
+                if (e != null) {
+                    decoded++;
+                    Envelope decodedEnvelope = e;
+                    try {
+                        assertThat(s.decode(s.encode(decodedEnvelope))).isEqualTo(decodedEnvelope);
+                    } catch (Throwable t) {
+                        throw new AssertionError("input #" + i + " decoded but did not survive re-encoding: " + t
+                                + " for " + hex(input), t);
+                    }
+                }
+            }
+            // A figure for the test log, not a condition: how much of the input got through, and the
+            // largest allocation seen.
+            System.out.printf("%s fuzz: %d inputs, %d decoded, worst allocation %d bytes%n",
+                    s.name(), FUZZ_INPUTS, decoded, worstAllocation);
+        });
+    }
+
     @Test
     @DisplayName("input over maxBytes is refused before it is parsed")
     void oversizedInputIsRefused() {
@@ -907,6 +969,101 @@ public abstract class SerializerConformance {
             }
         }
         return b;
+    }
+
+    /** Mutated inputs per serializer in {@link #mutatedEnvelopesAreDecodedOrRefusedInBoundedMemory}. */
+    private static final int FUZZ_INPUTS = 20_000;
+
+    /** What one decode of a small input may allocate, whatever the input says about its own lengths. */
+    private static final long FUZZ_ALLOCATION_BOUND = 16L << 20;
+
+    /**
+     * Mutations of valid encodings. The format is unknown here, so the structural pieces (the bytes
+     * that open a list or a one-entry map) are learnt from the serializer itself: it encodes a list
+     * and a map around a marker string, and whatever precedes the marker is the opener.
+     */
+    private static final class Fuzz {
+        private final byte[] listOpener;
+        private final byte[] mapOpener;
+
+        Fuzz(Serializer s) {
+            String marker = "\u0001fuzz-marker\u0002";
+            byte[] alone = s.encodeValue(marker);
+            listOpener = before(s.encodeValue(List.of(marker)), alone);
+            mapOpener = before(s.encodeValue(Map.of("k", marker)), alone);
+        }
+
+        private static byte[] before(byte[] outer, byte[] inner) {
+            for (int at = 0; at + inner.length <= outer.length; at++) {
+                if (Arrays.equals(outer, at, at + inner.length, inner, 0, inner.length)) {
+                    return Arrays.copyOf(outer, at);
+                }
+            }
+            throw new IllegalStateException("the serializer does not encode a string the same inside a list");
+        }
+
+        byte[] mutate(byte[] valid, Random random) {
+            byte[] b = valid.clone();
+            int rounds = 1 + (random.nextInt(4) == 0 ? random.nextInt(4) : 0);
+            for (int r = 0; r < rounds && b.length > 0; r++) {
+                b = once(b, random);
+            }
+            return b;
+        }
+
+        private byte[] once(byte[] b, Random random) {
+            int at = random.nextInt(b.length);
+            return switch (random.nextInt(8)) {
+                case 0 -> { // flip one bit
+                    b[at] ^= (byte) (1 << random.nextInt(8));
+                    yield b;
+                }
+                case 1 -> { // an interesting byte: a boundary of some length or type field
+                    byte[] interesting = {0, 1, (byte) 0x7f, (byte) 0x80, (byte) 0xff, (byte) 0xc0, (byte) 0xdd,
+                        (byte) 0xdf, '[', '{', '"', '\\', ':', ','};
+                    b[at] = interesting[random.nextInt(interesting.length)];
+                    yield b;
+                }
+                case 2 -> Arrays.copyOf(b, at); // truncation
+                case 3 -> { // insertion of a few random bytes
+                    byte[] extra = new byte[1 + random.nextInt(8)];
+                    random.nextBytes(extra);
+                    yield splice(b, at, 0, extra);
+                }
+                case 4 -> { // a huge length: four bytes of 0x7fffffff, 0xffffffff or 0x80000000
+                    int[] huge = {0x7fffffff, 0xffffffff, 0x80000000, 0x0fffffff, 0x0000ffff};
+                    int v = huge[random.nextInt(huge.length)];
+                    byte[] four = {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+                    yield splice(b, at, Math.min(4, b.length - at), four);
+                }
+                case 5 -> { // deep nesting: openers of lists or maps by the thousand
+                    byte[] opener = random.nextBoolean() ? listOpener : mapOpener;
+                    int depth = 1 + random.nextInt(5_000);
+                    byte[] run = new byte[opener.length * depth];
+                    for (int i = 0; i < depth; i++) {
+                        System.arraycopy(opener, 0, run, i * opener.length, opener.length);
+                    }
+                    yield splice(b, at, 0, run);
+                }
+                case 6 -> { // a chunk of the input copied elsewhere in it
+                    int from = random.nextInt(b.length);
+                    int len = 1 + random.nextInt(Math.min(32, b.length - from));
+                    yield splice(b, at, 0, Arrays.copyOfRange(b, from, from + len));
+                }
+                default -> { // a chunk removed
+                    int len = 1 + random.nextInt(Math.min(16, b.length - at));
+                    yield splice(b, at, len, new byte[0]);
+                }
+            };
+        }
+
+        private static byte[] splice(byte[] b, int at, int remove, byte[] insert) {
+            byte[] out = new byte[b.length - remove + insert.length];
+            System.arraycopy(b, 0, out, 0, at);
+            System.arraycopy(insert, 0, out, at, insert.length);
+            System.arraycopy(b, at + remove, out, at + insert.length, b.length - at - remove);
+            return out;
+        }
     }
 
     private static String hex(byte[] b) {
