@@ -367,6 +367,21 @@ final class SwimMembership implements Membership {
         }
     }
 
+    /** Stops without a goodbye, as {@code kill -9} would; for tests. */
+    void crash() {
+        synchronized (lifecycle) {
+            if (loop != null && !loop.isShutdown()) {
+                SwimCore c = core;
+                call(() -> {
+                    c.halt();
+                    return null;
+                });
+                stop();
+            }
+            closed = true;
+        }
+    }
+
     /** Where the SWIM socket is reached (the advertised address); null before join. */
     InetSocketAddress swimAddress() {
         return boundSwim;
@@ -375,7 +390,15 @@ final class SwimMembership implements Membership {
     /** Packets dropped by reason (for tests and the log). */
     Map<String, Long> drops() {
         SwimCore c = core;
-        return c == null ? Map.of() : call(() -> Map.copyOf(c.drops()));
+        if (c == null) {
+            return Map.of();
+        }
+        synchronized (lifecycle) {
+            if (loop.isShutdown()) {
+                return Map.copyOf(c.drops());
+            }
+        }
+        return call(() -> Map.copyOf(c.drops()));
     }
 
     /** This node's current incarnation. */
