@@ -46,11 +46,11 @@ final class SwimMembership implements Membership {
     private final Sealer sealer;
     private final AtomicInteger queued = new AtomicInteger();
     private final Object lifecycle = new Object();
-    private ScheduledThreadPoolExecutor loop;
-    private Thread loopThread;
+    private volatile ScheduledThreadPoolExecutor loop;
+    private volatile Thread loopThread;
     private DatagramChannel socket;
     private Thread reader;
-    private SwimCore core;
+    private volatile SwimCore core;
     private volatile InetSocketAddress boundSwim;
     private volatile long floodDrops;
     private boolean closed;
@@ -272,12 +272,12 @@ final class SwimMembership implements Membership {
 
     @Override
     public List<Member> members() {
-        SwimCore c;
-        synchronized (lifecycle) {
-            c = core;
-            if (c == null || loop == null || loop.isShutdown()) {
-                return List.of();
-            }
+        // No lifecycle lock here: the listener, called on the protocol thread while join holds that
+        // lock, may ask for the members.
+        SwimCore c = core;
+        ScheduledThreadPoolExecutor l = loop;
+        if (c == null || l == null || l.isShutdown()) {
+            return List.of();
         }
         try {
             return call(c::members);
@@ -294,12 +294,10 @@ final class SwimMembership implements Membership {
     @Override
     public void updateMetadata(Map<String, String> metadata) {
         Wire.checkMetadata(metadata);
-        SwimCore c;
-        synchronized (lifecycle) {
-            c = core;
-            if (c == null || loop == null || loop.isShutdown()) {
-                return;
-            }
+        SwimCore c = core;
+        ScheduledThreadPoolExecutor l = loop;
+        if (c == null || l == null || l.isShutdown()) {
+            return;
         }
         call(() -> {
             c.updateMetadata(metadata);
@@ -393,10 +391,8 @@ final class SwimMembership implements Membership {
         if (c == null) {
             return Map.of();
         }
-        synchronized (lifecycle) {
-            if (loop.isShutdown()) {
-                return Map.copyOf(c.drops());
-            }
+        if (loop.isShutdown()) {
+            return Map.copyOf(c.drops());
         }
         return call(() -> Map.copyOf(c.drops()));
     }

@@ -41,6 +41,8 @@ final class SimCluster {
         final Set<String> alive = new HashSet<>();
         /** Events about other nodes: type and node, in order. */
         final List<MembershipEvent> events = new ArrayList<>();
+        /** The virtual time of each entry of {@link #events}. */
+        final List<Long> eventTimes = new ArrayList<>();
 
         SimNode(int index) {
             this.id = "n" + index;
@@ -67,6 +69,7 @@ final class SimCluster {
                             return;
                         }
                         events.add(new MembershipEvent(type, m));
+                        eventTimes.add(clock.now());
                         if (m.state() == MemberState.ALIVE) {
                             alive.add(other);
                         } else {
@@ -125,7 +128,16 @@ final class SimCluster {
 
     /** Starts every node, each 10 ms after the previous one. */
     void startAll() {
-        for (SimNode n : nodes) {
+        startFirst(nodes.size());
+    }
+
+    /**
+     * Starts the first {@code count} nodes, each 10 ms after the previous one.
+     *
+     * @param count how many
+     */
+    void startFirst(int count) {
+        for (SimNode n : nodes.subList(0, count)) {
             n.start();
             clock.advance(10);
         }
@@ -157,6 +169,25 @@ final class SimCluster {
             }
         }
         return true;
+    }
+
+    /**
+     * When each observer first reported an event of the type about the target at or after {@code since}.
+     *
+     * @return the delays from {@code since}, one per observer that reported it
+     */
+    List<Long> learnt(List<SimNode> observers, MembershipEvent.Type type, String target, long since) {
+        List<Long> out = new ArrayList<>();
+        for (SimNode o : observers) {
+            for (int i = 0; i < o.events.size(); i++) {
+                MembershipEvent e = o.events.get(i);
+                if (o.eventTimes.get(i) >= since && e.type() == type && e.member().id().value().equals(target)) {
+                    out.add(o.eventTimes.get(i) - since);
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     /** Whether every node of the list sees every other one of the list alive. */

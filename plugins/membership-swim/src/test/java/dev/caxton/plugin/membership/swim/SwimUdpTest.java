@@ -164,6 +164,24 @@ class SwimUdpTest {
     }
 
     @Test
+    void theListenerMayAskForTheMembersAndUpdateMetadataWhileJoining() {
+        // The runtime's listener reads the members on JOINED, on the protocol thread, while join runs.
+        ProviderContext ctx = new ProviderContext(ProviderConfig.of("coordination.cluster.swim",
+                Map.of("bind_addr", "127.0.0.1:0")), dir, "r");
+        SwimMembership m = (SwimMembership) new SwimMembershipProvider().create(ctx);
+        started.add(m);
+        List<Integer> seen = Collections.synchronizedList(new ArrayList<>());
+        m.join(new Member(new NodeId("r"), new InetSocketAddress("127.0.0.1", 1), MemberState.ALIVE, 0, Map.of()), e -> {
+            seen.add(m.members().size());
+            if (e.type() == MembershipEvent.Type.JOINED) {
+                m.updateMetadata(Map.of("agents", "1"));
+            }
+        });
+        assertThat(seen).first().isEqualTo(1);
+        assertThat(m.members()).singleElement().satisfies(x -> assertThat(x.metadata()).containsEntry("agents", "1"));
+    }
+
+    @Test
     void configErrorsNameTheKey() {
         SwimMembershipProvider p = new SwimMembershipProvider();
         assertThatThrownBy(() -> p.check(ProviderConfig.of("coordination.cluster.swim", Map.of("bind_addr", "nowhere"))))
