@@ -156,8 +156,8 @@ public final class CaxtonNode implements AutoCloseable {
                         + host + ":" + port + ": " + e.getMessage(), e);
             }
             this.membership = open(Spi.MEMBERSHIP, MembershipProvider.class, (p, ctx) -> p.create(ctx),
-                    c -> c.withService(MembershipChannel.class, links)
-                            .withService(Seeds.class, new Seeds(config.list("coordination.cluster.seeds"))));
+                    c -> withGossipKey(c.withService(MembershipChannel.class, links)
+                            .withService(Seeds.class, new Seeds(config.list("coordination.cluster.seeds")))));
             resources.push("membership", membership::close);
             DeadLetterSink sink = this::deadLetter;
             int batchSize = (int) config.integer("messaging.batch_size");
@@ -275,6 +275,12 @@ public final class CaxtonNode implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new NodeException("the " + spi.label() + " provider '" + name + "' failed to start: " + e.getMessage(), e);
         }
+    }
+
+    /** Offers {@code security.cluster.gossip_key}, when set, to the membership as an AES key. */
+    private ProviderContext withGossipKey(ProviderContext c) {
+        return config.gossipKey().map(k -> c.withService(javax.crypto.SecretKey.class,
+                (javax.crypto.SecretKey) new javax.crypto.spec.SecretKeySpec(k, "AES"))).orElse(c);
     }
 
     private void joinCluster() {

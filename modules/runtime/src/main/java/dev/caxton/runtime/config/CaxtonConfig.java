@@ -103,6 +103,7 @@ public final class CaxtonConfig {
         Map<String, Map<String, Object>> overrides = new TreeMap<>();
         new Walker(catalog, values, providerSections, overrides).walk("", tree);
         applyOverrides(properties, catalog, values, providerSections);
+        chooseMembership(values);
         for (ConfigOption o : ConfigSchema.OPTIONS.values()) {
             if (!values.containsKey(o.key()) && o.defaultValue() != null) {
                 values.put(o.key(), typedDefault(o));
@@ -113,6 +114,19 @@ public final class CaxtonConfig {
         config.checkProviderNames(catalog);
         config.checkProviderSections(catalog);
         return config;
+    }
+
+    /**
+     * Seeds only mean something to a gossip membership: with seeds and no membership written (in the
+     * file or as a {@code caxton.*} property), the membership is {@code swim}.
+     *
+     * @param values the core keys read so far, before defaults are filled in
+     */
+    static void chooseMembership(Map<String, Object> values) {
+        if (!values.containsKey("coordination.cluster.membership")
+                && values.get("coordination.cluster.seeds") instanceof List<?> seeds && !seeds.isEmpty()) {
+            values.put("coordination.cluster.membership", "swim");
+        }
     }
 
     private static Map<String, Object> readYaml(String yaml) {
@@ -342,6 +356,33 @@ public final class CaxtonConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("coordination.cluster.seeds", e.getMessage());
         }
+        gossipKey();
+    }
+
+    /**
+     * The cluster's gossip key, {@code security.cluster.gossip_key}: base64 of 16, 24 or 32 bytes (an
+     * AES-128, -192 or -256 key) that gossip memberships seal their packets with.
+     *
+     * @return the key's bytes, or empty when none is set
+     * @throws ConfigException naming the key when it is not base64 or has another length
+     */
+    public java.util.Optional<byte[]> gossipKey() {
+        String text = string("security.cluster.gossip_key").strip();
+        if (text.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        byte[] key;
+        try {
+            key = java.util.Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("security.cluster.gossip_key", "is not base64 (generate one with "
+                    + "'openssl rand -base64 32')");
+        }
+        if (key.length != 16 && key.length != 24 && key.length != 32) {
+            throw new ConfigException("security.cluster.gossip_key", "decodes to " + key.length
+                    + " bytes; an AES key is 16, 24 or 32 bytes (generate one with 'openssl rand -base64 32')");
+        }
+        return java.util.Optional.of(key);
     }
 
     private void checkProviderSections(PluginCatalog catalog) {

@@ -21,7 +21,7 @@ public final class ConfigSchema {
     /** Sections that hold keys or other sections. */
     public static final Set<String> SECTIONS = Set.of("server", "runtime", "messaging", "coordination",
             "coordination.cluster", "transport", "storage", "agents", "agents.default_limits", "observability",
-            "security", "messaging.priorities", "messaging.priorities.critical", "messaging.priorities.high",
+            "security", "security.cluster", "messaging.priorities", "messaging.priorities.critical", "messaging.priorities.high",
             "messaging.priorities.normal", "messaging.priorities.low");
 
     /**
@@ -191,7 +191,9 @@ public final class ConfigSchema {
                     "Least severe log level written to standard error.", "trace", "debug", "info", "warn", "error"),
             // security
             ConfigOption.of("security.token_file", Type.PATH, "api-token",
-                    "File holding the API token, relative to the data directory; created (mode 0600) at first start.")));
+                    "File holding the API token, relative to the data directory; created (mode 0600) at first start."),
+            ConfigOption.of("security.cluster.gossip_key", Type.STRING, "",
+                    "Base64 of a 16, 24 or 32-byte AES key sealing gossip membership packets (AES-GCM); empty: plain.")));
 
     /** The keys allowed in one agent's entry under {@code agents.overrides}. */
     public static final Map<String, ConfigOption> OVERRIDE_OPTIONS = build(List.of(
