@@ -264,6 +264,29 @@ class ClusterTest {
     }
 
     @Test
+    void messagesWaitingForANodeDeclaredDeadAreDeadLetteredAsNodeDeadAtOnce() throws Exception {
+        // delivery_timeout far beyond the test's wait: only the DEAD verdict can end the retries.
+        var n = three(Duration.ofMinutes(10));
+        TestNode b = n.get(1);
+        TestNode c = n.get(2);
+        b.echo("b1");
+        await("C knows b1", () -> c.cluster.directory().nodeOf("b1") != null);
+        b.close();
+        await("C sees its link to B closed", () -> c.links.connection("B") == null);
+        c.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1").build());
+        Member gone = view.stream().filter(m -> m.id().value().equals("B")).findFirst().orElseThrow();
+        c.cluster.onMembershipEvent(new MembershipEvent(MembershipEvent.Type.DEAD, gone.withState(MemberState.DEAD)));
+        await("the retried message is dead-lettered", () -> !c.dead.isEmpty());
+        assertThat(c.dead.getFirst().reason()).isEqualTo("node dead: B");
+        // Back (a new incarnation): messages for it are routed, not dead-lettered, again.
+        c.cluster.onMembershipEvent(new MembershipEvent(MembershipEvent.Type.JOINED, gone));
+        c.dead.clear();
+        // forward() checks the verdict before it returns: a dead node's message would be dead-lettered by now.
+        c.cluster.forward("B", Envelope.builder(Performative.INFORM).sender("x").receiver("b1").build());
+        assertThat(c.dead).noneMatch(d -> d.reason().startsWith("node dead"));
+    }
+
+    @Test
     void malformedFramesFromAPeerAreDroppedAndCountedAndTheNodeCarriesOn() throws Exception {
         var n = three(Duration.ofSeconds(10));
         TestNode a = n.get(0);

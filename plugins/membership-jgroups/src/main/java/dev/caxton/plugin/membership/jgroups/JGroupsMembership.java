@@ -416,8 +416,9 @@ final class JGroupsMembership implements Membership {
             }
         }
         nodeOf.put(src, note.nodeId());
+        // "Last heard" is the last note: JGroups' own heartbeats are not visible above its stack.
         Member m = new Member(new NodeId(note.nodeId()), note.transport(), MemberState.ALIVE, note.incarnation(),
-                note.metadata());
+                note.metadata(), java.time.Instant.now());
         if (p == null) {
             peers.put(note.nodeId(), new Peer(m, src));
             publish();
