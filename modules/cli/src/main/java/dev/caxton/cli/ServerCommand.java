@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 /** {@code caxton server}: run a node in this process. */
 @Command(name = "server",
         description = "Run a Caxton node.",
-        subcommands = ServerCommand.Start.class)
+        subcommands = {ServerCommand.Start.class, ServerCommand.Health.class})
 final class ServerCommand {
 
     /**
@@ -90,6 +90,31 @@ final class ServerCommand {
                 }
             }
             return config.with("coordination.cluster.seeds", seeds);
+        }
+    }
+
+    /**
+     * {@code caxton server health}: asks a running node for {@code GET /api/v1/health} and exits 0
+     * only when it answers {@code ok}, so it can serve as a container's readiness check (the health
+     * endpoint needs the token, which this command reads from the node's data directory).
+     */
+    @Command(name = "health", description = "Asks a running node whether it is healthy: exit 0 when it answers ok, "
+            + "1 when it is stopping or cannot be reached.")
+    static final class Health extends ClientCommand {
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            com.fasterxml.jackson.databind.JsonNode answer = api.get("/health");
+            String status = Json.text(answer.path("status"));
+            if (json()) {
+                Json.print(out, answer);
+            } else {
+                out.println("node " + Json.text(answer.path("node")) + ": " + status);
+            }
+            if (!"ok".equals(status)) {
+                throw new CliException("node " + Json.text(answer.path("node")) + " is " + status);
+            }
+            return 0;
         }
     }
 }

@@ -56,6 +56,19 @@ class ConnectionTest {
     }
 
     @Test
+    void serverHealthExitsZeroOnlyWhenTheNodeIsOk() {
+        api.on("GET", "/api/v1/health", 200, "{\"status\":\"ok\",\"node\":\"node-1\"}");
+        Cli.Result ok = Cli.against(api, "server", "health");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out()).isEqualTo("node node-1: ok\n");
+
+        api.on("GET", "/api/v1/health", 200, "{\"status\":\"stopping\",\"node\":\"node-1\"}");
+        Cli.Result stopping = Cli.against(api, "server", "health");
+        assertThat(stopping.code()).isEqualTo(1);
+        assertThat(stopping.err()).contains("node-1 is stopping");
+    }
+
+    @Test
     void clusterLeaveAsksTheNodeToLeaveAndSaysSo() {
         api.on("POST", "/api/v1/cluster/leave", 200, "{\"node\":\"node-1\",\"left\":true,\"state\":\"left\"}");
 
