@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Three {@code bin/caxton} processes with {@code membership: jgroups} on loopback, B and C knowing
  * only A's JGroups address as their seed: the plugin loads from its folder of the image, the nodes
- * find each other, route messages, and report a {@code kill -9} as dead and a graceful stop as left.
+ * find each other, route messages, report a {@code kill -9} as dead and a restart as a new
+ * incarnation, and a {@code cluster leave} or a graceful stop as left.
  */
 class JGroupsClusterTest {
 
@@ -65,10 +66,26 @@ class JGroupsClusterTest {
         return servers;
     }
 
+    /** The incarnation {@code s} reports for node {@code name}. */
+    private static long incarnation(Image.Server s, String name) {
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode m : s.api("GET", "/api/v1/cluster/members", null).path("members")) {
+                if (name.equals(m.path("name").asText())) {
+                    return m.path("incarnation").asLong();
+                }
+            }
+            throw new AssertionError(name + " is not listed by " + s.dir);
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
-    @DisplayName("jgroups: three processes see three alive, route through A to C, kill -9 of C is dead, SIGTERM of B is left")
+    @DisplayName("jgroups: three processes see three alive, route through A to C; kill -9 of C is dead, its restart "
+            + "a new incarnation; cluster leave of B and SIGTERM of C are left")
     void threeProcessesFormAGroup() throws Exception {
         List<Image.Server> s = start(dir);
+        Image.Server c2 = null;
         try {
             Image.Server a = s.get(0);
             Image.Server b = s.get(1);
@@ -92,13 +109,32 @@ class JGroupsClusterTest {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
             await("A and B no longer list echo", () -> !allAgents(a).containsKey("echo") && !allAgents(b).containsKey("echo"));
 
-            assertThat(b.terminate()).isZero();
+            // C comes back on its ports: a new incarnation, alive again for A.
+            long before = incarnation(a, "C");
+            c2 = c.restart();
+            await("A sees the restarted C alive", () -> "alive".equals(memberState(a, "C")));
+            assertThat(incarnation(a, "C")).isGreaterThan(before);
+
+            // B leaves through the CLI and keeps running; A reports it left, not dead.
+            Image.Result leave = b.cli("cluster", "leave");
+            assertThat(leave.exit()).as(leave.err()).isZero();
+            assertThat(leave.out()).contains("node B left the cluster");
             await("A reports B left", () -> "left".equals(memberState(a, "B")));
+            assertThat(b.process.isAlive()).isTrue();
+
+            // A graceful stop (SIGTERM) of C leaves too.
+            assertThat(c2.terminate()).isZero();
+            await("A reports C left", () -> "left".equals(memberState(a, "C")));
+            // One dead verdict for C (the kill), none for a goodbye.
+            assertThat(a.log().lines().filter(l -> l.contains("cluster: dead C")).count()).isEqualTo(1);
             assertThat(a.log()).doesNotContain("cluster: dead B");
             // JGroups' own chatter stays out of the node's log at the default level.
             assertThat(a.log()).doesNotContain("JGRP0");
         } finally {
             ClusterNodes.closeAll(s);
+            if (c2 != null) {
+                c2.close();
+            }
         }
     }
 }
