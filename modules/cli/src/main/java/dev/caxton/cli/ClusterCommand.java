@@ -8,12 +8,12 @@ import java.io.PrintWriter;
 /** {@code caxton cluster}: the nodes a running node sees. */
 @Command(name = "cluster",
         description = "The cluster as a running node sees it.",
-        subcommands = ClusterCommand.Members.class)
+        subcommands = {ClusterCommand.Members.class, ClusterCommand.Leave.class})
 final class ClusterCommand {
 
     /** {@code caxton cluster members}. */
-    @Command(name = "members", description = "Lists the cluster's nodes: name, state, transport and API "
-            + "addresses, agent count and when each was last heard.")
+    @Command(name = "members", description = "Lists the cluster's nodes: name, state, incarnation, transport and "
+            + "API addresses, agent count and when each was last heard.")
     static final class Members extends ClientCommand {
 
         @Override
@@ -27,11 +27,12 @@ final class ClusterCommand {
             if (!members.isArray()) {
                 throw new CliException("the server's answer has no \"members\" array: " + Json.compact(answer));
             }
-            TextTable table = new TextTable("NAME", "STATE", "ADDRESS", "API", "AGENTS", "LAST HEARD");
+            TextTable table = new TextTable("NAME", "STATE", "INCARNATION", "ADDRESS", "API", "AGENTS", "LAST HEARD");
             for (JsonNode m : members) {
                 // Servers before the name field answered only id.
                 JsonNode name = m.hasNonNull("name") ? m.path("name") : m.path("id");
-                table.row(Json.text(name), Json.text(m.path("state")), Json.text(m.path("address")),
+                table.row(Json.text(name), Json.text(m.path("state")), Json.text(m.path("incarnation")),
+                        Json.text(m.path("address")),
                         Json.text(m.path("api")), Json.text(m.path("agents")), lastHeard(m));
             }
             table.print(out);
@@ -48,6 +49,29 @@ final class ClusterCommand {
             }
             long ms = ago.asLong();
             return ms < 10_000 ? ms + "ms ago" : ms / 1000 + "s ago";
+        }
+    }
+
+    /**
+     * {@code caxton cluster leave}: the node leaves the cluster gracefully (the others report it
+     * {@code left}) and keeps serving its own agents alone until it is stopped.
+     */
+    @Command(name = "leave", description = "Makes the node leave the cluster gracefully: the others see it as "
+            + "left, not dead, and drop its agents; the node keeps running alone until stopped.")
+    static final class Leave extends ClientCommand {
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            JsonNode answer = api.post("/cluster/leave", Json.MAPPER.createObjectNode(), java.time.Duration.ofSeconds(60));
+            if (json()) {
+                Json.print(out, answer);
+                return 0;
+            }
+            String node = Json.text(answer.path("node"));
+            out.println(answer.path("left").asBoolean(false)
+                    ? "node " + node + " left the cluster"
+                    : "node " + node + " had already left the cluster");
+            return 0;
         }
     }
 }

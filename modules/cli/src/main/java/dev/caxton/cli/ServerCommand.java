@@ -7,16 +7,19 @@ import dev.caxton.server.CaxtonServer;
 import dev.caxton.spi.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code caxton server}: run a node in this process. */
 @Command(name = "server",
         description = "Run a Caxton node.",
-        subcommands = ServerCommand.Start.class)
+        subcommands = {ServerCommand.Start.class, ServerCommand.Health.class})
 final class ServerCommand {
 
     /**
@@ -32,12 +35,18 @@ final class ServerCommand {
         @Mixin
         private ConfigOptions location;
 
+        @Option(names = "--join", paramLabel = "HOST:PORT",
+                description = "A node to join the cluster through (repeatable): added to coordination.cluster.seeds. "
+                        + "The address is the membership's own (for jgroups its bind_addr), not the API's.")
+        private List<String> join = new ArrayList<>();
+
         @Override
         public Integer call() {
             CliContext ctx = CaxtonCommand.context(spec);
             PluginCatalog catalog = LocalSetup.catalog(ctx);
             CaxtonConfig config = LocalSetup.loadFile(location.config(), ctx, catalog)
                     .orElseGet(() -> CaxtonConfig.defaults(catalog));
+            config = withJoin(config, join);
             // An Error escaping any node thread (an agent's, an HTTP handler's, a timer's) ends the
             // process with status 70 instead of leaving a node that answers /metrics but nothing else.
             FatalErrors.install(System.err, status -> Runtime.getRuntime().halt(status));
@@ -56,6 +65,55 @@ final class ServerCommand {
             // Only the launcher owns the process, so only here do signals end it (with exit code 0).
             server.exitOnSignals();
             server.awaitTermination();
+            return 0;
+        }
+
+        /**
+         * Adds the {@code --join} addresses to the configured seeds (after them, without repeats).
+         *
+         * @throws CliException (a usage error) naming the first address that is not {@code host:port}
+         */
+        static CaxtonConfig withJoin(CaxtonConfig config, List<String> join) {
+            if (join.isEmpty()) {
+                return config;
+            }
+            List<String> seeds = new ArrayList<>(config.list("coordination.cluster.seeds"));
+            for (String a : join) {
+                try {
+                    dev.caxton.spi.membership.Seeds.split(a);
+                } catch (IllegalArgumentException e) {
+                    throw CliException.usage("--join " + a + ": " + e.getMessage().replace("seed '" + a + "'", "the address")
+                            + " (write HOST:PORT, e.g. --join 10.0.0.4:7800)");
+                }
+                if (!seeds.contains(a)) {
+                    seeds.add(a);
+                }
+            }
+            return config.with("coordination.cluster.seeds", seeds);
+        }
+    }
+
+    /**
+     * {@code caxton server health}: asks a running node for {@code GET /api/v1/health} and exits 0
+     * only when it answers {@code ok}, so it can serve as a container's readiness check (the health
+     * endpoint needs the token, which this command reads from the node's data directory).
+     */
+    @Command(name = "health", description = "Asks a running node whether it is healthy: exit 0 when it answers ok, "
+            + "1 when it is stopping or cannot be reached.")
+    static final class Health extends ClientCommand {
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            com.fasterxml.jackson.databind.JsonNode answer = api.get("/health");
+            String status = Json.text(answer.path("status"));
+            if (json()) {
+                Json.print(out, answer);
+            } else {
+                out.println("node " + Json.text(answer.path("node")) + ": " + status);
+            }
+            if (!"ok".equals(status)) {
+                throw new CliException("node " + Json.text(answer.path("node")) + " is " + status);
+            }
             return 0;
         }
     }

@@ -18,9 +18,9 @@ class ConnectionTest {
 
     static final String CLUSTER = """
             {"members":[
-             {"name":"node-1","id":"node-1","self":true,"state":"alive","address":"127.0.0.1:7946",
+             {"name":"node-1","id":"node-1","self":true,"state":"alive","incarnation":1765000000000,"address":"127.0.0.1:7946",
               "api":"127.0.0.1:8080","agents":3,"last_heard":null,"last_heard_ms_ago":null,"metadata":{}},
-             {"name":"node-2","id":"node-2","self":false,"state":"suspect","address":"10.0.0.2:7946",
+             {"name":"node-2","id":"node-2","self":false,"state":"suspect","incarnation":7,"address":"10.0.0.2:7946",
               "api":"10.0.0.2:8080","agents":12,"last_heard":"2026-12-06T01:59:58.500Z","last_heard_ms_ago":1500},
              {"name":"node-3","self":false,"state":"dead","address":"10.0.0.3:7946","api":null,"agents":null,
               "last_heard":null,"last_heard_ms_ago":null},
@@ -48,11 +48,35 @@ class ConnectionTest {
 
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().lines().toList()).containsExactly(
-                "NAME    STATE    ADDRESS         API             AGENTS  LAST HEARD",
-                "node-1  alive    127.0.0.1:7946  127.0.0.1:8080  3       (this node)",
-                "node-2  suspect  10.0.0.2:7946   10.0.0.2:8080   12      1500ms ago",
-                "node-3  dead     10.0.0.3:7946   -               -       never",
-                "node-4  alive    10.0.0.4:7946   -               -       42s ago");
+                "NAME    STATE    INCARNATION    ADDRESS         API             AGENTS  LAST HEARD",
+                "node-1  alive    1765000000000  127.0.0.1:7946  127.0.0.1:8080  3       (this node)",
+                "node-2  suspect  7              10.0.0.2:7946   10.0.0.2:8080   12      1500ms ago",
+                "node-3  dead     -              10.0.0.3:7946   -               -       never",
+                "node-4  alive    -              10.0.0.4:7946   -               -       42s ago");
+    }
+
+    @Test
+    void serverHealthExitsZeroOnlyWhenTheNodeIsOk() {
+        api.on("GET", "/api/v1/health", 200, "{\"status\":\"ok\",\"node\":\"node-1\"}");
+        Cli.Result ok = Cli.against(api, "server", "health");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out()).isEqualTo("node node-1: ok\n");
+
+        api.on("GET", "/api/v1/health", 200, "{\"status\":\"stopping\",\"node\":\"node-1\"}");
+        Cli.Result stopping = Cli.against(api, "server", "health");
+        assertThat(stopping.code()).isEqualTo(1);
+        assertThat(stopping.err()).contains("node-1 is stopping");
+    }
+
+    @Test
+    void clusterLeaveAsksTheNodeToLeaveAndSaysSo() {
+        api.on("POST", "/api/v1/cluster/leave", 200, "{\"node\":\"node-1\",\"left\":true,\"state\":\"left\"}");
+
+        Cli.Result r = Cli.against(api, "cluster", "leave");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("node node-1 left the cluster\n");
+        assertThat(api.only().method()).isEqualTo("POST");
     }
 
     @Test

@@ -115,6 +115,8 @@ public final class CaxtonNode implements AutoCloseable {
     private final LongAdder faults = new LongAdder();
     private final Instant startedAt = Instant.now();
     private volatile boolean accepting = true;
+    /** Set once this node left the cluster (an operator's leave, or the start of a shutdown). */
+    private final java.util.concurrent.atomic.AtomicBoolean leftCluster = new java.util.concurrent.atomic.AtomicBoolean();
 
     private CaxtonNode(CaxtonConfig config, PluginCatalog catalog, Path dataDir) {
         this.config = config;
@@ -304,6 +306,10 @@ public final class CaxtonNode implements AutoCloseable {
     private void publishCluster() {
         try {
             cluster.publish();
+            if (leftCluster.get()) {
+                // Out of the cluster: nobody to tell, and the membership refuses updates once it left.
+                return;
+            }
             membership.updateMetadata(metadata());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cluster: could not publish this node''s agents: {0}", e.toString());
@@ -924,7 +930,34 @@ public final class CaxtonNode implements AutoCloseable {
 
     /** @return the cluster members as this node sees them */
     public List<Member> members() {
-        return membership.members();
+        List<Member> m = membership.members();
+        if (m.isEmpty() && leftCluster.get()) {
+            // A membership that left knows no one; the node still answers for itself.
+            return List.of(new Member(new NodeId(nodeName), transportAddress, MemberState.LEFT, 0, metadata()));
+        }
+        return m;
+    }
+
+    /**
+     * Leaves the cluster gracefully: the others report this node {@code left}, not {@code dead}, and
+     * drop its agents from their directories. The node keeps serving its own agents, alone, until it
+     * stops; it does not rejoin before a restart. A graceful shutdown does this first, before the
+     * agents drain, so no new work is routed here while they finish.
+     *
+     * @return true when this call left; false when the node had already left
+     */
+    public boolean leaveCluster() {
+        if (!leftCluster.compareAndSet(false, true)) {
+            return false;
+        }
+        membership.leave();
+        LOG.log(System.Logger.Level.INFO, "cluster: this node left the cluster");
+        return true;
+    }
+
+    /** @return whether this node left the cluster (see {@link #leaveCluster()}) */
+    public boolean hasLeftCluster() {
+        return leftCluster.get();
     }
 
     /**
@@ -996,13 +1029,15 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: refuses new work, lets every agent drain its mailbox (up to
-     * {@code server.shutdown_timeout}), leaves the cluster and closes the providers. Agents stay
+     * Stops gracefully: refuses new work, leaves the cluster, lets every agent drain its mailbox (up
+     * to {@code server.shutdown_timeout}) and closes the providers. Agents stay
      * recorded in storage and come back at the next start.
      */
     @Override
     public void close() {
         accepting = false;
+        // Leave first: the others stop routing here while the agents drain below.
+        closeQuietly("cluster membership (leaving)", this::leaveCluster);
         Duration timeout = config.duration("server.shutdown_timeout");
         List<CompletableFuture<Void>> stopping = new ArrayList<>();
         String reason = "node stopping: not handled within server.shutdown_timeout (" + timeout.toMillis() + "ms)";

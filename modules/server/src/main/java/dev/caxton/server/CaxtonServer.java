@@ -413,6 +413,12 @@ public final class CaxtonServer implements AutoCloseable {
                 return new Response(200, Map.of("capabilities", node.capabilities()));
             }
             case "cluster" -> {
+                if (parts.length == 3 && parts[2].equals("leave")) {
+                    only(method, "POST");
+                    boolean left = node.leaveCluster();
+                    return new Response(200, Map.of("node", node.config().string("server.node_name"), "left", left,
+                            "state", "left"));
+                }
                 if (parts.length == 3 && parts[2].equals("members")) {
                     only(method, "GET");
                     return new Response(200, Map.of("members", MemberView.render(node.members(),

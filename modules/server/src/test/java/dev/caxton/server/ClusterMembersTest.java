@@ -53,4 +53,22 @@ class ClusterMembersTest {
                     .contains("\"api\":");
         }
     }
+
+    @Test
+    void leaveMakesTheNodeLeaveOnceAndMembersShowItLeft() throws Exception {
+        try (TestServer s = new TestServer(dir, "node_name: solo", "")) {
+            TestServer.Res first = s.call("POST", "/api/v1/cluster/leave", "{}");
+            assertThat(first.status()).as(first.body()).isEqualTo(200);
+            assertThat(first.body()).contains("\"node\":\"solo\"").contains("\"left\":true");
+            TestServer.Res again = s.call("POST", "/api/v1/cluster/leave", "{}");
+            assertThat(again.status()).isEqualTo(200);
+            assertThat(again.body()).contains("\"left\":false");
+            assertThat(s.call("GET", "/api/v1/cluster/members", null).body()).contains("\"name\":\"solo\"")
+                    .contains("\"state\":\"left\"");
+            TestServer.Res wrong = s.call("GET", "/api/v1/cluster/leave", null);
+            assertThat(wrong.status()).isEqualTo(405);
+            // The node still serves its own API after leaving.
+            assertThat(s.call("GET", "/api/v1/health", null).status()).isEqualTo(200);
+        }
+    }
 }

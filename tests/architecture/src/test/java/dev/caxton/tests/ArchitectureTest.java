@@ -49,7 +49,7 @@ class ArchitectureTest {
                 "dev.caxton.testkit", "dev.caxton.plugin.engine.chicory", "dev.caxton.plugin.serializer.json",
                 "dev.caxton.plugin.serializer.msgpack", "dev.caxton.plugin.storage.memory",
                 "dev.caxton.plugin.storage.sqlite", "dev.caxton.plugin.membership.fixed", "dev.caxton.plugin.engine.wasmtime",
-                "dev.caxton.plugin.membership.swim",
+                "dev.caxton.plugin.membership.swim", "dev.caxton.plugin.membership.jgroups",
                 "dev.caxton.plugin.transport.tcp", "dev.caxton.plugin.transport.quic", "dev.caxton.transport.netty");
         for (String p : expected) {
             assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(p)))
@@ -72,7 +72,8 @@ class ArchitectureTest {
     @DisplayName("plugins depend on the SPI, their own libraries and first-party support libraries, never on the core or each other")
     void pluginsSeeOnlyTheSpi() {
         for (String plugin : List.of("engine.chicory", "engine.wasmtime", "serializer.json", "serializer.msgpack", "storage.memory",
-                "storage.sqlite", "membership.fixed", "transport.tcp", "transport.quic", "membership.swim")) {
+                "storage.sqlite", "membership.fixed", "transport.tcp", "transport.quic", "membership.swim",
+                "membership.jgroups")) {
             ArchRule rule = noClasses().that().resideInAPackage("dev.caxton.plugin." + plugin + "..")
                     .should().dependOnClassesThat().resideInAnyPackage("dev.caxton.runtime..", "dev.caxton.server..",
                             "dev.caxton.cli..", "dev.caxton.testkit..")

@@ -110,6 +110,11 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     private volatile int routeBackSize = ROUTE_BACK_SIZE;
     private volatile long routeBackTtlNanos = ROUTE_BACK_TTL.toNanos();
     private final Map<String, Object> routeBackNodes = new ConcurrentHashMap<>();
+    /**
+     * Nodes the membership declared dead, whose messages are dead-lettered at once rather than
+     * retried until delivery_timeout: no link will come back for them until they rejoin.
+     */
+    private final java.util.Set<String> deadNodes = ConcurrentHashMap.newKeySet();
     private volatile Map<String, List<String>> published;
     private volatile long acceptTimeoutNanos = ACCEPT_TIMEOUT.toNanos();
     private final Map<Long, Asked> asked = new ConcurrentHashMap<>();
@@ -328,13 +333,19 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         String node = event.member().id().value();
         switch (event.type()) {
             case DEAD, LEFT -> {
+                if (event.type() == MembershipEvent.Type.DEAD && !node.equals(self)) {
+                    deadNodes.add(node);
+                }
                 if (directory.drop(node)) {
                     LOG.log(System.Logger.Level.INFO, "cluster: dropped the agents of node {0} ({1})", node,
                             event.type().name().toLowerCase(java.util.Locale.ROOT));
                 }
                 deadLetterQueued(node);
             }
-            case JOINED -> links.sendCluster(node, new byte[]{PULL});
+            case JOINED -> {
+                deadNodes.remove(node);
+                links.sendCluster(node, new byte[]{PULL});
+            }
             default -> { }
         }
     }
@@ -739,6 +750,10 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     }
 
     private void attempt(String node, Envelope e, int attempt, long first) {
+        if (deadNodes.contains(node)) {
+            deadLetters.deadLetter(e, "node dead: " + node);
+            return;
+        }
         byte[] env;
         try {
             env = wire.encode(e);

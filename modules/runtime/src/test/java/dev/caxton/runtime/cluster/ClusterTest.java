@@ -541,18 +541,26 @@ class ClusterTest {
         assertThat(c.dead.getFirst().reason()).startsWith("retries exhausted").contains("busy").contains("node A");
     }
 
-    @Test
-    void aDeadNodesAgentsLeaveTheDirectoryAndMessagesForThemAreDeadLetteredAsUnreachable() throws Exception {
-        var n = three(Duration.ofMillis(500));
+    /**
+     * Three nodes, agent b1 on B known to C, then B stopped and C's link to it closed; returns C.
+     * Frames queued on a link in the instant its peer dies are lost (there is no per-message
+     * acknowledgement between nodes yet; see docs/cluster.md), hence the wait for the closed link.
+     */
+    private TestNode messageForB1AfterBStopped(Duration deliveryTimeout) throws Exception {
+        var n = three(deliveryTimeout);
         TestNode b = n.get(1);
         TestNode c = n.get(2);
         b.echo("b1");
         await("C knows b1", () -> c.cluster.directory().nodeOf("b1") != null);
         b.close();
-        // Frames queued on a link in the instant its peer dies are lost (there is no per-message
-        // acknowledgement between nodes yet; see docs/cluster.md), so wait until C has seen the link
-        // close. The membership has not noticed yet: the message is retried until delivery_timeout.
         await("C sees its link to B closed", () -> c.links.connection("B") == null);
+        return c;
+    }
+
+    @Test
+    void aDeadNodesAgentsLeaveTheDirectoryAndMessagesForThemAreDeadLetteredAsUnreachable() throws Exception {
+        TestNode c = messageForB1AfterBStopped(Duration.ofMillis(500));
+        // The membership has not noticed yet: the message is retried until delivery_timeout.
         c.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1").build());
         await("dead-lettered as unreachable", () -> !c.dead.isEmpty());
         assertThat(c.dead.getFirst().reason()).isEqualTo("node unreachable: B");
@@ -561,6 +569,23 @@ class ClusterTest {
         assertThat(c.cluster.directory().nodeOf("b1")).isNull();
         assertThatThrownBy(() -> c.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1").build()))
                 .isInstanceOf(RoutingException.class).hasMessageContaining("no agent named 'b1'");
+    }
+
+    @Test
+    void messagesWaitingForANodeDeclaredDeadAreDeadLetteredAsNodeDeadAtOnce() throws Exception {
+        // delivery_timeout far beyond the test's wait: only the DEAD verdict can end the retries.
+        TestNode c = messageForB1AfterBStopped(Duration.ofMinutes(10));
+        c.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1").build());
+        Member gone = view.stream().filter(m -> m.id().value().equals("B")).findFirst().orElseThrow();
+        c.cluster.onMembershipEvent(new MembershipEvent(MembershipEvent.Type.DEAD, gone.withState(MemberState.DEAD)));
+        await("the retried message is dead-lettered", () -> !c.dead.isEmpty());
+        assertThat(c.dead.getFirst().reason()).isEqualTo("node dead: B");
+        // Back (a new incarnation): messages for it are routed, not dead-lettered, again.
+        c.cluster.onMembershipEvent(new MembershipEvent(MembershipEvent.Type.JOINED, gone));
+        c.dead.clear();
+        // forward() checks the verdict before it returns: a dead node's message would be dead-lettered by now.
+        c.cluster.forward("B", Envelope.builder(Performative.INFORM).sender("x").receiver("b1").build());
+        assertThat(c.dead).noneMatch(d -> d.reason().startsWith("node dead"));
     }
 
     @Test
