@@ -201,7 +201,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         router.remote(this);
         long ms = Math.max(1, syncInterval.toMillis());
         timers.scheduleWithFixedDelay(this::sync, 0, ms, TimeUnit.MILLISECONDS);
-        timers.scheduleWithFixedDelay(this::forgetUnanswered, 1, 1, TimeUnit.SECONDS);
+        timers.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
     }
 
     /** @return reads of conversations across nodes */
@@ -352,7 +352,11 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
 
     /** Messages still waiting on the wire for a node that is gone: dead letters, not silent losses. */
     private void deadLetterQueued(String node) {
-        for (byte[] frame : links.dropQueued(node)) {
+        deadLetterFrames(node, links.dropQueued(node));
+    }
+
+    private void deadLetterFrames(String node, List<byte[]> frames) {
+        for (byte[] frame : frames) {
             if (frame.length > 13 && frame[0] == ENVELOPE) {
                 try {
                     deadLetters.deadLetter(wire.decode(java.util.Arrays.copyOfRange(frame, 13, frame.length)),
@@ -616,6 +620,18 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             deadLetters.deadLetter(a.envelope(), answer.status() == SendStatus.QUEUE_FULL
                     ? "retries exhausted: " + retry.attempts() + " retries, " + answer.reason()
                     : "refused by node " + from + ": " + answer.reason());
+        }
+    }
+
+    /** Housekeeping once a second: expired wire-queue frames and unanswered asks. */
+    private void sweep() {
+        try {
+            // A peer that stays alive but never reads: its queued messages end as an unreachable
+            // node's would, after delivery_timeout.
+            links.expireQueued(retry.deliveryTimeout()).forEach(this::deadLetterFrames);
+            forgetUnanswered();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cluster: housekeeping failed: {0}", e.toString());
         }
     }
 

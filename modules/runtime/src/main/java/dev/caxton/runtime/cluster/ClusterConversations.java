@@ -143,8 +143,10 @@ public final class ClusterConversations {
             ByteBuffer b = ByteBuffer.allocate(1 + 8 + 2 + idBytes.length + 8 + 4);
             b.put(queryType).putLong(n).putShort((short) idBytes.length).put(idBytes)
                     .putLong(after.getOrDefault(peer, 0L)).putInt(limit);
+            // Whatever ends the wait (a page, a timeout's cancel) frees the entry.
+            w.page().whenComplete((p, t) -> waiting.remove(n));
             if (links.sendCluster(peer, b.array())) {
-                asked.put(peer, w.page().whenComplete((p, t) -> waiting.remove(n)));
+                asked.put(peer, w.page());
             } else {
                 waiting.remove(n);
                 incomplete.add(peer);
@@ -172,6 +174,11 @@ public final class ClusterConversations {
             }
         }
         return new Answers(pages, List.copyOf(incomplete));
+    }
+
+    /** @return queries still waiting for a peer's page (none once every read has ended) */
+    int waitingCount() {
+        return waiting.size();
     }
 
     // ---------------------------------------------------------------- frames in

@@ -295,6 +295,25 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
         return q == null ? List.of() : q.clear();
     }
 
+    /**
+     * Takes out the frames that have waited longer than {@code maxWait} for their node's
+     * connection (a peer that stays alive but does not read), so they can be dead-lettered.
+     *
+     * @param maxWait the longest wait
+     * @return per node, its expired frames
+     */
+    public Map<String, List<byte[]>> expireQueued(Duration maxWait) {
+        long cutoff = System.nanoTime() - maxWait.toNanos();
+        Map<String, List<byte[]>> out = new java.util.HashMap<>();
+        waiting.forEach((node, q) -> {
+            List<byte[]> old = q.expire(cutoff);
+            if (!old.isEmpty()) {
+                out.put(node, old);
+            }
+        });
+        return out;
+    }
+
     private void drain(String node) {
         WireQueue q = waiting.get(node);
         if (q == null) {
@@ -387,6 +406,20 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
 
         synchronized int size(Priority p) {
             return lanes[p.ordinal()].size();
+        }
+
+        synchronized List<byte[]> expire(long cutoff) {
+            List<byte[]> out = new ArrayList<>();
+            for (ArrayDeque<Waiting> lane : lanes) {
+                // Each lane is oldest first: stop at the first frame young enough.
+                while (!lane.isEmpty() && lane.peekFirst().since() - cutoff < 0) {
+                    Waiting w = lane.pollFirst();
+                    frames--;
+                    bytes -= w.frame().length;
+                    out.add(w.frame());
+                }
+            }
+            return out;
         }
 
         synchronized List<byte[]> clear() {

@@ -249,9 +249,14 @@ class ClusterTest {
      * few frames from A fill the connection and it stays unwritable until B resumes.
      */
     private List<TestNode> twoNodesWithBNotReading(java.util.function.Consumer<TestNode> agentsOnB) throws Exception {
+        return twoNodesWithBNotReading(Duration.ofSeconds(60), agentsOnB);
+    }
+
+    private List<TestNode> twoNodesWithBNotReading(Duration deliveryTimeout, java.util.function.Consumer<TestNode> agentsOnB)
+            throws Exception {
         Map<String, Object> small = Map.of("high_water_mark", "4KB", "low_water_mark", "1KB");
-        TestNode a = new TestNode("A", retry(Duration.ofSeconds(60)), small);
-        TestNode b = new TestNode("B", retry(Duration.ofSeconds(60)), small);
+        TestNode a = new TestNode("A", retry(deliveryTimeout), small);
+        TestNode b = new TestNode("B", retry(deliveryTimeout), small);
         // B opens no connection of its own (those would not pass through the handler that records
         // them): all traffic runs on the connection A opens, which the test can hold.
         b.links.addresses(node -> null);
@@ -292,6 +297,22 @@ class ClusterTest {
         for (int i = 0; i < lows; i++) {
             assertThat(lowOrder.get(i)).as("low messages keep their order").isEqualTo("low:" + i + pad);
         }
+    }
+
+    @Test
+    void framesWaitingLongerThanTheDeliveryTimeoutAreDeadLetteredAsUnreachable() throws Exception {
+        var n = twoNodesWithBNotReading(Duration.ofMillis(300), b -> b.echo("b1"));
+        TestNode a = n.get(0);
+        for (int i = 0; i < 50; i++) {
+            a.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1").content(i + "x".repeat(500)).build());
+        }
+        int queued = a.links.queued("B", Priority.NORMAL);
+        assertThat(queued).isPositive();
+        await("the queued messages are dead-lettered", () -> a.dead.size() >= queued);
+        assertThat(a.dead).hasSize(queued).allSatisfy(d -> assertThat(d.reason()).isEqualTo("node unreachable: B"));
+        assertThat(a.links.queued("B", Priority.NORMAL)).isZero();
+        n.get(1).connections.forEach(Connection::resumeReading);
+        await("B got what the transport had taken", () -> n.get(1).count("b1") == 50 - queued);
     }
 
     @Test
@@ -482,6 +503,7 @@ class ClusterTest {
         var page = ClusterConversations.merge(answers.pages(), Map.of(), 10);
         assertThat(page.taken()).extracting(t -> t.getValue().messageId()).containsExactly("A-1", "A-2");
         assertThat(page.cursor()).isNull();
+        assertThat(a.cluster.conversations().waitingCount()).as("the unanswered query is forgotten").isZero();
     }
 
     @Test
