@@ -123,6 +123,9 @@ final class BenchmarkCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (suite == Suite.remote && startups != null) {
+                throw CliException.usage("--startups goes with --suite custom: the remote suite deploys no agent under measure");
+            }
             int nStartups = pick(startups, suite.startups, "--startups");
             int nRoundTrips = pick(roundTrips, suite.roundTrips, "--round-trips");
             int nMessages = pick(messages, suite.messages, "--messages");

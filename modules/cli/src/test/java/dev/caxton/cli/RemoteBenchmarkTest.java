@@ -85,5 +85,8 @@ class RemoteBenchmarkTest {
         Cli.Result bad = Cli.run("benchmark", "run", "--suite", "remote", "--compression", "maybe");
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains("--compression: on or off, got 'maybe'");
+        Cli.Result startups = Cli.run("benchmark", "run", "--suite", "remote", "--startups", "5");
+        assertThat(startups.code()).isNotZero();
+        assertThat(startups.err()).contains("--startups goes with --suite custom");
     }
 }
