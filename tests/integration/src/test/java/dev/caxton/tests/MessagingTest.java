@@ -85,9 +85,18 @@ class MessagingTest {
         for (Object[] s : sends) {
             order.track(node.request(msg("slow", s[0], (Priority) s[1]), Duration.ofSeconds(30)));
         }
+        // Read after the last send: when all were queued, at most this many messages were handled and
+        // one more was in flight. Every message picked after that comes in class order, FIFO within a
+        // class. (Usually only "first" is done by then, and the whole list is ordered; on a machine so
+        // busy that sending eight messages outlasts slowecho's 20 ms, fewer are checked.)
+        int handled = (int) node.agent("slow").orElseThrow().messagesHandled();
         order.await(9);
-        assertThat(order.seen).containsExactly("first", "critical-1", "critical-2", "high-1", "high-2",
+        List<Object> expected = List.of("first", "critical-1", "critical-2", "high-1", "high-2",
                 "normal-1", "normal-2", "low-1", "low-2");
+        List<Object> pickedAfter = List.copyOf(order.seen.subList(Math.min(handled + 1, 9), 9));
+        System.out.println("priority order: " + order.seen + ", " + handled + " handled when all were queued");
+        assertThat(pickedAfter).isEqualTo(expected.stream().filter(pickedAfter::contains).toList());
+        assertThat(order.seen).containsExactlyInAnyOrderElementsOf(expected);
     }
 
     @Test
