@@ -360,7 +360,7 @@ public abstract class FramedConnection extends ChannelInboundHandlerAdapter impl
         // the channel ending (a FIN, a reset, a QUIC stream's end) ends the whole connection
         closeConnection();
         if (failure != null) {
-            LOG.log(Level.WARNING, "{0} connection {1} {2} closed: {3}", transportName(),
+            LOG.log(Level.WARNING, "{0} transport connection {1} {2} closed: {3}", transportName(),
                     peerNodeId == null ? "from" : "with " + peerNodeId + " at", remote, failure.getMessage());
         }
         if (wasOpen) {
@@ -370,7 +370,7 @@ public abstract class FramedConnection extends ChannelInboundHandlerAdapter impl
             handler.onClosed(this, failure);
         } else {
             if (failure == null && !connecting) {
-                LOG.log(Level.WARNING, "{0} connection from {1} closed before the transport handshake; ignored",
+                LOG.log(Level.WARNING, "{0} transport connection from {1} closed before the transport handshake; ignored",
                         transportName(), remote);
             }
             connected.completeExceptionally(new IOException("connection to " + remote + " closed before the handshake completed"
