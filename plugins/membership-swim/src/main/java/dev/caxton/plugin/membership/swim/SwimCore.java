@@ -473,7 +473,13 @@ final class SwimCore {
         int[] nacks = {0};
         int[] expectedNacks = {0};
         pending.put(s, new Pending(() -> acked[0] = true, () -> nacks[0]++));
-        sendRecords(target.swim, List.of(Wire.encode(new Ping(s, target.id))));
+        List<byte[]> ping = new ArrayList<>(2);
+        ping.add(Wire.encode(new Ping(s, target.id)));
+        if (target.state == MemberState.SUSPECT) {
+            // Lifeguard's buddy system: tell a suspect directly, so it can refute without waiting for gossip.
+            ping.add(Wire.encode(new Suspect(target.id, target.incarnation, selfId)));
+        }
+        sendRecords(target.swim, ping);
         clock.schedule(timeout, () -> {
             if (!running || acked[0]) {
                 return;
@@ -498,7 +504,10 @@ final class SwimCore {
             // Lifeguard: no nacks from helpers that should have sent them means this node is the slow one.
             int delta = expectedNacks[0] > 0 ? Math.max(0, expectedNacks[0] - nacks[0]) : 1;
             awareness = Math.min(config.awarenessMax(), awareness + delta);
-            if (nodes.get(target.id) == target && target.state == MemberState.ALIVE) {
+            // Also when it is already suspect (heard from others): this node's own failed probe is an
+            // independent confirmation, which shortens the suspicion (Lifeguard).
+            if (nodes.get(target.id) == target
+                    && (target.state == MemberState.ALIVE || target.state == MemberState.SUSPECT)) {
                 onSuspect(new Suspect(target.id, target.incarnation, selfId));
             }
         });
@@ -748,7 +757,7 @@ final class SwimCore {
                         drop("non_member");
                         return;
                     }
-                    gossip(r);
+                    gossip(r, from);
                 }
             }
         }
@@ -777,11 +786,21 @@ final class SwimCore {
         drops.merge(reason, 1L, Long::sum);
     }
 
-    private void gossip(Record r) {
+    private void gossip(Record r, InetSocketAddress from) {
         switch (r) {
             case Alive a -> onAlive(a);
-            case Suspect s -> onSuspect(s);
-            case Dead d -> onDead(d);
+            case Suspect s -> {
+                if (s.node().equals(selfId) && s.incarnation() < incarnation && !leaving) {
+                    correct(from);
+                }
+                onSuspect(s);
+            }
+            case Dead d -> {
+                if (d.node().equals(selfId) && d.incarnation() < incarnation && !leaving) {
+                    correct(from);
+                }
+                onDead(d);
+            }
             case Left l -> onLeft(l);
             default -> {
             }
@@ -832,6 +851,15 @@ final class SwimCore {
         } else if (changed) {
             listener.event(MembershipEvent.Type.UPDATED, member(n));
         }
+    }
+
+    /**
+     * Someone accuses an older incarnation of this node: its view is stale (it missed a refutation),
+     * and gossip about an old incarnation convinces nobody else, so nobody would correct it. Answer
+     * it directly with the current incarnation.
+     */
+    private void correct(InetSocketAddress accuser) {
+        sendRecords(accuser, List.of(Wire.encode(selfAlive())));
     }
 
     private void refute(long accused) {

@@ -29,6 +29,17 @@ final class SimCluster {
     final List<SimNode> nodes = new ArrayList<>();
     private final SwimCore.Clock seam;
 
+    /**
+     * One event a node's listener received.
+     *
+     * @param type        what happened
+     * @param node        to which other node
+     * @param incarnation the node's incarnation in the event
+     * @param at          the virtual time
+     */
+    record Seen(MembershipEvent.Type type, String node, long incarnation, long at) {
+    }
+
     /** One simulated node: its protocol, and what its listener heard. */
     final class SimNode {
         final String id;
@@ -39,10 +50,8 @@ final class SimCluster {
         int lives;
         /** Nodes this one currently reports alive (maintained from its events). */
         final Set<String> alive = new HashSet<>();
-        /** Events about other nodes: type and node, in order. */
-        final List<MembershipEvent> events = new ArrayList<>();
-        /** The virtual time of each entry of {@link #events}. */
-        final List<Long> eventTimes = new ArrayList<>();
+        /** Events about other nodes, in order (compact: a thousand-node run keeps millions). */
+        final List<Seen> events = new ArrayList<>();
 
         SimNode(int index) {
             this.id = "n" + index;
@@ -68,8 +77,7 @@ final class SimCluster {
                         if (other.equals(id)) {
                             return;
                         }
-                        events.add(new MembershipEvent(type, m));
-                        eventTimes.add(clock.now());
+                        events.add(new Seen(type, other, m.incarnation(), clock.now()));
                         if (m.state() == MemberState.ALIVE) {
                             alive.add(other);
                         } else {
@@ -91,7 +99,7 @@ final class SimCluster {
         }
 
         boolean saw(MembershipEvent.Type type, String other) {
-            return events.stream().anyMatch(e -> e.type() == type && e.member().id().value().equals(other));
+            return events.stream().anyMatch(e -> e.type() == type && e.node().equals(other));
         }
     }
 
@@ -179,10 +187,9 @@ final class SimCluster {
     List<Long> learnt(List<SimNode> observers, MembershipEvent.Type type, String target, long since) {
         List<Long> out = new ArrayList<>();
         for (SimNode o : observers) {
-            for (int i = 0; i < o.events.size(); i++) {
-                MembershipEvent e = o.events.get(i);
-                if (o.eventTimes.get(i) >= since && e.type() == type && e.member().id().value().equals(target)) {
-                    out.add(o.eventTimes.get(i) - since);
+            for (Seen e : o.events) {
+                if (e.at() >= since && e.type() == type && e.node().equals(target)) {
+                    out.add(e.at() - since);
                     break;
                 }
             }
@@ -202,12 +209,28 @@ final class SimCluster {
         return true;
     }
 
+    /**
+     * Distinct false verdicts: (node, incarnation) pairs some observer reported DEAD although the node
+     * did not fail.
+     */
+    long falseVerdicts(Set<String> reallyFailed) {
+        Set<String> verdicts = new HashSet<>();
+        for (SimNode o : nodes) {
+            for (Seen e : o.events) {
+                if (e.type() == MembershipEvent.Type.DEAD && !reallyFailed.contains(e.node())) {
+                    verdicts.add(e.node() + "@" + e.incarnation());
+                }
+            }
+        }
+        return verdicts.size();
+    }
+
     /** DEAD events about nodes that did not fail, across all observers. */
     long falseDeaths(Set<String> reallyFailed) {
         long n = 0;
         for (SimNode o : nodes) {
-            for (MembershipEvent e : o.events) {
-                if (e.type() == MembershipEvent.Type.DEAD && !reallyFailed.contains(e.member().id().value())) {
+            for (Seen e : o.events) {
+                if (e.type() == MembershipEvent.Type.DEAD && !reallyFailed.contains(e.node())) {
                     n++;
                 }
             }

@@ -40,17 +40,21 @@ class SwimSimulationBenchmark {
         String sizes = System.getProperty("swim.benchmark.sizes", "10,50,200,1000");
         StringBuilder table = new StringBuilder();
         table.append("| nodes | loss | converge all (s) | join p50/p99/all (ms) | metadata p50/p99/all (ms) "
-                + "| crash p50/p99/all (ms) | quiet time | false deaths | packets/node/s |\n");
-        table.append("|---|---|---|---|---|---|---|---|---|\n");
+                + "| crash p50/p99/all (ms) | quiet time | suspect events | false dead verdicts (events) | packets/node/s |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        java.nio.file.Path out = java.nio.file.Path.of("target", "swim-benchmark.md");
+        java.nio.file.Files.writeString(out, table);
+        String losses = System.getProperty("swim.benchmark.losses", "0,0.05,0.20");
         for (String n : sizes.split(",")) {
-            for (double loss : new double[] {0, 0.05, 0.20}) {
-                String row = scenario(Integer.parseInt(n.trim()), loss);
+            for (String loss : losses.split(",")) {
+                String row = scenario(Integer.parseInt(n.trim()), Double.parseDouble(loss.trim()));
                 System.out.println(row);
                 table.append(row).append('\n');
+                // Row by row, so a long run shows its figures as they come.
+                java.nio.file.Files.writeString(out, row + "\n", java.nio.file.StandardOpenOption.APPEND);
             }
         }
         System.out.println(table);
-        java.nio.file.Files.writeString(java.nio.file.Path.of("target", "swim-benchmark.md"), table);
     }
 
     /**
@@ -76,6 +80,9 @@ class SwimSimulationBenchmark {
         c.clock.advance(quiet);
         double perNodePerSecond = (c.net.sent() - sentBefore) / (double) n / (quiet / 1000.0);
         long falseDeaths = c.falseDeaths(Set.of());
+        long falseVerdicts = c.falseVerdicts(Set.of());
+        long falseSuspicions = first.stream().mapToLong(o -> o.events.stream()
+                .filter(e -> e.type() == MembershipEvent.Type.SUSPECT).count()).sum();
 
         SimNode joiner = c.nodes.get(n);
         long t0 = c.clock.now();
@@ -87,7 +94,8 @@ class SwimSimulationBenchmark {
         List<SimNode> notChanger = c.nodes.stream().filter(x -> x != changer).toList();
         long t1 = c.clock.now();
         changer.core.updateMetadata(Map.of("name", changer.id, "agents", "7"));
-        c.await(600_000, () -> notChanger.stream().allMatch(o -> "7".equals(o.core.metadataOf(changer.id).get("agents"))));
+        c.await(600_000, () -> notChanger.stream().allMatch(o -> o.core.metadataOf(changer.id) != null
+                && "7".equals(o.core.metadataOf(changer.id).get("agents"))));
         String meta = stats(c.learnt(notChanger, MembershipEvent.Type.UPDATED, changer.id, t1), n);
 
         SimNode victim = c.nodes.get(1);
@@ -97,9 +105,10 @@ class SwimSimulationBenchmark {
         c.await(600_000, () -> survivors.stream().allMatch(o -> o.stateOf(victim.id) == dev.caxton.spi.membership.MemberState.DEAD));
         String crash = stats(c.learnt(survivors, MembershipEvent.Type.DEAD, victim.id, t2), n);
 
-        return String.format(Locale.ROOT, "| %d | %.0f%% | %s | %s | %s | %s | %s | %d | %.1f |", n, loss * 100,
+        return String.format(Locale.ROOT, "| %d | %.0f%% | %s | %s | %s | %s | %s | %d | %d (%d) | %.1f |", n, loss * 100,
                 converge < 0 ? "not in 1h" : String.format(Locale.ROOT, "%.1f", converge / 1000.0), join, meta, crash,
-                quiet >= 3_600_000 ? "1 h" : (quiet / 60_000) + " min", falseDeaths, perNodePerSecond);
+                quiet >= 3_600_000 ? "1 h" : (quiet / 60_000) + " min", falseSuspicions, falseVerdicts, falseDeaths,
+                perNodePerSecond);
     }
 
     private static String stats(List<Long> delays, int expected) {

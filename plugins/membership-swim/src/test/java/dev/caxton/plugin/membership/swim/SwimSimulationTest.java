@@ -115,6 +115,23 @@ class SwimSimulationTest {
     }
 
     @Test
+    void gossipFromANonMemberIsDroppedAndCounted() {
+        SimCluster c = cluster(3, 8);
+        SimNode n1 = c.nodes.get(0);
+        SimNode n2 = c.nodes.get(1);
+        Wire.Builder b = new Wire.Builder("stranger", 0);
+        b.add(Wire.encode(new Wire.Dead(n2.id, n1.core.incarnationOf(n2.id) + 1000, "stranger")));
+        n1.core.onPacket(new java.net.InetSocketAddress("10.9.9.9", 7945), b.bytes());
+        assertThat(n1.core.drops()).containsEntry("non_member", 1L);
+        assertThat(n1.stateOf(n2.id)).isEqualTo(MemberState.ALIVE);
+        // The same words from a member are taken.
+        Wire.Builder m = new Wire.Builder(c.nodes.get(2).id, 0);
+        m.add(Wire.encode(new Wire.Dead(n2.id, n1.core.incarnationOf(n2.id), c.nodes.get(2).id)));
+        n1.core.onPacket(c.nodes.get(2).swim, m.bytes());
+        assertThat(n1.stateOf(n2.id)).isEqualTo(MemberState.DEAD);
+    }
+
+    @Test
     void theSameSeedGivesTheSameRun() {
         long[] sent = new long[2];
         for (int i = 0; i < 2; i++) {
