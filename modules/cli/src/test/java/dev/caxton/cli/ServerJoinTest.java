@@ -36,6 +36,31 @@ class ServerJoinTest {
     }
 
     @Test
+    void joiningANodeWithoutAWrittenMembershipSelectsSwimAsSeedsInTheFileWould() {
+        CaxtonConfig alone = CaxtonConfig.parse("test", LocalCommandTest.testConfig(0, dir),
+                PluginCatalog.discover(null), new Properties());
+        assertThat(alone.string("coordination.cluster.membership")).isEqualTo("static");
+
+        CaxtonConfig joined = ServerCommand.Start.withJoin(alone, List.of("10.0.0.2:7945"));
+
+        assertThat(joined.string("coordination.cluster.membership")).isEqualTo("swim");
+    }
+
+    @Test
+    void aWrittenMembershipStaysWhenJoining() {
+        CaxtonConfig config = CaxtonConfig.parse("test", LocalCommandTest.testConfig(0, dir) + """
+                coordination:
+                  cluster:
+                    membership: static
+                """, PluginCatalog.discover(null), new Properties());
+
+        CaxtonConfig joined = ServerCommand.Start.withJoin(config, List.of("10.0.0.2:7945"));
+
+        assertThat(joined.string("coordination.cluster.membership")).isEqualTo("static");
+        assertThat(joined.list("coordination.cluster.seeds")).containsExactly("10.0.0.2:7945");
+    }
+
+    @Test
     void aJoinAddressWithoutAPortIsAUsageErrorNamingIt() throws Exception {
         Path file = dir.resolve("caxton.yaml");
         Files.writeString(file, LocalCommandTest.testConfig(0, dir.resolve("data")));

@@ -43,13 +43,16 @@ public final class CaxtonConfig {
     private final Map<String, Object> values;
     private final Map<String, Map<String, Object>> providerSections;
     private final Map<String, Map<String, Object>> overrides;
+    /** Core keys the operator wrote (file, property or {@link #with}), as opposed to defaults and derived choices. */
+    private final java.util.Set<String> written;
 
     private CaxtonConfig(String source, Map<String, Object> values, Map<String, Map<String, Object>> providerSections,
-                         Map<String, Map<String, Object>> overrides) {
+                         Map<String, Map<String, Object>> overrides, java.util.Set<String> written) {
         this.source = source;
         this.values = values;
         this.providerSections = providerSections;
         this.overrides = overrides;
+        this.written = java.util.Set.copyOf(written);
     }
 
     /**
@@ -103,13 +106,14 @@ public final class CaxtonConfig {
         Map<String, Map<String, Object>> overrides = new TreeMap<>();
         new Walker(catalog, values, providerSections, overrides).walk("", tree);
         applyOverrides(properties, catalog, values, providerSections);
+        java.util.Set<String> written = java.util.Set.copyOf(values.keySet());
         chooseMembership(values);
         for (ConfigOption o : ConfigSchema.OPTIONS.values()) {
             if (!values.containsKey(o.key()) && o.defaultValue() != null) {
                 values.put(o.key(), typedDefault(o));
             }
         }
-        CaxtonConfig config = new CaxtonConfig(source, values, providerSections, overrides);
+        CaxtonConfig config = new CaxtonConfig(source, values, providerSections, overrides, written);
         config.checkCoreValues();
         config.checkProviderNames(catalog);
         config.checkProviderSections(catalog);
@@ -575,7 +579,9 @@ public final class CaxtonConfig {
     }
 
     /**
-     * A copy with one core key changed, checked like the file.
+     * A copy with one core key changed, checked like the file. Derived choices follow as they would had
+     * the key been in the file: seeds given here (as {@code server start --join} does) select
+     * {@code swim} when no membership was written.
      *
      * @param key   a key of {@link ConfigSchema}
      * @param value the raw value
@@ -589,6 +595,14 @@ public final class CaxtonConfig {
         o.check(key, value);
         Map<String, Object> copy = new TreeMap<>(values);
         copy.put(key, normalise(value));
-        return new CaxtonConfig(source, copy, providerSections, overrides);
+        java.util.Set<String> nowWritten = new java.util.HashSet<>(written);
+        nowWritten.add(key);
+        if (!nowWritten.contains("coordination.cluster.membership")) {
+            copy.remove("coordination.cluster.membership");
+            chooseMembership(copy);
+            copy.putIfAbsent("coordination.cluster.membership",
+                    ConfigSchema.OPTIONS.get("coordination.cluster.membership").defaultValue());
+        }
+        return new CaxtonConfig(source, copy, providerSections, overrides, nowWritten);
     }
 }

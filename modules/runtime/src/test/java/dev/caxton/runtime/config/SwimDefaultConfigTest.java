@@ -2,12 +2,10 @@ package dev.caxton.runtime.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.spi.ConfigException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,15 +14,8 @@ import org.junit.jupiter.api.Test;
  */
 class SwimDefaultConfigTest {
 
-    private static final PluginCatalog NONE = PluginCatalog.discover(null);
-
     private static ConfigException refusal(String yaml) {
-        try {
-            CaxtonConfig.parse("test.yaml", yaml, NONE, new Properties());
-        } catch (ConfigException e) {
-            return e;
-        }
-        throw new AssertionError("accepted: " + yaml);
+        return ConfigRefusal.of(yaml);
     }
 
     @Test
