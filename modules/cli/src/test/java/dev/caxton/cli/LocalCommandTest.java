@@ -96,7 +96,7 @@ class LocalCommandTest {
         });
         List<String> entries = new ArrayList<>();
         array.forEach(p -> entries.add(p.get("spi").asText() + "/" + p.get("name").asText()));
-        assertThat(entries).containsExactlyInAnyOrder("engine/chicory", "serializer/json", "membership/static", "storage/memory",
+        assertThat(entries).containsExactlyInAnyOrder("engine/chicory", "serializer/json", "membership/static", "membership/swim", "storage/memory",
                 "transport/tcp");
     }
 
