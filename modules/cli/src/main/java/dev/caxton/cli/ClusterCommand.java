@@ -36,6 +36,11 @@ final class ClusterCommand {
                         Json.text(m.path("api")), Json.text(m.path("agents")), lastHeard(m));
             }
             table.print(out);
+            JsonNode partition = answer.path("partition");
+            if (partition.path("partitioned").asBoolean(false)) {
+                out.println("partition suspected: " + Json.text(partition.path("alive")) + " alive, fewer than the quorum of "
+                        + Json.text(partition.path("quorum")) + " (coordination.partition.quorum_size)");
+            }
             return 0;
         }
 

@@ -56,6 +56,18 @@ class ConnectionTest {
     }
 
     @Test
+    void aSuspectedPartitionIsSaidUnderTheTable() {
+        api.on("GET", "/api/v1/cluster/members", 200, CLUSTER.substring(0, CLUSTER.length() - 1)
+                + ",\"partition\":{\"alive\":2,\"quorum\":3,\"partitioned\":true}}");
+
+        Cli.Result r = Cli.against(api, "cluster", "members");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().lines().toList()).last().isEqualTo(
+                "partition suspected: 2 alive, fewer than the quorum of 3 (coordination.partition.quorum_size)");
+    }
+
+    @Test
     void serverHealthExitsZeroOnlyWhenTheNodeIsOk() {
         api.on("GET", "/api/v1/health", 200, "{\"status\":\"ok\",\"node\":\"node-1\"}");
         Cli.Result ok = Cli.against(api, "server", "health");

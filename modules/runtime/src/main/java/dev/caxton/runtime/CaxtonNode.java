@@ -10,6 +10,7 @@ import dev.caxton.runtime.agent.DeployException;
 import dev.caxton.runtime.agent.DeploySpec;
 import dev.caxton.runtime.agent.MemoryBudget;
 import dev.caxton.runtime.cluster.Cluster;
+import dev.caxton.runtime.cluster.Quorum;
 import dev.caxton.runtime.cluster.PeerLinks;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
@@ -94,6 +95,8 @@ public final class CaxtonNode implements AutoCloseable {
     private final Serializer wire;
     private final int maxMessageSize;
     private final Membership membership;
+    private final Quorum quorum;
+    private final java.util.concurrent.atomic.AtomicBoolean partitioned = new java.util.concurrent.atomic.AtomicBoolean();
     private final ResourceStack resources = new ResourceStack();
     private final PeerLinks links = new PeerLinks();
     private Duration conversationQueryTimeout = Duration.ofSeconds(2);
@@ -161,6 +164,7 @@ public final class CaxtonNode implements AutoCloseable {
                     c -> withGossipKey(c.withService(MembershipChannel.class, links)
                             .withService(Seeds.class, new Seeds(config.list("coordination.cluster.seeds")))));
             resources.push("membership", membership::close);
+            this.quorum = new Quorum((int) config.integer("coordination.partition.quorum_size"));
             DeadLetterSink sink = this::deadLetter;
             int batchSize = (int) config.integer("messaging.batch_size");
             this.journal = new ConversationJournal(storage.conversations(), wire, (int) config.integer("messaging.queue_size"),
@@ -292,7 +296,24 @@ public final class CaxtonNode implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "cluster: {0} {1}",
                     event.type().name().toLowerCase(java.util.Locale.ROOT), event.member().id());
             cluster.onMembershipEvent(event);
+            checkQuorum();
         });
+        checkQuorum();
+    }
+
+    /**
+     * Logs a change of the partition verdict once, when it changes; health and metrics read the
+     * verdict fresh from the membership on each request.
+     */
+    private void checkQuorum() {
+        Quorum.Status st = quorum.check(membership.members());
+        boolean was = partitioned.getAndSet(st.partitioned());
+        if (st.partitioned() && !was) {
+            LOG.log(System.Logger.Level.WARNING, "cluster: partition suspected: {0} alive, fewer than "
+                    + "coordination.partition.quorum_size {1}; local agents keep being served", st.alive(), st.quorum());
+        } else if (!st.partitioned() && was) {
+            LOG.log(System.Logger.Level.INFO, "cluster: quorum regained: {0} alive of quorum {1}", st.alive(), st.quorum());
+        }
     }
 
     private Map<String, String> metadata() {
@@ -980,6 +1001,8 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("storage_durable", storage.durable());
         m.put("agents", agents.size());
         m.put("memory_budget", Map.of("budget_bytes", memoryBudget.budget(), "in_use_bytes", memoryBudget.inUse()));
+        Quorum.Status q = quorum.check(membership.members());
+        m.put("cluster", Map.of("alive", q.alive(), "quorum", q.quorum(), "partitioned", q.partitioned()));
         return m;
     }
 
@@ -997,6 +1020,9 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("conversation_messages_omitted", journal.omittedTotal());
         m.put("clients_waiting", (long) clients.waitingCount());
         m.put("cluster_frames_rejected", links.rejectedCount());
+        Quorum.Status q = quorum.check(membership.members());
+        m.put("cluster_nodes_alive", (long) q.alive());
+        m.put("cluster_partitioned", q.partitioned() ? 1L : 0L);
         return m;
     }
 

@@ -422,7 +422,8 @@ public final class CaxtonServer implements AutoCloseable {
                 if (parts.length == 3 && parts[2].equals("members")) {
                     only(method, "GET");
                     return new Response(200, Map.of("members", MemberView.render(node.members(),
-                            node.config().string("server.node_name"), java.time.Instant.now())));
+                            node.config().string("server.node_name"), java.time.Instant.now()),
+                            "partition", node.status().get("cluster")));
                 }
             }
             default -> {

@@ -37,6 +37,11 @@ final class Metrics {
                 c.get("conversation_messages_omitted"));
         counter(b, "caxton_cluster_frames_rejected_total", "Malformed frames from other nodes, dropped.",
                 c.get("cluster_frames_rejected"));
+        gauge(b, "caxton_cluster_nodes_alive", "Cluster members this node sees alive, itself included.",
+                c.get("cluster_nodes_alive"));
+        gauge(b, "caxton_cluster_partitioned",
+                "1 while fewer members than coordination.partition.quorum_size are alive, else 0.",
+                c.get("cluster_partitioned"));
         gauge(b, "caxton_clients_waiting", "API requests waiting for a reply.", c.get("clients_waiting"));
         gauge(b, "caxton_api_waiting_requests", "API requests (wait_ms) holding a place under server.max_waiting_requests.",
                 apiWaiting);

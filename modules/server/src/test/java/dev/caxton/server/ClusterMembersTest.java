@@ -55,6 +55,27 @@ class ClusterMembersTest {
     }
 
     @Test
+    void aNodeThatSeesFewerMembersThanTheQuorumReportsAPartitionInHealthMembersAndMetrics() throws Exception {
+        try (TestServer s = new TestServer(dir, "node_name: solo", "coordination:\n  partition:\n    quorum_size: 2\n")) {
+            assertThat(s.call("GET", "/api/v1/health", null).body())
+                    .contains("\"cluster\":{").contains("\"alive\":1").contains("\"quorum\":2")
+                    .contains("\"partitioned\":true").contains("\"status\":\"ok\"");
+            assertThat(s.call("GET", "/api/v1/cluster/members", null).body()).contains("\"partitioned\":true");
+            assertThat(s.metrics("GET", "/metrics").body()).contains("caxton_cluster_partitioned 1")
+                    .contains("caxton_cluster_nodes_alive 1");
+        }
+    }
+
+    @Test
+    void withoutAQuorumNoPartitionIsReported() throws Exception {
+        try (TestServer s = new TestServer(dir, "node_name: solo", "")) {
+            assertThat(s.call("GET", "/api/v1/health", null).body()).contains("\"partitioned\":false")
+                    .contains("\"quorum\":0");
+            assertThat(s.metrics("GET", "/metrics").body()).contains("caxton_cluster_partitioned 0");
+        }
+    }
+
+    @Test
     void leaveMakesTheNodeLeaveOnceAndMembersShowItLeft() throws Exception {
         try (TestServer s = new TestServer(dir, "node_name: solo", "")) {
             TestServer.Res first = s.call("POST", "/api/v1/cluster/leave", "{}");

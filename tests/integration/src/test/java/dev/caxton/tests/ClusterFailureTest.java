@@ -79,6 +79,12 @@ class ClusterFailureTest {
                             + "(heartbeat_interval 200ms, dead_after 3s)%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
             await("A and C no longer list echo", () -> !allAgents(a).containsKey("echo") && !allAgents(c).containsKey("echo"));
+            // Three nodes with a quorum of 3 (ClusterNodes): two alive is a suspected partition on both survivors.
+            for (Image.Server survivor : List.of(a, c)) {
+                JsonNode cluster = survivor.api("GET", "/api/v1/health", null).path("cluster");
+                assertThat(cluster.path("partitioned").asBoolean()).as(cluster.toString()).isTrue();
+                assertThat(cluster.path("alive").asInt()).isEqualTo(2);
+            }
 
             // The directory has dropped echo: a message for it through C is refused as unknown.
             HttpResponse<String> refused = c.http("POST", "/api/v1/messages",
@@ -95,6 +101,8 @@ class ClusterFailureTest {
             System.out.printf("cluster failure: B healthy again to echo listed on A and C: %d ms%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted));
             assertThat(allAgents(back)).containsEntry("echo", "B");
+            assertThat(a.api("GET", "/api/v1/health", null).path("cluster").path("partitioned").asBoolean())
+                    .as("quorum regained").isFalse();
             JsonNode reply = request(c, "\"receiver\":\"echo\"");
             assertThat(reply.path("sender").asText()).isEqualTo("echo");
             assertThat(reply.path("content").asText()).isEqualTo("hi");

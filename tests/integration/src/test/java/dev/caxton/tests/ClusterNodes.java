@@ -61,6 +61,8 @@ final class ClusterNodes {
                           host: 127.0.0.1
                           port: %d
                         %scoordination:
+                          partition:
+                            quorum_size: 3
                           cluster:
                             membership: static
                             directory_sync_interval: 300ms

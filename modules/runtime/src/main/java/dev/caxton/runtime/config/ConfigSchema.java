@@ -20,7 +20,7 @@ public final class ConfigSchema {
 
     /** Sections that hold keys or other sections. */
     public static final Set<String> SECTIONS = Set.of("server", "runtime", "messaging", "coordination",
-            "coordination.cluster", "transport", "storage", "agents", "agents.default_limits", "observability",
+            "coordination.cluster", "coordination.partition", "transport", "storage", "agents", "agents.default_limits", "observability",
             "security", "security.cluster", "messaging.priorities", "messaging.priorities.critical", "messaging.priorities.high",
             "messaging.priorities.normal", "messaging.priorities.low");
 
@@ -143,6 +143,9 @@ public final class ConfigSchema {
             // coordination
             ConfigOption.of("coordination.cluster.membership", Type.STRING, "static",
                     "The membership provider; static with no nodes means a single node."),
+            ConfigOption.ranged("coordination.partition.quorum_size", Type.INTEGER, "0",
+                    "Fewer alive members than this (this node included) means a partition, reported in health and metrics; 0 turns detection off.",
+                    0, 100_000),
             ConfigOption.of("coordination.cluster.seeds", Type.LIST, "[]",
                     "Membership addresses (host:port, a DNS name may stand for several nodes) of nodes to join through."),
             ConfigOption.ranged("coordination.cluster.directory_sync_interval", Type.DURATION, "5s",
