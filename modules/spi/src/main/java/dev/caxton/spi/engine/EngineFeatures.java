@@ -7,6 +7,20 @@ package dev.caxton.spi.engine;
  * @param fuel              whether {@link InstanceLimits#fuel()} is metered
  * @param executionTimeout  whether {@link InstanceLimits#executionTimeout()} interrupts running code
  * @param description       a short human description, e.g. {@code "chicory 1.7.5, compiler"}
+ * @param snapshots         whether instances read and restore their state
+ *                          ({@link WasmInstance#mutableGlobals()}, {@link GuestMemory#grow}), which
+ *                          durable agents need
  */
-public record EngineFeatures(boolean fuel, boolean executionTimeout, String description) {
+public record EngineFeatures(boolean fuel, boolean executionTimeout, String description, boolean snapshots) {
+
+    /**
+     * Features of an engine that cannot snapshot instances.
+     *
+     * @param fuel             whether fuel is metered
+     * @param executionTimeout whether the execution timeout interrupts running code
+     * @param description      a short human description
+     */
+    public EngineFeatures(boolean fuel, boolean executionTimeout, String description) {
+        this(fuel, executionTimeout, description, false);
+    }
 }

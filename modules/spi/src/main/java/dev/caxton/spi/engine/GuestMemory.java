@@ -33,6 +33,32 @@ public interface GuestMemory {
     void write(long address, byte[] bytes);
 
     /**
+     * Copies bytes out of the memory into an array the caller owns, so that a host reading the
+     * whole memory often (a checkpoint of a durable agent) does not allocate a copy each time.
+     *
+     * @param address the first byte
+     * @param into    where to copy
+     * @param offset  the first index of {@code into} written
+     * @param length  how many bytes
+     * @throws MemoryAccessException when any byte is outside the memory
+     */
+    default void read(long address, byte[] into, int offset, int length) {
+        System.arraycopy(read(address, length), 0, into, offset, length);
+    }
+
+    /**
+     * Grows the memory as the guest's {@code memory.grow} would, within the instance's limits.
+     *
+     * @param pages how many 64 KiB pages to add
+     * @return the size in pages before growing, or -1 when the memory cannot grow that much (the
+     *         memory is then unchanged)
+     * @throws UnsupportedOperationException when the engine cannot grow a memory from the host
+     */
+    default long grow(long pages) {
+        throw new UnsupportedOperationException("this engine cannot grow a memory from the host");
+    }
+
+    /**
      * Checks that a range lies inside the memory, as hosts do before trusting a guest pointer.
      *
      * @param address the first byte

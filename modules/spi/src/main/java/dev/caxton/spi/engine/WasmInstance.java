@@ -60,6 +60,32 @@ public interface WasmInstance extends AutoCloseable {
         return -1;
     }
 
+    /**
+     * The values of every mutable global the module itself defines (imported globals and globals
+     * an engine adds for its own bookkeeping excluded), in the module's global index order,
+     * exported or not. With {@link GuestMemory} this is the whole state a durable agent keeps
+     * between messages; tables are not part of it.
+     *
+     * @return the values, encoded as in the package documentation
+     * @throws UnsupportedOperationException when the engine cannot read them
+     *         ({@link EngineFeatures#snapshots()} false), or a mutable global is a {@code v128}
+     */
+    default long[] mutableGlobals() {
+        throw new UnsupportedOperationException("this engine cannot read the globals of an instance");
+    }
+
+    /**
+     * Sets every mutable global the module defines, as {@link #mutableGlobals()} returned them
+     * (from this instance or another instance of the same module).
+     *
+     * @param values the values, in the same order and encoding
+     * @throws IllegalArgumentException when the count does not match the module's mutable globals
+     * @throws UnsupportedOperationException when the engine cannot write them
+     */
+    default void restoreMutableGlobals(long[] values) {
+        throw new UnsupportedOperationException("this engine cannot write the globals of an instance");
+    }
+
     /** Runs nothing more and frees what the instance holds. */
     @Override
     void close();

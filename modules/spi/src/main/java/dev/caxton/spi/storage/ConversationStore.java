@@ -91,4 +91,16 @@ public interface ConversationStore {
      * @return how many conversations were removed
      */
     int removeIdleSince(Instant cutoff);
+
+    /**
+     * Forgets at most {@code limit} conversations whose last message is older than the cutoff, so
+     * that cleanup runs in bounded batches. The default removes all of them at once.
+     *
+     * @param cutoff the cutoff
+     * @param limit  the most conversations to remove in this call, at least 1
+     * @return how many conversations were removed
+     */
+    default int removeIdleSince(Instant cutoff, int limit) {
+        return removeIdleSince(cutoff);
+    }
 }

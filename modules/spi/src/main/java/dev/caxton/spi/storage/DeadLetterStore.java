@@ -40,6 +40,16 @@ public interface DeadLetterStore {
      */
     boolean remove(String id);
 
+    /**
+     * Removes dead letters stored before a cutoff, at most {@code limit} of them, oldest first:
+     * {@code storage.cleanup_interval} runs this in batches so that it never holds the store long.
+     *
+     * @param cutoff dead letters stored strictly before this go
+     * @param limit  the most to remove in this call, at least 1
+     * @return how many were removed
+     */
+    int removeOlderThan(java.time.Instant cutoff, int limit);
+
     /** @return how many are stored */
     long count();
 }

@@ -6,8 +6,10 @@ import java.util.Objects;
 /**
  * A message held by a store: its id, who it is for, and its encoded envelope.
  *
- * @param id         the message id (unique within the store)
- * @param receiver   the receiving agent's name, or the capability when addressed by capability
+ * @param id         the message id (unique among dead letters; unique with the receiver in the outbox)
+ * @param receiver   the receiving agent's name, or the capability when addressed by capability; in the
+ *                   outbox, who must handle or acknowledge it (an agent, or another node for a
+ *                   message forwarded there)
  * @param envelope   the envelope, encoded by the node's serializer
  * @param reason     why it is stored (for dead letters: the failure; empty for the outbox)
  * @param attempts   delivery attempts made so far

@@ -294,7 +294,7 @@ public abstract class StorageConformance {
     @Test
     void addingAnOutboxMessageWithAKnownIdReplacesIt() {
         storage.outbox().add(message("m", T0, 0, ""));
-        StoredMessage retried = new StoredMessage("m", "elsewhere", bytes(5, 10), "", 1, T0.plusSeconds(5));
+        StoredMessage retried = new StoredMessage("m", "receiver-of-m", bytes(5, 10), "", 1, T0.plusSeconds(5));
         storage.outbox().add(retried);
 
         assertThat(storage.outbox().count()).isEqualTo(1);
@@ -306,9 +306,9 @@ public abstract class StorageConformance {
         storage.outbox().add(message("a", T0, 0, ""));
         storage.outbox().add(message("b", T0.plusSeconds(1), 0, ""));
 
-        assertThat(storage.outbox().remove("a")).isTrue();
-        assertThat(storage.outbox().remove("a")).isFalse();
-        assertThat(storage.outbox().remove("never")).isFalse();
+        assertThat(storage.outbox().remove("receiver-of-a", "a")).isTrue();
+        assertThat(storage.outbox().remove("receiver-of-a", "a")).isFalse();
+        assertThat(storage.outbox().remove("receiver-of-never", "never")).isFalse();
         assertThat(storage.outbox().count()).isEqualTo(1);
         assertThat(storage.outbox().pending(10)).extracting(StoredMessage::id).containsExactly("b");
     }
@@ -375,7 +375,7 @@ public abstract class StorageConformance {
         storage.outbox().add(message("same-id", T0, 0, ""));
         storage.deadLetters().add(message("same-id", T0, 3, "gave up"));
 
-        assertThat(storage.outbox().remove("same-id")).isTrue();
+        assertThat(storage.outbox().remove("receiver-of-same-id", "same-id")).isTrue();
         assertThat(storage.deadLetters().get("same-id")).isPresent();
         assertThat(storage.outbox().count()).isZero();
         assertThat(storage.deadLetters().count()).isEqualTo(1);
@@ -649,7 +649,7 @@ public abstract class StorageConformance {
         storage.deadLetters().add(message("replayed", T0, 1, "x"));
         storage.conversations().append(entry("old", "m", T0));
         storage.agents().remove("gone");
-        storage.outbox().remove("delivered");
+        storage.outbox().remove("receiver-of-delivered", "delivered");
         storage.deadLetters().remove("replayed");
         storage.conversations().removeIdleSince(T0.plusSeconds(1));
         storage.close();
