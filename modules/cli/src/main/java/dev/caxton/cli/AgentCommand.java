@@ -81,6 +81,12 @@ final class AgentCommand {
                         + " default: all of them). Importing one not granted refuses the deployment.")
         private List<String> permissions;
 
+        @Option(names = "--durable", negatable = true,
+                description = "Checkpoint the agent's memory and globals after each message, so it comes back with its "
+                        + "state after a restart or a crash (needs messaging.enable_persistence on the node; default: the "
+                        + "node's agents.durable). --no-durable deploys without, whatever the node's default.")
+        private Boolean durable;
+
         private ObjectNode request;
 
         @Override
@@ -143,6 +149,9 @@ final class AgentCommand {
                 ArrayNode granted = body.putArray("permissions");
                 permissions.forEach(granted::add);
             }
+            if (durable != null) {
+                body.put("durable", durable);
+            }
             request = body;
         }
 
@@ -153,7 +162,8 @@ final class AgentCommand {
                 Json.print(out, agent);
             } else {
                 out.println("deployed agent " + agent.path("name").asText(name) + " (id " + Json.text(agent.path("id"))
-                        + ", state " + Json.text(agent.path("state")) + ")");
+                        + ", state " + Json.text(agent.path("state"))
+                        + (agent.path("durable").asBoolean(false) ? ", durable" : "") + ")");
             }
             return 0;
         }
@@ -258,12 +268,21 @@ final class AgentCommand {
         @Parameters(index = "1", paramLabel = "FILE", description = "The new module: FILE.wasm or FILE.wat.")
         private Path file;
 
+        @Option(names = "--keep-state",
+                description = "For a durable agent, keep its memory and globals although the module changed: the new "
+                        + "module must read the old memory layout (without it, a changed module starts from its own "
+                        + "initial state; an unchanged module always keeps the state).")
+        private boolean keepState;
+
         private ObjectNode request;
 
         @Override
         void prepare() {
             checkName(name, "NAME");
             request = ModuleFile.read(file).putInto(Json.object());
+            if (keepState) {
+                request.put("keep_state", true);
+            }
         }
 
         @Override

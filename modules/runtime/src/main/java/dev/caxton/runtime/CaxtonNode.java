@@ -113,6 +113,9 @@ public final class CaxtonNode implements AutoCloseable {
     private final ConversationJournal journal;
     private final ClientReplies clients;
     private final Agent.Context agentContext;
+    // Non-null with messaging.enable_persistence: the outbox, handled ids and checkpoints.
+    private final dev.caxton.runtime.durability.Ledger ledger;
+    private final java.util.concurrent.ScheduledExecutorService cleanup;
     private final MemoryBudget memoryBudget;
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder faults = new LongAdder();
@@ -140,6 +143,25 @@ public final class CaxtonNode implements AutoCloseable {
             this.storage = open(Spi.STORAGE, StorageProvider.class, (p, ctx) -> p.open(ctx), c -> c);
             resources.push("storage", storage::close);
             this.wire = serializer(config.providerName(Spi.SERIALIZER));
+            if (config.bool("messaging.enable_persistence")) {
+                var commits = new dev.caxton.runtime.durability.CommitQueue(storage::apply,
+                        (int) config.integer("storage.batch_size"), config.duration("storage.batch_linger"));
+                // Pushed after the storage, so closed before it: what is queued is committed first.
+                resources.push("storage commits", commits::close);
+                this.ledger = new dev.caxton.runtime.durability.Ledger(storage, commits, wire,
+                        config.duration("messaging.dedup_window"), java.time.Clock.systemUTC());
+                if (!storage.durable()) {
+                    LOG.log(System.Logger.Level.WARNING, "messaging.enable_persistence is on with the {0} storage, which "
+                            + "keeps nothing across restarts: duplicates are suppressed, but a crash loses everything",
+                            config.providerName(Spi.STORAGE));
+                }
+            } else {
+                if (config.bool("agents.durable")) {
+                    throw new ConfigException("agents.durable", "durable agents need messaging.enable_persistence: true "
+                            + "(their state is written with the messages they handle)");
+                }
+                this.ledger = null;
+            }
             // The engine of the configuration is created up front so a broken engine stops startup, not
             // the first deploy.
             engine(config.providerName(Spi.ENGINE));
@@ -191,7 +213,8 @@ public final class CaxtonNode implements AutoCloseable {
                     (int) config.size("messaging.max_message_size"), (int) config.integer("agents.max_failures"),
                     config.duration("agents.failure_window"), List.copyOf(policy), batchSize,
                     config.duration("messaging.message_ttl"), config.integer("runtime.agent_log_rate"),
-                    config.integer("runtime.agent_log_burst"), (int) config.integer("runtime.max_capabilities_per_agent"));
+                    config.integer("runtime.agent_log_burst"), (int) config.integer("runtime.max_capabilities_per_agent"),
+                    ledger);
             this.memoryBudget = new MemoryBudget(MemoryBudget.resolve(config.size("runtime.memory_budget"),
                     Runtime.getRuntime().maxMemory()));
             this.cluster = new Cluster(nodeName, links, wire, router, retry, sink, this::localEntries,
@@ -202,6 +225,10 @@ public final class CaxtonNode implements AutoCloseable {
             cluster.conversations().journal(this::journalPage);
             this.conversationQueryTimeout = config.duration("coordination.cluster.query_timeout");
             resources.push("cluster", cluster::close);
+            this.cleanup = dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-storage-cleanup");
+            resources.push("storage cleanup", cleanup::shutdownNow);
+            long every = config.duration("storage.cleanup_interval").toMillis();
+            cleanup.scheduleWithFixedDelay(this::cleanUp, every, every, TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             resources.close();
             throw e;
@@ -256,6 +283,7 @@ public final class CaxtonNode implements AutoCloseable {
         try {
             node.joinCluster();
             node.restoreAgents();
+            node.recoverOutbox();
             node.cluster.start(config.duration("coordination.cluster.directory_sync_interval"));
             node.publishCluster();
         } catch (RuntimeException e) {
@@ -404,7 +432,7 @@ public final class CaxtonNode implements AutoCloseable {
                 // not remove, and only a reload (new module) should put it back to work.
                 boolean failed = r.state().equals(AgentState.FAILED.label());
                 startAgent(r.name(), r.id(), r.deployedAt(), r.module(), r.capabilities(), limits, r.codec(),
-                        r.engine().isEmpty() ? null : r.engine(), null, false, failed);
+                        r.engine().isEmpty() ? null : r.engine(), null, false, failed, r.durable() && ledger != null);
                 LOG.log(System.Logger.Level.INFO, "restored agent {0}{1}", r.name(), failed ? " (failed)" : "");
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "could not restore agent {0}: {1}", r.name(), e.getMessage());
@@ -482,9 +510,14 @@ public final class CaxtonNode implements AutoCloseable {
                     + config.integer("runtime.max_agents") + ") agents already");
         }
         AgentLimits limits = spec.limits() == null ? limitsFor(spec.name()) : spec.limits();
+        boolean durable = spec.durable() != null ? spec.durable() : config.bool("agents.durable");
+        if (durable && ledger == null) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "field 'durable': a durable agent needs "
+                    + "messaging.enable_persistence: true on this node (its state is written with the messages it handles)");
+        }
         Agent agent = startAgent(spec.name(), UUID.randomUUID().toString(), Instant.now(), spec.module(),
                 spec.capabilities(), limits, spec.codec() == null ? DEFAULT_CODEC : spec.codec(), spec.engine(),
-                spec.permissions(), true, false);
+                spec.permissions(), true, false, durable);
         publishCluster();
         return agent.info();
     }
@@ -534,10 +567,23 @@ public final class CaxtonNode implements AutoCloseable {
 
     private Agent startAgent(String name, String id, Instant deployedAt, byte[] module, List<String> capabilities,
                              AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist,
-                             boolean failed) {
+                             boolean failed, boolean durable) {
         limits.validate();
         Agent.Code code = compile(module, limits, codec, engineName, permissions);
-        Agent agent = new Agent(name, id, deployedAt, code, capabilities, agentContext);
+        if (durable && !engine(code.engine()).features().snapshots()) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "the engine '" + code.engine()
+                    + "' cannot save and restore an instance's state (" + engine(code.engine()).features().description()
+                    + "); deploy without durable or on another engine");
+        }
+        Agent agent = new Agent(name, id, deployedAt, code, capabilities, agentContext, durable);
+        if (durable) {
+            storage.checkpoints().load(name).ifPresent(cp -> {
+                if (!agent.adoptCheckpoint(cp)) {
+                    LOG.log(System.Logger.Level.WARNING, "the saved state of {0} belongs to another module; it starts "
+                            + "from its initial state", name);
+                }
+            });
+        }
         synchronized (agents) {
             if (agents.containsKey(name) || router.isRegistered(name)) {
                 throw new DeployException(DeployException.Kind.CONFLICT, "an agent named '" + name + "' is already deployed");
@@ -565,7 +611,7 @@ public final class CaxtonNode implements AutoCloseable {
         Agent.Code c = a.code();
         return new AgentRecord(a.name(), a.id(), c.bytes(), c.limits().memoryBytes(),
                 c.limits().executionTimeout().toMillis(), c.limits().fuel(), List.copyOf(a.deployedCapabilities()),
-                c.codec().name(), c.engine(), a.state().label(), a.deployedAt(), Instant.now());
+                c.codec().name(), c.engine(), a.state().label(), a.deployedAt(), Instant.now(), a.durable());
     }
 
     /**
@@ -578,11 +624,25 @@ public final class CaxtonNode implements AutoCloseable {
      * @throws DeployException when there is no such agent or the module is refused
      */
     public AgentInfo reload(String name, byte[] module) {
+        return reload(name, module, false);
+    }
+
+    /**
+     * Replaces an agent's module like {@link #reload(String, byte[])}; a durable agent keeps its state
+     * when the module is unchanged, and across a change of module only with {@code keepState}.
+     *
+     * @param name      the agent
+     * @param module    the new binary
+     * @param keepState keep a durable agent's memory and globals for a changed module
+     * @return the agent's snapshot after the swap
+     * @throws DeployException when there is no such agent or the module is refused
+     */
+    public AgentInfo reload(String name, byte[] module, boolean keepState) {
         requireAccepting();
         Agent agent = agentOrThrow(name);
         Agent.Code old = agent.code();
         Agent.Code code = compile(module, old.limits(), old.codec().name(), old.engine(), old.permissions());
-        await(agent.reload(code), Duration.ofMinutes(1), "reload of '" + name + "'");
+        await(agent.reload(code, keepState), Duration.ofMinutes(1), "reload of '" + name + "'");
         storage.agents().put(record(agent));
         return agent.info();
     }
@@ -602,6 +662,9 @@ public final class CaxtonNode implements AutoCloseable {
             memoryBudget.release(name);
         }
         storage.agents().remove(name);
+        if (ledger != null && agent.durable()) {
+            ledger.write(List.of(new dev.caxton.spi.storage.StorageWrite.CheckpointDrop(name)));
+        }
         publishCluster();
     }
 
@@ -668,7 +731,30 @@ public final class CaxtonNode implements AutoCloseable {
         checkClientSender(e);
         Envelope out = e.sender() == null ? e.withSender(ClientReplies.CLIENT_PREFIX + router.newMessageId()) : e;
         // A client's message starts a chain of hand-offs; whatever count it claims is not its to set.
-        return router.routeConfirmed(out.hops() == 0 ? out : out.withHops(0));
+        Envelope routed = router.routeConfirmed(out.hops() == 0 ? out : out.withHops(0));
+        awaitStored();
+        return routed;
+    }
+
+    /**
+     * With persistence, waits until what was accepted so far is in storage: acceptance is reported to
+     * a client only for messages a crash cannot lose.
+     */
+    private void awaitStored() {
+        if (ledger == null) {
+            return;
+        }
+        try {
+            ledger.sync().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new NodeException("the message was queued but storage failed to record it: "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new NodeException("the message was queued but storage did not record it within 60s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NodeException("interrupted while storage recorded the message", e);
+        }
     }
 
     /**
@@ -708,7 +794,13 @@ public final class CaxtonNode implements AutoCloseable {
         requireAccepting();
         checkSize(e);
         checkClientSender(e);
-        return clients.request(e.hops() == 0 ? e : e.withHops(0), wait);
+        CompletableFuture<Envelope> reply = clients.request(e.hops() == 0 ? e : e.withHops(0), wait);
+        if (ledger == null) {
+            return reply;
+        }
+        // The reply is released only once the request is stored, as for a message sent without a wait.
+        CompletableFuture<Void> stored = ledger.sync();
+        return reply.thenCombine(stored, (r, v) -> r);
     }
 
     private void checkSize(Envelope e) {
@@ -1006,6 +1098,92 @@ public final class CaxtonNode implements AutoCloseable {
         return m;
     }
 
+    // ------------------------------------------------------------------ durability
+
+    /**
+     * Delivers again what the outbox still holds after a restart, oldest first (so each sender's
+     * messages keep their order): what waited past {@code messaging.message_ttl} is dead-lettered,
+     * what was handled already (the completion was stored, the removal raced the crash) is dropped.
+     */
+    private void recoverOutbox() {
+        if (ledger == null) {
+            return;
+        }
+        Instant cutoff = Instant.now().minus(config.duration("messaging.message_ttl"));
+        List<dev.caxton.spi.storage.StoredMessage> expired;
+        long expiredCount = 0;
+        do {
+            expired = storage.outbox().removeOlderThan(cutoff, 1000);
+            for (var m : expired) {
+                expiredCount++;
+                decode(m).ifPresent(e -> deadLetter(e, "ttl expired: accepted at " + m.at()
+                        + " and not handled before the node restarted (messaging.message_ttl "
+                        + config.duration("messaging.message_ttl").toMillis() + "ms)"));
+            }
+        } while (expired.size() == 1000);
+        long[] counts = new long[3];
+        Duration wait = config.duration("messaging.delivery_timeout").plus(config.duration("messaging.message_ttl"));
+        storage.outbox().forEachPending(m -> {
+            Agent a = agents.get(m.receiver());
+            var env = decode(m);
+            if (env.isEmpty()) {
+                ledger.write(List.of(new dev.caxton.spi.storage.StorageWrite.OutboxRemove(m.receiver(), m.id())));
+                return;
+            }
+            if (storage.handled().contains(m.receiver(), m.id())) {
+                ledger.write(List.of(new dev.caxton.spi.storage.StorageWrite.OutboxRemove(m.receiver(), m.id())));
+                counts[1]++;
+                return;
+            }
+            if (a == null) {
+                deadLetter(env.get(), "agent '" + m.receiver() + "' is not deployed on this node after its restart");
+                ledger.completed(m.receiver(), m.id(), List.of());
+                counts[2]++;
+                return;
+            }
+            if (a.redeliver(env.get(), wait)) {
+                counts[0]++;
+            }
+        });
+        if (counts[0] + counts[1] + counts[2] + expiredCount > 0) {
+            LOG.log(System.Logger.Level.INFO, "recovered the outbox: {0} messages delivered again, {1} handled already, "
+                    + "{2} for agents no longer here, {3} expired", counts[0], counts[1], counts[2], expiredCount);
+        }
+        recovered = counts[0];
+    }
+
+    private volatile long recovered;
+
+    private Optional<Envelope> decode(dev.caxton.spi.storage.StoredMessage m) {
+        try {
+            return Optional.of(wire.decode(m.envelope()));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "outbox entry {0} for {1} cannot be read ({2}); dropped",
+                    m.id(), m.receiver(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Removes, in batches, what storage keeps only for a while. Runs on its own thread. */
+    private void cleanUp() {
+        try {
+            int batches = 0;
+            if (ledger != null) {
+                Instant cutoff = ledger.dedupCutoff();
+                while (storage.handled().removeOlderThan(cutoff, 1000) == 1000 && ++batches < 100) {
+                    Thread.yield();
+                }
+            }
+            Instant dlCutoff = Instant.now().minus(config.duration("messaging.dead_letter_ttl"));
+            batches = 0;
+            while (storage.deadLetters().removeOlderThan(dlCutoff, 1000) == 1000 && ++batches < 100) {
+                Thread.yield();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "storage cleanup failed: {0}", e.getMessage());
+        }
+    }
+
     /** @return counters for metrics */
     public Map<String, Long> counters() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -1023,6 +1201,13 @@ public final class CaxtonNode implements AutoCloseable {
         Quorum.Status q = quorum.check(membership.members());
         m.put("cluster_nodes_alive", (long) q.alive());
         m.put("cluster_partitioned", q.partitioned() ? 1L : 0L);
+        if (ledger != null) {
+            m.put("messages_persisted", ledger.stored());
+            m.put("messages_duplicate", ledger.duplicates());
+            m.put("messages_recovered", recovered);
+            m.put("storage_transactions", ledger.commits().transactions());
+            m.put("storage_write_failures", ledger.commits().failures());
+        }
         return m;
     }
 
@@ -1068,7 +1253,7 @@ public final class CaxtonNode implements AutoCloseable {
         List<CompletableFuture<Void>> stopping = new ArrayList<>();
         String reason = "node stopping: not handled within server.shutdown_timeout (" + timeout.toMillis() + "ms)";
         for (Agent a : agents.values()) {
-            stopping.add(a.undeploy(timeout, reason));
+            stopping.add(a.stopForRestart(timeout, reason));
         }
         try {
             CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new))

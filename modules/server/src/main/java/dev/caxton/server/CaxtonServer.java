@@ -307,6 +307,10 @@ public final class CaxtonServer implements AutoCloseable {
                     : Map.of("field", e.field(), "status", e.status().name().toLowerCase(Locale.ROOT))), Map.of());
             case NotFoundException e -> Reply.json(404, error(e.getMessage(), Map.of()), Map.of());
             case InvalidEnvelopeException e -> Reply.json(400, error(e.getMessage(), Map.of("field", e.field())), Map.of());
+            // Storage could not record an accepted message: the client should retry (with the same
+            // message_id, which the node then recognises if the first attempt did get stored).
+            case dev.caxton.runtime.NodeException e -> Reply.json(503, error(e.getMessage(), Map.of("kind", "storage")),
+                    Map.of("Retry-After", "1"));
             default -> {
                 // Class names and stack traces stay in the log; the client gets an id to quote.
                 String id = UUID.randomUUID().toString().substring(0, 8);
@@ -380,8 +384,9 @@ public final class CaxtonServer implements AutoCloseable {
                 if (parts.length == 4 && parts[3].equals("module")) {
                     only(method, "PUT");
                     Map<String, Object> b = Json.object(ex.body());
-                    unknownFields(b, Set.of("wasm_module", "wat_module"), "");
-                    return new Response(200, Json.agent(node.reload(name, module(b))));
+                    unknownFields(b, Set.of("wasm_module", "wat_module", "keep_state"), "");
+                    Boolean keep = bool(b, "keep_state");
+                    return new Response(200, Json.agent(node.reload(name, module(b), keep != null && keep)));
                 }
             }
             case "messages" -> {
@@ -486,7 +491,7 @@ public final class CaxtonServer implements AutoCloseable {
     // ------------------------------------------------------------------ agents
 
     private static final Set<String> DEPLOY_FIELDS = Set.of("name", "wasm_module", "wat_module", "capabilities",
-            "limits", "codec", "engine", "permissions");
+            "limits", "codec", "engine", "permissions", "durable");
     private static final Set<String> LIMIT_FIELDS = Set.of("memory_bytes", "execution_timeout_ms", "fuel");
 
     private DeploySpec deploySpec(Map<String, Object> b) {
@@ -511,7 +516,7 @@ public final class CaxtonServer implements AutoCloseable {
         }
         List<String> perms = b.containsKey("permissions") ? strings(b, "permissions") : null;
         return new DeploySpec(name, module, caps, limits, str(b, "codec", false), str(b, "engine", false),
-                perms == null ? null : new HashSet<>(perms));
+                perms == null ? null : new HashSet<>(perms), bool(b, "durable"));
     }
 
     private byte[] module(Map<String, Object> b) {
@@ -560,6 +565,17 @@ public final class CaxtonServer implements AutoCloseable {
             throw new ApiError(400, "field '" + field + "' must be a string", Map.of("field", field));
         }
         return s;
+    }
+
+    private static Boolean bool(Map<String, Object> b, String field) {
+        Object v = b.get(field);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof Boolean x)) {
+            throw new ApiError(400, "field '" + field + "' must be true or false", Map.of("field", field));
+        }
+        return x;
     }
 
     private static List<String> strings(Map<String, Object> b, String field) {

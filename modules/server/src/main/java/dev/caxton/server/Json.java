@@ -93,6 +93,11 @@ final class Json {
         m.put("limits", limits);
         m.put("codec", a.codec());
         m.put("engine", a.engine());
+        m.put("durable", a.durable());
+        if (a.durable()) {
+            // Null before the first checkpoint: the agent has handled nothing that changed it yet.
+            m.put("checkpoint_version", a.checkpointVersion() < 0 ? null : a.checkpointVersion());
+        }
         Map<String, Object> counters = new LinkedHashMap<>();
         counters.put("messages_handled", a.messagesHandled());
         counters.put("faults", a.faults());

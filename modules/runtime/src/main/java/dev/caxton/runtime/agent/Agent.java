@@ -1,5 +1,7 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.durability.Checkpointer;
+import dev.caxton.runtime.durability.Ledger;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.DeadLetterSink;
 import dev.caxton.runtime.routing.Mailbox;
@@ -23,6 +25,8 @@ import dev.caxton.spi.message.InvalidEnvelopeException;
 import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
+import dev.caxton.spi.storage.AgentCheckpoint;
+import dev.caxton.spi.storage.StorageWrite;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -73,7 +77,22 @@ public final class Agent implements Recipient {
      */
     public record Context(Router router, DeadLetterSink deadLetters, AgentEvents events, int maxMessageBytes,
                           int maxFailures, Duration failureWindow, List<Mailbox.ClassPolicy> mailboxPolicy,
-                          int batchSize, Duration messageTtl, long logRate, long logBurst, int maxCapabilities) {
+                          int batchSize, Duration messageTtl, long logRate, long logBurst, int maxCapabilities,
+                          Ledger ledger) {
+
+        /**
+         * A context without persistence ({@code messaging.enable_persistence} off).
+         *
+         * @param logRate          lines a second an agent may log
+         * @param logBurst         lines it may log at once
+         * @param maxCapabilities  the most capabilities one agent may hold
+         */
+        public Context(Router router, DeadLetterSink deadLetters, AgentEvents events, int maxMessageBytes,
+                       int maxFailures, Duration failureWindow, List<Mailbox.ClassPolicy> mailboxPolicy,
+                       int batchSize, Duration messageTtl, long logRate, long logBurst, int maxCapabilities) {
+            this(router, deadLetters, events, maxMessageBytes, maxFailures, failureWindow, mailboxPolicy, batchSize,
+                    messageTtl, logRate, logBurst, maxCapabilities, null);
+        }
     }
 
     private final String name;
@@ -111,6 +130,18 @@ public final class Agent implements Recipient {
     private volatile int handlingHops = -1;
     private WasmInstance instance;
     private Thread worker;
+    // Durable agents only: keeps storage in step with the instance's state after each message.
+    private final Checkpointer checkpointer;
+    // The id of the message being handled and how many messages the agent sent for it so far: with
+    // persistence, what it sends gets ids derived from these, the same when a crash replays it.
+    private String handlingId;
+    private int outputIndex;
+    // Set when handle_message returned: the instance's state may have changed.
+    private boolean touched;
+    // Set when the node stops for a restart: queued messages stay in the outbox instead of being
+    // dead-lettered. Also set for the message in flight when the stop interrupted it.
+    private volatile boolean keepForRestart;
+    private boolean leaveCurrent;
 
     /**
      * What an agent runs: its compiled module and how it is run.
@@ -126,7 +157,7 @@ public final class Agent implements Recipient {
                        Set<String> permissions) {
     }
 
-    private record PendingReload(Code code, CompletableFuture<Void> done) {
+    private record PendingReload(Code code, boolean keepState, CompletableFuture<Void> done) {
     }
 
     /**
@@ -140,6 +171,28 @@ public final class Agent implements Recipient {
      * @param ctx          its node
      */
     public Agent(String name, String id, Instant deployedAt, Code code, List<String> capabilities, Context ctx) {
+        this(name, id, deployedAt, code, capabilities, ctx, false);
+    }
+
+    /**
+     * Creates an agent, durable or not; nothing runs until {@link #start()}.
+     *
+     * @param name         its name
+     * @param id           its stable id
+     * @param deployedAt   when it was first deployed
+     * @param code         what it runs
+     * @param capabilities capabilities granted at deploy
+     * @param ctx          its node
+     * @param durable      whether its state is checkpointed after each message (needs the node's
+     *                     ledger, i.e. {@code messaging.enable_persistence})
+     */
+    public Agent(String name, String id, Instant deployedAt, Code code, List<String> capabilities, Context ctx,
+                 boolean durable) {
+        if (durable && ctx.ledger() == null) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "a durable agent needs "
+                    + "messaging.enable_persistence: true (its state is written with the messages it handles)");
+        }
+        this.checkpointer = durable ? new Checkpointer(name, Ledger.digest(code.bytes())) : null;
         this.name = name;
         this.id = id;
         this.deployedAt = deployedAt;
@@ -161,6 +214,16 @@ public final class Agent implements Recipient {
     public void start() {
         Set<String> registered = new java.util.LinkedHashSet<>();
         instance = instantiate(code, registered);
+        if (checkpointer != null && checkpointer.hasState()) {
+            try {
+                checkpointer.restoreInto(instance);
+            } catch (RuntimeException e) {
+                instance.close();
+                instance = null;
+                throw new DeployException(DeployException.Kind.INVALID_MODULE, "cannot restore the saved state: "
+                        + e.getMessage(), e);
+            }
+        }
         for (String c : deployedCapabilities) {
             ctx.router().directory().register(c, name);
         }
@@ -203,12 +266,49 @@ public final class Agent implements Recipient {
         }
     }
 
-    /** Instantiates after a fault: what init registers again joins the directory at once if it succeeds. */
+    /**
+     * Instantiates after a fault: what init registers again joins the directory at once if it
+     * succeeds. A durable agent's fresh instance gets its last checkpoint back, so a fault rolls its
+     * state back to the last message handled in full instead of to nothing.
+     */
     private WasmInstance instantiate(Code c) {
         Set<String> registered = new java.util.LinkedHashSet<>();
         WasmInstance inst = instantiate(c, registered);
+        if (checkpointer != null && checkpointer.hasState()) {
+            try {
+                checkpointer.restoreInto(inst);
+            } catch (RuntimeException e) {
+                inst.close();
+                throw new DeployException(DeployException.Kind.INVALID_MODULE, "cannot restore the saved state: "
+                        + e.getMessage(), e);
+            }
+        }
         commitRegistrations(registered);
         return inst;
+    }
+
+    /**
+     * Takes the state stored for this durable agent as its state, before {@link #start()}. A
+     * checkpoint of another module is dropped (the module changed while the node was down).
+     *
+     * @param cp the checkpoint
+     * @return false when it was not adopted (another module)
+     */
+    public boolean adoptCheckpoint(AgentCheckpoint cp) {
+        if (checkpointer == null) {
+            return false;
+        }
+        if (!cp.moduleDigest().equals(checkpointer.moduleDigest())) {
+            ctx.ledger().write(List.of(checkpointer.reset(checkpointer.moduleDigest())));
+            return false;
+        }
+        checkpointer.adopt(cp);
+        return true;
+    }
+
+    /** @return whether its state is checkpointed */
+    public boolean durable() {
+        return checkpointer != null;
     }
 
     private void commitRegistrations(Set<String> registered) {
@@ -264,7 +364,56 @@ public final class Agent implements Recipient {
         if (s != AgentState.RUNNING && s != AgentState.LOADED) {
             return SendStatus.UNKNOWN_RECEIVER;
         }
-        return mailbox.offer(envelope, accepted);
+        Ledger ledger = ctx.ledger();
+        if (ledger == null) {
+            return mailbox.offer(envelope, accepted);
+        }
+        if (!ledger.admit(name, envelope)) {
+            // Pending or handled already: the sender's copy is accepted, and nothing runs twice.
+            return SendStatus.ACCEPTED;
+        }
+        SendStatus r = mailbox.offer(envelope, accepted);
+        if (r != SendStatus.ACCEPTED) {
+            ledger.refused(name, envelope);
+        }
+        return r;
+    }
+
+    /**
+     * Puts a message recovered from the outbox after a restart into the mailbox, waiting while the
+     * mailbox is full (the agent is running and drains it).
+     *
+     * @param envelope the message
+     * @param timeout  how long to wait for room
+     * @return whether it was queued (false: the agent stopped, failed, or stayed full)
+     */
+    public boolean redeliver(Envelope envelope, Duration timeout) {
+        Ledger ledger = ctx.ledger();
+        if (ledger == null || !ledger.readmit(name, envelope.messageId())) {
+            return true;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            AgentState s = state;
+            if (s != AgentState.RUNNING && s != AgentState.LOADED) {
+                ledger.leftForRestart(name, envelope.messageId());
+                return false;
+            }
+            if (mailbox.offer(envelope, e -> { }) == SendStatus.ACCEPTED) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                ledger.leftForRestart(name, envelope.messageId());
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ledger.leftForRestart(name, envelope.messageId());
+                return false;
+            }
+        }
     }
 
     private void run() {
@@ -291,14 +440,22 @@ public final class Agent implements Recipient {
                 }
                 if (d != null) {
                     handle(d);
+                    complete(d.envelope());
                 }
             }
         } finally {
             // An interrupt that ended the last call must not also fail the dead-letter writes below.
             Thread.interrupted();
             closeInstance(true);
+            boolean keep = keepForRestart && ctx.ledger() != null;
             for (Mailbox.Delivery left : mailbox.drain()) {
-                ctx.deadLetters().deadLetter(left.envelope(), stopReason);
+                if (keep) {
+                    // Still in the outbox: the next start delivers it.
+                    ctx.ledger().leftForRestart(name, left.envelope().messageId());
+                } else {
+                    ctx.deadLetters().deadLetter(left.envelope(), stopReason);
+                    complete(left.envelope());
+                }
             }
             setState(AgentState.STOPPED);
             finished.complete(null);
@@ -327,11 +484,53 @@ public final class Agent implements Recipient {
 
     private void process(Envelope msg) {
         handlingHops = msg.hops();
+        handlingId = msg.messageId();
+        outputIndex = 0;
         try {
             invoke(msg);
         } finally {
             handlingHops = -1;
+            handlingId = null;
         }
+    }
+
+    /**
+     * Ends a message with persistence: out of the outbox and marked handled, with a durable agent's
+     * checkpoint in the same transaction when handling it changed the state.
+     */
+    private void complete(Envelope m) {
+        Ledger ledger = ctx.ledger();
+        boolean wasTouched = touched;
+        touched = false;
+        if (ledger == null) {
+            return;
+        }
+        if (leaveCurrent) {
+            leaveCurrent = false;
+            ledger.leftForRestart(name, m.messageId());
+            return;
+        }
+        List<StorageWrite> cp = List.of();
+        if (checkpointer != null && wasTouched && instance != null) {
+            try {
+                cp = checkpointer.capture(instance);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "[{0}] checkpoint failed: {1}", name, e.getMessage());
+            }
+        }
+        ledger.completed(name, m.messageId(), cp);
+    }
+
+    /**
+     * The id of the next message this agent sends or replies with: derived from the message being
+     * handled when the node keeps an outbox (so a replay after a crash repeats it), fresh otherwise.
+     */
+    private String nextOutputId() {
+        String parent = handlingId;
+        if (ctx.ledger() != null && parent != null) {
+            return Ledger.derivedId(name, parent, outputIndex++);
+        }
+        return ctx.router().newMessageId();
     }
 
     private void invoke(Envelope msg) {
@@ -372,6 +571,7 @@ public final class Agent implements Recipient {
                 throw new AgentFault("alloc returned an out-of-bounds pointer: " + e.getMessage());
             }
             long r = inst.call(AbiContract.HANDLE_MESSAGE, ptr, in.length)[0];
+            touched = true;
             handled.increment();
             long used = inst.fuelUsed();
             if (used >= 0) {
@@ -456,10 +656,17 @@ public final class Agent implements Recipient {
     private void fault(Envelope msg, String reason) {
         if (state == AgentState.STOPPED) {
             // The stop's deadline cut this call short: that is the stop's doing, not the agent's fault.
-            ctx.deadLetters().deadLetter(msg, stopReason + "; interrupted while being handled");
+            // Stopping for a restart with an outbox, the message is handled again after the start.
+            touched = false;
+            if (keepForRestart && ctx.ledger() != null) {
+                leaveCurrent = true;
+            } else {
+                ctx.deadLetters().deadLetter(msg, stopReason + "; interrupted while being handled");
+            }
             closeInstance(false);
             return;
         }
+        touched = false;
         faults.increment();
         lastFault = reason;
         LOG.log(System.Logger.Level.WARNING, "[{0}] fault: {1}; message {2} dead-lettered, instance replaced",
@@ -494,6 +701,7 @@ public final class Agent implements Recipient {
             String reason = "agent '" + name + "' failed (" + why + ")";
             ctx.deadLetters().deadLetter(left.envelope(), reason);
             failureReply(left.envelope(), reason);
+            complete(left.envelope());
         }
     }
 
@@ -554,7 +762,7 @@ public final class Agent implements Recipient {
             b.inReplyTo(original.replyWith());
         }
         if (reply.messageId() == null || reply.messageId().equals(original.messageId())) {
-            b.messageId(ctx.router().newMessageId());
+            b.messageId(nextOutputId());
         }
         return b.hops(original.nextHop()).build();
     }
@@ -565,7 +773,7 @@ public final class Agent implements Recipient {
         }
         Envelope failure = Envelope.builder(Performative.FAILURE).sender(name).receiver(original.sender())
                 .conversationId(original.conversationId()).inReplyTo(original.replyWith())
-                .protocol(original.protocol()).messageId(ctx.router().newMessageId()).hops(original.nextHop())
+                .protocol(original.protocol()).messageId(nextOutputId()).hops(original.nextHop())
                 .content(Map.of("reason", reason, "message_id", String.valueOf(original.messageId())))
                 .build();
         ctx.router().routeOwned(failure);
@@ -616,7 +824,11 @@ public final class Agent implements Recipient {
         // (0 for a message the agent starts on its own, from init).
         int hops = parentHops < 0 ? 0 : (parentHops == Integer.MAX_VALUE ? parentHops : parentHops + 1);
         try {
-            ctx.router().route(e.toBuilder().sender(name).hops(hops).build());
+            Envelope.Builder out = e.toBuilder().sender(name).hops(hops);
+            if (e.messageId() == null) {
+                out.messageId(nextOutputId());
+            }
+            ctx.router().route(out.build());
             sent.increment();
             return SendStatus.ACCEPTED.abiCode();
         } catch (RoutingException ex) {
@@ -678,13 +890,26 @@ public final class Agent implements Recipient {
      *         module fails to instantiate or init (the old one then keeps running)
      */
     public CompletableFuture<Void> reload(Code newCode) {
+        return reload(newCode, false);
+    }
+
+    /**
+     * Swaps in a new module like {@link #reload(Code)}. A durable agent keeps its state when the
+     * module is unchanged; for a changed module it starts from the new module's initial state unless
+     * {@code keepState} says the new module reads the old memory layout.
+     *
+     * @param newCode   what to run from now on
+     * @param keepState keep a durable agent's state across a module change
+     * @return completes when the swap is done
+     */
+    public CompletableFuture<Void> reload(Code newCode, boolean keepState) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (state == AgentState.DRAINING || state == AgentState.STOPPED) {
             done.completeExceptionally(new DeployException(DeployException.Kind.CONFLICT,
                     "agent '" + name + "' is " + state.label()));
             return done;
         }
-        pendingReload = new PendingReload(newCode, done);
+        pendingReload = new PendingReload(newCode, keepState, done);
         mailbox.wakeUp();
         return done;
     }
@@ -700,6 +925,28 @@ public final class Agent implements Recipient {
         } catch (DeployException e) {
             r.done().completeExceptionally(e);
             return;
+        }
+        List<StorageWrite> stateWrites = List.of();
+        if (checkpointer != null) {
+            String digest = Ledger.digest(r.code().bytes());
+            boolean same = digest.equals(checkpointer.moduleDigest());
+            if (same || r.keepState()) {
+                try {
+                    // The live state is the last checkpoint: the agent is between messages here.
+                    checkpointer.restoreInto(fresh);
+                } catch (RuntimeException e) {
+                    fresh.close();
+                    r.done().completeExceptionally(new DeployException(DeployException.Kind.INVALID_MODULE,
+                            "cannot keep the agent's state in the new module: " + e.getMessage(), e));
+                    return;
+                }
+                stateWrites = same ? List.of() : checkpointer.rebind(digest);
+            } else {
+                stateWrites = List.of(checkpointer.reset(digest));
+            }
+        }
+        if (!stateWrites.isEmpty()) {
+            ctx.ledger().write(stateWrites);
         }
         for (String cap : Set.copyOf(registeredCapabilities)) {
             if (!registered.contains(cap) && !deployedCapabilities.contains(cap)) {
@@ -770,6 +1017,20 @@ public final class Agent implements Recipient {
         return finished;
     }
 
+    /**
+     * Stops like {@link #undeploy(Duration, String)} for a node that stops and will start again:
+     * with persistence, what is still queued when the time is up stays in the outbox and is
+     * delivered after the start instead of being dead-lettered.
+     *
+     * @param timeout how long to let it drain
+     * @param reason  the dead-letter reason without persistence
+     * @return completes when stopped
+     */
+    public CompletableFuture<Void> stopForRestart(Duration timeout, String reason) {
+        keepForRestart = true;
+        return undeploy(timeout, reason);
+    }
+
     private void setState(AgentState s) {
         state = s;
         ctx.events().stateChanged(this, s);
@@ -814,6 +1075,7 @@ public final class Agent implements Recipient {
         Code c = code;
         return new AgentInfo(name, id, state, ctx.router().directory().capabilitiesOf(name), c.limits(),
                 c.codec().name(), c.engine(), handled.sum(), faults.sum(), errors.sum(), sent.sum(), mailbox.size(),
-                lastFault, deployedAt, c.bytes().length, fuelLast, fuelMax);
+                lastFault, deployedAt, c.bytes().length, fuelLast, fuelMax, checkpointer != null,
+                checkpointer == null ? -1 : checkpointer.version());
     }
 }

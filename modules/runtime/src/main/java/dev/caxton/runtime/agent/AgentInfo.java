@@ -24,9 +24,22 @@ import java.util.List;
  * @param fuelLast        the fuel its last handled message used, or -1 (unmetered, or none yet)
  * @param fuelMax         the most fuel one message used since its module was deployed or
  *                        reloaded, or -1
+ * @param durable         whether its state is checkpointed after each message
+ * @param checkpointVersion the version of its last checkpoint, -1 when none (or not durable)
  */
 public record AgentInfo(String name, String id, AgentState state, List<String> capabilities, AgentLimits limits,
                         String codec, String engine, long messagesHandled, long faults, long errors,
                         long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize,
-                        long fuelLast, long fuelMax) {
+                        long fuelLast, long fuelMax, boolean durable, long checkpointVersion) {
+
+    /**
+     * A snapshot of an agent that is not durable.
+     */
+    public AgentInfo(String name, String id, AgentState state, List<String> capabilities, AgentLimits limits,
+                     String codec, String engine, long messagesHandled, long faults, long errors,
+                     long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize,
+                     long fuelLast, long fuelMax) {
+        this(name, id, state, capabilities, limits, codec, engine, messagesHandled, faults, errors, messagesSent,
+                queued, lastFault, deployedAt, moduleSize, fuelLast, fuelMax, false, -1);
+    }
 }

@@ -13,9 +13,26 @@ import java.util.Set;
  * @param codec        the serializer name for the bytes it sees, or null for {@code json}
  * @param engine       the engine provider name, or null for {@code runtime.engine}
  * @param permissions  the host functions it may import, or null for all of them
+ * @param durable      whether its state is checkpointed, or null for {@code agents.durable}
  */
 public record DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
-                         String engine, Set<String> permissions) {
+                         String engine, Set<String> permissions, Boolean durable) {
+
+    /**
+     * A deployment with the node's default durability.
+     *
+     * @param name         the agent's unique name
+     * @param module       the WebAssembly binary
+     * @param capabilities capabilities it holds from the start
+     * @param limits       its limits, or null for the defaults
+     * @param codec        the serializer name, or null for {@code json}
+     * @param engine       the engine provider name, or null for {@code runtime.engine}
+     * @param permissions  the host functions it may import, or null for all of them
+     */
+    public DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
+                      String engine, Set<String> permissions) {
+        this(name, module, capabilities, limits, codec, engine, permissions, null);
+    }
 
     /** Copies the collections. */
     public DeploySpec {
