@@ -222,6 +222,9 @@ public final class CaxtonNode implements AutoCloseable {
             cluster.routeBack((int) config.integer("coordination.cluster.route_back_size"),
                     config.duration("coordination.cluster.route_back_ttl"));
             cluster.acceptTimeout(config.duration("coordination.cluster.accept_timeout"));
+            if (ledger != null) {
+                cluster.persistence(ledger, config.duration("messaging.message_ttl"), config.integer("messaging.queue_size"));
+            }
             cluster.conversations().journal(this::journalPage);
             this.conversationQueryTimeout = config.duration("coordination.cluster.query_timeout");
             resources.push("cluster", cluster::close);
@@ -1124,6 +1127,10 @@ public final class CaxtonNode implements AutoCloseable {
         long[] counts = new long[3];
         Duration wait = config.duration("messaging.delivery_timeout").plus(config.duration("messaging.message_ttl"));
         storage.outbox().forEachPending(m -> {
+            if (cluster.recover(m)) {
+                counts[0]++;
+                return;
+            }
             Agent a = agents.get(m.receiver());
             var env = decode(m);
             if (env.isEmpty()) {
@@ -1207,6 +1214,10 @@ public final class CaxtonNode implements AutoCloseable {
             m.put("messages_recovered", recovered);
             m.put("storage_transactions", ledger.commits().transactions());
             m.put("storage_write_failures", ledger.commits().failures());
+            long[] o = cluster.outboxCounters();
+            m.put("cluster_outbox_waiting", o[0]);
+            m.put("cluster_outbox_resent", o[1]);
+            m.put("cluster_outbox_confirmed", o[2]);
         }
         return m;
     }

@@ -70,6 +70,10 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     static final byte ANSWER = 7;
     static final byte CONVERSATION_QUERY = 8;
     static final byte CONVERSATION_PAGE = 9;
+    /** An envelope the receiver confirms with {@link #STORED} once it is in its outbox (persistence). */
+    static final byte PERSIST = 10;
+    /** The confirmation of a {@link #PERSIST}: receiver and message id. */
+    static final byte STORED = 11;
     /** Most conversation queries from peers read at once; more are not answered (the asker says so). */
     private static final int MAX_QUERIES = 16;
     private final java.util.concurrent.Semaphore queries = new java.util.concurrent.Semaphore(MAX_QUERIES);
@@ -118,6 +122,9 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     private volatile Map<String, List<String>> published;
     private volatile long acceptTimeoutNanos = ACCEPT_TIMEOUT.toNanos();
     private final Map<Long, Asked> asked = new ConcurrentHashMap<>();
+    // Non-null with messaging.enable_persistence.
+    private volatile dev.caxton.runtime.durability.Ledger ledger;
+    private volatile ClusterOutbox outbox;
     private final AtomicLong askNumbers = new AtomicLong();
 
     /** The answer a waiting sender got; {@link #GAVE_UP} when it stopped waiting first. */
@@ -190,6 +197,44 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             throw new IllegalArgumentException("accept_timeout must not be negative, got " + timeout);
         }
         acceptTimeoutNanos = timeout.toNanos();
+    }
+
+    /**
+     * Keeps messages for other nodes until those nodes have stored them, and confirms the ones this
+     * node stores ({@code messaging.enable_persistence}). Call before {@link #start}.
+     *
+     * @param ledger this node's ledger
+     * @param ttl    how long a message for another node may wait for its confirmation ({@code messaging.message_ttl})
+     * @param max    most messages waiting for confirmation ({@code messaging.queue_size})
+     */
+    public void persistence(dev.caxton.runtime.durability.Ledger ledger, Duration ttl, long max) {
+        this.ledger = ledger;
+        this.outbox = new ClusterOutbox(ledger, links, wire, deadLetters, ttl, max);
+    }
+
+    /**
+     * Takes back, after a restart, a stored message that another node had not confirmed.
+     *
+     * @param m the outbox entry
+     * @return false when the entry is not one for another node
+     */
+    public boolean recover(dev.caxton.spi.storage.StoredMessage m) {
+        ClusterOutbox o = outbox;
+        if (o == null || !ClusterOutbox.isRemote(m.receiver())) {
+            return false;
+        }
+        o.recover(m);
+        return true;
+    }
+
+    /**
+     * Counters of the messages kept for other nodes.
+     *
+     * @return waiting, resent, confirmed; all zero without persistence
+     */
+    public long[] outboxCounters() {
+        ClusterOutbox o = outbox;
+        return o == null ? new long[3] : new long[] {o.size(), o.resent(), o.confirmed()};
     }
 
     /**
@@ -322,6 +367,10 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     private void onOpened(String node) {
         links.sendCluster(node, directoryFrame());
         links.sendCluster(node, new byte[]{PULL});
+        ClusterOutbox o = outbox;
+        if (o != null) {
+            o.onOpened(node);
+        }
     }
 
     /**
@@ -380,10 +429,19 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         switch (type) {
             case DIRECTORY -> onDirectory(from, frame);
             case PULL -> links.sendCluster(from, directoryFrame());
-            case ENVELOPE -> onEnvelope(from, frame, false);
+            case ENVELOPE -> onEnvelope(from, frame, false, false);
+            case PERSIST -> onEnvelope(from, frame, false, true);
+            case STORED -> {
+                ClusterOutbox o = outbox;
+                if (o == null) {
+                    links.rejected(from, "a stored confirmation, but this node keeps no outbox");
+                } else {
+                    o.onStored(from, frame);
+                }
+            }
             case REFUSED -> onRefused(from, frame);
             case DELTA -> onDelta(from, frame);
-            case ASK -> onEnvelope(from, frame, true);
+            case ASK -> onEnvelope(from, frame, true, false);
             case ANSWER -> onAnswer(from, frame);
             case CONVERSATION_QUERY -> onConversationQuery(from, frame);
             case CONVERSATION_PAGE -> conversations.onPage(from, frame);
@@ -510,7 +568,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         return out;
     }
 
-    private void onEnvelope(String from, ByteBuffer frame, boolean ask) {
+    private void onEnvelope(String from, ByteBuffer frame, boolean ask, boolean persist) {
         if (frame.remaining() < (ask ? 20 : 12)) {
             links.rejected(from, "envelope frame too short");
             return;
@@ -529,8 +587,23 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             links.rejected(from, "envelope without a valid receiver");
             return;
         }
+        if (e.messageId() == null) {
+            links.rejected(from, "envelope without a message id");
+            return;
+        }
         rememberSender(e.sender(), from);
         SendStatus s = router.deliverFromPeer(e);
+        if (persist && s == SendStatus.ACCEPTED) {
+            // Confirmed once stored here: until then the sender keeps it and sends it again.
+            byte[] stored = ClusterOutbox.storedFrame(e.receiver(), e.messageId());
+            dev.caxton.runtime.durability.Ledger l = ledger;
+            if (l == null) {
+                links.sendCluster(from, stored);
+            } else {
+                l.sync().thenRun(() -> links.sendCluster(from, stored));
+            }
+            return;
+        }
         String reason = s == SendStatus.ACCEPTED ? ""
                 : s == SendStatus.QUEUE_FULL ? "the mailbox of '" + e.receiver() + "' is full"
                 : "no agent named '" + e.receiver() + "' takes messages on node " + self;
@@ -581,6 +654,10 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             return;
         }
         String reason = new String(why, StandardCharsets.UTF_8);
+        ClusterOutbox o = outbox;
+        if (o != null && o.onRefused(from, e, SendStatus.values()[status], reason)) {
+            return;
+        }
         if (SendStatus.values()[status] == SendStatus.QUEUE_FULL && attempt < retry.attempts()) {
             schedule(from, e, attempt + 1, first);
         } else if (SendStatus.values()[status] == SendStatus.QUEUE_FULL) {
@@ -630,6 +707,10 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             // node's would, after delivery_timeout.
             links.expireQueued(retry.deliveryTimeout()).forEach(this::deadLetterFrames);
             forgetUnanswered();
+            ClusterOutbox o = outbox;
+            if (o != null) {
+                o.sweep();
+            }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cluster: housekeeping failed: {0}", e.toString());
         }
@@ -650,6 +731,11 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
 
     @Override
     public Refusal forwardConfirmed(String node, Envelope e) {
+        if (outbox != null) {
+            // With persistence the message is accepted once stored here; the other node confirms later.
+            forward(node, e);
+            return null;
+        }
         long timeout = acceptTimeoutNanos;
         if (timeout == 0 || asked.size() >= MAX_ASKED) {
             forward(node, e);
@@ -762,6 +848,14 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
 
     @Override
     public void forward(String node, Envelope e) {
+        ClusterOutbox o = outbox;
+        if (o != null) {
+            String refused = o.offer(node, e);
+            if (refused != null) {
+                deadLetters.deadLetter(e, refused);
+            }
+            return;
+        }
         attempt(node, e, 0, System.currentTimeMillis());
     }
 

@@ -189,6 +189,78 @@ class ClusterTest {
         nodes.forEach(TestNode::close);
     }
 
+    // ---------------------------------------------------------------- persistence across nodes
+
+    private final List<AutoCloseable> closeLater = new ArrayList<>();
+
+    /** Gives a node a ledger over a recording store, as messaging.enable_persistence does. */
+    private dev.caxton.runtime.durability.RecordingStorage persistent(TestNode n) {
+        var storage = new dev.caxton.runtime.durability.RecordingStorage();
+        var commits = new dev.caxton.runtime.durability.CommitQueue(storage::apply, 100, Duration.ZERO);
+        closeLater.add(commits);
+        n.cluster.persistence(new dev.caxton.runtime.durability.Ledger(storage, commits, new JsonWire(),
+                Duration.ofMinutes(10), java.time.Clock.systemUTC()), Duration.ofMinutes(5), 1000);
+        return storage;
+    }
+
+    private static boolean has(dev.caxton.runtime.durability.RecordingStorage s,
+                               java.util.function.Predicate<dev.caxton.spi.storage.StorageWrite> p) {
+        return s.all().stream().anyMatch(p);
+    }
+
+    @Test
+    void withPersistenceAMessageForAnotherNodeStaysInTheOutboxUntilThatNodeConfirmsIt() throws Exception {
+        TestNode a = new TestNode("A", retry(Duration.ofSeconds(10)));
+        TestNode b = new TestNode("B", retry(Duration.ofSeconds(10)));
+        var storeA = persistent(a);
+        persistent(b);
+        a.start();
+        b.start();
+        b.echo("b1");
+        await("A knows b1", () -> "B".equals(a.cluster.directory().nodeOf("b1")));
+        a.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1").messageId("p-1").build());
+        await("b1 got it", () -> b.count("b1") == 1);
+        await("A removed it once B confirmed", () -> has(storeA, w -> w instanceof dev.caxton.spi.storage.StorageWrite.OutboxRemove r
+                && r.receiver().equals("@B/b1") && r.id().equals("p-1")));
+        assertThat(has(storeA, w -> w instanceof dev.caxton.spi.storage.StorageWrite.OutboxAdd add
+                && add.message().receiver().equals("@B/b1"))).isTrue();
+        assertThat(a.cluster.outboxCounters()[0]).isZero();
+        assertThat(a.cluster.outboxCounters()[2]).isEqualTo(1);
+        closeLater.forEach(c -> {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    @Test
+    void aMessageRecoveredFromTheOutboxAfterARestartIsSentAgainAndConfirmed() throws Exception {
+        TestNode a = new TestNode("A", retry(Duration.ofSeconds(10)));
+        TestNode b = new TestNode("B", retry(Duration.ofSeconds(10)));
+        var storeA = persistent(a);
+        persistent(b);
+        b.echo("b1");
+        Envelope e = Envelope.builder(Performative.INFORM).sender("x").receiver("b1").messageId("left-over").build();
+        assertThat(a.cluster.recover(new dev.caxton.spi.storage.StoredMessage("left-over", "@B/b1",
+                new JsonWire().encode(e), "", 0, java.time.Instant.now()))).isTrue();
+        assertThat(a.cluster.recover(new dev.caxton.spi.storage.StoredMessage("local", "b1",
+                new JsonWire().encode(e), "", 0, java.time.Instant.now()))).as("a local entry is not the cluster's").isFalse();
+        a.start();
+        b.start();
+        await("b1 got the recovered message", () -> b.count("b1") >= 1);
+        await("confirmed", () -> has(storeA, w -> w instanceof dev.caxton.spi.storage.StorageWrite.OutboxRemove r
+                && r.id().equals("left-over")));
+        closeLater.forEach(c -> {
+            try {
+                c.close();
+            } catch (Exception ex) {
+                throw new RuntimeException(ex);
+            }
+        });
+    }
+
     @Test
     void aRequestThroughNodeCReachesTheAgentOnNodeAAndTheReplyComesBack() throws Exception {
         var n = three(Duration.ofSeconds(10));

@@ -7,7 +7,7 @@ import dev.caxton.spi.serializer.Serializer;
 import java.io.IOException;
 
 /** A small JSON serializer for tests of the runtime (the real ones are plugins the runtime may not see). */
-final class JsonWire implements Serializer {
+public final class JsonWire implements Serializer {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @Override
