@@ -42,6 +42,26 @@ final class Metrics {
         gauge(b, "caxton_cluster_partitioned",
                 "1 while fewer members than coordination.partition.quorum_size are alive, else 0.",
                 c.get("cluster_partitioned"));
+        if (c.containsKey("messages_persisted")) {
+            // Only with messaging.enable_persistence: absent series say "off", zeros would say "idle".
+            counter(b, "caxton_messages_persisted_total", "Messages written to the outbox when accepted.",
+                    c.get("messages_persisted"));
+            counter(b, "caxton_messages_duplicate_total",
+                    "Messages accepted and dropped because the same id was pending or handled within messaging.dedup_window.",
+                    c.get("messages_duplicate"));
+            gauge(b, "caxton_messages_recovered", "Messages delivered again from the outbox at the last start.",
+                    c.get("messages_recovered"));
+            counter(b, "caxton_storage_transactions_total", "Storage transactions committed by the group commit.",
+                    c.get("storage_transactions"));
+            counter(b, "caxton_storage_write_failures_total", "Batches of writes storage refused.",
+                    c.get("storage_write_failures"));
+            gauge(b, "caxton_cluster_outbox_waiting", "Messages for other nodes kept until those nodes confirm them.",
+                    c.get("cluster_outbox_waiting"));
+            counter(b, "caxton_cluster_outbox_resent_total", "Messages for other nodes sent again.",
+                    c.get("cluster_outbox_resent"));
+            counter(b, "caxton_cluster_outbox_confirmed_total", "Messages other nodes confirmed as stored.",
+                    c.get("cluster_outbox_confirmed"));
+        }
         gauge(b, "caxton_clients_waiting", "API requests waiting for a reply.", c.get("clients_waiting"));
         gauge(b, "caxton_api_waiting_requests", "API requests (wait_ms) holding a place under server.max_waiting_requests.",
                 apiWaiting);

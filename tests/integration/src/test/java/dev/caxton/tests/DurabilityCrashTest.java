@@ -138,7 +138,7 @@ class DurabilityCrashTest {
         }
     }
 
-    private static void deploy(Image.Server s, String name, byte[] wasm, String engine, boolean durable)
+    static void deploy(Image.Server s, String name, byte[] wasm, String engine, boolean durable)
             throws IOException, InterruptedException {
         String body = "{\"name\":\"" + name + "\",\"engine\":\"" + engine + "\",\"durable\":" + durable
                 + ",\"wasm_module\":\"" + Base64.getEncoder().encodeToString(wasm) + "\"}";
@@ -147,7 +147,7 @@ class DurabilityCrashTest {
     }
 
     /** @return whether the node said accepted; false when it refused or could not answer (killed) */
-    private static boolean send(Image.Server s, String receiver, String id) throws InterruptedException {
+    static boolean send(Image.Server s, String receiver, String id) throws InterruptedException {
         String body = "{\"performative\":\"inform\",\"receiver\":\"" + receiver + "\",\"message_id\":\"" + id
                 + "\",\"content\":{\"n\":1}}";
         try {
@@ -162,7 +162,7 @@ class DurabilityCrashTest {
      * Asks a counter for its count until it shows {@code expected} messages. Each query is itself a
      * message the counter counts, so the count it answers is the messages sent plus the queries so far.
      */
-    private static void awaitCount(Image.Server s, String name, int expected, Map<String, Integer> queries)
+    static void awaitCount(Image.Server s, String name, int expected, Map<String, Integer> queries)
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + 120_000_000_000L;
         long seen = -1;
