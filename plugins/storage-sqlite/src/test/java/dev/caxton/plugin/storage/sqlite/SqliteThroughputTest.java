@@ -35,7 +35,7 @@ class SqliteThroughputTest {
             long start = System.nanoTime();
             for (int i = 0; i < N; i++) {
                 s.outbox().add(new StoredMessage("m" + i, "r", envelope, "", 0, t0.plusMillis(i)));
-                s.outbox().remove("m" + i);
+                s.outbox().remove("r", "m" + i);
             }
             report("outbox add+remove pairs", start);
             assertThat(s.outbox().count()).isZero();
