@@ -51,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * }</pre>
  *
  * <p>Each test gets a fresh temporary data directory and a store opened on it. Every method of every
- * store is covered: round trips of every field (byte arrays compared exactly, instants to the
+ * store is covered, batches ({@link Storage#apply}) included: all or nothing, later writes winning,
+ * never seen half-applied; round trips of every field (byte arrays compared exactly, instants to the
  * nanosecond), the orders the SPI promises, replacement by id or name, counts, the sequence numbers
  * of conversations (also under concurrent appends), a 5 MB module, and, for stores that say they
  * are {@linkplain Storage#durable() durable}, that everything is still there after the store is
@@ -872,6 +873,33 @@ public abstract class StorageConformance {
         List<StoredMessage> pending = storage.outbox().pending(total + 10);
         assertThat(pending).hasSize(total).extracting(StoredMessage::id).doesNotHaveDuplicates();
         assertThat(pending).extracting(StoredMessage::at).isSorted();
+    }
+
+    @Test
+    void readersNeverSeeHalfABatch() throws Exception {
+        // Each batch moves one token from one receiver to the other and marks the move handled:
+        // a reader seeing part of a batch would count zero or two tokens.
+        storage.outbox().add(new StoredMessage("token", "left", bytes(8, 95), "", 0, T0));
+        int moves = 300;
+        runConcurrently(3, t -> () -> {
+            if (t == 0) {
+                for (int i = 0; i < moves; i++) {
+                    String from = i % 2 == 0 ? "left" : "right";
+                    String to = i % 2 == 0 ? "right" : "left";
+                    storage.apply(List.of(new StorageWrite.OutboxRemove(from, "token"),
+                            new StorageWrite.MarkHandled(from, "move-" + i, T0.plusSeconds(i)),
+                            new StorageWrite.OutboxAdd(new StoredMessage("token", to, bytes(8, 95), "", 0, T0))));
+                }
+            } else {
+                for (int i = 0; i < moves; i++) {
+                    assertThat(storage.outbox().count()).as("one token, never none or two").isEqualTo(1);
+                    assertThat(storage.outbox().pending(5)).hasSize(1);
+                }
+            }
+            return null;
+        });
+        assertThat(storage.handled().count()).isEqualTo(moves);
+        assertThat(storage.outbox().pending(5)).singleElement().extracting(StoredMessage::receiver).isEqualTo("left");
     }
 
     @Test
