@@ -389,6 +389,11 @@ final class Database implements AutoCloseable {
         }
     }
 
+    /** @return how many prepared statements the writer keeps, for tests that check they are reused */
+    int writerStatements() {
+        return writeOne("count statements", c -> c.statements.size());
+    }
+
     /** @return the database file */
     Path path() {
         return path;

@@ -80,19 +80,23 @@ final class SqliteStorage implements Storage {
         if (writes.isEmpty()) {
             return;
         }
-        int[] at = {0};
+        // Which write was running when the batch failed: -1 before the first (the transaction did
+        // not begin), writes.size() after the last (the commit failed).
+        int[] at = {-1};
         try {
             db.writeTransaction("apply a batch of " + writes.size() + " writes", c -> {
                 for (StorageWrite w : writes) {
-                    write(c, Objects.requireNonNull(w, "write"));
                     at[0]++;
+                    write(c, Objects.requireNonNull(w, "write"));
                 }
+                at[0] = writes.size();
                 return null;
             });
         } catch (StorageException e) {
-            String where = at[0] < writes.size()
-                    ? "write " + (at[0] + 1) + " of " + writes.size() + ": " + describe(writes.get(at[0]))
-                    : "at the commit of " + writes.size() + " writes";
+            String where = at[0] < 0 ? "before its first write"
+                    : at[0] < writes.size() ? "at write " + (at[0] + 1) + " of " + writes.size() + ": "
+                            + describe(writes.get(at[0]))
+                    : "at its commit";
             throw new StorageException(e.getMessage() + " (" + where + "); nothing of the batch was stored", e);
         }
     }

@@ -406,6 +406,53 @@ class SqliteStorageTest {
         }
     }
 
+    private static List<dev.caxton.spi.storage.StorageWrite> everyKindOfWrite(int i) {
+        StoredMessage m = new StoredMessage("m" + i, "r", new byte[] {1}, "", 0, T);
+        return List.of(new dev.caxton.spi.storage.StorageWrite.OutboxAdd(m),
+                new dev.caxton.spi.storage.StorageWrite.OutboxRemove("r", "m" + (i - 1)),
+                new dev.caxton.spi.storage.StorageWrite.MarkHandled("r", "m" + i, T),
+                new dev.caxton.spi.storage.StorageWrite.DeadLetterAdd(m),
+                new dev.caxton.spi.storage.StorageWrite.CheckpointHeader("a", "d", 64, 16, new long[] {i}, i),
+                new dev.caxton.spi.storage.StorageWrite.CheckpointChunk("a", i % 4, new byte[16]),
+                new dev.caxton.spi.storage.StorageWrite.CheckpointChunk("a", (i + 1) % 4, null),
+                new dev.caxton.spi.storage.StorageWrite.CheckpointDrop("b"));
+    }
+
+    @Test
+    void batchesReuseTheWritersPreparedStatements() {
+        try (SqliteStorage s = (SqliteStorage) open(Map.of())) {
+            s.apply(everyKindOfWrite(0));
+            s.apply(everyKindOfWrite(1));
+            int prepared = s.database().writerStatements();
+            for (int i = 2; i < 200; i++) {
+                s.apply(everyKindOfWrite(i));
+            }
+            assertThat(s.database().writerStatements()).as("no statement prepared per call").isEqualTo(prepared);
+            assertThat(s.outbox().pending(10)).extracting(StoredMessage::id).containsExactly("m199");
+        }
+    }
+
+    @Test
+    void aBatchBlockedByAnotherProcessFailsWholeNamingTheFileAndStoresNothing() throws Exception {
+        try (Storage s = open(Map.of("busy_timeout", "200ms"))) {
+            try (Connection other = jdbc(dataDir.resolve("caxton.db")); Statement st = other.createStatement()) {
+                st.executeUpdate("BEGIN IMMEDIATE");
+                assertThatThrownBy(() -> s.apply(everyKindOfWrite(0))).isInstanceOf(StorageException.class)
+                        .hasMessageContaining(dataDir.resolve("caxton.db").toString())
+                        .hasMessageContaining("apply a batch of 8 writes")
+                        .hasMessageContaining("SQLITE_BUSY")
+                        .hasMessageContaining("before its first write")
+                        .hasMessageContaining("nothing of the batch was stored");
+                st.executeUpdate("ROLLBACK");
+            }
+            assertThat(s.outbox().count()).isZero();
+            assertThat(s.handled().count()).isZero();
+            assertThat(s.checkpoints().count()).isZero();
+            s.apply(everyKindOfWrite(0));
+            assertThat(s.checkpoints().load("a").orElseThrow().version()).isZero();
+        }
+    }
+
     @Test
     void aClosedStoreRefusesWorkNamingTheFile() {
         Storage s = open(Map.of());
