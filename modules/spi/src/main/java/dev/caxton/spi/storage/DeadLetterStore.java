@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * Messages that could not be delivered, each with its reason. Nothing leaves this store except
- * by an explicit {@link #remove} (for instance when an operator replays it).
+ * by an explicit {@link #remove} (for instance when an operator replays it) or, once older than
+ * the TTL, by the cleanup's {@link #removeOlderThan}.
  */
 public interface DeadLetterStore {
 

@@ -8,9 +8,12 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import dev.caxton.spi.ConfigOption;
 import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.ProviderContext;
+import dev.caxton.spi.storage.AgentCheckpoint;
 import dev.caxton.spi.storage.AgentRecord;
 import dev.caxton.spi.storage.ConversationEntry;
 import dev.caxton.spi.storage.Storage;
+import dev.caxton.spi.storage.StorageException;
+import dev.caxton.spi.storage.StorageWrite;
 import dev.caxton.spi.storage.StorageProvider;
 import dev.caxton.spi.storage.StoredMessage;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * }</pre>
  *
  * <p>Each test gets a fresh temporary data directory and a store opened on it. Every method of every
- * store is covered: round trips of every field (byte arrays compared exactly, instants to the
+ * store is covered, batches ({@link Storage#apply}) included: all or nothing, later writes winning,
+ * never seen half-applied; round trips of every field (byte arrays compared exactly, instants to the
  * nanosecond), the orders the SPI promises, replacement by id or name, counts, the sequence numbers
  * of conversations (also under concurrent appends), a 5 MB module, and, for stores that say they
  * are {@linkplain Storage#durable() durable}, that everything is still there after the store is
@@ -513,6 +517,321 @@ public abstract class StorageConformance {
                 .hasMessageContaining("afterSequence");
     }
 
+    // ---------------------------------------------------------------- outbox by receiver, recovery walk
+
+    @Test
+    void outboxCopiesOfOneIdForTwoReceiversAreSeparate() {
+        StoredMessage forA = new StoredMessage("bcast", "a", bytes(10, 30), "", 0, T0);
+        StoredMessage forB = new StoredMessage("bcast", "b", bytes(10, 31), "", 0, T0.plusNanos(1));
+        storage.outbox().add(forA);
+        storage.outbox().add(forB);
+        assertThat(storage.outbox().count()).isEqualTo(2);
+        assertThat(storage.outbox().pending(10)).containsExactly(forA, forB);
+
+        assertThat(storage.outbox().remove("a", "bcast")).isTrue();
+        assertThat(storage.outbox().pending(10)).as("b's copy stays until b handled it").containsExactly(forB);
+        assertThat(storage.outbox().remove("a", "bcast")).isFalse();
+        assertThat(storage.outbox().remove("b", "bcast")).isTrue();
+        assertThat(storage.outbox().count()).isZero();
+    }
+
+    @Test
+    void forEachPendingVisitsEveryMessageOldestFirstOverSeveralPages() {
+        int n = 1_100; // more than four pages of any sensible page size
+        List<StoredMessage> added = new ArrayList<>();
+        Random random = new Random(77);
+        for (int i = 0; i < n; i++) {
+            // Many share an instant, so the order among equals (the order of adding) is tested at page edges too.
+            Instant at = T0.plusMillis(random.nextInt(40));
+            StoredMessage m = new StoredMessage("m" + i, "r" + (i % 3), bytes(16, i), "", 0, at);
+            storage.outbox().add(m);
+            added.add(m);
+        }
+        List<StoredMessage> walked = new ArrayList<>();
+        storage.outbox().forEachPending(walked::add);
+
+        assertThat(walked).hasSize(n).containsExactlyElementsOf(storage.outbox().pending(n + 1));
+        List<StoredMessage> expected = new ArrayList<>(added);
+        expected.sort(java.util.Comparator.comparing(StoredMessage::at)); // stable: ties keep the order of adding
+        assertThat(walked).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void forEachPendingOnAnEmptyOutboxVisitsNothing() {
+        List<StoredMessage> walked = new ArrayList<>();
+        storage.outbox().forEachPending(walked::add);
+        assertThat(walked).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- batches
+
+    @Test
+    void aBatchOfMixedWritesIsReadBackWhole() {
+        StoredMessage first = new StoredMessage("in-1", "worker", bytes(20, 40), "", 0, T0);
+        storage.outbox().add(first);
+        StoredMessage sent = new StoredMessage("out-1", "peer", bytes(20, 41), "", 0, T0.plusSeconds(1));
+        StoredMessage dead = new StoredMessage("bad-1", "nobody", bytes(20, 42), "no agent named nobody", 1, T0);
+        byte[] chunk0 = bytes(64, 43);
+        storage.apply(List.of(
+                new StorageWrite.OutboxRemove("worker", "in-1"),
+                new StorageWrite.MarkHandled("worker", "in-1", T0.plusSeconds(1)),
+                new StorageWrite.OutboxAdd(sent),
+                new StorageWrite.DeadLetterAdd(dead),
+                new StorageWrite.CheckpointHeader("worker", "digest-1", 200, 64, new long[] {7, -1}, 0),
+                new StorageWrite.CheckpointChunk("worker", 0, chunk0),
+                new StorageWrite.CheckpointChunk("worker", 2, null)));
+
+        assertThat(storage.outbox().pending(10)).containsExactly(sent);
+        assertThat(storage.handled().contains("worker", "in-1")).isTrue();
+        assertThat(storage.handled().contains("peer", "in-1")).as("marks are per receiver").isFalse();
+        assertThat(storage.handled().count()).isEqualTo(1);
+        assertThat(storage.deadLetters().get("bad-1")).contains(dead);
+        assertThat(storage.checkpoints().load("worker")).contains(new AgentCheckpoint("worker", "digest-1", 200, 64,
+                new long[] {7, -1}, Map.of(0, chunk0), 0));
+        assertThat(storage.checkpoints().count()).isEqualTo(1);
+        assertThatCode(() -> storage.apply(List.of())).as("an empty batch is harmless").doesNotThrowAnyException();
+    }
+
+    @Test
+    void laterWritesToTheSameKeyInABatchWin() {
+        StoredMessage v1 = new StoredMessage("m", "r", bytes(8, 50), "", 0, T0);
+        StoredMessage v2 = new StoredMessage("m", "r", bytes(8, 51), "", 1, T0.plusSeconds(1));
+        storage.apply(List.of(new StorageWrite.OutboxAdd(v1), new StorageWrite.OutboxAdd(v2)));
+        assertThat(storage.outbox().pending(10)).containsExactly(v2);
+
+        storage.apply(List.of(new StorageWrite.OutboxRemove("r", "m"), new StorageWrite.OutboxAdd(v1)));
+        assertThat(storage.outbox().pending(10)).as("added after its removal").containsExactly(v1);
+        storage.apply(List.of(new StorageWrite.OutboxAdd(v2), new StorageWrite.OutboxRemove("r", "m")));
+        assertThat(storage.outbox().count()).as("removed after its addition").isZero();
+
+        storage.apply(List.of(new StorageWrite.DeadLetterAdd(message("d", T0, 1, "first")),
+                new StorageWrite.DeadLetterAdd(message("d", T0, 2, "second"))));
+        assertThat(storage.deadLetters().get("d").orElseThrow().reason()).isEqualTo("second");
+
+        storage.apply(List.of(new StorageWrite.MarkHandled("r", "h", T0),
+                new StorageWrite.MarkHandled("r", "h", T0.plusSeconds(100))));
+        assertThat(storage.handled().removeOlderThan(T0.plusSeconds(50), 10)).as("the later mark counts").isZero();
+        assertThat(storage.handled().contains("r", "h")).isTrue();
+
+        storage.apply(List.of(new StorageWrite.CheckpointHeader("a", "d", 8, 8, new long[0], 0),
+                new StorageWrite.CheckpointChunk("a", 0, bytes(8, 52)),
+                new StorageWrite.CheckpointChunk("a", 0, bytes(8, 53)),
+                new StorageWrite.CheckpointHeader("a", "d", 8, 8, new long[] {1}, 1)));
+        AgentCheckpoint a = storage.checkpoints().load("a").orElseThrow();
+        assertThat(a.chunks().get(0)).isEqualTo(bytes(8, 53));
+        assertThat(a.version()).isEqualTo(1);
+        assertThat(a.globals()).containsExactly(1);
+    }
+
+    @Test
+    void aBatchThatFailsLeavesNothingOfItVisibleAndSaysWhatFailed() {
+        storage.apply(List.of(new StorageWrite.CheckpointHeader("agent", "d", 64, 16, new long[] {1}, 0),
+                new StorageWrite.CheckpointChunk("agent", 1, bytes(16, 60))));
+        StoredMessage before = message("kept", T0, 0, "");
+        storage.outbox().add(before);
+
+        assertThatThrownBy(() -> storage.apply(List.of(
+                new StorageWrite.OutboxRemove("receiver-of-kept", "kept"),
+                new StorageWrite.OutboxAdd(message("new", T0, 0, "")),
+                new StorageWrite.MarkHandled("r", "x", T0),
+                new StorageWrite.DeadLetterAdd(message("dl", T0, 1, "why")),
+                new StorageWrite.CheckpointChunk("agent", 1, bytes(16, 61)),
+                // A chunk size change without a drop first: the SPI forbids it, so the batch fails here.
+                new StorageWrite.CheckpointHeader("agent", "d", 64, 32, new long[] {2}, 1))))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("agent").hasMessageContaining("chunk size")
+                .hasMessageContaining("nothing of the batch was stored");
+
+        assertThat(storage.outbox().pending(10)).containsExactly(before);
+        assertThat(storage.handled().count()).isZero();
+        assertThat(storage.deadLetters().count()).isZero();
+        AgentCheckpoint c = storage.checkpoints().load("agent").orElseThrow();
+        assertThat(c.chunkSize()).isEqualTo(16);
+        assertThat(c.globals()).containsExactly(1);
+        assertThat(c.chunks().get(1)).isEqualTo(bytes(16, 60));
+        storage.apply(List.of(new StorageWrite.OutboxAdd(message("after", T0, 0, ""))));
+        assertThat(storage.outbox().count()).as("the store works on after a failed batch").isEqualTo(2);
+    }
+
+    // ---------------------------------------------------------------- handled ids
+
+    @Test
+    void handledMarksAreForgottenOldestFirstInBatches() {
+        assertThat(storage.handled().contains("r", "nothing")).isFalse();
+        List<StorageWrite> marks = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            marks.add(new StorageWrite.MarkHandled("r" + (i % 2), "m" + i, T0.plusSeconds(i)));
+        }
+        storage.apply(marks);
+        assertThat(storage.handled().count()).isEqualTo(25);
+
+        Instant cutoff = T0.plusSeconds(20); // m0..m19 are older
+        assertThat(storage.handled().removeOlderThan(cutoff, 8)).isEqualTo(8);
+        assertThat(storage.handled().contains("r0", "m0")).as("oldest first").isFalse();
+        assertThat(storage.handled().contains("r1", "m7")).isFalse();
+        assertThat(storage.handled().contains("r0", "m8")).isTrue();
+        assertThat(storage.handled().removeOlderThan(cutoff, 8)).isEqualTo(8);
+        assertThat(storage.handled().removeOlderThan(cutoff, 8)).isEqualTo(4);
+        assertThat(storage.handled().removeOlderThan(cutoff, 8)).isZero();
+        assertThat(storage.handled().count()).isEqualTo(5);
+        assertThat(storage.handled().contains("r0", "m20")).as("exactly at the cutoff stays").isTrue();
+        assertThatThrownBy(() -> storage.handled().removeOlderThan(cutoff, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    @Test
+    void aCheckpointRoundTripsWithZeroChunksAbsent() {
+        assertThat(storage.checkpoints().load("c")).isEmpty();
+        byte[] c0 = bytes(4096, 70);
+        byte[] last = bytes(100, 71); // a memory that is not a whole number of chunks
+        storage.apply(List.of(
+                new StorageWrite.CheckpointHeader("c", "sha-1", 3 * 4096 + 100, 4096,
+                        new long[] {Long.MIN_VALUE, 0, Double.doubleToRawLongBits(2.5)}, 0),
+                new StorageWrite.CheckpointChunk("c", 0, c0),
+                new StorageWrite.CheckpointChunk("c", 1, null),
+                new StorageWrite.CheckpointChunk("c", 3, last)));
+
+        AgentCheckpoint back = storage.checkpoints().load("c").orElseThrow();
+        assertThat(back).isEqualTo(new AgentCheckpoint("c", "sha-1", 3 * 4096 + 100, 4096,
+                new long[] {Long.MIN_VALUE, 0, Double.doubleToRawLongBits(2.5)}, Map.of(0, c0, 3, last), 0));
+        assertThat(back.chunks()).as("chunks of zeros are not stored").containsOnlyKeys(0, 3);
+
+        storage.apply(List.of(new StorageWrite.CheckpointChunk("c", 0, null),
+                new StorageWrite.CheckpointHeader("c", "sha-1", 3 * 4096 + 100, 4096, new long[3], 1)));
+        assertThat(storage.checkpoints().load("c").orElseThrow().chunks()).containsOnlyKeys(3);
+        assertThat(storage.checkpoints().load("c").orElseThrow().chunks().get(3)).as("unwritten chunks keep their content")
+                .isEqualTo(last);
+    }
+
+    @Test
+    void aSmallerMemoryRemovesTheChunksPastItsSize() {
+        storage.apply(List.of(new StorageWrite.CheckpointHeader("g", "d", 4 * 1024, 1024, new long[0], 0),
+                new StorageWrite.CheckpointChunk("g", 0, bytes(1024, 72)),
+                new StorageWrite.CheckpointChunk("g", 1, bytes(1024, 73)),
+                new StorageWrite.CheckpointChunk("g", 2, bytes(1024, 74)),
+                new StorageWrite.CheckpointChunk("g", 3, bytes(1024, 75))));
+        storage.apply(List.of(new StorageWrite.CheckpointHeader("g", "d", 1024 + 1, 1024, new long[0], 1)));
+        assertThat(storage.checkpoints().load("g").orElseThrow().chunks()).containsOnlyKeys(0, 1);
+
+        storage.apply(List.of(new StorageWrite.CheckpointHeader("g", "d", 4 * 1024, 1024, new long[0], 2)));
+        AgentCheckpoint grown = storage.checkpoints().load("g").orElseThrow();
+        assertThat(grown.chunks()).as("growing again does not bring removed chunks back").containsOnlyKeys(0, 1);
+        assertThat(grown.chunks().get(1)).isEqualTo(bytes(1024, 73));
+
+        storage.apply(List.of(new StorageWrite.CheckpointHeader("g", "d", 0, 1024, new long[0], 3)));
+        assertThat(storage.checkpoints().load("g").orElseThrow().chunks()).isEmpty();
+        assertThat(storage.checkpoints().load("g").orElseThrow().memorySize()).isZero();
+    }
+
+    @Test
+    void aDroppedCheckpointIsGoneAndMayComeBackWithAnotherChunkSize() {
+        storage.apply(List.of(new StorageWrite.CheckpointHeader("x", "old", 2048, 1024, new long[] {5}, 4),
+                new StorageWrite.CheckpointChunk("x", 0, bytes(1024, 80)),
+                new StorageWrite.CheckpointChunk("x", 1, bytes(1024, 81)),
+                new StorageWrite.CheckpointHeader("y", "other", 1024, 1024, new long[0], 0)));
+        storage.apply(List.of(new StorageWrite.CheckpointDrop("x")));
+        assertThat(storage.checkpoints().load("x")).isEmpty();
+        assertThat(storage.checkpoints().load("y")).as("other agents keep theirs").isPresent();
+        assertThat(storage.checkpoints().count()).isEqualTo(1);
+        storage.apply(List.of(new StorageWrite.CheckpointDrop("never-had-one")));
+
+        // A new module with another chunk size: drop first, in the same batch, as the SPI asks.
+        storage.apply(List.of(new StorageWrite.CheckpointHeader("y", "other", 1024, 1024, new long[0], 1),
+                new StorageWrite.CheckpointChunk("y", 0, bytes(1024, 82))));
+        storage.apply(List.of(new StorageWrite.CheckpointDrop("y"),
+                new StorageWrite.CheckpointHeader("y", "new", 4096, 4096, new long[] {9}, 0),
+                new StorageWrite.CheckpointChunk("y", 0, bytes(4096, 83))));
+        assertThat(storage.checkpoints().load("y")).contains(new AgentCheckpoint("y", "new", 4096, 4096, new long[] {9},
+                Map.of(0, bytes(4096, 83)), 0));
+    }
+
+    // ---------------------------------------------------------------- TTL cleanup
+
+    @Test
+    void oldOutboxMessagesAreRemovedOldestFirstInBatchesAndReturned() {
+        for (int i = 0; i < 12; i++) {
+            storage.outbox().add(new StoredMessage("m" + i, "r", bytes(8, i), "", i, T0.plusSeconds(i)));
+        }
+        Instant cutoff = T0.plusSeconds(10);
+        List<StoredMessage> first = storage.outbox().removeOlderThan(cutoff, 4);
+        assertThat(first).extracting(StoredMessage::id).containsExactly("m0", "m1", "m2", "m3");
+        assertThat(first.getFirst()).isEqualTo(new StoredMessage("m0", "r", bytes(8, 0), "", 0, T0));
+        assertThat(storage.outbox().removeOlderThan(cutoff, 4)).extracting(StoredMessage::id)
+                .containsExactly("m4", "m5", "m6", "m7");
+        assertThat(storage.outbox().removeOlderThan(cutoff, 4)).extracting(StoredMessage::id).containsExactly("m8", "m9");
+        assertThat(storage.outbox().removeOlderThan(cutoff, 4)).isEmpty();
+        assertThat(storage.outbox().pending(10)).extracting(StoredMessage::id).containsExactly("m10", "m11");
+        assertThatThrownBy(() -> storage.outbox().removeOlderThan(cutoff, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void oldDeadLettersAreRemovedOldestFirstInBatches() {
+        for (int i = 0; i < 10; i++) {
+            storage.deadLetters().add(message("d" + i, T0.plusSeconds(i), 1, "why"));
+        }
+        Instant cutoff = T0.plusSeconds(7);
+        assertThat(storage.deadLetters().removeOlderThan(cutoff, 3)).isEqualTo(3);
+        assertThat(storage.deadLetters().get("d2")).isEmpty();
+        assertThat(storage.deadLetters().get("d3")).isPresent();
+        assertThat(storage.deadLetters().removeOlderThan(cutoff, 3)).isEqualTo(3);
+        assertThat(storage.deadLetters().removeOlderThan(cutoff, 3)).isEqualTo(1);
+        assertThat(storage.deadLetters().removeOlderThan(cutoff, 3)).isZero();
+        assertThat(storage.deadLetters().list(10)).extracting(StoredMessage::id).containsExactly("d9", "d8", "d7");
+    }
+
+    @Test
+    void idleConversationsAreRemovedInBatches() {
+        var conv = storage.conversations();
+        for (int i = 0; i < 7; i++) {
+            conv.append(entry("idle-" + i, "m", T0.plusSeconds(i)));
+        }
+        conv.append(entry("busy", "m", T0.plusSeconds(100)));
+        Instant cutoff = T0.plusSeconds(50);
+        assertThat(conv.removeIdleSince(cutoff, 3)).isEqualTo(3);
+        assertThat(conv.removeIdleSince(cutoff, 3)).isEqualTo(3);
+        assertThat(conv.removeIdleSince(cutoff, 3)).isEqualTo(1);
+        assertThat(conv.removeIdleSince(cutoff, 3)).isZero();
+        for (int i = 0; i < 7; i++) {
+            assertThat(conv.count("idle-" + i)).isZero();
+        }
+        assertThat(conv.count("busy")).isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------- durability of the new stores
+
+    @Test
+    void aDurableStoreKeepsBatchesAcrossCloseAndReopen() {
+        assumeThat(storage.durable()).as("only durable stores promise to survive a restart").isTrue();
+        StoredMessage a = new StoredMessage("same", "a", bytes(10, 90), "", 0, T0);
+        StoredMessage b = new StoredMessage("same", "b", bytes(10, 91), "", 2, T0);
+        AgentCheckpoint expected = new AgentCheckpoint("agent", "digest", 5000, 1024, new long[] {42, -7},
+                Map.of(1, bytes(1024, 92), 4, bytes(5000 - 4096, 93)), 12);
+        storage.apply(List.of(new StorageWrite.OutboxAdd(a), new StorageWrite.OutboxAdd(b),
+                new StorageWrite.MarkHandled("a", "earlier", T0),
+                new StorageWrite.DeadLetterAdd(message("dl", T0, 3, "gave up")),
+                new StorageWrite.CheckpointHeader("agent", "digest", 5000, 1024, new long[] {42, -7}, 12),
+                new StorageWrite.CheckpointChunk("agent", 1, bytes(1024, 92)),
+                new StorageWrite.CheckpointChunk("agent", 4, bytes(5000 - 4096, 93)),
+                new StorageWrite.CheckpointHeader("dropped", "d", 10, 16, new long[0], 0)));
+        storage.apply(List.of(new StorageWrite.CheckpointDrop("dropped")));
+        storage.close();
+
+        storage = open();
+        assertThat(storage.outbox().pending(10)).containsExactly(a, b);
+        List<StoredMessage> walked = new ArrayList<>();
+        storage.outbox().forEachPending(walked::add);
+        assertThat(walked).containsExactly(a, b);
+        assertThat(storage.handled().contains("a", "earlier")).isTrue();
+        assertThat(storage.handled().count()).isEqualTo(1);
+        assertThat(storage.deadLetters().get("dl")).isPresent();
+        assertThat(storage.checkpoints().load("agent")).contains(expected);
+        assertThat(storage.checkpoints().load("dropped")).isEmpty();
+        assertThat(storage.checkpoints().count()).isEqualTo(1);
+        assertThat(storage.handled().removeOlderThan(T0.plusSeconds(1), 10)).isEqualTo(1);
+        assertThat(storage.outbox().removeOlderThan(T0.plusSeconds(1), 10)).containsExactly(a, b);
+    }
+
     // ---------------------------------------------------------------- concurrency
 
     @Test
@@ -554,6 +873,33 @@ public abstract class StorageConformance {
         List<StoredMessage> pending = storage.outbox().pending(total + 10);
         assertThat(pending).hasSize(total).extracting(StoredMessage::id).doesNotHaveDuplicates();
         assertThat(pending).extracting(StoredMessage::at).isSorted();
+    }
+
+    @Test
+    void readersNeverSeeHalfABatch() throws Exception {
+        // Each batch moves one token from one receiver to the other and marks the move handled:
+        // a reader seeing part of a batch would count zero or two tokens.
+        storage.outbox().add(new StoredMessage("token", "left", bytes(8, 95), "", 0, T0));
+        int moves = 300;
+        runConcurrently(3, t -> () -> {
+            if (t == 0) {
+                for (int i = 0; i < moves; i++) {
+                    String from = i % 2 == 0 ? "left" : "right";
+                    String to = i % 2 == 0 ? "right" : "left";
+                    storage.apply(List.of(new StorageWrite.OutboxRemove(from, "token"),
+                            new StorageWrite.MarkHandled(from, "move-" + i, T0.plusSeconds(i)),
+                            new StorageWrite.OutboxAdd(new StoredMessage("token", to, bytes(8, 95), "", 0, T0))));
+                }
+            } else {
+                for (int i = 0; i < moves; i++) {
+                    assertThat(storage.outbox().count()).as("one token, never none or two").isEqualTo(1);
+                    assertThat(storage.outbox().pending(5)).hasSize(1);
+                }
+            }
+            return null;
+        });
+        assertThat(storage.handled().count()).isEqualTo(moves);
+        assertThat(storage.outbox().pending(5)).singleElement().extracting(StoredMessage::receiver).isEqualTo("left");
     }
 
     @Test

@@ -104,15 +104,24 @@ final class MemoryConversationStore implements ConversationStore {
 
     @Override
     public int removeIdleSince(Instant cutoff) {
+        return removeIdleSince(cutoff, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public int removeIdleSince(Instant cutoff, int limit) {
         Objects.requireNonNull(cutoff, "cutoff");
+        MemoryStorage.checkBatch(limit);
         owner.ensureOpen();
         int[] removed = {0};
         for (String id : byId.keySet()) {
+            if (removed[0] >= limit) {
+                break;
+            }
             // Decided per id inside computeIfPresent, so an append racing with the sweep either lands
             // before the decision (and keeps the conversation) or after it (and starts a new one).
             byId.computeIfPresent(id, (key, c) -> {
                 synchronized (c) {
-                    if (c.newest.isBefore(cutoff)) {
+                    if (removed[0] < limit && c.newest.isBefore(cutoff)) {
                         removed[0]++;
                         return null;
                     }

@@ -159,6 +159,9 @@ final class Database implements AutoCloseable {
             throw new StorageException("cannot open SQLite storage at " + path + ": it is a directory, not a file");
         }
         boolean created = prepareFile(path);
+        if (!created) {
+            preflight(path, settings);
+        }
         try {
             db.writer = db.connect(false);
             if (!created) {
@@ -260,6 +263,75 @@ final class Database implements AutoCloseable {
     }
 
     /**
+     * Looks at an existing file through a read-only connection before any connection that can write
+     * opens it. The writer changes a file as soon as it has it: it switches the journal mode, and
+     * when it is closed after a refusal, SQLite checkpoints the WAL into the main file and deletes
+     * the WAL. For a damaged file, or one from a newer Caxton, that would destroy what a recovery
+     * by hand needs: the original bytes, and the last commits that only the WAL of a crash holds.
+     * A read-only connection never checkpoints. When it cannot tell (SQLite wants write access to
+     * recover the WAL index after a crash), the writer's own checks run as before.
+     */
+    private static void preflight(Path path, Settings settings) {
+        // Even a read-only connection creates an empty -wal and a -shm for a file in WAL mode, and
+        // leaves them; those it created are removed again, so a refused file has nothing new beside it.
+        List<Path> absent = new ArrayList<>();
+        for (String suffix : List.of("-wal", "-shm")) {
+            Path side = Path.of(path + suffix);
+            if (!Files.exists(side)) {
+                absent.add(side);
+            }
+        }
+        try {
+            look(path, settings);
+        } finally {
+            for (Path side : absent) {
+                try {
+                    if (side.toString().endsWith("-shm") || Files.size(side) == 0) {
+                        Files.deleteIfExists(side);
+                    }
+                } catch (IOException e) {
+                    // Gone already, or not ours to remove: the writer copes with either.
+                }
+            }
+        }
+    }
+
+    private static void look(Path path, Settings settings) {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(true);
+        config.setBusyTimeout(Math.toIntExact(Math.min(Integer.MAX_VALUE, settings.busyTimeout().toMillis())));
+        try (Connection c = config.createConnection("jdbc:sqlite:" + path)) {
+            Conn look = new Conn(c);
+            try {
+                checkIntact(look, path);
+            } catch (StorageException e) {
+                if (inconclusive(e.getMessage())) {
+                    return;
+                }
+                throw e;
+            }
+            if (look.queryOne("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'") != null) {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                        "SELECT version, description FROM schema_version ORDER BY version DESC LIMIT 1")) {
+                    if (rs.next() && rs.getInt(1) > Migrations.shipped().size()) {
+                        throw Migrations.newer(path, rs.getInt(1), rs.getString(2));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            if (!inconclusive(describe(e))) {
+                throw new StorageException("cannot open SQLite storage at " + path + ": " + damaged(e), e);
+            }
+        }
+    }
+
+    /** Failures of the read-only look that say nothing about the file, only about read-only access. */
+    private static boolean inconclusive(String message) {
+        return message != null && (message.contains("SQLITE_READONLY") || message.contains("SQLITE_CANTOPEN")
+                || message.contains("SQLITE_BUSY") || message.contains("SQLITE_PERM"));
+    }
+
+    /**
      * Runs SQLite's quick check, so a damaged file stops the start with its cause instead of
      * surfacing later as failed reads and lost writes.
      */
@@ -315,6 +387,11 @@ final class Database implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** @return how many prepared statements the writer keeps, for tests that check they are reused */
+    int writerStatements() {
+        return writeOne("count statements", c -> c.statements.size());
     }
 
     /** @return the database file */

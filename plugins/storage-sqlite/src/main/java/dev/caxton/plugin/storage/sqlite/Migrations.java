@@ -35,7 +35,7 @@ final class Migrations {
      * The shipped migrations in order. A module's resources cannot be listed reliably (a jar on the
      * module path, a jlink image), so they are named here; {@link #shipped()} checks the names.
      */
-    private static final List<String> FILES = List.of("V1__initial.sql");
+    private static final List<String> FILES = List.of("V1__initial.sql", "V2__durability.sql");
 
     private static final Pattern NAME = Pattern.compile("V([1-9][0-9]*)__([a-z0-9_]+)\\.sql");
 
@@ -107,10 +107,7 @@ final class Migrations {
                     String description = rs.getString(2);
                     String checksum = rs.getString(3);
                     if (version > shipped.size()) {
-                        throw new StorageException("cannot open SQLite storage at " + path + ": its schema is at version "
-                                + version + " (" + description + "), newer than this Caxton knows (up to version "
-                                + shipped.size() + "); it was written by a newer Caxton: run that version, or point "
-                                + "storage.sqlite.path at another file");
+                        throw newer(path, version, description);
                     }
                     if (version != current + 1) {
                         throw new StorageException("cannot open SQLite storage at " + path + ": its schema_version table "
@@ -143,6 +140,20 @@ final class Migrations {
             }
             return null;
         });
+    }
+
+    /**
+     * Refuses a file written by a newer Caxton, naming both versions.
+     *
+     * @param path        the file
+     * @param version     the newest version the file records
+     * @param description that version's description
+     * @return the exception to throw
+     */
+    static StorageException newer(Path path, int version, String description) {
+        return new StorageException("cannot open SQLite storage at " + path + ": its schema is at version " + version
+                + " (" + description + "), newer than this Caxton knows (up to version " + shipped().size()
+                + "); it was written by a newer Caxton: run that version, or point storage.sqlite.path at another file");
     }
 
     /**

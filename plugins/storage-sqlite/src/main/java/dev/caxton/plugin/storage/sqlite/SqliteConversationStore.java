@@ -151,4 +151,20 @@ final class SqliteConversationStore implements ConversationStore {
             return ps.executeUpdate();
         });
     }
+
+    @Override
+    public int removeIdleSince(Instant cutoff, int limit) {
+        Objects.requireNonNull(cutoff, "cutoff");
+        SqliteStorage.checkBatch(limit);
+        // The oldest idle conversations first, through conversations_by_newest, so one call costs
+        // at most limit conversations (and their entries, by the cascade) however many are idle.
+        return db.writeOne("remove idle conversations", c -> {
+            PreparedStatement ps = c.prepare("DELETE FROM conversations WHERE id IN (SELECT id FROM conversations "
+                    + "WHERE (newest_at_seconds, newest_at_nanos) < (?, ?) ORDER BY newest_at_seconds, newest_at_nanos "
+                    + "LIMIT ?)");
+            bindInstant(ps, 1, cutoff);
+            ps.setInt(3, limit);
+            return ps.executeUpdate();
+        });
+    }
 }

@@ -286,7 +286,8 @@ class SqliteStorageTest {
         open(Map.of()).close();
         Path file = dataDir.resolve("caxton.db");
         List<List<String>> rows = query(file, "SELECT version, description, applied_at, checksum FROM schema_version");
-        assertThat(rows).hasSize(1);
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(1).subList(0, 2)).containsExactly("2", "durability");
         List<String> v1 = rows.getFirst();
         assertThat(v1.get(0)).isEqualTo("1");
         assertThat(v1.get(1)).isEqualTo("initial");
@@ -294,11 +295,12 @@ class SqliteStorageTest {
         assertThat(v1.get(3)).isEqualTo(sha256OfShippedV1()).hasSize(64);
         assertThat(query(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).flatMap(r -> r)
                 .contains("agents", "agent_capabilities", "outbox", "dead_letters", "conversations",
-                        "conversation_entries", "schema_version");
+                        "conversation_entries", "schema_version", "handled", "checkpoints", "checkpoint_chunks");
 
         open(Map.of()).close();
         assertThat(query(file, "SELECT version, applied_at FROM schema_version"))
-                .as("reopening applies nothing again").containsExactly(List.of("1", v1.get(2)));
+                .as("reopening applies nothing again").containsExactly(List.of("1", v1.get(2)),
+                        List.of("2", rows.get(1).get(2)));
     }
 
     private static String sha256OfShippedV1() throws Exception {
@@ -315,12 +317,12 @@ class SqliteStorageTest {
             s.agents().put(agent("keep-me", List.of()));
         }
         Path file = dataDir.resolve("caxton.db");
-        update(file, "INSERT INTO schema_version VALUES (2, 'shiny future', '2031-01-01T00:00:00Z', 'abc')");
+        update(file, "INSERT INTO schema_version VALUES (3, 'shiny future', '2031-01-01T00:00:00Z', 'abc')");
 
         assertThatThrownBy(() -> open(Map.of())).isInstanceOf(StorageException.class)
                 .hasMessageContaining(file.toString())
-                .hasMessageContaining("version 2 (shiny future)")
-                .hasMessageContaining("newer than this Caxton knows (up to version 1)");
+                .hasMessageContaining("version 3 (shiny future)")
+                .hasMessageContaining("newer than this Caxton knows (up to version 2)");
         assertThat(query(file, "SELECT name FROM agents")).containsExactly(List.of("keep-me"));
     }
 
@@ -351,8 +353,9 @@ class SqliteStorageTest {
 
     @Test
     void theShippedMigrationsAreWellFormed() {
-        assertThat(Migrations.shipped()).extracting(Migrations.Migration::version).containsExactly(1);
-        assertThat(Migrations.shipped().getFirst().description()).isEqualTo("initial");
+        assertThat(Migrations.shipped()).extracting(Migrations.Migration::version).containsExactly(1, 2);
+        assertThat(Migrations.shipped()).extracting(Migrations.Migration::description)
+                .containsExactly("initial", "durability");
         assertThat(Migrations.checksum("a\r\nb")).as("line endings do not matter").isEqualTo(Migrations.checksum("a\nb"));
         assertThat(Migrations.checksum("a\nb")).isNotEqualTo(Migrations.checksum("a\nc"));
     }
@@ -400,6 +403,53 @@ class SqliteStorageTest {
             }
             s.outbox().add(new StoredMessage("after", "r", new byte[] {1}, "", 0, T));
             assertThat(s.outbox().count()).isEqualTo(2);
+        }
+    }
+
+    private static List<dev.caxton.spi.storage.StorageWrite> everyKindOfWrite(int i) {
+        StoredMessage m = new StoredMessage("m" + i, "r", new byte[] {1}, "", 0, T);
+        return List.of(new dev.caxton.spi.storage.StorageWrite.OutboxAdd(m),
+                new dev.caxton.spi.storage.StorageWrite.OutboxRemove("r", "m" + (i - 1)),
+                new dev.caxton.spi.storage.StorageWrite.MarkHandled("r", "m" + i, T),
+                new dev.caxton.spi.storage.StorageWrite.DeadLetterAdd(m),
+                new dev.caxton.spi.storage.StorageWrite.CheckpointHeader("a", "d", 64, 16, new long[] {i}, i),
+                new dev.caxton.spi.storage.StorageWrite.CheckpointChunk("a", i % 4, new byte[16]),
+                new dev.caxton.spi.storage.StorageWrite.CheckpointChunk("a", (i + 1) % 4, null),
+                new dev.caxton.spi.storage.StorageWrite.CheckpointDrop("b"));
+    }
+
+    @Test
+    void batchesReuseTheWritersPreparedStatements() {
+        try (SqliteStorage s = (SqliteStorage) open(Map.of())) {
+            s.apply(everyKindOfWrite(0));
+            s.apply(everyKindOfWrite(1));
+            int prepared = s.database().writerStatements();
+            for (int i = 2; i < 200; i++) {
+                s.apply(everyKindOfWrite(i));
+            }
+            assertThat(s.database().writerStatements()).as("no statement prepared per call").isEqualTo(prepared);
+            assertThat(s.outbox().pending(10)).extracting(StoredMessage::id).containsExactly("m199");
+        }
+    }
+
+    @Test
+    void aBatchBlockedByAnotherProcessFailsWholeNamingTheFileAndStoresNothing() throws Exception {
+        try (Storage s = open(Map.of("busy_timeout", "200ms"))) {
+            try (Connection other = jdbc(dataDir.resolve("caxton.db")); Statement st = other.createStatement()) {
+                st.executeUpdate("BEGIN IMMEDIATE");
+                assertThatThrownBy(() -> s.apply(everyKindOfWrite(0))).isInstanceOf(StorageException.class)
+                        .hasMessageContaining(dataDir.resolve("caxton.db").toString())
+                        .hasMessageContaining("apply a batch of 8 writes")
+                        .hasMessageContaining("SQLITE_BUSY")
+                        .hasMessageContaining("before its first write")
+                        .hasMessageContaining("nothing of the batch was stored");
+                st.executeUpdate("ROLLBACK");
+            }
+            assertThat(s.outbox().count()).isZero();
+            assertThat(s.handled().count()).isZero();
+            assertThat(s.checkpoints().count()).isZero();
+            s.apply(everyKindOfWrite(0));
+            assertThat(s.checkpoints().load("a").orElseThrow().version()).isZero();
         }
     }
 
