@@ -164,10 +164,11 @@ public abstract class StorageConformance {
     @Test
     void anAgentRoundTripsWithEveryField() {
         AgentRecord a = new AgentRecord("alpha", "0b5e-42", bytes(1000, 1), Long.MAX_VALUE, 0, 0,
-                List.of("z-last", "a-first", "m"), "json", "", "stopped", T0, T0.plusSeconds(3600).plusNanos(7));
+                List.of("z-last", "a-first", "m"), "json", "", "stopped", T0, T0.plusSeconds(3600).plusNanos(7), true);
         storage.agents().put(a);
 
         AgentRecord back = storage.agents().get("alpha").orElseThrow();
+        assertThat(back.durable()).isTrue();
         assertThat(back).isEqualTo(a);
         assertThat(back.module()).containsExactly(a.module());
         assertThat(back.capabilities()).containsExactly("z-last", "a-first", "m");

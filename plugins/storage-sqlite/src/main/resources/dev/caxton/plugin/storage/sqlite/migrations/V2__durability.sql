@@ -24,6 +24,9 @@ ALTER TABLE outbox_v2 RENAME TO outbox;
 -- its start). dead_letters_by_age from V1 already serves the dead letters' TTL the same way.
 CREATE INDEX outbox_by_age ON outbox (at_seconds, at_nanos, seq);
 
+-- Whether each agent's state is checkpointed (deployed with durable); agents from V1 are not.
+ALTER TABLE agents ADD COLUMN durable INTEGER NOT NULL DEFAULT 0;
+
 -- Ids of messages each receiver has handled, kept for the dedup window.
 CREATE TABLE handled (
     receiver    TEXT    NOT NULL,
