@@ -68,7 +68,9 @@ public interface WasmInstance extends AutoCloseable {
      *
      * @return the values, encoded as in the package documentation
      * @throws UnsupportedOperationException when the engine cannot read them
-     *         ({@link EngineFeatures#snapshots()} false), or a mutable global is a {@code v128}
+     *         ({@link EngineFeatures#snapshots()} false), or a mutable global is a {@code v128} or
+     *         a reference (a handle that means nothing in another instance); the message names
+     *         the global's index
      */
     default long[] mutableGlobals() {
         throw new UnsupportedOperationException("this engine cannot read the globals of an instance");
@@ -80,7 +82,8 @@ public interface WasmInstance extends AutoCloseable {
      *
      * @param values the values, in the same order and encoding
      * @throws IllegalArgumentException when the count does not match the module's mutable globals
-     * @throws UnsupportedOperationException when the engine cannot write them
+     * @throws UnsupportedOperationException when the engine cannot write them, or for the same
+     *         globals {@link #mutableGlobals()} refuses
      */
     default void restoreMutableGlobals(long[] values) {
         throw new UnsupportedOperationException("this engine cannot write the globals of an instance");

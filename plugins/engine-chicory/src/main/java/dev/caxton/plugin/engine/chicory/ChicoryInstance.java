@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.ValType;
 import dev.caxton.spi.engine.FunctionType;
 import dev.caxton.spi.engine.GuestMemory;
 import dev.caxton.spi.engine.InstanceLimits;
@@ -12,6 +13,7 @@ import dev.caxton.spi.engine.WasmInstance;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -127,6 +129,55 @@ final class ChicoryInstance implements WasmInstance {
         }
         GlobalInstance g = chicory().global(e.index());
         return Types.normalize(g.getType(), g.getValue());
+    }
+
+    @Override
+    public long[] mutableGlobals() {
+        Instance current = chicory();
+        int[] indices = module.mutableGlobals();
+        long[] values = new long[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            GlobalInstance g = current.global(indices[i]);
+            values[i] = Types.normalize(snapshotType(indices[i], g), g.getValue());
+        }
+        return values;
+    }
+
+    @Override
+    public void restoreMutableGlobals(long[] values) {
+        Objects.requireNonNull(values, "values");
+        Instance current = chicory();
+        int[] indices = module.mutableGlobals();
+        if (values.length != indices.length) {
+            throw new IllegalArgumentException("the module defines " + indices.length
+                    + " mutable global(s), so a snapshot of its globals holds as many values: expected "
+                    + indices.length + ", got " + values.length);
+        }
+        // Every type is checked before anything changes, so a refusal leaves the instance as it was.
+        GlobalInstance[] globals = new GlobalInstance[indices.length];
+        ValType[] types = new ValType[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            globals[i] = current.global(indices[i]);
+            types[i] = snapshotType(indices[i], globals[i]);
+        }
+        for (int i = 0; i < indices.length; i++) {
+            globals[i].setValue(Types.normalize(types[i], values[i]));
+        }
+    }
+
+    /**
+     * The type of a global a snapshot holds; only numbers qualify. A reference is a handle that
+     * means nothing in another instance (or on another engine), and a v128 does not fit a long
+     * (Chicory refuses v128 modules at compile time anyway).
+     */
+    private static ValType snapshotType(int index, GlobalInstance g) {
+        ValType t = g.getType();
+        int op = t.opcode();
+        if (op != ValType.ID.I32 && op != ValType.ID.I64 && op != ValType.ID.F32 && op != ValType.ID.F64) {
+            throw new UnsupportedOperationException("mutable global " + index + " holds a " + Types.describe(t)
+                    + ", which an instance snapshot cannot carry (only i32, i64, f32 and f64 globals can)");
+        }
+        return t;
     }
 
     @Override

@@ -4,6 +4,9 @@ import com.dylibso.chicory.runtime.Memory;
 import dev.caxton.spi.engine.GuestMemory;
 import dev.caxton.spi.engine.MemoryAccessException;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -37,6 +40,9 @@ final class ChicoryMemory implements GuestMemory {
         }
     };
 
+    /** Stores eight bytes at once into a byte array, in the guest's (little-endian) order. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     private final Memory memory;
     private final ChicoryInstance owner;
 
@@ -63,6 +69,44 @@ final class ChicoryMemory implements GuestMemory {
         checkBounds(address, length);
         // In bounds, so the address fits an int: Chicory caps memories below 2 GiB.
         return length == 0 ? new byte[0] : memory.readBytes((int) address, length);
+    }
+
+    /**
+     * Chicory offers no bulk read into a caller's array, and {@code readBytes} allocates; eight
+     * bytes at a time through {@code readLong} copies without any allocation, which is what a host
+     * reading the whole memory after every message needs.
+     */
+    @Override
+    public void read(long address, byte[] into, int offset, int length) {
+        Objects.requireNonNull(into, "into");
+        checkBounds(address, length);
+        Objects.checkFromIndexSize(offset, length, into.length);
+        int from = (int) address;
+        int i = offset;
+        int end = offset + length;
+        for (; end - i >= Long.BYTES; i += Long.BYTES, from += Long.BYTES) {
+            LONGS.set(into, i, memory.readLong(from));
+        }
+        for (; i < end; i++, from++) {
+            into[i] = memory.read(from);
+        }
+    }
+
+    /**
+     * Grows like {@code memory.grow}: the memory's maximum is already the lower of the module's
+     * declared maximum and the instance's limit (see {@code ChicoryModule}), so Chicory refuses
+     * growth past either with -1 and leaves the memory as it was.
+     */
+    @Override
+    public long grow(long pages) {
+        if (pages < 0) {
+            throw new IllegalArgumentException("cannot grow a memory by a negative number of pages: " + pages);
+        }
+        ensureLive();
+        if (pages > Integer.MAX_VALUE) {
+            return -1;
+        }
+        return memory.grow((int) pages);
     }
 
     @Override

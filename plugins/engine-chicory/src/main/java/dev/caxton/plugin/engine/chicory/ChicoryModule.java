@@ -9,8 +9,11 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.TableInstance;
 import com.dylibso.chicory.wasm.InvalidException;
 import com.dylibso.chicory.wasm.UnlinkableException;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.GlobalSection;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.MemorySection;
+import com.dylibso.chicory.wasm.types.MutabilityType;
 import com.dylibso.chicory.wasm.types.Table;
 import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.types.TableSection;
@@ -25,6 +28,7 @@ import dev.caxton.spi.engine.WasmModule;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * A decoded, validated and (in compiler mode) compiled module. Immutable, so any number of threads
@@ -36,6 +40,7 @@ final class ChicoryModule implements WasmModule {
     private final com.dylibso.chicory.wasm.WasmModule parsed;
     private final ModuleShape shape;
     private final Function<Instance, Machine> compiled;
+    private final int[] mutableGlobals;
 
     /**
      * @param engine   the engine that compiled it
@@ -49,6 +54,22 @@ final class ChicoryModule implements WasmModule {
         this.parsed = parsed;
         this.shape = shape;
         this.compiled = compiled;
+        this.mutableGlobals = mutableGlobals(parsed);
+    }
+
+    /** The indices of the mutable globals the module defines (imported ones come first and are skipped). */
+    private static int[] mutableGlobals(com.dylibso.chicory.wasm.WasmModule parsed) {
+        GlobalSection globals = parsed.globalSection();
+        int imported = parsed.importSection().count(ExternalType.GLOBAL);
+        return IntStream.range(0, globals.globalCount())
+                .filter(i -> globals.getGlobal(i).mutabilityType() == MutabilityType.Var)
+                .map(i -> imported + i)
+                .toArray();
+    }
+
+    /** @return the global indices a snapshot of an instance holds, in order (do not modify) */
+    int[] mutableGlobals() {
+        return mutableGlobals;
     }
 
     @Override

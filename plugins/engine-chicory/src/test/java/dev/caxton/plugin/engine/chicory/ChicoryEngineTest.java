@@ -148,6 +148,8 @@ class ChicoryEngineTest {
         assertThat(compiler.features().fuel()).as("fuel-limited instances are interpreted").isTrue();
         assertThat(compiler.features().executionTimeout()).isTrue();
         assertThat(compiler.features().description()).startsWith("chicory 1.7.5, compiler");
+        assertThat(interpreter.features().snapshots()).as("durable agents need snapshots").isTrue();
+        assertThat(compiler.features().snapshots()).isTrue();
     }
 
     // ------------------------------------------------------------------ compile errors

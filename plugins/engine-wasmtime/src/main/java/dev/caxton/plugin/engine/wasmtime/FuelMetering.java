@@ -59,7 +59,7 @@ final class FuelMetering {
      *
      * @param bytes  the binary
      * @param shape  its structure
-     * @param calls  for every exported function (hidden ones included, global getters excepted),
+     * @param calls  for every exported function (hidden ones included, the accessors of globals excepted),
      *               the export that calls it with a budget and also returns the fuel left
      * @param left   the export that reads the fuel left
      * @param refill the export that sets the fuel left
@@ -86,7 +86,7 @@ final class FuelMetering {
 
         Set<String> taken = new HashSet<>();
         shape.exports.forEach(e -> taken.add(e.name()));
-        Set<String> getters = new HashSet<>(base.getters().values());
+        Set<String> getters = base.globalAccessors();
         Map<String, String> calls = new LinkedHashMap<>();
         WasmWriter funcAdd = new WasmWriter(32);
         WasmWriter codeAdd = new WasmWriter(64);

@@ -125,12 +125,29 @@ final class GuestMemories {
         }
 
         @Override
+        public void read(long address, byte[] into, int offset, int length) {
+            Objects.requireNonNull(into, "into");
+            owner.withMemory(b -> {
+                check(address, length, b.capacity());
+                Objects.checkFromIndexSize(offset, length, into.length);
+                // One bulk copy out of the native memory, straight into the caller's array.
+                b.get((int) address, into, offset, length);
+                return null;
+            });
+        }
+
+        @Override
         public void write(long address, byte[] bytes) {
             Objects.requireNonNull(bytes, "bytes");
             owner.withMemory(b -> {
                 GuestMemories.write(b, address, bytes);
                 return null;
             });
+        }
+
+        @Override
+        public long grow(long pages) {
+            return owner.grow(pages);
         }
 
         @Override

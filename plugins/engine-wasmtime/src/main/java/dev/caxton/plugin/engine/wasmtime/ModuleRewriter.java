@@ -25,7 +25,9 @@ import java.util.Set;
  *   <li><b>memory</b>: a memory the module defines becomes an import, so that each instance gets a
  *       memory the engine creates with the instance's limit as its maximum; Wasmtime then answers a
  *       {@code memory.grow} past the limit with -1 itself;</li>
- *   <li><b>globals</b>: every exported global of a number type gets an exported getter function;</li>
+ *   <li><b>globals</b>: every exported global of a number type gets an exported getter function,
+ *       and every mutable global the module defines (exported or not) a getter and a setter that
+ *       carry its bits as an integer, so that an instance's state can be read and restored;</li>
  *   <li><b>start</b>: the start section is replaced by an exported function that calls the start
  *       function, and the engine calls it right after instantiation, where a trap or a timeout is
  *       reported precisely;</li>
@@ -60,8 +62,10 @@ final class ModuleRewriter {
      * @param ownMemory    the limits of the memory the module defines (now its last import), or null
      * @param getters      for every exported global of a number type, the name of its getter export
      * @param startExport  the export name of the wrapper that calls the start function, or null
+     * @param mutables     every mutable global the module defines, in index order, with its accessors
      */
-    record Base(byte[] bytes, ModuleShape shape, Limits ownMemory, Map<String, String> getters, String startExport) {
+    record Base(byte[] bytes, ModuleShape shape, Limits ownMemory, Map<String, String> getters, String startExport,
+                List<MutableGlobal> mutables) {
         /**
          * Whether the rewriting added types or functions. A function body of the original that
          * refers to a type or function index just past its own would be invalid, but valid in the
@@ -70,7 +74,42 @@ final class ModuleRewriter {
          * @return whether the index spaces grew
          */
         boolean addsIndices() {
-            return !getters.isEmpty() || startExport != null;
+            return !getters.isEmpty() || startExport != null || !mutables.isEmpty();
+        }
+
+        /**
+         * The hidden exports that only read or write globals: they are not the module's code, so
+         * they are neither metered nor charged to a call's fuel.
+         *
+         * @return their export names
+         */
+        Set<String> globalAccessors() {
+            Set<String> names = new HashSet<>(getters.values());
+            for (MutableGlobal m : mutables) {
+                if (m.getter() != null) {
+                    names.add(m.getter());
+                    names.add(m.setter());
+                }
+            }
+            return names;
+        }
+    }
+
+    /**
+     * A mutable global the module defines, and the hidden exports that read and write it. An
+     * {@code f32} or {@code f64} crosses them reinterpreted as an {@code i32} or {@code i64}, so that
+     * its bits (NaN payloads included) never pass through a Java float.
+     *
+     * @param index   its global index
+     * @param valType its value type byte
+     * @param getter  the export that returns its bits, or null when it is not a number (v128 or a
+     *                reference, which a snapshot cannot carry)
+     * @param setter  the export that takes its bits, or null likewise
+     */
+    record MutableGlobal(int index, int valType, String getter, String setter) {
+        /** @return whether its bits travel as an i64 (else as an i32) */
+        boolean wide() {
+            return valType == ModuleShape.I64 || valType == ModuleShape.F64;
         }
     }
 
@@ -118,29 +157,30 @@ final class ModuleRewriter {
             }
         }
         String startExport = shape.start >= 0 ? unique(PREFIX + "start", taken) : null;
-        if (!moveMemory && !capTables && getters.isEmpty() && startExport == null) {
-            return new Base(shape.bytes, shape, null, Map.of(), null);
+        List<MutableGlobal> mutables = new ArrayList<>();
+        int accessors = 0;
+        for (int g = shape.importedGlobals; g < shape.globals.size(); g++) {
+            ModuleShape.GlobalType t = shape.globals.get(g);
+            if (t.mutable()) {
+                boolean number = isNumber(t.valType());
+                mutables.add(new MutableGlobal(g, t.valType(),
+                        number ? unique(PREFIX + "state:get:" + g, taken) : null,
+                        number ? unique(PREFIX + "state:set:" + g, taken) : null));
+                accessors += number ? 2 : 0;
+            }
+        }
+        if (!moveMemory && !capTables && getters.isEmpty() && startExport == null && accessors == 0) {
+            return new Base(shape.bytes, shape, null, Map.of(), null, List.copyOf(mutables));
         }
 
-        // New types, appended to the type section: () -> (t) for each value type a getter returns,
-        // in the order the getters first need them, and () -> () for the start wrapper.
-        Map<Integer, Integer> typeOf = new LinkedHashMap<>();
-        for (int g : getterGlobals) {
-            typeOf.putIfAbsent(shape.globals.get(g).valType(), shape.types.size() + typeOf.size());
-        }
-        int startType = startExport == null ? -1 : shape.types.size() + typeOf.size();
-        int newTypes = typeOf.size() + (startExport == null ? 0 : 1);
-        int newFunctions = getterGlobals.size() + (startExport == null ? 0 : 1);
+        // New types, appended to the type section, each once: () -> (t) for the getters, the
+        // accessors' types, and () -> () for the start wrapper.
+        FuelMetering.Types types = new FuelMetering.Types(shape.types.size());
+        byte[] none = new byte[0];
+        int newFunctions = getterGlobals.size() + accessors + (startExport == null ? 0 : 1);
         int firstNew = shape.functions.size();
         Limits ownMemory = moveMemory ? shape.memories.get(shape.importedMemories) : null;
 
-        WasmWriter types = new WasmWriter(16);
-        for (int t : typeOf.keySet()) {
-            types.u8(0x60).u32(0).u32(1).u8(t);
-        }
-        if (startExport != null) {
-            types.u8(0x60).u32(0).u32(0);
-        }
         WasmWriter importAdd = null;
         if (moveMemory) {
             importAdd = new WasmWriter(32).name(ENGINE_MODULE).name("memory").u8(0x02);
@@ -148,29 +188,50 @@ final class ModuleRewriter {
         }
         WasmWriter funcAdd = new WasmWriter(16);
         WasmWriter codeAdd = new WasmWriter(32);
-        for (int g : getterGlobals) {
-            funcAdd.u32(typeOf.get(shape.globals.get(g).valType()));
+        WasmWriter exportAdd = new WasmWriter(64);
+        int j = 0;
+        List<String> getterNames = new ArrayList<>(getters.values());
+        for (int k = 0; k < getterGlobals.size(); k++) {
+            int g = getterGlobals.get(k);
+            funcAdd.u32(types.index(none, new byte[] {(byte) shape.globals.get(g).valType()}));
             body(codeAdd, new WasmWriter(8).u32(0).u8(0x23).u32(g).u8(0x0B));
+            exportAdd.name(getterNames.get(k)).u8(0x00).u32(firstNew + j++);
+        }
+        for (MutableGlobal m : mutables) {
+            if (m.getter() == null) {
+                continue;
+            }
+            byte[] carrier = {(byte) (m.wide() ? ModuleShape.I64 : ModuleShape.I32)};
+            boolean isFloat = m.valType() == ModuleShape.F32 || m.valType() == ModuleShape.F64;
+            // global.get, then i32.reinterpret_f32 (0xBC) or i64.reinterpret_f64 (0xBD) for a float.
+            WasmWriter get = new WasmWriter(12).u32(0).u8(0x23).u32(m.index());
+            if (isFloat) {
+                get.u8(m.wide() ? 0xBD : 0xBC);
+            }
+            funcAdd.u32(types.index(none, carrier));
+            body(codeAdd, get.u8(0x0B));
+            exportAdd.name(m.getter()).u8(0x00).u32(firstNew + j++);
+            // local.get 0, then f32.reinterpret_i32 (0xBE) or f64.reinterpret_i64 (0xBF), global.set.
+            WasmWriter set = new WasmWriter(12).u32(0).u8(0x20).u32(0);
+            if (isFloat) {
+                set.u8(m.wide() ? 0xBF : 0xBE);
+            }
+            funcAdd.u32(types.index(carrier, none));
+            body(codeAdd, set.u8(0x24).u32(m.index()).u8(0x0B));
+            exportAdd.name(m.setter()).u8(0x00).u32(firstNew + j++);
         }
         if (startExport != null) {
             // A wrapper that calls the start function, rather than an export of the start function
             // itself: an export would declare it for ref.func and make some invalid modules valid.
-            funcAdd.u32(startType);
+            funcAdd.u32(types.index(none, none));
             body(codeAdd, new WasmWriter(8).u32(0).u8(0x10).u32(shape.start).u8(0x0B));
-        }
-        WasmWriter exportAdd = new WasmWriter(64);
-        int j = 0;
-        for (String getter : getters.values()) {
-            exportAdd.name(getter).u8(0x00).u32(firstNew + j++);
-        }
-        if (startExport != null) {
             exportAdd.name(startExport).u8(0x00).u32(firstNew + j++);
         }
         int exportCount = j;
 
         SectionEmitter out = new SectionEmitter(shape.bytes);
-        if (newTypes > 0) {
-            out.append(ModuleShape.TYPE, types, newTypes);
+        if (types.count() > 0) {
+            out.append(ModuleShape.TYPE, types.entries, types.count());
         }
         if (importAdd != null) {
             out.append(ModuleShape.IMPORT, importAdd, 1);
@@ -200,7 +261,7 @@ final class ModuleRewriter {
         }
         byte[] rewritten = out.emit(shape);
         ModuleShape base = ModuleShape.parse(rewritten);
-        return new Base(rewritten, base, ownMemory, Map.copyOf(getters), startExport);
+        return new Base(rewritten, base, ownMemory, Map.copyOf(getters), startExport, List.copyOf(mutables));
     }
 
     // ------------------------------------------------------------------ variants

@@ -19,8 +19,10 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -204,6 +206,100 @@ final class WasmtimeInstance implements WasmInstance {
             Func f = funcHandle(getter);
             Val[] out = ctx.run("reading global '" + name + "'", NO_TIMEOUT, () -> f.call(ctx.store, NO_VALUES));
             return Values.toLong(type, out[0]);
+        } finally {
+            ctx.exit();
+        }
+    }
+
+    @Override
+    public long[] mutableGlobals() {
+        List<ModuleRewriter.MutableGlobal> mutables = snapshotGlobals();
+        return accessGlobals(mutables, new long[mutables.size()], false);
+    }
+
+    @Override
+    public void restoreMutableGlobals(long[] values) {
+        Objects.requireNonNull(values, "values");
+        List<ModuleRewriter.MutableGlobal> mutables = snapshotGlobals();
+        if (values.length != mutables.size()) {
+            throw new IllegalArgumentException("the module defines " + mutables.size()
+                    + " mutable global(s), so a snapshot of its globals holds as many values: expected "
+                    + mutables.size() + ", got " + values.length);
+        }
+        accessGlobals(mutables, values, true);
+    }
+
+    /**
+     * Calls each global's hidden getter (filling {@code values}) or setter (taking from it). The
+     * accessors are engine helpers, not the module's code: they draw no fuel, and the fuel global
+     * and fuelUsed stay as the last call left them.
+     */
+    private long[] accessGlobals(List<ModuleRewriter.MutableGlobal> mutables, long[] values, boolean restore) {
+        ensureOpen();
+        ctx.enter();
+        try {
+            ensureOpen();
+            for (int i = 0; i < values.length; i++) {
+                ModuleRewriter.MutableGlobal m = mutables.get(i);
+                Func f = funcHandle(restore ? m.setter() : m.getter());
+                Val[] in = !restore ? NO_VALUES
+                        : new Val[] {m.wide() ? Val.fromI64(values[i]) : Val.fromI32((int) values[i])};
+                Val[] out = ctx.run((restore ? "restoring" : "reading") + " global " + m.index(), NO_TIMEOUT,
+                        () -> f.call(ctx.store, in));
+                if (!restore) {
+                    values[i] = m.wide() ? out[0].i64() : out[0].i32();
+                }
+            }
+        } finally {
+            ctx.exit();
+        }
+        return values;
+    }
+
+    /** The module's mutable globals, refused as a whole when one of them cannot be carried. */
+    private List<ModuleRewriter.MutableGlobal> snapshotGlobals() {
+        List<ModuleRewriter.MutableGlobal> mutables = module.base().mutables();
+        for (ModuleRewriter.MutableGlobal m : mutables) {
+            if (m.getter() == null) {
+                throw new UnsupportedOperationException("mutable global " + m.index() + " holds a "
+                        + ModuleShape.typeName(m.valType()) + ", which an instance snapshot cannot carry"
+                        + " (only i32, i64, f32 and f64 globals can)");
+            }
+        }
+        return mutables;
+    }
+
+    /**
+     * Grows the exported memory named {@code "memory"} from the host; see {@link GuestMemory#grow}.
+     * The memory was created with the lower of the module's maximum and the instance's limit as its
+     * own maximum, so Wasmtime refuses growth past either.
+     *
+     * @param pages the pages to add
+     * @return the size in pages before, or -1 when it cannot grow that much
+     */
+    long grow(long pages) {
+        if (pages < 0) {
+            throw new IllegalArgumentException("cannot grow a memory by a negative number of pages: " + pages);
+        }
+        ensureOpen();
+        ctx.enter();
+        try {
+            ensureOpen();
+            Memory m = memoryHandle("memory");
+            long before = m.size(ctx.store);
+            if (pages > GuestMemories.MAX_PAGES - before) {
+                return -1;
+            }
+            try {
+                m.grow(ctx.store, pages);
+            } catch (RuntimeException e) {
+                // Past the memory's maximum: Wasmtime reports an error and leaves the memory as it was.
+                return -1;
+            }
+            // The cached buffer covers the old size only.
+            memoryBuffer = null;
+            ctx.hostCalls.touch();
+            return before;
         } finally {
             ctx.exit();
         }

@@ -195,6 +195,7 @@ class WasmtimeEngineTest {
     void featuresTellTimeoutsAndFuel() {
         assertThat(engine.features().fuel()).isTrue();
         assertThat(engine.features().executionTimeout()).isTrue();
+        assertThat(engine.features().snapshots()).as("durable agents need snapshots").isTrue();
         assertThat(engine.features().description())
                 .startsWith("wasmtime 7.0.0 (wasmtime-java 0.19.0, Cranelift)")
                 .contains("epoch interruption every 1 ms")
