@@ -15,6 +15,7 @@ module dev.caxton.runtime {
     exports dev.caxton.runtime.agent;
     exports dev.caxton.runtime.cluster;
     exports dev.caxton.runtime.config;
+    exports dev.caxton.runtime.durability;
     exports dev.caxton.runtime.fatal;
     exports dev.caxton.runtime.plugin;
     exports dev.caxton.runtime.routing;

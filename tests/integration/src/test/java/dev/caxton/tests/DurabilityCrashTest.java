@@ -6,7 +6,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -146,12 +151,19 @@ class DurabilityCrashTest {
         assertThat(r.statusCode()).as("deploy %s: %s", name, r.body()).isEqualTo(201);
     }
 
+    // One client for the whole stream: a connection per message would make the stream a trickle.
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
     /** @return whether the node said accepted; false when it refused or could not answer (killed) */
     static boolean send(Image.Server s, String receiver, String id) throws InterruptedException {
         String body = "{\"performative\":\"inform\",\"receiver\":\"" + receiver + "\",\"message_id\":\"" + id
                 + "\",\"content\":{\"n\":1}}";
         try {
-            HttpResponse<String> r = s.http("POST", "/api/v1/messages", body, s.token());
+            HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(s.url() + "/api/v1/messages"))
+                    .timeout(Duration.ofSeconds(30)).header("X-Caxton-Token", s.token())
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 202;
         } catch (IOException e) {
             return false;
