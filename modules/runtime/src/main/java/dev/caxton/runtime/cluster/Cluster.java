@@ -125,6 +125,9 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     // Non-null with messaging.enable_persistence.
     private volatile dev.caxton.runtime.durability.Ledger ledger;
     private volatile ClusterOutbox outbox;
+    // Set by start(), once the node's agents are back: before that, a stored message for one of them
+    // would be refused as for an unknown agent although it is only not restored yet.
+    private volatile boolean started;
     private final AtomicLong askNumbers = new AtomicLong();
 
     /** The answer a waiting sender got; {@link #GAVE_UP} when it stopped waiting first. */
@@ -243,6 +246,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
      * @param syncInterval {@code coordination.cluster.directory_sync_interval}
      */
     public void start(Duration syncInterval) {
+        started = true;
         router.remote(this);
         long ms = Math.max(1, syncInterval.toMillis());
         timers.scheduleWithFixedDelay(this::sync, 0, ms, TimeUnit.MILLISECONDS);
@@ -589,6 +593,10 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
         if (e.messageId() == null) {
             links.rejected(from, "envelope without a message id");
+            return;
+        }
+        if (persist && !started) {
+            // Not answered: the sender keeps it and sends it again in a moment.
             return;
         }
         rememberSender(e.sender(), from);
