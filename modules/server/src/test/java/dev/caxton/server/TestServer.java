@@ -42,6 +42,11 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(Path dir, String serverYaml, String extraYaml) throws IOException {
+        this(dir, serverYaml, extraYaml, "");
+    }
+
+    /** @param messagingYaml more keys of the {@code messaging} section, one {@code key: value} a line */
+    TestServer(Path dir, String serverYaml, String extraYaml, String messagingYaml) throws IOException {
         Path data = dir.resolve("data");
         Path config = Files.writeString(dir.resolve("caxton.yaml"), """
                 server:
@@ -54,12 +59,14 @@ final class TestServer implements AutoCloseable {
                     mode: interpreter
                 messaging:
                   serializer: json
+                %s
                 storage:
                   type: memory
                 transport:
                   port: 0
                 %s
-                """.formatted(data.toString().replace("\\", "/"), serverYaml.indent(2).stripTrailing(), extraYaml));
+                """.formatted(data.toString().replace("\\", "/"), serverYaml.indent(2).stripTrailing(),
+                messagingYaml.indent(2).stripTrailing(), extraYaml));
         PluginCatalog catalog = PluginCatalog.discover(null);
         server = CaxtonServer.start(CaxtonConfig.load(config, catalog), null, catalog);
         token = Files.readString(data.resolve("api-token")).trim();
