@@ -52,6 +52,7 @@ public interface GuestMemory {
      * @param pages how many 64 KiB pages to add
      * @return the size in pages before growing, or -1 when the memory cannot grow that much (the
      *         memory is then unchanged)
+     * @throws IllegalArgumentException when {@code pages} is negative
      * @throws UnsupportedOperationException when the engine cannot grow a memory from the host
      */
     default long grow(long pages) {

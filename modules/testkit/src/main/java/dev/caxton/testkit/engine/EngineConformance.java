@@ -1347,6 +1347,35 @@ public abstract class EngineConformance {
     }
 
     @Test
+    void aThousandMutableGlobalsOfEveryNumberTypeRoundTrip() {
+        assumeSnapshots();
+        String[] kinds = {"i32", "i64", "f32", "f64"};
+        StringBuilder wat = new StringBuilder("(module\n");
+        int count = 1100;
+        for (int i = 0; i < count; i++) {
+            String k = kinds[i % 4];
+            wat.append("  (global (mut ").append(k).append(") (").append(k).append(".const 0))\n");
+        }
+        wat.append("  (func (export \"g1097\") (result i64) global.get 1097))\n");
+        WasmModule m = module(wat.toString());
+        Random random = new Random(7);
+        long[] values = new long[count];
+        for (int i = 0; i < count; i++) {
+            long v = random.nextLong();
+            values[i] = i % 2 == 0 ? (long) (int) v : v;  // i32 and f32 values are sign-extended
+        }
+        try (WasmInstance a = m.instantiate(Imports.NONE, DEFAULT_LIMITS);
+             WasmInstance b = m.instantiate(Imports.NONE, DEFAULT_LIMITS)) {
+            assertThat(a.mutableGlobals()).hasSize(count).containsOnly(0L);
+            a.restoreMutableGlobals(values);
+            assertThat(a.mutableGlobals()).containsExactly(values);
+            b.restoreMutableGlobals(a.mutableGlobals());
+            assertThat(b.call("g1097")).containsExactly(values[1097]);
+            assertThat(b.mutableGlobals()).containsExactly(values);
+        }
+    }
+
+    @Test
     void aModuleWithoutMutableGlobalsHasAnEmptySnapshot() {
         assumeSnapshots();
         try (WasmInstance inst = instantiate("""

@@ -26,8 +26,9 @@ import java.util.Set;
  *       memory the engine creates with the instance's limit as its maximum; Wasmtime then answers a
  *       {@code memory.grow} past the limit with -1 itself;</li>
  *   <li><b>globals</b>: every exported global of a number type gets an exported getter function,
- *       and every mutable global the module defines (exported or not) a getter and a setter that
- *       carry its bits as an integer, so that an instance's state can be read and restored;</li>
+ *       and the mutable globals the module defines (exported or not) get a getter and a setter
+ *       that carry all their bits as integers in one call, so that an instance's state can be read
+ *       and restored;</li>
  *   <li><b>start</b>: the start section is replaced by an exported function that calls the start
  *       function, and the engine calls it right after instantiation, where a trap or a timeout is
  *       reported precisely;</li>
@@ -62,10 +63,12 @@ final class ModuleRewriter {
      * @param ownMemory    the limits of the memory the module defines (now its last import), or null
      * @param getters      for every exported global of a number type, the name of its getter export
      * @param startExport  the export name of the wrapper that calls the start function, or null
-     * @param mutables     every mutable global the module defines, in index order, with its accessors
+     * @param mutables     every mutable global the module defines, in index order
+     * @param batches      the accessors of those globals, in order; none when one of them is not a
+     *                     number (a snapshot cannot carry it, so there is nothing to access)
      */
     record Base(byte[] bytes, ModuleShape shape, Limits ownMemory, Map<String, String> getters, String startExport,
-                List<MutableGlobal> mutables) {
+                List<MutableGlobal> mutables, List<GlobalBatch> batches) {
         /**
          * Whether the rewriting added types or functions. A function body of the original that
          * refers to a type or function index just past its own would be invalid, but valid in the
@@ -74,7 +77,7 @@ final class ModuleRewriter {
          * @return whether the index spaces grew
          */
         boolean addsIndices() {
-            return !getters.isEmpty() || startExport != null || !mutables.isEmpty();
+            return !getters.isEmpty() || startExport != null || !batches.isEmpty();
         }
 
         /**
@@ -85,33 +88,54 @@ final class ModuleRewriter {
          */
         Set<String> globalAccessors() {
             Set<String> names = new HashSet<>(getters.values());
-            for (MutableGlobal m : mutables) {
-                if (m.getter() != null) {
-                    names.add(m.getter());
-                    names.add(m.setter());
-                }
+            for (GlobalBatch b : batches) {
+                names.add(b.getter());
+                names.add(b.setter());
             }
             return names;
         }
     }
 
     /**
-     * A mutable global the module defines, and the hidden exports that read and write it. An
-     * {@code f32} or {@code f64} crosses them reinterpreted as an {@code i32} or {@code i64}, so that
-     * its bits (NaN payloads included) never pass through a Java float.
+     * A mutable global the module defines. An {@code f32} or {@code f64} crosses its accessors
+     * reinterpreted as an {@code i32} or {@code i64}, so that its bits (NaN payloads included) never
+     * pass through a Java float.
      *
      * @param index   its global index
      * @param valType its value type byte
-     * @param getter  the export that returns its bits, or null when it is not a number (v128 or a
-     *                reference, which a snapshot cannot carry)
-     * @param setter  the export that takes its bits, or null likewise
      */
-    record MutableGlobal(int index, int valType, String getter, String setter) {
+    record MutableGlobal(int index, int valType) {
         /** @return whether its bits travel as an i64 (else as an i32) */
         boolean wide() {
             return valType == ModuleShape.I64 || valType == ModuleShape.F64;
         }
+
+        /** @return whether it is a float, reinterpreted on the way */
+        boolean isFloat() {
+            return valType == ModuleShape.F32 || valType == ModuleShape.F64;
+        }
+
+        /** @return the integer type its bits travel as */
+        byte carrier() {
+            return (byte) (wide() ? ModuleShape.I64 : ModuleShape.I32);
+        }
     }
+
+    /**
+     * Hidden exports that read and write a run of the module's mutable globals in one call each, so
+     * that a snapshot costs one crossing of the JNI boundary per {@link #BATCH} globals, not one
+     * per global.
+     *
+     * @param from   the first of the mutable globals (an index into {@link Base#mutables()})
+     * @param to     just past the last
+     * @param getter the export that returns their bits, one result each
+     * @param setter the export that takes their bits, one parameter each
+     */
+    record GlobalBatch(int from, int to, String getter, String setter) {
+    }
+
+    /** The most globals one accessor carries, well inside Wasmtime's limit on parameters and results. */
+    static final int BATCH = 500;
 
     /**
      * A value that replaces an imported global.
@@ -158,26 +182,28 @@ final class ModuleRewriter {
         }
         String startExport = shape.start >= 0 ? unique(PREFIX + "start", taken) : null;
         List<MutableGlobal> mutables = new ArrayList<>();
-        int accessors = 0;
+        boolean allNumbers = true;
         for (int g = shape.importedGlobals; g < shape.globals.size(); g++) {
             ModuleShape.GlobalType t = shape.globals.get(g);
             if (t.mutable()) {
-                boolean number = isNumber(t.valType());
-                mutables.add(new MutableGlobal(g, t.valType(),
-                        number ? unique(PREFIX + "state:get:" + g, taken) : null,
-                        number ? unique(PREFIX + "state:set:" + g, taken) : null));
-                accessors += number ? 2 : 0;
+                mutables.add(new MutableGlobal(g, t.valType()));
+                allNumbers &= isNumber(t.valType());
             }
         }
-        if (!moveMemory && !capTables && getters.isEmpty() && startExport == null && accessors == 0) {
-            return new Base(shape.bytes, shape, null, Map.of(), null, List.copyOf(mutables));
+        List<GlobalBatch> batches = new ArrayList<>();
+        for (int from = 0; allNumbers && from < mutables.size(); from += BATCH) {
+            batches.add(new GlobalBatch(from, Math.min(mutables.size(), from + BATCH),
+                    unique(PREFIX + "state:get:" + from, taken), unique(PREFIX + "state:set:" + from, taken)));
+        }
+        if (!moveMemory && !capTables && getters.isEmpty() && startExport == null && batches.isEmpty()) {
+            return new Base(shape.bytes, shape, null, Map.of(), null, List.copyOf(mutables), List.of());
         }
 
         // New types, appended to the type section, each once: () -> (t) for the getters, the
         // accessors' types, and () -> () for the start wrapper.
         FuelMetering.Types types = new FuelMetering.Types(shape.types.size());
         byte[] none = new byte[0];
-        int newFunctions = getterGlobals.size() + accessors + (startExport == null ? 0 : 1);
+        int newFunctions = getterGlobals.size() + 2 * batches.size() + (startExport == null ? 0 : 1);
         int firstNew = shape.functions.size();
         Limits ownMemory = moveMemory ? shape.memories.get(shape.importedMemories) : null;
 
@@ -197,28 +223,31 @@ final class ModuleRewriter {
             body(codeAdd, new WasmWriter(8).u32(0).u8(0x23).u32(g).u8(0x0B));
             exportAdd.name(getterNames.get(k)).u8(0x00).u32(firstNew + j++);
         }
-        for (MutableGlobal m : mutables) {
-            if (m.getter() == null) {
-                continue;
+        for (GlobalBatch b : batches) {
+            List<MutableGlobal> run = mutables.subList(b.from(), b.to());
+            byte[] carriers = new byte[run.size()];
+            // The getter: global.get each, a float followed by i32.reinterpret_f32 (0xBC) or
+            // i64.reinterpret_f64 (0xBD). The setter: local.get each, a float followed by
+            // f32.reinterpret_i32 (0xBE) or f64.reinterpret_i64 (0xBF), then global.set.
+            WasmWriter get = new WasmWriter(8 + 4 * run.size()).u32(0);
+            WasmWriter set = new WasmWriter(8 + 8 * run.size()).u32(0);
+            for (int k = 0; k < run.size(); k++) {
+                MutableGlobal m = run.get(k);
+                carriers[k] = m.carrier();
+                get.u8(0x23).u32(m.index());
+                set.u8(0x20).u32(k);
+                if (m.isFloat()) {
+                    get.u8(m.wide() ? 0xBD : 0xBC);
+                    set.u8(m.wide() ? 0xBF : 0xBE);
+                }
+                set.u8(0x24).u32(m.index());
             }
-            byte[] carrier = {(byte) (m.wide() ? ModuleShape.I64 : ModuleShape.I32)};
-            boolean isFloat = m.valType() == ModuleShape.F32 || m.valType() == ModuleShape.F64;
-            // global.get, then i32.reinterpret_f32 (0xBC) or i64.reinterpret_f64 (0xBD) for a float.
-            WasmWriter get = new WasmWriter(12).u32(0).u8(0x23).u32(m.index());
-            if (isFloat) {
-                get.u8(m.wide() ? 0xBD : 0xBC);
-            }
-            funcAdd.u32(types.index(none, carrier));
+            funcAdd.u32(types.index(none, carriers));
             body(codeAdd, get.u8(0x0B));
-            exportAdd.name(m.getter()).u8(0x00).u32(firstNew + j++);
-            // local.get 0, then f32.reinterpret_i32 (0xBE) or f64.reinterpret_i64 (0xBF), global.set.
-            WasmWriter set = new WasmWriter(12).u32(0).u8(0x20).u32(0);
-            if (isFloat) {
-                set.u8(m.wide() ? 0xBF : 0xBE);
-            }
-            funcAdd.u32(types.index(carrier, none));
-            body(codeAdd, set.u8(0x24).u32(m.index()).u8(0x0B));
-            exportAdd.name(m.setter()).u8(0x00).u32(firstNew + j++);
+            exportAdd.name(b.getter()).u8(0x00).u32(firstNew + j++);
+            funcAdd.u32(types.index(carriers, none));
+            body(codeAdd, set.u8(0x0B));
+            exportAdd.name(b.setter()).u8(0x00).u32(firstNew + j++);
         }
         if (startExport != null) {
             // A wrapper that calls the start function, rather than an export of the start function
@@ -261,7 +290,8 @@ final class ModuleRewriter {
         }
         byte[] rewritten = out.emit(shape);
         ModuleShape base = ModuleShape.parse(rewritten);
-        return new Base(rewritten, base, ownMemory, Map.copyOf(getters), startExport, List.copyOf(mutables));
+        return new Base(rewritten, base, ownMemory, Map.copyOf(getters), startExport, List.copyOf(mutables),
+                List.copyOf(batches));
     }
 
     // ------------------------------------------------------------------ variants

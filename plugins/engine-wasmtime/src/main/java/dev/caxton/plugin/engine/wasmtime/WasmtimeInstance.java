@@ -230,24 +230,26 @@ final class WasmtimeInstance implements WasmInstance {
     }
 
     /**
-     * Calls each global's hidden getter (filling {@code values}) or setter (taking from it). The
-     * accessors are engine helpers, not the module's code: they draw no fuel, and the fuel global
-     * and fuelUsed stay as the last call left them.
+     * Calls the hidden getters (filling {@code values}) or setters (taking from it), one call per
+     * batch of globals. The accessors are engine helpers, not the module's code: they draw no
+     * fuel, and the fuel global and fuelUsed stay as the last call left them.
      */
     private long[] accessGlobals(List<ModuleRewriter.MutableGlobal> mutables, long[] values, boolean restore) {
         ensureOpen();
         ctx.enter();
         try {
             ensureOpen();
-            for (int i = 0; i < values.length; i++) {
-                ModuleRewriter.MutableGlobal m = mutables.get(i);
-                Func f = funcHandle(restore ? m.setter() : m.getter());
-                Val[] in = !restore ? NO_VALUES
-                        : new Val[] {m.wide() ? Val.fromI64(values[i]) : Val.fromI32((int) values[i])};
-                Val[] out = ctx.run((restore ? "restoring" : "reading") + " global " + m.index(), NO_TIMEOUT,
+            for (ModuleRewriter.GlobalBatch b : module.base().batches()) {
+                Func f = funcHandle(restore ? b.setter() : b.getter());
+                Val[] in = restore ? new Val[b.to() - b.from()] : NO_VALUES;
+                for (int i = b.from(); restore && i < b.to(); i++) {
+                    in[i - b.from()] = mutables.get(i).wide() ? Val.fromI64(values[i]) : Val.fromI32((int) values[i]);
+                }
+                Val[] out = ctx.run((restore ? "restoring" : "reading") + " the module's mutable globals", NO_TIMEOUT,
                         () -> f.call(ctx.store, in));
-                if (!restore) {
-                    values[i] = m.wide() ? out[0].i64() : out[0].i32();
+                for (int i = b.from(); !restore && i < b.to(); i++) {
+                    Val v = out[i - b.from()];
+                    values[i] = mutables.get(i).wide() ? v.i64() : v.i32();
                 }
             }
         } finally {
@@ -260,7 +262,7 @@ final class WasmtimeInstance implements WasmInstance {
     private List<ModuleRewriter.MutableGlobal> snapshotGlobals() {
         List<ModuleRewriter.MutableGlobal> mutables = module.base().mutables();
         for (ModuleRewriter.MutableGlobal m : mutables) {
-            if (m.getter() == null) {
+            if (!ModuleRewriter.isNumber(m.valType())) {
                 throw new UnsupportedOperationException("mutable global " + m.index() + " holds a "
                         + ModuleShape.typeName(m.valType()) + ", which an instance snapshot cannot carry"
                         + " (only i32, i64, f32 and f64 globals can)");
