@@ -4,7 +4,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,15 +70,7 @@ class DurabilityClusterCrashTest {
                 Image.Server via = nodes.get(0);
                 AtomicBoolean killed = new AtomicBoolean();
                 long delay = 300 + random.nextInt(1200);
-                Thread killer = Thread.ofPlatform().start(() -> {
-                    try {
-                        Thread.sleep(delay);
-                        killed.set(true);
-                        doomed.kill9();
-                    } catch (InterruptedException | IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
+                Thread killer = DurabilityCrashTest.killLater(doomed, delay, killed);
                 int inRound = 0;
                 int afterKill = 0;
                 while (true) {

@@ -79,15 +79,7 @@ class DurabilityCrashTest {
                 Image.Server live = node;
                 AtomicBoolean killed = new AtomicBoolean();
                 long delay = 300 + random.nextInt(1200);
-                Thread killer = Thread.ofPlatform().start(() -> {
-                    try {
-                        Thread.sleep(delay);
-                        killed.set(true);
-                        live.kill9();
-                    } catch (InterruptedException | IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
+                Thread killer = killLater(live, delay, killed);
                 int inRound = 0;
                 while (!killed.get() || live.process.isAlive()) {
                     String target = targets.get(next % targets.size());
@@ -141,6 +133,19 @@ class DurabilityCrashTest {
         } finally {
             node.close();
         }
+    }
+
+    /** Kills {@code s} with {@code kill -9} after {@code delayMs}, setting {@code killed} just before. */
+    static Thread killLater(Image.Server s, long delayMs, AtomicBoolean killed) {
+        return Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(delayMs);
+                killed.set(true);
+                s.kill9();
+            } catch (InterruptedException | IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
     }
 
     static void deploy(Image.Server s, String name, byte[] wasm, String engine, boolean durable)
