@@ -1,0 +1,104 @@
+package dev.caxton.server;
+
+import dev.caxton.spi.ProviderContext;
+import dev.caxton.spi.storage.AgentStore;
+import dev.caxton.spi.storage.ConversationStore;
+import dev.caxton.spi.storage.DeadLetterStore;
+import dev.caxton.spi.storage.OutboxStore;
+import dev.caxton.spi.storage.Storage;
+import dev.caxton.spi.storage.StorageException;
+import dev.caxton.spi.storage.StorageProvider;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Storage for the server's backup tests ({@code storage.type: fake-file}): the memory store, plus a
+ * backup that writes known bytes, can be held at a gate, or can fail, so the API's handling is
+ * tested without a SQLite file.
+ */
+public final class FakeFileStorageProvider implements StorageProvider {
+
+    /** What every backup writes. */
+    static final String CONTENT = "SQLite format 3\0 a fake backup of a fake store";
+
+    /** Backups started. */
+    static final AtomicInteger STARTED = new AtomicInteger();
+    /** Released once per backup allowed to finish; tests that do not hold backups leave it open. */
+    static volatile Semaphore gate;
+    /** Counted down when a backup reaches the gate. */
+    static volatile CountDownLatch atGate = new CountDownLatch(0);
+    /** When set, backups fail with this message. */
+    static volatile String failure;
+
+    /** Creates the provider. */
+    public FakeFileStorageProvider() {
+    }
+
+    @Override
+    public String name() {
+        return "fake-file";
+    }
+
+    @Override
+    public Storage open(ProviderContext context) {
+        Storage memory = ServiceLoader.load(StorageProvider.class).stream().map(ServiceLoader.Provider::get)
+                .filter(p -> p.name().equals("memory")).findFirst().orElseThrow().open(context);
+        return new Storage() {
+            @Override
+            public AgentStore agents() {
+                return memory.agents();
+            }
+
+            @Override
+            public OutboxStore outbox() {
+                return memory.outbox();
+            }
+
+            @Override
+            public DeadLetterStore deadLetters() {
+                return memory.deadLetters();
+            }
+
+            @Override
+            public ConversationStore conversations() {
+                return memory.conversations();
+            }
+
+            @Override
+            public void backup(Path target) {
+                STARTED.incrementAndGet();
+                atGate.countDown();
+                Semaphore g = gate;
+                if (g != null) {
+                    g.acquireUninterruptibly();
+                }
+                if (failure != null) {
+                    throw new StorageException(failure);
+                }
+                try {
+                    Files.writeString(target, CONTENT, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean durable() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+                memory.close();
+            }
+        };
+    }
+}
