@@ -35,6 +35,8 @@ public final class FakeFileStorageProvider implements StorageProvider {
     static volatile Semaphore gate;
     /** Counted down when a backup reaches the gate. */
     static volatile CountDownLatch atGate = new CountDownLatch(0);
+    /** When above zero, backups write this many bytes of a repeating pattern instead of {@link #CONTENT}. */
+    static volatile int size;
     /** When set, backups fail with this message. */
     static volatile String failure;
 
@@ -84,7 +86,9 @@ public final class FakeFileStorageProvider implements StorageProvider {
                     throw new StorageException(failure);
                 }
                 try {
-                    Files.writeString(target, CONTENT, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW);
+                    int n = size;
+                    Files.write(target, n > 0 ? pattern(n) : CONTENT.getBytes(StandardCharsets.UTF_8),
+                            java.nio.file.StandardOpenOption.CREATE_NEW);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -100,5 +104,14 @@ public final class FakeFileStorageProvider implements StorageProvider {
                 memory.close();
             }
         };
+    }
+
+    /** {@code n} bytes cycling through the letters, so a byte out of place shows. */
+    static byte[] pattern(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) ('a' + i % 26);
+        }
+        return b;
     }
 }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -29,6 +30,7 @@ class StorageBackupApiTest {
     void reset() {
         FakeFileStorageProvider.gate = null;
         FakeFileStorageProvider.failure = null;
+        FakeFileStorageProvider.size = 0;
         FakeFileStorageProvider.atGate = new CountDownLatch(0);
     }
 
@@ -57,6 +59,56 @@ class StorageBackupApiTest {
             });
             // The endpoint is free again for the next backup.
             assertThat(s.call("POST", "/api/v1/storage/backup", null).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aLargeCopyArrivesWholeOnAConnectionThatStaysUsable() throws Exception {
+        FakeFileStorageProvider.size = 8 << 20;
+        try (TestServer s = new TestServer(dir, "", FAKE);
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port)) {
+            socket.setSoTimeout(120_000);
+            var out = socket.getOutputStream();
+            var in = new java.io.BufferedInputStream(socket.getInputStream());
+            out.write(TestServer.request("POST", "/api/v1/storage/backup", null, s.token, true).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            TestServer.Res r = TestServer.readOne(in);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(new String(FakeFileStorageProvider.pattern(8 << 20), StandardCharsets.UTF_8));
+            // The same connection takes the next request: the file's end was framed right.
+            out.write(TestServer.request("GET", "/api/v1/health", null, s.token, true).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertThat(TestServer.readOne(in).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aClientThatHangsUpMidDownloadFreesTheEndpointAndTheFileIsDeleted() throws Exception {
+        FakeFileStorageProvider.size = 32 << 20;
+        try (TestServer s = new TestServer(dir, "", FAKE)) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port)) {
+                socket.getOutputStream().write(TestServer.request("POST", "/api/v1/storage/backup", null, s.token, true)
+                        .getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+                // Some of the body, then away: far more than the socket buffers remains unsent.
+                assertThat(socket.getInputStream().readNBytes(4096)).hasSize(4096);
+                socket.setSoLinger(true, 0);
+            }
+            TestServer.await("the abandoned copy is deleted", () -> {
+                try {
+                    return leftovers() == 0;
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            FakeFileStorageProvider.size = 0;
+            TestServer.await("the endpoint takes a new backup", () -> {
+                try {
+                    return s.call("POST", "/api/v1/storage/backup", null).status() == 200;
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
         }
     }
 
