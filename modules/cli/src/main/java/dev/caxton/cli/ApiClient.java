@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -15,10 +17,14 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import javax.net.ssl.SSLException;
 
 /**
@@ -113,6 +119,50 @@ final class ApiClient implements AutoCloseable {
     }
 
     private JsonNode call(String method, String path, JsonNode body, Duration timeout) {
+        HttpResponse<String> response = exchange(method, path, body, timeout, "application/json",
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return answer(response.statusCode(), response.body());
+    }
+
+    /** What {@link #download} saved. */
+    record Download(long bytes, java.net.http.HttpHeaders headers) {
+    }
+
+    /**
+     * {@code POST /api/v1<path>} without a body, saving a binary answer into a file.
+     *
+     * @param path    the path below {@code /api/v1}
+     * @param into    the file to write (created or truncated)
+     * @param timeout how long to wait for the answer to begin
+     * @return how many bytes were saved, and the answer's headers
+     * @throws CliException with the API's words when it refuses, or when the answer is cut short
+     */
+    Download download(String path, Path into, Duration timeout) {
+        HttpResponse<InputStream> response = exchange("POST", path, null, timeout,
+                "application/octet-stream, application/json", HttpResponse.BodyHandlers.ofInputStream());
+        int status = response.statusCode();
+        try (InputStream in = response.body()) {
+            if (status < 200 || status >= 300) {
+                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                throw new CliException(status + " " + errorMessage(status, parse(text), text));
+            }
+            long n;
+            try (OutputStream out = Files.newOutputStream(into, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                n = in.transferTo(out);
+            }
+            OptionalLong expected = response.headers().firstValueAsLong("Content-Length");
+            if (expected.isPresent() && expected.getAsLong() != n) {
+                throw new CliException("the answer from " + base + " was cut short: " + n + " of "
+                        + expected.getAsLong() + " bytes arrived");
+            }
+            return new Download(n, response.headers());
+        } catch (IOException e) {
+            throw new CliException("the download from " + base + " into " + into + " failed: " + describe(e));
+        }
+    }
+
+    private <T> HttpResponse<T> exchange(String method, String path, JsonNode body, Duration timeout, String accept,
+            HttpResponse.BodyHandler<T> handler) {
         URI uri;
         try {
             uri = URI.create(base + "/api/v1" + path);
@@ -122,7 +172,7 @@ final class ApiClient implements AutoCloseable {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(timeout)
                 .header(TOKEN_HEADER, token)
-                .header("Accept", "application/json")
+                .header("Accept", accept)
                 .header("User-Agent", "caxton-cli/" + VersionInfo.version());
         if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
@@ -130,9 +180,8 @@ final class ApiClient implements AutoCloseable {
             request.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(Json.compact(body), StandardCharsets.UTF_8));
         }
-        HttpResponse<String> response;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return http.send(request.build(), handler);
         } catch (HttpConnectTimeoutException e) {
             throw unreachable("no connection within " + CONNECT_TIMEOUT.toSeconds() + "s");
         } catch (HttpTimeoutException e) {
@@ -147,20 +196,11 @@ final class ApiClient implements AutoCloseable {
             // The HTTP client refuses some URLs (a scheme or host it cannot use) only when sending.
             throw CliException.usage("--server: cannot send a request to " + base + ": " + e.getMessage());
         }
-        return answer(response);
     }
 
-    private JsonNode answer(HttpResponse<String> response) {
-        int status = response.statusCode();
-        String text = response.body() == null ? "" : response.body();
-        JsonNode json = null;
-        if (!text.isBlank()) {
-            try {
-                json = Json.MAPPER.readTree(text);
-            } catch (JsonProcessingException e) {
-                json = null;
-            }
-        }
+    private JsonNode answer(int status, String body) {
+        String text = body == null ? "" : body;
+        JsonNode json = parse(text);
         if (status >= 200 && status < 300) {
             if (text.isBlank()) {
                 return MissingNode.getInstance();
@@ -172,6 +212,18 @@ final class ApiClient implements AutoCloseable {
             return json;
         }
         throw new CliException(status + " " + errorMessage(status, json, text));
+    }
+
+    /** @return the text as JSON, or null when it is blank or not JSON */
+    private static JsonNode parse(String text) {
+        if (text.isBlank()) {
+            return null;
+        }
+        try {
+            return Json.MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
     }
 
     /** The API's own words when it sent {@code {"error": ..., "details": {...}}}; the raw body otherwise. */

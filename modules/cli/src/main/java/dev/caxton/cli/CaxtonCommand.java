@@ -24,7 +24,8 @@ import picocli.CommandLine.ScopeType;
             ConfigCommand.class,
             PluginsCommand.class,
             ClusterCommand.class,
-            BenchmarkCommand.class
+            BenchmarkCommand.class,
+            StorageCommand.class
         })
 final class CaxtonCommand {
 

@@ -35,7 +35,10 @@ final class FakeApi implements AutoCloseable {
         }
     }
 
-    private record Reply(int status, String body) {
+    private record Reply(int status, String contentType, byte[] bytes, Map<String, String> headers) {
+        Reply(int status, String body) {
+            this(status, "application/json", body.getBytes(StandardCharsets.UTF_8), Map.of());
+        }
     }
 
     private final HttpServer server;
@@ -51,6 +54,12 @@ final class FakeApi implements AutoCloseable {
     /** Answers {@code method path} (path without the query) with a status and a JSON body. */
     FakeApi on(String method, String path, int status, String body) {
         routes.put(method + " " + path, new Reply(status, body));
+        return this;
+    }
+
+    /** Answers {@code method path} with bytes of any type and extra headers (a backup download). */
+    FakeApi onBytes(String method, String path, int status, String contentType, byte[] body, Map<String, String> headers) {
+        routes.put(method + " " + path, new Reply(status, contentType, body, headers));
         return this;
     }
 
@@ -81,8 +90,9 @@ final class FakeApi implements AutoCloseable {
             reply = routes.getOrDefault(ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath(),
                     new Reply(404, "{\"error\":\"no route " + ex.getRequestURI().getRawPath() + "\"}"));
         }
-        byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
+        byte[] bytes = reply.bytes();
+        ex.getResponseHeaders().set("Content-Type", reply.contentType());
+        reply.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         ex.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);

@@ -127,4 +127,19 @@ class RealServerTest {
         assertThat(members.out().lines().toList()).hasSizeGreaterThanOrEqualTo(2).first().asString().startsWith("NAME ")
                 .contains("LAST HEARD");
     }
+
+    @Test
+    void aBackupOfANodeOnMemoryStorageIsRefusedInOneClearLine() throws Exception {
+        Path file = dir.resolve("memory-backup.db");
+
+        Cli.Result r = caxton("storage", "backup", file.toString());
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.errLines()).singleElement().asString().startsWith("caxton: 400 ")
+                .contains("storage.type: memory").contains("cannot be backed up").doesNotContain("Exception");
+        assertThat(file).doesNotExist();
+        try (var leftovers = Files.list(dir)) {
+            assertThat(leftovers.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial"));
+        }
+    }
 }

@@ -1239,6 +1239,17 @@ public final class CaxtonNode implements AutoCloseable {
         return dataDir;
     }
 
+    /**
+     * Writes a consistent copy of the node's storage to a new file while the node keeps running.
+     *
+     * @param target the file to create; it must not exist
+     * @throws UnsupportedOperationException when the storage keeps nothing a file could hold
+     * @throws dev.caxton.spi.storage.StorageException when the copy fails
+     */
+    public void backupStorage(Path target) {
+        storage.backup(target);
+    }
+
     /** @return the serializer used for storage and frames */
     public Serializer wireSerializer() {
         return wire;

@@ -69,10 +69,12 @@ public final class CaxtonServer implements AutoCloseable {
     private final AtomicInteger waiting = new AtomicInteger();
     private final int maxWaiting;
     private final WatTool wat;
+    private final StorageBackup backup;
 
     private CaxtonServer(CaxtonNode node, ApiToken token) {
         this.node = node;
         this.token = token;
+        this.backup = new StorageBackup(node);
         CaxtonConfig config = node.config();
         this.maxWaiting = (int) config.integer("server.max_waiting_requests");
         String home = System.getProperty("caxton.home");
@@ -263,6 +265,10 @@ public final class CaxtonServer implements AutoCloseable {
             } catch (URISyntaxException e) {
                 throw new ApiError(400, "the request path is not a valid URI (" + e.getReason()
                         + " at index " + e.getIndex() + "); percent-encode special characters as %XX");
+            }
+            if (path.replaceAll("/+$", "").equals(API + "/storage/backup")) {
+                // Answered with a file rather than JSON, so outside route().
+                return CompletableFuture.completedFuture(backup.handle(call.method()));
             }
             return chained(route(call.method(), uri, call), (r, t) -> t == null
                     ? Reply.json(r.status(), r.body(), Map.of()) : failure(call, unwrap(t)));

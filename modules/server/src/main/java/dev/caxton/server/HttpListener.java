@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -20,6 +21,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -30,8 +32,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -63,12 +70,36 @@ final class HttpListener implements AutoCloseable {
     record Call(String method, String uri, Function<String, String> header, byte[] body) {
     }
 
-    /** An answer: status, content type, body and extra headers. */
-    record Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+    /**
+     * An answer: status, content type, body and extra headers; or, when {@code file} is set, the
+     * file's bytes as the body in place of {@code body}.
+     */
+    record Reply(int status, String contentType, byte[] body, Map<String, String> headers, FileBody file) {
+
+        Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+            this(status, contentType, body, headers, null);
+        }
 
         static Reply json(int status, Object body, Map<String, String> headers) {
             return new Reply(status, "application/json", Json.bytes(body), headers);
         }
+
+        /** Runs the file's {@code finished}: the reply has been written, or never will be. */
+        void finish() {
+            if (file != null) {
+                file.finished().run();
+            }
+        }
+    }
+
+    /**
+     * A body sent from a file without reading it into memory (a backup may be gigabytes).
+     *
+     * @param path     the file
+     * @param finished run once when the file has been sent, or will not be (the client went away,
+     *                 the write failed): the owner deletes the file there
+     */
+    record FileBody(Path path, Runnable finished) {
     }
 
     /** Turns a call into an eventual reply; may block, runs on a virtual thread. */
@@ -260,8 +291,9 @@ final class HttpListener implements AutoCloseable {
                 in.whenComplete((r, t) -> {
                     if (t != null) {
                         result.completeExceptionally(t);
-                    } else {
-                        result.complete(r);
+                    } else if (!result.complete(r) && r != null) {
+                        // Cancelled meanwhile (the client went away): this reply is never written.
+                        r.finish();
                     }
                 });
             });
@@ -276,10 +308,16 @@ final class HttpListener implements AutoCloseable {
         }
 
         private void written(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {
-            inProgress = null;
             if (!ctx.channel().isActive()) {
+                inProgress = null;
+                reply.finish();
                 return;
             }
+            if (reply.file() != null) {
+                writeFile(ctx, reply, keepAlive);
+                return;
+            }
+            inProgress = null;
             FullHttpResponse res = response(reply);
             if (!keepAlive) {
                 res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -287,12 +325,56 @@ final class HttpListener implements AutoCloseable {
                 return;
             }
             ctx.writeAndFlush(res);
+            next(ctx);
+        }
+
+        /** Starts the next pipelined request, if any, once an answer is out. */
+        private void next(ChannelHandlerContext ctx) {
             guard.responseSent(ctx);
             FullHttpRequest next = queued.poll();
             if (next != null) {
                 guard.requestComplete(ctx);
                 start(ctx, next);
             }
+        }
+
+        /**
+         * Sends a file body as a file region (sendfile where the transport has it), with its length
+         * known up front. The request stays in progress until the last byte is out, so neither the
+         * idle timeout nor a pipelined request interrupts a long download.
+         */
+        private void writeFile(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {
+            FileChannel channel;
+            long size;
+            try {
+                channel = FileChannel.open(reply.file().path(), StandardOpenOption.READ);
+                size = channel.size();
+            } catch (IOException e) {
+                reply.finish();
+                LOG.log(System.Logger.Level.WARNING, "cannot send {0}: {1}", reply.file().path(), e.toString());
+                written(ctx, Reply.json(500, CaxtonServer.error("the file to send could not be read; see the node's log",
+                        Map.of()), Map.of()), keepAlive);
+                return;
+            }
+            DefaultHttpResponse res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(reply.status()));
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+            res.headers().set(HttpHeaderNames.CONTENT_LENGTH, size);
+            reply.headers().forEach((k, v) -> res.headers().set(k, v));
+            if (!keepAlive) {
+                res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            ctx.write(res);
+            // The region closes the channel to the file once it is written or released.
+            ctx.write(new DefaultFileRegion(channel, 0, size));
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+                reply.finish();
+                inProgress = null;
+                if (!f.isSuccess() || !keepAlive) {
+                    ctx.close();
+                    return;
+                }
+                next(ctx);
+            });
         }
 
         @Override

@@ -60,13 +60,14 @@ final class TestServer implements AutoCloseable {
                 messaging:
                   serializer: json
                 %s
-                storage:
-                  type: memory
+                %s
                 transport:
                   port: 0
                 %s
                 """.formatted(data.toString().replace("\\", "/"), serverYaml.indent(2).stripTrailing(),
-                messagingYaml.indent(2).stripTrailing(), extraYaml));
+                messagingYaml.indent(2).stripTrailing(),
+                // A test that names its own storage replaces the default one.
+                extraYaml.contains("storage:") ? "" : "storage:\n  type: memory", extraYaml));
         PluginCatalog catalog = PluginCatalog.discover(null);
         server = CaxtonServer.start(CaxtonConfig.load(config, catalog), null, catalog);
         token = Files.readString(data.resolve("api-token")).trim();

@@ -142,6 +142,12 @@ final class SqliteStorage implements Storage {
         return true;
     }
 
+    /** A consistent copy made while the node runs; see {@link SqliteBackup} for how and why. */
+    @Override
+    public void backup(Path target) {
+        SqliteBackup.copy(path(), target);
+    }
+
     /** Checkpoints the WAL into the file and closes every connection; idempotent. */
     @Override
     public void close() {
