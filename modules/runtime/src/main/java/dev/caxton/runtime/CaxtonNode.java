@@ -225,6 +225,9 @@ public final class CaxtonNode implements AutoCloseable {
             if (ledger != null) {
                 cluster.persistence(ledger, config.duration("messaging.message_ttl"), config.integer("messaging.queue_size"));
             }
+            if (config.bool("coordination.partition.degraded_mode")) {
+                cluster.degradedMode(config.duration("messaging.message_ttl"), config.integer("messaging.queue_size"));
+            }
             cluster.conversations().journal(this::journalPage);
             this.conversationQueryTimeout = config.duration("coordination.cluster.query_timeout");
             resources.push("cluster", cluster::close);

@@ -128,6 +128,10 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     // Set by start(), once the node's agents are back: before that, a stored message for one of them
     // would be refused as for an unknown agent although it is only not restored yet.
     private volatile boolean started;
+    private volatile boolean degraded;
+    private volatile long keepTtlNanos;
+    // Degraded mode: when each node judged dead was judged so (System.nanoTime).
+    private final Map<String, Long> deadSince = new ConcurrentHashMap<>();
     private final AtomicLong askNumbers = new AtomicLong();
 
     /** The answer a waiting sender got; {@link #GAVE_UP} when it stopped waiting first. */
@@ -213,6 +217,29 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     public void persistence(dev.caxton.runtime.durability.Ledger ledger, Duration ttl, long max) {
         this.ledger = ledger;
         this.outbox = new ClusterOutbox(ledger, links, wire, deadLetters, ttl, max);
+        this.keepTtlNanos = ttl.toNanos();
+    }
+
+    /**
+     * Degraded mode ({@code coordination.partition.degraded_mode}): a node judged dead keeps its
+     * place in the directory, marked unreachable, and messages for its agents are accepted and kept
+     * (in the outbox with persistence, in memory without) until it comes back or
+     * {@code messaging.message_ttl} passes; only then are its agents dropped. Call before {@link #start}.
+     *
+     * @param ttl how long a dead node's agents stay addressable ({@code messaging.message_ttl})
+     * @param max most messages kept for other nodes ({@code messaging.queue_size})
+     */
+    public void degradedMode(Duration ttl, long max) {
+        if (outbox == null) {
+            this.outbox = new ClusterOutbox(null, links, wire, deadLetters, ttl, max);
+        }
+        this.keepTtlNanos = ttl.toNanos();
+        this.degraded = true;
+    }
+
+    /** @return the nodes judged dead whose agents degraded mode still keeps in the directory */
+    public java.util.Set<String> unreachableNodes() {
+        return java.util.Set.copyOf(deadSince.keySet());
     }
 
     /**
@@ -388,7 +415,16 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             case DEAD, LEFT -> {
                 if (event.type() == MembershipEvent.Type.DEAD && !node.equals(self)) {
                     deadNodes.add(node);
+                    if (degraded) {
+                        // Dead or cut off, nobody here can tell: its agents stay addressable and what is
+                        // sent to them waits for the heal (sweep drops them after message_ttl).
+                        deadSince.putIfAbsent(node, System.nanoTime());
+                        LOG.log(System.Logger.Level.WARNING, "cluster: node {0} is unreachable; degraded mode keeps "
+                                + "its agents and holds their messages until it is back", node);
+                        return;
+                    }
                 }
+                deadSince.remove(node);
                 if (directory.drop(node)) {
                     LOG.log(System.Logger.Level.INFO, "cluster: dropped the agents of node {0} ({1})", node,
                             event.type().name().toLowerCase(java.util.Locale.ROOT));
@@ -397,6 +433,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             }
             case JOINED -> {
                 deadNodes.remove(node);
+                deadSince.remove(node);
                 links.sendCluster(node, new byte[]{PULL});
             }
             default -> { }
@@ -719,6 +756,17 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             if (o != null) {
                 o.sweep();
             }
+            long now = System.nanoTime();
+            deadSince.entrySet().removeIf(e -> {
+                if (now - e.getValue() < keepTtlNanos) {
+                    return false;
+                }
+                if (directory.drop(e.getKey())) {
+                    LOG.log(System.Logger.Level.INFO, "cluster: dropped the agents of node {0}, unreachable for longer "
+                            + "than messaging.message_ttl", e.getKey());
+                }
+                return true;
+            });
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cluster: housekeeping failed: {0}", e.toString());
         }

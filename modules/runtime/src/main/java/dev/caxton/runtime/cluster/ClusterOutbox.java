@@ -29,6 +29,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>A node judged dead keeps its messages here: they go when it comes back, within
  * {@code messaging.message_ttl}; after that they are dead-lettered.
+ *
+ * <p>With {@code coordination.partition.degraded_mode} and persistence off there is no ledger: the
+ * same bookkeeping runs in memory, so messages for nodes on the other side of a partition wait for
+ * the heal, but a crash of this node loses them.
  */
 final class ClusterOutbox {
 
@@ -61,6 +65,13 @@ final class ClusterOutbox {
         this.deadLetters = deadLetters;
         this.ttl = ttl;
         this.max = max;
+    }
+
+    /** Writes to the node's outbox; without persistence (degraded mode alone) the kept messages live in memory only. */
+    private void store(List<StorageWrite> writes) {
+        if (ledger != null) {
+            ledger.write(writes);
+        }
     }
 
     /** @return the outbox key of a message for {@code agent} on {@code node} */
@@ -100,7 +111,7 @@ final class ClusterOutbox {
             size.decrementAndGet();
         }
         // Queued before the frame goes, so the confirmation's removal is committed after the add.
-        ledger.write(List.of(new StorageWrite.OutboxAdd(new StoredMessage(e.messageId(), key(node, e.receiver()), env,
+        store(List.of(new StorageWrite.OutboxAdd(new StoredMessage(e.messageId(), key(node, e.receiver()), env,
                 "", 0, Instant.ofEpochMilli(now)))));
         links.sendCluster(node, p.frame(), e.effectivePriority());
         return null;
@@ -118,7 +129,7 @@ final class ClusterOutbox {
         } catch (RuntimeException ex) {
             LOG.log(System.Logger.Level.ERROR, "cluster outbox entry {0} for {1} cannot be read ({2}); dropped",
                     m.id(), m.receiver(), ex.getMessage());
-            ledger.write(List.of(new StorageWrite.OutboxRemove(m.receiver(), m.id())));
+            store(List.of(new StorageWrite.OutboxRemove(m.receiver(), m.id())));
             return;
         }
         Pending p = new Pending(node, agent, e, frame(m.at().toEpochMilli(), m.envelope()), m.at().toEpochMilli(),
@@ -151,7 +162,7 @@ final class ClusterOutbox {
         if (pending != null && pending.remove(id + "\0" + agent) != null) {
             size.decrementAndGet();
             confirmed.increment();
-            ledger.write(List.of(new StorageWrite.OutboxRemove(key(from, agent), id)));
+            store(List.of(new StorageWrite.OutboxRemove(key(from, agent), id)));
         }
     }
 
@@ -173,7 +184,7 @@ final class ClusterOutbox {
         if (pending.remove(k) != null) {
             size.decrementAndGet();
             deadLetters.deadLetter(e, "refused by node " + from + ": " + reason);
-            ledger.write(List.of(new StorageWrite.OutboxRemove(key(from, e.receiver()), e.messageId())));
+            store(List.of(new StorageWrite.OutboxRemove(key(from, e.receiver()), e.messageId())));
         }
         return true;
     }
@@ -195,7 +206,7 @@ final class ClusterOutbox {
                 size.decrementAndGet();
                 deadLetters.deadLetter(p.envelope(), "ttl expired: node " + p.node() + " did not confirm it within "
                         + "messaging.message_ttl (" + ttl.toMillis() + "ms)");
-                ledger.write(List.of(new StorageWrite.OutboxRemove(key(p.node(), p.agent()), p.envelope().messageId())));
+                store(List.of(new StorageWrite.OutboxRemove(key(p.node(), p.agent()), p.envelope().messageId())));
                 return true;
             });
             resend(n.getKey(), RESEND_AFTER.toNanos());

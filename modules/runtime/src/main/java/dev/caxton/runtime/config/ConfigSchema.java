@@ -153,6 +153,8 @@ public final class ConfigSchema {
             ConfigOption.ranged("coordination.partition.quorum_size", Type.INTEGER, "0",
                     "Fewer alive members than this (this node included) means a partition, reported in health and metrics; 0 turns detection off.",
                     0, 100_000),
+            ConfigOption.of("coordination.partition.degraded_mode", Type.BOOLEAN, "false",
+                    "Keep the agents of a node judged dead addressable and hold messages for them until it is back (or messaging.message_ttl passes), instead of refusing them."),
             ConfigOption.of("coordination.cluster.seeds", Type.LIST, "[]",
                     "Membership addresses (host:port, a DNS name may stand for several nodes) of nodes to join through."),
             ConfigOption.ranged("coordination.cluster.directory_sync_interval", Type.DURATION, "5s",

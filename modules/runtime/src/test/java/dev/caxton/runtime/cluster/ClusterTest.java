@@ -666,6 +666,32 @@ class ClusterTest {
     }
 
     @Test
+    void inDegradedModeADeadNodesAgentsStayAddressableAndTheirMessagesWaitForItsReturn() throws Exception {
+        TestNode c = messageForB1AfterBStopped(Duration.ofSeconds(1));
+        c.cluster.degradedMode(Duration.ofMinutes(5), 1000);
+        Member gone = view.stream().filter(m -> m.id().value().equals("B")).findFirst().orElseThrow();
+        c.cluster.onMembershipEvent(new MembershipEvent(MembershipEvent.Type.DEAD, gone.withState(MemberState.DEAD)));
+        assertThat(c.cluster.directory().nodeOf("b1")).as("kept while unreachable").isEqualTo("B");
+        assertThat(c.cluster.unreachableNodes()).containsExactly("B");
+
+        c.router.route(Envelope.builder(Performative.INFORM).sender("x").receiver("b1").messageId("held-1").build());
+        assertThat(c.cluster.outboxCounters()[0]).isEqualTo(1);
+        assertThat(c.dead).isEmpty();
+
+        // B comes back (a new process under the same name, at a new address).
+        view.remove(gone);
+        TestNode back = new TestNode("B", retry(Duration.ofSeconds(10)));
+        back.echo("b1");
+        back.start();
+        c.cluster.onMembershipEvent(new MembershipEvent(MembershipEvent.Type.JOINED,
+                view.stream().filter(m -> m.id().value().equals("B")).findFirst().orElseThrow()));
+        await("the held message reached b1 on the returned B", () -> back.count("b1") == 1);
+        await("and B confirmed it", () -> c.cluster.outboxCounters()[0] == 0);
+        assertThat(back.received.get("b1").getFirst().messageId()).isEqualTo("held-1");
+        assertThat(c.cluster.unreachableNodes()).isEmpty();
+    }
+
+    @Test
     void messagesWaitingForANodeDeclaredDeadAreDeadLetteredAsNodeDeadAtOnce() throws Exception {
         // delivery_timeout far beyond the test's wait: only the DEAD verdict can end the retries.
         TestNode c = messageForB1AfterBStopped(Duration.ofMinutes(10));
