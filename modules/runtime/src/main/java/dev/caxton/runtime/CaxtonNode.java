@@ -351,12 +351,18 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     private Map<String, String> metadata() {
-        return Map.of("api", apiAddress, "agents", Integer.toString(agents.size()));
+        // The versions let an operator see a mixed cluster during a rolling upgrade.
+        return Map.of("api", apiAddress, "agents", Integer.toString(agents.size()), "version", version(),
+                "spi", SPI_VERSION);
     }
+
+    /** The version of the SPI module this node runs with ("dev" outside a versioned module). */
+    private static final String SPI_VERSION = Optional.ofNullable(dev.caxton.spi.Provider.class.getModule().getDescriptor())
+            .flatMap(java.lang.module.ModuleDescriptor::rawVersion).orElse("dev");
 
     /**
      * Tells the cluster what this node hosts now: the directory entries (pushed to peers when they
-     * changed) and the membership metadata ({@code api}, {@code agents}).
+     * changed) and the membership metadata ({@code api}, {@code agents}, {@code version}, {@code spi}).
      */
     private void publishCluster() {
         try {
