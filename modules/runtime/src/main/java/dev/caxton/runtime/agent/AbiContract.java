@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The guest ABI v1 as checks on a compiled module: which exports it must and may have, with which
+ * The guest ABI (versions 1 and 2) as checks on a compiled module: which exports it must and may have, with which
  * signatures, and which imports it may ask for. A module that fails a check is refused at deploy
  * time with a message naming the export or import.
  */
@@ -35,6 +35,13 @@ public final class AbiContract {
     public static final String SHUTDOWN = "shutdown";
     /** {@code dealloc(ptr, size)} (optional). */
     public static final String DEALLOC = "dealloc";
+    /**
+     * {@code caxton_abi_version() -> i32} (optional): the ABI version the module was written for.
+     * Absent means 1, so modules written before versions existed keep their behaviour.
+     */
+    public static final String ABI_VERSION = "caxton_abi_version";
+    /** The ABI versions this runtime speaks. */
+    public static final Set<Integer> VERSIONS = Set.of(1, 2);
 
     /** {@code send_message(ptr, len) -> i32}. */
     public static final String SEND_MESSAGE = "send_message";
@@ -44,6 +51,10 @@ public final class AbiContract {
     public static final String NOW_MILLIS = "now_millis";
     /** {@code register_capability(ptr, len) -> i32}. */
     public static final String REGISTER_CAPABILITY = "register_capability";
+    /** {@code set_timer(delay_ms: i64, tag_ptr, tag_len) -> i64}: a message to the agent itself later. */
+    public static final String SET_TIMER = "set_timer";
+    /** {@code cancel_timer(id: i64) -> i32}. */
+    public static final String CANCEL_TIMER = "cancel_timer";
 
     private static final FunctionType I32_TO_I32 = sig(List.of(ValueType.I32), List.of(ValueType.I32));
     private static final FunctionType I32_I32_TO_I64 = sig(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I64));
@@ -59,6 +70,8 @@ public final class AbiContract {
         m.put(LOG, sig(List.of(ValueType.I32, ValueType.I32, ValueType.I32), List.of()));
         m.put(NOW_MILLIS, sig(List.of(), List.of(ValueType.I64)));
         m.put(REGISTER_CAPABILITY, sig(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I32)));
+        m.put(SET_TIMER, sig(List.of(ValueType.I64, ValueType.I32, ValueType.I32), List.of(ValueType.I64)));
+        m.put(CANCEL_TIMER, sig(List.of(ValueType.I64), List.of(ValueType.I32)));
         HOST_FUNCTIONS = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -89,6 +102,7 @@ public final class AbiContract {
         requireFunction(module, INIT, TO_I32, false);
         requireFunction(module, SHUTDOWN, TO_I32, false);
         requireFunction(module, DEALLOC, I32_I32_TO_NONE, false);
+        requireFunction(module, ABI_VERSION, TO_I32, false);
         for (ImportDescriptor imp : module.imports()) {
             String what = "'" + imp.module() + "." + imp.name() + "'";
             if (!imp.module().equals(HOST_MODULE) || !HOST_FUNCTIONS.containsKey(imp.name())) {

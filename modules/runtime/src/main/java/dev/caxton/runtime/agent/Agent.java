@@ -63,6 +63,22 @@ public final class Agent implements Recipient {
     // The most bytes of one log call read from guest memory; AgentLog cuts the line shorter still.
     private static final int MAX_LOG_LINE = 16 * 1024;
 
+    /** The sender of the messages timers deliver: not a name any agent or client can have. */
+    public static final String TIMER_SENDER = "caxton:timer";
+    /** Most timers one agent may have pending. */
+    static final int MAX_TIMERS = 1000;
+    /** Longest timer delay: 30 days. */
+    static final long MAX_TIMER_DELAY_MS = 30L * 24 * 3600 * 1000;
+    private static final int MAX_TIMER_TAG = 1024;
+    // One thread for the timers of every agent: firing one only queues a message.
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor TIMERS = timerScheduler();
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor timerScheduler() {
+        var t = dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-agent-timers");
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
+
     /** ABI code of {@code register_capability} for a malformed name. */
     static final int CAPABILITY_MALFORMED = -1;
     /** ABI code of {@code register_capability} past {@code runtime.max_capabilities_per_agent}. */
@@ -142,6 +158,13 @@ public final class Agent implements Recipient {
     // dead-lettered. Also set for the message in flight when the stop interrupted it.
     private volatile boolean keepForRestart;
     private boolean leaveCurrent;
+    // The ABI version of the instance last called (read once per instance, from caxton_abi_version).
+    private WasmInstance abiInstance;
+    private int abiVersion = 1;
+    // The conversation of the message being handled: ABI 2's send_message fills it in when left out.
+    private String handlingConversation;
+    private final Map<Long, java.util.concurrent.ScheduledFuture<?>> timers = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong timerIds = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * What an agent runs: its compiled module and how it is run.
@@ -333,6 +356,13 @@ public final class Agent implements Recipient {
         } catch (RuntimeException e) {
             throw new DeployException(DeployException.Kind.INVALID_MODULE, "instantiation failed: " + e.getMessage(), e);
         }
+        int version = declaredAbi(inst);
+        if (!AbiContract.VERSIONS.contains(version)) {
+            inst.close();
+            throw new DeployException(DeployException.Kind.INVALID_MODULE, "the module declares ABI version " + version
+                    + " (" + AbiContract.ABI_VERSION + "); this node speaks versions "
+                    + AbiContract.VERSIONS.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(" and ")));
+        }
         if (inst.exportedFunction(AbiContract.INIT).isPresent()) {
             long rc;
             try {
@@ -348,6 +378,27 @@ public final class Agent implements Recipient {
             }
         }
         return inst;
+    }
+
+    /** The version an instance's module declares; 1 when it declares none. */
+    private static int declaredAbi(WasmInstance inst) {
+        if (inst.exportedFunction(AbiContract.ABI_VERSION).isEmpty()) {
+            return 1;
+        }
+        try {
+            return (int) inst.call(AbiContract.ABI_VERSION)[0];
+        } catch (RuntimeException e) {
+            throw new DeployException(DeployException.Kind.INVALID_MODULE, AbiContract.ABI_VERSION + " failed: "
+                    + faultReason(e), e);
+        }
+    }
+
+    private int abiOf(WasmInstance inst) {
+        if (inst != abiInstance) {
+            abiVersion = declaredAbi(inst);
+            abiInstance = inst;
+        }
+        return abiVersion;
     }
 
     // ---------------------------------------------------------------- delivery
@@ -446,6 +497,10 @@ public final class Agent implements Recipient {
         } finally {
             // An interrupt that ended the last call must not also fail the dead-letter writes below.
             Thread.interrupted();
+            synchronized (timers) {
+                timers.values().forEach(f -> f.cancel(false));
+                timers.clear();
+            }
             closeInstance(true);
             boolean keep = keepForRestart && ctx.ledger() != null;
             for (Mailbox.Delivery left : mailbox.drain()) {
@@ -485,12 +540,14 @@ public final class Agent implements Recipient {
     private void process(Envelope msg) {
         handlingHops = msg.hops();
         handlingId = msg.messageId();
+        handlingConversation = msg.conversationId();
         outputIndex = 0;
         try {
             invoke(msg);
         } finally {
             handlingHops = -1;
             handlingId = null;
+            handlingConversation = null;
         }
     }
 
@@ -564,6 +621,9 @@ public final class Agent implements Recipient {
         }
         WasmInstance inst = instance;
         try {
+            // ABI 2: the reply is read before anything is freed, and only the input buffer is freed,
+            // so a reply in the input buffer or in static data is safe with a real allocator.
+            boolean v2 = abiOf(inst) >= 2;
             int ptr = (int) inst.call(AbiContract.ALLOC, in.length)[0];
             try {
                 inst.memory().write(Integer.toUnsignedLong(ptr), in);
@@ -578,7 +638,8 @@ public final class Agent implements Recipient {
                 fuelLast = used;
                 fuelMax = Math.max(fuelMax, used);
             }
-            if (hasDealloc(inst)) {
+            boolean dealloc = hasDealloc(inst);
+            if (dealloc && (!v2 || r <= 0)) {
                 inst.call(AbiContract.DEALLOC, ptr, in.length);
             }
             if (r < 0) {
@@ -600,8 +661,16 @@ public final class Agent implements Recipient {
             } catch (MemoryAccessException e) {
                 throw new AgentFault("reply pointer out of bounds: " + e.getMessage());
             }
-            if (hasDealloc(inst)) {
-                inst.call(AbiContract.DEALLOC, (int) rptr, (int) rlen);
+            if (dealloc) {
+                if (v2) {
+                    inst.call(AbiContract.DEALLOC, ptr, in.length);
+                } else {
+                    inst.call(AbiContract.DEALLOC, (int) rptr, (int) rlen);
+                }
+            }
+            if (TIMER_SENDER.equals(msg.sender())) {
+                // Nobody waits on the other end of a timer: a reply to one goes nowhere.
+                return;
             }
             Envelope reply;
             try {
@@ -790,7 +859,9 @@ public final class Agent implements Recipient {
                     return new long[0];
                 },
                 AbiContract.NOW_MILLIS, (mem, args) -> new long[] {System.currentTimeMillis()},
-                AbiContract.REGISTER_CAPABILITY, (mem, args) -> new long[] {registerCapability(mem, args[0], args[1])});
+                AbiContract.REGISTER_CAPABILITY, (mem, args) -> new long[] {registerCapability(mem, args[0], args[1])},
+                AbiContract.SET_TIMER, (mem, args) -> new long[] {setTimer(mem, args[0], args[1], args[2])},
+                AbiContract.CANCEL_TIMER, (mem, args) -> new long[] {cancelTimer(args[0])});
         AbiContract.HOST_FUNCTIONS.forEach((fn, type) -> {
             if (c.permissions() == null || c.permissions().contains(fn)) {
                 fns.add(new HostFunction(AbiContract.HOST_MODULE, fn, type, bodies.get(fn)));
@@ -828,6 +899,10 @@ public final class Agent implements Recipient {
             if (e.messageId() == null) {
                 out.messageId(nextOutputId());
             }
+            String conversation = handlingConversation;
+            if (e.conversationId() == null && conversation != null && abiVersion >= 2) {
+                out.conversationId(conversation);
+            }
             ctx.router().route(out.build());
             sent.increment();
             return SendStatus.ACCEPTED.abiCode();
@@ -835,6 +910,59 @@ public final class Agent implements Recipient {
             agentLog.log(System.Logger.Level.WARNING, "send_message refused: " + ex.getMessage());
             return ex.status().abiCode();
         }
+    }
+
+    /**
+     * {@code set_timer}: after {@code delay} ms the agent gets an {@code inform} from
+     * {@link #TIMER_SENDER} with content {@code {"timer": id, "tag": tag}}. Timers live as long as the
+     * instance's agent runs on this node: a restart or undeploy drops them.
+     *
+     * @return the timer's id (at least 1), or -1 for a bad delay or tag, -4 past {@link #MAX_TIMERS}
+     */
+    private long setTimer(GuestMemory mem, long delay, long ptr, long len) {
+        long n = len & 0xFFFF_FFFFL;
+        if (delay < 0 || delay > MAX_TIMER_DELAY_MS || n > MAX_TIMER_TAG) {
+            agentLog.log(System.Logger.Level.WARNING, "set_timer refused: delay " + delay + " ms must be 0 to "
+                    + MAX_TIMER_DELAY_MS + " and the tag at most " + MAX_TIMER_TAG + " bytes (got " + n + ")");
+            return SendStatus.MALFORMED.abiCode();
+        }
+        String tag = new String(mem.read(ptr & 0xFFFF_FFFFL, (int) n), StandardCharsets.UTF_8);
+        if (timers.size() >= MAX_TIMERS) {
+            agentLog.log(System.Logger.Level.WARNING, "set_timer refused: " + MAX_TIMERS + " timers are pending already");
+            return SendStatus.NOT_PERMITTED.abiCode();
+        }
+        long id = timerIds.incrementAndGet();
+        // Under the lock the firing takes too: a zero delay cannot fire before the timer is registered.
+        synchronized (timers) {
+            timers.put(id, TIMERS.schedule(() -> fireTimer(id, tag), delay, TimeUnit.MILLISECONDS));
+        }
+        return id;
+    }
+
+    private void fireTimer(long id, String tag) {
+        java.util.concurrent.ScheduledFuture<?> f;
+        synchronized (timers) {
+            f = timers.remove(id);
+        }
+        if (f == null) {
+            return;
+        }
+        ctx.router().routeOwned(Envelope.builder(Performative.INFORM).sender(TIMER_SENDER).receiver(name)
+                .messageId(ctx.router().newMessageId()).protocol("caxton-timer")
+                .content(Map.of("timer", id, "tag", tag)).build());
+    }
+
+    /** {@code cancel_timer}: 0 when the timer was pending and will not fire, -2 when unknown or fired. */
+    private int cancelTimer(long id) {
+        java.util.concurrent.ScheduledFuture<?> f;
+        synchronized (timers) {
+            f = timers.remove(id);
+        }
+        if (f == null) {
+            return SendStatus.UNKNOWN_RECEIVER.abiCode();
+        }
+        f.cancel(false);
+        return 0;
     }
 
     private void log(int level, GuestMemory mem, long ptr, long len) {
