@@ -685,9 +685,11 @@ class ClusterTest {
         back.start();
         c.cluster.onMembershipEvent(new MembershipEvent(MembershipEvent.Type.JOINED,
                 view.stream().filter(m -> m.id().value().equals("B")).findFirst().orElseThrow()));
-        await("the held message reached b1 on the returned B", () -> back.count("b1") == 1);
+        // At least once: C may send it again before B's confirmation arrives (a real agent drops the
+        // repeat by its id; this recorder counts it).
+        await("the held message reached b1 on the returned B", () -> back.count("b1") >= 1);
         await("and B confirmed it", () -> c.cluster.outboxCounters()[0] == 0);
-        assertThat(back.received.get("b1").getFirst().messageId()).isEqualTo("held-1");
+        assertThat(back.received.get("b1")).extracting(Envelope::messageId).containsOnly("held-1");
         assertThat(c.cluster.unreachableNodes()).isEmpty();
     }
 
