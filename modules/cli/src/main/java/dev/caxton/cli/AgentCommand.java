@@ -27,7 +27,8 @@ import java.util.Set;
             AgentCommand.ListAgents.class,
             AgentCommand.Inspect.class,
             AgentCommand.Undeploy.class,
-            AgentCommand.Reload.class
+            AgentCommand.Reload.class,
+            AgentCheck.class
         })
 final class AgentCommand {
 

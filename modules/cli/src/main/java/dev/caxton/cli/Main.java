@@ -54,6 +54,8 @@ public final class Main {
         String home = System.getProperty("caxton.home");
         CliContext ctx = new CliContext(Map.copyOf(env), home == null || home.isBlank() ? null : Path.of(home));
         CommandLine cl = new CommandLine(new CaxtonCommand(ctx));
+        // "@FILE" is ours (--content @FILE), not picocli's argument-file expansion.
+        cl.setExpandAtFiles(false);
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, arguments) -> {

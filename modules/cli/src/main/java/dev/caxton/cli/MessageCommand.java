@@ -53,7 +53,8 @@ final class MessageCommand {
         private String performative;
 
         @Option(names = "--content", required = true, paramLabel = "JSON",
-                description = "The payload, a JSON value (quote strings: '\"hello\"').")
+                description = "The payload, a JSON value (quote strings: '\"hello\"'); @FILE reads it from a file,"
+                        + " - from standard input.")
         private String content;
 
         @Option(names = "--conversation", paramLabel = "ID", description = "The conversation id.")
@@ -71,6 +72,40 @@ final class MessageCommand {
 
         private ObjectNode request;
 
+        /** Most bytes --content @FILE or - reads: beyond any message a node takes (messaging.max_message_size ≤ 64MB). */
+        private static final int MAX_CONTENT = 64 << 20;
+
+        /** The JSON text: the option itself, a file's content (@FILE) or standard input (-). */
+        static String contentText(String option) {
+            if (option.equals("-")) {
+                try {
+                    byte[] in = System.in.readNBytes(MAX_CONTENT + 1);
+                    if (in.length > MAX_CONTENT) {
+                        throw CliException.usage("--content -: standard input holds more than " + MAX_CONTENT + " bytes");
+                    }
+                    return new String(in, java.nio.charset.StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    throw new CliException("--content -: cannot read standard input: " + e.getMessage());
+                }
+            }
+            if (!option.startsWith("@") || option.length() == 1) {
+                return option;
+            }
+            java.nio.file.Path file = java.nio.file.Path.of(option.substring(1));
+            try {
+                if (java.nio.file.Files.size(file) > MAX_CONTENT) {
+                    throw CliException.usage("--content " + option + ": the file is larger than " + MAX_CONTENT + " bytes");
+                }
+                return java.nio.file.Files.readString(file);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw CliException.usage("--content " + option + ": no such file");
+            } catch (java.nio.charset.MalformedInputException e) {
+                throw CliException.usage("--content " + option + ": not UTF-8 text");
+            } catch (java.io.IOException e) {
+                throw CliException.usage("--content " + option + ": cannot read: " + e.getMessage());
+            }
+        }
+
         @Override
         void prepare() {
             if (!PERFORMATIVES.contains(performative)) {
@@ -87,8 +122,9 @@ final class MessageCommand {
                 throw CliException.usage("--wait: must be longer than zero (leave it out not to wait)");
             }
             JsonNode payload;
+            String text = contentText(content);
             try {
-                payload = Json.MAPPER.readTree(content);
+                payload = Json.MAPPER.readTree(text);
             } catch (JsonProcessingException e) {
                 throw CliException.usage("--content: not valid JSON (" + e.getOriginalMessage()
                         + "); a string must be quoted, e.g. '\"hello\"'");

@@ -43,6 +43,35 @@ class MessageCommandTest {
     }
 
     @Test
+    void contentComesFromAFileWithAtOrFromStandardInputWithADash(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        api.on("POST", "/api/v1/messages", 202, "{\"message_id\":\"m-1\",\"accepted\":true}");
+        // Larger than a shell's argument limit would allow on the command line.
+        String big = "{\"text\":\"" + "x".repeat(3_000_000) + "\"}";
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("content.json"), big);
+        Cli.Result fromFile = Cli.against(api, "message", "send", "--to", "echo", "--performative", "inform",
+                "--content", "@" + file);
+        assertThat(fromFile.code()).as(fromFile.err()).isZero();
+        assertThat(api.only().json().get("content").get("text").asText()).hasSize(3_000_000);
+
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("[1,2,3]".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Cli.Result fromStdin = Cli.against(api, "message", "send", "--to", "echo", "--performative", "inform",
+                    "--content", "-");
+            assertThat(fromStdin.code()).as(fromStdin.err()).isZero();
+            assertThat(api.requests().get(1).json().get("content").toString()).isEqualTo("[1,2,3]");
+        } finally {
+            System.setIn(stdin);
+        }
+
+        Cli.Result missing = Cli.against(api, "message", "send", "--to", "echo", "--performative", "inform",
+                "--content", "@" + dir.resolve("nope.json"));
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("--content @").contains("nope.json: no such file");
+    }
+
+    @Test
     void sendWithWaitPrintsTheReply() {
         api.on("POST", "/api/v1/messages", 200, "{\"message_id\":\"m-1\",\"reply\":{\"performative\":\"inform\","
                 + "\"sender\":\"echo\",\"receiver\":\"api\",\"content\":{\"text\":\"hi\"},\"in_reply_to\":\"r-1\"}}");

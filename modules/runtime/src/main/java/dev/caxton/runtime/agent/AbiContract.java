@@ -90,53 +90,92 @@ public final class AbiContract {
      * @throws DeployException naming the first export or import at fault
      */
     public static void check(WasmModule module, Set<String> permissions) {
-        Optional<ExportDescriptor> memory = module.export(MEMORY);
-        if (memory.isEmpty()) {
-            throw refuse("Missing required export: 'memory'");
-        }
-        if (memory.get().kind() != ExternKind.MEMORY) {
-            throw refuse("Export 'memory' must be a memory, not a " + kindName(memory.get().kind()));
-        }
-        requireFunction(module, ALLOC, I32_TO_I32, true);
-        requireFunction(module, HANDLE_MESSAGE, I32_I32_TO_I64, true);
-        requireFunction(module, INIT, TO_I32, false);
-        requireFunction(module, SHUTDOWN, TO_I32, false);
-        requireFunction(module, DEALLOC, I32_I32_TO_NONE, false);
-        requireFunction(module, ABI_VERSION, TO_I32, false);
-        for (ImportDescriptor imp : module.imports()) {
-            String what = "'" + imp.module() + "." + imp.name() + "'";
-            if (!imp.module().equals(HOST_MODULE) || !HOST_FUNCTIONS.containsKey(imp.name())) {
-                throw refuse("Forbidden import: " + what + " (agents may import only "
-                        + String.join(", ", HOST_FUNCTIONS.keySet().stream().map(n -> HOST_MODULE + "." + n).toList())
-                        + "; there is no WASI, file system, network or clock access beyond these)");
-            }
-            if (imp.kind() != ExternKind.FUNCTION) {
-                throw refuse("Forbidden import: " + what + " must be imported as a function, not a " + kindName(imp.kind()));
-            }
-            FunctionType expected = HOST_FUNCTIONS.get(imp.name());
-            if (!expected.equals(imp.type())) {
-                throw refuse("Import " + what + " has signature " + imp.type() + "; the ABI defines " + expected);
-            }
-            if (permissions != null && !permissions.contains(imp.name())) {
-                throw refuse("Import " + what + " is not permitted for this agent (granted: "
-                        + (permissions.isEmpty() ? "none" : String.join(", ", permissions.stream().sorted().toList())) + ")");
-            }
+        List<String> problems = problems(module, permissions);
+        if (!problems.isEmpty()) {
+            throw refuse(problems.getFirst());
         }
     }
 
-    private static void requireFunction(WasmModule module, String name, FunctionType type, boolean required) {
+    /**
+     * Every way a module breaks the ABI, in the order {@link #check} meets them, so that an author
+     * sees all of them at once ({@code caxton agent check}). Modules built for another host (WASI,
+     * Extism, AssemblyScript's default {@code abort}) are named as such, with what to do instead.
+     *
+     * @param module      the compiled module
+     * @param permissions the host functions this agent is granted, or null for all
+     * @return the problems, empty when the module may be deployed
+     */
+    public static List<String> problems(WasmModule module, Set<String> permissions) {
+        List<String> out = new java.util.ArrayList<>();
+        List<String> extism = module.imports().stream().filter(i -> i.module().startsWith("extism:"))
+                .map(i -> i.module() + "." + i.name()).toList();
+        if (!extism.isEmpty()) {
+            out.add("This is an Extism plugin (it imports " + String.join(", ", extism.stream().limit(3).toList())
+                    + (extism.size() > 3 ? ", ..." : "") + "): Caxton cannot host Extism plugins; an agent exports"
+                    + " memory, alloc and handle_message and imports only from 'caxton' (see docs/agent-guide.md)");
+        }
+        Optional<ExportDescriptor> memory = module.export(MEMORY);
+        if (memory.isEmpty()) {
+            out.add("Missing required export: 'memory'");
+        } else if (memory.get().kind() != ExternKind.MEMORY) {
+            out.add("Export 'memory' must be a memory, not a " + kindName(memory.get().kind()));
+        }
+        checkFunction(module, ALLOC, I32_TO_I32, true, out);
+        checkFunction(module, HANDLE_MESSAGE, I32_I32_TO_I64, true, out);
+        checkFunction(module, INIT, TO_I32, false, out);
+        checkFunction(module, SHUTDOWN, TO_I32, false, out);
+        checkFunction(module, DEALLOC, I32_I32_TO_NONE, false, out);
+        checkFunction(module, ABI_VERSION, TO_I32, false, out);
+        for (ImportDescriptor imp : module.imports()) {
+            String what = "'" + imp.module() + "." + imp.name() + "'";
+            if (!imp.module().equals(HOST_MODULE) || !HOST_FUNCTIONS.containsKey(imp.name())) {
+                out.add("Forbidden import: " + what + " (agents may import only "
+                        + String.join(", ", HOST_FUNCTIONS.keySet().stream().map(n -> HOST_MODULE + "." + n).toList())
+                        + "; there is no WASI, file system, network or clock access beyond these)" + hint(imp));
+                continue;
+            }
+            if (imp.kind() != ExternKind.FUNCTION) {
+                out.add("Forbidden import: " + what + " must be imported as a function, not a " + kindName(imp.kind()));
+                continue;
+            }
+            FunctionType expected = HOST_FUNCTIONS.get(imp.name());
+            if (!expected.equals(imp.type())) {
+                out.add("Import " + what + " has signature " + imp.type() + "; the ABI defines " + expected);
+                continue;
+            }
+            if (permissions != null && !permissions.contains(imp.name())) {
+                out.add("Import " + what + " is not permitted for this agent (granted: "
+                        + (permissions.isEmpty() ? "none" : String.join(", ", permissions.stream().sorted().toList())) + ")");
+            }
+        }
+        return out;
+    }
+
+    /** What a forbidden import says about how the module was built, and the fix. */
+    private static String hint(ImportDescriptor imp) {
+        if (imp.module().startsWith("wasi_")) {
+            return ". This is a WASI module: build for a target without WASI (wasm32-unknown-unknown, or clang"
+                    + " --target=wasm32 -nostdlib) as docs/agent-guide.md shows";
+        }
+        if (imp.module().equals("env") && imp.name().equals("abort")) {
+            return ". env.abort is AssemblyScript's default abort: compile with --use abort= (or your own abort"
+                    + " that calls caxton.log)";
+        }
+        return "";
+    }
+
+    private static void checkFunction(WasmModule module, String name, FunctionType type, boolean required, List<String> out) {
         Optional<ExportDescriptor> e = module.export(name);
         if (e.isEmpty()) {
             if (required) {
-                throw refuse("Missing required export: '" + name + "'");
+                out.add("Missing required export: '" + name + "'");
             }
             return;
         }
         if (e.get().kind() != ExternKind.FUNCTION) {
-            throw refuse("Export '" + name + "' must be a function, not a " + kindName(e.get().kind()));
-        }
-        if (!type.equals(e.get().type())) {
-            throw refuse("Export '" + name + "' has signature " + e.get().type() + "; the ABI requires " + type);
+            out.add("Export '" + name + "' must be a function, not a " + kindName(e.get().kind()));
+        } else if (!type.equals(e.get().type())) {
+            out.add("Export '" + name + "' has signature " + e.get().type() + "; the ABI requires " + type);
         }
     }
 

@@ -1,0 +1,103 @@
+package dev.caxton.cli;
+
+import dev.caxton.testkit.Wat;
+import dev.caxton.testkit.WatAgents;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code caxton agent check}: offline, with the real Chicory engine on the test class path. */
+class AgentCheckTest {
+
+    @TempDir
+    Path dir;
+
+    /** Runs the check with a configuration naming providers on the test class path. */
+    private Cli.Result check(String... args) throws Exception {
+        Path config = dir.resolve("caxton.yaml");
+        if (!Files.exists(config)) {
+            Files.writeString(config, LocalCommandTest.testConfig(0, dir.resolve("data")));
+        }
+        String[] all = new String[args.length + 4];
+        all[0] = "agent";
+        all[1] = "check";
+        System.arraycopy(args, 0, all, 2, args.length);
+        all[args.length + 2] = "--config";
+        all[args.length + 3] = config.toString();
+        return Cli.run(all);
+    }
+
+    private Path wasm(String name, String wat) throws Exception {
+        return Files.write(dir.resolve(name + ".wasm"), Wat.compile(wat));
+    }
+
+    @Test
+    void aGoodModuleIsOkWithItsAbiVersion() throws Exception {
+        Cli.Result r = check(wasm("echo", WatAgents.ECHO).toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("echo.wasm: ok (ABI v1, engine chicory, imports: none)");
+
+        Path v2 = wasm("v2", WatAgents.ECHO.replace("(memory (export \"memory\") 1)",
+                "(memory (export \"memory\") 1) (func (export \"caxton_abi_version\") (result i32) (i32.const 2))"));
+        assertThat(check(v2.toString()).out()).contains("ok (ABI v2");
+    }
+
+    @Test
+    void everyProblemIsListedAtOnceWithHowToFixTheForeignOnes() throws Exception {
+        Path bad = wasm("bad", """
+                (module
+                  (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+                  (import "env" "abort" (func (param i32 i32 i32 i32)))
+                  (import "caxton" "log" (func (param i32)))
+                  (memory (export "memory") 1)
+                  (func (export "alloc") (param i32) (result i32) (i32.const 0))
+                  (func (export "dealloc") (param i32)))
+                """);
+        Cli.Result r = check(bad.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).contains("bad.wasm: 5 problems")
+                .contains("Missing required export: 'handle_message'")
+                .contains("Export 'dealloc' has signature")
+                .contains("Forbidden import: 'wasi_snapshot_preview1.fd_write'").contains("This is a WASI module")
+                .contains("Forbidden import: 'env.abort'").contains("--use abort=")
+                .contains("Import 'caxton.log' has signature");
+    }
+
+    @Test
+    void anExtismPluginIsNamedAsOne() throws Exception {
+        Path plugin = wasm("plugin", """
+                (module
+                  (import "extism:host/env" "input_length" (func (result i64)))
+                  (memory (export "memory") 1)
+                  (func (export "greet") (result i32) (i32.const 0)))
+                """);
+        Cli.Result r = check(plugin.toString(), "--output", "json");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).contains("\"ok\" : false").contains("This is an Extism plugin (it imports extism:host/env.input_length)")
+                .contains("Missing required export: 'alloc'");
+    }
+
+    @Test
+    void watSyntaxErrorsNameTheLineAndColumnAndAnUnknownVersionIsAProblem() throws Exception {
+        Path wat = Files.writeString(dir.resolve("broken.wat"), "(module\n  (memory (export \"memory\") 1)\n  (func (export \"alloc\" (param i32))\n");
+        Cli.Result r = check(wat.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).containsPattern("wat_module\\.wat:\\d+:\\d+");
+
+        Path v9 = wasm("v9", WatAgents.ECHO.replace("(memory (export \"memory\") 1)",
+                "(memory (export \"memory\") 1) (func (export \"caxton_abi_version\") (result i32) (i32.const 9))"));
+        assertThat(check(v9.toString()).out()).contains("declares ABI version 9");
+    }
+
+    @Test
+    void memoryBeyondTheDefaultLimitIsAProblem() throws Exception {
+        Path big = wasm("big", WatAgents.ECHO.replace("(memory (export \"memory\") 1)", "(memory (export \"memory\") 400)"));
+        Cli.Result r = check(big.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).contains("cannot be instantiated under the default limits");
+    }
+}
