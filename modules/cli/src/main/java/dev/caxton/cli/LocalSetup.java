@@ -24,15 +24,26 @@ final class LocalSetup {
     }
 
     /**
-     * The configuration file to use: the one given, else the installation's default file.
+     * The configuration file to use: the one given, else {@code CAXTON_CONFIG}, else the
+     * installation's default file.
      *
      * @param given the {@code --config} value, or null
      * @param ctx   the process context
      * @return the file, or empty when the built-in defaults apply
      */
     static Optional<Path> configFile(Path given, CliContext ctx) {
-        return given != null ? Optional.of(given) : ctx.defaultConfigFile();
+        if (given != null) {
+            return Optional.of(given);
+        }
+        String fromEnv = ctx.env().get(CONFIG_ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return Optional.of(Path.of(fromEnv));
+        }
+        return ctx.defaultConfigFile();
     }
+
+    /** The environment variable naming the configuration file when {@code --config} is not given. */
+    static final String CONFIG_ENV = "CAXTON_CONFIG";
 
     /**
      * Loads the configuration file when there is one.

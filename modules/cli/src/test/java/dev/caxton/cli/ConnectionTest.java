@@ -140,6 +140,19 @@ class ConnectionTest {
     }
 
     @Test
+    void caxtonConfigNamesTheConfigurationWhenConfigIsNotGiven() throws Exception {
+        // The fake API's address, written as the configuration's server section: found only through the file.
+        java.net.URI url = java.net.URI.create(api.url());
+        Path config = Files.writeString(dir.resolve("elsewhere.yaml"), LocalCommandTest.testConfig(url.getPort(), dir)
+                .replace("server:\n", "server:\n  host: " + url.getHost() + "\n"));
+        Cli.Result r = Cli.runWithEnv(Map.of("CAXTON_TOKEN", FakeApi.TOKEN, "CAXTON_CONFIG", config.toString()),
+                "cluster", "members");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(api.requests()).hasSize(1);
+    }
+
+    @Test
     void theTokenComesFromTheDataDirectory() throws Exception {
         Files.writeString(dir.resolve("api-token"), FakeApi.TOKEN + "\n");
 
