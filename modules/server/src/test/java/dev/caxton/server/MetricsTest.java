@@ -166,6 +166,27 @@ class MetricsTest {
         }
     }
 
+    /**
+     * Prometheus' own parser and linter ({@code promtool check metrics}, from Debian's
+     * {@code prometheus} package) reads the text exposition, when it is installed.
+     */
+    @Test
+    void promtoolAcceptsTheTextExposition() throws Exception {
+        Path promtool = Path.of("/usr/bin/promtool");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(promtool), "promtool is not installed");
+        try (TestServer s = new TestServer(dir, "", "")) {
+            s.deploy("echo", TestServer.ECHO);
+            send(s, "echo");
+            String text = s.metrics("GET", "/metrics").body();
+            Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+            try (var in = p.getOutputStream()) {
+                in.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(out).isZero();
+        }
+    }
+
     private static int[] freePorts(int n) throws IOException {
         ServerSocket[] sockets = new ServerSocket[n];
         int[] ports = new int[n];
