@@ -32,10 +32,6 @@ final class Metrics {
     private Metrics() {
     }
 
-    static String render(CaxtonNode node, int apiWaiting) {
-        return render(node, apiWaiting, Exposition.Format.TEXT, 1000);
-    }
-
     static String render(CaxtonNode node, int apiWaiting, Exposition.Format format, int maxAgentSeries) {
         Exposition x = new Exposition(format);
         Map<String, Long> c = node.counters();

@@ -41,6 +41,12 @@ public class MetricsBenchmarks {
         metrics.processed(System.nanoTime() - t1);
     }
 
+    /** One clock read, for scale: a message costs four of them for its metrics. */
+    @Benchmark
+    public long clock() {
+        return System.nanoTime();
+    }
+
     /** A histogram recording alone, a typical local-routing duration (200 ns, the first bucket). */
     @Benchmark
     public void histogramRecord() {

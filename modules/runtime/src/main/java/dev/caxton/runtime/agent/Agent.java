@@ -473,7 +473,8 @@ public final class Agent implements Recipient {
             failureReply(m, reason);
             return;
         }
-        long waited = System.nanoTime() - d.queuedAtNanos();
+        long now = System.nanoTime();
+        long waited = now - d.queuedAtNanos();
         if (waited > ctx.messageTtl().toNanos()) {
             String reason = "ttl expired: waited " + TimeUnit.NANOSECONDS.toMillis(waited)
                     + "ms in the mailbox of '" + name + "' (messaging.message_ttl "
@@ -482,14 +483,14 @@ public final class Agent implements Recipient {
             failureReply(m, reason);
             return;
         }
-        process(m);
+        process(m, now);
     }
 
-    private void process(Envelope msg) {
+    /** @param start when handling began, the clock read the TTL check made (one read fewer per message) */
+    private void process(Envelope msg, long start) {
         handlingHops = msg.hops();
         handlingId = msg.messageId();
         outputIndex = 0;
-        long start = System.nanoTime();
         try {
             invoke(msg);
         } finally {
