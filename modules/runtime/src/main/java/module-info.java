@@ -10,6 +10,9 @@ module dev.caxton.runtime {
     requires transitive dev.caxton.spi;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
+    // JVM metrics (memory pools, GC, threads, process CPU) for the metrics endpoint.
+    requires java.management;
+    requires jdk.management;
 
     exports dev.caxton.runtime;
     exports dev.caxton.runtime.agent;
@@ -17,6 +20,7 @@ module dev.caxton.runtime {
     exports dev.caxton.runtime.config;
     exports dev.caxton.runtime.durability;
     exports dev.caxton.runtime.fatal;
+    exports dev.caxton.runtime.metrics;
     exports dev.caxton.runtime.plugin;
     exports dev.caxton.runtime.routing;
 

@@ -119,6 +119,7 @@ public final class CaxtonNode implements AutoCloseable {
     private final MemoryBudget memoryBudget;
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder faults = new LongAdder();
+    private final dev.caxton.runtime.metrics.NodeMetrics metrics = new dev.caxton.runtime.metrics.NodeMetrics();
     private final Instant startedAt = Instant.now();
     private volatile boolean accepting = true;
     /** Set once this node left the cluster (an operator's leave, or the start of a shutdown). */
@@ -187,7 +188,18 @@ public final class CaxtonNode implements AutoCloseable {
                             .withService(Seeds.class, new Seeds(config.list("coordination.cluster.seeds")))));
             resources.push("membership", membership::close);
             this.quorum = new Quorum((int) config.integer("coordination.partition.quorum_size"));
-            DeadLetterSink sink = this::deadLetter;
+            DeadLetterSink sink = new DeadLetterSink() {
+                @Override
+                public void deadLetter(Envelope e, String reason) {
+                    deadLetter(e, reason, dev.caxton.runtime.metrics.DeadLetterReason.classify(reason));
+                }
+
+                @Override
+                public void deadLetter(Envelope e, String reason, dev.caxton.runtime.metrics.DeadLetterReason category) {
+                    metrics.deadLettered(category);
+                    CaxtonNode.this.deadLetter(e, reason);
+                }
+            };
             int batchSize = (int) config.integer("messaging.batch_size");
             this.journal = new ConversationJournal(storage.conversations(), wire, (int) config.integer("messaging.queue_size"),
                     batchSize, config.duration("messaging.conversation_ttl"),
@@ -200,6 +212,7 @@ public final class CaxtonNode implements AutoCloseable {
                     new QueueBudget(config.integer("messaging.queue_size")), journal,
                     (int) config.integer("messaging.max_hops"));
             resources.push("router", router::close);
+            router.metrics(metrics);
             List<Mailbox.ClassPolicy> policy = new ArrayList<>();
             for (Priority p : Priority.values()) {
                 String prefix = "messaging.priorities." + p.wireName();
@@ -235,6 +248,8 @@ public final class CaxtonNode implements AutoCloseable {
             resources.push("storage cleanup", cleanup::shutdownNow);
             long every = config.duration("storage.cleanup_interval").toMillis();
             cleanup.scheduleWithFixedDelay(this::cleanUp, every, every, TimeUnit.MILLISECONDS);
+            // Samples for caxton_messages_per_second; a few additions a second, nothing on the message path.
+            cleanup.scheduleAtFixedRate(metrics::tick, 0, 1, TimeUnit.SECONDS);
         } catch (RuntimeException e) {
             resources.close();
             throw e;
@@ -489,6 +504,13 @@ public final class CaxtonNode implements AutoCloseable {
      * @throws DeployException when the request, the module or its {@code init} is refused
      */
     public AgentInfo deploy(DeploySpec spec) {
+        long start = System.nanoTime();
+        AgentInfo info = deployNow(spec);
+        metrics.agentStartup().recordNanos(System.nanoTime() - start);
+        return info;
+    }
+
+    private AgentInfo deployNow(DeploySpec spec) {
         requireAccepting();
         if (spec.name() == null || !AGENT_NAME.matcher(spec.name()).matches()) {
             throw new DeployException(DeployException.Kind.INVALID_REQUEST, "invalid agent name '" + spec.name()
@@ -1200,6 +1222,36 @@ public final class CaxtonNode implements AutoCloseable {
         }
     }
 
+    /** @return the latencies, rates and categories the node records for metrics */
+    public dev.caxton.runtime.metrics.NodeMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Per-agent figures for metrics that {@link AgentInfo} does not carry.
+     *
+     * @param name            the agent
+     * @param memoryBytes     its linear memory's size after its last message
+     * @param fuelUsed        fuel its messages used since deploy, 0 when unmetered
+     */
+    public record AgentUsage(String name, long memoryBytes, long fuelUsed) {
+    }
+
+    /** @return every deployed agent's usage, by name */
+    public List<AgentUsage> agentUsage() {
+        return agents.values().stream().map(a -> new AgentUsage(a.name(), a.memoryBytes(), a.fuelUsedTotal()))
+                .sorted(Comparator.comparing(AgentUsage::name)).toList();
+    }
+
+    /** @return messages waiting in all mailboxes, per priority class in {@link Priority} order */
+    public long[] queueDepthByPriority() {
+        long[] depth = new long[Priority.values().length];
+        for (Agent a : agents.values()) {
+            a.addQueueDepths(depth);
+        }
+        return depth;
+    }
+
     /** @return counters for metrics */
     public Map<String, Long> counters() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -1333,6 +1385,11 @@ public final class CaxtonNode implements AutoCloseable {
         @Override
         public void faulted(Agent agent, String reason) {
             faults.increment();
+        }
+
+        @Override
+        public void processed(Agent agent, long nanos) {
+            metrics.processed(nanos);
         }
     }
 }

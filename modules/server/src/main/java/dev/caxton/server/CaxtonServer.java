@@ -242,8 +242,11 @@ public final class CaxtonServer implements AutoCloseable {
             return CompletableFuture.completedFuture(Reply.json(405, error("method " + call.method()
                     + " not allowed here; use GET", Map.of()), Map.of("Allow", "GET")));
         }
-        byte[] body = Metrics.render(node, waiting.get()).getBytes(StandardCharsets.UTF_8);
-        return CompletableFuture.completedFuture(new Reply(200, "text/plain; version=0.0.4; charset=utf-8", body, Map.of()));
+        // Text 0.0.4 unless the scraper asks for OpenMetrics (Prometheus does by default).
+        var format = dev.caxton.runtime.metrics.Exposition.Format.negotiate(call.header().apply("Accept"));
+        byte[] body = Metrics.render(node, waiting.get(), format,
+                (int) node.config().integer("observability.metrics_max_agent_series")).getBytes(StandardCharsets.UTF_8);
+        return CompletableFuture.completedFuture(new Reply(200, format.contentType(), body, Map.of("Vary", "Accept")));
     }
 
     private CompletableFuture<Reply> handleApi(Call call) {

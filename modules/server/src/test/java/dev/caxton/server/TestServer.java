@@ -61,13 +61,14 @@ final class TestServer implements AutoCloseable {
                   serializer: json
                 %s
                 %s
-                transport:
-                  port: 0
+                %s
                 %s
                 """.formatted(data.toString().replace("\\", "/"), serverYaml.indent(2).stripTrailing(),
                 messagingYaml.indent(2).stripTrailing(),
                 // A test that names its own storage replaces the default one.
-                extraYaml.contains("storage:") ? "" : "storage:\n  type: memory", extraYaml));
+                extraYaml.contains("storage:") ? "" : "storage:\n  type: memory",
+                // Likewise a test that names its own transport (two nodes that must know each other's ports).
+                extraYaml.contains("transport:") ? "" : "transport:\n  port: 0", extraYaml));
         PluginCatalog catalog = PluginCatalog.discover(null);
         server = CaxtonServer.start(CaxtonConfig.load(config, catalog), null, catalog);
         token = Files.readString(data.resolve("api-token")).trim();

@@ -141,6 +141,9 @@ public final class Agent implements Recipient {
     // -1 when unmetered or before the first. Written by the agent's thread only.
     private volatile long fuelLast = -1;
     private volatile long fuelMax = -1;
+    // Written by the agent's thread after each message, read by metrics scrapes.
+    private volatile long memoryBytes;
+    private final LongAdder fuelTotal = new LongAdder();
     // The hop count of the message being handled, or -1 outside handle_message (init, shutdown):
     // send_message inherits it. Written and read on the thread that calls into the instance.
     private volatile int handlingHops = -1;
@@ -525,7 +528,8 @@ public final class Agent implements Recipient {
             failureReply(m, reason);
             return;
         }
-        long waited = System.nanoTime() - d.queuedAtNanos();
+        long now = System.nanoTime();
+        long waited = now - d.queuedAtNanos();
         if (waited > ctx.messageTtl().toNanos()) {
             String reason = "ttl expired: waited " + TimeUnit.NANOSECONDS.toMillis(waited)
                     + "ms in the mailbox of '" + name + "' (messaging.message_ttl "
@@ -534,10 +538,11 @@ public final class Agent implements Recipient {
             failureReply(m, reason);
             return;
         }
-        process(m);
+        process(m, now);
     }
 
-    private void process(Envelope msg) {
+    /** @param start when handling began, the clock read the TTL check made (one read fewer per message) */
+    private void process(Envelope msg, long start) {
         handlingHops = msg.hops();
         handlingId = msg.messageId();
         handlingConversation = msg.conversationId();
@@ -548,6 +553,7 @@ public final class Agent implements Recipient {
             handlingHops = -1;
             handlingId = null;
             handlingConversation = null;
+            ctx.events().processed(this, System.nanoTime() - start);
         }
     }
 
@@ -637,7 +643,9 @@ public final class Agent implements Recipient {
             if (used >= 0) {
                 fuelLast = used;
                 fuelMax = Math.max(fuelMax, used);
+                fuelTotal.add(used);
             }
+            memoryBytes = inst.memory().size();
             boolean dealloc = hasDealloc(inst);
             if (dealloc && (!v2 || r <= 0)) {
                 inst.call(AbiContract.DEALLOC, ptr, in.length);
@@ -741,7 +749,7 @@ public final class Agent implements Recipient {
         LOG.log(System.Logger.Level.WARNING, "[{0}] fault: {1}; message {2} dead-lettered, instance replaced",
                 name, reason, msg.messageId());
         closeInstance(false);
-        ctx.deadLetters().deadLetter(msg, reason);
+        ctx.deadLetters().deadLetter(msg, reason, dev.caxton.runtime.metrics.DeadLetterReason.FAULT);
         failureReply(msg, reason);
         ctx.events().faulted(this, reason);
         long now = System.nanoTime();
@@ -1200,6 +1208,29 @@ public final class Agent implements Recipient {
      * @return the snapshot
      */
     public AgentInfo info() {
+        return infoSnapshot();
+    }
+
+    /** @return the size of the agent's linear memory after its last message, 0 before the first */
+    public long memoryBytes() {
+        return memoryBytes;
+    }
+
+    /** @return fuel used by all messages since deploy, 0 when unmetered */
+    public long fuelUsedTotal() {
+        return fuelTotal.sum();
+    }
+
+    /**
+     * Adds this agent's mailbox depth per priority class to {@code into}.
+     *
+     * @param into one slot per priority class
+     */
+    public void addQueueDepths(long[] into) {
+        mailbox.addDepths(into);
+    }
+
+    private AgentInfo infoSnapshot() {
         Code c = code;
         return new AgentInfo(name, id, state, ctx.router().directory().capabilitiesOf(name), c.limits(),
                 c.codec().name(), c.engine(), handled.sum(), faults.sum(), errors.sum(), sent.sum(), mailbox.size(),

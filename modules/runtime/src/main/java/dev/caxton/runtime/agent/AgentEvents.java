@@ -18,4 +18,13 @@ public interface AgentEvents {
      * @param reason why
      */
     void faulted(Agent agent, String reason);
+
+    /**
+     * An invocation ended (handled, answered with an error, or faulted).
+     *
+     * @param agent the agent
+     * @param nanos how long handling the message took, its reply routed
+     */
+    default void processed(Agent agent, long nanos) {
+    }
 }

@@ -211,6 +211,9 @@ public final class ConfigSchema {
             // observability
             ConfigOption.oneOf("observability.log_level", "info",
                     "Least severe log level written to standard error.", "trace", "debug", "info", "warn", "error"),
+            ConfigOption.ranged("observability.metrics_max_agent_series", Type.INTEGER, "1000",
+                    "Most agents with series of their own in metrics; the rest are summed under agent=\"_other\".",
+                    0, 1_000_000),
             // security
             ConfigOption.of("security.token_file", Type.PATH, "api-token",
                     "File holding the API token, relative to the data directory; created (mode 0600) at first start."),

@@ -254,6 +254,22 @@ public final class Mailbox {
         }
     }
 
+    /**
+     * Adds this mailbox's depth per priority class to {@code into}, for the queue-depth metric.
+     *
+     * @param into one slot per {@link Priority}, in declaration order
+     */
+    public void addDepths(long[] into) {
+        lock.lock();
+        try {
+            for (int i = 0; i < classes.length && i < into.length; i++) {
+                into[i] += classes[i].size();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** @return how many messages are queued */
     public int size() {
         lock.lock();

@@ -61,6 +61,8 @@ public final class Router implements AutoCloseable {
     private final LongAdder retried = new LongAdder();
     private final LongAdder unclaimedClientReplies = new LongAdder();
     private final LongAdder hopLimited = new LongAdder();
+    // Set once by the node before any message flows (see metrics()); a private instance otherwise.
+    private dev.caxton.runtime.metrics.NodeMetrics metrics = new dev.caxton.runtime.metrics.NodeMetrics();
 
     private record PendingReply(long deadlineMillis, String originalReceiver, String conversationId, String protocol) {
     }
@@ -160,6 +162,16 @@ public final class Router implements AutoCloseable {
             refused.increment();
         }
         return s;
+    }
+
+    /**
+     * Records routing latencies into the node's metrics. Call before the router is shared with
+     * other threads (the node does so in its constructor).
+     *
+     * @param m the node's metrics
+     */
+    public void metrics(dev.caxton.runtime.metrics.NodeMetrics m) {
+        this.metrics = java.util.Objects.requireNonNull(m);
     }
 
     /** @return the capability directory */
@@ -307,6 +319,7 @@ public final class Router implements AutoCloseable {
     }
 
     private Envelope route(Envelope e, boolean owned, boolean confirm) {
+        long start = System.nanoTime();
         validate(e);
         Envelope complete = e.messageId() == null ? e.withMessageId(newMessageId()) : e;
         if (pastHopLimit(complete)) {
@@ -360,6 +373,7 @@ public final class Router implements AutoCloseable {
         }
         trackReplyDeadline(complete);
         routed.increment();
+        metrics.routing().recordNanos(System.nanoTime() - start);
         return complete;
     }
 
@@ -392,11 +406,14 @@ public final class Router implements AutoCloseable {
     }
 
     private void forwardTo(RemoteRoutes rr, String node, Envelope e, boolean confirm) {
+        long start = System.nanoTime();
         if (!confirm) {
             rr.forward(node, e);
+            metrics.remoteRouting().recordNanos(System.nanoTime() - start);
             return;
         }
         RemoteRoutes.Refusal no = rr.forwardConfirmed(node, e);
+        metrics.remoteRouting().recordNanos(System.nanoTime() - start);
         if (no != null) {
             refused.increment();
             throw new RoutingException(no.status(), EnvelopeFields.RECEIVER, no.reason());

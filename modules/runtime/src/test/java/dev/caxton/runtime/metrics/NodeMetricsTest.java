@@ -1,0 +1,44 @@
+package dev.caxton.runtime.metrics;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class NodeMetricsTest {
+
+    @Test
+    void theRateIsTheWindowsDifferenceOverItsTime() {
+        AtomicLong clock = new AtomicLong();
+        NodeMetrics m = new NodeMetrics(clock::get);
+        assertThat(m.messagesPerSecond()).as("no samples yet").isZero();
+        m.tick();
+        for (int i = 0; i < 300; i++) {
+            m.processed(1000);
+        }
+        clock.addAndGet(2_000_000_000L);
+        m.tick();
+        assertThat(m.messagesPerSecond()).isEqualTo(150.0);
+
+        // Fill the window; samples older than it drop out, so an idle node falls back to zero.
+        for (int i = 0; i < NodeMetrics.RATE_WINDOW_SECONDS + 1; i++) {
+            clock.addAndGet(1_000_000_000L);
+            m.tick();
+        }
+        assertThat(m.messagesPerSecond()).isZero();
+        assertThat(m.processedTotal()).isEqualTo(300);
+        assertThat(m.processing().snapshot().count()).isEqualTo(300);
+    }
+
+    @Test
+    void deadLettersAreCountedPerCategory() {
+        NodeMetrics m = new NodeMetrics();
+        m.deadLettered(DeadLetterReason.FAULT);
+        m.deadLettered(DeadLetterReason.FAULT);
+        m.deadLettered(DeadLetterReason.HOP_LIMIT);
+        assertThat(m.deadLetters(DeadLetterReason.FAULT)).isEqualTo(2);
+        assertThat(m.deadLetters(DeadLetterReason.HOP_LIMIT)).isEqualTo(1);
+        assertThat(m.deadLetters(DeadLetterReason.OTHER)).isZero();
+    }
+}
