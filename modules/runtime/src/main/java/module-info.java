@@ -10,6 +10,8 @@ module dev.caxton.runtime {
     requires transitive dev.caxton.spi;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
+    // Flight Recorder events for message handling and faults (dev.caxton.runtime.jfr).
+    requires jdk.jfr;
 
     exports dev.caxton.runtime;
     exports dev.caxton.runtime.agent;
@@ -17,6 +19,7 @@ module dev.caxton.runtime {
     exports dev.caxton.runtime.config;
     exports dev.caxton.runtime.durability;
     exports dev.caxton.runtime.fatal;
+    exports dev.caxton.runtime.jfr;
     exports dev.caxton.runtime.plugin;
     exports dev.caxton.runtime.routing;
 

@@ -2,6 +2,8 @@ package dev.caxton.runtime.agent;
 
 import dev.caxton.runtime.durability.Checkpointer;
 import dev.caxton.runtime.durability.Ledger;
+import dev.caxton.runtime.jfr.AgentFaultEvent;
+import dev.caxton.runtime.jfr.MessageHandledEvent;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.DeadLetterSink;
 import dev.caxton.runtime.routing.Mailbox;
@@ -125,6 +127,8 @@ public final class Agent implements Recipient {
     // -1 when unmetered or before the first. Written by the agent's thread only.
     private volatile long fuelLast = -1;
     private volatile long fuelMax = -1;
+    /** Fuel of the call in progress, for its Flight Recorder event; only the agent's thread uses it. */
+    private long callFuel = -1;
     // The hop count of the message being handled, or -1 outside handle_message (init, shutdown):
     // send_message inherits it. Written and read on the thread that calls into the instance.
     private volatile int handlingHops = -1;
@@ -486,11 +490,16 @@ public final class Agent implements Recipient {
         handlingHops = msg.hops();
         handlingId = msg.messageId();
         outputIndex = 0;
+        callFuel = -1;
+        MessageHandledEvent jfr = new MessageHandledEvent();
+        jfr.begin();
         try {
             invoke(msg);
         } finally {
             handlingHops = -1;
             handlingId = null;
+            jfr.end();
+            jfr.commit(name, msg.messageId(), callFuel);
         }
     }
 
@@ -574,6 +583,7 @@ public final class Agent implements Recipient {
             touched = true;
             handled.increment();
             long used = inst.fuelUsed();
+            callFuel = used;
             if (used >= 0) {
                 fuelLast = used;
                 fuelMax = Math.max(fuelMax, used);
@@ -675,6 +685,7 @@ public final class Agent implements Recipient {
         ctx.deadLetters().deadLetter(msg, reason);
         failureReply(msg, reason);
         ctx.events().faulted(this, reason);
+        AgentFaultEvent.emit(name, msg.messageId(), reason);
         long now = System.nanoTime();
         recentFaults.addLast(now);
         long window = ctx.failureWindow().toNanos();
