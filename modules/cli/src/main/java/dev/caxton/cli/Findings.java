@@ -56,11 +56,21 @@ final class Findings {
     private Findings() {
     }
 
+    /** An agent's mailbox: its capacity is the sum of the priority classes' queue sizes. */
     static Finding queue(String agent, long queued, long capacity) {
+        return queue(agent, queued, capacity, "raise messaging.priorities.<class>.queue_size (one agent's mailbox), "
+                + "or spread the work over more agents sharing a capability");
+    }
+
+    /** The node's queue: everything queued on the node against messaging.queue_size. */
+    static Finding nodeQueue(long queued, long capacity) {
+        return queue("node queue", queued, capacity, "raise messaging.queue_size (all mailboxes together), "
+                + "or add nodes");
+    }
+
+    private static Finding queue(String agent, long queued, long capacity, String fix) {
         double share = capacity <= 0 ? 0 : (double) queued / capacity;
         String msg = queued + " of " + capacity + " messages queued (" + pct(share) + ")";
-        String fix = "raise messaging.queue_size (or the class's messaging.priorities.<class>.queue_size), "
-                + "or spread the work over more agents sharing a capability";
         if (share >= QUEUE_CRITICAL) {
             return new Finding(Severity.CRITICAL, agent, msg + "; senders will soon be refused", fix);
         }
@@ -227,16 +237,23 @@ final class Findings {
      */
     static List<Finding> diagnose(JsonNode health, JsonNode agents, JsonNode diagnostics) {
         List<Finding> out = new ArrayList<>();
-        long capacity = diagnostics.path("queues").path("queue_size").asLong(0);
+        long nodeCapacity = diagnostics.path("queues").path("queue_size").asLong(0);
+        long capacity = 0;
+        for (JsonNode size : diagnostics.path("queues").path("priorities")) {
+            capacity += size.asLong();
+        }
+        long total = 0;
         for (JsonNode a : agents.path("agents")) {
             String name = a.path("name").asText();
             JsonNode c = a.path("counters");
+            total += c.path("queued").asLong();
             out.add(queue(name, c.path("queued").asLong(), capacity));
             out.add(fuel(name, c.path("fuel_max").isNumber() ? c.path("fuel_max").asLong() : -1,
                     a.path("limits").path("fuel").asLong(0)));
             out.add(faults(name, a.path("state").asText(), c.path("faults").asLong(), a.path("last_fault").isNull()
                     ? null : a.path("last_fault").asText()));
         }
+        out.add(nodeQueue(total, nodeCapacity));
         JsonNode budget = health.path("memory_budget");
         out.add(budget(budget.path("in_use_bytes").asLong(), budget.path("budget_bytes").asLong()));
         JsonNode jvm = diagnostics.path("jvm");

@@ -1,6 +1,5 @@
 package dev.caxton.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -9,8 +8,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code caxton profile cpu|memory}: a Java Flight Recorder recording of a running node. */
 @Command(name = "profile",
@@ -22,8 +25,17 @@ final class ProfileCommand {
     private ProfileCommand() {
     }
 
-    /** What both kinds share: how long, where to, and the download. */
-    abstract static class Recording extends ClientCommand {
+    /**
+     * What both kinds share: how long, where to, and the download. Not a {@link ClientCommand}:
+     * {@code --output} names the file here, as JFR users expect, instead of the text/json choice.
+     */
+    abstract static class Recording implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ClientOptions client;
 
         @Option(names = "--duration", paramLabel = "DURATION", converter = Quantity.Time.class,
                 description = "How long to record, 100ms to 10m (default: 30s).")
@@ -40,6 +52,13 @@ final class ProfileCommand {
         abstract String kind();
 
         @Override
+        public final Integer call() {
+            prepare();
+            try (ApiClient api = client.connect(CaxtonCommand.context(spec))) {
+                return run(api, spec.commandLine().getOut());
+            }
+        }
+
         void prepare() {
             Duration d = duration == null ? Duration.ofSeconds(30) : duration;
             if (d.toMillis() < 100 || d.compareTo(Duration.ofMinutes(10)) > 0) {
@@ -58,32 +77,20 @@ final class ProfileCommand {
             }
         }
 
-        @Override
         int run(ApiClient api, PrintWriter out) {
             Path partial = target.resolveSibling("." + target.getFileName() + ".partial");
             try {
                 Files.deleteIfExists(partial);
                 Files.createFile(partial);
-                if (!json()) {
-                    spec.commandLine().getErr().println("recording " + kind() + " on " + api.server() + " for "
-                            + Json.formatDuration(duration) + "...");
-                    spec.commandLine().getErr().flush();
-                }
+                spec.commandLine().getErr().println("recording " + kind() + " on " + api.server() + " for "
+                        + Json.formatDuration(duration) + "...");
+                spec.commandLine().getErr().flush();
                 // The node answers when the recording ends; allow it that long plus the time to write it.
                 ApiClient.Download d = api.download("/profile/" + kind() + "?duration=" + duration.toMillis() + "ms",
                         partial, duration.plus(ApiClient.REQUEST_TIMEOUT));
                 Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                if (json()) {
-                    ObjectNode o = Json.object();
-                    o.put("file", target.toString());
-                    o.put("bytes", d.bytes());
-                    o.put("kind", kind());
-                    o.put("duration_ms", duration.toMillis());
-                    Json.print(out, o);
-                } else {
-                    out.println("wrote " + target + " (" + String.format(Locale.ROOT, "%.1f KiB", d.bytes() / 1024.0)
-                            + "); read it with: jfr summary " + target);
-                }
+                out.println("wrote " + target + " (" + String.format(Locale.ROOT, "%.1f KiB", d.bytes() / 1024.0)
+                        + "); read it with: jfr summary " + target);
                 return 0;
             } catch (IOException e) {
                 throw new CliException("cannot write " + target + ": " + e.getMessage());

@@ -18,7 +18,9 @@ class FindingsTest {
         Findings.Finding full = Findings.queue("a", 80, 100);
         assertThat(full.severity()).isEqualTo(Severity.CRITICAL);
         assertThat(full.message()).contains("80 of 100").contains("80%");
-        assertThat(full.setting()).contains("messaging.queue_size");
+        assertThat(full.setting()).contains("messaging.priorities.<class>.queue_size");
+        assertThat(Findings.nodeQueue(9000, 10000).setting()).contains("messaging.queue_size");
+        assertThat(Findings.nodeQueue(9000, 10000).severity()).isEqualTo(Severity.CRITICAL);
         assertThat(Findings.queue("a", 5, 0).severity()).isEqualTo(Severity.OK);
     }
 
@@ -97,7 +99,7 @@ class FindingsTest {
         JsonNode health = Json.MAPPER.readTree("{\"node\":\"n\",\"memory_budget\":{\"budget_bytes\":100,\"in_use_bytes\":10}}");
         JsonNode agents = Json.MAPPER.readTree("{\"agents\":[{\"name\":\"busy\",\"state\":\"running\",\"limits\":{\"fuel\":0},"
                 + "\"counters\":{\"queued\":90,\"faults\":0,\"fuel_max\":null},\"last_fault\":null}]}");
-        JsonNode diag = Json.MAPPER.readTree("{\"queues\":{\"queue_size\":100},\"jvm\":{\"heap_used_bytes\":1,"
+        JsonNode diag = Json.MAPPER.readTree("{\"queues\":{\"queue_size\":1000,\"priorities\":{\"normal\":60,\"low\":40}},\"jvm\":{\"heap_used_bytes\":1,"
                 + "\"heap_max_bytes\":100},\"dead_letters\":{\"sampled\":20,\"by_reason\":{\"ttl expired\":20}}}");
         List<Findings.Finding> f = Findings.diagnose(health, agents, diag);
         assertThat(f.get(0).severity()).isEqualTo(Severity.CRITICAL);
