@@ -13,6 +13,8 @@ module dev.caxton.runtime {
     // JVM metrics (memory pools, GC, threads, process CPU) for the metrics endpoint.
     requires java.management;
     requires jdk.management;
+    // Flight Recorder events for message handling and faults (dev.caxton.runtime.jfr).
+    requires jdk.jfr;
 
     exports dev.caxton.runtime;
     exports dev.caxton.runtime.agent;
@@ -21,6 +23,7 @@ module dev.caxton.runtime {
     exports dev.caxton.runtime.durability;
     exports dev.caxton.runtime.fatal;
     exports dev.caxton.runtime.metrics;
+    exports dev.caxton.runtime.jfr;
     exports dev.caxton.runtime.plugin;
     exports dev.caxton.runtime.routing;
 

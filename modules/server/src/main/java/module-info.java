@@ -15,6 +15,8 @@ module dev.caxton.server {
     requires io.netty.codec;
     requires io.netty.codec.http;
     requires java.logging;
+    requires java.management;
+    requires jdk.jfr;
     requires com.fasterxml.jackson.databind;
     // SIGTERM handling, so a stopped server exits 0 after draining (the JDK has no public signal API).
     requires jdk.unsupported;

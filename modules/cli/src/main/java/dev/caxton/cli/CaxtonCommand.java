@@ -25,6 +25,10 @@ import picocli.CommandLine.ScopeType;
             PluginsCommand.class,
             ClusterCommand.class,
             BenchmarkCommand.class,
+            ProfileCommand.class,
+            TopCommand.class,
+            DiagnoseCommands.Performance.class,
+            DiagnoseCommands.Memory.class,
             StorageCommand.class
         })
 final class CaxtonCommand {

@@ -22,6 +22,10 @@ abstract class ClientCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
 
+    // Beside the connection options rather than among them: `caxton profile` needs --output for its file.
+    @Mixin
+    OutputOptions output;
+
     /**
      * Checks the arguments and prepares the request, before any connection is made.
      *
@@ -53,7 +57,7 @@ abstract class ClientCommand implements Callable<Integer> {
      * @return true for {@code --output json}
      */
     boolean json() {
-        return client.json();
+        return output.json();
     }
 
     /**

@@ -31,9 +31,6 @@ final class ClientOptions {
     static final String DEFAULT_TOKEN_FILE = "api-token";
 
     @Mixin
-    private OutputOptions output;
-
-    @Mixin
     private ConfigOptions location;
 
     @Option(names = "--server", order = 101, paramLabel = "URL",
@@ -43,15 +40,6 @@ final class ClientOptions {
     @Option(names = "--token", order = 102, paramLabel = "TOKEN",
             description = "The API token (default: $" + CliContext.TOKEN_ENV + ", else <data-dir>/api-token).")
     private String token;
-
-    /**
-     * Whether JSON output was asked for.
-     *
-     * @return true for {@code --output json}
-     */
-    boolean json() {
-        return output.json();
-    }
 
     /**
      * Resolves the address and token and opens a client.

@@ -70,11 +70,13 @@ public final class CaxtonServer implements AutoCloseable {
     private final int maxWaiting;
     private final WatTool wat;
     private final StorageBackup backup;
+    private final Profiler profiler;
 
     private CaxtonServer(CaxtonNode node, ApiToken token) {
         this.node = node;
         this.token = token;
         this.backup = new StorageBackup(node);
+        this.profiler = new Profiler(node, executor);
         CaxtonConfig config = node.config();
         this.maxWaiting = (int) config.integer("server.max_waiting_requests");
         String home = System.getProperty("caxton.home");
@@ -272,6 +274,16 @@ public final class CaxtonServer implements AutoCloseable {
             if (path.replaceAll("/+$", "").equals(API + "/storage/backup")) {
                 // Answered with a file rather than JSON, so outside route().
                 return CompletableFuture.completedFuture(backup.handle(call.method()));
+            }
+            String trimmed = path.replaceAll("/+$", "");
+            if (trimmed.equals(API + "/profile") || trimmed.startsWith(API + "/profile/")) {
+                // A recording is answered with a file, later: outside route() too.
+                return chained(profiler.handle(call.method(), trimmed.substring((API + "/profile").length()), uri.getRawQuery()),
+                        (r, t) -> t == null ? r : failure(call, unwrap(t)));
+            }
+            if (trimmed.equals(API + "/diagnostics")) {
+                only(call.method(), "GET");
+                return CompletableFuture.completedFuture(Reply.json(200, Diagnostics.snapshot(node), Map.of()));
             }
             return chained(route(call.method(), uri, call), (r, t) -> t == null
                     ? Reply.json(r.status(), r.body(), Map.of()) : failure(call, unwrap(t)));

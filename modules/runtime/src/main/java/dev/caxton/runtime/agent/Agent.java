@@ -2,6 +2,8 @@ package dev.caxton.runtime.agent;
 
 import dev.caxton.runtime.durability.Checkpointer;
 import dev.caxton.runtime.durability.Ledger;
+import dev.caxton.runtime.jfr.AgentFaultEvent;
+import dev.caxton.runtime.jfr.MessageHandledEvent;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.DeadLetterSink;
 import dev.caxton.runtime.routing.Mailbox;
@@ -144,6 +146,8 @@ public final class Agent implements Recipient {
     // Written by the agent's thread after each message, read by metrics scrapes.
     private volatile long memoryBytes;
     private final LongAdder fuelTotal = new LongAdder();
+    /** Fuel of the call in progress, for its Flight Recorder event; only the agent's thread uses it. */
+    private long callFuel = -1;
     // The hop count of the message being handled, or -1 outside handle_message (init, shutdown):
     // send_message inherits it. Written and read on the thread that calls into the instance.
     private volatile int handlingHops = -1;
@@ -547,6 +551,9 @@ public final class Agent implements Recipient {
         handlingId = msg.messageId();
         handlingConversation = msg.conversationId();
         outputIndex = 0;
+        callFuel = -1;
+        MessageHandledEvent jfr = new MessageHandledEvent();
+        jfr.begin();
         try {
             invoke(msg);
         } finally {
@@ -554,6 +561,8 @@ public final class Agent implements Recipient {
             handlingId = null;
             handlingConversation = null;
             ctx.events().processed(this, System.nanoTime() - start);
+            jfr.end();
+            jfr.commit(name, msg.messageId(), callFuel);
         }
     }
 
@@ -640,6 +649,7 @@ public final class Agent implements Recipient {
             touched = true;
             handled.increment();
             long used = inst.fuelUsed();
+            callFuel = used;
             if (used >= 0) {
                 fuelLast = used;
                 fuelMax = Math.max(fuelMax, used);
@@ -752,6 +762,7 @@ public final class Agent implements Recipient {
         ctx.deadLetters().deadLetter(msg, reason, dev.caxton.runtime.metrics.DeadLetterReason.FAULT);
         failureReply(msg, reason);
         ctx.events().faulted(this, reason);
+        AgentFaultEvent.emit(name, msg.messageId(), reason);
         long now = System.nanoTime();
         recentFaults.addLast(now);
         long window = ctx.failureWindow().toNanos();
