@@ -128,6 +128,8 @@ public final class Agent implements Recipient {
     // The hop count of the message being handled, or -1 outside handle_message (init, shutdown):
     // send_message inherits it. Written and read on the thread that calls into the instance.
     private volatile int handlingHops = -1;
+    // The traceparent of the message being handled, so what the agent sends joins its trace.
+    private volatile String handlingTrace;
     private WasmInstance instance;
     private Thread worker;
     // Durable agents only: keeps storage in step with the instance's state after each message.
@@ -200,7 +202,8 @@ public final class Agent implements Recipient {
         this.ctx = ctx;
         this.mailbox = new Mailbox(ctx.mailboxPolicy(), ctx.router().budget());
         this.deployedCapabilities = Set.copyOf(capabilities);
-        this.agentLog = new AgentLog((level, line) -> LOG.log(level, "[{0}] {1}", name, line),
+        dev.caxton.runtime.logging.LogFields agentField = dev.caxton.runtime.logging.LogFields.agent(name);
+        this.agentLog = new AgentLog((level, line) -> LOG.log(level, "[{0}] {1}", name, line, agentField),
                 ctx.logRate(), ctx.logBurst(), System::nanoTime);
         this.stopReason = "agent '" + name + "' stopped before delivery";
     }
@@ -485,12 +488,17 @@ public final class Agent implements Recipient {
     private void process(Envelope msg) {
         handlingHops = msg.hops();
         handlingId = msg.messageId();
+        handlingTrace = msg.traceparent();
         outputIndex = 0;
+        dev.caxton.runtime.trace.Tracer tracer = ctx.router().tracer();
+        tracer.record(msg, dev.caxton.runtime.trace.Hop.DELIVERED, name, null);
         try {
             invoke(msg);
         } finally {
             handlingHops = -1;
             handlingId = null;
+            handlingTrace = null;
+            tracer.record(msg, dev.caxton.runtime.trace.Hop.HANDLED, name, null);
         }
     }
 
@@ -539,7 +547,9 @@ public final class Agent implements Recipient {
         try {
             // The agent gets the message without its hop count: version 1 of the ABI has no such
             // field, and the host, not the agent, decides the count of whatever the agent sends.
-            in = c.codec().encode(msg.hops() == 0 ? msg : msg.withHops(0));
+            // Likewise the traceparent: the host carries the trace on the agent's behalf.
+            in = c.codec().encode(msg.hops() == 0 && msg.traceparent() == null ? msg
+                    : msg.toBuilder().hops(0).traceparent(null).build());
         } catch (SerializationException e) {
             ctx.deadLetters().deadLetter(msg, "cannot encode for the agent: " + e.getMessage());
             failureReply(msg, "cannot encode for the agent: " + e.getMessage());
@@ -764,7 +774,8 @@ public final class Agent implements Recipient {
         if (reply.messageId() == null || reply.messageId().equals(original.messageId())) {
             b.messageId(nextOutputId());
         }
-        return b.hops(original.nextHop()).build();
+        return b.hops(original.nextHop()).traceparent(dev.caxton.runtime.trace.Traceparent.child(original.traceparent()))
+                .build();
     }
 
     private void failureReply(Envelope original, String reason) {
@@ -774,6 +785,7 @@ public final class Agent implements Recipient {
         Envelope failure = Envelope.builder(Performative.FAILURE).sender(name).receiver(original.sender())
                 .conversationId(original.conversationId()).inReplyTo(original.replyWith())
                 .protocol(original.protocol()).messageId(nextOutputId()).hops(original.nextHop())
+                .traceparent(dev.caxton.runtime.trace.Traceparent.child(original.traceparent()))
                 .content(Map.of("reason", reason, "message_id", String.valueOf(original.messageId())))
                 .build();
         ctx.router().routeOwned(failure);
@@ -824,7 +836,9 @@ public final class Agent implements Recipient {
         // (0 for a message the agent starts on its own, from init).
         int hops = parentHops < 0 ? 0 : (parentHops == Integer.MAX_VALUE ? parentHops : parentHops + 1);
         try {
-            Envelope.Builder out = e.toBuilder().sender(name).hops(hops);
+            // Any traceparent the agent wrote is replaced too: the trace follows the message handled.
+            Envelope.Builder out = e.toBuilder().sender(name).hops(hops)
+                    .traceparent(dev.caxton.runtime.trace.Traceparent.child(handlingTrace));
             if (e.messageId() == null) {
                 out.messageId(nextOutputId());
             }
