@@ -168,7 +168,7 @@ public abstract class SerializerConformance {
     }
 
     @Test
-    @DisplayName("an envelope with all 16 fields set round trips")
+    @DisplayName("an envelope with all 17 fields set round trips")
     void fullEnvelopeRoundTrips() {
         Envelope e = fullEnvelope();
         assertThat(EnvelopeFields.toMap(e)).as("the sample sets every field").hasSize(EnvelopeFields.ALL.size());
@@ -802,6 +802,7 @@ public abstract class SerializerConformance {
                 .priority(Priority.HIGH)
                 .messageId("msg-0001")
                 .hops(7)
+                .traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
                 .build();
     }
 
