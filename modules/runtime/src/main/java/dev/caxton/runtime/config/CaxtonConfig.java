@@ -324,6 +324,9 @@ public final class CaxtonConfig {
             ConfigOption o = ConfigSchema.OPTIONS.get(key);
             if (o != null) {
                 Object v = coerce(o, raw);
+                if (key.equals(SAMPLE_RATE)) {
+                    v = sampleRate(v);
+                }
                 o.check(key + " (system property " + name + ")", v);
                 values.put(key, v);
                 continue;
