@@ -876,7 +876,8 @@ public final class CaxtonNode implements AutoCloseable {
         try {
             storage.deadLetters().add(new StoredMessage(id, receiver, bytes, reason, 0, Instant.now()));
         } catch (RuntimeException ex) {
-            LOG.log(System.Logger.Level.ERROR, "could not store dead letter {0} ({1}): {2}", id, reason, ex.getMessage());
+            LOG.log(System.Logger.Level.ERROR, "could not store dead letter {0} ({1}): {2}", id, reason, ex.getMessage(),
+                    dev.caxton.runtime.logging.LogFields.message(receiver, id, e.conversationId()));
         }
     }
 

@@ -151,6 +151,31 @@ class LogsAndTracesApiTest {
     }
 
     @Test
+    void anAgentFaultIsLoggedWithTheAgentMessageAndConversationAsFields() throws Exception {
+        try (TestServer s = new TestServer(dir, "", TRACING); Capture capture = new Capture()) {
+            s.deploy("broken", TestServer.TRAP);
+            assertThat(s.call("POST", "/api/v1/messages", "{\"performative\":\"inform\",\"receiver\":\"broken\","
+                    + "\"message_id\":\"m-fault\",\"conversation_id\":\"c-fault\"}").status()).isEqualTo(202);
+            TestServer.await("the fault is logged", () -> capture.ofAgent("broken").stream()
+                    .anyMatch(r -> r.getMessage().contains("fault")));
+            LogRecord fault = capture.ofAgent("broken").stream().filter(r -> r.getMessage().contains("fault"))
+                    .findFirst().orElseThrow();
+            JsonNode n = MAPPER.readTree(NodeLog.formatter(NodeLog.Format.JSON).format(fault));
+            assertThat(n.get("level").asText()).isEqualTo("warn");
+            assertThat(n.get("agent").asText()).isEqualTo("broken");
+            assertThat(n.get("message_id").asText()).isEqualTo("m-fault");
+            assertThat(n.get("conversation_id").asText()).isEqualTo("c-fault");
+            TestServer.await("the dead letter is traced", () -> {
+                try {
+                    return hops(trace(s, "m-fault")).contains("dead-lettered:broken");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    @Test
     void structuredFieldsAppearInBothFormatsAndPlainLinesStayOneLine() throws Exception {
         LogRecord r = new LogRecord(java.util.logging.Level.WARNING, "handling {0} failed");
         r.setLoggerName("dev.caxton.test");

@@ -523,7 +523,8 @@ public final class Agent implements Recipient {
             try {
                 cp = checkpointer.capture(instance);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "[{0}] checkpoint failed: {1}", name, e.getMessage());
+                LOG.log(System.Logger.Level.ERROR, "[{0}] checkpoint failed: {1}", name, e.getMessage(),
+                        dev.caxton.runtime.logging.LogFields.agent(name));
             }
         }
         ledger.completed(name, m.messageId(), cp);
@@ -680,7 +681,8 @@ public final class Agent implements Recipient {
         faults.increment();
         lastFault = reason;
         LOG.log(System.Logger.Level.WARNING, "[{0}] fault: {1}; message {2} dead-lettered, instance replaced",
-                name, reason, msg.messageId());
+                name, reason, msg.messageId(),
+                dev.caxton.runtime.logging.LogFields.message(name, msg.messageId(), msg.conversationId()));
         closeInstance(false);
         ctx.deadLetters().deadLetter(msg, reason);
         failureReply(msg, reason);
@@ -704,7 +706,8 @@ public final class Agent implements Recipient {
 
     private void fail(String why) {
         lastFault = why;
-        LOG.log(System.Logger.Level.ERROR, "[{0}] marked failed: {1}", name, why);
+        LOG.log(System.Logger.Level.ERROR, "[{0}] marked failed: {1}", name, why,
+                dev.caxton.runtime.logging.LogFields.agent(name));
         closeInstance(false);
         setState(AgentState.FAILED);
         for (Mailbox.Delivery left : mailbox.drain()) {
