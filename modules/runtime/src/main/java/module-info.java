@@ -26,6 +26,8 @@ module dev.caxton.runtime {
     exports dev.caxton.runtime.jfr;
     exports dev.caxton.runtime.plugin;
     exports dev.caxton.runtime.routing;
+    exports dev.caxton.runtime.trace;
+    exports dev.caxton.runtime.logging;
 
     uses dev.caxton.spi.engine.WasmEngineProvider;
     uses dev.caxton.spi.transport.TransportProvider;

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 /** {@code caxton config}: work with configuration files. */
 @Command(name = "config",
         description = "Work with configuration files.",
-        subcommands = ConfigCommand.Validate.class)
+        subcommands = {ConfigCommand.Validate.class, ConfigCommand.Set.class})
 final class ConfigCommand {
 
     /**
@@ -52,6 +52,52 @@ final class ConfigCommand {
                 Json.print(out, result);
             } else {
                 out.println(file + ": valid");
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * {@code caxton config set KEY=VALUE}: changes a setting of a running node now, through the API.
+     * The file is not changed, so a restart returns to it; only settings that can change live are
+     * accepted.
+     */
+    @Command(name = "set", description = "Changes a setting of a running node now (not its file);"
+            + " settable: observability.logging.level (alias observability.log_level).")
+    static final class Set extends ClientCommand {
+
+        /** The keys this command can change, all naming the live log level. */
+        static final java.util.Set<String> LEVEL_KEYS = java.util.Set.of("observability.logging.level", "observability.log_level");
+
+        @Parameters(index = "0", paramLabel = "KEY=VALUE", description = "The setting, e.g. observability.logging.level=debug.")
+        private String assignment;
+
+        private String value;
+
+        @Override
+        void prepare() {
+            int eq = assignment.indexOf('=');
+            if (eq < 1) {
+                throw CliException.usage("expected KEY=VALUE, e.g. observability.logging.level=debug; got '" + assignment + "'");
+            }
+            String key = assignment.substring(0, eq).trim();
+            value = assignment.substring(eq + 1).trim();
+            if (!LEVEL_KEYS.contains(key)) {
+                throw CliException.usage("'" + key + "' cannot be changed on a running node; settable: "
+                        + "observability.logging.level (trace, debug, info, warn, error). Edit the file and restart for the rest.");
+            }
+            if (!java.util.List.of("trace", "debug", "info", "warn", "error").contains(value)) {
+                throw CliException.usage(key + " must be one of trace, debug, info, warn, error; got '" + value + "'");
+            }
+        }
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            var answer = api.put("/config/logging", Json.object().put("level", value));
+            if (json()) {
+                Json.print(out, answer);
+            } else {
+                out.println("log level is now " + Json.text(answer.path("level")) + " (until the node restarts)");
             }
             return 0;
         }

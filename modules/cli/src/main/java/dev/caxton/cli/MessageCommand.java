@@ -189,14 +189,16 @@ final class MessageCommand {
         }
     }
 
-    /** {@code caxton message trace CONVERSATION_ID}. */
-    @Command(name = "trace", description = "Shows the messages of a conversation in the order they were delivered.")
+    /** {@code caxton message trace ID|CONVERSATION_ID}. */
+    @Command(name = "trace", description = "Shows the recorded hops of a traced message (with where the time went)"
+            + " and the messages of a conversation in the order they were delivered.")
     static final class Trace extends ClientCommand {
 
         /** The largest page the API serves. */
         private static final int PAGE = 1000;
 
-        @Parameters(index = "0", paramLabel = "CONVERSATION_ID", description = "The conversation.")
+        @Parameters(index = "0", paramLabel = "ID|CONVERSATION_ID",
+                description = "A message id, a conversation id or a trace id.")
         private String conversation;
 
         @Option(names = "--limit", paramLabel = "N",
@@ -212,6 +214,70 @@ final class MessageCommand {
             if (limit != null && limit < 1) {
                 throw new CliException("--limit must be at least 1, got " + limit);
             }
+            JsonNode hops;
+            try {
+                hops = api.get("/traces/" + segment(conversation));
+            } catch (CliException e) {
+                // A node from before tracing has no such route; its conversation journal still answers.
+                if (!e.getMessage().startsWith("404 ")) {
+                    throw e;
+                }
+                hops = Json.object().put("id", conversation).set("hops", Json.MAPPER.createArrayNode());
+            }
+            boolean traced = hops.path("hops").size() > 0;
+            ObjectNode journal;
+            try {
+                journal = conversation(api);
+            } catch (CliException e) {
+                // A message id (or trace id) is no conversation: its hops are the whole answer then.
+                if (!traced || !e.getMessage().startsWith("404 ")) {
+                    throw e;
+                }
+                journal = null;
+            }
+            if (json()) {
+                ObjectNode result = journal == null ? Json.object().put("id", conversation) : journal;
+                result.set("trace", hops);
+                Json.print(out, result);
+                return 0;
+            }
+            if (traced) {
+                printHops(hops, out);
+            }
+            if (journal != null) {
+                printJournal(journal, out);
+            }
+            return 0;
+        }
+
+        /** The hops, each with the time since the one before; then the longest step, where the time went. */
+        private static void printHops(JsonNode t, PrintWriter out) {
+            JsonNode hops = t.path("hops");
+            out.println("trace of " + Json.text(t.path("id")) + ": " + hops.size() + " hops in "
+                    + millis(t.path("total_us").asLong()) + " ms");
+            TextTable table = new TextTable("AT", "+MS", "HOP", "NODE", "AGENT", "MESSAGE", "DETAIL");
+            JsonNode slowest = null;
+            for (JsonNode h : hops) {
+                table.row(Json.time(h.path("at")), millis(h.path("since_previous_us").asLong()), Json.text(h.path("hop")),
+                        Json.text(h.path("node")), Json.text(h.path("agent")), Json.text(h.path("message_id")),
+                        Json.text(h.path("detail")));
+                if (slowest == null || h.path("since_previous_us").asLong() > slowest.path("since_previous_us").asLong()) {
+                    slowest = h;
+                }
+            }
+            table.print(out);
+            if (slowest != null && hops.size() > 1) {
+                out.println("longest step: " + millis(slowest.path("since_previous_us").asLong()) + " ms before "
+                        + Json.text(slowest.path("hop")) + (slowest.has("agent") ? " at " + Json.text(slowest.path("agent")) : "")
+                        + " on " + Json.text(slowest.path("node")));
+            }
+        }
+
+        private static String millis(long micros) {
+            return String.format(java.util.Locale.ROOT, "%.3f", micros / 1000.0);
+        }
+
+        private ObjectNode conversation(ApiClient api) {
             // Pages are walked here, so one command still shows a whole conversation while no single
             // answer from the node is larger than a page.
             ObjectNode first = null;
@@ -246,10 +312,19 @@ final class MessageCommand {
             }
             var missing = first.putArray("incomplete");
             incomplete.forEach(missing::add);
-            if (json()) {
-                Json.print(out, first);
-                return 0;
+            return first;
+        }
+
+        private static void printJournal(ObjectNode first, PrintWriter out) {
+            JsonNode messages = first.path("messages");
+            java.util.Set<String> nodes = new java.util.TreeSet<>();
+            for (JsonNode m : messages) {
+                if (m.path("node").isTextual()) {
+                    nodes.add(m.get("node").asText());
+                }
             }
+            java.util.List<String> incomplete = Json.strings(first.path("incomplete"));
+            String next = first.path("next_cursor").isTextual() ? first.get("next_cursor").asText() : null;
             out.println("conversation " + Json.text(first.path("id")) + ": " + first.path("message_count").asLong()
                     + " messages, participants " + String.join(", ", Json.strings(first.path("participants"))));
             // A NODE column only when the conversation spans nodes: sequences are then per node.
@@ -279,7 +354,6 @@ final class MessageCommand {
                 out.println(omitted + " later messages were delivered but not journalled"
                         + " (the conversation reached messaging.conversation_max_messages)");
             }
-            return 0;
         }
     }
 }

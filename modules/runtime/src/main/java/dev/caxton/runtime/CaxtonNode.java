@@ -213,6 +213,9 @@ public final class CaxtonNode implements AutoCloseable {
                     (int) config.integer("messaging.max_hops"));
             resources.push("router", router::close);
             router.metrics(metrics);
+            router.tracer(new dev.caxton.runtime.trace.Tracer(config.bool("observability.tracing.enabled"),
+                    dev.caxton.runtime.trace.Tracer.parseRate(config.string("observability.tracing.sample_rate")),
+                    (int) config.integer("observability.tracing.buffer_size"), nodeName));
             List<Mailbox.ClassPolicy> policy = new ArrayList<>();
             for (Priority p : Priority.values()) {
                 String prefix = "messaging.priorities." + p.wireName();
@@ -764,6 +767,7 @@ public final class CaxtonNode implements AutoCloseable {
         checkSize(e);
         checkClientSender(e);
         Envelope out = e.sender() == null ? e.withSender(ClientReplies.CLIENT_PREFIX + router.newMessageId()) : e;
+        out = accepted(out);
         // A client's message starts a chain of hand-offs; whatever count it claims is not its to set.
         Envelope routed = router.routeConfirmed(out.hops() == 0 ? out : out.withHops(0));
         awaitStored();
@@ -828,13 +832,46 @@ public final class CaxtonNode implements AutoCloseable {
         requireAccepting();
         checkSize(e);
         checkClientSender(e);
-        CompletableFuture<Envelope> reply = clients.request(e.hops() == 0 ? e : e.withHops(0), wait);
+        Envelope in = accepted(e);
+        CompletableFuture<Envelope> reply = clients.request(in.hops() == 0 ? in : in.withHops(0), wait);
         if (ledger == null) {
             return reply;
         }
         // The reply is released only once the request is stored, as for a message sent without a wait.
         CompletableFuture<Void> stored = ledger.sync();
         return reply.thenCombine(stored, (r, v) -> r);
+    }
+
+    /**
+     * Where a client's message enters the node: it is sampled for tracing here (and given its id
+     * now, so the first hop already names it).
+     */
+    private Envelope accepted(Envelope e) {
+        dev.caxton.runtime.trace.Tracer tracer = router.tracer();
+        Envelope t = tracer.start(e);
+        if (t.traceparent() == null) {
+            return t;
+        }
+        if (t.messageId() == null) {
+            t = t.withMessageId(router.newMessageId());
+        }
+        tracer.record(t, dev.caxton.runtime.trace.Hop.ACCEPTED, null, "from an API client");
+        return t;
+    }
+
+    /**
+     * The recorded hops of the traces a message, conversation or trace id took part in.
+     *
+     * @param id a message id, conversation id or trace id
+     * @return the hops on this node, oldest first
+     */
+    public List<dev.caxton.runtime.trace.TraceHop> trace(String id) {
+        return router.tracer().find(id);
+    }
+
+    /** @return whether this node samples and records traces */
+    public boolean tracingEnabled() {
+        return router.tracer().enabled();
     }
 
     private void checkSize(Envelope e) {
@@ -857,6 +894,7 @@ public final class CaxtonNode implements AutoCloseable {
 
     private void deadLetter(Envelope e, String reason) {
         deadLettered.increment();
+        router.tracer().record(e, dev.caxton.runtime.trace.Hop.DEAD_LETTERED, e.receiver(), reason);
         String id = e.messageId() == null ? router.newMessageId() : e.messageId();
         String receiver = e.receiver() != null ? e.receiver() : e.capability();
         byte[] bytes;
@@ -869,7 +907,8 @@ public final class CaxtonNode implements AutoCloseable {
         try {
             storage.deadLetters().add(new StoredMessage(id, receiver, bytes, reason, 0, Instant.now()));
         } catch (RuntimeException ex) {
-            LOG.log(System.Logger.Level.ERROR, "could not store dead letter {0} ({1}): {2}", id, reason, ex.getMessage());
+            LOG.log(System.Logger.Level.ERROR, "could not store dead letter {0} ({1}): {2}", id, reason, ex.getMessage(),
+                    dev.caxton.runtime.logging.LogFields.message(receiver, id, e.conversationId()));
         }
     }
 

@@ -111,7 +111,8 @@ public final class CaxtonServer implements AutoCloseable {
      */
     public static CaxtonServer start(CaxtonConfig config, Path dataDirOverride, PluginCatalog catalog) {
         Path dataDir = dataDirOverride != null ? dataDirOverride : config.dataDir();
-        configureLogging(config.string("observability.log_level"));
+        NodeLog.install(NodeLog.Format.valueOf(config.string("observability.logging.format").toUpperCase(java.util.Locale.ROOT)),
+                config.string("observability.log_level"));
         ApiToken token;
         try {
             token = ApiToken.loadOrCreate(dataDir.resolve(config.string("security.token_file")));
@@ -362,6 +363,28 @@ public final class CaxtonServer implements AutoCloseable {
         };
     }
 
+    /** {@code GET|PUT /api/v1/config/logging}: the live log level (the file is not changed). */
+    private Response logging(String method, Call ex) {
+        if (method.equals("PUT")) {
+            Map<String, Object> b = Json.object(ex.body());
+            unknownFields(b, Set.of("level"), "");
+            Object level = b.get("level");
+            if (!(level instanceof String l)) {
+                throw new ApiError(400, "field 'level': required, one of trace, debug, info, warn, error");
+            }
+            try {
+                NodeLog.setLevel(l);
+            } catch (IllegalArgumentException e) {
+                throw new ApiError(400, "field 'level': " + e.getMessage());
+            }
+            LOG.log(System.Logger.Level.INFO, "log level set to {0} through the API", l);
+        } else {
+            only(method, "GET", "PUT");
+        }
+        return new Response(200, Map.of("level", NodeLog.level(),
+                "format", NodeLog.format().name().toLowerCase(java.util.Locale.ROOT)));
+    }
+
     private Response routeNow(String method, URI uri, Call ex) {
         String path = uri.getRawPath();
         if (path.endsWith("/") && path.length() > API.length() + 1) {
@@ -372,6 +395,17 @@ public final class CaxtonServer implements AutoCloseable {
         // parts[0] is "" (path starts with '/')
         String first = parts.length > 1 ? parts[1] : "";
         switch (first) {
+            case "config" -> {
+                if (parts.length == 3 && parts[2].equals("logging")) {
+                    return logging(method, ex);
+                }
+            }
+            case "traces" -> {
+                if (parts.length == 3) {
+                    only(method, "GET");
+                    return new Response(200, Json.trace(decode(parts[2]), node.tracingEnabled(), node.trace(decode(parts[2]))));
+                }
+            }
             case "health" -> {
                 only(method, "GET");
                 return new Response(200, node.status());
@@ -630,6 +664,11 @@ public final class CaxtonServer implements AutoCloseable {
         refuseFailedReceiver(e);
         if (w == null) {
             Envelope routed = node.send(e);
+            if (routed.traceparent() != null) {
+                // Traced: the client learns the trace it can look up (GET /api/v1/traces/{message_id}).
+                return CompletableFuture.completedFuture(new Response(202, Map.of("message_id", routed.messageId(),
+                        "accepted", true, "traceparent", routed.traceparent())));
+            }
             return CompletableFuture.completedFuture(new Response(202, Map.of("message_id", routed.messageId(), "accepted", true)));
         }
         if (!(w instanceof Long waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) {

@@ -114,6 +114,43 @@ final class Json {
         return m;
     }
 
+    /**
+     * The JSON form of a trace: its hops oldest first, each with the time since the one before, so
+     * the largest {@code since_previous_us} shows where the time went.
+     */
+    static Map<String, Object> trace(String id, boolean enabled, List<dev.caxton.runtime.trace.TraceHop> hops) {
+        List<Map<String, Object>> out = new ArrayList<>(hops.size());
+        long prev = hops.isEmpty() ? 0 : hops.getFirst().atMicros();
+        for (dev.caxton.runtime.trace.TraceHop h : hops) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("hop", h.hop().wireName());
+            m.put("message_id", h.messageId());
+            if (h.conversationId() != null) {
+                m.put("conversation_id", h.conversationId());
+            }
+            m.put("trace_id", h.traceId());
+            m.put("span_id", h.spanId());
+            m.put("node", h.node());
+            if (h.agent() != null) {
+                m.put("agent", h.agent());
+            }
+            if (h.detail() != null) {
+                m.put("detail", h.detail());
+            }
+            m.put("at", java.time.Instant.EPOCH.plus(h.atMicros(), java.time.temporal.ChronoUnit.MICROS).toString());
+            m.put("at_us", h.atMicros());
+            m.put("since_previous_us", h.atMicros() - prev);
+            prev = h.atMicros();
+            out.add(m);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("tracing_enabled", enabled);
+        m.put("hops", out);
+        m.put("total_us", hops.isEmpty() ? 0 : hops.getLast().atMicros() - hops.getFirst().atMicros());
+        return m;
+    }
+
     static Map<String, Object> deadLetter(DeadLetter d) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", d.id());

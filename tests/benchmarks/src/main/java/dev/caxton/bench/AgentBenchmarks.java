@@ -48,6 +48,10 @@ public class AgentBenchmarks {
     @Param({"interpreter", "compiler"})
     public String mode;
 
+    /** {@code off}: tracing as configured by default (off); {@code all}: tracing on, every message sampled. */
+    @Param({"off"})
+    public String tracing;
+
     private CaxtonNode node;
     private byte[] echo;
     private Path dataDir;
@@ -61,6 +65,12 @@ public class AgentBenchmarks {
         props.setProperty("caxton.storage.type", "memory");
         props.setProperty("caxton.runtime.chicory.mode", mode);
         props.setProperty("caxton.runtime.max_agents", "1000000");
+        // Any free port: two benchmark runs (or a node) on the machine must not collide on 7946.
+        props.setProperty("caxton.transport.port", "0");
+        if (tracing.equals("all")) {
+            props.setProperty("caxton.observability.tracing.enabled", "true");
+            props.setProperty("caxton.observability.tracing.sample_rate", "1.0");
+        }
         PluginCatalog catalog = PluginCatalog.discover(null);
         CaxtonConfig config = CaxtonConfig.parse("benchmark", "", catalog, props);
         node = CaxtonNode.start(config, catalog, dataDir);

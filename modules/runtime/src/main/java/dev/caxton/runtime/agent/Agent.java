@@ -151,6 +151,8 @@ public final class Agent implements Recipient {
     // The hop count of the message being handled, or -1 outside handle_message (init, shutdown):
     // send_message inherits it. Written and read on the thread that calls into the instance.
     private volatile int handlingHops = -1;
+    // The traceparent of the message being handled, so what the agent sends joins its trace.
+    private volatile String handlingTrace;
     private WasmInstance instance;
     private Thread worker;
     // Durable agents only: keeps storage in step with the instance's state after each message.
@@ -230,7 +232,8 @@ public final class Agent implements Recipient {
         this.ctx = ctx;
         this.mailbox = new Mailbox(ctx.mailboxPolicy(), ctx.router().budget());
         this.deployedCapabilities = Set.copyOf(capabilities);
-        this.agentLog = new AgentLog((level, line) -> LOG.log(level, "[{0}] {1}", name, line),
+        dev.caxton.runtime.logging.LogFields agentField = dev.caxton.runtime.logging.LogFields.agent(name);
+        this.agentLog = new AgentLog((level, line) -> LOG.log(level, "[{0}] {1}", name, line, agentField),
                 ctx.logRate(), ctx.logBurst(), System::nanoTime);
         this.stopReason = "agent '" + name + "' stopped before delivery";
     }
@@ -550,10 +553,13 @@ public final class Agent implements Recipient {
         handlingHops = msg.hops();
         handlingId = msg.messageId();
         handlingConversation = msg.conversationId();
+        handlingTrace = msg.traceparent();
         outputIndex = 0;
         callFuel = -1;
         MessageHandledEvent jfr = new MessageHandledEvent();
         jfr.begin();
+        dev.caxton.runtime.trace.Tracer tracer = ctx.router().tracer();
+        tracer.record(msg, dev.caxton.runtime.trace.Hop.DELIVERED, name, null);
         try {
             invoke(msg);
         } finally {
@@ -563,6 +569,8 @@ public final class Agent implements Recipient {
             ctx.events().processed(this, System.nanoTime() - start);
             jfr.end();
             jfr.commit(name, msg.messageId(), callFuel);
+            handlingTrace = null;
+            tracer.record(msg, dev.caxton.runtime.trace.Hop.HANDLED, name, null);
         }
     }
 
@@ -587,7 +595,8 @@ public final class Agent implements Recipient {
             try {
                 cp = checkpointer.capture(instance);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "[{0}] checkpoint failed: {1}", name, e.getMessage());
+                LOG.log(System.Logger.Level.ERROR, "[{0}] checkpoint failed: {1}", name, e.getMessage(),
+                        dev.caxton.runtime.logging.LogFields.agent(name));
             }
         }
         ledger.completed(name, m.messageId(), cp);
@@ -611,7 +620,9 @@ public final class Agent implements Recipient {
         try {
             // The agent gets the message without its hop count: version 1 of the ABI has no such
             // field, and the host, not the agent, decides the count of whatever the agent sends.
-            in = c.codec().encode(msg.hops() == 0 ? msg : msg.withHops(0));
+            // Likewise the traceparent: the host carries the trace on the agent's behalf.
+            in = c.codec().encode(msg.hops() == 0 && msg.traceparent() == null ? msg
+                    : msg.toBuilder().hops(0).traceparent(null).build());
         } catch (SerializationException e) {
             ctx.deadLetters().deadLetter(msg, "cannot encode for the agent: " + e.getMessage());
             failureReply(msg, "cannot encode for the agent: " + e.getMessage());
@@ -757,7 +768,8 @@ public final class Agent implements Recipient {
         faults.increment();
         lastFault = reason;
         LOG.log(System.Logger.Level.WARNING, "[{0}] fault: {1}; message {2} dead-lettered, instance replaced",
-                name, reason, msg.messageId());
+                name, reason, msg.messageId(),
+                dev.caxton.runtime.logging.LogFields.message(name, msg.messageId(), msg.conversationId()));
         closeInstance(false);
         ctx.deadLetters().deadLetter(msg, reason, dev.caxton.runtime.metrics.DeadLetterReason.FAULT);
         failureReply(msg, reason);
@@ -782,7 +794,8 @@ public final class Agent implements Recipient {
 
     private void fail(String why) {
         lastFault = why;
-        LOG.log(System.Logger.Level.ERROR, "[{0}] marked failed: {1}", name, why);
+        LOG.log(System.Logger.Level.ERROR, "[{0}] marked failed: {1}", name, why,
+                dev.caxton.runtime.logging.LogFields.agent(name));
         closeInstance(false);
         setState(AgentState.FAILED);
         for (Mailbox.Delivery left : mailbox.drain()) {
@@ -852,7 +865,8 @@ public final class Agent implements Recipient {
         if (reply.messageId() == null || reply.messageId().equals(original.messageId())) {
             b.messageId(nextOutputId());
         }
-        return b.hops(original.nextHop()).build();
+        return b.hops(original.nextHop()).traceparent(dev.caxton.runtime.trace.Traceparent.child(original.traceparent()))
+                .build();
     }
 
     private void failureReply(Envelope original, String reason) {
@@ -862,6 +876,7 @@ public final class Agent implements Recipient {
         Envelope failure = Envelope.builder(Performative.FAILURE).sender(name).receiver(original.sender())
                 .conversationId(original.conversationId()).inReplyTo(original.replyWith())
                 .protocol(original.protocol()).messageId(nextOutputId()).hops(original.nextHop())
+                .traceparent(dev.caxton.runtime.trace.Traceparent.child(original.traceparent()))
                 .content(Map.of("reason", reason, "message_id", String.valueOf(original.messageId())))
                 .build();
         ctx.router().routeOwned(failure);
@@ -914,7 +929,9 @@ public final class Agent implements Recipient {
         // (0 for a message the agent starts on its own, from init).
         int hops = parentHops < 0 ? 0 : (parentHops == Integer.MAX_VALUE ? parentHops : parentHops + 1);
         try {
-            Envelope.Builder out = e.toBuilder().sender(name).hops(hops);
+            // Any traceparent the agent wrote is replaced too: the trace follows the message handled.
+            Envelope.Builder out = e.toBuilder().sender(name).hops(hops)
+                    .traceparent(dev.caxton.runtime.trace.Traceparent.child(handlingTrace));
             if (e.messageId() == null) {
                 out.messageId(nextOutputId());
             }

@@ -178,6 +178,9 @@ public final class CaxtonConfig {
                 Object v = e.getValue();
                 ConfigOption option = ConfigSchema.OPTIONS.get(key);
                 if (option != null) {
+                    if (key.equals(SAMPLE_RATE)) {
+                        v = sampleRate(v);
+                    }
                     option.check(key, v);
                     values.put(key, normalise(v));
                 } else if (ConfigSchema.SECTIONS.contains(key)) {
@@ -290,6 +293,22 @@ public final class CaxtonConfig {
     }
 
     /** YAML integers arrive as Integer or Long; keep one type so accessors need not care. */
+    private static final String SAMPLE_RATE = "observability.tracing.sample_rate";
+
+    /** The sample rate is a fraction, which YAML reads as a number; it is kept as text and checked here. */
+    private static Object sampleRate(Object v) {
+        String text = v instanceof Number ? v.toString() : v instanceof String str ? str : null;
+        if (text == null) {
+            return v;
+        }
+        try {
+            dev.caxton.runtime.trace.Tracer.parseRate(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(SAMPLE_RATE, e.getMessage());
+        }
+        return text;
+    }
+
     private static Object normalise(Object v) {
         return v instanceof Integer i ? Long.valueOf(i) : v;
     }
@@ -305,6 +324,9 @@ public final class CaxtonConfig {
             ConfigOption o = ConfigSchema.OPTIONS.get(key);
             if (o != null) {
                 Object v = coerce(o, raw);
+                if (key.equals(SAMPLE_RATE)) {
+                    v = sampleRate(v);
+                }
                 o.check(key + " (system property " + name + ")", v);
                 values.put(key, v);
                 continue;

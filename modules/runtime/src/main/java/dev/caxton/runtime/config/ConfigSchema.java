@@ -21,6 +21,7 @@ public final class ConfigSchema {
     /** Sections that hold keys or other sections. */
     public static final Set<String> SECTIONS = Set.of("server", "runtime", "messaging", "coordination",
             "coordination.cluster", "coordination.partition", "transport", "storage", "agents", "agents.default_limits", "observability",
+            "observability.logging", "observability.tracing",
             "security", "security.cluster", "messaging.priorities", "messaging.priorities.critical", "messaging.priorities.high",
             "messaging.priorities.normal", "messaging.priorities.low");
 
@@ -214,6 +215,14 @@ public final class ConfigSchema {
             ConfigOption.ranged("observability.metrics_max_agent_series", Type.INTEGER, "1000",
                     "Most agents with series of their own in metrics; the rest are summed under agent=\"_other\".",
                     0, 1_000_000),
+            ConfigOption.oneOf("observability.logging.format", "plain",
+                    "How log lines are written to standard error: plain text or one JSON object per line.", "plain", "json"),
+            ConfigOption.of("observability.tracing.enabled", Type.BOOLEAN, "false",
+                    "Whether to sample client messages for tracing and record the hops of traced messages."),
+            ConfigOption.of("observability.tracing.sample_rate", Type.STRING, "1.0",
+                    "Share of client messages traced when tracing is on, a number from 0 to 1."),
+            ConfigOption.ranged("observability.tracing.buffer_size", Type.INTEGER, "10000",
+                    "Most trace hops kept in memory; the oldest are overwritten.", 1, 10_000_000),
             // security
             ConfigOption.of("security.token_file", Type.PATH, "api-token",
                     "File holding the API token, relative to the data directory; created (mode 0600) at first start."),

@@ -55,6 +55,7 @@ public final class Router implements AutoCloseable {
     private final String idPrefix;
     private final int maxHops;
     private volatile RemoteRoutes remote;
+    private volatile dev.caxton.runtime.trace.Tracer tracer = dev.caxton.runtime.trace.Tracer.OFF;
     private final AtomicLong sequence = new AtomicLong();
     private final LongAdder routed = new LongAdder();
     private final LongAdder refused = new LongAdder();
@@ -134,6 +135,20 @@ public final class Router implements AutoCloseable {
     }
 
     /**
+     * Sets where traced messages' hops are recorded.
+     *
+     * @param t the node's tracer
+     */
+    public void tracer(dev.caxton.runtime.trace.Tracer t) {
+        this.tracer = t;
+    }
+
+    /** @return the node's tracer ({@link dev.caxton.runtime.trace.Tracer#OFF} when none was set) */
+    public dev.caxton.runtime.trace.Tracer tracer() {
+        return tracer;
+    }
+
+    /**
      * Delivers a message another node forwarded here, to a recipient of this node only (never
      * forwarded on, so two nodes with stale directories cannot bounce a message between them).
      * The hop limit and {@code reply_by} hold as for local messages.
@@ -155,6 +170,8 @@ public final class Router implements AutoCloseable {
             refused.increment();
             return SendStatus.UNKNOWN_RECEIVER;
         }
+        tracer.record(e, dev.caxton.runtime.trace.Hop.ROUTED, e.receiver(), "arrived from another node");
+        traceQueued(e.receiver(), e);
         SendStatus s = r.deliver(e, listener);
         if (s == SendStatus.ACCEPTED) {
             routed.increment();
@@ -347,8 +364,8 @@ public final class Router implements AutoCloseable {
                 deliverTo(holder, copy, true);
             }
             for (RemoteRoutes.Holder h : far) {
-                rr.forward(h.node(), complete.toBuilder().receiver(h.agent()).capability(null).broadcast(null)
-                        .messageId(complete.messageId() + "." + h.agent()).build());
+                forwardTo(rr, h.node(), complete.toBuilder().receiver(h.agent()).capability(null).broadcast(null)
+                        .messageId(complete.messageId() + "." + h.agent()).build(), false);
             }
         } else {
             RemoteRoutes rr = remote;
@@ -407,6 +424,7 @@ public final class Router implements AutoCloseable {
 
     private void forwardTo(RemoteRoutes rr, String node, Envelope e, boolean confirm) {
         long start = System.nanoTime();
+        tracer.record(e, dev.caxton.runtime.trace.Hop.ROUTED, e.receiver(), "to node " + node);
         if (!confirm) {
             rr.forward(node, e);
             metrics.remoteRouting().recordNanos(System.nanoTime() - start);
@@ -445,6 +463,8 @@ public final class Router implements AutoCloseable {
             throw new RoutingException(SendStatus.UNKNOWN_RECEIVER, EnvelopeFields.RECEIVER,
                     "no agent named '" + name + "'");
         }
+        tracer.record(e, dev.caxton.runtime.trace.Hop.ROUTED, name, "local");
+        traceQueued(name, e);
         SendStatus s = r.deliver(e, listener);
         if (s == SendStatus.ACCEPTED) {
             return;
@@ -455,6 +475,18 @@ public final class Router implements AutoCloseable {
         }
         refused.increment();
         throw new RoutingException(s, EnvelopeFields.RECEIVER, describe(s, name));
+    }
+
+    /**
+     * Recorded as the message is handed to its recipient rather than after, since the agent may take
+     * it from the mailbox before the hand-off returns: a hand-off that is refused shows as a later
+     * retry or dead-lettered hop. A message for a waiting API client is its answer arriving.
+     */
+    private void traceQueued(String name, Envelope e) {
+        if (e.traceparent() != null) {
+            tracer.record(e, name.startsWith(ClientReplies.CLIENT_PREFIX)
+                    ? dev.caxton.runtime.trace.Hop.REPLIED : dev.caxton.runtime.trace.Hop.QUEUED, name, null);
+        }
     }
 
     private void scheduleRetry(String name, Envelope e, int attempt, long firstFailureNanos) {
@@ -479,6 +511,9 @@ public final class Router implements AutoCloseable {
         timers.schedule(() -> {
             budget.release(1);
             Recipient r = recipients.get(name);
+            if (r != null) {
+                traceQueued(name, e);
+            }
             SendStatus s = r == null ? SendStatus.UNKNOWN_RECEIVER : r.deliver(e, listener);
             switch (s) {
                 case ACCEPTED -> { }

@@ -285,6 +285,55 @@ class ClusterTest {
         assertThat(n.get(1).received.get("b1").getFirst().inReplyTo()).isEqualTo("r1");
     }
 
+    /** Nodes A, B and C, A and B tracing everything; A runs the echo agent a1 and B knows of it. */
+    private void tracingPair() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        n.get(0).router.tracer(new dev.caxton.runtime.trace.Tracer(true, 1.0, 100, "A"));
+        n.get(1).router.tracer(new dev.caxton.runtime.trace.Tracer(true, 1.0, 100, "B"));
+        n.get(0).echo("a1");
+        await("B knows a1", () -> n.get(1).cluster.directory().nodeOf("a1") != null);
+    }
+
+    @Test
+    void aTraceparentTravelsToTheOtherNodeWhichRecordsItsOwnHopsUnderTheSameTraceId() throws Exception {
+        tracingPair();
+        TestNode a = nodes.get(0);
+        TestNode b = nodes.get(1);
+        var traceA = a.router.tracer();
+        var traceB = b.router.tracer();
+        String tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        b.router.route(Envelope.builder(Performative.INFORM).sender("b1").receiver("a1").messageId("t-1")
+                .conversationId("conv-t").traceparent(tp).build());
+        await("a1 got it", () -> a.count("a1") == 1);
+        assertThat(a.received.get("a1").getFirst().traceparent()).as("the field crossed the wire").isEqualTo(tp);
+        await("A recorded its hops", () -> traceA.find("t-1").size() >= 2);
+        assertThat(traceA.find("t-1")).extracting(h -> h.hop().wireName() + "@" + h.node())
+                .containsExactly("routed@A", "queued@A");
+        assertThat(traceA.find("t-1")).allSatisfy(h -> {
+            assertThat(h.traceId()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
+            assertThat(h.conversationId()).isEqualTo("conv-t");
+        });
+        assertThat(traceB.find("conv-t")).singleElement().satisfies(h -> {
+            assertThat(h.hop()).isEqualTo(dev.caxton.runtime.trace.Hop.ROUTED);
+            assertThat(h.detail()).as("B names the next node").isEqualTo("to node A");
+        });
+    }
+
+    @Test
+    void anUnsampledTraceparentTravelsButNothingIsRecorded() throws Exception {
+        tracingPair();
+        TestNode a = nodes.get(0);
+        TestNode b = nodes.get(1);
+        var traceA = a.router.tracer();
+        var traceB = b.router.tracer();
+        b.router.route(Envelope.builder(Performative.INFORM).sender("b1").receiver("a1").messageId("u-1")
+                .traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00").build());
+        b.router.route(Envelope.builder(Performative.INFORM).sender("b1").receiver("a1").messageId("u-2").build());
+        await("a1 got both", () -> a.count("a1") == 2);
+        assertThat(traceA.recorded()).isZero();
+        assertThat(traceB.recorded()).isZero();
+    }
+
     @Test
     void aCapabilityHeldOnAAndBIsBalancedAcrossBothFromC() throws Exception {
         var n = three(Duration.ofSeconds(10));

@@ -33,6 +33,9 @@ import java.util.Objects;
  *                       client, and one more than the message being handled for anything an agent
  *                       sends or returns while handling it; the runtime sets it, never the sender.
  *                       Never negative.
+ * @param traceparent    the W3C trace-context {@code traceparent} of the trace this message belongs to
+ *                       ({@code 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>}), or absent
+ *                       when untraced; messages sent while handling a traced one keep its trace id
  */
 public record Envelope(
         Performative performative,
@@ -50,7 +53,8 @@ public record Envelope(
         Long replyBy,
         Priority priority,
         String messageId,
-        int hops) {
+        int hops,
+        String traceparent) {
 
     /** Checks the required field and that the hop count is not negative. */
     public Envelope {
@@ -58,6 +62,33 @@ public record Envelope(
         if (hops < 0) {
             throw new IllegalArgumentException("hops cannot be negative: " + hops);
         }
+    }
+
+    /**
+     * An envelope without trace context, as every envelope was before tracing existed.
+     *
+     * @param performative   the communicative act; required
+     * @param sender         the sending agent's name
+     * @param receiver       the receiving agent's name
+     * @param capability     address by capability
+     * @param broadcast      deliver to every holder of the capability
+     * @param content        the payload
+     * @param language       the FIPA content language
+     * @param ontology       the FIPA ontology
+     * @param protocol       the FIPA interaction protocol
+     * @param conversationId the conversation
+     * @param replyWith      the token a reply must quote
+     * @param inReplyTo      the token of the message this one answers
+     * @param replyBy        reply deadline, ms since the epoch
+     * @param priority       the delivery class
+     * @param messageId      unique id
+     * @param hops           the hop count, not negative
+     */
+    public Envelope(Performative performative, String sender, String receiver, String capability, Boolean broadcast,
+                    Object content, String language, String ontology, String protocol, String conversationId,
+                    String replyWith, String inReplyTo, Long replyBy, Priority priority, String messageId, int hops) {
+        this(performative, sender, receiver, capability, broadcast, content, language, ontology, protocol,
+                conversationId, replyWith, inReplyTo, replyBy, priority, messageId, hops, null);
     }
 
     /**
@@ -106,7 +137,7 @@ public record Envelope(
                 .capability(capability).broadcast(broadcast).content(content).language(language)
                 .ontology(ontology).protocol(protocol).conversationId(conversationId)
                 .replyWith(replyWith).inReplyTo(inReplyTo).replyBy(replyBy).priority(priority)
-                .messageId(messageId).hops(hops);
+                .messageId(messageId).hops(hops).traceparent(traceparent);
     }
 
     /**
@@ -168,6 +199,16 @@ public record Envelope(
     }
 
     /**
+     * A copy with another (or no) trace context.
+     *
+     * @param tp the traceparent, or null
+     * @return the copy
+     */
+    public Envelope withTraceparent(String tp) {
+        return toBuilder().traceparent(tp).build();
+    }
+
+    /**
      * A copy with another receiver.
      *
      * @param name the receiver
@@ -195,6 +236,7 @@ public record Envelope(
         private Priority priority;
         private String messageId;
         private int hops;
+        private String traceparent;
 
         private Builder() {
         }
@@ -231,6 +273,8 @@ public record Envelope(
         public Builder messageId(String v) { messageId = v; return this; }
         /** @param v the hop count, not negative @return this builder */
         public Builder hops(int v) { hops = v; return this; }
+        /** @param v the W3C traceparent, or null @return this builder */
+        public Builder traceparent(String v) { traceparent = v; return this; }
 
         /**
          * Builds the envelope.
@@ -241,7 +285,8 @@ public record Envelope(
          */
         public Envelope build() {
             return new Envelope(performative, sender, receiver, capability, broadcast, content, language,
-                    ontology, protocol, conversationId, replyWith, inReplyTo, replyBy, priority, messageId, hops);
+                    ontology, protocol, conversationId, replyWith, inReplyTo, replyBy, priority, messageId, hops,
+                    traceparent);
         }
     }
 }

@@ -49,10 +49,17 @@ public final class EnvelopeFields {
      */
     public static final String HOPS = "hops";
 
+    /**
+     * {@code traceparent}: string, the W3C trace-context header value
+     * ({@code 00-<32 lowercase hex trace id>-<16 lowercase hex parent id>-<2 hex flags>}, neither id
+     * all zeros). Written only when set; anything else in it is refused, naming this field.
+     */
+    public static final String TRACEPARENT = "traceparent";
+
     /** Every field, in the order codecs write them. */
     public static final List<String> ALL = List.of(PERFORMATIVE, SENDER, RECEIVER, CAPABILITY, BROADCAST,
             CONTENT, LANGUAGE, ONTOLOGY, PROTOCOL, CONVERSATION_ID, REPLY_WITH, IN_REPLY_TO, REPLY_BY,
-            PRIORITY, MESSAGE_ID, HOPS);
+            PRIORITY, MESSAGE_ID, HOPS, TRACEPARENT);
 
     private EnvelopeFields() {
     }
@@ -85,6 +92,7 @@ public final class EnvelopeFields {
         if (e.hops() > 0) {
             m.put(HOPS, (long) e.hops());
         }
+        put(m, TRACEPARENT, e.traceparent());
         return m;
     }
 
@@ -144,7 +152,32 @@ public final class EnvelopeFields {
         return new Envelope(performative, string(m, SENDER), string(m, RECEIVER), string(m, CAPABILITY),
                 (Boolean) b, m.get(CONTENT), string(m, LANGUAGE), string(m, ONTOLOGY), string(m, PROTOCOL),
                 string(m, CONVERSATION_ID), string(m, REPLY_WITH), string(m, IN_REPLY_TO), replyBy, priority,
-                string(m, MESSAGE_ID), hops(m.get(HOPS)));
+                string(m, MESSAGE_ID), hops(m.get(HOPS)), traceparent(string(m, TRACEPARENT)));
+    }
+
+    private static final java.util.regex.Pattern TRACEPARENT_FORM =
+            java.util.regex.Pattern.compile("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+
+    /**
+     * Whether a string is a traceparent this version understands: version 00, lowercase hex, and
+     * neither the trace id nor the parent id all zeros (the W3C rules for an invalid value).
+     *
+     * @param tp the value
+     * @return true when well formed
+     */
+    public static boolean isValidTraceparent(String tp) {
+        return tp != null && TRACEPARENT_FORM.matcher(tp).matches()
+                && !tp.startsWith("00-00000000000000000000000000000000-") && !tp.substring(36, 52).equals("0000000000000000");
+    }
+
+    private static String traceparent(String tp) {
+        if (tp != null && !isValidTraceparent(tp)) {
+            String shown = tp.length() > 80 ? tp.substring(0, 80) + "…" : tp;
+            throw new InvalidEnvelopeException(TRACEPARENT, "expected a W3C traceparent '00-' + 32 lowercase hex"
+                    + " (trace id, not all zeros) + '-' + 16 lowercase hex (parent id, not all zeros) + '-' + 2 hex"
+                    + " (flags), got '" + shown + "'");
+        }
+        return tp;
     }
 
     private static int hops(Object h) {

@@ -168,7 +168,7 @@ public abstract class SerializerConformance {
     }
 
     @Test
-    @DisplayName("an envelope with all 16 fields set round trips")
+    @DisplayName("an envelope with all 17 fields set round trips")
     void fullEnvelopeRoundTrips() {
         Envelope e = fullEnvelope();
         assertThat(EnvelopeFields.toMap(e)).as("the sample sets every field").hasSize(EnvelopeFields.ALL.size());
@@ -540,6 +540,7 @@ public abstract class SerializerConformance {
         cases.put("priority", "urgent");
         cases.put("message_id", 99L);
         cases.put("hops", "three");
+        cases.put("traceparent", 5L);
         return cases.entrySet().stream().map(c -> DynamicTest.dynamicTest(c.getKey() + " = " + c.getValue(), () -> {
             Serializer s = serializer();
             Map<String, Object> m = new LinkedHashMap<>();
@@ -575,6 +576,32 @@ public abstract class SerializerConformance {
         assertThat(EnvelopeFields.toMap(Envelope.builder(Performative.INFORM).build()))
                 .as("hop count 0 is left out, so old readers and agents see the envelope as before")
                 .doesNotContainKey(EnvelopeFields.HOPS);
+    }
+
+    @Test
+    @DisplayName("a W3C traceparent round trips; absent it stays absent and is not written")
+    void traceparentRoundTrip() {
+        Serializer s = serializer();
+        String tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        Envelope e = Envelope.builder(Performative.REQUEST).receiver("b").traceparent(tp).build();
+        assertThat(roundTrip(e).traceparent()).isEqualTo(tp);
+        assertThat(roundTrip(Envelope.builder(Performative.INFORM).build()).traceparent()).isNull();
+        assertThat(EnvelopeFields.toMap(Envelope.builder(Performative.INFORM).build()))
+                .doesNotContainKey(EnvelopeFields.TRACEPARENT);
+    }
+
+    @Test
+    @DisplayName("a malformed traceparent is refused, naming the field")
+    void badTraceparentIsRefused() {
+        Serializer s = serializer();
+        for (String bad : new String[] {"", "hello", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+                "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"}) {
+            assertRefused(() -> s.decode(s.encodeValue(Map.of("performative", "inform", "traceparent", bad))))
+                    .as("traceparent '%s'", bad).hasMessageContaining("'traceparent'");
+        }
     }
 
     @Test
@@ -775,6 +802,7 @@ public abstract class SerializerConformance {
                 .priority(Priority.HIGH)
                 .messageId("msg-0001")
                 .hops(7)
+                .traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
                 .build();
     }
 

@@ -104,6 +104,9 @@ public final class JGroupsMembershipProvider implements MembershipProvider {
      */
     @Override
     public Membership create(ProviderContext context) {
+        // JGroups would pick log4j2 or SLF4J if either were on its layer; the node has one log
+        // (java.util.logging, formatted as the operator chose), so JGroups writes there too.
+        org.jgroups.logging.LogFactory.useJdkLogger(true);
         ProviderConfig config = context.config();
         for (String key : config.keys()) {
             if (OPTIONS.stream().noneMatch(o -> o.key().equals(key))) {

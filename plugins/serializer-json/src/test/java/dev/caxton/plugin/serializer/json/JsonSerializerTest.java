@@ -50,12 +50,13 @@ class JsonSerializerTest {
         Envelope e = Envelope.builder(Performative.QUERY_REF).messageId("m").priority(Priority.LOW)
                 .replyBy(17L).inReplyTo("i").replyWith("w").conversationId("c").protocol("p").ontology("o")
                 .language("l").content(content).broadcast(false).capability("cap").receiver("r").sender("s")
-                .hops(4).build();
+                .hops(4).traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").build();
         String text = new String(json.encode(e), StandardCharsets.UTF_8);
         assertThat(text).isEqualTo("{\"performative\":\"query-ref\",\"sender\":\"s\",\"receiver\":\"r\","
                 + "\"capability\":\"cap\",\"broadcast\":false,\"content\":{\"n\":3,\"x\":1.5,\"l\":[true,\"s\"]},"
                 + "\"language\":\"l\",\"ontology\":\"o\",\"protocol\":\"p\",\"conversation_id\":\"c\","
-                + "\"reply_with\":\"w\",\"in_reply_to\":\"i\",\"reply_by\":17,\"priority\":\"low\",\"message_id\":\"m\",\"hops\":4}");
+                + "\"reply_with\":\"w\",\"in_reply_to\":\"i\",\"reply_by\":17,\"priority\":\"low\",\"message_id\":\"m\",\"hops\":4,"
+                + "\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\"}");
         List<String> keysInOrder = EnvelopeFields.ALL.stream()
                 .map(k -> "\"" + k + "\":").toList();
         int last = -1;
