@@ -14,6 +14,8 @@ module dev.caxton.server {
     requires io.netty.transport.classes.epoll;
     requires io.netty.codec;
     requires io.netty.codec.http;
+    // TLS on the API (SslHandler) from configured PEM files.
+    requires io.netty.handler;
     requires java.logging;
     requires com.fasterxml.jackson.databind;
     // SIGTERM handling, so a stopped server exits 0 after draining (the JDK has no public signal API).
