@@ -25,7 +25,8 @@ import picocli.CommandLine.ScopeType;
             PluginsCommand.class,
             ClusterCommand.class,
             BenchmarkCommand.class,
-            StorageCommand.class
+            StorageCommand.class,
+            TokenCommand.class
         })
 final class CaxtonCommand {
 
