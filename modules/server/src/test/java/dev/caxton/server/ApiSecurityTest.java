@@ -178,6 +178,40 @@ class ApiSecurityTest {
     }
 
     @Test
+    void refusalsAreLoggedOncePerClientAndWithoutTheSecret(@TempDir Path dir) throws Exception {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(ApiGate.class.getName());
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                lines.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(h);
+        try (TestServer s = new TestServer(dir, "", "")) {
+            String wrong = "a".repeat(64);
+            for (int i = 0; i < 5; i++) {
+                assertThat(as(s, wrong, "GET", "/api/v1/agents", null).status()).isEqualTo(401);
+            }
+            // One line for the five (the interval is a minute; the test sends them well within it
+            // on any machine, and a second line would still be correct, so only "few" is asserted).
+            assertThat(lines).isNotEmpty().hasSizeLessThan(5);
+            assertThat(lines.getFirst()).contains("127.0.0.1").contains("401").contains("/api/v1/agents");
+            assertThat(String.join("\n", lines)).doesNotContain(wrong);
+        } finally {
+            logger.removeHandler(h);
+        }
+    }
+
+    @Test
     void oversizedHeadersAre413(@TempDir Path dir) throws Exception {
         try (TestServer s = new TestServer(dir, "max_header_size: 2KB", "")) {
             Res r = TestServer.raw(s.port, "GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(4096)
