@@ -93,6 +93,21 @@ class ApiSecurityTest {
     }
 
     @Test
+    void aNodeWithSeedsIsNotReadyBeforeItReachedAnotherMember(@TempDir Path dir) throws Exception {
+        try (TestServer s = new TestServer(dir, "", """
+                coordination:
+                  cluster:
+                    membership: static
+                    seeds: ["127.0.0.1:9"]
+                """)) {
+            Res r = as(s, null, "GET", "/api/v1/ready", null);
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.body()).contains("\"cluster\":\"not joined: no other member reached yet\"")
+                    .doesNotContain("127.0.0.1");
+        }
+    }
+
+    @Test
     void aRoleCannotDoWhatItMayNot(@TempDir Path dir) throws Exception {
         try (TestServer s = new TestServer(dir, "", "")) {
             String reader = secret(s.call("POST", "/api/v1/tokens", "{\"name\":\"grafana\",\"role\":\"metrics\"}"));
