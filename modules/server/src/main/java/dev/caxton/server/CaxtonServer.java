@@ -463,7 +463,7 @@ public final class CaxtonServer implements AutoCloseable {
      * names each failed check. Neither says more (no version, names or addresses).
      */
     private Reply probe(String method, String path) {
-        if (!method.equals("GET") && !method.equals("HEAD")) {
+        if (!method.equals("GET")) {
             return Reply.json(405, error("method " + method + " not allowed here; use GET", Map.of()), Map.of("Allow", "GET"));
         }
         if (path.endsWith("/health")) {

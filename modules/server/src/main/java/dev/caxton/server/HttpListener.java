@@ -117,10 +117,6 @@ final class HttpListener implements AutoCloseable {
 
     /** Per-listener limits, from the {@code server.*} keys. */
     record Limits(int maxConnections, long maxBody, long requestTimeoutMs, long idleTimeoutMs, int maxHeaderSize) {
-
-        Limits(int maxConnections, long maxBody, long requestTimeoutMs, long idleTimeoutMs) {
-            this(maxConnections, maxBody, requestTimeoutMs, idleTimeoutMs, 16 * 1024);
-        }
     }
 
     private final EventLoopGroup group;
