@@ -14,6 +14,8 @@ module dev.caxton.server {
     requires io.netty.transport.classes.epoll;
     requires io.netty.codec;
     requires io.netty.codec.http;
+    // TLS on the API (SslHandler) from configured PEM files.
+    requires io.netty.handler;
     requires java.logging;
     requires java.management;
     requires jdk.jfr;

@@ -56,14 +56,60 @@ final class ApiClient implements AutoCloseable {
      * @param token  the API token
      */
     ApiClient(URI server, String token) {
+        this(server, token, null);
+    }
+
+    /**
+     * Creates a client.
+     *
+     * @param server the node's API base URL
+     * @param token  the API token
+     * @param tls    the TLS context for https (trusting a given CA), or null for the system's trust
+     */
+    ApiClient(URI server, String token, javax.net.ssl.SSLContext tls) {
         String s = server.toString();
         this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
         this.token = token;
         // HTTP/1.1 on purpose: the API is plain JSON over loopback and an h2c upgrade buys nothing.
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT)
-                .build();
+                .connectTimeout(CONNECT_TIMEOUT);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
+    }
+
+    /**
+     * A TLS context trusting exactly the certificates of a PEM file (a private CA, or a node's
+     * self-signed certificate).
+     *
+     * @param caFile the PEM file
+     * @return the context
+     * @throws CliException naming {@code --ca-file} and the file when it cannot be read or holds no certificate
+     */
+    static javax.net.ssl.SSLContext trusting(java.nio.file.Path caFile) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(caFile)) {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            ks.load(null, null);
+            int i = 0;
+            for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                ks.setCertificateEntry("ca-" + i++, c);
+            }
+            if (i == 0) {
+                throw new CliException("--ca-file: " + caFile + " holds no PEM certificate");
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (java.io.IOException e) {
+            throw new CliException("--ca-file: cannot read " + caFile + ": " + e.getMessage());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new CliException("--ca-file: " + caFile + " is not a PEM certificate file: " + e.getMessage());
+        }
     }
 
     /**

@@ -29,7 +29,8 @@ import picocli.CommandLine.ScopeType;
             TopCommand.class,
             DiagnoseCommands.Performance.class,
             DiagnoseCommands.Memory.class,
-            StorageCommand.class
+            StorageCommand.class,
+            TokenCommand.class
         })
 final class CaxtonCommand {
 

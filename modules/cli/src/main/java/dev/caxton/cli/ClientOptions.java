@@ -41,6 +41,10 @@ final class ClientOptions {
             description = "The API token (default: $" + CliContext.TOKEN_ENV + ", else <data-dir>/api-token).")
     private String token;
 
+    @Option(names = "--ca-file", order = 103, paramLabel = "FILE",
+            description = "PEM file of the certificate authorities to trust for an https --server (default: the system's trust store).")
+    private Path caFile;
+
     /**
      * Resolves the address and token and opens a client.
      *
@@ -63,7 +67,7 @@ final class ClientOptions {
         }
         URI uri = server != null ? parseServer(server)
                 : parseServer(config.map(CaxtonConfig::apiUrl).orElse(ApiClient.DEFAULT_URL));
-        return new ApiClient(uri, resolveToken(ctx, config));
+        return new ApiClient(uri, resolveToken(ctx, config), caFile == null ? null : ApiClient.trusting(caFile));
     }
 
     private String resolveToken(CliContext ctx, Optional<CaxtonConfig> config) {

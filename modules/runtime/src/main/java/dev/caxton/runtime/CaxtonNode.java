@@ -1147,6 +1147,47 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     /**
+     * Whether the node should be sent work, for the unauthenticated readiness probe: each entry names
+     * a check that failed and why, in words that reveal no versions, names or addresses. Storage is
+     * asked a real (cheap) question rather than trusted to be open, so a store that stopped
+     * answering makes the node unready until it answers again.
+     *
+     * @return the failed checks by name (storage, cluster, draining); empty when ready
+     */
+    public Map<String, String> readiness() {
+        Map<String, String> failed = new LinkedHashMap<>();
+        if (!accepting) {
+            failed.put("draining", "the node is shutting down");
+        } else if (leftCluster.get()) {
+            failed.put("draining", "the node left the cluster and takes no new work");
+        }
+        try {
+            storage.handled().contains("caxton.readiness", "probe");
+        } catch (RuntimeException e) {
+            failed.put("storage", "storage does not answer");
+        }
+        try {
+            Quorum.Status q = quorum.check(membership.members());
+            // With seeds the node is meant to be part of a cluster: not ready before it has seen
+            // another member once. Only once: survivors of a lost peer stay ready (the quorum,
+            // when configured, decides about partitions).
+            if (q.alive() > 1) {
+                joinedOnce = true;
+            }
+            if (q.partitioned()) {
+                failed.put("cluster", "not joined: fewer members reachable than the quorum");
+            } else if (!joinedOnce && !config.list("coordination.cluster.seeds").isEmpty()) {
+                failed.put("cluster", "not joined: no other member reached yet");
+            }
+        } catch (RuntimeException e) {
+            failed.put("cluster", "membership does not answer");
+        }
+        return failed;
+    }
+
+    private volatile boolean joinedOnce;
+
+    /**
      * What the node runs on and how it is doing, for {@code GET /health}.
      *
      * @return an ordered map of facts

@@ -71,7 +71,7 @@ public final class ApiToken {
         return new ApiToken(t);
     }
 
-    private static void checkNotShared(Path file) throws IOException {
+    static void checkNotShared(Path file) throws IOException {
         Set<PosixFilePermission> perms;
         try {
             perms = Files.getPosixFilePermissions(file);
@@ -98,6 +98,11 @@ public final class ApiToken {
         } catch (FileAlreadyExistsException e) {
             // Created by another process in between.
         }
+    }
+
+    /** @return the secret itself, for {@link TokenStore} to hash; never logged */
+    String secret() {
+        return new String(token, StandardCharsets.UTF_8);
     }
 
     /**

@@ -60,7 +60,9 @@ public final class CaxtonServer implements AutoCloseable {
     private static final long MAX_WAIT_MS = 300_000;
 
     private final CaxtonNode node;
-    private final ApiToken token;
+    private final TokenStore tokens;
+    private final ApiGate gate;
+    private final boolean tls;
     private final HttpListener api;
     private final HttpListener metrics;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -72,9 +74,9 @@ public final class CaxtonServer implements AutoCloseable {
     private final StorageBackup backup;
     private final Profiler profiler;
 
-    private CaxtonServer(CaxtonNode node, ApiToken token) {
+    private CaxtonServer(CaxtonNode node, TokenStore tokens) {
         this.node = node;
-        this.token = token;
+        this.tokens = tokens;
         this.backup = new StorageBackup(node);
         this.profiler = new Profiler(node, executor);
         CaxtonConfig config = node.config();
@@ -83,9 +85,12 @@ public final class CaxtonServer implements AutoCloseable {
         this.wat = WatTool.find(home == null ? null : Path.of(home)).orElse(null);
         HttpListener.Limits limits = new HttpListener.Limits((int) config.integer("server.max_connections"),
                 config.size("server.max_request_size"), config.duration("server.request_timeout").toMillis(),
-                config.duration("server.idle_timeout").toMillis());
+                config.duration("server.idle_timeout").toMillis(), (int) config.size("server.max_header_size"));
+        this.gate = new ApiGate(tokens, config, System::nanoTime);
+        io.netty.handler.ssl.SslContext ssl = ServerTls.context(config);
+        this.tls = ssl != null;
         this.api = new HttpListener(config.string("server.host"), (int) config.integer("server.port"), limits,
-                this::handleApi, executor, "api");
+                this::handleApi, executor, "api", ssl);
         HttpListener m = null;
         if (config.bool("server.metrics_enabled")) {
             try {
@@ -113,16 +118,20 @@ public final class CaxtonServer implements AutoCloseable {
         Path dataDir = dataDirOverride != null ? dataDirOverride : config.dataDir();
         NodeLog.install(NodeLog.Format.valueOf(config.string("observability.logging.format").toUpperCase(java.util.Locale.ROOT)),
                 config.string("observability.log_level"));
-        ApiToken token;
+        TokenStore token;
         try {
-            token = ApiToken.loadOrCreate(dataDir.resolve(config.string("security.token_file")));
+            token = TokenStore.load(dataDir.resolve(config.string("security.token_file")),
+                    dataDir.resolve(config.string("security.tokens_file")), java.time.Clock.systemUTC());
         } catch (IOException e) {
-            throw new IllegalStateException("cannot create or read the API token under " + dataDir + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create or read the API tokens under " + dataDir + ": " + e.getMessage(), e);
         }
         CaxtonNode node = CaxtonNode.start(config, catalog, dataDir);
         CaxtonServer server;
         try {
             server = new CaxtonServer(node, token);
+        } catch (ConfigException e) {
+            node.close();
+            throw e;
         } catch (RuntimeException e) {
             node.close();
             // Netty reports a taken port as a checked BindException thrown sneakily; name the ports.
@@ -186,7 +195,7 @@ public final class CaxtonServer implements AutoCloseable {
 
     /** @return the API's base address, e.g. {@code http://127.0.0.1:8080} */
     public URI apiUri() {
-        return URI.create("http://" + hostOf(api.address()) + ":" + api.address().getPort());
+        return URI.create((tls ? "https://" : "http://") + hostOf(api.address()) + ":" + api.address().getPort());
     }
 
     /** @return the metrics address, or null when metrics are disabled */
@@ -260,10 +269,13 @@ public final class CaxtonServer implements AutoCloseable {
                 return CompletableFuture.completedFuture(Reply.json(404, error("no such endpoint: " + path
                         + "; the API lives under " + API + "/", Map.of()), Map.of()));
             }
-            // The token comes before anything else about the request, even whether its path parses.
-            if (!token.matches(call.header().apply(ApiToken.HEADER))) {
-                throw new ApiError(401, "missing or wrong API token: send the token from the data directory's "
-                        + "token file in the " + ApiToken.HEADER + " header");
+            // Rate limits, the token and its role come before anything else about the request, even
+            // whether its path parses; only the probes answer without a token.
+            String bare = path.replaceAll("/+$", "");
+            boolean probe = bare.equals(API + "/health") || bare.equals(API + "/ready");
+            var who = gate.admit(call, path, probe);
+            if (probe && (who.isEmpty() || bare.equals(API + "/ready"))) {
+                return CompletableFuture.completedFuture(probe(call.method(), bare));
             }
             URI uri;
             try {
@@ -468,6 +480,9 @@ public final class CaxtonServer implements AutoCloseable {
                             stringParam(uri, "cursor"), intParam(uri, "limit", Conversation.DEFAULT_PAGE, 1, Conversation.MAX_PAGE))));
                 }
             }
+            case "tokens" -> {
+                return new Response(200, tokensApi(method, parts, ex));
+            }
             case "capabilities" -> {
                 only(method, "GET");
                 return new Response(200, Map.of("capabilities", node.capabilities()));
@@ -490,6 +505,72 @@ public final class CaxtonServer implements AutoCloseable {
             }
         }
         throw new ApiError(404, "no such endpoint: " + method + " " + path);
+    }
+
+    /**
+     * The probes as anyone may ask them: liveness is "the process serves requests"; readiness
+     * names each failed check. Neither says more (no version, names or addresses).
+     */
+    private Reply probe(String method, String path) {
+        if (!method.equals("GET")) {
+            return Reply.json(405, error("method " + method + " not allowed here; use GET", Map.of()), Map.of("Allow", "GET"));
+        }
+        if (path.endsWith("/health")) {
+            return Reply.json(200, Map.of("status", "ok"), Map.of());
+        }
+        Map<String, String> failed = node.readiness();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", failed.isEmpty());
+        body.put("not_ready", failed);
+        return Reply.json(failed.isEmpty() ? 200 : 503, body, Map.of());
+    }
+
+    /** {@code /tokens}: list, create, rotate and revoke named tokens (admin only, by the gate). */
+    private Object tokensApi(String method, String[] parts, Call ex) {
+        try {
+            if (parts.length == 2) {
+                if (method.equals("GET")) {
+                    return Map.of("tokens", tokens.list());
+                }
+                only(method, "GET", "POST");
+                Map<String, Object> b = Json.object(ex.body());
+                unknownFields(b, Set.of("name", "role"), "");
+                String name = str(b, "name", true);
+                TokenStore.Role role;
+                try {
+                    role = TokenStore.Role.parse(str(b, "role", true));
+                } catch (IllegalArgumentException e) {
+                    throw new ApiError(400, e.getMessage(), Map.of("field", "role"));
+                }
+                String secret = tokens.create(name, role);
+                LOG.log(System.Logger.Level.INFO, "API token ''{0}'' created with role {1}", name, role.label());
+                return Map.of("name", name, "role", role.label(), "token", secret);
+            }
+            String name = decode(parts[2]);
+            if (parts.length == 3) {
+                only(method, "DELETE");
+                tokens.revoke(name);
+                LOG.log(System.Logger.Level.INFO, "API token ''{0}'' revoked", name);
+                return Map.of("name", name, "revoked", true);
+            }
+            if (parts.length == 4 && parts[3].equals("rotate")) {
+                only(method, "POST");
+                Map<String, Object> b = ex.body().length == 0 ? Map.of() : Json.object(ex.body());
+                unknownFields(b, Set.of("grace_ms"), "");
+                Object g = b.getOrDefault("grace_ms", 600_000L);
+                if (!(g instanceof Long grace) || grace < 0 || grace > 30L * 86_400_000) {
+                    throw new ApiError(400, "field 'grace_ms' must be a whole number of milliseconds from 0 to 30 days",
+                            Map.of("field", "grace_ms"));
+                }
+                Map<String, Object> out = tokens.rotate(name, Duration.ofMillis(grace));
+                LOG.log(System.Logger.Level.INFO, "API token ''{0}'' rotated; the previous secret is accepted until {1}",
+                        name, out.get("previous_valid_until") == null ? "now (no grace)" : out.get("previous_valid_until"));
+                return out;
+            }
+            throw new ApiError(404, "no such endpoint: " + method + " " + String.join("/", parts));
+        } catch (IOException e) {
+            throw new ApiError(500, "the tokens file could not be written: " + e.getMessage());
+        }
     }
 
     private static void only(String method, String... allowed) {

@@ -67,7 +67,11 @@ final class HttpListener implements AutoCloseable {
     private static final long LINGER_MS = 2000;
 
     /** A request as the handler sees it: the body is already complete and copied. */
-    record Call(String method, String uri, Function<String, String> header, byte[] body) {
+    record Call(String method, String uri, Function<String, String> header, byte[] body, String client) {
+
+        Call(String method, String uri, Function<String, String> header, byte[] body) {
+            this(method, uri, header, body, "unknown");
+        }
     }
 
     /**
@@ -112,7 +116,7 @@ final class HttpListener implements AutoCloseable {
     }
 
     /** Per-listener limits, from the {@code server.*} keys. */
-    record Limits(int maxConnections, long maxBody, long requestTimeoutMs, long idleTimeoutMs) {
+    record Limits(int maxConnections, long maxBody, long requestTimeoutMs, long idleTimeoutMs, int maxHeaderSize) {
     }
 
     private final EventLoopGroup group;
@@ -123,6 +127,15 @@ final class HttpListener implements AutoCloseable {
     private final ExecutorService executor;
 
     HttpListener(String host, int port, Limits limits, Handler handler, ExecutorService executor, String name) {
+        this(host, port, limits, handler, executor, name, null);
+    }
+
+    /**
+     * @param tls when set, connections speak TLS only: a client sending plain HTTP fails the
+     *            handshake and is disconnected without an answer
+     */
+    HttpListener(String host, int port, Limits limits, Handler handler, ExecutorService executor, String name,
+                 io.netty.handler.ssl.SslContext tls) {
         this.limits = limits;
         this.handler = handler;
         this.executor = executor;
@@ -139,8 +152,15 @@ final class HttpListener implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             Connection c = new Connection();
+                            if (tls != null) {
+                                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                            }
+                            // The line and the headers share one bound, so the codec's own
+                            // defaults never decide what "too large" means.
                             ch.pipeline().addLast("guard", c.guard)
-                                    .addLast("codec", new HttpServerCodec())
+                                    .addLast("codec", new HttpServerCodec(new io.netty.handler.codec.http.HttpDecoderConfig()
+                                            .setMaxInitialLineLength(limits.maxHeaderSize())
+                                            .setMaxHeaderSize(limits.maxHeaderSize())))
                                     .addLast("aggregate", new BoundedAggregator(limits.maxBody()))
                                     .addLast("handle", c);
                         }
@@ -262,13 +282,19 @@ final class HttpListener implements AutoCloseable {
                 if (!req.decoderResult().isSuccess()) {
                     // The codec already names the fault (bad Content-Length, header too long, ...).
                     Throwable cause = req.decoderResult().cause();
+                    if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+                        failAndClose(ctx, 413, "the request line or headers exceed server.max_header_size ("
+                                + limits.maxHeaderSize() + " bytes)");
+                        return;
+                    }
                     failAndClose(ctx, 400, "malformed HTTP request: " + (cause == null || cause.getMessage() == null
                             ? "cannot be parsed" : cause.getMessage()));
                     return;
                 }
                 keepAlive = HttpUtil.isKeepAlive(req);
                 var headers = req.headers();
-                call = new Call(req.method().name(), req.uri(), headers::get, ByteBufUtil.getBytes(req.content()));
+                call = new Call(req.method().name(), req.uri(), headers::get, ByteBufUtil.getBytes(req.content()),
+                        ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "unknown");
             } finally {
                 req.release();
             }

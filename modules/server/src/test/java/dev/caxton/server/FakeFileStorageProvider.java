@@ -38,6 +38,8 @@ public final class FakeFileStorageProvider implements StorageProvider {
     static volatile int size;
     /** When set, backups fail with this message. */
     static volatile String failure;
+    /** When set, every store answers with a failure, as a storage whose disk went away would. */
+    static volatile boolean unavailable;
 
     /** Creates the provider. */
     public FakeFileStorageProvider() {
@@ -56,6 +58,9 @@ public final class FakeFileStorageProvider implements StorageProvider {
         // Storage interface gains methods: everything but backup goes to the memory store.
         return (Storage) Proxy.newProxyInstance(Storage.class.getClassLoader(), new Class<?>[] {Storage.class},
                 (proxy, method, args) -> {
+                    if (unavailable && !method.getName().equals("close") && !method.getName().equals("durable")) {
+                        throw new StorageException("storage made unavailable by the test");
+                    }
                     if (method.getName().equals("backup")) {
                         backup((Path) args[0]);
                         return null;

@@ -253,13 +253,17 @@ abstract class AgentsEndToEnd {
     }
 
     @Test
-    @DisplayName("without the token, or with a wrong one, every API call is 401 and changes nothing")
+    @DisplayName("without the token, or with a wrong one, every API call but the probes is 401 and changes nothing")
     void tokenRequired() throws Exception {
         String before = server.cli("agent", "list", "--output", "json").out();
         String deployBody = "{\"name\":\"intruder\",\"wasm_module\":\""
                 + java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(Image.example("echo/echo.wasm"))) + "\"}";
+        // The liveness probe answers without a token and says nothing but that the process serves.
+        HttpResponse<String> probe = server.http("GET", "/api/v1/health", null, null);
+        assertThat(probe.statusCode()).isEqualTo(200);
+        assertThat(probe.body()).isEqualTo("{\"status\":\"ok\"}");
+        assertThat(server.http("GET", "/api/v1/health", null, "wrong-token").statusCode()).isEqualTo(401);
         List<String[]> calls = List.of(
-                new String[] {"GET", "/api/v1/health", null},
                 new String[] {"GET", "/api/v1/agents", null},
                 new String[] {"POST", "/api/v1/agents", deployBody},
                 new String[] {"GET", "/api/v1/agents/echo", null},

@@ -583,7 +583,8 @@ public final class CaxtonConfig {
         if (host.equals("0.0.0.0") || host.equals("::")) {
             host = "127.0.0.1";
         }
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + integer("server.port");
+        String scheme = string("server.tls.cert_file").isBlank() ? "http://" : "https://";
+        return scheme + (host.contains(":") ? "[" + host + "]" : host) + ":" + integer("server.port");
     }
 
     /**

@@ -23,7 +23,8 @@ public final class ConfigSchema {
             "coordination.cluster", "coordination.partition", "transport", "storage", "agents", "agents.default_limits", "observability",
             "observability.logging", "observability.tracing",
             "security", "security.cluster", "messaging.priorities", "messaging.priorities.critical", "messaging.priorities.high",
-            "messaging.priorities.normal", "messaging.priorities.low");
+            "messaging.priorities.normal", "messaging.priorities.low",
+            "security.rate_limiting", "server.tls");
 
     /**
      * What an agent or node name may be: 1 to 128 letters, digits, '.', '_' or '-', starting with a
@@ -226,6 +227,20 @@ public final class ConfigSchema {
             // security
             ConfigOption.of("security.token_file", Type.PATH, "api-token",
                     "File holding the API token, relative to the data directory; created (mode 0600) at first start."),
+            ConfigOption.of("security.tokens_file", Type.STRING, "api-tokens",
+                    "File of named API tokens with roles (hashes only), relative to the data directory; managed with 'caxton token'."),
+            ConfigOption.of("security.rate_limiting.enabled", Type.BOOLEAN, "false",
+                    "Whether API requests are rate limited per client address and per token (429 with Retry-After)."),
+            ConfigOption.ranged("security.rate_limiting.requests_per_second", Type.INTEGER, "50",
+                    "Sustained API requests per second allowed to one client address, and separately to one token.", 1, 1_000_000),
+            ConfigOption.ranged("security.rate_limiting.burst", Type.INTEGER, "100",
+                    "API requests one client address (or token) may make at once above the sustained rate.", 1, 1_000_000),
+            ConfigOption.ranged("server.max_header_size", Type.SIZE, "16KB",
+                    "Largest request line plus headers the API accepts; larger is answered 413.", 1024, 1L << 20),
+            ConfigOption.of("server.tls.cert_file", Type.STRING, "",
+                    "PEM certificate chain of the API (and metrics) listener; with server.tls.key_file turns on HTTPS. Empty: plain HTTP."),
+            ConfigOption.of("server.tls.key_file", Type.STRING, "",
+                    "PEM private key (PKCS#8) matching server.tls.cert_file."),
             ConfigOption.of("security.cluster.gossip_key", Type.STRING, "",
                     "Base64 of a 16, 24 or 32-byte AES key sealing gossip membership packets (AES-GCM); empty: plain.")));
 
