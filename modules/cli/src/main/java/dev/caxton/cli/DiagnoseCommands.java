@@ -53,7 +53,7 @@ final class DiagnoseCommands {
         /** {@code caxton performance diagnose}. */
         @Command(name = "diagnose", description = {"Judges the node's live figures: queue depths against capacities, "
                 + "fuel near limits, faults, dead-letter reasons, memory budget and heap.",
-            "Each finding names the setting to change; thresholds are in docs/operations-profiling.md."})
+            "Each finding names the setting to change; thresholds are in docs/operations.md."})
         static final class Diagnose extends ClientCommand {
             @Override
             int run(ApiClient api, PrintWriter out) {

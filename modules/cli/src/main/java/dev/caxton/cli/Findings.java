@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * The rules behind {@code performance diagnose}, {@code memory analyze} and
  * {@code cluster analyze-gossip}: each turns live figures into findings, each finding naming the
- * setting to change. The thresholds are constants here and listed in docs/operations-profiling.md;
+ * setting to change. The thresholds are constants here and listed in docs/operations.md;
  * the rules take plain numbers (or the API's JSON) so tests can feed them any situation.
  */
 final class Findings {

@@ -43,7 +43,7 @@ class MetricsDocsTest {
 
     @Test
     void everyServedFamilyIsInTheReference() throws Exception {
-        Set<String> documented = mentioned(ROOT.resolve("docs/operations-metrics.md"));
+        Set<String> documented = mentioned(ROOT.resolve("docs/operations.md"));
         assertThat(documented).containsAll(served());
     }
 
