@@ -164,6 +164,39 @@ class AbiVersionTest {
                 (i64.or (i64.shl (i64.const 256) (i64.const 32)) (i64.const 13))))
             """;
 
+    /**
+     * One message sets 1,000 timers a day ahead, then tries a 1,001st and one with a negative delay;
+     * the reply {"content":"XY"} says whether those two were refused with -4 and -1.
+     */
+    private static final String TIMER_FLOOD = """
+            (module
+              (import "caxton" "set_timer" (func $set_timer (param i64 i32 i32) (result i64)))
+              (memory (export "memory") 1)
+              (data (i32.const 256) "{\\"content\\":\\"00\\"}")
+              (func (export "alloc") (param i32) (result i32) (i32.const 4096))
+              (func (export "handle_message") (param i32 i32) (result i64)
+                (local $i i32)
+                (block $done
+                  (loop $more
+                    (br_if $done (i32.eq (local.get $i) (i32.const 1000)))
+                    (drop (call $set_timer (i64.const 86400000) (i32.const 0) (i32.const 0)))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (br $more)))
+                (if (i64.eq (call $set_timer (i64.const 86400000) (i32.const 0) (i32.const 0)) (i64.const -4))
+                  (then (i32.store8 (i32.const 268) (i32.const 49))))
+                (if (i64.eq (call $set_timer (i64.const -5) (i32.const 0) (i32.const 0)) (i64.const -1))
+                  (then (i32.store8 (i32.const 269) (i32.const 49))))
+                (i64.or (i64.shl (i64.const 256) (i64.const 32)) (i64.const 16))))
+            """;
+
+    @Test
+    void anAgentCannotFloodTheNodeWithTimers() throws Exception {
+        server.deploy("flood", TIMER_FLOOD);
+        TestServer.Res r = request("flood", "go");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).as("the 1,001st timer is refused with -4, a negative delay with -1").contains("\"content\":\"11\"");
+    }
+
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!condition.getAsBoolean()) {
