@@ -104,6 +104,27 @@ class ClusterOutboxTest {
     }
 
     @Test
+    void messagesForAnUnreachableNodeAreBoundedByTheQueueSize() throws Exception {
+        try (var transport = new dev.caxton.testkit.transport.InMemoryTransportProvider().create(
+                new dev.caxton.spi.ProviderContext(dev.caxton.spi.ProviderConfig.of("transport.memory", java.util.Map.of()),
+                        java.nio.file.Path.of("."), "A"))) {
+            links.attach(transport);
+            ClusterOutbox o = outbox(Duration.ofMinutes(5));
+            for (int i = 0; i < 10; i++) {
+                assertThat(o.offer("B", Envelope.builder(Performative.INFORM).sender("x").receiver("b1")
+                        .messageId("m-" + i).build())).isNull();
+            }
+            String refused = o.offer("B", Envelope.builder(Performative.INFORM).sender("x").receiver("b1")
+                    .messageId("m-10").build());
+            assertThat(refused).contains("queue is full");
+            assertThat(o.size()).isEqualTo(10);
+            // At capacity even a message kept already is refused again: nothing is counted twice.
+            assertThat(o.offer("B", Envelope.builder(Performative.INFORM).sender("x").receiver("b1")
+                    .messageId("m-3").build())).contains("queue is full");
+        }
+    }
+
+    @Test
     void outboxKeysTellNodesApartFromLocalAgents() {
         assertThat(ClusterOutbox.isRemote("@B/b1")).isTrue();
         assertThat(ClusterOutbox.isRemote("b1")).isFalse();
