@@ -625,7 +625,8 @@ public final class CaxtonNode implements AutoCloseable {
             if (agents.containsKey(name) || router.isRegistered(name)) {
                 throw new DeployException(DeployException.Kind.CONFLICT, "an agent named '" + name + "' is already deployed");
             }
-            memoryBudget.reserve(name, limits.memoryBytes());
+            // A durable agent's checkpoint keeps a shadow copy of its memory on the heap: it books twice.
+            memoryBudget.reserve(name, durable ? 2 * limits.memoryBytes() : limits.memoryBytes());
             try {
                 if (failed) {
                     agent.startFailed("failed before the node restarted; reload it to run it again");

@@ -63,6 +63,25 @@ class DurabilityApiTest {
     }
 
     @Test
+    void aDurableAgentBooksTwiceItsMemoryLimitAgainstTheBudget() throws Exception {
+        Files.createDirectories(dir);
+        try (TestServer s = new TestServer(dir, "", "", "enable_persistence: true")) {
+            String health = s.call("GET", "/api/v1/health", null).body();
+            long budget = Long.parseLong(health.replaceAll("(?s).*\"budget_bytes\":(\\d+).*", "$1"));
+            // Three fifths of the budget: fits once, not twice.
+            long limit = budget * 3 / 5 / 65536 * 65536;
+            org.assertj.core.api.Assumptions.assumeThat(limit).as("a memory limit above 4 GB cannot be asked for")
+                    .isLessThanOrEqualTo(4L << 30);
+            String rest = ",\"limits\":{\"memory_bytes\":" + limit + "},\"wasm_module\":\"" + module(TestServer.ECHO) + "\"}";
+            TestServer.Res durable = s.call("POST", "/api/v1/agents", "{\"name\":\"big\",\"durable\":true" + rest);
+            assertThat(durable.status()).as(durable.body()).isEqualTo(503);
+            assertThat(durable.body()).contains("memory budget");
+            TestServer.Res plain = s.call("POST", "/api/v1/agents", "{\"name\":\"big\",\"durable\":false" + rest);
+            assertThat(plain.status()).as(plain.body()).isEqualTo(201);
+        }
+    }
+
+    @Test
     void durableNeedsPersistenceAndABoolean() throws Exception {
         Files.createDirectories(dir);
         try (TestServer s = new TestServer(dir, "", "")) {
