@@ -22,6 +22,12 @@ jdk_extra=java.sql,java.sql.rowset,jdk.unsupported,jdk.crypto.ec,java.management
 # API listener finds it; without it the server falls back to NIO. io.netty.common loads the library.
 netty_native=io.netty.transport.epoll.linux.x86_64
 
+# picocli ships Java 5 class files, which the AOT cache of client commands cannot hold: re-emit them
+# as Java 8 class files (same code, with stack maps) before linking. See UpgradeClassFiles.java.
+for jar in "$target"/core-modules/picocli-*.jar; do
+  "$java_home/bin/java" "$root/distribution/src/UpgradeClassFiles.java" "$jar"
+done
+
 "$java_home/bin/jlink" \
   --module-path "$target/core-modules" \
   --add-modules dev.caxton.cli,$jdk_extra,$netty_native \
@@ -57,4 +63,17 @@ if [ -d "$root/examples" ]; then
   cp -r "$root/examples/." "$out/examples/"
 fi
 echo "$version" > "$out/VERSION"
+
+# Train the client commands' AOT cache (bin/caxton maps it): the JVM options must be the ones the
+# launcher gives client commands, or the JVM will not use the cache. The training runs the common
+# client commands against a stand-in API on loopback (dev.caxton.cli.AotTraining).
+"$out/runtime/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+  -XX:AOTCacheOutput="$out/runtime/lib/caxton-cli.aot" -Xlog:aot=error -Xlog:cds=error \
+  -Dcaxton.home="$out" \
+  -Djava.util.logging.SimpleFormatter.format='%1$tF %1$tT %4$-7s %3$s: %5$s%6$s%n' \
+  -m dev.caxton.cli/dev.caxton.cli.AotTraining
+if [ ! -s "$out/runtime/lib/caxton-cli.aot" ]; then
+  echo "assemble: the client AOT cache was not written" >&2
+  exit 1
+fi
 echo "assembled $out ($(du -sh "$out" | cut -f1))"

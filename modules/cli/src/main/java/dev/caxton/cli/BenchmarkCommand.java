@@ -149,6 +149,9 @@ final class BenchmarkCommand {
             props.setProperty("caxton.messaging.queue_size", Integer.toString(Math.max(10_000, nInFlight * 2)));
             props.setProperty("caxton.messaging.priorities.normal.queue_size", Integer.toString(Math.max(1000, nInFlight)));
             props.setProperty("caxton.agents.default_limits.fuel", Long.toString(fuel));
+            // The benchmark's node talks to no other node: an ephemeral port keeps it from colliding
+            // with a node already running on this machine on the default transport port.
+            props.setProperty("caxton.transport.port", "0");
             if (engine != null) {
                 props.setProperty("caxton.runtime.engine", engine);
             }

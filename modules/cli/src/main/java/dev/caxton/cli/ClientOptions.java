@@ -55,14 +55,15 @@ final class ClientOptions {
      */
     ApiClient connect(CliContext ctx) {
         // The configuration is read only when something has to come from it, but a file named
-        // explicitly is always checked: silently ignoring a broken --config would hide a mistake.
+        // explicitly is always checked (its core settings; provider sections are the node's to check):
+        // silently ignoring a broken --config would hide a mistake.
         Optional<CaxtonConfig> config = Optional.empty();
         boolean needConfig = location.config() != null || server == null
                 || (token == null && ctx.envVar(CliContext.TOKEN_ENV).isEmpty());
         if (needConfig) {
             Optional<Path> file = LocalSetup.configFile(location.config(), ctx);
             if (file.isPresent()) {
-                config = Optional.of(CaxtonConfig.load(file.get(), LocalSetup.catalog(ctx)));
+                config = Optional.of(CaxtonConfig.loadForClient(file.get()));
             }
         }
         URI uri = server != null ? parseServer(server)

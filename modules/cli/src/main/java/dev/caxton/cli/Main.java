@@ -54,6 +54,7 @@ public final class Main {
         String home = System.getProperty("caxton.home");
         CliContext ctx = new CliContext(Map.copyOf(env), home == null || home.isBlank() ? null : Path.of(home));
         CommandLine cl = new CommandLine(new CaxtonCommand(ctx));
+        CaxtonCommand.addSubcommands(cl, args);
         // "@FILE" is ours (--content @FILE), not picocli's argument-file expansion.
         cl.setExpandAtFiles(false);
         cl.setOut(out);

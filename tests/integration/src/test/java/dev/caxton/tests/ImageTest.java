@@ -27,6 +27,22 @@ class ImageTest {
     }
 
     @Test
+    @DisplayName("client commands start from the AOT cache trained at build time, picocli included")
+    void clientCommandsUseTheTrainedAotCache() throws Exception {
+        assertThat(Image.HOME.resolve("runtime/lib/caxton-cli.aot")).isRegularFile();
+        // The JVM's own log says whether it mapped the cache and where each class came from.
+        Image.Result r = Image.run(List.of("JAVA_OPTS=-Xlog:aot=info -Xlog:class+load=info"), "--version");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Opened AOT cache").contains("caxton-cli.aot");
+        List<String> picocli = r.out().lines().filter(l -> l.contains("[class,load] picocli.CommandLine ")).toList();
+        assertThat(picocli).as("picocli's root class is loaded").hasSize(1);
+        assertThat(picocli.getFirst()).as("loaded from the cache, not verified again").contains("shared");
+        // A server keeps the JVM's defaults and does not map the client's cache.
+        assertThat(Files.readString(Image.launcher()).lines().filter(l -> l.contains("server|benchmark)")))
+                .singleElement().asString().doesNotContain("AOTCache");
+    }
+
+    @Test
     @DisplayName("the image is self-contained: its own java runtime, no dependency on the JDK that built it")
     void selfContained() throws Exception {
         Path release = Image.HOME.resolve("runtime/release");

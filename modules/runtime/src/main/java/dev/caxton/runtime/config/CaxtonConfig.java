@@ -64,6 +64,25 @@ public final class CaxtonConfig {
      * @throws ConfigException naming the file and the key at fault, and what is allowed
      */
     public static CaxtonConfig load(Path file, PluginCatalog catalog) {
+        return read(file, catalog);
+    }
+
+    /**
+     * Reads a configuration file for a client command, which needs only the core settings (where
+     * the API listens, the data directory, the token file): core keys are checked as for a node,
+     * but provider names and provider sections are taken as written, because checking them means
+     * discovering every plugin, which costs a client command more than everything else it does.
+     * The node checks them in full when it starts, and {@code caxton config validate} does too.
+     *
+     * @param file the YAML file
+     * @return the configuration
+     * @throws ConfigException naming the file and the key at fault, and what is allowed
+     */
+    public static CaxtonConfig loadForClient(Path file) {
+        return read(file, null);
+    }
+
+    private static CaxtonConfig read(Path file, PluginCatalog catalog) {
         String text;
         try {
             text = Files.readString(file);
@@ -94,7 +113,8 @@ public final class CaxtonConfig {
      *
      * @param source     a name for messages (the file name)
      * @param yaml       the YAML text (empty for all defaults)
-     * @param catalog    the providers
+     * @param catalog    the providers, or {@code null} to take provider names and sections
+     *                   unchecked (see {@link #loadForClient})
      * @param properties system properties to take {@code caxton.*} overrides from
      * @return the configuration
      * @throws ConfigException on any problem
@@ -115,8 +135,10 @@ public final class CaxtonConfig {
         }
         CaxtonConfig config = new CaxtonConfig(source, values, providerSections, overrides, written);
         config.checkCoreValues();
-        config.checkProviderNames(catalog);
-        config.checkProviderSections(catalog);
+        if (catalog != null) {
+            config.checkProviderNames(catalog);
+            config.checkProviderSections(catalog);
+        }
         return config;
     }
 
@@ -215,6 +237,12 @@ public final class CaxtonConfig {
 
         private void readProviderSection(Spi spi, String prefix, String name, Object v) {
             String sectionKey = prefix + "." + name;
+            if (catalog == null) {
+                Map<String, Object> unchecked = new LinkedHashMap<>();
+                section(sectionKey, v).forEach((k, x) -> unchecked.put(k, normalise(x)));
+                providerSections.put(sectionKey, unchecked);
+                return;
+            }
             Optional<Provider> provider = catalog.find(spi, name);
             if (provider.isEmpty()) {
                 List<String> names = catalog.names(spi);
@@ -339,6 +367,10 @@ public final class CaxtonConfig {
                 String provider = key.substring(sectionDot + 1, dot);
                 String option = key.substring(dot + 1);
                 Optional<Spi> spi = spiOfSection(prefix);
+                if (catalog == null && spi.isPresent()) {
+                    providerSections.computeIfAbsent(prefix + "." + provider, k -> new LinkedHashMap<>()).put(option, raw);
+                    continue;
+                }
                 Optional<ConfigOption> po = spi.flatMap(s -> catalog.find(s, provider))
                         .flatMap(p -> p.options().stream().filter(x -> x.key().equals(option)).findFirst());
                 if (po.isPresent()) {
