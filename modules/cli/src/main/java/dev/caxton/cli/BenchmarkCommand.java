@@ -33,7 +33,7 @@ import java.util.stream.Stream;
 /** {@code caxton benchmark}: measures this installation on this machine. */
 @Command(name = "benchmark",
         description = "Measures agent startup, message round trips and throughput on this machine.",
-        subcommands = BenchmarkCommand.Run.class)
+        subcommands = {BenchmarkCommand.Run.class, BenchmarkCommand.Compare.class})
 final class BenchmarkCommand {
 
     /** The built-in workloads. */
@@ -60,6 +60,36 @@ final class BenchmarkCommand {
             this.agents = agents;
             this.inFlight = inFlight;
         }
+    }
+
+    /** How the throughput run sends. */
+    enum Pattern {
+        /** Requests to echo agents, each waiting for its reply, a window of them in flight. */
+        request_reply,
+        /** Messages to sink agents that answer nothing; done when every one is handled. */
+        fire_and_forget;
+
+        static Pattern parse(String s) {
+            return switch (s.toLowerCase(Locale.ROOT).replace('_', '-')) {
+                case "request-reply" -> request_reply;
+                case "fire-and-forget" -> fire_and_forget;
+                default -> throw CliException.usage("--pattern: request-reply or fire-and-forget, got '" + s + "'");
+            };
+        }
+
+        @Override
+        public String toString() {
+            return name().replace('_', '-');
+        }
+    }
+
+    /**
+     * What a run measured: its JSON report and its latency samples in the order taken.
+     *
+     * @param json   the report
+     * @param series named samples, nanoseconds, for the HTML plots
+     */
+    record Outcome(ObjectNode json, java.util.Map<String, long[]> series) {
     }
 
     /**
@@ -121,6 +151,29 @@ final class BenchmarkCommand {
         @Option(names = "--in-flight", paramLabel = "N", description = "custom: requests outstanding at once in the throughput run.")
         private Integer inFlight;
 
+        @Option(names = "--pattern", paramLabel = "request-reply|fire-and-forget", defaultValue = "request-reply",
+                description = "The throughput run: requests to echo agents that reply (default), or messages to sink agents"
+                        + " that answer nothing (the cost of delivery and handling alone).")
+        private String pattern;
+
+        @Option(names = "--report", paramLabel = "DIR",
+                description = "Also write DIR/report.json and DIR/index.html (latency over time, histograms, the comparison"
+                        + " with --baseline).")
+        private Path reportDir;
+
+        @Option(names = "--baseline", paramLabel = "FILE",
+                description = "Compare this run with a JSON report of an earlier one; exit 1 when throughput or a latency"
+                        + " is worse by more than --threshold.")
+        private Path baseline;
+
+        @Option(names = "--threshold", paramLabel = "PERCENT", defaultValue = "10",
+                description = "The worsening --baseline tolerates, in percent (default 10).")
+        private double threshold;
+
+        @Option(names = "--progress", negatable = true, paramLabel = "",
+                description = "A progress bar on standard error (default: when it is a terminal and the output is text).")
+        private Boolean progress;
+
         @Override
         public Integer call() throws Exception {
             if (suite == Suite.remote && startups != null) {
@@ -165,22 +218,37 @@ final class BenchmarkCommand {
                 }
                 echo = in.readAllBytes();
             }
+            Pattern flow = Pattern.parse(pattern);
+            if (suite == Suite.remote && flow != Pattern.request_reply) {
+                throw CliException.usage("--pattern fire-and-forget goes with the local suites; --suite remote measures"
+                        + " request-reply between two nodes");
+            }
+            if (threshold <= 0 || threshold >= 1000) {
+                throw CliException.usage("--threshold: a percentage above 0 and below 1000, got " + threshold);
+            }
+            // Read the baseline first: a wrong path should fail before minutes of measuring.
+            com.fasterxml.jackson.databind.JsonNode base = baseline == null ? null : BenchmarkReport.read(baseline, "--baseline");
+            Progress bar = new Progress(spec.commandLine().getErr(),
+                    progress != null ? progress : System.console() != null && !output.json());
             if (suite == Suite.remote) {
                 RemoteBenchmark remote = new RemoteBenchmark(transport == null ? "tcp" : transport,
                         serializer == null ? "msgpack" : serializer, compression(), codec);
                 dev.caxton.server.CaxtonServer.configureLogging("warn");
-                remote.run(catalog, props, echo, nRoundTrips, nMessages, nAgents, nInFlight, spec.commandLine().getOut(),
-                        output.json());
-                return 0;
+                return finish(remote.run(catalog, props, echo, nRoundTrips, nMessages, nAgents, nInFlight,
+                        spec.commandLine().getOut(), output.json(), bar), base);
             }
+            // As in the remote suite, CAXTON_OPTS (-Dcaxton.<key>=<value>) win over the benchmark's own settings.
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("caxton.") && !k.equals("caxton.home"))
+                    .forEach(k -> props.setProperty(k, System.getProperty(k)));
             CaxtonConfig config = CaxtonConfig.parse("benchmark", "", catalog, props);
             // Agents' greetings and the node's own news would drown the report.
             dev.caxton.server.CaxtonServer.configureLogging("warn");
             Path data = Files.createTempDirectory("caxton-benchmark");
             PrintWriter out = spec.commandLine().getOut();
+            Outcome outcome;
             try (CaxtonNode node = CaxtonNode.start(config, catalog, data)) {
                 if (!output.json()) {
-                    out.printf("caxton benchmark %s: engine %s, codec %s, %s, %d cores, %s %s, Java %s%n", suite,
+                    out.printf("caxton benchmark %s (%s): engine %s, codec %s, %s, %d cores, %s %s, Java %s%n", suite, flow,
                             config.string("runtime.engine"), codec, fuel == 0 ? "unmetered" : "fuel " + fuel,
                             Runtime.getRuntime().availableProcessors(),
                             System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));
@@ -199,27 +267,122 @@ final class BenchmarkCommand {
                     node.undeploy("s" + i);
                 }
                 long[] rtt = new long[nRoundTrips];
+                bar.phase("round trips", nRoundTrips);
                 for (int i = 0; i < nRoundTrips; i++) {
                     long t0 = System.nanoTime();
                     ask(node, "echo");
                     rtt[i] = System.nanoTime() - t0;
+                    bar.at(i + 1);
                 }
+                byte[] poolModule = flow == Pattern.request_reply ? echo : resource("sink.wasm");
                 for (int i = 0; i < nAgents; i++) {
-                    node.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, codec, null, null));
+                    node.deploy(new DeploySpec("pool-" + i, poolModule, List.of("pool"), null, codec, null, null));
                 }
                 // Warm-up on the same workload, not counted: the JIT compiles the pool's path during
                 // the first few hundred thousand messages, and a figure that includes that is not the
                 // node's throughput but its warm-up.
                 int warmup = warmupFor(nMessages);
-                pump(node, warmup, nInFlight);
+                bar.phase("warm-up", warmup);
+                long handledBefore = flow == Pattern.request_reply ? 0 : poolHandled(node, nAgents);
+                if (flow == Pattern.request_reply) {
+                    pump(node, warmup, nInFlight, bar);
+                } else {
+                    flood(node, warmup, nAgents, handledBefore, bar);
+                }
+                bar.phase("throughput", nMessages);
                 long t0 = System.nanoTime();
-                pump(node, nMessages, nInFlight);
+                if (flow == Pattern.request_reply) {
+                    pump(node, nMessages, nInFlight, bar);
+                } else {
+                    flood(node, nMessages, nAgents, handledBefore + warmup, bar);
+                }
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                report(out, startup, rtt, nMessages, warmup, seconds, nAgents, nInFlight, config.string("runtime.engine"));
+                bar.done();
+                outcome = report(out, flow, startup, rtt, nMessages, warmup, seconds, nAgents, nInFlight,
+                        config.string("runtime.engine"));
             } finally {
                 deleteTree(data);
             }
-            return 0;
+            return finish(outcome, base);
+        }
+
+        /** JSON output, the HTML report and the comparison with the baseline, for every suite. */
+        private int finish(Outcome outcome, com.fasterxml.jackson.databind.JsonNode base) {
+            PrintWriter out = spec.commandLine().getOut();
+            BenchmarkReport.Comparison comparison = base == null ? null
+                    : BenchmarkReport.compare(base, outcome.json(), threshold / 100.0);
+            if (comparison != null) {
+                outcome.json().set("comparison", BenchmarkReport.json(comparison));
+            }
+            if (reportDir != null) {
+                BenchmarkReport.write(reportDir, outcome.json(), outcome.series(), comparison);
+            }
+            if (output.json()) {
+                Json.print(out, outcome.json());
+            } else {
+                if (comparison != null) {
+                    out.println();
+                    out.println("against " + baseline + ":");
+                    BenchmarkReport.print(out, comparison);
+                }
+                if (reportDir != null) {
+                    out.println("report: " + reportDir.resolve("index.html"));
+                }
+            }
+            return comparison != null && !comparison.regressions().isEmpty() ? CliException.FAILURE : 0;
+        }
+
+        private static byte[] resource(String name) throws IOException {
+            try (InputStream in = BenchmarkCommand.class.getResourceAsStream(name)) {
+                if (in == null) {
+                    throw new CliException("the benchmark agent (" + name + ") is missing from this build");
+                }
+                return in.readAllBytes();
+            }
+        }
+
+        private static long poolHandled(CaxtonNode node, int agents) {
+            long n = 0;
+            for (int i = 0; i < agents; i++) {
+                n += node.agent("pool-" + i).map(dev.caxton.runtime.agent.AgentInfo::messagesHandled).orElse(0L);
+            }
+            return n;
+        }
+
+        /**
+         * Sends messages to the sink pool as fast as the node takes them (backing off while its
+         * queues are full) and returns when the pool has handled them all.
+         */
+        static void flood(CaxtonNode node, int messages, int agents, long handledBefore, Progress bar) throws Exception {
+            for (int i = 0; i < messages; i++) {
+                Envelope e = Envelope.builder(Performative.INFORM).capability("pool").content((long) i).build();
+                long backoffUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (true) {
+                    try {
+                        node.send(e);
+                        break;
+                    } catch (dev.caxton.runtime.routing.RoutingException full) {
+                        if (full.status() != dev.caxton.runtime.routing.SendStatus.QUEUE_FULL || System.nanoTime() > backoffUntil) {
+                            throw full;
+                        }
+                        Thread.onSpinWait();
+                        java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                    }
+                }
+                if ((i & 1023) == 0) {
+                    bar.at(i);
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            long handled;
+            while ((handled = poolHandled(node, agents) - handledBefore) < messages) {
+                if (System.nanoTime() > deadline) {
+                    throw new CliException("the benchmark stalled: " + handled + " of " + messages + " messages handled after 120 s");
+                }
+                bar.at(handled);
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
+            bar.at(messages);
         }
 
         /** Deletes a temporary data directory and everything in it. */
@@ -265,6 +428,10 @@ final class BenchmarkCommand {
          * leaves as each reply comes back), and returns when every reply is in.
          */
         static void pump(CaxtonNode node, int messages, int inFlight) throws Exception {
+            pump(node, messages, inFlight, Progress.OFF);
+        }
+
+        static void pump(CaxtonNode node, int messages, int inFlight, Progress bar) throws Exception {
             Semaphore window = new Semaphore(inFlight);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             for (int i = 0; i < messages && failure.get() == null; i++) {
@@ -280,6 +447,9 @@ final class BenchmarkCommand {
                             }
                             window.release();
                         });
+                if ((i & 1023) == 0) {
+                    bar.at(i);
+                }
             }
             if (!window.tryAcquire(inFlight, 120, TimeUnit.SECONDS)) {
                 throw new CliException("the benchmark stalled: replies still missing after 120 s");
@@ -297,28 +467,36 @@ final class BenchmarkCommand {
             }
         }
 
-        private void report(PrintWriter out, long[] startup, long[] rtt, int messages, int warmup, double seconds,
-                            int agents, int inFlight, String engineName) {
+        private Outcome report(PrintWriter out, Pattern flow, long[] startup, long[] rtt, int messages, int warmup, double seconds,
+                               int agents, int inFlight, String engineName) {
             double throughput = messages / seconds;
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.put("suite", suite.name());
+            o.put("pattern", flow.toString());
+            o.put("engine", engineName);
+            o.put("codec", codec);
+            o.put("fuel", fuel);
+            machine(o);
+            stats(o.putObject("agent_startup_us"), startup);
+            stats(o.putObject("round_trip_us"), rtt);
+            throughput(o, messages, warmup, agents, inFlight, seconds);
+            Outcome outcome = new Outcome(o, BenchmarkReport.series("Agent startup (deploy to first reply)", startup,
+                    "Message round trip (send to reply)", rtt));
             if (output.json()) {
-                ObjectNode o = Json.MAPPER.createObjectNode();
-                o.put("suite", suite.name());
-                o.put("engine", engineName);
-                o.put("codec", codec);
-                o.put("fuel", fuel);
-                machine(o);
-                stats(o.putObject("agent_startup_us"), startup);
-                stats(o.putObject("round_trip_us"), rtt);
-                throughput(o, messages, warmup, agents, inFlight, seconds);
-                Json.print(out, o);
-                return;
+                return outcome;
             }
             TextTable table = new TextTable("MEASURE", "N", "P50", "P99", "MAX");
             row(table, "agent startup (deploy to first reply)", startup);
             row(table, "message round trip (send to reply)", rtt);
             table.print(out);
-            out.printf(Locale.ROOT, "throughput: %,d messages in %.2f s = %,.0f messages/s (%d agents, %d in flight,"
-                    + " after %,d warm-up messages)%n", messages, seconds, throughput, agents, inFlight, warmup);
+            if (flow == Pattern.request_reply) {
+                out.printf(Locale.ROOT, "throughput: %,d messages in %.2f s = %,.0f messages/s (%d agents, %d in flight,"
+                        + " after %,d warm-up messages)%n", messages, seconds, throughput, agents, inFlight, warmup);
+            } else {
+                out.printf(Locale.ROOT, "throughput, fire-and-forget: %,d messages handled in %.2f s = %,.0f messages/s"
+                        + " (%d sink agents, after %,d warm-up messages)%n", messages, seconds, throughput, agents, warmup);
+            }
+            return outcome;
         }
 
         /** The machine a report was measured on, in its JSON form. */
@@ -361,4 +539,47 @@ final class BenchmarkCommand {
         }
     }
 
+    /**
+     * {@code caxton benchmark compare BASELINE CURRENT}: the regression check of two saved reports,
+     * for a release: exit 1 when throughput or a latency got worse by more than the threshold.
+     */
+    @Command(name = "compare", description = "Compares two JSON benchmark reports (from --output json or --report) and"
+            + " flags throughput or latency worse by more than --threshold; exit 1 when one is.")
+    static final class Compare implements Callable<Integer> {
+
+        @Spec
+        private CommandSpec spec;
+
+        @Mixin
+        private OutputOptions output;
+
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "BASELINE", description = "The earlier report.")
+        private Path baseline;
+
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "CURRENT", description = "The report to judge.")
+        private Path current;
+
+        @Option(names = "--threshold", paramLabel = "PERCENT", defaultValue = "10",
+                description = "The worsening tolerated, in percent (default 10).")
+        private double threshold;
+
+        @Override
+        public Integer call() {
+            if (threshold <= 0 || threshold >= 1000) {
+                throw CliException.usage("--threshold: a percentage above 0 and below 1000, got " + threshold);
+            }
+            BenchmarkReport.Comparison c = BenchmarkReport.compare(BenchmarkReport.read(baseline, "BASELINE"),
+                    BenchmarkReport.read(current, "CURRENT"), threshold / 100.0);
+            if (c.rows().isEmpty()) {
+                throw new CliException("the two reports share no figure to compare (different suites?)");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (output.json()) {
+                Json.print(out, BenchmarkReport.json(c));
+            } else {
+                BenchmarkReport.print(out, c);
+            }
+            return c.regressions().isEmpty() ? 0 : CliException.FAILURE;
+        }
+    }
 }

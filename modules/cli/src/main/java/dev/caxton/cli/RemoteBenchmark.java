@@ -46,8 +46,8 @@ final class RemoteBenchmark {
         this.codec = codec;
     }
 
-    void run(PluginCatalog catalog, Properties benchmarkProps, byte[] echo, int roundTrips, int messages, int agents, int inFlight,
-             PrintWriter out, boolean json) throws Exception {
+    BenchmarkCommand.Outcome run(PluginCatalog catalog, Properties benchmarkProps, byte[] echo, int roundTrips, int messages, int agents, int inFlight,
+             PrintWriter out, boolean json, Progress bar) throws Exception {
         // CAXTON_OPTS (-Dcaxton.<key>=<value>) reach both nodes and win over the benchmark's own sizes,
         // so a transport or messaging setting can be measured without another build.
         Properties props = new Properties();
@@ -80,14 +80,19 @@ final class RemoteBenchmark {
                 BenchmarkCommand.Run.ask(a, "echo");
                 BenchmarkCommand.Run.ask(a, "echo-local");
             }
-            long[] remote = roundTrips(a, "echo", roundTrips);
-            long[] local = roundTrips(a, "echo-local", roundTrips);
+            bar.phase("remote round trips", roundTrips);
+            long[] remote = roundTrips(a, "echo", roundTrips, bar);
+            bar.phase("local round trips", roundTrips);
+            long[] local = roundTrips(a, "echo-local", roundTrips, bar);
             int warmup = BenchmarkCommand.Run.warmupFor(messages);
-            BenchmarkCommand.Run.pump(a, warmup, inFlight);
+            bar.phase("warm-up", warmup);
+            BenchmarkCommand.Run.pump(a, warmup, inFlight, bar);
+            bar.phase("throughput", messages);
             long t0 = System.nanoTime();
-            BenchmarkCommand.Run.pump(a, messages, inFlight);
+            BenchmarkCommand.Run.pump(a, messages, inFlight, bar);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            report(out, json, a.config().string("runtime.engine"), remote, local, messages, warmup, seconds, agents, inFlight);
+            bar.done();
+            return report(out, json, a.config().string("runtime.engine"), remote, local, messages, warmup, seconds, agents, inFlight);
         } finally {
             for (CaxtonNode n : new CaxtonNode[] {a, b}) {
                 if (n != null) {
@@ -98,12 +103,13 @@ final class RemoteBenchmark {
         }
     }
 
-    private static long[] roundTrips(CaxtonNode node, String agent, int n) throws Exception {
+    private static long[] roundTrips(CaxtonNode node, String agent, int n, Progress bar) throws Exception {
         long[] nanos = new long[n];
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
             BenchmarkCommand.Run.ask(node, agent);
             nanos[i] = System.nanoTime() - t0;
+            bar.at(i + 1);
         }
         return nanos;
     }
@@ -179,24 +185,26 @@ final class RemoteBenchmark {
         return compressionNote != null ? compressionNote : compression == null ? "default" : compression ? "on" : "off";
     }
 
-    private void report(PrintWriter out, boolean json, String engine, long[] remote, long[] local, int messages, int warmup,
-                        double seconds, int agents, int inFlight) {
+    private BenchmarkCommand.Outcome report(PrintWriter out, boolean json, String engine, long[] remote, long[] local,
+                                            int messages, int warmup, double seconds, int agents, int inFlight) {
         double throughput = messages / seconds;
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("suite", "remote");
+        o.put("pattern", "request-reply");
+        o.put("transport", transport);
+        o.put("serializer", serializer);
+        o.put("compression", compressionText());
+        o.put("engine", engine);
+        o.put("codec", codec);
+        o.put("nodes", 2);
+        BenchmarkCommand.Run.machine(o);
+        BenchmarkCommand.Run.stats(o.putObject("round_trip_us"), remote);
+        BenchmarkCommand.Run.stats(o.putObject("local_round_trip_us"), local);
+        BenchmarkCommand.Run.throughput(o, messages, warmup, agents, inFlight, seconds);
+        BenchmarkCommand.Outcome outcome = new BenchmarkCommand.Outcome(o, BenchmarkReport.series(
+                "Round trip A -> echo on B -> A", remote, "Round trip A -> echo on A (local)", local));
         if (json) {
-            ObjectNode o = Json.MAPPER.createObjectNode();
-            o.put("suite", "remote");
-            o.put("transport", transport);
-            o.put("serializer", serializer);
-            o.put("compression", compressionText());
-            o.put("engine", engine);
-            o.put("codec", codec);
-            o.put("nodes", 2);
-            BenchmarkCommand.Run.machine(o);
-            BenchmarkCommand.Run.stats(o.putObject("round_trip_us"), remote);
-            BenchmarkCommand.Run.stats(o.putObject("local_round_trip_us"), local);
-            BenchmarkCommand.Run.throughput(o, messages, warmup, agents, inFlight, seconds);
-            Json.print(out, o);
-            return;
+            return outcome;
         }
         TextTable table = new TextTable("MEASURE", "N", "P50", "P99", "MAX");
         BenchmarkCommand.Run.row(table, "round trip A -> echo on B -> A", remote);
@@ -204,5 +212,6 @@ final class RemoteBenchmark {
         table.print(out);
         out.printf(Locale.ROOT, "throughput A -> B: %,d requests in %.2f s = %,.0f replies/s (%d agents on B, %d in flight,"
                 + " after %,d warm-up messages)%n", messages, seconds, throughput, agents, inFlight, warmup);
+        return outcome;
     }
 }
