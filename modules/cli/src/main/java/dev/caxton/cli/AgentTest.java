@@ -80,7 +80,8 @@ final class AgentTest implements java.util.concurrent.Callable<Integer> {
     private String engine;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "A configuration whose limits and engine apply (storage, API and transport are replaced).")
+            description = "A configuration whose limits and engine apply (default: CAXTON_CONFIG, else the installation's;"
+                    + " its storage and transport are replaced by private ones).")
     private Path config;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = Quantity.Time.class, defaultValue = "30s",
@@ -106,7 +107,7 @@ final class AgentTest implements java.util.concurrent.Callable<Integer> {
         byte[] module = bytes(ctx);
 
         PluginCatalog catalog = LocalSetup.catalog(ctx);
-        CaxtonConfig cfg = configuration(catalog);
+        CaxtonConfig cfg = configuration(ctx, catalog);
         long fuel = cfg.integer("agents.default_limits.fuel");
         AgentLimits limits = new AgentLimits(cfg.size("agents.default_limits.memory"),
                 cfg.duration("agents.default_limits.execution_timeout"), fuel == 0 ? COUNTING_FUEL : fuel);
@@ -177,7 +178,7 @@ final class AgentTest implements java.util.concurrent.Callable<Integer> {
         check.execute(args.toArray(String[]::new));
     }
 
-    private CaxtonConfig configuration(PluginCatalog catalog) {
+    private CaxtonConfig configuration(CliContext ctx, PluginCatalog catalog) {
         Properties props = new Properties();
         // A private node: nothing stored, nothing listening beyond a loopback port chosen by the system.
         props.setProperty("caxton.storage.type", "memory");
@@ -191,12 +192,13 @@ final class AgentTest implements java.util.concurrent.Callable<Integer> {
         }
         String yaml = "";
         String source = "defaults";
-        if (config != null) {
+        Optional<Path> file = LocalSetup.configFile(config, ctx);
+        if (file.isPresent()) {
             try {
-                yaml = Files.readString(config);
-                source = config.toString();
+                yaml = Files.readString(file.get());
+                source = file.get().toString();
             } catch (IOException e) {
-                throw new CliException("--config " + config + ": cannot read: " + e.getMessage());
+                throw new CliException(file.get() + ": cannot read: " + e.getMessage());
             }
         }
         return CaxtonConfig.parse(source, yaml, catalog, props);
