@@ -155,7 +155,7 @@ final class AgentTest implements java.util.concurrent.Callable<Integer> {
             if (repeat > 1) {
                 long[] s = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
                 out.printf(Locale.ROOT, "%d messages: p50 %s, max %s, fuel max %d, faults %d%n", repeat,
-                        millis(s[s.length / 2]), millis(s[s.length - 1]), info(node).fuelMax(), faults);
+                        millis(s[(s.length - 1) / 2]), millis(s[s.length - 1]), info(node).fuelMax(), faults);
             }
         } finally {
             logs.remove();
