@@ -26,3 +26,4 @@ cc capability-router.wasm "$here/examples/capability-router/capability-router.c"
 cc echo-input.wasm "$here/tests/ownership.c" -DREPLY_INPUT
 cc echo-static.wasm "$here/tests/ownership.c" -DREPLY_STATIC
 cc echo-input-v1.wasm "$here/tests/ownership.c" -DREPLY_INPUT -DCAXTON_ABI_VERSION=1
+cc selftest.wasm "$here/tests/selftest.c"

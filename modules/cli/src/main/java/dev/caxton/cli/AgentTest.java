@@ -122,6 +122,8 @@ final class AgentTest implements java.util.concurrent.Callable<Integer> {
                 node.deploy(new dev.caxton.runtime.agent.DeploySpec(AGENT, module, List.of(), limits, null, engine, null));
             } catch (DeployException e) {
                 out.println(file + ": refused: " + e.getMessage());
+                // What init logged before it failed is often the reason.
+                printLogs(out, logs.drain(), "init");
                 out.flush();
                 runCheck();
                 return 1;

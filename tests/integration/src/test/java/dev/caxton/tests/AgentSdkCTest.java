@@ -89,7 +89,7 @@ class AgentSdkCTest {
     /** Builds the SDK's examples and test agents with sdk/c/build.sh into a folder of this test. */
     private Path buildSdk() throws IOException {
         Path out = dir.resolve("sdk-build");
-        if (!Files.exists(out.resolve("echo-input-v1.wasm"))) {
+        if (!Files.exists(out.resolve("selftest.wasm"))) {
             Image.Result b = exec(List.of(), null, "sh", Image.ROOT.resolve("sdk/c/build.sh").toString(), out.toString());
             assertThat(b.exit()).as(b.out() + b.err()).isZero();
         }
@@ -133,6 +133,19 @@ class AgentSdkCTest {
             assertThat(bad.path("performative").asText()).isEqualTo("not-understood");
             assertThat(bad.at("/content/reason").asText()).isEqualTo("the array holds something other than numbers");
             assertThat(agent(name).at("/counters/faults").asLong()).isZero();
+        }
+    }
+
+    @Test
+    @DisplayName("caxton.h's JSON reader, writer and allocator pass their checks inside a module on both engines")
+    void selftest() throws Exception {
+        assumeClang();
+        Path wasm = buildSdk().resolve("selftest.wasm");
+        for (String engine : ENGINES) {
+            // init runs the checks and returns the number of the first that fails: a failure refuses the module.
+            Image.Result t = Image.run("agent", "test", wasm.toString(), "--engine", engine);
+            assertThat(t.exit()).as(t.out() + t.err()).isZero();
+            assertThat(t.out()).contains("message 1: inform \"selftest passed\"");
         }
     }
 
