@@ -13,6 +13,7 @@ module dev.caxton.cli {
     requires dev.caxton.server;
     requires info.picocli;
     requires java.net.http;
+    requires java.logging;
     requires com.fasterxml.jackson.databind;
 
     opens dev.caxton.cli to info.picocli;

@@ -116,18 +116,32 @@ final class AgentCheck implements Callable<Integer> {
     }
 
     private byte[] bytes(CliContext ctx, List<String> problems) {
+        try {
+            return binary(ctx, file);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * A module file as WebAssembly binary: a .wasm as it is, a .wat compiled by the installation's
+     * WAT compiler.
+     *
+     * @param ctx  the process context (where the compiler lives)
+     * @param file the module file
+     * @return the binary
+     * @throws IllegalArgumentException saying where, when the WAT text does not compile
+     * @throws CliException             when the file cannot be read or there is no compiler
+     */
+    static byte[] binary(CliContext ctx, Path file) {
         ModuleFile m = ModuleFile.read(file);
         if (m.field().equals("wasm_module")) {
             return Base64.getDecoder().decode(m.value());
         }
         WatCompiler wat = WatCompiler.find(ctx.home())
-                .orElseThrow(() -> new CliException(file + ": no WAT compiler in this installation (tools/wat); check the .wasm instead"));
-        try {
-            return wat.compile(m.value());
-        } catch (IllegalArgumentException e) {
-            problems.add(e.getMessage());
-            return null;
-        }
+                .orElseThrow(() -> new CliException(file + ": no WAT compiler in this installation (tools/wat); use the .wasm instead"));
+        return wat.compile(m.value());
     }
 
     private static WasmEngine engine(PluginCatalog catalog, CaxtonConfig cfg, String name, Path scratch) {

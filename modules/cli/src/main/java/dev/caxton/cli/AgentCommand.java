@@ -28,7 +28,9 @@ import java.util.Set;
             AgentCommand.Inspect.class,
             AgentCommand.Undeploy.class,
             AgentCommand.Reload.class,
-            AgentCheck.class
+            AgentCheck.class,
+            AgentNew.class,
+            AgentTest.class
         })
 final class AgentCommand {
 
