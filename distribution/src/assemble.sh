@@ -69,6 +69,8 @@ chmod +x "$out/bin/caxton"
 if [ -d "$root/examples" ]; then
   mkdir -p "$out/examples"
   cp -r "$root/examples/." "$out/examples/"
+  # A developer's local build of an example plugin is not part of the product.
+  find "$out/examples" -name target -type d -prune -exec rm -rf {} +
 fi
 # The SDKs for agent authors, once the repository has them.
 if [ -d "$root/sdk" ]; then
