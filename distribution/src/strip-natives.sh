@@ -9,6 +9,11 @@
 #        rewritten in place: pass copies, never a Maven repository).
 set -euo pipefail
 platform=$1; shift
+if ! command -v zip >/dev/null 2>&1 || ! command -v unzip >/dev/null 2>&1; then
+  # Stripping only saves space: without the tools the folders stay whole and still work.
+  echo "strip-natives: zip/unzip not installed; keeping every platform's native libraries" >&2
+  exit 0
+fi
 os=${platform%%-*} arch=${platform#*-}
 case "$os" in
   linux) os_re='linux' ;;
