@@ -3,7 +3,8 @@
 #   runtime/   a jlink image: the JDK modules Caxton and its plugins need + the core modules
 #   plugins/   one folder per plugin (its jar and its private libraries), loaded as module layers
 #   tools/wat/ the WAT compiler, loaded on demand for .wat deployments
-#   conf/ examples/ bin/caxton
+#   conf/ examples/ sdk/ bin/caxton
+# and the release archive target/caxton-VERSION-linux-x86_64.tar.gz holding that tree.
 # Usage: assemble.sh JAVA_HOME ROOT TARGET VERSION
 set -euo pipefail
 java_home=$1 root=$2 target=$3 version=$4
@@ -54,6 +55,19 @@ for dir in "$root"/plugins/*/; do
   fi
 done
 
+# The runtime image above runs on the build machine's platform only, so other platforms' native
+# libraries in the plugin folders are dead weight (wasmtime alone carries five, 23 MB).
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) platform=linux-x86_64 ;;
+  Linux-aarch64) platform=linux-aarch64 ;;
+  Darwin-x86_64) platform=macos-x86_64 ;;
+  Darwin-arm64) platform=macos-aarch64 ;;
+  *) platform="" ;;
+esac
+if [ -n "$platform" ]; then
+  bash "$root/distribution/src/strip-natives.sh" "$platform" "$out"/plugins/*/
+fi
+
 cp "$target"/wat-tool/*.jar "$out/tools/wat/"
 cp "$root/distribution/src/conf/caxton.yaml" "$out/conf/"
 cp "$root/distribution/src/bin/caxton" "$out/bin/caxton"
@@ -61,6 +75,13 @@ chmod +x "$out/bin/caxton"
 if [ -d "$root/examples" ]; then
   mkdir -p "$out/examples"
   cp -r "$root/examples/." "$out/examples/"
+  # A developer's local build of an example plugin is not part of the product.
+  find "$out/examples" -name target -type d -prune -exec rm -rf {} +
+fi
+# The SDKs for agent authors, once the repository has them.
+if [ -d "$root/sdk" ]; then
+  mkdir -p "$out/sdk"
+  cp -r "$root/sdk/." "$out/sdk/"
 fi
 echo "$version" > "$out/VERSION"
 
@@ -76,4 +97,12 @@ if [ ! -s "$out/runtime/lib/caxton-cli.aot" ]; then
   echo "assemble: the client AOT cache was not written" >&2
   exit 1
 fi
+
+# The release archive: the same tree under a versioned top folder, so unpacking two releases side
+# by side never mixes them. The platform in the name is the one whose JDK linked the runtime image
+# (linux-x86_64 on the CI machines).
+archive="$target/caxton-$version-${platform:-unknown}.tar.gz"
+rm -f "$archive"
+tar -C "$target" --transform "s,^caxton,caxton-$version," -czf "$archive" caxton
+echo "archived $archive ($(du -sh "$archive" | cut -f1))"
 echo "assembled $out ($(du -sh "$out" | cut -f1))"

@@ -58,8 +58,16 @@ final class Image {
 
     /** Runs {@code bin/caxton ARGS} to completion. */
     static Result run(List<String> env, String... args) {
+        return run(launcher(), env, args);
+    }
+
+    /**
+     * Runs {@code LAUNCHER ARGS} to completion: the {@code bin/caxton} of another installation
+     * (a copy of the image, an unpacked release archive), or a symlink to one.
+     */
+    static Result run(Path launcher, List<String> env, String... args) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(launcher().toString());
+        cmd.add(launcher.toString());
         cmd.addAll(List.of(args));
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -131,13 +139,29 @@ final class Image {
         final int metricsPort;
         final Process process;
         final Path log;
+        /** The {@code bin/caxton} this server and its client commands run. */
+        final Path launcher;
 
         Server(Path dir, String extraYaml) throws IOException, InterruptedException {
             this(dir, extraYaml, "");
         }
 
+        /**
+         * A server of another installation: {@code launcher} is its {@code bin/caxton} (or a symlink
+         * to it), started from {@code dir} as working directory, so nothing depends on where the
+         * tests run.
+         */
+        Server(Path launcher, Path dir, String extraYaml) throws IOException, InterruptedException {
+            this(launcher, dir, extraYaml, "");
+        }
+
         /** @param serverYaml more keys of the {@code server} section, one {@code key: value} a line */
         Server(Path dir, String extraYaml, String serverYaml) throws IOException, InterruptedException {
+            this(null, dir, extraYaml, serverYaml);
+        }
+
+        private Server(Path launcher, Path dir, String extraYaml, String serverYaml) throws IOException, InterruptedException {
+            this.launcher = launcher == null ? launcher() : launcher;
             this.dir = dir;
             this.dataDir = dir.resolve("data");
             int[] ports = freePorts(3);
@@ -154,7 +178,7 @@ final class Image {
                     // before its API, and an ephemeral port could be the very one chosen above for the API.
                     + (extraYaml.contains("transport:") ? "" : "\ntransport:\n  port: " + ports[2] + "\n"));
             this.log = dir.resolve("server.log");
-            this.process = launch(config, log);
+            this.process = launch(this.launcher, launcher == null ? null : dir, config, log);
             awaitHealthy();
         }
 
@@ -163,18 +187,20 @@ final class Image {
             if (before.process.isAlive()) {
                 throw new IllegalStateException("the server to restart still runs");
             }
+            this.launcher = before.launcher;
             this.dir = before.dir;
             this.dataDir = before.dataDir;
             this.port = before.port;
             this.metricsPort = before.metricsPort;
             this.config = before.config;
             this.log = before.log;
-            this.process = launch(config, log);
+            this.process = launch(launcher, null, config, log);
             awaitHealthy();
         }
 
-        private static Process launch(Path config, Path log) throws IOException {
-            return new ProcessBuilder(launcher().toString(), "server", "start", "--config", config.toString())
+        private static Process launch(Path launcher, Path workDir, Path config, Path log) throws IOException {
+            return new ProcessBuilder(launcher.toString(), "server", "start", "--config", config.toString())
+                    .directory(workDir == null ? null : workDir.toFile())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         }
 
@@ -222,7 +248,7 @@ final class Image {
             all.add(url());
             all.add("--data-dir");
             all.add(dataDir.toString());
-            return run(all.toArray(String[]::new));
+            return run(launcher, List.of(), all.toArray(String[]::new));
         }
 
         HttpResponse<String> http(String method, String path, String body, String token) throws IOException, InterruptedException {

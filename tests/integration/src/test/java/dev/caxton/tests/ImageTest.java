@@ -184,7 +184,7 @@ class ImageTest {
         assertThat((char) json[0]).isEqualTo('{');
     }
 
-    private static byte[] firstDeadLetterEnvelope(Path db) throws Exception {
+    static byte[] firstDeadLetterEnvelope(Path db) throws Exception {
         try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = conn.createStatement();
              ResultSet rs = st.executeQuery("SELECT envelope FROM dead_letters LIMIT 1")) {
