@@ -117,5 +117,7 @@ cds=--generate-cds-archive
 rm -rf "$out/.unstripped"
 echo "custom-image: $out is $(du -sh "$out" | cut -f1) for $platform"
 if [ "$platform" = "$host" ]; then
+  # The new runtime needs its own client AOT cache: a cache only serves the image it was made on.
+  bash "$(dirname "$0")/train-cli-aot.sh" "$out"
   "$out/bin/caxton" plugins list
 fi

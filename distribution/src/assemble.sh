@@ -85,18 +85,8 @@ if [ -d "$root/sdk" ]; then
 fi
 echo "$version" > "$out/VERSION"
 
-# Train the client commands' AOT cache (bin/caxton maps it): the JVM options must be the ones the
-# launcher gives client commands, or the JVM will not use the cache. The training runs the common
-# client commands against a stand-in API on loopback (dev.caxton.cli.AotTraining).
-"$out/runtime/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
-  -XX:AOTCacheOutput="$out/runtime/lib/caxton-cli.aot" -Xlog:aot=error -Xlog:cds=error \
-  -Dcaxton.home="$out" \
-  -Djava.util.logging.SimpleFormatter.format='%1$tF %1$tT %4$-7s %3$s: %5$s%6$s%n' \
-  -m dev.caxton.cli/dev.caxton.cli.AotTraining
-if [ ! -s "$out/runtime/lib/caxton-cli.aot" ]; then
-  echo "assemble: the client AOT cache was not written" >&2
-  exit 1
-fi
+# Train the client commands' AOT cache (bin/caxton maps it); see jlink/train-cli-aot.sh.
+bash "$root/jlink/train-cli-aot.sh" "$out"
 
 # The release archive: the same tree under a versioned top folder, so unpacking two releases side
 # by side never mixes them. The platform in the name is the one whose JDK linked the runtime image
