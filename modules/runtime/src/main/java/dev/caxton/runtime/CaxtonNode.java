@@ -1361,6 +1361,7 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("agent_faults", faults.sum());
         m.put("client_replies_unclaimed", router.unclaimedClientReplies());
         m.put("messages_hop_limited", router.hopLimitedCount());
+        m.put("messages_inline", router.inlineCount());
         m.put("conversation_messages_omitted", journal.omittedTotal());
         m.put("clients_waiting", (long) clients.waitingCount());
         m.put("cluster_frames_rejected", links.rejectedCount());

@@ -85,6 +85,10 @@ public class AgentBenchmarks {
 
     @TearDown(Level.Trial)
     public void stop() {
+        // How many requests ran on the caller's thread: a report line, so a run shows which path it measured.
+        Map<String, Long> c = node.counters();
+        System.out.println("[agent-benchmarks] messages routed " + c.get("messages_routed") + ", run inline "
+                + c.get("messages_inline"));
         node.close();
     }
 

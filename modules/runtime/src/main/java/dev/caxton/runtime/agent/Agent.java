@@ -522,6 +522,7 @@ public final class Agent implements Recipient {
                 }
                 accepted.delivered(envelope);
                 inlineHandled.increment();
+                ctx.router().countInline();
                 process(envelope, System.nanoTime());
                 complete(envelope);
                 return SendStatus.ACCEPTED;

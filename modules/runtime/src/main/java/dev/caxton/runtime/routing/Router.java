@@ -62,6 +62,7 @@ public final class Router implements AutoCloseable {
     private final LongAdder retried = new LongAdder();
     private final LongAdder unclaimedClientReplies = new LongAdder();
     private final LongAdder hopLimited = new LongAdder();
+    private final LongAdder inline = new LongAdder();
     // Set once by the node before any message flows (see metrics()); a private instance otherwise.
     private dev.caxton.runtime.metrics.NodeMetrics metrics = new dev.caxton.runtime.metrics.NodeMetrics();
 
@@ -636,6 +637,16 @@ public final class Router implements AutoCloseable {
     /** @return messages dead-lettered for exceeding {@code messaging.max_hops} */
     public long hopLimitedCount() {
         return hopLimited.sum();
+    }
+
+    /** Counts a delivery its recipient ran on the sender's thread (see {@link InlineDelivery}). */
+    public void countInline() {
+        inline.increment();
+    }
+
+    /** @return deliveries run on the waiting sender's thread since start */
+    public long inlineCount() {
+        return inline.sum();
     }
 
     /** @return replies whose client had stopped waiting */

@@ -108,6 +108,7 @@ class AgentInlineTest {
         assertThat(reply.get().content()).isEqualTo("hello");
         assertThat(guest.threads).containsExactly(Thread.currentThread().getName());
         assertThat(agent.inlineHandledCount()).isEqualTo(1);
+        assertThat(router.inlineCount()).isEqualTo(1);
         assertThat(clients.waitingCount()).isZero();
         assertThat(agent.info().messagesHandled()).isEqualTo(1);
     }
