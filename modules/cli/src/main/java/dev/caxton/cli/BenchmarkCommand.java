@@ -461,7 +461,7 @@ final class BenchmarkCommand {
 
         static void ask(CaxtonNode node, String agent) throws Exception {
             Envelope r = node.request(Envelope.builder(Performative.REQUEST).receiver(agent).content("ping").build(),
-                    Duration.ofSeconds(30)).get(60, TimeUnit.SECONDS);
+                    Duration.ofSeconds(30), true).get(60, TimeUnit.SECONDS);
             if (r.performative() == Performative.FAILURE) {
                 throw new CliException("the benchmark agent failed: " + r.content());
             }

@@ -830,11 +830,28 @@ public final class CaxtonNode implements AutoCloseable {
      * @throws RoutingException when it is refused
      */
     public CompletableFuture<Envelope> request(Envelope e, Duration wait) {
+        return request(e, wait, false);
+    }
+
+    /**
+     * Sends a message and waits for its reply, saying whether the caller blocks on the result at
+     * once. If it does, an idle receiving agent runs the message on the caller's thread (no hand-off
+     * to the agent's thread and back), and the returned future is usually complete on return; a
+     * busy agent queues it as usual. See docs/performance.md.
+     *
+     * @param e           the message
+     * @param wait        how long to wait
+     * @param callerWaits true when the caller joins the result straight away (the API's
+     *                    {@code wait_ms}); false for a caller that keeps several requests in flight
+     * @return completes with the reply, or a {@code failure} envelope
+     * @throws RoutingException when it is refused
+     */
+    public CompletableFuture<Envelope> request(Envelope e, Duration wait, boolean callerWaits) {
         requireAccepting();
         checkSize(e);
         checkClientSender(e);
         Envelope in = accepted(e);
-        CompletableFuture<Envelope> reply = clients.request(in.hops() == 0 ? in : in.withHops(0), wait);
+        CompletableFuture<Envelope> reply = clients.request(in.hops() == 0 ? in : in.withHops(0), wait, callerWaits);
         if (ledger == null) {
             return reply;
         }
@@ -1344,6 +1361,7 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("agent_faults", faults.sum());
         m.put("client_replies_unclaimed", router.unclaimedClientReplies());
         m.put("messages_hop_limited", router.hopLimitedCount());
+        m.put("messages_inline", router.inlineCount());
         m.put("conversation_messages_omitted", journal.omittedTotal());
         m.put("clients_waiting", (long) clients.waitingCount());
         m.put("cluster_frames_rejected", links.rejectedCount());

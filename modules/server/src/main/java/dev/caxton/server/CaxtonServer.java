@@ -765,7 +765,8 @@ public final class CaxtonServer implements AutoCloseable {
         }
         CompletableFuture<Envelope> reply;
         try {
-            reply = node.request(e, Duration.ofMillis(waitMs));
+            // The handler waits for the reply anyway: an idle agent may run the message on this thread.
+            reply = node.request(e, Duration.ofMillis(waitMs), true);
         } catch (RuntimeException ex) {
             waiting.decrementAndGet();
             throw ex;

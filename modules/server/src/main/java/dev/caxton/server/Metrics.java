@@ -50,6 +50,9 @@ final class Metrics {
                 "client_replies_unclaimed");
         counter(x, c, "caxton_messages_hop_limited_total", "Messages dead-lettered for exceeding messaging.max_hops.",
                 "messages_hop_limited");
+        counter(x, c, "caxton_messages_inline_total",
+                "Synchronous requests an idle agent ran on the waiting caller's thread instead of its own.",
+                "messages_inline");
         counter(x, c, "caxton_conversation_messages_omitted_total",
                 "Messages delivered but not journalled: their conversation had messaging.conversation_max_messages.",
                 "conversation_messages_omitted");

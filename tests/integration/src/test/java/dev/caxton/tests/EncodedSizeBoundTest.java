@@ -108,7 +108,7 @@ class EncodedSizeBoundTest {
         for (int i = 0; i < 20_000; i++) {
             many.add((long) i);
         }
-        for (Object content : List.of(Double.NaN, Double.POSITIVE_INFINITY, "lone \uD800 surrogate", 1, 1.5f,
+        for (Object content : List.of(Double.NaN, Double.POSITIVE_INFINITY, Float.NaN, "lone \uD800 surrogate",
                 BigInteger.TEN.pow(40), Map.of(1L, "x"), deep, many, new Object())) {
             Envelope e = Envelope.builder(Performative.INFORM).receiver("r").content(content).build();
             assertThat(EncodedSizeBound.of(e)).as("content %s", content.getClass().getSimpleName())
@@ -116,6 +116,22 @@ class EncodedSizeBoundTest {
         }
         assertThat(EncodedSizeBound.of(Envelope.builder(Performative.INFORM).receiver("a\uDC00").build()))
                 .isEqualTo(EncodedSizeBound.UNKNOWN);
+    }
+
+    @Test
+    void everyFixedWidthNumberGetsABoundThatHoldsForEveryCodec() {
+        // Integer content used to send every message through the codec twice (once only to measure it).
+        List<Object> numbers = List.of(1, Integer.MIN_VALUE, (short) -32768, (byte) -128, -Float.MIN_VALUE,
+                -Float.MAX_VALUE, BigInteger.valueOf(Long.MIN_VALUE), Long.MIN_VALUE, -Double.MIN_VALUE);
+        for (Object content : List.of(numbers, Map.of("n", 1), 7, 1.5f)) {
+            Envelope e = Envelope.builder(Performative.INFORM).receiver("r").sender("s").messageId("m")
+                    .content(content).build();
+            long bound = EncodedSizeBound.of(e);
+            assertThat(bound).as("content %s", content).isNotEqualTo(EncodedSizeBound.UNKNOWN);
+            for (Serializer codec : codecs()) {
+                assertThat(bound).as("%s, content %s", codec.name(), content).isGreaterThanOrEqualTo(codec.encode(e).length);
+            }
+        }
     }
 
     private static String text(Random random, int length) {

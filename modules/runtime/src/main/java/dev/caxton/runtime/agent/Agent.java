@@ -6,6 +6,7 @@ import dev.caxton.runtime.jfr.AgentFaultEvent;
 import dev.caxton.runtime.jfr.MessageHandledEvent;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.DeadLetterSink;
+import dev.caxton.runtime.routing.InlineDelivery;
 import dev.caxton.runtime.routing.Mailbox;
 import dev.caxton.runtime.routing.Recipient;
 import dev.caxton.runtime.routing.RouteListener;
@@ -42,7 +43,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One deployed agent: its module, its one live instance, its mailbox and the thread that
@@ -154,7 +157,17 @@ public final class Agent implements Recipient {
     // The traceparent of the message being handled, so what the agent sends joins its trace.
     private volatile String handlingTrace;
     private WasmInstance instance;
-    private Thread worker;
+    // Volatile: a caller that ran a message inline wakes it (see releaseInline).
+    private volatile Thread worker;
+    // Who may touch the instance and the per-message fields: nobody (FREE), the agent's thread, or a
+    // caller running its synchronous request inline. Every hand-over is a volatile write read by
+    // the next owner, so what one owner wrote is what the next one sees.
+    private static final int FREE = 0;
+    private static final int WORKER = 1;
+    private static final int INLINE = 2;
+    private static final int INLINE_WORKER_WAITING = 3;
+    private final AtomicInteger owner = new AtomicInteger(FREE);
+    private final LongAdder inlineHandled = new LongAdder();
     // Durable agents only: keeps storage in step with the instance's state after each message.
     private final Checkpointer checkpointer;
     // The id of the message being handled and how many messages the agent sent for it so far: with
@@ -425,6 +438,12 @@ public final class Agent implements Recipient {
         if (s != AgentState.RUNNING && s != AgentState.LOADED) {
             return SendStatus.UNKNOWN_RECEIVER;
         }
+        if (s == AgentState.RUNNING && InlineDelivery.claim(envelope)) {
+            SendStatus inline = runInline(envelope, accepted);
+            if (inline != null) {
+                return inline;
+            }
+        }
         Ledger ledger = ctx.ledger();
         if (ledger == null) {
             return mailbox.offer(envelope, accepted);
@@ -477,13 +496,95 @@ public final class Agent implements Recipient {
         }
     }
 
+    /**
+     * Runs a synchronous request on the caller's thread when the agent is idle: running, nothing
+     * queued, nothing in hand, no reload pending, and nobody else running it. Returns null when it
+     * is not, and the message is then queued as any other. A message queued while the caller runs
+     * waits for it and is then taken by the agent's thread, so nothing queued is overtaken.
+     */
+    private SendStatus runInline(Envelope envelope, RouteListener accepted) {
+        boolean virtual = Thread.currentThread().isVirtual();
+        if (virtual && !InlineDelivery.enterVirtual()) {
+            return null;
+        }
+        try {
+            if (!owner.compareAndSet(FREE, INLINE)) {
+                return null;
+            }
+            try {
+                if (state != AgentState.RUNNING || pendingReload != null || !mailbox.isIdle()) {
+                    return null;
+                }
+                Ledger ledger = ctx.ledger();
+                // With persistence the message enters the outbox before it runs, as a queued one does.
+                if (ledger != null && !ledger.admit(name, envelope)) {
+                    return SendStatus.ACCEPTED;
+                }
+                accepted.delivered(envelope);
+                inlineHandled.increment();
+                ctx.router().countInline();
+                process(envelope, System.nanoTime());
+                complete(envelope);
+                return SendStatus.ACCEPTED;
+            } finally {
+                releaseInline();
+            }
+        } finally {
+            if (virtual) {
+                InlineDelivery.leaveVirtual();
+            }
+        }
+    }
+
+    private void releaseInline() {
+        if (!owner.compareAndSet(INLINE, FREE)) {
+            // The agent's thread took a message meanwhile and waits: the instance goes straight to
+            // it, so no other caller can slip in ahead of that message.
+            owner.set(WORKER);
+            LockSupport.unpark(worker);
+        }
+    }
+
+    /** Makes the agent's thread the owner, waiting while a caller runs a message inline. */
+    private void acquire() {
+        while (true) {
+            int o = owner.get();
+            if (o == WORKER) {
+                // Handed over by releaseInline.
+                return;
+            }
+            if (o == FREE) {
+                if (owner.compareAndSet(FREE, WORKER)) {
+                    return;
+                }
+            } else if (o == INLINE) {
+                owner.compareAndSet(INLINE, INLINE_WORKER_WAITING);
+            } else {
+                LockSupport.park(this);
+                // A stop's interrupt, or a stale one from a time-out: the state says which, and a
+                // set flag would only make park return at once.
+                Thread.interrupted();
+            }
+        }
+    }
+
+    private void releaseWorker() {
+        owner.set(FREE);
+    }
+
     private void run() {
+        worker = Thread.currentThread();
         try {
             while (true) {
                 PendingReload r = pendingReload;
                 if (r != null) {
                     // A reload applies after the message in flight.
-                    applyReload(r);
+                    acquire();
+                    try {
+                        applyReload(r);
+                    } finally {
+                        releaseWorker();
+                    }
                 }
                 AgentState s = state;
                 if (s == AgentState.STOPPED || (s == AgentState.DRAINING && mailbox.size() == 0)) {
@@ -500,11 +601,24 @@ public final class Agent implements Recipient {
                     continue;
                 }
                 if (d != null) {
-                    handle(d);
-                    complete(d.envelope());
+                    acquire();
+                    try {
+                        if (state == AgentState.STOPPED) {
+                            // The stop's deadline passed while a caller ran a message inline.
+                            leftOver(d);
+                        } else {
+                            handle(d);
+                            complete(d.envelope());
+                        }
+                    } finally {
+                        mailbox.finished();
+                        releaseWorker();
+                    }
                 }
             }
         } finally {
+            // For good: once the agent's thread stops, no caller runs the instance inline.
+            acquire();
             // An interrupt that ended the last call must not also fail the dead-letter writes below.
             Thread.interrupted();
             synchronized (timers) {
@@ -512,18 +626,22 @@ public final class Agent implements Recipient {
                 timers.clear();
             }
             closeInstance(true);
-            boolean keep = keepForRestart && ctx.ledger() != null;
             for (Mailbox.Delivery left : mailbox.drain()) {
-                if (keep) {
-                    // Still in the outbox: the next start delivers it.
-                    ctx.ledger().leftForRestart(name, left.envelope().messageId());
-                } else {
-                    ctx.deadLetters().deadLetter(left.envelope(), stopReason);
-                    complete(left.envelope());
-                }
+                leftOver(left);
             }
             setState(AgentState.STOPPED);
             finished.complete(null);
+        }
+    }
+
+    /** A message the agent stopped before handling. */
+    private void leftOver(Mailbox.Delivery left) {
+        if (keepForRestart && ctx.ledger() != null) {
+            // Still in the outbox: the next start delivers it.
+            ctx.ledger().leftForRestart(name, left.envelope().messageId());
+        } else {
+            ctx.deadLetters().deadLetter(left.envelope(), stopReason);
+            complete(left.envelope());
         }
     }
 
@@ -1242,6 +1360,11 @@ public final class Agent implements Recipient {
     /** @return the size of the agent's linear memory after its last message, 0 before the first */
     public long memoryBytes() {
         return memoryBytes;
+    }
+
+    /** @return messages run on a waiting caller's thread instead of the agent's own since deploy */
+    public long inlineHandledCount() {
+        return inlineHandled.sum();
     }
 
     /** @return fuel used by all messages since deploy, 0 when unmetered */

@@ -48,6 +48,21 @@ public final class ClientReplies implements AutoCloseable {
      * @throws RoutingException when the message is refused outright
      */
     public CompletableFuture<Envelope> request(Envelope message, Duration wait) {
+        return request(message, wait, false);
+    }
+
+    /**
+     * Sends a message as a fresh client, and when the caller waits for the reply at once, lets an
+     * idle receiving agent run it on the caller's thread ({@link InlineDelivery}): the returned
+     * future is then usually complete already, and no timeout is scheduled.
+     *
+     * @param message     the message, as for {@link #request(Envelope, Duration)}
+     * @param wait        how long to wait
+     * @param callerWaits true when the caller blocks on the result straight away
+     * @return completes with the reply, or with a {@code failure} envelope on timeout
+     * @throws RoutingException when the message is refused outright
+     */
+    public CompletableFuture<Envelope> request(Envelope message, Duration wait, boolean callerWaits) {
         String client = CLIENT_PREFIX + router.newMessageId();
         CompletableFuture<Envelope> reply = new CompletableFuture<>();
         waiting.incrementAndGet();
@@ -58,15 +73,20 @@ public final class ClientReplies implements AutoCloseable {
         });
         Envelope out;
         try {
-            out = router.routeConfirmed(message.toBuilder().sender(client)
-                    .replyWith(message.replyWith() == null ? client : message.replyWith()).build());
+            Envelope m = message.toBuilder().sender(client)
+                    .replyWith(message.replyWith() == null ? client : message.replyWith()).build();
+            // A broadcast has many receivers: none of them runs on the caller's thread.
+            out = callerWaits && !m.isBroadcast() ? InlineDelivery.waiting(client, () -> router.routeConfirmed(m))
+                    : router.routeConfirmed(m);
         } catch (RuntimeException e) {
             waiting.decrementAndGet();
             router.unregister(client);
             throw e;
         }
         Envelope sent = out;
-        ScheduledFuture<?> timer = timeouts.schedule(() ->
+        // Answered already (run inline, or by a very quick agent): no timer to set and cancel, and
+        // so no wake-up of the timer thread.
+        ScheduledFuture<?> timer = reply.isDone() ? null : timeouts.schedule(() ->
                 reply.complete(Envelope.builder(Performative.FAILURE)
                         .sender("caxton").receiver(client).conversationId(sent.conversationId())
                         .inReplyTo(sent.replyWith()).messageId(router.newMessageId())
@@ -74,7 +94,9 @@ public final class ClientReplies implements AutoCloseable {
                                 "no reply within " + wait.toMillis() + "ms"))
                         .build()), wait.toMillis(), TimeUnit.MILLISECONDS);
         reply.whenComplete((r, t) -> {
-            timer.cancel(false);
+            if (timer != null) {
+                timer.cancel(false);
+            }
             waiting.decrementAndGet();
             router.unregister(client);
         });

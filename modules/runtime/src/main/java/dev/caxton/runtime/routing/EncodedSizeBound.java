@@ -16,7 +16,7 @@ import java.util.Map;
  * <p>The bound is worst case per value: six bytes per string character (the escape JSON writes
  * for a control character is the longest form), 32 per number, and fixed room for field names and punctuation.
  * It vouches only for what every codec is known to encode: strings without surrogates, finite
- * doubles, longs, booleans, null, lists and string-keyed maps nested at most {@value #MAX_DEPTH}
+ * doubles and floats, longs, ints, shorts, bytes, big integers that fit in a long, booleans, null, lists and string-keyed maps nested at most {@value #MAX_DEPTH}
  * deep with at most {@value #MAX_ITEMS} values in all. Anything else is left to the codec, which
  * also reports it precisely when it cannot be encoded.
  */
@@ -60,11 +60,21 @@ public final class EncodedSizeBound {
         if (++items > MAX_ITEMS) {
             return UNKNOWN;
         }
-        if (v == null || v instanceof Boolean || v instanceof Long) {
+        // Every fixed-width number: content built in Java holds Integer as often as Long (Map.of("n", 1)),
+        // and sending such content to the codec only to measure it encoded each message twice.
+        if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Integer || v instanceof Short
+                || v instanceof Byte) {
             return PER_SCALAR;
         }
         if (v instanceof Double d) {
             return Double.isFinite(d) ? PER_SCALAR : UNKNOWN;
+        }
+        if (v instanceof Float f) {
+            return Float.isFinite(f) ? PER_SCALAR : UNKNOWN;
+        }
+        if (v instanceof java.math.BigInteger b) {
+            // Within a long it is written as one; a longer one is left to the codec, which may refuse it.
+            return b.bitLength() < Long.SIZE ? PER_SCALAR : UNKNOWN;
         }
         if (v instanceof String s) {
             return string(s);

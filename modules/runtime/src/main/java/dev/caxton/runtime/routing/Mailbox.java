@@ -53,7 +53,12 @@ public final class Mailbox {
     private final ArrayDeque<Delivery>[] classes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
-    private int size;
+    // Volatile so that isIdle() can be read without the lock, on every synchronous request.
+    private volatile int size;
+    // Set while the consumer holds a message it took and has not finished: the mailbox is not idle
+    // then even though it is empty. Written only by the one consumer (set under the lock, before
+    // size drops, so a reader that sees the lower size sees the flag too).
+    private volatile boolean inHand;
     private boolean closed;
     private boolean wakeup;
 
@@ -173,6 +178,7 @@ public final class Mailbox {
 
     private Delivery takeOne() {
         Delivery d = next();
+        inHand = true;
         size--;
         budget.release(1);
         return d;
@@ -209,6 +215,25 @@ public final class Mailbox {
             }
         }
         return classes[pick].pollFirst();
+    }
+
+    /**
+     * Tells the mailbox its consumer is done with the message it took last, so that
+     * {@link #isIdle()} may be true again.
+     */
+    public void finished() {
+        inHand = false;
+    }
+
+    /**
+     * Whether nothing is queued and the consumer holds no message it took: a caller that owns the
+     * agent may then run a message at once without passing any queued one. Read without the lock.
+     *
+     * @return true when idle
+     */
+    public boolean isIdle() {
+        // size first: see the comment on inHand.
+        return size == 0 && !inHand;
     }
 
     /** Makes a waiting {@link #poll} return now (empty when nothing is queued), e.g. to apply a reload. */

@@ -62,6 +62,7 @@ public final class Router implements AutoCloseable {
     private final LongAdder retried = new LongAdder();
     private final LongAdder unclaimedClientReplies = new LongAdder();
     private final LongAdder hopLimited = new LongAdder();
+    private final LongAdder inline = new LongAdder();
     // Set once by the node before any message flows (see metrics()); a private instance otherwise.
     private dev.caxton.runtime.metrics.NodeMetrics metrics = new dev.caxton.runtime.metrics.NodeMetrics();
 
@@ -348,6 +349,24 @@ public final class Router implements AutoCloseable {
         if (lateReply(complete)) {
             return complete;
         }
+        // Tracked before delivery: an agent that runs the message on this thread (a synchronous
+        // request) replies before the delivery returns, and its reply must find the entry.
+        String replyKey = trackReplyDeadline(complete);
+        try {
+            deliver(complete, owned, confirm);
+        } catch (RuntimeException ex) {
+            if (replyKey != null) {
+                awaitingReplies.remove(replyKey);
+            }
+            throw ex;
+        }
+        scheduleReplyDeadline(complete, replyKey);
+        routed.increment();
+        metrics.routing().recordNanos(System.nanoTime() - start);
+        return complete;
+    }
+
+    private void deliver(Envelope complete, boolean owned, boolean confirm) {
         if (complete.receiver() != null) {
             deliverTo(complete.receiver(), complete, owned, confirm);
         } else if (complete.isBroadcast()) {
@@ -388,10 +407,6 @@ public final class Router implements AutoCloseable {
                 }
             }
         }
-        trackReplyDeadline(complete);
-        routed.increment();
-        metrics.routing().recordNanos(System.nanoTime() - start);
-        return complete;
     }
 
     /**
@@ -537,13 +552,22 @@ public final class Router implements AutoCloseable {
         return party + "\u0000" + token;
     }
 
-    private void trackReplyDeadline(Envelope e) {
+    /** @return the key of the awaited reply, or null when the message sets no deadline */
+    private String trackReplyDeadline(Envelope e) {
         if (e.replyBy() == null || e.replyWith() == null || e.sender() == null) {
-            return;
+            return null;
         }
         String key = replyKey(e.sender(), e.replyWith());
         awaitingReplies.put(key, new PendingReply(e.replyBy(), e.receiver() != null ? e.receiver() : e.capability(),
                 e.conversationId(), e.protocol()));
+        return key;
+    }
+
+    private void scheduleReplyDeadline(Envelope e, String key) {
+        if (key == null || !awaitingReplies.containsKey(key)) {
+            // No deadline, or the reply came during the delivery: nothing to time out.
+            return;
+        }
         long delay = Math.max(0, e.replyBy() - System.currentTimeMillis());
         timers.schedule(() -> {
             PendingReply p = awaitingReplies.get(key);
@@ -613,6 +637,16 @@ public final class Router implements AutoCloseable {
     /** @return messages dead-lettered for exceeding {@code messaging.max_hops} */
     public long hopLimitedCount() {
         return hopLimited.sum();
+    }
+
+    /** Counts a delivery its recipient ran on the sender's thread (see {@link InlineDelivery}). */
+    public void countInline() {
+        inline.increment();
+    }
+
+    /** @return deliveries run on the waiting sender's thread since start */
+    public long inlineCount() {
+        return inline.sum();
     }
 
     /** @return replies whose client had stopped waiting */

@@ -8,17 +8,12 @@ import dev.caxton.runtime.routing.Mailbox;
 import dev.caxton.runtime.routing.QueueBudget;
 import dev.caxton.runtime.routing.RetryPolicy;
 import dev.caxton.runtime.routing.Router;
-import dev.caxton.spi.engine.ExportDescriptor;
 import dev.caxton.spi.engine.FunctionType;
 import dev.caxton.spi.engine.GuestMemory;
 import dev.caxton.spi.engine.HostFunction;
-import dev.caxton.spi.engine.ImportDescriptor;
 import dev.caxton.spi.engine.Imports;
-import dev.caxton.spi.engine.InstanceLimits;
-import dev.caxton.spi.engine.MemoryAccessException;
 import dev.caxton.spi.engine.ValueType;
 import dev.caxton.spi.engine.WasmInstance;
-import dev.caxton.spi.engine.WasmModule;
 import dev.caxton.spi.message.Priority;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -85,7 +80,7 @@ class AgentCapabilitiesTest {
     }
 
     private static Agent.Code code(Init init) {
-        return new Agent.Code(new ScriptedModule(init), new byte[0], null, "scripted",
+        return new Agent.Code(Scripted.module(imports -> new ScriptedInstance(init, imports)), new byte[0], null, "scripted",
                 new AgentLimits(1 << 20, Duration.ofSeconds(5), 0), null);
     }
 
@@ -169,33 +164,10 @@ class AgentCapabilitiesTest {
 
     // ---------------------------------------------------------------- a scripted guest
 
-    private static final class ScriptedModule implements WasmModule {
-        private final Init init;
-
-        ScriptedModule(Init init) {
-            this.init = init;
-        }
-
-        @Override
-        public List<ImportDescriptor> imports() {
-            return List.of();
-        }
-
-        @Override
-        public List<ExportDescriptor> exports() {
-            return List.of();
-        }
-
-        @Override
-        public WasmInstance instantiate(Imports imports, InstanceLimits limits) {
-            return new ScriptedInstance(init, imports);
-        }
-    }
-
     private static final class ScriptedInstance implements WasmInstance {
         private final Init init;
         private final Imports imports;
-        private final Memory memory = new Memory();
+        private final Scripted.Memory memory = new Scripted.Memory(4096);
 
         ScriptedInstance(Init init, Imports imports) {
             this.init = init;
@@ -234,29 +206,6 @@ class AgentCapabilitiesTest {
 
         @Override
         public void close() {
-        }
-    }
-
-    private static final class Memory implements GuestMemory {
-        private final byte[] bytes = new byte[4096];
-
-        @Override
-        public long size() {
-            return bytes.length;
-        }
-
-        @Override
-        public byte[] read(long address, int length) {
-            checkBounds(address, length);
-            return Arrays.copyOfRange(bytes, (int) address, (int) address + length);
-        }
-
-        @Override
-        public void write(long address, byte[] data) {
-            if (address + data.length > bytes.length) {
-                throw new MemoryAccessException(address, data.length, bytes.length);
-            }
-            System.arraycopy(data, 0, bytes, (int) address, data.length);
         }
     }
 }

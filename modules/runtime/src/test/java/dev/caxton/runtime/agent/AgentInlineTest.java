@@ -1,0 +1,300 @@
+package dev.caxton.runtime.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caxton.runtime.cluster.JsonWire;
+import dev.caxton.runtime.routing.CapabilityDirectory;
+import dev.caxton.runtime.routing.ClientReplies;
+import dev.caxton.runtime.routing.Mailbox;
+import dev.caxton.runtime.routing.QueueBudget;
+import dev.caxton.runtime.routing.RetryPolicy;
+import dev.caxton.runtime.routing.Router;
+import dev.caxton.runtime.routing.SendStatus;
+import dev.caxton.spi.engine.FunctionType;
+import dev.caxton.spi.engine.GuestMemory;
+import dev.caxton.spi.engine.Imports;
+import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasmInstance;
+import dev.caxton.spi.engine.WasmTimeoutException;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Performative;
+import dev.caxton.spi.message.Priority;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Synchronous requests (the caller joins the reply at once) to an idle agent run on the caller's
+ * thread; everything else still goes through the mailbox and the agent's thread. The guest is a
+ * scripted stand-in for a WebAssembly echo agent that notes which thread ran each message.
+ */
+class AgentInlineTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final List<String> deadLetters = new CopyOnWriteArrayList<>();
+    private final Router router = new Router(new CapabilityDirectory(), (e, reason) -> deadLetters.add(reason),
+            "test-node", new RetryPolicy(0, Duration.ofMillis(10), 1, Duration.ofMillis(10)), new QueueBudget(1000),
+            e -> { });
+    private final ClientReplies clients = new ClientReplies(router);
+    private final Guest guest = new Guest();
+    private final List<Envelope> toTester = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService fakeWatchdog = Executors.newSingleThreadScheduledExecutor();
+    private Agent agent;
+
+    @AfterEach
+    void stop() throws Exception {
+        guest.gate.countDown();
+        if (agent != null) {
+            agent.undeploy(Duration.ofSeconds(5)).get(60, TimeUnit.SECONDS);
+        }
+        clients.close();
+        router.close();
+        fakeWatchdog.shutdownNow();
+    }
+
+    private Agent start() {
+        List<Mailbox.ClassPolicy> policy = Arrays.stream(Priority.values())
+                .map(p -> new Mailbox.ClassPolicy(100, Duration.ofSeconds(1))).toList();
+        AgentEvents events = new AgentEvents() {
+            @Override
+            public void stateChanged(Agent a, AgentState state) {
+            }
+
+            @Override
+            public void faulted(Agent a, String reason) {
+            }
+        };
+        Agent.Context ctx = new Agent.Context(router, (e, reason) -> deadLetters.add(reason), events, 1 << 20, 100,
+                Duration.ofMinutes(1), policy, 10, Duration.ofMinutes(1), 1000, 1000, 64);
+        Agent.Code code = new Agent.Code(Scripted.module(imports -> new GuestInstance(guest, imports, fakeWatchdog)), new byte[0], new JsonWire(), "scripted",
+                new AgentLimits(1 << 20, Duration.ofSeconds(5), 0), null);
+        agent = new Agent("echo", "id-echo", Instant.now(), code, List.of(), ctx);
+        agent.start();
+        router.register("tester", (e, accepted) -> {
+            accepted.delivered(e);
+            toTester.add(e);
+            return SendStatus.ACCEPTED;
+        });
+        return agent;
+    }
+
+    private static Envelope ask(String what) {
+        return Envelope.builder(Performative.REQUEST).receiver("echo").content(what).build();
+    }
+
+    private void sendAsync(String what) {
+        router.route(Envelope.builder(Performative.REQUEST).sender("tester").receiver("echo").content(what).build());
+    }
+
+    @Test
+    void aSynchronousRequestToAnIdleAgentRunsOnTheCallersThread() throws Exception {
+        start();
+        CompletableFuture<Envelope> reply = clients.request(ask("hello"), WAIT, true);
+        // Run inline, the reply is there when the request returns: nothing was handed over.
+        assertThat(reply).isDone();
+        assertThat(reply.get().content()).isEqualTo("hello");
+        assertThat(guest.threads).containsExactly(Thread.currentThread().getName());
+        assertThat(agent.inlineHandledCount()).isEqualTo(1);
+        assertThat(router.inlineCount()).isEqualTo(1);
+        assertThat(clients.waitingCount()).isZero();
+        assertThat(agent.info().messagesHandled()).isEqualTo(1);
+    }
+
+    @Test
+    void aRequestWhoseCallerDoesNotWaitAtOnceIsQueuedForTheAgentsThread() throws Exception {
+        start();
+        Envelope reply = clients.request(ask("hello"), WAIT, false).get(60, TimeUnit.SECONDS);
+        assertThat(reply.content()).isEqualTo("hello");
+        assertThat(guest.threads).containsExactly("agent-echo");
+        assertThat(agent.inlineHandledCount()).isZero();
+    }
+
+    @Test
+    void aSynchronousRequestToABusyAgentIsQueued() throws Exception {
+        start();
+        sendAsync("block");
+        guest.entered.await(60, TimeUnit.SECONDS);
+        // The agent's thread holds the instance: the request cannot run inline and must queue.
+        CompletableFuture<Envelope> reply = clients.request(ask("after"), WAIT, true);
+        guest.gate.countDown();
+        assertThat(reply.get(60, TimeUnit.SECONDS).content()).isEqualTo("after");
+        assertThat(guest.threads).containsExactly("agent-echo", "agent-echo");
+        assertThat(agent.inlineHandledCount()).isZero();
+    }
+
+    @Test
+    void messagesQueuedDuringAnInlineCallAreHandledAfterItInOrder() throws Exception {
+        start();
+        CompletableFuture<Envelope> inline = new CompletableFuture<>();
+        Thread caller = Thread.ofPlatform().name("sync-caller").start(() -> {
+            try {
+                inline.complete(clients.request(ask("block"), WAIT, true).get(60, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                inline.completeExceptionally(e);
+            }
+        });
+        guest.entered.await(60, TimeUnit.SECONDS);
+        sendAsync("first");
+        sendAsync("second");
+        sendAsync("third");
+        // The agent's thread takes "first" and waits for the caller to give the instance back.
+        waitFor(() -> agent.info().queued() <= 2);
+        guest.gate.countDown();
+        assertThat(inline.get(60, TimeUnit.SECONDS).content()).isEqualTo("block");
+        caller.join();
+        waitFor(() -> toTester.size() == 3);
+        assertThat(guest.contents).containsExactly("block", "first", "second", "third");
+        assertThat(guest.threads).containsExactly("sync-caller", "agent-echo", "agent-echo", "agent-echo");
+        assertThat(toTester).extracting(Envelope::content).containsExactly("first", "second", "third");
+        assertThat(agent.inlineHandledCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aTimeLimitStopsAnInlineInfiniteLoopAndTheAgentGoesOn() throws Exception {
+        start();
+        Envelope reply = clients.request(ask("spin"), WAIT, true).get(60, TimeUnit.SECONDS);
+        assertThat(reply.performative()).isEqualTo(Performative.FAILURE);
+        assertThat(String.valueOf(reply.content())).contains("timeout");
+        assertThat(guest.threads).containsExactly(Thread.currentThread().getName());
+        // The engine's interrupt ended with the call: the caller's thread carries nothing away.
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        assertThat(agent.info().faults()).isEqualTo(1);
+        // A fresh instance serves the next request, inline again.
+        assertThat(clients.request(ask("again"), WAIT, true).get(60, TimeUnit.SECONDS).content()).isEqualTo("again");
+        assertThat(agent.inlineHandledCount()).isEqualTo(2);
+    }
+
+    @Test
+    void anAgentsOwnSendsDuringAnInlineCallAreNeverRunInline() throws Exception {
+        start();
+        // "forward" makes the guest send a message to itself while handling the request inline.
+        Envelope reply = clients.request(ask("forward"), WAIT, true).get(60, TimeUnit.SECONDS);
+        assertThat(reply.content()).isEqualTo("forward");
+        waitFor(() -> guest.contents.size() == 2);
+        assertThat(guest.contents).containsExactly("forward", "forwarded");
+        assertThat(guest.threads).containsExactly(Thread.currentThread().getName(), "agent-echo");
+        assertThat(agent.inlineHandledCount()).isEqualTo(1);
+    }
+
+    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not reached within 60 s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    // ---------------------------------------------------------------- a scripted echo guest
+
+    /** What the guest saw: the content and the thread of every message, and a gate for "block". */
+    private static final class Guest {
+        final List<String> contents = new CopyOnWriteArrayList<>();
+        final List<String> threads = new CopyOnWriteArrayList<>();
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch gate = new CountDownLatch(1);
+    }
+
+    private static final class GuestInstance implements WasmInstance {
+        private static final int REPLY_AT = 32 * 1024;
+        private static final int SEND_AT = 48 * 1024;
+        private final Guest guest;
+        private final Imports imports;
+        private final ScheduledExecutorService watchdog;
+        private final Scripted.Memory memory = new Scripted.Memory(64 * 1024);
+        private final JsonWire json = new JsonWire();
+
+        GuestInstance(Guest guest, Imports imports, ScheduledExecutorService watchdog) {
+            this.guest = guest;
+            this.imports = imports;
+            this.watchdog = watchdog;
+        }
+
+        @Override
+        public Optional<FunctionType> exportedFunction(String name) {
+            return name.equals(AbiContract.ALLOC) || name.equals(AbiContract.HANDLE_MESSAGE)
+                    ? Optional.of(new FunctionType(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I64)))
+                    : Optional.empty();
+        }
+
+        @Override
+        public long[] call(String name, long... args) {
+            if (name.equals(AbiContract.ALLOC)) {
+                return new long[] {0};
+            }
+            if (!name.equals(AbiContract.HANDLE_MESSAGE)) {
+                return new long[] {0};
+            }
+            Map<?, ?> in = (Map<?, ?>) json.decodeValue(memory.read(args[0], (int) args[1]));
+            String content = String.valueOf(in.get("content"));
+            guest.contents.add(content);
+            guest.threads.add(Thread.currentThread().getName());
+            switch (content) {
+                case "block" -> {
+                    guest.entered.countDown();
+                    try {
+                        guest.gate.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                case "spin" -> spinUntilTimeLimit();
+                case "forward" -> {
+                    byte[] out = json.encodeValue(Map.of("performative", "inform", "receiver", "echo",
+                            "content", "forwarded"));
+                    memory.write(SEND_AT, out);
+                    imports.functions().stream().filter(f -> f.name().equals(AbiContract.SEND_MESSAGE)).findFirst()
+                            .orElseThrow().body().call(memory, new long[] {SEND_AT, out.length});
+                }
+                default -> { }
+            }
+            if (content.equals("forwarded")) {
+                return new long[] {0};
+            }
+            byte[] reply = json.encodeValue(Map.of("performative", "inform", "content", content));
+            memory.write(REPLY_AT, reply);
+            return new long[] {((long) REPLY_AT << 32) | reply.length};
+        }
+
+        /**
+         * Guest code that never returns, stopped the way the engines stop it: a watchdog interrupts
+         * the calling thread at the time limit, and the engine clears the interrupt as the call ends.
+         */
+        private void spinUntilTimeLimit() {
+            Thread caller = Thread.currentThread();
+            watchdog.schedule(caller::interrupt, 50, TimeUnit.MILLISECONDS);
+            while (!Thread.interrupted()) {
+                Thread.onSpinWait();
+            }
+            throw new WasmTimeoutException("execution exceeded the time limit");
+        }
+
+        @Override
+        public GuestMemory memory() {
+            return memory;
+        }
+
+        @Override
+        public long global(String name) {
+            throw new IllegalArgumentException(name);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

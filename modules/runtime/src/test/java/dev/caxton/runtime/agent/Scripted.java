@@ -1,0 +1,74 @@
+package dev.caxton.runtime.agent;
+
+import dev.caxton.spi.engine.ExportDescriptor;
+import dev.caxton.spi.engine.GuestMemory;
+import dev.caxton.spi.engine.ImportDescriptor;
+import dev.caxton.spi.engine.Imports;
+import dev.caxton.spi.engine.InstanceLimits;
+import dev.caxton.spi.engine.MemoryAccessException;
+import dev.caxton.spi.engine.WasmInstance;
+import dev.caxton.spi.engine.WasmModule;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+
+/** Parts of the scripted stand-ins for WebAssembly modules that the agent tests share. */
+final class Scripted {
+
+    private Scripted() {
+    }
+
+    /**
+     * A module with no declared imports or exports whose instances the function makes.
+     *
+     * @param instances makes an instance from the host functions it gets
+     * @return the module
+     */
+    static WasmModule module(Function<Imports, WasmInstance> instances) {
+        return new WasmModule() {
+            @Override
+            public List<ImportDescriptor> imports() {
+                return List.of();
+            }
+
+            @Override
+            public List<ExportDescriptor> exports() {
+                return List.of();
+            }
+
+            @Override
+            public WasmInstance instantiate(Imports imports, InstanceLimits limits) {
+                return instances.apply(imports);
+            }
+        };
+    }
+
+    /** A fixed-size linear memory that checks bounds as an engine's does. */
+    static final class Memory implements GuestMemory {
+        private final byte[] bytes;
+
+        Memory(int size) {
+            this.bytes = new byte[size];
+        }
+
+        @Override
+        public long size() {
+            return bytes.length;
+        }
+
+        @Override
+        public byte[] read(long address, int length) {
+            checkBounds(address, length);
+            return Arrays.copyOfRange(bytes, (int) address, (int) address + length);
+        }
+
+        @Override
+        public void write(long address, byte[] data) {
+            if (address + data.length > bytes.length) {
+                throw new MemoryAccessException(address, data.length, bytes.length);
+            }
+            System.arraycopy(data, 0, bytes, (int) address, data.length);
+        }
+    }
+}
