@@ -19,6 +19,6 @@ module dev.caxton.fipa {
 
     // exports dev.caxton.fipa;
     exports dev.caxton.fipa.acl;
-    // exports dev.caxton.fipa.envelope;
-    // exports dev.caxton.fipa.mtp;
+    exports dev.caxton.fipa.envelope;
+    exports dev.caxton.fipa.mtp;
 }
