@@ -13,11 +13,12 @@
  */
 module dev.caxton.fipa {
     requires transitive dev.caxton.runtime;
+    // Content in application/json is parsed and written with the node's own JSON library.
+    requires com.fasterxml.jackson.databind;
     requires java.xml;
     requires jdk.httpserver;
-    requires java.net.http;
 
-    // exports dev.caxton.fipa;
+    exports dev.caxton.fipa;
     exports dev.caxton.fipa.acl;
     exports dev.caxton.fipa.envelope;
     exports dev.caxton.fipa.mtp;
