@@ -133,11 +133,21 @@ public final class AclCodec {
         }
     }
 
+    /**
+     * A string literal as SC00070 defines it: only a quote is escaped (as {@code \"}); a backslash
+     * stands for itself, which is also how JADE prints and reads strings. The one text that form
+     * cannot carry, one ending in a backslash (it would escape the closing quote), is written as a
+     * byte-length-encoded string instead.
+     */
     private static void quote(StringBuilder b, String s) {
+        if (s.endsWith("\\")) {
+            b.append('#').append(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).append('"').append(s);
+            return;
+        }
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
+            if (c == '"') {
                 b.append('\\');
             }
             b.append(c);
@@ -482,7 +492,8 @@ public final class AclCodec {
                 if (d == '"') {
                     return b.toString();
                 }
-                if (d == '\\' && pos < s.length()) {
+                // Only \" is an escape; any other backslash is itself (SC00070, and JADE).
+                if (d == '\\' && pos < s.length() && s.charAt(pos) == '"') {
                     d = s.charAt(pos++);
                 }
                 b.append(d);

@@ -86,6 +86,9 @@ public final class MtpServer implements AutoCloseable {
         setIfAbsent("jdk.httpserver.maxConnections", Integer.toString(maxConnections));
         setIfAbsent("sun.net.httpserver.maxReqTime", Long.toString(Math.max(1, requestTimeout.toSeconds())));
         setIfAbsent("sun.net.httpserver.maxRspTime", Long.toString(Math.max(1, requestTimeout.toSeconds())));
+        // A refused request's unread body is not drained (which would wait on a peer that sends no
+        // more): the connection is closed instead. Accepted bodies are read in full anyway.
+        setIfAbsent("sun.net.httpserver.drainAmount", "0");
         return new MtpServer(HttpServer.create(new InetSocketAddress(host, port), 64), maxBody, handler);
     }
 
@@ -189,6 +192,7 @@ public final class MtpServer implements AutoCloseable {
             ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
             if (b.length > 0) {
                 ex.getResponseBody().write(b);
+                ex.getResponseBody().flush();
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "could not answer an MTP request: {0}", e.getMessage());

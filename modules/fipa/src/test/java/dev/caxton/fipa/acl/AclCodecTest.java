@@ -19,7 +19,7 @@ class AclCodecTest {
             (REQUEST
              :sender  ( agent-identifier :name buyer@JadePeer  :addresses (sequence http://127.0.0.1:7778/acc ))
              :receiver  (set ( agent-identifier :name echo@caxton-1  :addresses (sequence http://127.0.0.1:7779/acc )) )
-             :content  "say \\"hi\\" \\\\ there"
+             :content  "say \\"hi\\" \\ there \\\\n"
              :reply-with  R1733480000000_0  :language  fipa-sl  :ontology  test-ontology
              :protocol  fipa-request
              :conversation-id  C123_456
@@ -34,7 +34,8 @@ class AclCodecTest {
         assertThat(m.sender().addresses()).containsExactly("http://127.0.0.1:7778/acc");
         assertThat(m.sender().platform()).isEqualTo("JadePeer");
         assertThat(m.receivers()).extracting(Aid::name).containsExactly("echo@caxton-1");
-        assertThat(m.content()).isEqualTo("say \"hi\" \\ there");
+        // A backslash not before a quote is itself, as JADE prints it.
+        assertThat(m.content()).isEqualTo("say \"hi\" \\ there \\\\n");
         assertThat(m.replyWith()).isEqualTo("R1733480000000_0");
         assertThat(m.language()).isEqualTo("fipa-sl");
         assertThat(m.ontology()).isEqualTo("test-ontology");
@@ -53,6 +54,14 @@ class AclCodecTest {
         assertThat(m.language()).isEqualTo("x");
         assertThatThrownBy(() -> AclCodec.parse("(inform :content #3\"é✓)"))
                 .isInstanceOf(AclParseException.class).hasMessageContaining("ends inside a character");
+    }
+
+    @Test
+    void aTrailingBackslashIsPrintedByteLengthEncoded() {
+        AclMessage m = new AclMessage("inform", null, null, null, "C:\\dir\\", null, null, null, null, null, null,
+                null, null, null);
+        assertThat(AclCodec.print(m)).contains(":content #7\"C:\\dir\\");
+        assertThat(AclCodec.parse(AclCodec.print(m))).isEqualTo(m);
     }
 
     @Test

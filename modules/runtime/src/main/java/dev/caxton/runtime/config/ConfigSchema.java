@@ -258,7 +258,7 @@ public final class ConfigSchema {
                     "Port of the FIPA HTTP MTP (0 picks a free port).", 0, 65535),
             ConfigOption.of("fipa.http_mtp.public_url", Type.STRING, "",
                     "The MTP address given to peers in the sender's addresses; empty: http://host:port/acc."),
-            ConfigOption.of("fipa.http_mtp.allowed_platforms", Type.LIST, "",
+            ConfigOption.of("fipa.http_mtp.allowed_platforms", Type.LIST, "[]",
                     "Peer platforms whose messages are accepted (by the sender's platform); empty: any."),
             ConfigOption.ranged("fipa.http_mtp.max_body_size", Type.SIZE, "1MB",
                     "Largest MTP request body accepted; larger is refused with 413.", 1024, 64 * MB),
