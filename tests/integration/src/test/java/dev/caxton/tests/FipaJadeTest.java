@@ -33,11 +33,13 @@ class FipaJadeTest {
     static Process jade;
     static Path jadeLog;
     static int jadeMtpPort;
+    static int caxtonMtpPort;
 
     @BeforeAll
     static void start() throws Exception {
         int[] ports = Image.freePorts(3);
         int caxtonMtp = ports[0];
+        caxtonMtpPort = caxtonMtp;
         jadeMtpPort = ports[1];
         int jadeImtp = ports[2];
         Files.createDirectories(dir.resolve("caxton"));
@@ -150,6 +152,38 @@ class FipaJadeTest {
     void jadeBuyerContractNet() throws Exception {
         assertThat(awaitLine("BUYER-WINNER")).isEqualTo("BUYER-WINNER seller-b@caxton-1 95");
         assertThat(awaitLine("BUYER-DONE")).contains("\"status\":\"sold\"").contains("95");
+    }
+
+    @Test
+    @DisplayName("a peer cannot speak as a local agent, and malformed MTP requests are refused and counted")
+    void impersonationAndMalformedInputAreRefused() throws Exception {
+        java.net.URI mtp = java.net.URI.create("http://127.0.0.1:" + caxtonMtpPort + "/acc");
+        int asLocal = dev.caxton.fipa.mtp.MtpClient.post(mtp, mtpBody("echo@caxton-1"), java.time.Duration.ofSeconds(30));
+        assertThat(asLocal).as("sender claiming this platform").isEqualTo(403);
+        int bare = dev.caxton.fipa.mtp.MtpClient.post(mtp, mtpBody("echo"), java.time.Duration.ofSeconds(30));
+        assertThat(bare).as("sender without a platform").isEqualTo(400);
+        dev.caxton.fipa.mtp.MtpBody.Encoded garbage = new dev.caxton.fipa.mtp.MtpBody.Encoded(
+                "multipart/mixed ; boundary=\"b\"", "--b\r\n\r\n<envelope>\r\n--b--\r\n".getBytes());
+        assertThat(dev.caxton.fipa.mtp.MtpClient.post(mtp, garbage, java.time.Duration.ofSeconds(30))).isEqualTo(400);
+        java.net.http.HttpResponse<String> m;
+        try (java.net.http.HttpClient c = java.net.http.HttpClient.newHttpClient()) {
+            m = c.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + caxton.metricsPort
+                    + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
+        assertThat(m.body()).containsPattern("caxton_fipa_refused_sender_total [2-9]")
+                .containsPattern("caxton_fipa_refused_malformed_total [1-9]");
+        // The node is still up and serving.
+        assertThat(caxton.http("GET", "/api/v1/health", null, caxton.token()).statusCode()).isEqualTo(200);
+    }
+
+    /** A well-formed MTP message for pong@caxton-1 from the given sender. */
+    static dev.caxton.fipa.mtp.MtpBody.Encoded mtpBody(String sender) {
+        dev.caxton.fipa.acl.Aid to = dev.caxton.fipa.acl.Aid.of("pong@caxton-1");
+        dev.caxton.fipa.acl.Aid from = dev.caxton.fipa.acl.Aid.of(sender, "http://127.0.0.1:" + jadeMtpPort + "/acc");
+        byte[] payload = AclCodec.print(new AclMessage("request", from, List.of(to), List.of(), "x", null, null, null,
+                null, null, null, null, null, java.util.Map.of())).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return dev.caxton.fipa.mtp.MtpBody.encode(new dev.caxton.fipa.envelope.FipaEnvelope(List.of(to), from, null,
+                null, (long) payload.length, "UTF-8", null, List.of(), List.of()), payload);
     }
 
     @Test
