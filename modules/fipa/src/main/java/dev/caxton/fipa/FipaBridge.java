@@ -92,11 +92,12 @@ public final class FipaBridge implements ExternalRoutes, AutoCloseable {
         this.inFlight = new Semaphore(maxInFlight);
         this.server = MtpServer.start(config.string("fipa.http_mtp.host"), (int) config.integer("fipa.http_mtp.port"),
                 config.size("fipa.http_mtp.max_body_size"), (int) config.integer("fipa.http_mtp.max_connections"),
-                config.duration("fipa.http_mtp.request_timeout"), this::handle);
+                config.duration("fipa.http_mtp.request_timeout"), tls(config), this::handle);
         String configured = config.string("fipa.http_mtp.public_url");
         InetSocketAddress a = server.address();
+        String scheme = config.string("fipa.http_mtp.tls.cert_file").isBlank() ? "http" : "https";
         this.publicUrl = configured.isBlank()
-                ? "http://" + hostForUrl(config.string("fipa.http_mtp.host")) + ":" + a.getPort() + "/acc"
+                ? scheme + "://" + hostForUrl(config.string("fipa.http_mtp.host")) + ":" + a.getPort() + "/acc"
                 : configured;
     }
 
@@ -113,6 +114,23 @@ public final class FipaBridge implements ExternalRoutes, AutoCloseable {
         node.externalRoutes(b);
         LOG.log(System.Logger.Level.INFO, "FIPA HTTP MTP of platform {0} at {1}", b.platform, b.publicUrl);
         return b;
+    }
+
+    private static javax.net.ssl.SSLContext tls(CaxtonConfig config) {
+        String cert = config.string("fipa.http_mtp.tls.cert_file");
+        String key = config.string("fipa.http_mtp.tls.key_file");
+        if (cert.isBlank() && key.isBlank()) {
+            return null;
+        }
+        if (cert.isBlank() || key.isBlank()) {
+            throw new dev.caxton.spi.ConfigException(cert.isBlank() ? "fipa.http_mtp.tls.cert_file"
+                    : "fipa.http_mtp.tls.key_file", "set both fipa.http_mtp.tls.cert_file and key_file, or neither");
+        }
+        try {
+            return dev.caxton.fipa.mtp.PemTls.serverContext(java.nio.file.Path.of(cert), java.nio.file.Path.of(key));
+        } catch (IllegalArgumentException e) {
+            throw new dev.caxton.spi.ConfigException("fipa.http_mtp.tls.cert_file", e.getMessage());
+        }
     }
 
     private static String hostForUrl(String host) {

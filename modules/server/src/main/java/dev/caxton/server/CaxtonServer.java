@@ -113,6 +113,9 @@ public final class CaxtonServer implements AutoCloseable {
                 if (m != null) {
                     m.close();
                 }
+                if (e instanceof ConfigException c) {
+                    throw c;
+                }
                 throw new IllegalStateException("cannot serve the FIPA HTTP MTP on " + config.string("fipa.http_mtp.host")
                         + ":" + config.integer("fipa.http_mtp.port") + ": " + e.getMessage(), e);
             }

@@ -37,6 +37,20 @@ public final class MtpClient {
      * @throws IOException when the peer cannot be reached or answers something other than HTTP
      */
     public static int post(URI address, MtpBody.Encoded body, Duration timeout) throws IOException {
+        return post(address, body, timeout, (SSLSocketFactory) SSLSocketFactory.getDefault());
+    }
+
+    /**
+     * Posts a body, trusting what the given factory trusts for {@code https://} addresses.
+     *
+     * @param address the peer's MTP address
+     * @param body    the encoded message
+     * @param timeout for connecting, and for each read of the answer
+     * @param tls     makes TLS sockets for {@code https://}
+     * @return the HTTP status the peer answered
+     * @throws IOException when the peer cannot be reached or answers something other than HTTP
+     */
+    public static int post(URI address, MtpBody.Encoded body, Duration timeout, SSLSocketFactory tls) throws IOException {
         String scheme = address.getScheme() == null ? "" : address.getScheme().toLowerCase(java.util.Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new IOException("MTP address " + address + " is not http:// or https://");
@@ -50,7 +64,7 @@ public final class MtpClient {
             raw.connect(new InetSocketAddress(address.getHost(), port), ms);
             raw.setSoTimeout(ms);
             Socket s = scheme.equals("https")
-                    ? ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(raw, address.getHost(), port, true)
+                    ? tls.createSocket(raw, address.getHost(), port, true)
                     : raw;
             String path = address.getRawPath() == null || address.getRawPath().isEmpty() ? "/" : address.getRawPath();
             String hostPort = address.getHost() + ":" + port;

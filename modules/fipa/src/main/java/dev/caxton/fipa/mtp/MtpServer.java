@@ -81,6 +81,24 @@ public final class MtpServer implements AutoCloseable {
      */
     public static MtpServer start(String host, int port, long maxBody, int maxConnections, Duration requestTimeout,
                                   Handler handler) throws IOException {
+        return start(host, port, maxBody, maxConnections, requestTimeout, null, handler);
+    }
+
+    /**
+     * Starts serving, over TLS when a context is given.
+     *
+     * @param host           the address to bind
+     * @param port           the port (0 for any free one)
+     * @param maxBody        the largest body accepted, in bytes
+     * @param maxConnections most connections open at once
+     * @param requestTimeout how long a request may take to arrive
+     * @param tls            the TLS context (HTTPS only), or null for plain HTTP
+     * @param handler        decides about each message
+     * @return the running server
+     * @throws IOException when the address cannot be bound
+     */
+    public static MtpServer start(String host, int port, long maxBody, int maxConnections, Duration requestTimeout,
+                                  javax.net.ssl.SSLContext tls, Handler handler) throws IOException {
         // The JDK server reads its limits from system properties once, when its first instance is
         // made; this node starts one MTP server at most, before anything else uses that server.
         setIfAbsent("jdk.httpserver.maxConnections", Integer.toString(maxConnections));
@@ -89,7 +107,13 @@ public final class MtpServer implements AutoCloseable {
         // A refused request's unread body is not drained (which would wait on a peer that sends no
         // more): the connection is closed instead. Accepted bodies are read in full anyway.
         setIfAbsent("sun.net.httpserver.drainAmount", "0");
-        return new MtpServer(HttpServer.create(new InetSocketAddress(host, port), 64), maxBody, handler);
+        InetSocketAddress at = new InetSocketAddress(host, port);
+        if (tls == null) {
+            return new MtpServer(HttpServer.create(at, 64), maxBody, handler);
+        }
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(at, 64);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        return new MtpServer(https, maxBody, handler);
     }
 
     private static void setIfAbsent(String key, String value) {

@@ -25,7 +25,7 @@ public final class ConfigSchema {
             "security", "security.cluster", "messaging.priorities", "messaging.priorities.critical", "messaging.priorities.high",
             "messaging.priorities.normal", "messaging.priorities.low",
             "security.rate_limiting", "server.tls",
-            "fipa", "fipa.http_mtp");
+            "fipa", "fipa.http_mtp", "fipa.http_mtp.tls");
 
     /**
      * What an agent or node name may be: 1 to 128 letters, digits, '.', '_' or '-', starting with a
@@ -268,6 +268,10 @@ public final class ConfigSchema {
                     "How long an incoming MTP request may take to arrive in full.", 1000, DAY_MS),
             ConfigOption.ranged("fipa.http_mtp.send_timeout", Type.DURATION, "10s",
                     "How long sending one message to a peer platform may take (connect, write, answer).", 100, DAY_MS),
+            ConfigOption.of("fipa.http_mtp.tls.cert_file", Type.STRING, "",
+                    "PEM certificate chain of the MTP listener; with fipa.http_mtp.tls.key_file it serves HTTPS only."),
+            ConfigOption.of("fipa.http_mtp.tls.key_file", Type.STRING, "",
+                    "PEM private key (PKCS#8) matching fipa.http_mtp.tls.cert_file."),
             ConfigOption.ranged("fipa.http_mtp.max_in_flight", Type.INTEGER, "256",
                     "Most messages being sent to peer platforms at once; more are refused as a full queue.", 1, 100_000)));
 
