@@ -8,6 +8,8 @@
  */
 module dev.caxton.server {
     requires transitive dev.caxton.runtime;
+    // The FIPA HTTP MTP, started when fipa.http_mtp.enabled.
+    requires dev.caxton.fipa;
     requires io.netty.common;
     requires io.netty.buffer;
     requires io.netty.transport;

@@ -861,6 +861,47 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     /**
+     * Connects a transport to other agent platforms (the FIPA HTTP MTP): receivers of the form
+     * {@code name@platform} that no agent of the cluster answers to are handed to it.
+     *
+     * @param routes the transport, or null to disconnect it
+     */
+    public void externalRoutes(dev.caxton.runtime.routing.ExternalRoutes routes) {
+        router.external(routes);
+    }
+
+    /**
+     * Takes in a message that came from another agent platform. Its sender must be an external name
+     * ({@code name@platform}), which no local agent can have, so a peer can never speak as one of
+     * this node's agents; its hop count is kept, so loops across platforms still end.
+     *
+     * @param e the message, receiver a local (or cluster) agent or waiting client
+     * @return the message as routed, with its id
+     * @throws RoutingException when it is refused (unknown receiver, full mailbox, malformed)
+     */
+    public Envelope receiveExternal(Envelope e) {
+        requireAccepting();
+        checkSize(e);
+        if (e.sender() == null || e.sender().indexOf('@') < 1) {
+            throw new RoutingException(SendStatus.NOT_PERMITTED, EnvelopeFields.SENDER,
+                    "a message from another platform needs an external sender name@platform");
+        }
+        Envelope routed = router.routeConfirmed(accepted(e));
+        awaitStored();
+        return routed;
+    }
+
+    /**
+     * Routes a notice the node itself is responsible for (a transport failure for an agent, say):
+     * retried when the mailbox is full and dead-lettered if it still cannot be delivered.
+     *
+     * @param e the notice
+     */
+    public void deliverNotice(Envelope e) {
+        router.routeOwned(e);
+    }
+
+    /**
      * Where a client's message enters the node: it is sampled for tracing here (and given its id
      * now, so the first hop already names it).
      */

@@ -73,6 +73,8 @@ public final class CaxtonServer implements AutoCloseable {
     private final WatTool wat;
     private final StorageBackup backup;
     private final Profiler profiler;
+    /** The FIPA HTTP MTP, or null when fipa.http_mtp.enabled is off. */
+    private final dev.caxton.fipa.FipaBridge fipa;
 
     private CaxtonServer(CaxtonNode node, TokenStore tokens) {
         this.node = node;
@@ -102,6 +104,23 @@ public final class CaxtonServer implements AutoCloseable {
             }
         }
         this.metrics = m;
+        dev.caxton.fipa.FipaBridge f = null;
+        if (config.bool("fipa.http_mtp.enabled")) {
+            try {
+                f = dev.caxton.fipa.FipaBridge.start(node, config);
+            } catch (IOException | RuntimeException e) {
+                api.close();
+                if (m != null) {
+                    m.close();
+                }
+                if (e instanceof ConfigException c) {
+                    throw c;
+                }
+                throw new IllegalStateException("cannot serve the FIPA HTTP MTP on " + config.string("fipa.http_mtp.host")
+                        + ":" + config.integer("fipa.http_mtp.port") + ": " + e.getMessage(), e);
+            }
+        }
+        this.fipa = f;
     }
 
     /**
@@ -230,6 +249,9 @@ public final class CaxtonServer implements AutoCloseable {
             if (metrics != null) {
                 metrics.close();
             }
+            if (fipa != null) {
+                fipa.close();
+            }
             node.close();
             executor.shutdownNow();
             LOG.log(System.Logger.Level.INFO, "stopped");
@@ -257,7 +279,8 @@ public final class CaxtonServer implements AutoCloseable {
         // Text 0.0.4 unless the scraper asks for OpenMetrics (Prometheus does by default).
         var format = dev.caxton.runtime.metrics.Exposition.Format.negotiate(call.header().apply("Accept"));
         byte[] body = Metrics.render(node, waiting.get(), format,
-                (int) node.config().integer("observability.metrics_max_agent_series")).getBytes(StandardCharsets.UTF_8);
+                (int) node.config().integer("observability.metrics_max_agent_series"),
+                fipa == null ? Map.of() : fipa.counters()).getBytes(StandardCharsets.UTF_8);
         return CompletableFuture.completedFuture(new Reply(200, format.contentType(), body, Map.of("Vary", "Accept")));
     }
 

@@ -32,8 +32,29 @@ final class Metrics {
     private Metrics() {
     }
 
+    private static final Map<String, String> FIPA_HELP = Map.of(
+            "received", "Messages other FIPA platforms sent over the HTTP MTP and this node took.",
+            "sent", "Messages posted to other FIPA platforms that they acknowledged.",
+            "send_failures", "Messages for other FIPA platforms that no address of theirs took.",
+            "unknown_receivers", "Incoming FIPA messages for an agent that does not exist (answered with a failure).",
+            "refused_malformed", "MTP requests refused because the body, envelope or ACL message was malformed.",
+            "refused_too_large", "MTP requests refused for exceeding fipa.http_mtp.max_body_size.",
+            "refused_sender", "MTP requests refused for their sender (missing, not name@platform, or claiming this platform).",
+            "refused_platform", "MTP requests from platforms outside fipa.http_mtp.allowed_platforms.",
+            "refused_busy", "Messages for other platforms refused because fipa.http_mtp.max_in_flight were on their way.");
+
     static String render(CaxtonNode node, int apiWaiting, Exposition.Format format, int maxAgentSeries) {
+        return render(node, apiWaiting, format, maxAgentSeries, Map.of());
+    }
+
+    /** As above, with the FIPA MTP's counters (empty when it is off) as caxton_fipa_*_total. */
+    static String render(CaxtonNode node, int apiWaiting, Exposition.Format format, int maxAgentSeries,
+                         Map<String, Long> fipa) {
         Exposition x = new Exposition(format);
+        for (Map.Entry<String, Long> f : fipa.entrySet()) {
+            x.counter("caxton_fipa_" + f.getKey() + "_total", FIPA_HELP.getOrDefault(f.getKey(), "FIPA MTP counter."),
+                    f.getValue());
+        }
         Map<String, Long> c = node.counters();
         NodeMetrics m = node.metrics();
         counter(x, c, "caxton_messages_routed_total", "Messages accepted by the router.", "messages_routed");

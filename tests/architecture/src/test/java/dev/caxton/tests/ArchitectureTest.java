@@ -50,7 +50,8 @@ class ArchitectureTest {
                 "dev.caxton.plugin.serializer.msgpack", "dev.caxton.plugin.storage.memory",
                 "dev.caxton.plugin.storage.sqlite", "dev.caxton.plugin.membership.fixed", "dev.caxton.plugin.engine.wasmtime",
                 "dev.caxton.plugin.membership.swim", "dev.caxton.plugin.membership.jgroups",
-                "dev.caxton.plugin.transport.tcp", "dev.caxton.plugin.transport.quic", "dev.caxton.transport.netty");
+                "dev.caxton.plugin.transport.tcp", "dev.caxton.plugin.transport.quic", "dev.caxton.transport.netty",
+                "dev.caxton.fipa");
         for (String p : expected) {
             assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(p)))
                     .as("classes of %s imported", p).isTrue();
@@ -108,7 +109,7 @@ class ArchitectureTest {
     @DisplayName("nothing in modules/ imports a plugin package")
     void coreNeverImportsAPlugin() {
         noClasses().that().resideInAnyPackage("dev.caxton.spi..", "dev.caxton.runtime..", "dev.caxton.server..",
-                        "dev.caxton.cli..", "dev.caxton.testkit..")
+                        "dev.caxton.cli..", "dev.caxton.testkit..", "dev.caxton.fipa..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.caxton.plugin..", "dev.caxton.transport..")
                 .check(production);
     }
@@ -121,6 +122,15 @@ class ArchitectureTest {
                 .check(production);
         noClasses().that().resideInAPackage("dev.caxton.server..")
                 .should().dependOnClassesThat().resideInAPackage("dev.caxton.cli..")
+                .check(production);
+        // FIPA interop sits beside the server: it knows the runtime (through a generic external-route
+        // hook), and the runtime knows nothing of FIPA.
+        noClasses().that().resideInAPackage("dev.caxton.runtime..")
+                .should().dependOnClassesThat().resideInAPackage("dev.caxton.fipa..")
+                .check(production);
+        noClasses().that().resideInAPackage("dev.caxton.fipa..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.caxton.server..", "dev.caxton.cli..",
+                        "dev.caxton.testkit..")
                 .check(production);
     }
 

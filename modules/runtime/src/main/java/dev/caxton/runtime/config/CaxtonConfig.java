@@ -209,12 +209,40 @@ public final class CaxtonConfig {
                     walk(key, section(key, v));
                 } else if (key.equals(ConfigSchema.OVERRIDES)) {
                     readOverrides(section(key, v));
+                } else if (key.equals(ConfigSchema.FIPA_PLATFORMS)) {
+                    values.put(key, fipaPlatforms(section(key, v)));
                 } else if (spiOfSection(prefix).isPresent()) {
                     readProviderSection(spiOfSection(prefix).get(), prefix, e.getKey(), v);
                 } else {
                     throw unknownKey(prefix, key);
                 }
             }
+        }
+
+        /** Platform name to MTP address: names as agent names, addresses http(s) URLs. */
+        private static Map<String, String> fipaPlatforms(Map<String, Object> byName) {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> p : byName.entrySet()) {
+                String full = ConfigSchema.FIPA_PLATFORMS + "." + p.getKey();
+                if (!ConfigSchema.NAME.matcher(p.getKey()).matches()) {
+                    throw new ConfigException(full, "a platform name is " + ConfigSchema.NAME_RULE);
+                }
+                if (!(p.getValue() instanceof String url)
+                        || !(url.startsWith("http://") || url.startsWith("https://"))) {
+                    throw new ConfigException(full, "the platform's MTP address must be an http:// or https:// URL,"
+                            + " e.g. http://127.0.0.1:7778/acc");
+                }
+                try {
+                    java.net.URI u = new java.net.URI(url);
+                    if (u.getHost() == null) {
+                        throw new java.net.URISyntaxException(url, "no host");
+                    }
+                } catch (java.net.URISyntaxException ex) {
+                    throw new ConfigException(full, "'" + url + "' is not a valid URL: " + ex.getReason());
+                }
+                out.put(p.getKey(), url);
+            }
+            return java.util.Collections.unmodifiableMap(out);
         }
 
         private void readOverrides(Map<String, Object> byAgent) {
@@ -415,6 +443,11 @@ public final class CaxtonConfig {
             throw new ConfigException("coordination.cluster.seeds", e.getMessage());
         }
         gossipKey();
+        String platform = string("fipa.platform_name");
+        if (!ConfigSchema.NAME.matcher(platform).matches()) {
+            throw new ConfigException("fipa.platform_name", "\"" + printable(platform)
+                    + "\" is not a valid platform name; allowed: " + ConfigSchema.NAME_RULE);
+        }
     }
 
     /**
@@ -566,6 +599,17 @@ public final class CaxtonConfig {
             return java.util.Arrays.stream(s.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
         }
         return ((List<?>) v).stream().map(String.class::cast).toList();
+    }
+
+    /**
+     * The known FIPA peer platforms ({@code fipa.platforms}).
+     *
+     * @return platform name to MTP address, possibly empty
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, String> fipaPlatforms() {
+        Object v = values.get(ConfigSchema.FIPA_PLATFORMS);
+        return v instanceof Map<?, ?> m ? (Map<String, String>) m : Map.of();
     }
 
     /**

@@ -24,7 +24,8 @@ public final class ConfigSchema {
             "observability.logging", "observability.tracing",
             "security", "security.cluster", "messaging.priorities", "messaging.priorities.critical", "messaging.priorities.high",
             "messaging.priorities.normal", "messaging.priorities.low",
-            "security.rate_limiting", "server.tls");
+            "security.rate_limiting", "server.tls",
+            "fipa", "fipa.http_mtp", "fipa.http_mtp.tls");
 
     /**
      * What an agent or node name may be: 1 to 128 letters, digits, '.', '_' or '-', starting with a
@@ -35,6 +36,9 @@ public final class ConfigSchema {
 
     /** How {@link #NAME} is explained in error messages. */
     public static final String NAME_RULE = "1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+    /** The section whose keys are FIPA platform names, each holding that platform's MTP address (a URL). */
+    public static final String FIPA_PLATFORMS = "fipa.platforms";
 
     /** The section whose keys are agent names, each holding limit overrides. */
     public static final String OVERRIDES = "agents.overrides";
@@ -242,7 +246,34 @@ public final class ConfigSchema {
             ConfigOption.of("server.tls.key_file", Type.STRING, "",
                     "PEM private key (PKCS#8) matching server.tls.cert_file."),
             ConfigOption.of("security.cluster.gossip_key", Type.STRING, "",
-                    "Base64 of a 16, 24 or 32-byte AES key sealing gossip membership packets (AES-GCM); empty: plain.")));
+                    "Base64 of a 16, 24 or 32-byte AES key sealing gossip membership packets (AES-GCM); empty: plain."),
+            // fipa (docs/fipa-interop.md)
+            ConfigOption.of("fipa.platform_name", Type.STRING, "caxton",
+                    "This node's FIPA platform name: its agents are name@platform_name to other platforms."),
+            ConfigOption.of("fipa.http_mtp.enabled", Type.BOOLEAN, "false",
+                    "Serve the FIPA HTTP MTP (POST /acc) and send to other platforms over it."),
+            ConfigOption.of("fipa.http_mtp.host", Type.STRING, "127.0.0.1",
+                    "Address the FIPA HTTP MTP listens on; keep it on loopback unless peers elsewhere must reach it."),
+            ConfigOption.ranged("fipa.http_mtp.port", Type.INTEGER, "7779",
+                    "Port of the FIPA HTTP MTP (0 picks a free port).", 0, 65535),
+            ConfigOption.of("fipa.http_mtp.public_url", Type.STRING, "",
+                    "The MTP address given to peers in the sender's addresses; empty: http://host:port/acc."),
+            ConfigOption.of("fipa.http_mtp.allowed_platforms", Type.LIST, "[]",
+                    "Peer platforms whose messages are accepted (by the sender's platform); empty: any."),
+            ConfigOption.ranged("fipa.http_mtp.max_body_size", Type.SIZE, "1MB",
+                    "Largest MTP request body accepted; larger is refused with 413.", 1024, 64 * MB),
+            ConfigOption.ranged("fipa.http_mtp.max_connections", Type.INTEGER, "100",
+                    "Most connections open at once to the MTP endpoint.", 1, 100_000),
+            ConfigOption.ranged("fipa.http_mtp.request_timeout", Type.DURATION, "30s",
+                    "How long an incoming MTP request may take to arrive in full.", 1000, DAY_MS),
+            ConfigOption.ranged("fipa.http_mtp.send_timeout", Type.DURATION, "10s",
+                    "How long sending one message to a peer platform may take (connect, write, answer).", 100, DAY_MS),
+            ConfigOption.of("fipa.http_mtp.tls.cert_file", Type.STRING, "",
+                    "PEM certificate chain of the MTP listener; with fipa.http_mtp.tls.key_file it serves HTTPS only."),
+            ConfigOption.of("fipa.http_mtp.tls.key_file", Type.STRING, "",
+                    "PEM private key (PKCS#8) matching fipa.http_mtp.tls.cert_file."),
+            ConfigOption.ranged("fipa.http_mtp.max_in_flight", Type.INTEGER, "256",
+                    "Most messages being sent to peer platforms at once; more are refused as a full queue.", 1, 100_000)));
 
     /** The keys allowed in one agent's entry under {@code agents.overrides}. */
     public static final Map<String, ConfigOption> OVERRIDE_OPTIONS = build(List.of(

@@ -55,6 +55,7 @@ public final class Router implements AutoCloseable {
     private final String idPrefix;
     private final int maxHops;
     private volatile RemoteRoutes remote;
+    private volatile ExternalRoutes external;
     private volatile dev.caxton.runtime.trace.Tracer tracer = dev.caxton.runtime.trace.Tracer.OFF;
     private final AtomicLong sequence = new AtomicLong();
     private final LongAdder routed = new LongAdder();
@@ -133,6 +134,16 @@ public final class Router implements AutoCloseable {
      */
     public void remote(RemoteRoutes routes) {
         this.remote = routes;
+    }
+
+    /**
+     * Connects the router to other agent platforms: receivers that no local or cluster agent answers
+     * to and that the external routes {@linkplain ExternalRoutes#handles handle} go there.
+     *
+     * @param routes the external routes, or null for none
+     */
+    public void external(ExternalRoutes routes) {
+        this.external = routes;
     }
 
     /**
@@ -464,6 +475,16 @@ public final class Router implements AutoCloseable {
             String node = rr == null ? null : rr.nodeOf(name);
             if (node != null) {
                 forwardTo(rr, node, e, confirm);
+                return;
+            }
+            ExternalRoutes ext = external;
+            if (ext != null && ext.handles(name)) {
+                tracer.record(e, dev.caxton.runtime.trace.Hop.ROUTED, name, "to another platform");
+                RemoteRoutes.Refusal no = ext.send(e);
+                if (no != null) {
+                    refused.increment();
+                    throw new RoutingException(no.status(), EnvelopeFields.RECEIVER, no.reason());
+                }
                 return;
             }
             if (name.startsWith(ClientReplies.CLIENT_PREFIX)) {
