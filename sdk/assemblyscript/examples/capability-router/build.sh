@@ -1,10 +1,5 @@
 #!/bin/sh
-# Builds capability-router.wasm beside this script. Needs Node.js and npm; the first run installs the pinned
-# AssemblyScript compiler and the SDK (from ../..) into node_modules.
+# Builds capability-router.wasm beside this script (Node.js and npm needed; see ../../build-agent.sh).
 set -eu
 cd "$(dirname "$0")"
-if [ ! -x node_modules/.bin/asc ] || [ ! -e node_modules/caxton-agent ]; then
-  npm install --no-audit --no-fund --loglevel=error
-fi
-npm run --silent build
-echo "built $(pwd)/capability-router.wasm ($(wc -c < capability-router.wasm) bytes)"
+exec ../../build-agent.sh capability-router.wasm

@@ -3,7 +3,7 @@
 # on Debian 12, `apt-get install rustc cargo libstd-rust-dev-wasm32` (rustc 1.63) is enough.
 set -eu
 cd "$(dirname "$0")"
-. ../toolchain.sh
+. ../../caxton-agent/toolchain.sh
 "$CARGO" build --offline --release --quiet
 cp target/wasm32-unknown-unknown/release/capability_router.wasm capability-router.wasm
 echo "built $(pwd)/capability-router.wasm ($(wc -c < capability-router.wasm) bytes)"

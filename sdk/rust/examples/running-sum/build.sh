@@ -3,7 +3,7 @@
 # on Debian 12, `apt-get install rustc cargo libstd-rust-dev-wasm32` (rustc 1.63) is enough.
 set -eu
 cd "$(dirname "$0")"
-. ../toolchain.sh
+. ../../caxton-agent/toolchain.sh
 "$CARGO" build --offline --release --quiet
 cp target/wasm32-unknown-unknown/release/running_sum.wasm running-sum.wasm
 echo "built $(pwd)/running-sum.wasm ($(wc -c < running-sum.wasm) bytes)"
