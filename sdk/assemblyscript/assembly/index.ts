@@ -343,7 +343,7 @@ class Reader {
     if (c == 0x66) return this.literal("false");
     if (c == 0x22) return this.string();
     if (c == 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
-    if (c != 0x5b && c != 0x7b) return this.fail("unexpected character");
+    if (c != 0x5b && c != 0x7b) return this.fail("expected a value");
     if (depth >= MAX_DEPTH) return this.fail("nested too deeply");
     const close = c == 0x5b ? 0x5d : 0x7d;
     this.i++;

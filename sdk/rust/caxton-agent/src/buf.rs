@@ -12,13 +12,13 @@ pub const DEFAULT_CAPACITY: usize = 64 * 1024;
 
 /// See the module documentation.
 pub struct Buf {
-    #[cfg(feature = "alloc")]
+    #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
     v: alloc::vec::Vec<u8>,
-    #[cfg(not(feature = "alloc"))]
+    #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
     ptr: *mut u8,
-    #[cfg(not(feature = "alloc"))]
+    #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
     len: usize,
-    #[cfg(not(feature = "alloc"))]
+    #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
     cap: usize,
     overflow: bool,
 }
@@ -29,13 +29,13 @@ impl Buf {
         Buf::with_capacity(DEFAULT_CAPACITY)
     }
 
-    #[cfg(feature = "alloc")]
+    #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
     pub fn with_capacity(capacity: usize) -> Buf {
         Buf { v: alloc::vec::Vec::with_capacity(capacity.min(DEFAULT_CAPACITY)), overflow: false }
     }
 
     /// A buffer that holds at most `capacity` bytes. It lives until the next message arrives.
-    #[cfg(not(feature = "alloc"))]
+    #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
     pub fn with_capacity(capacity: usize) -> Buf {
         match crate::mem::arena::take(capacity) {
             Some(ptr) => Buf { ptr, len: 0, cap: capacity, overflow: false },
@@ -43,15 +43,15 @@ impl Buf {
         }
     }
 
-    #[cfg(feature = "alloc")]
+    #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
     pub(crate) fn into_vec(self) -> alloc::vec::Vec<u8> {
         self.v
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        #[cfg(feature = "alloc")]
+        #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
         return &self.v;
-        #[cfg(not(feature = "alloc"))]
+        #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
         // SAFETY: ptr..ptr+len was handed out by the arena and written by push_bytes.
         return if self.len == 0 { &[] } else { unsafe { core::slice::from_raw_parts(self.ptr, self.len) } };
     }
@@ -70,9 +70,9 @@ impl Buf {
     }
 
     pub fn clear(&mut self) {
-        #[cfg(feature = "alloc")]
+        #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
         self.v.clear();
-        #[cfg(not(feature = "alloc"))]
+        #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
         {
             self.len = 0;
         }
@@ -81,18 +81,18 @@ impl Buf {
 
     /// Drops the bytes after the first `len`.
     pub fn truncate(&mut self, len: usize) {
-        #[cfg(feature = "alloc")]
+        #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
         self.v.truncate(len);
-        #[cfg(not(feature = "alloc"))]
+        #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
         {
             self.len = self.len.min(len);
         }
     }
 
     pub fn push_bytes(&mut self, bytes: &[u8]) {
-        #[cfg(feature = "alloc")]
+        #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
         self.v.extend_from_slice(bytes);
-        #[cfg(not(feature = "alloc"))]
+        #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
         {
             if self.overflow || self.cap - self.len < bytes.len() {
                 self.overflow = true;

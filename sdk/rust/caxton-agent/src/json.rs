@@ -207,7 +207,7 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
-            Some(_) => err(self.i, "unexpected character"),
+            Some(_) => err(self.i, "expected a value"),
         }
     }
 }

@@ -24,10 +24,11 @@
 //!
 //! Without the `alloc` feature buffers come from an arena that starts over with each message; with
 //! it, a global allocator lets the agent use `Vec`, `String` and `Box`.
-#![no_std]
+// Unit tests run on the build machine, with std; agents never have it.
+#![cfg_attr(not(test), no_std)]
 #![cfg_attr(all(feature = "alloc", caxton_oom_handler), feature(alloc_error_handler))]
 
-#[cfg(feature = "alloc")]
+#[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
 extern crate alloc;
 
 pub mod buf;
@@ -35,6 +36,7 @@ mod cell;
 pub mod envelope;
 pub mod host;
 pub mod json;
+#[cfg(target_arch = "wasm32")]
 mod mem;
 pub mod message;
 #[doc(hidden)]
@@ -47,22 +49,33 @@ pub use host::{cancel_timer, log, now_millis, register_capability, send_raw, set
 pub use json::{Json, JsonStr, Kind};
 pub use message::{JsonText, Message, Obj, Outcome};
 
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", target_arch = "wasm32"))]
 #[global_allocator]
 static ALLOCATOR: mem::heap::FreeLists = mem::heap::FreeLists::new();
 
-#[cfg(all(feature = "alloc", caxton_oom_handler))]
+#[cfg(all(feature = "alloc", caxton_oom_handler, target_arch = "wasm32"))]
 #[alloc_error_handler]
 fn out_of_memory(_: core::alloc::Layout) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-#[cfg(feature = "panic-handler")]
+#[cfg(all(feature = "panic-handler", not(test)))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     // A trap fails this one message; the node dead-letters it and starts a fresh instance.
-    core::arch::wasm32::unreachable()
+    trap()
 }
+
+/// Ends the call with a trap: the node fails this one message and starts a fresh instance.
+pub(crate) fn trap() -> ! {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
+    #[cfg(not(target_arch = "wasm32"))]
+    panic!("trap");
+}
+
+#[cfg(test)]
+mod tests;
 
 /// Logs a formatted line: `caxton_agent::log!(Level::Info, "total is {}", total)` (at most 4 KiB).
 #[macro_export]

@@ -9,7 +9,7 @@ pub const ERROR_REPLY_OVERFLOW: i64 = -100;
 /// The message was not a JSON object (an agent deployed with `--codec msgpack` cannot use this SDK).
 pub const ERROR_NOT_JSON: i64 = -101;
 
-#[cfg(feature = "alloc")]
+#[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
 mod held {
     use alloc::vec::Vec;
     use core::cell::UnsafeCell;
@@ -29,7 +29,7 @@ mod held {
 }
 
 fn next_call() {
-    #[cfg(feature = "alloc")]
+    #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
     held::REPLY.replace(None);
 }
 
@@ -40,29 +40,29 @@ pub fn abi_version() -> i32 {
 pub fn alloc(size: i32) -> i32 {
     next_call();
     let size = (size as u32 as usize).max(1);
-    #[cfg(feature = "alloc")]
+    #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
     let p = match core::alloc::Layout::from_size_align(size, 8) {
         // SAFETY: the layout's size is not zero.
         Ok(layout) => unsafe { alloc::alloc::alloc(layout) },
         Err(_) => core::ptr::null_mut(),
     };
-    #[cfg(not(feature = "alloc"))]
+    #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
     let p = crate::mem::arena::host_alloc(size).unwrap_or(core::ptr::null_mut());
     if p.is_null() {
         // Past the memory limit: the honest answer is a trap, which fails this one message.
-        core::arch::wasm32::unreachable();
+        crate::trap();
     }
     p as i32
 }
 
 pub fn dealloc(ptr: i32, size: i32) {
     // ABI v2: the host frees only the buffers it got from alloc, once each.
-    #[cfg(feature = "alloc")]
+    #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
     if let Ok(layout) = core::alloc::Layout::from_size_align((size as u32 as usize).max(1), 8) {
         // SAFETY: ptr came from alloc above with this very layout.
         unsafe { alloc::alloc::dealloc(ptr as u32 as usize as *mut u8, layout) }
     }
-    #[cfg(not(feature = "alloc"))]
+    #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
     let _ = (ptr, size);
 }
 
@@ -81,14 +81,14 @@ pub fn handle(ptr: i32, len: i32, handler: impl FnOnce(&Envelope) -> Outcome) ->
         },
         Err(_) => ERROR_NOT_JSON,
     };
-    #[cfg(not(feature = "alloc"))]
+    #[cfg(not(any(feature = "alloc", not(target_arch = "wasm32"))))]
     crate::mem::arena::round_over();
     result
 }
 
 fn pack(buf: crate::buf::Buf) -> i64 {
     let (ptr, len) = (buf.as_bytes().as_ptr() as usize, buf.len());
-    #[cfg(feature = "alloc")]
+    #[cfg(any(feature = "alloc", not(target_arch = "wasm32")))]
     held::REPLY.replace(Some(buf.into_vec()));
     if ptr >= 1 << 31 {
         // The packed value would be negative, which means an error code: refuse honestly.

@@ -212,6 +212,25 @@ class SdkRustAsTest {
     }
 
     @Test
+    @DisplayName("the Rust SDK's own unit tests (JSON reader, envelope, message builders) pass")
+    void rustSdkUnitTests() throws IOException, InterruptedException {
+        Path crate = Image.ROOT.resolve("sdk/rust/caxton-agent");
+        Path log = work.resolve("cargo-test.log");
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/cargo", "test", "--offline", "--quiet").directory(crate.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("RUSTC", "/usr/bin/rustc");
+        pb.environment().put("CARGO_TARGET_DIR", work.resolve("cargo-test-target").toString());
+        Process p = pb.start();
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("cargo test did not finish in 15 minutes:\n" + Files.readString(log));
+        }
+        String out = Files.readString(log);
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("test result: ok");
+    }
+
+    @Test
     @DisplayName("caxton agent check passes on every module the SDKs build, and sees ABI v2")
     void agentCheck() {
         for (Map.Entry<String, Path> m : modules.entrySet()) {
