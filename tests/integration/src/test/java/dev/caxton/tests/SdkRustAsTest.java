@@ -64,12 +64,16 @@ class SdkRustAsTest {
         System.out.println("SDK module sizes: " + String.join(", ", sizes));
 
         for (String engine : List.of("chicory", "wasmtime")) {
-            Path dir = Files.createDirectories(work.resolve("node-" + engine));
-            Image.Server server = new Image.Server(dir, "runtime:\n  engine: " + engine + "\n");
+            Image.Server server = startServer(engine);
             servers.put(engine, server);
             for (Map.Entry<String, Path> m : modules.entrySet()) {
                 Image.Result r = server.cli("agent", "deploy", m.getValue().toString(), "--name", m.getKey());
                 assertThat(r.exit()).as("deploy %s on %s: %s %s", m.getKey(), engine, r.out(), r.err()).isZero();
+            }
+            // The running sums once more, on a tight memory limit, for memoryStaysBounded.
+            for (String sum : List.of("rs-sum", "as-sum")) {
+                Image.Result r = server.cli("agent", "deploy", modules.get(sum).toString(), "--name", sum + "-1mb", "--memory", "1MB");
+                assertThat(r.exit()).as("deploy %s-1mb on %s: %s %s", sum, engine, r.out(), r.err()).isZero();
             }
         }
     }
@@ -78,6 +82,23 @@ class SdkRustAsTest {
     void stop() throws Exception {
         for (Image.Server s : servers.values()) {
             s.close();
+        }
+    }
+
+    /**
+     * A node on free ports. The ports are chosen free but released before the node binds them, and
+     * other processes on a busy machine may take one meanwhile: then try again on new ports.
+     */
+    private Image.Server startServer(String engine) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            Path dir = Files.createDirectories(work.resolve("node-" + engine + "-" + attempt));
+            try {
+                return new Image.Server(dir, "runtime:\n  engine: " + engine + "\n");
+            } catch (AssertionError e) {
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -175,6 +196,26 @@ class SdkRustAsTest {
             assertThat(bad.get("performative").asText()).isEqualTo("not-understood");
             assertThat(bad.at("/content/reason").asText()).contains("number");
             assertThat(ask(engine, "--to", agent, "0").at("/content/total").asDouble()).as(agent).isEqualTo(20.0);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"chicory", "wasmtime"})
+    @DisplayName("memory stays bounded: 60 messages of 28 KB through an agent limited to 1 MB (the arena and the collector reclaim each round)")
+    void memoryStaysBounded(String engine) throws Exception {
+        String numbers = "[" + String.join(",", java.util.Collections.nCopies(4000, "1234.5")) + "]";
+        Image.Server server = servers.get(engine);
+        for (String agent : List.of("rs-sum-1mb", "as-sum-1mb")) {
+            JsonNode reply = null;
+            for (int i = 1; i <= 60; i++) {
+                String body = "{\"performative\":\"request\",\"receiver\":\"" + agent + "\",\"content\":" + numbers + ",\"wait_ms\":30000}";
+                JsonNode r = Image.JSON.readTree(server.http("POST", "/api/v1/messages", body, server.token()).body());
+                reply = r.get("reply");
+                assertThat(reply).as("message %d to %s on %s: %s", i, agent, engine, r).isNotNull();
+                assertThat(reply.get("performative").asText()).as("message %d to %s on %s: %s", i, agent, engine, reply).isEqualTo("inform");
+            }
+            assertThat(reply.at("/content/count").asLong()).as(agent).isEqualTo(60L * 4000);
+            assertThat(reply.at("/content/total").asDouble()).as(agent).isEqualTo(60.0 * 4000 * 1234.5);
         }
     }
 
