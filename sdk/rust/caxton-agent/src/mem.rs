@@ -152,6 +152,18 @@ pub(crate) mod heap {
         unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
             if let Some(k) = class(layout.size(), layout.align()) {
                 let mut st = self.state.get();
+                // A double free would put the block on its list twice and hand it out twice later,
+                // silently. Trap instead (it fails one message, visibly): look through the first
+                // blocks of the list, which is where a block freed twice in a row sits.
+                let mut at = st.free[k];
+                let mut steps = 0;
+                while at != 0 && steps < 64 {
+                    if at == p as usize {
+                        crate::trap();
+                    }
+                    at = *(at as *const usize);
+                    steps += 1;
+                }
                 *(p as *mut usize) = st.free[k];
                 st.free[k] = p as usize;
                 self.state.set(st);

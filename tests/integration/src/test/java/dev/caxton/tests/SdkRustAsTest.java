@@ -1,6 +1,20 @@
 package dev.caxton.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.runtime.plugin.Spi;
+import dev.caxton.spi.ProviderConfig;
+import dev.caxton.spi.ProviderContext;
+import dev.caxton.spi.engine.FunctionType;
+import dev.caxton.spi.engine.HostFunction;
+import dev.caxton.spi.engine.Imports;
+import dev.caxton.spi.engine.InstanceLimits;
+import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasmEngine;
+import dev.caxton.spi.engine.WasmEngineProvider;
+import dev.caxton.spi.engine.WasmInstance;
+import dev.caxton.spi.engine.WasmModule;
+import dev.caxton.spi.engine.WasmTrapException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The Rust and AssemblyScript SDKs as an author uses them: each example is built by its own
@@ -269,6 +285,40 @@ class SdkRustAsTest {
         String out = Files.readString(log);
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(out).contains("test result: ok");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"chicory", "wasmtime"})
+    @DisplayName("the SDKs' allocators free each message buffer once and trap on a second free (ABI v2 ownership)")
+    void doubleFreeIsCaught(String engineName) throws Exception {
+        PluginCatalog catalog = PluginCatalog.discover(null);
+        WasmEngineProvider provider = catalog.select(Spi.ENGINE, engineName, WasmEngineProvider.class);
+        Imports imports = Imports.of(List.of(
+                new HostFunction("caxton", "log", FunctionType.of(List.of(ValueType.I32, ValueType.I32, ValueType.I32), List.of()),
+                        (memory, args) -> new long[0]),
+                new HostFunction("caxton", "register_capability",
+                        FunctionType.of(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I32)), (memory, args) -> new long[] {0})));
+        byte[] message = "{\"performative\":\"request\",\"content\":\"abc\"}".getBytes(StandardCharsets.UTF_8);
+        try (WasmEngine engine = provider.create(ProviderContext.of(ProviderConfig.empty(), work.resolve("engine-" + engineName)))) {
+            // rs-upper: the Rust SDK with its global allocator; as-reverse: AssemblyScript's runtime.
+            for (String agent : List.of("rs-upper", "as-reverse")) {
+                WasmModule module = engine.compile(Files.readAllBytes(modules.get(agent)));
+                try (WasmInstance inst = module.instantiate(imports, new InstanceLimits(16L << 20, Duration.ofSeconds(30), 0))) {
+                    long ptr = 0;
+                    // What the node does under ABI v2, several times: the reply is never freed.
+                    for (int round = 0; round < 5; round++) {
+                        ptr = inst.call("alloc", message.length)[0];
+                        inst.memory().write(ptr, message);
+                        long reply = inst.call("handle_message", ptr, message.length)[0];
+                        assertThat(reply).as("%s replies", agent).isPositive();
+                        inst.call("dealloc", ptr, message.length);
+                    }
+                    long freed = ptr;
+                    assertThatThrownBy(() -> inst.call("dealloc", freed, message.length))
+                            .as("%s: the same buffer freed twice", agent).isInstanceOf(WasmTrapException.class);
+                }
+            }
+        }
     }
 
     @Test
