@@ -1,0 +1,5 @@
+#!/bin/sh
+# Builds capability-router.wasm beside this script (Node.js and npm needed; see ../../build-agent.sh).
+set -eu
+cd "$(dirname "$0")"
+exec ../../build-agent.sh capability-router.wasm
