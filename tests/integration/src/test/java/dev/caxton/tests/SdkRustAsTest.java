@@ -28,7 +28,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,8 +48,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SdkRustAsTest {
-
-    private static final Path TEMPLATES = Image.ROOT.resolve("modules/cli/src/main/resources/dev/caxton/cli/templates");
 
     /** name the agents are deployed under -> built module */
     private final Map<String, Path> modules = new LinkedHashMap<>();
@@ -139,48 +136,12 @@ class SdkRustAsTest {
         return module;
     }
 
-    /**
-     * Lays out a project from a template the way {@code caxton agent new NAME --lang LANG} does
-     * (index.txt: one path a line, {@code {{name}}} replaced, {@code +x} for executables, {@code sdk:}
-     * lines copying from the repository's sdk/ tree).
-     */
-    private Path newProject(String lang, String name) throws IOException {
-        Path template = TEMPLATES.resolve(lang);
-        Path project = Files.createDirectories(work.resolve(name));
-        for (String line : Files.readAllLines(template.resolve("index.txt"))) {
-            line = line.strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            if (line.startsWith("sdk:")) {
-                String[] parts = line.substring(4).split(" -> ");
-                copyTree(Image.ROOT.resolve("sdk").resolve(parts[0].strip()), project.resolve(parts[1].strip()));
-                continue;
-            }
-            boolean executable = line.endsWith(" +x");
-            String rel = executable ? line.substring(0, line.length() - 3).strip() : line;
-            Path target = project.resolve(rel.replace("{{name}}", name));
-            Files.createDirectories(target.getParent());
-            Files.writeString(target, Files.readString(template.resolve(rel)).replace("{{name}}", name), StandardCharsets.UTF_8);
-            if (executable) {
-                Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
-            }
-        }
+    /** A project written by the image's own {@code caxton agent new}, as an author would start one. */
+    private Path newProject(String lang, String name) {
+        Path project = work.resolve(name);
+        Image.Result r = Image.run("agent", "new", name, "--lang", lang, "--dir", project.toString());
+        assertThat(r.exit()).as("agent new %s --lang %s: %s %s", name, lang, r.out(), r.err()).isZero();
         return project;
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.createDirectories(target.getParent());
-                    Files.copy(p, target);
-                }
-            }
-        }
     }
 
     private JsonNode ask(String engine, String how, String to, String content) {
