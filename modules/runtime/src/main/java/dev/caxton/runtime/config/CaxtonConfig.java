@@ -216,6 +216,11 @@ public final class CaxtonConfig {
         private void readProviderSection(Spi spi, String prefix, String name, Object v) {
             String sectionKey = prefix + "." + name;
             Optional<Provider> provider = catalog.find(spi, name);
+            if (provider.isEmpty() && catalog.refusal(spi, name).isPresent()) {
+                // The section of a refused plugin: say why it is refused rather than call the key unknown.
+                throw new ConfigException(sectionKey, "is the section of the " + spi.label() + " provider '" + name
+                        + "', which is refused: " + catalog.refusal(spi, name).get());
+            }
             if (provider.isEmpty()) {
                 List<String> names = catalog.names(spi);
                 throw new ConfigException(sectionKey, "unknown key; it is neither a setting of '" + prefix

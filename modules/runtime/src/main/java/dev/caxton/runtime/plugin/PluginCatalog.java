@@ -365,6 +365,21 @@ public final class PluginCatalog {
         return providers.values().stream().flatMap(List::stream).map(Entry::info).toList();
     }
 
+    /**
+     * Why the provider of a name was refused, when it was (and no usable provider has that name).
+     *
+     * @param spi  the SPI
+     * @param name the provider name
+     * @return the reason, naming the folder and the cause
+     */
+    public Optional<String> refusal(Spi spi, String name) {
+        if (!usable(spi, name).isEmpty()) {
+            return Optional.empty();
+        }
+        return providers.get(spi).stream().map(Entry::info).filter(i -> !i.usable() && i.name().equals(name))
+                .map(PluginInfo::refusal).findFirst();
+    }
+
     private List<Entry> usable(Spi spi, String name) {
         return providers.get(spi).stream().filter(e -> e.info().usable() && e.info().name().equals(name)).toList();
     }
