@@ -46,11 +46,11 @@ class ArchitectureTest {
     @DisplayName("every module was imported (a rule over nothing would pass vacuously)")
     void everyModuleIsImported() {
         List<String> expected = List.of("dev.caxton.spi", "dev.caxton.runtime", "dev.caxton.server", "dev.caxton.cli",
-                "dev.caxton.testkit", "dev.caxton.plugin.engine.chicory", "dev.caxton.plugin.serializer.json",
-                "dev.caxton.plugin.serializer.msgpack", "dev.caxton.plugin.storage.memory",
-                "dev.caxton.plugin.storage.sqlite", "dev.caxton.plugin.membership.fixed", "dev.caxton.plugin.engine.wasmtime",
-                "dev.caxton.plugin.membership.swim", "dev.caxton.plugin.membership.jgroups",
-                "dev.caxton.plugin.transport.tcp", "dev.caxton.plugin.transport.quic", "dev.caxton.transport.netty");
+                "dev.caxton.testkit", "dev.caxton.engine.chicory", "dev.caxton.serializer.json",
+                "dev.caxton.serializer.msgpack", "dev.caxton.storage.memory",
+                "dev.caxton.storage.sqlite", "dev.caxton.membership.fixed", "dev.caxton.engine.wasmtime",
+                "dev.caxton.membership.swim", "dev.caxton.membership.jgroups",
+                "dev.caxton.transport.tcp", "dev.caxton.transport.quic", "dev.caxton.transport.netty");
         for (String p : expected) {
             assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(p)))
                     .as("classes of %s imported", p).isTrue();
@@ -74,18 +74,18 @@ class ArchitectureTest {
         for (String plugin : List.of("engine.chicory", "engine.wasmtime", "serializer.json", "serializer.msgpack", "storage.memory",
                 "storage.sqlite", "membership.fixed", "transport.tcp", "transport.quic", "membership.swim",
                 "membership.jgroups")) {
-            ArchRule rule = noClasses().that().resideInAPackage("dev.caxton.plugin." + plugin + "..")
+            ArchRule rule = noClasses().that().resideInAPackage("dev.caxton." + plugin + "..")
                     .should().dependOnClassesThat().resideInAnyPackage("dev.caxton.runtime..", "dev.caxton.server..",
                             "dev.caxton.cli..", "dev.caxton.testkit..")
                     .orShould().dependOnClassesThat(
                             com.tngtech.archunit.base.DescribedPredicate.describe("another plugin's classes",
-                                    c -> c.getPackageName().startsWith("dev.caxton.plugin.")
-                                            && !c.getPackageName().startsWith("dev.caxton.plugin." + plugin)))
+                                    c -> c.getPackageName().startsWith("dev.caxton.")
+                                            && !c.getPackageName().startsWith("dev.caxton." + plugin)))
                     .orShould().dependOnClassesThat(
                             com.tngtech.archunit.base.DescribedPredicate.describe(
                                     "Caxton classes other than the SPI's, its own and a support library's",
                                     c -> c.getPackageName().startsWith("dev.caxton.")
-                                            && !inAny(c.getPackageName(), List.of("dev.caxton.spi", "dev.caxton.plugin." + plugin))
+                                            && !inAny(c.getPackageName(), List.of("dev.caxton.spi", "dev.caxton." + plugin))
                                             && !inAny(c.getPackageName(), SUPPORT_LIBRARIES)));
             rule.check(production);
         }
@@ -109,7 +109,7 @@ class ArchitectureTest {
     void coreNeverImportsAPlugin() {
         noClasses().that().resideInAnyPackage("dev.caxton.spi..", "dev.caxton.runtime..", "dev.caxton.server..",
                         "dev.caxton.cli..", "dev.caxton.testkit..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.caxton.plugin..", "dev.caxton.transport..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.caxton..", "dev.caxton.transport..")
                 .check(production);
     }
 

@@ -182,7 +182,7 @@ class ImageTest {
     void customImage(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("lean");
         ProcessBuilder pb = new ProcessBuilder("bash", Image.ROOT.resolve("jlink/custom-image.sh").toString(),
-                "--output", out.toString(), "--plugins", "engine-chicory,serializer-json,serializer-msgpack,storage-memory,membership-static",
+                "--output", out.toString(), "--plugins", "engine-chicory,serializer-json,serializer-msgpack,storage-memory,membership-fixed",
                 "--link", "--jdk", System.getProperty("java.home")).redirectErrorStream(true);
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes());
