@@ -1,6 +1,7 @@
 /**
  * Membership from a fixed list of nodes in the configuration
- * ({@code coordination.cluster.membership: static}), the default of a single node: with no nodes
+ * ({@code coordination.cluster.membership: fixed}; {@code static} is its deprecated old name), the
+ * default of a single node: with no nodes
  * listed, the node is alone in its cluster.
  *
  * <p>Every listed node is judged by the heartbeats it sends over the node's transport (through the
@@ -8,9 +9,9 @@
  * silent, left when it says goodbye. Nodes do not relay opinions about one another, which suits a
  * small cluster of known nodes; clusters whose nodes come and go use a gossip provider.
  *
- * <p>The provider's name is {@code static}, but the module and its package are called
- * {@code fixed}: {@code static} is a reserved word of Java and cannot be part of a module or
- * package name.
+ * <p>The provider was named {@code static}, which a Java module or package name cannot contain; it
+ * is named {@code fixed} like its folder, module and package, and configurations that still say
+ * {@code static} keep working with a deprecation warning.
  */
 module dev.caxton.membership.fixed {
     requires dev.caxton.spi;

@@ -118,7 +118,7 @@ class LocalCommandTest {
         });
         List<String> entries = new ArrayList<>();
         array.forEach(p -> entries.add(p.get("spi").asText() + "/" + p.get("name").asText()));
-        assertThat(entries).containsExactlyInAnyOrder("engine/chicory", "serializer/json", "membership/static", "membership/swim", "storage/memory",
+        assertThat(entries).containsExactlyInAnyOrder("engine/chicory", "serializer/json", "membership/fixed", "membership/swim", "storage/memory",
                 "transport/tcp");
     }
 

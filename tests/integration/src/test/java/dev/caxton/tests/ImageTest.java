@@ -52,7 +52,7 @@ class ImageTest {
                 "serializer:msgpack:dev.caxton.serializer.msgpack:0.1.0-SNAPSHOT",
                 "storage:memory:dev.caxton.storage.memory:0.1.0-SNAPSHOT",
                 "storage:sqlite:dev.caxton.storage.sqlite:0.1.0-SNAPSHOT",
-                "membership:static:dev.caxton.membership.fixed:0.1.0-SNAPSHOT",
+                "membership:fixed:dev.caxton.membership.fixed:0.1.0-SNAPSHOT",
                 "membership:jgroups:dev.caxton.membership.jgroups:0.1.0-SNAPSHOT",
                 "membership:swim:dev.caxton.membership.swim:0.1.0-SNAPSHOT");
         Image.Result text = Image.run("plugins", "list");

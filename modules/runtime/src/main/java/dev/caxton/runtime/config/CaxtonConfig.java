@@ -106,6 +106,11 @@ public final class CaxtonConfig {
         Map<String, Map<String, Object>> overrides = new TreeMap<>();
         new Walker(catalog, values, providerSections, overrides).walk("", tree);
         applyOverrides(properties, catalog, values, providerSections);
+        for (Spi spi : Spi.values()) {
+            if (values.get(spi.selectorKey()) instanceof String chosen) {
+                values.put(spi.selectorKey(), currentProviderName(spi, chosen, spi.selectorKey()));
+            }
+        }
         java.util.Set<String> written = java.util.Set.copyOf(values.keySet());
         chooseMembership(values);
         for (ConfigOption o : ConfigSchema.OPTIONS.values()) {
@@ -188,7 +193,8 @@ public final class CaxtonConfig {
                 } else if (key.equals(ConfigSchema.OVERRIDES)) {
                     readOverrides(section(key, v));
                 } else if (spiOfSection(prefix).isPresent()) {
-                    readProviderSection(spiOfSection(prefix).get(), prefix, e.getKey(), v);
+                    Spi spi = spiOfSection(prefix).get();
+                    readProviderSection(spi, prefix, currentProviderName(spi, e.getKey(), key), v);
                 } else {
                     throw unknownKey(prefix, key);
                 }
@@ -314,6 +320,34 @@ public final class CaxtonConfig {
         return text;
     }
 
+    /**
+     * Providers renamed since configurations were written with their old names, which keep working:
+     * the membership {@code static} is {@code fixed} (a provider's name is its folder's last word and
+     * part of its module name, where the keyword {@code static} cannot be).
+     */
+    private static final Map<String, String> RENAMED_PROVIDERS = Map.of("membership/static", "fixed");
+
+    private static final System.Logger LOG = System.getLogger(CaxtonConfig.class.getName());
+
+    /**
+     * The current name of a provider named in a configuration, logging a deprecation warning when an
+     * old name is used.
+     *
+     * @param spi   the SPI
+     * @param name  the name as written
+     * @param where the key or property it was written in, for the warning
+     * @return the name to look the provider up by
+     */
+    static String currentProviderName(Spi spi, String name, String where) {
+        String now = RENAMED_PROVIDERS.get(spi.label() + "/" + name);
+        if (now == null) {
+            return name;
+        }
+        LOG.log(System.Logger.Level.WARNING, "{0}: the {1} provider ''{2}'' is now named ''{3}''; ''{2}'' still works"
+                + " but is deprecated and will be removed in a later major release", where, spi.label(), name, now);
+        return now;
+    }
+
     private static Object normalise(Object v) {
         return v instanceof Integer i ? Long.valueOf(i) : v;
     }
@@ -341,9 +375,10 @@ public final class CaxtonConfig {
             int sectionDot = dot < 0 ? -1 : key.lastIndexOf('.', dot - 1);
             if (sectionDot > 0) {
                 String prefix = key.substring(0, sectionDot);
-                String provider = key.substring(sectionDot + 1, dot);
-                String option = key.substring(dot + 1);
                 Optional<Spi> spi = spiOfSection(prefix);
+                String provider = spi.isPresent() ? currentProviderName(spi.get(), key.substring(sectionDot + 1, dot), name)
+                        : key.substring(sectionDot + 1, dot);
+                String option = key.substring(dot + 1);
                 Optional<ConfigOption> po = spi.flatMap(s -> catalog.find(s, provider))
                         .flatMap(p -> p.options().stream().filter(x -> x.key().equals(option)).findFirst());
                 if (po.isPresent()) {

@@ -321,11 +321,11 @@ final class StaticMembership implements Membership {
                 if (unknownLogged.size() < UNKNOWN_LOGGED_MAX && unknownLogged.add(String.valueOf(fromNode))) {
                     if (self.id().value().equals(fromNode)) {
                         LOG.log(System.Logger.Level.WARNING, "this node received its own membership heartbeat: an "
-                                + "entry of coordination.cluster.static.nodes names this node's transport address "
+                                + "entry of coordination.cluster.fixed.nodes names this node's transport address "
                                 + "under another id (logged once)");
                     } else {
                         LOG.log(System.Logger.Level.INFO, "ignoring membership packets from node \"" + fromNode
-                                + "\": it is not in coordination.cluster.static.nodes (logged once)");
+                                + "\": it is not in coordination.cluster.fixed.nodes (logged once)");
                     }
                 }
                 return;

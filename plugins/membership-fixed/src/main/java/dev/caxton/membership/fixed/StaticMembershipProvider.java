@@ -12,14 +12,14 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The {@code static} membership provider: the cluster is this node plus the nodes listed in
+ * The {@code fixed} membership provider (formerly {@code static}, still accepted in configuration): the cluster is this node plus the nodes listed in
  * {@code nodes}, each judged alive, suspect or dead by the heartbeats it sends over the node's
  * {@link MembershipChannel}.
  */
 public final class StaticMembershipProvider implements MembershipProvider {
 
     /** The name {@code coordination.cluster.membership} selects this provider by. */
-    public static final String NAME = "static";
+    public static final String NAME = "fixed";
 
     private static final List<ConfigOption> OPTIONS = List.of(
             ConfigOption.of("nodes", ConfigOption.Type.LIST, "[]",
@@ -118,7 +118,7 @@ public final class StaticMembershipProvider implements MembershipProvider {
         // the context themselves from a misspelt key that would silently do nothing.
         for (String key : config.keys()) {
             if (OPTIONS.stream().noneMatch(o -> o.key().equals(key))) {
-                throw new ConfigException(config.fullKey(key), "unknown option; the static membership accepts "
+                throw new ConfigException(config.fullKey(key), "unknown option; the fixed membership accepts "
                         + String.join(", ", OPTIONS.stream().map(ConfigOption::key).toList()));
             }
         }
@@ -128,7 +128,7 @@ public final class StaticMembershipProvider implements MembershipProvider {
         long others = nodes.stream().filter(m -> !m.id().value().equals(context.nodeName())).count();
         if (others > 0 && channel == null) {
             throw new ConfigException(config.fullKey("nodes"), "lists " + others + " other node(s), but this node "
-                    + "offers no membership channel to reach them (no transport is running); the static "
+                    + "offers no membership channel to reach them (no transport is running); the fixed "
                     + "membership needs the node's transport to send heartbeats");
         }
         return new StaticMembership(nodes, channel, timing);

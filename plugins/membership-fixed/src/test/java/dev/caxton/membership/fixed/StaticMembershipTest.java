@@ -58,7 +58,7 @@ class StaticMembershipTest {
     @Test
     void isFoundByServiceLoaderAndDeclaresItsOption() {
         assertThat(ServiceLoader.load(MembershipProvider.class).stream().map(ServiceLoader.Provider::get)
-                .filter(p -> p.name().equals("static")).toList())
+                .filter(p -> p.name().equals("fixed")).toList())
                 .singleElement().isInstanceOf(StaticMembershipProvider.class);
         assertThat(new StaticMembershipProvider().options()).extracting(ConfigOption::key)
                 .containsExactly("nodes", "heartbeat_interval", "suspect_after", "dead_after");
