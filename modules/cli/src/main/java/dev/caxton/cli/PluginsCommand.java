@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 /** {@code caxton plugins}: the providers this installation can use. */
 @Command(name = "plugins",
         description = "The providers (plugins) this installation can use.",
-        subcommands = PluginsCommand.ListPlugins.class)
+        subcommands = {PluginsCommand.ListPlugins.class, PluginsCommand.Verify.class})
 final class PluginsCommand {
 
     /** {@code caxton plugins list}: read locally, the way a node starting here would find them. */
@@ -112,6 +112,92 @@ final class PluginsCommand {
                         + "provider is shown as selected: " + e.getMessage());
             }
             return selected;
+        }
+    }
+
+    /**
+     * {@code caxton plugins verify PATH}: loads one plugin folder as a starting node would and reports
+     * each check, so an author sees a refusal before an operator does.
+     */
+    @Command(name = "verify", description = "Loads a plugin folder as a node would (SPI range, module resolution, "
+            + "provider creation) and checks its names and defaults; exits 1 when a check fails.")
+    static final class Verify implements Callable<Integer> {
+
+        @Spec
+        private CommandSpec spec;
+
+        @Mixin
+        private OutputOptions output;
+
+        @picocli.CommandLine.Parameters(paramLabel = "PATH", description = "The plugin folder (its jar and its libraries).")
+        private Path folder;
+
+        private record Check(String result, String check, String subject, String detail) {
+        }
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            if (!java.nio.file.Files.isDirectory(folder)) {
+                spec.commandLine().getErr().println("caxton: " + folder + ": not a directory (a plugin folder holds the "
+                        + "plugin's jar and its libraries)");
+                return 1;
+            }
+            List<Check> checks = checks(PluginCatalog.inspect(folder));
+            if (output.json()) {
+                ArrayNode array = Json.MAPPER.createArrayNode();
+                checks.forEach(c -> array.addObject().put("result", c.result()).put("check", c.check())
+                        .put("subject", c.subject()).put("detail", c.detail()));
+                Json.print(out, array);
+            } else {
+                TextTable table = new TextTable("RESULT", "CHECK", "PROVIDER", "DETAIL");
+                checks.forEach(c -> table.row(c.result(), c.check(), c.subject(), c.detail()));
+                table.print(out);
+            }
+            boolean failed = checks.stream().anyMatch(c -> c.result().equals("FAIL"));
+            if (failed) {
+                spec.commandLine().getErr().println("caxton: " + folder + ": the plugin would be refused (see FAIL above)");
+            }
+            return failed ? 1 : 0;
+        }
+
+        private List<Check> checks(PluginCatalog catalog) {
+            List<Check> checks = new java.util.ArrayList<>();
+            String dir = folder.toAbsolutePath().normalize().getFileName().toString();
+            List<PluginInfo> plugins = catalog.plugins();
+            if (plugins.isEmpty()) {
+                checks.add(new Check("FAIL", "load", "-", "the folder has no module that provides a Caxton SPI"));
+                return checks;
+            }
+            for (PluginInfo p : plugins) {
+                String subject = p.spi() + "/" + p.name();
+                if (!p.usable()) {
+                    checks.add(new Check("FAIL", "load", subject, p.refusal()));
+                    continue;
+                }
+                checks.add(new Check("PASS", "load", subject, "module " + p.module() + " " + p.version()
+                        + "; SPI range " + p.spiRange() + " includes this node's SPI " + dev.caxton.spi.SpiVersion.CURRENT
+                        + (p.nativeAccess().isEmpty() ? "" : "; native access: " + String.join(", ", p.nativeAccess()))));
+                String expected = p.spi() + "-" + p.name();
+                checks.add(dir.equals(expected)
+                        ? new Check("PASS", "names", subject, "the folder is named <spi>-<provider name>")
+                        : new Check("WARN", "names", subject, "the folder is '" + dir + "', the naming rule says '" + expected
+                        + "'; a node names a refused folder by its last word"));
+                Spi spi = java.util.Arrays.stream(Spi.values()).filter(x -> x.label().equals(p.spi())).findFirst().orElseThrow();
+                try {
+                    catalog.find(spi, p.name()).orElseThrow().check(
+                            dev.caxton.spi.ProviderConfig.of(spi.section() + "." + p.name(), Map.of()));
+                    checks.add(new Check("PASS", "defaults", subject, "accepts an empty " + spi.section() + "."
+                            + p.name() + " section"));
+                } catch (ConfigException e) {
+                    checks.add(new Check("NOTE", "defaults", subject, "needs settings: " + e.getMessage()));
+                } catch (RuntimeException e) {
+                    checks.add(new Check("FAIL", "defaults", subject, "checking an empty section failed: " + e));
+                }
+                checks.add(new Check("NOTE", "conformance", subject, "not run by this command: run the testkit's "
+                        + "conformance suite for the " + p.spi() + " SPI in the plugin's own build"));
+            }
+            return checks;
         }
     }
 }

@@ -86,6 +86,22 @@ public final class PluginCatalog {
         return new PluginCatalog(found);
     }
 
+    /**
+     * Loads one plugin folder exactly as {@link #discover} would, and nothing else (no provider of the
+     * image), for {@code caxton plugins verify}.
+     *
+     * @param folder the plugin folder
+     * @return a catalog of that folder's providers, usable or refused
+     */
+    public static PluginCatalog inspect(Path folder) {
+        Map<Spi, List<Entry>> found = new EnumMap<>(Spi.class);
+        for (Spi spi : Spi.values()) {
+            found.put(spi, new ArrayList<>());
+        }
+        loadFolder(folder, found);
+        return new PluginCatalog(found);
+    }
+
     private static List<Path> pluginFolders(Path pluginsDir) {
         try (Stream<Path> s = Files.list(pluginsDir)) {
             return s.filter(Files::isDirectory).sorted().toList();
