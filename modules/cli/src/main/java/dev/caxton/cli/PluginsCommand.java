@@ -108,8 +108,11 @@ final class PluginsCommand {
                     selected.put(spi, c.providerName(spi));
                 }
             } catch (ConfigException e) {
-                spec.commandLine().getErr().println("caxton: note: the configuration cannot be loaded, so no "
-                        + "provider is shown as selected: " + e.getMessage());
+                // Only beside the table: JSON readers often merge stderr into what they parse.
+                if (!output.json()) {
+                    spec.commandLine().getErr().println("caxton: note: the configuration cannot be loaded, so no "
+                            + "provider is shown as selected: " + e.getMessage());
+                }
             }
             return selected;
         }

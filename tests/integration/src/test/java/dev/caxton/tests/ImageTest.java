@@ -197,7 +197,7 @@ class ImageTest {
         assertThat(list.waitFor()).isZero();
         List<String> found = new java.util.ArrayList<>();
         plugins.forEach(n -> found.add(n.get("name").asText() + "@" + (n.get("location").asText().equals("image") ? "image" : "folder")));
-        assertThat(found).containsExactlyInAnyOrder("chicory@image", "json@image", "memory@image", "static@image", "msgpack@folder");
+        assertThat(found).containsExactlyInAnyOrder("chicory@image", "json@image", "memory@image", "fixed@image", "msgpack@folder");
     }
 
     @Test
