@@ -68,4 +68,22 @@ class RenamedMembershipTest {
         assertThat(config.providerConfig(Spi.MEMBERSHIP, "fixed").duration("heartbeat_interval", Duration.ZERO))
                 .isEqualTo(Duration.ofMillis(200));
     }
+
+    @Test
+    void anErrorInASectionWrittenUnderTheOldNameNamesTheKeyAsWritten() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CaxtonConfig.parse("test", LocalCommandTest.testConfig(0, dir) + """
+                coordination:
+                  cluster:
+                    static:
+                      nodes: ["garbage"]
+                """, CATALOG, new Properties()).providerName(Spi.MEMBERSHIP))
+                .hasMessageContaining("coordination.cluster.static.nodes");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CaxtonConfig.parse("test", LocalCommandTest.testConfig(0, dir) + """
+                coordination:
+                  cluster:
+                    static:
+                      heartbeat_interval: forever
+                """, CATALOG, new Properties()))
+                .hasMessageContaining("coordination.cluster.static.heartbeat_interval");
+    }
 }

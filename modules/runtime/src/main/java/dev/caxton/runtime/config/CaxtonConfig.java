@@ -45,6 +45,8 @@ public final class CaxtonConfig {
     private final Map<String, Map<String, Object>> overrides;
     /** Core keys the operator wrote (file, property or {@link #with}), as opposed to defaults and derived choices. */
     private final java.util.Set<String> written;
+    /** Provider sections written under a provider's old name, by current section: for error messages. */
+    private Map<String, String> sectionsAsWritten = Map.of();
 
     private CaxtonConfig(String source, Map<String, Object> values, Map<String, Map<String, Object>> providerSections,
                          Map<String, Map<String, Object>> overrides, java.util.Set<String> written) {
@@ -104,7 +106,8 @@ public final class CaxtonConfig {
         Map<String, Object> values = new TreeMap<>();
         Map<String, Map<String, Object>> providerSections = new TreeMap<>();
         Map<String, Map<String, Object>> overrides = new TreeMap<>();
-        new Walker(catalog, values, providerSections, overrides).walk("", tree);
+        Map<String, String> asWritten = new TreeMap<>();
+        new Walker(catalog, values, providerSections, overrides, asWritten).walk("", tree);
         applyOverrides(properties, catalog, values, providerSections);
         for (Spi spi : Spi.values()) {
             if (values.get(spi.selectorKey()) instanceof String chosen) {
@@ -119,6 +122,7 @@ public final class CaxtonConfig {
             }
         }
         CaxtonConfig config = new CaxtonConfig(source, values, providerSections, overrides, written);
+        config.sectionsAsWritten = Map.copyOf(asWritten);
         config.checkCoreValues();
         config.checkProviderNames(catalog);
         config.checkProviderSections(catalog);
@@ -175,7 +179,7 @@ public final class CaxtonConfig {
     /** Walks the YAML tree, sorting each value into core keys, provider sections and overrides. */
     private record Walker(PluginCatalog catalog, Map<String, Object> values,
                           Map<String, Map<String, Object>> providerSections,
-                          Map<String, Map<String, Object>> overrides) {
+                          Map<String, Map<String, Object>> overrides, Map<String, String> asWritten) {
 
         void walk(String prefix, Map<String, Object> map) {
             for (Map.Entry<String, Object> e : map.entrySet()) {
@@ -194,7 +198,11 @@ public final class CaxtonConfig {
                     readOverrides(section(key, v));
                 } else if (spiOfSection(prefix).isPresent()) {
                     Spi spi = spiOfSection(prefix).get();
-                    readProviderSection(spi, prefix, currentProviderName(spi, e.getKey(), key), v);
+                    String current = currentProviderName(spi, e.getKey(), key);
+                    if (!current.equals(e.getKey())) {
+                        asWritten.put(prefix + "." + current, key);
+                    }
+                    readProviderSection(spi, prefix, current, v);
                 } else {
                     throw unknownKey(prefix, key);
                 }
@@ -233,12 +241,13 @@ public final class CaxtonConfig {
                         + "' (" + String.join(", ", coreKeysUnder(prefix)) + ") nor the section of an installed "
                         + spi.label() + " provider (" + (names.isEmpty() ? "none installed" : String.join(", ", names)) + ")");
             }
-            Map<String, Object> raw = section(sectionKey, v);
+            String shownKey = asWritten.getOrDefault(sectionKey, sectionKey);
+            Map<String, Object> raw = section(shownKey, v);
             Map<String, ConfigOption> declared = new LinkedHashMap<>();
             provider.get().options().forEach(o -> declared.put(o.key(), o));
             Map<String, Object> checked = new LinkedHashMap<>();
             for (Map.Entry<String, Object> e : raw.entrySet()) {
-                String full = sectionKey + "." + e.getKey();
+                String full = shownKey + "." + e.getKey();
                 ConfigOption o = declared.get(e.getKey());
                 if (o == null) {
                     throw new ConfigException(full, "unknown key; the " + name + " " + spi.label() + " provider accepts "
@@ -518,7 +527,8 @@ public final class CaxtonConfig {
      */
     public ProviderConfig providerConfig(Spi spi, String name) {
         String prefix = spi.section() + "." + name;
-        return ProviderConfig.of(prefix, providerSections.getOrDefault(prefix, Map.of()));
+        // Errors a provider finds name the section as the operator wrote it (an old provider name too).
+        return ProviderConfig.of(sectionsAsWritten.getOrDefault(prefix, prefix), providerSections.getOrDefault(prefix, Map.of()));
     }
 
     /**
@@ -666,6 +676,8 @@ public final class CaxtonConfig {
             copy.putIfAbsent("coordination.cluster.membership",
                     ConfigSchema.OPTIONS.get("coordination.cluster.membership").defaultValue());
         }
-        return new CaxtonConfig(source, copy, providerSections, overrides, nowWritten);
+        CaxtonConfig changed = new CaxtonConfig(source, copy, providerSections, overrides, nowWritten);
+        changed.sectionsAsWritten = sectionsAsWritten;
+        return changed;
     }
 }
