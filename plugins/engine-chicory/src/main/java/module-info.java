@@ -18,5 +18,5 @@ module dev.caxton.engine.chicory {
     requires com.dylibso.chicory.compiler;
 
     provides dev.caxton.spi.engine.WasmEngineProvider
-            with dev.caxton.plugin.engine.chicory.ChicoryEngineProvider;
+            with dev.caxton.engine.chicory.ChicoryEngineProvider;
 }

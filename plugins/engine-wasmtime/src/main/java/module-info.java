@@ -22,5 +22,5 @@ module dev.caxton.engine.wasmtime {
     requires org.slf4j;
 
     provides dev.caxton.spi.engine.WasmEngineProvider
-            with dev.caxton.plugin.engine.wasmtime.WasmtimeEngineProvider;
+            with dev.caxton.engine.wasmtime.WasmtimeEngineProvider;
 }

@@ -12,5 +12,5 @@ module dev.caxton.membership.jgroups {
     requires java.logging;
 
     provides dev.caxton.spi.membership.MembershipProvider
-            with dev.caxton.plugin.membership.jgroups.JGroupsMembershipProvider;
+            with dev.caxton.membership.jgroups.JGroupsMembershipProvider;
 }

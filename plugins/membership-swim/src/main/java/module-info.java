@@ -11,5 +11,5 @@ module dev.caxton.membership.swim {
     requires dev.caxton.spi;
 
     provides dev.caxton.spi.membership.MembershipProvider
-            with dev.caxton.plugin.membership.swim.SwimMembershipProvider;
+            with dev.caxton.membership.swim.SwimMembershipProvider;
 }

@@ -12,5 +12,5 @@ module dev.caxton.serializer.json {
     requires dev.caxton.spi;
     requires com.fasterxml.jackson.core;
 
-    provides dev.caxton.spi.serializer.SerializerProvider with dev.caxton.plugin.serializer.json.JsonSerializerProvider;
+    provides dev.caxton.spi.serializer.SerializerProvider with dev.caxton.serializer.json.JsonSerializerProvider;
 }

@@ -19,5 +19,5 @@ module dev.caxton.serializer.msgpack {
     // requires it. Requiring it here keeps it in the graph wherever this plugin is.
     requires jdk.unsupported;
 
-    provides dev.caxton.spi.serializer.SerializerProvider with dev.caxton.plugin.serializer.msgpack.MsgpackSerializerProvider;
+    provides dev.caxton.spi.serializer.SerializerProvider with dev.caxton.serializer.msgpack.MsgpackSerializerProvider;
 }

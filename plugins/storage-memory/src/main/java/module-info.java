@@ -11,5 +11,5 @@
 module dev.caxton.storage.memory {
     requires dev.caxton.spi;
 
-    provides dev.caxton.spi.storage.StorageProvider with dev.caxton.plugin.storage.memory.MemoryStorageProvider;
+    provides dev.caxton.spi.storage.StorageProvider with dev.caxton.storage.memory.MemoryStorageProvider;
 }

@@ -4,7 +4,7 @@
  * <p>The file is opened in WAL mode with one writer connection, guarded by a lock, and a small pool
  * of reader connections, so reads never wait for writes nor for each other. The schema is built and
  * upgraded by versioned migrations shipped in this module
- * ({@code dev/caxton/plugin/storage/sqlite/migrations/V<n>__<description>.sql}), each recorded
+ * ({@code dev/caxton/storage/sqlite/migrations/V<n>__<description>.sql}), each recorded
  * with its checksum in the {@code schema_version} table; a file written by a newer Caxton, or whose
  * recorded migrations differ from the ones shipped here, is refused rather than guessed at.
  *
@@ -17,5 +17,5 @@ module dev.caxton.storage.sqlite {
     requires java.sql;
     requires org.xerial.sqlitejdbc;
 
-    provides dev.caxton.spi.storage.StorageProvider with dev.caxton.plugin.storage.sqlite.SqliteStorageProvider;
+    provides dev.caxton.spi.storage.StorageProvider with dev.caxton.storage.sqlite.SqliteStorageProvider;
 }

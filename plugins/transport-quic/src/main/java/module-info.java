@@ -14,5 +14,5 @@ module dev.caxton.transport.quic {
     requires io.netty.codec.classes.quic;
 
     provides dev.caxton.spi.transport.TransportProvider
-            with dev.caxton.plugin.transport.quic.QuicTransportProvider;
+            with dev.caxton.transport.quic.QuicTransportProvider;
 }

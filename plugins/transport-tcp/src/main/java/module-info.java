@@ -18,5 +18,5 @@ module dev.caxton.transport.tcp {
     requires io.netty.transport.classes.epoll;
 
     provides dev.caxton.spi.transport.TransportProvider
-            with dev.caxton.plugin.transport.tcp.TcpTransportProvider;
+            with dev.caxton.transport.tcp.TcpTransportProvider;
 }

@@ -207,8 +207,8 @@ final class Findings {
     }
 
     static Finding gossip(String membership, Map<String, Integer> byState, boolean partitioned, int alive, int quorum) {
-        if ("static".equals(membership)) {
-            return new Finding(Severity.INFO, "membership", "no gossip membership running (membership: static, "
+        if ("fixed".equals(membership) || "static".equals(membership)) {
+            return new Finding(Severity.INFO, "membership", "no gossip membership running (membership: fixed, "
                     + "heartbeats to a fixed node list)", "coordination.cluster.membership: swim for gossip");
         }
         if (partitioned) {

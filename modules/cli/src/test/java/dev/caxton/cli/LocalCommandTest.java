@@ -78,9 +78,31 @@ class LocalCommandTest {
 
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().lines().toList()).first().asString()
-                .matches("SPI +NAME +MODULE +VERSION +DESCRIPTION");
-        assertThat(r.out()).containsPattern("(?m)^engine +chicory +unnamed +\\S+ +WebAssembly on Chicory")
-                .containsPattern("(?m)^storage +memory +unnamed +\\S+ +Everything in memory");
+                .matches("SPI +NAME +MODULE +VERSION +SPI-RANGE +SELECTED +ORIGIN +STATE");
+        assertThat(r.out()).containsPattern("(?m)^engine +chicory +unnamed +\\S+ +- +\\S+ +image +ok$")
+                .containsPattern("(?m)^storage +memory +unnamed +\\S+ +- +\\S+ +image +ok$");
+    }
+
+    @Test
+    void pluginsListMarksTheProvidersTheConfigurationSelects() throws Exception {
+        Path file = Files.writeString(dir.resolve("caxton.yaml"), testConfig(9000, dir));
+
+        Cli.Result r = Cli.run("plugins", "list", "--config", file.toString());
+        Cli.Result json = Cli.run("plugins", "list", "--config", file.toString(), "--output", "json");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("(?m)^storage +memory +.* yes +image +ok$")
+                .containsPattern("(?m)^serializer +json +.* yes +image +ok$")
+                .containsPattern("(?m)^membership +swim +.* no +image +ok$");
+        List<String> selected = new ArrayList<>();
+        Json.MAPPER.readTree(json.out()).forEach(p -> {
+            assertThat(p.get("state").asText()).isEqualTo("ok");
+            assertThat(p.get("spi_range").asText()).isEqualTo("-");
+            if (p.get("selected").asBoolean()) {
+                selected.add(p.get("spi").asText() + "/" + p.get("name").asText());
+            }
+        });
+        assertThat(selected).contains("storage/memory", "serializer/json", "engine/chicory");
     }
 
     @Test
@@ -96,7 +118,7 @@ class LocalCommandTest {
         });
         List<String> entries = new ArrayList<>();
         array.forEach(p -> entries.add(p.get("spi").asText() + "/" + p.get("name").asText()));
-        assertThat(entries).containsExactlyInAnyOrder("engine/chicory", "serializer/json", "membership/static", "membership/swim", "storage/memory",
+        assertThat(entries).containsExactlyInAnyOrder("engine/chicory", "serializer/json", "membership/fixed", "membership/swim", "storage/memory",
                 "transport/tcp");
     }
 

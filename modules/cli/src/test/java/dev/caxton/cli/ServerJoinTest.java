@@ -39,7 +39,7 @@ class ServerJoinTest {
     void joiningANodeWithoutAWrittenMembershipSelectsSwimAsSeedsInTheFileWould() {
         CaxtonConfig alone = CaxtonConfig.parse("test", LocalCommandTest.testConfig(0, dir),
                 PluginCatalog.discover(null), new Properties());
-        assertThat(alone.string("coordination.cluster.membership")).isEqualTo("static");
+        assertThat(alone.string("coordination.cluster.membership")).isEqualTo("fixed");
 
         CaxtonConfig joined = ServerCommand.Start.withJoin(alone, List.of("10.0.0.2:7945"));
 
@@ -56,7 +56,7 @@ class ServerJoinTest {
 
         CaxtonConfig joined = ServerCommand.Start.withJoin(config, List.of("10.0.0.2:7945"));
 
-        assertThat(joined.string("coordination.cluster.membership")).isEqualTo("static");
+        assertThat(joined.string("coordination.cluster.membership")).isEqualTo("fixed");
         assertThat(joined.list("coordination.cluster.seeds")).containsExactly("10.0.0.2:7945");
     }
 

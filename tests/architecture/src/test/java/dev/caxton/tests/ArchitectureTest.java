@@ -8,7 +8,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.runtime.plugin.Spi;
+import org.junit.jupiter.api.io.TempDir;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -22,12 +30,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ArchitectureTest {
 
+    private static List<PluginFolder> folders;
+
+    /** The module (= root package) of every plugin folder that provides a service. */
+    private static List<String> plugins;
+
     /**
-     * First-party support libraries: code several plugins share that does not belong in the SPI
-     * (it needs a third-party library, like Netty). A library, not a provider: it lives in each
-     * using plugin's folder.
+     * First-party support libraries: folders under plugins/ that provide nothing (code several
+     * plugins share that does not belong in the SPI because it needs a third-party library, like
+     * Netty). A library, not a provider: it lives in each using plugin's folder.
      */
-    private static final List<String> SUPPORT_LIBRARIES = List.of("dev.caxton.transport.netty");
+    private static List<String> supportLibraries;
 
     private static boolean inAny(String pkg, List<String> roots) {
         return roots.stream().anyMatch(r -> pkg.equals(r) || pkg.startsWith(r + "."));
@@ -36,26 +49,84 @@ class ArchitectureTest {
     private static JavaClasses production;
 
     @BeforeAll
-    static void importClasses() {
+    static void importClasses() throws Exception {
         production = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.caxton");
+        folders = PluginFolder.scan(PluginFolder.ROOT.resolve("plugins"));
+        plugins = folders.stream().filter(PluginFolder::isPlugin).map(PluginFolder::module).toList();
+        supportLibraries = folders.stream().filter(f -> !f.isPlugin()).map(PluginFolder::module).toList();
+    }
+
+    static Map<String, String> spiServices() {
+        Map<String, String> m = new TreeMap<>();
+        for (Spi spi : Spi.values()) {
+            m.put(spi.label(), spi.type().getName());
+        }
+        return m;
+    }
+
+    @Test
+    @DisplayName("the plugins are found by scanning plugins/ (a rule over nothing would pass vacuously)")
+    void pluginsAreScanned() {
+        assertThat(plugins).hasSizeGreaterThanOrEqualTo(11).contains("dev.caxton.membership.fixed", "dev.caxton.engine.chicory");
+        assertThat(supportLibraries).contains("dev.caxton.transport.netty");
     }
 
     @Test
     @DisplayName("every module was imported (a rule over nothing would pass vacuously)")
     void everyModuleIsImported() {
-        List<String> expected = List.of("dev.caxton.spi", "dev.caxton.runtime", "dev.caxton.server", "dev.caxton.cli",
-                "dev.caxton.testkit", "dev.caxton.plugin.engine.chicory", "dev.caxton.plugin.serializer.json",
-                "dev.caxton.plugin.serializer.msgpack", "dev.caxton.plugin.storage.memory",
-                "dev.caxton.plugin.storage.sqlite", "dev.caxton.plugin.membership.fixed", "dev.caxton.plugin.engine.wasmtime",
-                "dev.caxton.plugin.membership.swim", "dev.caxton.plugin.membership.jgroups",
-                "dev.caxton.plugin.transport.tcp", "dev.caxton.plugin.transport.quic", "dev.caxton.transport.netty",
-                "dev.caxton.fipa");
+        List<String> expected = new java.util.ArrayList<>(List.of("dev.caxton.spi", "dev.caxton.runtime",
+                "dev.caxton.server", "dev.caxton.cli", "dev.caxton.testkit", "dev.caxton.fipa"));
+        folders.forEach(f -> expected.add(f.module()));
         for (String p : expected) {
             assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(p)))
                     .as("classes of %s imported", p).isTrue();
         }
+    }
+
+    @Test
+    @DisplayName("every folder under plugins/: folder <spi>-<name>, artifact caxton-<spi>-<name>, module and root package dev.caxton.<spi>.<name>")
+    void namesAgree() {
+        List<String> problems = folders.stream().flatMap(f -> f.namingProblems(spiServices()).stream()).toList();
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a plugin's provider is named after its folder's last word")
+    void providerNamesAreTheFoldersLastWord() {
+        PluginCatalog catalog = PluginCatalog.discover(null);
+        for (PluginFolder f : folders.stream().filter(PluginFolder::isPlugin).toList()) {
+            String spi = f.name().substring(0, f.name().indexOf('-'));
+            String name = f.name().substring(f.name().indexOf('-') + 1);
+            Spi s = Spi.valueOf(spi.toUpperCase(java.util.Locale.ROOT));
+            assertThat(catalog.find(s, name))
+                    .as("a %s provider named '%s' (folder %s); %s providers: %s", spi, name, f.name(), spi, catalog.names(s))
+                    .isPresent()
+                    .get().extracting(p -> p.getClass().getPackageName()).asString().startsWith(f.module());
+        }
+    }
+
+    @Test
+    @DisplayName("the naming check catches a misnamed plugin (as membership-static was)")
+    void theNamingCheckCatchesAMisnamedPlugin(@TempDir Path tmp) throws Exception {
+        Path folder = tmp.resolve("membership-static");
+        Path pkg = Files.createDirectories(folder.resolve("src/main/java/dev/caxton/plugin/membership/fixed"));
+        Files.writeString(folder.resolve("src/main/java/module-info.java"), """
+                module dev.caxton.membership.fixed {
+                    requires dev.caxton.spi;
+                    provides dev.caxton.spi.membership.MembershipProvider with dev.caxton.plugin.membership.fixed.P;
+                }
+                """);
+        Files.writeString(pkg.resolve("P.java"), "package dev.caxton.plugin.membership.fixed;\nclass P {}\n");
+        Files.writeString(folder.resolve("pom.xml"), "<project><parent><artifactId>caxton-parent</artifactId></parent>"
+                + "<artifactId>caxton-membership-static</artifactId></project>");
+
+        List<String> problems = PluginFolder.read(folder).namingProblems(spiServices());
+
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("module is dev.caxton.membership.fixed, expected dev.caxton.membership.static"))
+                .anySatisfy(p -> assertThat(p).contains("package dev.caxton.plugin.membership.fixed is outside"));
+        assertThat(PluginFolder.read(PluginFolder.ROOT.resolve("plugins/membership-fixed")).namingProblems(spiServices())).isEmpty();
     }
 
     @Test
@@ -72,22 +143,19 @@ class ArchitectureTest {
     @Test
     @DisplayName("plugins depend on the SPI, their own libraries and first-party support libraries, never on the core or each other")
     void pluginsSeeOnlyTheSpi() {
-        for (String plugin : List.of("engine.chicory", "engine.wasmtime", "serializer.json", "serializer.msgpack", "storage.memory",
-                "storage.sqlite", "membership.fixed", "transport.tcp", "transport.quic", "membership.swim",
-                "membership.jgroups")) {
-            ArchRule rule = noClasses().that().resideInAPackage("dev.caxton.plugin." + plugin + "..")
+        for (String plugin : plugins) {
+            ArchRule rule = noClasses().that().resideInAPackage(plugin + "..")
                     .should().dependOnClassesThat().resideInAnyPackage("dev.caxton.runtime..", "dev.caxton.server..",
                             "dev.caxton.cli..", "dev.caxton.testkit..")
                     .orShould().dependOnClassesThat(
                             com.tngtech.archunit.base.DescribedPredicate.describe("another plugin's classes",
-                                    c -> c.getPackageName().startsWith("dev.caxton.plugin.")
-                                            && !c.getPackageName().startsWith("dev.caxton.plugin." + plugin)))
+                                    c -> inAny(c.getPackageName(), plugins) && !inAny(c.getPackageName(), List.of(plugin))))
                     .orShould().dependOnClassesThat(
                             com.tngtech.archunit.base.DescribedPredicate.describe(
                                     "Caxton classes other than the SPI's, its own and a support library's",
                                     c -> c.getPackageName().startsWith("dev.caxton.")
-                                            && !inAny(c.getPackageName(), List.of("dev.caxton.spi", "dev.caxton.plugin." + plugin))
-                                            && !inAny(c.getPackageName(), SUPPORT_LIBRARIES)));
+                                            && !inAny(c.getPackageName(), List.of("dev.caxton.spi", plugin))
+                                            && !inAny(c.getPackageName(), supportLibraries)));
             rule.check(production);
         }
     }
@@ -95,7 +163,7 @@ class ArchitectureTest {
     @Test
     @DisplayName("support libraries depend on the SPI and their own libraries only: never the runtime, server, CLI, testkit or a plugin")
     void supportLibrariesSeeOnlyTheSpi() {
-        for (String library : SUPPORT_LIBRARIES) {
+        for (String library : supportLibraries) {
             classes().that().resideInAPackage(library + "..")
                     .should().onlyDependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
                             "the SPI, the library itself, or classes outside Caxton",
@@ -108,9 +176,11 @@ class ArchitectureTest {
     @Test
     @DisplayName("nothing in modules/ imports a plugin package")
     void coreNeverImportsAPlugin() {
+        List<String> all = new java.util.ArrayList<>(plugins);
+        all.addAll(supportLibraries);
         noClasses().that().resideInAnyPackage("dev.caxton.spi..", "dev.caxton.runtime..", "dev.caxton.server..",
                         "dev.caxton.cli..", "dev.caxton.testkit..", "dev.caxton.fipa..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.caxton.plugin..", "dev.caxton.transport..")
+                .should().dependOnClassesThat().resideInAnyPackage(all.stream().map(p -> p + "..").toArray(String[]::new))
                 .check(production);
     }
 

@@ -1,7 +1,7 @@
 package dev.caxton.bench;
 
 import com.github.luben.zstd.Zstd;
-import dev.caxton.plugin.transport.tcp.TcpTransportProvider;
+import dev.caxton.transport.tcp.TcpTransportProvider;
 import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.ProviderContext;
 import dev.caxton.spi.transport.Compression;

@@ -1,7 +1,7 @@
 package dev.caxton.bench;
 
-import dev.caxton.plugin.transport.quic.QuicTransportProvider;
-import dev.caxton.plugin.transport.tcp.TcpTransportProvider;
+import dev.caxton.transport.quic.QuicTransportProvider;
+import dev.caxton.transport.tcp.TcpTransportProvider;
 import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.ProviderContext;
 import dev.caxton.spi.transport.Connection;

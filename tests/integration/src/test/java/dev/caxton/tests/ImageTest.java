@@ -68,7 +68,7 @@ class ImageTest {
                 "serializer:msgpack:dev.caxton.serializer.msgpack:0.1.0-SNAPSHOT",
                 "storage:memory:dev.caxton.storage.memory:0.1.0-SNAPSHOT",
                 "storage:sqlite:dev.caxton.storage.sqlite:0.1.0-SNAPSHOT",
-                "membership:static:dev.caxton.membership.fixed:0.1.0-SNAPSHOT",
+                "membership:fixed:dev.caxton.membership.fixed:0.1.0-SNAPSHOT",
                 "membership:jgroups:dev.caxton.membership.jgroups:0.1.0-SNAPSHOT",
                 "membership:swim:dev.caxton.membership.swim:0.1.0-SNAPSHOT");
         Image.Result text = Image.run("plugins", "list");
@@ -198,7 +198,7 @@ class ImageTest {
     void customImage(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("lean");
         ProcessBuilder pb = new ProcessBuilder("bash", Image.ROOT.resolve("jlink/custom-image.sh").toString(),
-                "--output", out.toString(), "--plugins", "engine-chicory,serializer-json,serializer-msgpack,storage-memory,membership-static",
+                "--output", out.toString(), "--plugins", "engine-chicory,serializer-json,serializer-msgpack,storage-memory,membership-fixed",
                 "--link", "--jdk", System.getProperty("java.home")).redirectErrorStream(true);
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes());
@@ -213,7 +213,7 @@ class ImageTest {
         assertThat(list.waitFor()).isZero();
         List<String> found = new java.util.ArrayList<>();
         plugins.forEach(n -> found.add(n.get("name").asText() + "@" + (n.get("location").asText().equals("image") ? "image" : "folder")));
-        assertThat(found).containsExactlyInAnyOrder("chicory@image", "json@image", "memory@image", "static@image", "msgpack@folder");
+        assertThat(found).containsExactlyInAnyOrder("chicory@image", "json@image", "memory@image", "fixed@image", "msgpack@folder");
     }
 
     @Test

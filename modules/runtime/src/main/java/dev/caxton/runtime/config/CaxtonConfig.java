@@ -45,6 +45,8 @@ public final class CaxtonConfig {
     private final Map<String, Map<String, Object>> overrides;
     /** Core keys the operator wrote (file, property or {@link #with}), as opposed to defaults and derived choices. */
     private final java.util.Set<String> written;
+    /** Provider sections written under a provider's old name, by current section: for error messages. */
+    private Map<String, String> sectionsAsWritten = Map.of();
 
     private CaxtonConfig(String source, Map<String, Object> values, Map<String, Map<String, Object>> providerSections,
                          Map<String, Map<String, Object>> overrides, java.util.Set<String> written) {
@@ -124,8 +126,14 @@ public final class CaxtonConfig {
         Map<String, Object> values = new TreeMap<>();
         Map<String, Map<String, Object>> providerSections = new TreeMap<>();
         Map<String, Map<String, Object>> overrides = new TreeMap<>();
-        new Walker(catalog, values, providerSections, overrides).walk("", tree);
+        Map<String, String> asWritten = new TreeMap<>();
+        new Walker(catalog, values, providerSections, overrides, asWritten).walk("", tree);
         applyOverrides(properties, catalog, values, providerSections);
+        for (Spi spi : Spi.values()) {
+            if (values.get(spi.selectorKey()) instanceof String chosen) {
+                values.put(spi.selectorKey(), currentProviderName(spi, chosen, spi.selectorKey()));
+            }
+        }
         java.util.Set<String> written = java.util.Set.copyOf(values.keySet());
         chooseMembership(values);
         for (ConfigOption o : ConfigSchema.OPTIONS.values()) {
@@ -134,6 +142,7 @@ public final class CaxtonConfig {
             }
         }
         CaxtonConfig config = new CaxtonConfig(source, values, providerSections, overrides, written);
+        config.sectionsAsWritten = Map.copyOf(asWritten);
         config.checkCoreValues();
         if (catalog != null) {
             config.checkProviderNames(catalog);
@@ -192,7 +201,7 @@ public final class CaxtonConfig {
     /** Walks the YAML tree, sorting each value into core keys, provider sections and overrides. */
     private record Walker(PluginCatalog catalog, Map<String, Object> values,
                           Map<String, Map<String, Object>> providerSections,
-                          Map<String, Map<String, Object>> overrides) {
+                          Map<String, Map<String, Object>> overrides, Map<String, String> asWritten) {
 
         void walk(String prefix, Map<String, Object> map) {
             for (Map.Entry<String, Object> e : map.entrySet()) {
@@ -212,7 +221,12 @@ public final class CaxtonConfig {
                 } else if (key.equals(ConfigSchema.FIPA_PLATFORMS)) {
                     values.put(key, fipaPlatforms(section(key, v)));
                 } else if (spiOfSection(prefix).isPresent()) {
-                    readProviderSection(spiOfSection(prefix).get(), prefix, e.getKey(), v);
+                    Spi spi = spiOfSection(prefix).get();
+                    String current = currentProviderName(spi, e.getKey(), key);
+                    if (!current.equals(e.getKey())) {
+                        asWritten.put(prefix + "." + current, key);
+                    }
+                    readProviderSection(spi, prefix, current, v);
                 } else {
                     throw unknownKey(prefix, key);
                 }
@@ -272,18 +286,24 @@ public final class CaxtonConfig {
                 return;
             }
             Optional<Provider> provider = catalog.find(spi, name);
+            if (provider.isEmpty() && catalog.refusal(spi, name).isPresent()) {
+                // The section of a refused plugin: say why it is refused rather than call the key unknown.
+                throw new ConfigException(sectionKey, "is the section of the " + spi.label() + " provider '" + name
+                        + "', which is refused: " + catalog.refusal(spi, name).get());
+            }
             if (provider.isEmpty()) {
                 List<String> names = catalog.names(spi);
                 throw new ConfigException(sectionKey, "unknown key; it is neither a setting of '" + prefix
                         + "' (" + String.join(", ", coreKeysUnder(prefix)) + ") nor the section of an installed "
                         + spi.label() + " provider (" + (names.isEmpty() ? "none installed" : String.join(", ", names)) + ")");
             }
-            Map<String, Object> raw = section(sectionKey, v);
+            String shownKey = asWritten.getOrDefault(sectionKey, sectionKey);
+            Map<String, Object> raw = section(shownKey, v);
             Map<String, ConfigOption> declared = new LinkedHashMap<>();
             provider.get().options().forEach(o -> declared.put(o.key(), o));
             Map<String, Object> checked = new LinkedHashMap<>();
             for (Map.Entry<String, Object> e : raw.entrySet()) {
-                String full = sectionKey + "." + e.getKey();
+                String full = shownKey + "." + e.getKey();
                 ConfigOption o = declared.get(e.getKey());
                 if (o == null) {
                     throw new ConfigException(full, "unknown key; the " + name + " " + spi.label() + " provider accepts "
@@ -365,6 +385,34 @@ public final class CaxtonConfig {
         return text;
     }
 
+    /**
+     * Providers renamed since configurations were written with their old names, which keep working:
+     * the membership {@code static} is {@code fixed} (a provider's name is its folder's last word and
+     * part of its module name, where the keyword {@code static} cannot be).
+     */
+    private static final Map<String, String> RENAMED_PROVIDERS = Map.of("membership/static", "fixed");
+
+    private static final System.Logger LOG = System.getLogger(CaxtonConfig.class.getName());
+
+    /**
+     * The current name of a provider named in a configuration, logging a deprecation warning when an
+     * old name is used.
+     *
+     * @param spi   the SPI
+     * @param name  the name as written
+     * @param where the key or property it was written in, for the warning
+     * @return the name to look the provider up by
+     */
+    static String currentProviderName(Spi spi, String name, String where) {
+        String now = RENAMED_PROVIDERS.get(spi.label() + "/" + name);
+        if (now == null) {
+            return name;
+        }
+        LOG.log(System.Logger.Level.WARNING, "{0}: the {1} provider ''{2}'' is now named ''{3}''; ''{2}'' still works"
+                + " but is deprecated and will be removed in a later major release", where, spi.label(), name, now);
+        return now;
+    }
+
     private static Object normalise(Object v) {
         return v instanceof Integer i ? Long.valueOf(i) : v;
     }
@@ -392,9 +440,10 @@ public final class CaxtonConfig {
             int sectionDot = dot < 0 ? -1 : key.lastIndexOf('.', dot - 1);
             if (sectionDot > 0) {
                 String prefix = key.substring(0, sectionDot);
-                String provider = key.substring(sectionDot + 1, dot);
-                String option = key.substring(dot + 1);
                 Optional<Spi> spi = spiOfSection(prefix);
+                String provider = spi.isPresent() ? currentProviderName(spi.get(), key.substring(sectionDot + 1, dot), name)
+                        : key.substring(sectionDot + 1, dot);
+                String option = key.substring(dot + 1);
                 if (catalog == null && spi.isPresent()) {
                     providerSections.computeIfAbsent(prefix + "." + provider, k -> new LinkedHashMap<>()).put(option, raw);
                     continue;
@@ -543,7 +592,8 @@ public final class CaxtonConfig {
      */
     public ProviderConfig providerConfig(Spi spi, String name) {
         String prefix = spi.section() + "." + name;
-        return ProviderConfig.of(prefix, providerSections.getOrDefault(prefix, Map.of()));
+        // Errors a provider finds name the section as the operator wrote it (an old provider name too).
+        return ProviderConfig.of(sectionsAsWritten.getOrDefault(prefix, prefix), providerSections.getOrDefault(prefix, Map.of()));
     }
 
     /**
@@ -702,6 +752,8 @@ public final class CaxtonConfig {
             copy.putIfAbsent("coordination.cluster.membership",
                     ConfigSchema.OPTIONS.get("coordination.cluster.membership").defaultValue());
         }
-        return new CaxtonConfig(source, copy, providerSections, overrides, nowWritten);
+        CaxtonConfig changed = new CaxtonConfig(source, copy, providerSections, overrides, nowWritten);
+        changed.sectionsAsWritten = sectionsAsWritten;
+        return changed;
     }
 }

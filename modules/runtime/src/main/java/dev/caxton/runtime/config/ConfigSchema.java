@@ -154,8 +154,8 @@ public final class ConfigSchema {
             ConfigOption.ranged("messaging.priorities.low.max_latency", Type.DURATION, "1m",
                     "A low message waiting longer than this is served before newer messages of every other class.", 1, DAY_MS),
             // coordination
-            ConfigOption.of("coordination.cluster.membership", Type.STRING, "static",
-                    "The membership provider; static with no nodes means a single node."),
+            ConfigOption.of("coordination.cluster.membership", Type.STRING, "fixed",
+                    "The membership provider; fixed with no nodes means a single node (static: deprecated name of fixed)."),
             ConfigOption.ranged("coordination.partition.quorum_size", Type.INTEGER, "0",
                     "Fewer alive members than this (this node included) means a partition, reported in health and metrics; 0 turns detection off.",
                     0, 100_000),

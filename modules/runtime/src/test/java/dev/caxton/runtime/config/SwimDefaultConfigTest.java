@@ -38,7 +38,7 @@ class SwimDefaultConfigTest {
         Map<String, Object> values = new HashMap<>(Map.of("coordination.cluster.seeds", List.of()));
         CaxtonConfig.chooseMembership(values);
         assertThat(values).doesNotContainKey("coordination.cluster.membership");
-        assertThat(ConfigSchema.OPTIONS.get("coordination.cluster.membership").defaultValue()).isEqualTo("static");
+        assertThat(ConfigSchema.OPTIONS.get("coordination.cluster.membership").defaultValue()).isEqualTo("fixed");
     }
 
     @Test

@@ -1,0 +1,21 @@
+package dev.caxton.engine.chicory;
+
+import dev.caxton.spi.ProviderConfig;
+import dev.caxton.spi.engine.WasmEngineProvider;
+import dev.caxton.testkit.engine.EngineConformance;
+
+import java.util.Map;
+
+/** The engine conformance suite against the Chicory engine in interpreter mode. */
+class ChicoryInterpreterConformanceTest extends EngineConformance {
+
+    @Override
+    protected WasmEngineProvider provider() {
+        return new ChicoryEngineProvider();
+    }
+
+    @Override
+    protected ProviderConfig config() {
+        return ProviderConfig.of("runtime.chicory", Map.of("mode", "interpreter"));
+    }
+}

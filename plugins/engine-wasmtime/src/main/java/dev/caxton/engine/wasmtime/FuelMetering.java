@@ -1,0 +1,325 @@
+package dev.caxton.engine.wasmtime;
+
+import dev.caxton.engine.wasmtime.ModuleShape.Export;
+import dev.caxton.engine.wasmtime.ModuleShape.FuncSig;
+import dev.caxton.engine.wasmtime.ModuleShape.Section;
+import dev.caxton.spi.engine.ExternKind;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Fuel metering by instrumentation. The wasmtime-java binding does not expose Wasmtime's own fuel,
+ * so the engine adds it to the module: a mutable i64 global holds the fuel left, and each
+ * straight-line run of instructions first subtracts what the whole run costs and traps with
+ * {@code unreachable} when the result is negative. After a trap the engine reads the global: a
+ * negative value means the call ran out of fuel (a check traps at once, so nothing else can follow).
+ *
+ * <p>A run costs one unit per instruction in it, and runs are cut wherever control can leave or
+ * enter them (after {@code loop}, {@code if}, {@code else} and every branch, and at the
+ * {@code end} of a block or {@code if}, which is where forward branches land). Every run that is
+ * charged is therefore executed in full, unless the call traps, and a call uses exactly as much fuel
+ * as Chicory's interpreter counts for it:
+ *
+ * <ul>
+ *   <li>every instruction executed counts one, {@code block}, {@code loop}, {@code if} and
+ *       {@code end} included;</li>
+ *   <li>a branch to a block, an {@code if} or the function counts the {@code end} it lands on (so
+ *       the charge for that {@code end} sits just after it, on the path both the branch and the
+ *       fall-through take; a function some branch targets is wrapped in one more block for this);</li>
+ *   <li>a branch back to a loop does not count the {@code loop} again; the then-arm of an
+ *       {@code if} counts its {@code else}; {@code return} does not count the function's
+ *       {@code end}.</li>
+ * </ul>
+ *
+ * Only the module's own functions are metered; the engine's hidden helpers are not. Each exported
+ * function gets a hidden wrapper that takes the budget as one more i64 parameter and stores it
+ * before the call, and returns the fuel left as one more i64 result after the function's own, so
+ * that neither metering nor reporting what a call used costs another crossing of the JNI boundary.
+ */
+final class FuelMetering {
+
+    // What an instruction does to control flow, as far as metering cares.
+    private static final byte PLAIN = 0;
+    private static final byte OPENS = 1;       // block: no new run
+    private static final byte ENTERS = 2;      // loop, if, else: a new run starts after it
+    private static final byte JUMPS = 3;       // br, br_if, br_table, return, unreachable: a new run starts after it
+    private static final byte LANDING = 4;     // end of a block or if: a new run starts with it
+    private static final byte CLOSES = 5;      // end of a loop
+    private static final byte LAST = 6;        // the function's own end
+
+    /**
+     * A metered module.
+     *
+     * @param bytes  the binary
+     * @param shape  its structure
+     * @param calls  for every exported function (hidden ones included, the accessors of globals excepted),
+     *               the export that calls it with a budget and also returns the fuel left
+     * @param left   the export that reads the fuel left
+     * @param refill the export that sets the fuel left
+     */
+    record Metered(byte[] bytes, ModuleShape shape, Map<String, String> calls, String left, String refill) {
+    }
+
+    private FuelMetering() {
+    }
+
+    /**
+     * Adds metering to a prepared module.
+     *
+     * @param base    the module as prepared for compilation
+     * @param ownEnd  the index just past the module's own functions; later ones are the engine's
+     *                helpers and stay unmetered
+     * @return the metered module
+     * @throws WasmReader.MalformedException when a body uses an instruction this class does not know
+     */
+    static Metered instrument(ModuleRewriter.Base base, int ownEnd) {
+        ModuleShape shape = base.shape();
+        int fuel = shape.globals.size();
+        Types types = new Types(shape.types.size());
+
+        Set<String> taken = new HashSet<>();
+        shape.exports.forEach(e -> taken.add(e.name()));
+        Set<String> getters = base.globalAccessors();
+        Map<String, String> calls = new LinkedHashMap<>();
+        WasmWriter funcAdd = new WasmWriter(32);
+        WasmWriter codeAdd = new WasmWriter(64);
+        WasmWriter exportAdd = new WasmWriter(128);
+        int next = shape.functions.size();
+        for (Export e : shape.exports) {
+            if (e.kind() != ExternKind.FUNCTION || getters.contains(e.name())) {
+                continue;
+            }
+            FuncSig sig = shape.types.get(shape.functions.get(e.index()));
+            byte[] params = Arrays.copyOf(sig.params(), sig.params().length + 1);
+            params[params.length - 1] = (byte) ModuleShape.I64;
+            byte[] results = Arrays.copyOf(sig.results(), sig.results().length + 1);
+            results[results.length - 1] = (byte) ModuleShape.I64;
+            funcAdd.u32(types.index(params, results));
+            WasmWriter body = new WasmWriter(16).u32(0).u8(0x20).u32(sig.params().length).u8(0x24).u32(fuel);
+            for (int i = 0; i < sig.params().length; i++) {
+                body.u8(0x20).u32(i);
+            }
+            body.u8(0x10).u32(e.index()).u8(0x23).u32(fuel).u8(Instructions.END);
+            ModuleRewriter.body(codeAdd, body);
+            String name = ModuleRewriter.unique(ModuleRewriter.PREFIX + "fuel:" + e.name(), taken);
+            exportAdd.name(name).u8(0x00).u32(next++);
+            calls.put(e.name(), name);
+        }
+        byte[] i64 = {(byte) ModuleShape.I64};
+        funcAdd.u32(types.index(new byte[0], i64));
+        ModuleRewriter.body(codeAdd, new WasmWriter(8).u32(0).u8(0x23).u32(fuel).u8(Instructions.END));
+        String left = ModuleRewriter.unique(ModuleRewriter.PREFIX + "fuel:left", taken);
+        exportAdd.name(left).u8(0x00).u32(next++);
+        funcAdd.u32(types.index(i64, new byte[0]));
+        ModuleRewriter.body(codeAdd, new WasmWriter(8).u32(0).u8(0x20).u32(0).u8(0x24).u32(fuel).u8(Instructions.END));
+        String refill = ModuleRewriter.unique(ModuleRewriter.PREFIX + "fuel:set", taken);
+        exportAdd.name(refill).u8(0x00).u32(next++);
+        int added = next - shape.functions.size();
+
+        // The module's bodies, metered, then the helpers' bodies as they are, then the new ones.
+        Section code = shape.section(ModuleShape.CODE);
+        int bodies = code == null ? 0 : code.count();
+        WasmWriter codeAll = new WasmWriter((code == null ? 0 : code.end() - code.entriesStart()) * 2 + codeAdd.size());
+        codeAll.u32(bodies + added);
+        if (code != null) {
+            WasmReader r = new WasmReader(shape.bytes, code.entriesStart(), code.end());
+            for (int k = 0; k < bodies; k++) {
+                int entry = r.pos();
+                int size = r.u32Int("the size of function body " + k);
+                int start = r.pos();
+                r.skip(size, "function body " + k);
+                int index = shape.importedFunctions + k;
+                if (index < ownEnd) {
+                    FuncSig sig = shape.types.get(shape.functions.get(index));
+                    ModuleRewriter.body(codeAll, meter(shape.bytes, start, start + size, fuel, sig.results(), types));
+                } else {
+                    codeAll.bytes(shape.bytes, entry, start + size);
+                }
+            }
+        }
+        codeAll.bytes(codeAdd.toByteArray());
+
+        WasmWriter global = new WasmWriter(8).u8(ModuleShape.I64).u8(0x01).u8(0x42).u8(0x00).u8(Instructions.END);
+        SectionEmitter out = new SectionEmitter(shape.bytes);
+        if (types.count() > 0) {
+            out.append(ModuleShape.TYPE, types.entries, types.count());
+        }
+        out.append(ModuleShape.FUNCTION, funcAdd, added);
+        out.append(ModuleShape.GLOBAL, global, 1);
+        out.append(ModuleShape.EXPORT, exportAdd, added);
+        out.replace(ModuleShape.CODE, codeAll);
+        byte[] bytes = out.emit(shape);
+        return new Metered(bytes, ModuleShape.parse(bytes), Map.copyOf(calls), left, refill);
+    }
+
+    /**
+     * Meters one function body.
+     *
+     * @param bytes   the binary
+     * @param start   the body's first byte (its local declarations)
+     * @param end     just past its last byte
+     * @param fuel    the index of the fuel global
+     * @param results the function's result types, for the wrapping block
+     * @param types   where a type for that block is found or added
+     * @return the new body, without its size
+     */
+    static WasmWriter meter(byte[] bytes, int start, int end, int fuel, byte[] results, Types types) {
+        WasmReader r = new WasmReader(bytes, start, end);
+        long groups = r.u32("the number of local declarations");
+        for (long g = 0; g < groups; g++) {
+            r.u32("a local count");
+            r.u8("a local type");
+        }
+        int code = r.pos();
+
+        // Pass 1: where each instruction starts and what it does to control flow.
+        int[] at = new int[Math.max(16, (end - code) / 2)];
+        byte[] kind = new byte[at.length];
+        int n = 0;
+        Deque<Integer> open = new ArrayDeque<>();
+        boolean targetsFunction = false;
+        while (!r.atEnd()) {
+            if (n + 1 >= at.length) {
+                at = Arrays.copyOf(at, at.length * 2);
+                kind = Arrays.copyOf(kind, at.length);
+            }
+            at[n] = r.pos();
+            int op = r.u8("an opcode");
+            byte k;
+            switch (op) {
+                case Instructions.BLOCK, Instructions.LOOP, Instructions.IF -> {
+                    Instructions.blockType(r);
+                    open.push(op);
+                    k = op == Instructions.BLOCK ? OPENS : ENTERS;
+                }
+                case Instructions.ELSE -> k = ENTERS;
+                case Instructions.END -> {
+                    if (open.isEmpty()) {
+                        k = LAST;
+                    } else {
+                        k = open.pop() == Instructions.LOOP ? CLOSES : LANDING;
+                    }
+                }
+                case Instructions.BR, Instructions.BR_IF -> {
+                    targetsFunction |= r.u32("a label index") == open.size();
+                    k = JUMPS;
+                }
+                case Instructions.BR_TABLE -> {
+                    long targets = r.u32("the length of a br_table");
+                    for (long t = 0; t <= targets; t++) {
+                        targetsFunction |= r.u32("a br_table label") == open.size();
+                    }
+                    k = JUMPS;
+                }
+                case Instructions.RETURN, Instructions.UNREACHABLE -> k = JUMPS;
+                default -> {
+                    Instructions.skipImmediates(r, op);
+                    k = PLAIN;
+                }
+            }
+            kind[n++] = k;
+        }
+        at[n] = end;
+        if (n == 0 || kind[n - 1] != LAST) {
+            throw WasmReader.malformed("function body does not end with 'end'", end);
+        }
+        // A branch to the function lands on its end; wrapped in a block, that end becomes one a
+        // charge can follow.
+        boolean wrap = targetsFunction;
+        if (wrap) {
+            kind[n - 1] = LANDING;
+        }
+
+        // Pass 2: runs and their costs.
+        boolean[] starts = new boolean[n];
+        starts[0] = true;
+        for (int i = 0; i < n; i++) {
+            if ((kind[i] == ENTERS || kind[i] == JUMPS) && i + 1 < n) {
+                starts[i + 1] = true;
+            } else if (kind[i] == LANDING) {
+                starts[i] = true;
+            }
+        }
+        int[] cost = new int[n];
+        for (int i = n - 1, following = n; i >= 0; i--) {
+            if (starts[i]) {
+                cost[i] = following - i;
+                following = i;
+            }
+        }
+
+        // Pass 3: the body with the charges.
+        WasmWriter out = new WasmWriter((end - start) + n * 4 + 32);
+        out.bytes(bytes, start, code);
+        if (wrap) {
+            out.u8(Instructions.BLOCK);
+            if (results.length == 0) {
+                out.u8(0x40);
+            } else if (results.length == 1) {
+                out.u8(results[0]);
+            } else {
+                out.signed(types.index(new byte[0], results));
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            boolean after = kind[i] == LANDING;
+            if (starts[i] && !after) {
+                charge(out, fuel, cost[i]);
+            }
+            out.bytes(bytes, at[i], at[i + 1]);
+            if (starts[i] && after) {
+                charge(out, fuel, cost[i]);
+            }
+        }
+        if (wrap) {
+            out.u8(Instructions.END);
+        }
+        return out;
+    }
+
+    /** Subtracts a run's cost from the fuel left, and traps when it goes below zero. */
+    private static void charge(WasmWriter out, int fuel, int cost) {
+        out.u8(0x23).u32(fuel).u8(0x42).signed(cost).u8(0x7D).u8(0x24).u32(fuel)   // fuel -= cost
+                .u8(0x23).u32(fuel).u8(0x42).u8(0x00).u8(0x53)                        // fuel < 0 ?
+                .u8(Instructions.IF).u8(0x40).u8(Instructions.UNREACHABLE).u8(Instructions.END);
+    }
+
+    /** Function types added to the module, each once. */
+    static final class Types {
+        private final int first;
+        private final Map<String, Integer> known = new HashMap<>();
+        final WasmWriter entries = new WasmWriter(32);
+
+        /** @param first the index the first added type gets */
+        Types(int first) {
+            this.first = first;
+        }
+
+        /**
+         * The index of a type, added when it is new.
+         *
+         * @param params  the parameter types
+         * @param results the result types
+         * @return its index
+         */
+        int index(byte[] params, byte[] results) {
+            String key = Arrays.toString(params) + Arrays.toString(results);
+            return known.computeIfAbsent(key, k -> {
+                entries.u8(0x60).u32(params.length).bytes(params).u32(results.length).bytes(results);
+                return first + known.size();
+            });
+        }
+
+        /** @return how many types were added */
+        int count() {
+            return known.size();
+        }
+    }
+}

@@ -1,0 +1,410 @@
+package dev.caxton.membership.swim;
+
+import dev.caxton.spi.membership.Member;
+import dev.caxton.spi.membership.MemberState;
+import dev.caxton.spi.membership.Membership;
+import dev.caxton.spi.membership.MembershipEvent;
+import dev.caxton.spi.membership.MembershipListener;
+import dev.caxton.spi.membership.Seeds;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+import javax.crypto.SecretKey;
+
+/**
+ * The {@link SwimCore} on a real UDP socket and real time: one scheduler thread runs the protocol
+ * (timers, received packets, the listener's events), one thread reads the socket and hands each
+ * datagram to the scheduler. The socket is bound in {@link #join}, so a node that cannot bind fails
+ * to start with the address in the message.
+ */
+final class SwimMembership implements Membership {
+
+    private static final System.Logger LOG = System.getLogger(SwimMembership.class.getName());
+    /** Datagrams waiting for the protocol thread beyond which new ones are dropped (a flood). */
+    private static final int MAX_QUEUED = 4096;
+
+    private final String nodeName;
+    private final SwimConfig config;
+    private final InetSocketAddress bind;
+    private final InetSocketAddress advertise;
+    private final Seeds seeds;
+    private final Sealer sealer;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final Object lifecycle = new Object();
+    private volatile ScheduledThreadPoolExecutor loop;
+    private volatile Thread loopThread;
+    private DatagramChannel socket;
+    private Thread reader;
+    private volatile SwimCore core;
+    private volatile InetSocketAddress boundSwim;
+    private volatile long floodDrops;
+    private boolean closed;
+
+    /**
+     * @param nodeName  this node's id (as in {@code server.node_name})
+     * @param config    the protocol's parameters
+     * @param bind      where the UDP socket binds; port 0 picks a free one
+     * @param advertise the address other nodes reach this one at, or null for the bound one
+     * @param seeds     the seeds, resolved on every join attempt
+     * @param key       the gossip key, or null for plain packets
+     */
+    SwimMembership(String nodeName, SwimConfig config, InetSocketAddress bind, InetSocketAddress advertise,
+                   Seeds seeds, SecretKey key) {
+        this.nodeName = nodeName;
+        this.config = config;
+        this.bind = bind;
+        this.advertise = advertise;
+        this.seeds = seeds;
+        this.sealer = new Sealer(key);
+    }
+
+    /**
+     * Binds the UDP socket, then starts the protocol as {@code self}.
+     *
+     * @throws IllegalStateException when already joined or closed, or when the socket cannot be bound
+     *                               (naming the address)
+     */
+    @Override
+    public void join(Member self, MembershipListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("this membership is closed");
+            }
+            if (core != null && core.running()) {
+                throw new IllegalStateException("already joined");
+            }
+            if (!self.id().value().equals(nodeName)) {
+                throw new IllegalArgumentException("joining as " + self.id() + ", but this membership was created for "
+                        + nodeName);
+            }
+            try {
+                socket = DatagramChannel.open(bind.getAddress() instanceof java.net.Inet6Address
+                        ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+                socket.bind(bind);
+            } catch (IOException e) {
+                closeSocket();
+                throw new IllegalStateException("the swim membership cannot bind UDP " + bind.getHostString() + ":"
+                        + bind.getPort() + " (coordination.cluster.swim.bind_addr): " + e.getMessage(), e);
+            }
+            InetSocketAddress local;
+            try {
+                local = (InetSocketAddress) socket.getLocalAddress();
+            } catch (IOException e) {
+                throw new IllegalStateException("the swim socket has no address: " + e.getMessage(), e);
+            }
+            boundSwim = advertised(local, self.address());
+            loop = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "swim-" + nodeName);
+                t.setDaemon(true);
+                loopThread = t;
+                return t;
+            });
+            loop.setRemoveOnCancelPolicy(true);
+            loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            SwimCore.Clock clock = new SwimCore.Clock() {
+                private final long origin = System.nanoTime();
+
+                @Override
+                public long now() {
+                    return (System.nanoTime() - origin) / 1_000_000;
+                }
+
+                @Override
+                public long wallMillis() {
+                    return System.currentTimeMillis();
+                }
+
+                @Override
+                public void schedule(long delayMs, Runnable task) {
+                    try {
+                        loop.schedule(() -> guarded(task), delayMs, TimeUnit.MILLISECONDS);
+                    } catch (RejectedExecutionException e) {
+                        // stopping: the task would find the protocol stopped anyway
+                    }
+                }
+            };
+            DatagramChannel s = socket;
+            SwimCore.Endpoint endpoint = (to, packet) -> {
+                try {
+                    s.send(ByteBuffer.wrap(packet), to);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "swim: could not send to {0}: {1}", to, e.toString());
+                }
+            };
+            RandomGenerator random = new SecureRandom();
+            SwimCore c = new SwimCore(nodeName, config, clock, endpoint, sealer, random, () -> resolveSeeds(),
+                    (type, member) -> deliver(listener, type, member));
+            core = c;
+            Map<String, String> metadata = self.metadata();
+            InetSocketAddress transport = self.address();
+            call(() -> {
+                c.start(boundSwim, transport, metadata);
+                return null;
+            });
+            reader = new Thread(() -> read(s, c), "swim-udp-" + nodeName);
+            reader.setDaemon(true);
+            reader.start();
+            LOG.log(System.Logger.Level.INFO, "swim: {0} listens on UDP {1}, advertised as {2}", nodeName, local, boundSwim);
+        }
+    }
+
+    /** The advertised address: the configured one, else the bound one (a wildcard replaced by the transport's host). */
+    private InetSocketAddress advertised(InetSocketAddress local, InetSocketAddress transport) {
+        if (advertise != null) {
+            return advertise;
+        }
+        if (local.getAddress().isAnyLocalAddress()) {
+            return new InetSocketAddress(transport.getAddress(), local.getPort());
+        }
+        return local;
+    }
+
+    private List<InetSocketAddress> resolveSeeds() {
+        List<InetSocketAddress> r = seeds.resolve();
+        if (r.isEmpty() && !seeds.isEmpty()) {
+            LOG.log(System.Logger.Level.DEBUG, "swim: no seed of {0} resolves yet", seeds.addresses());
+        }
+        return r;
+    }
+
+    private static void deliver(MembershipListener listener, MembershipEvent.Type type, Member member) {
+        try {
+            listener.onEvent(new MembershipEvent(type, member));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "swim: the membership listener failed on {0} {1}: {2}", type,
+                    member.id(), e.toString());
+        }
+    }
+
+    private static void guarded(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            // One bad step must not stop the protocol thread's other timers.
+            LOG.log(System.Logger.Level.WARNING, "swim: protocol step failed: {0}", e.toString());
+        }
+    }
+
+    private void read(DatagramChannel s, SwimCore c) {
+        ByteBuffer buf = ByteBuffer.allocate(Wire.MAX_PACKET + 1);
+        while (s.isOpen()) {
+            buf.clear();
+            InetSocketAddress from;
+            try {
+                from = (InetSocketAddress) s.receive(buf);
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "swim: receive failed: {0}", e.toString());
+                continue;
+            }
+            if (from == null) {
+                continue;
+            }
+            buf.flip();
+            byte[] packet = new byte[buf.remaining()];
+            buf.get(packet);
+            if (queued.incrementAndGet() > MAX_QUEUED) {
+                queued.decrementAndGet();
+                floodDrops++;
+                continue;
+            }
+            try {
+                loop.execute(() -> {
+                    queued.decrementAndGet();
+                    guarded(() -> c.onPacket(from, packet));
+                });
+            } catch (RejectedExecutionException e) {
+                return;
+            }
+        }
+    }
+
+    /** Runs on the protocol thread and waits for the answer (directly when already on it). */
+    private <T> T call(java.util.concurrent.Callable<T> task) {
+        if (Thread.currentThread() == loopThread) {
+            try {
+                return task.call();
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
+        CompletableFuture<T> f = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                try {
+                    f.complete(task.call());
+                } catch (Exception | Error e) {
+                    f.completeExceptionally(e);
+                }
+            });
+            return f.get(30, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("the swim membership is stopping");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the swim protocol thread did not answer within 30s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
+    @Override
+    public List<Member> members() {
+        // No lifecycle lock here: the listener, called on the protocol thread while join holds that
+        // lock, may ask for the members.
+        SwimCore c = core;
+        ScheduledThreadPoolExecutor l = loop;
+        if (c == null || l == null || l.isShutdown()) {
+            return List.of();
+        }
+        try {
+            return call(c::members);
+        } catch (IllegalStateException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Replaces this node's metadata and spreads it.
+     *
+     * @throws IllegalArgumentException when it exceeds the wire's bounds (32 entries, 768 bytes)
+     */
+    @Override
+    public void updateMetadata(Map<String, String> metadata) {
+        Wire.checkMetadata(metadata);
+        SwimCore c = core;
+        ScheduledThreadPoolExecutor l = loop;
+        if (c == null || l == null || l.isShutdown()) {
+            return;
+        }
+        call(() -> {
+            c.updateMetadata(metadata);
+            return null;
+        });
+    }
+
+    @Override
+    public void leave() {
+        synchronized (lifecycle) {
+            if (core == null || loop == null || loop.isShutdown()) {
+                return;
+            }
+            SwimCore c = core;
+            try {
+                call(() -> {
+                    c.leave();
+                    return null;
+                });
+            } catch (IllegalStateException e) {
+                LOG.log(System.Logger.Level.DEBUG, "swim: leave: {0}", e.getMessage());
+            }
+            stop();
+        }
+    }
+
+    private void stop() {
+        loop.shutdown();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeSocket();
+        if (reader != null) {
+            try {
+                reader.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (core != null && (core.drops().values().stream().mapToLong(Long::longValue).sum() > 0 || floodDrops > 0)) {
+            LOG.log(System.Logger.Level.INFO, "swim: packets dropped: {0}, flood {1}", core.drops(), floodDrops);
+        }
+    }
+
+    private void closeSocket() {
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing: nothing left to do with it
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            leave();
+            closed = true;
+        }
+    }
+
+    /** Stops without a goodbye, as {@code kill -9} would; for tests. */
+    void crash() {
+        synchronized (lifecycle) {
+            if (loop != null && !loop.isShutdown()) {
+                SwimCore c = core;
+                call(() -> {
+                    c.halt();
+                    return null;
+                });
+                stop();
+            }
+            closed = true;
+        }
+    }
+
+    /** Where the SWIM socket is reached (the advertised address); null before join. */
+    InetSocketAddress swimAddress() {
+        return boundSwim;
+    }
+
+    /** Packets dropped by reason (for tests and the log). */
+    Map<String, Long> drops() {
+        SwimCore c = core;
+        if (c == null) {
+            return Map.of();
+        }
+        if (loop.isShutdown()) {
+            return Map.copyOf(c.drops());
+        }
+        return call(() -> Map.copyOf(c.drops()));
+    }
+
+    /** This node's current incarnation. */
+    long incarnation() {
+        SwimCore c = core;
+        return c == null ? 0 : call(c::incarnation);
+    }
+
+    /** Whether this node currently judges a member so; for tests. */
+    boolean sees(String id, MemberState state) {
+        return members().stream().anyMatch(m -> m.id().value().equals(id) && m.state() == state);
+    }
+}

@@ -1,0 +1,252 @@
+package dev.caxton.serializer.json;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.caxton.spi.serializer.SerializationException;
+import dev.caxton.spi.serializer.SerializerLimits;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns JSON bytes into the value model, strictly, for one call.
+ *
+ * <p>The tree is built with an explicit stack rather than recursion, so that no limit setting can
+ * turn deep input into a {@link StackOverflowError}. Every rule the input breaks becomes a
+ * {@link SerializationException} naming the line and column.
+ */
+final class JsonReader {
+
+    private final SerializerLimits limits;
+    private final JsonParser parser;
+
+    private JsonReader(SerializerLimits limits, JsonParser parser) {
+        this.limits = limits;
+        this.parser = parser;
+    }
+
+    /**
+     * Reads one JSON value that must make up the whole input.
+     *
+     * @param factory    the configured factory
+     * @param limits     the bounds to enforce
+     * @param bytes      the input
+     * @param wantObject whether the value must be an object (an envelope); checked at its first
+     *                   token, before anything else is read
+     * @return the value: null, Boolean, Long, BigInteger, Double, String, or unmodifiable List and Map
+     * @throws SerializationException when the input is not one well-formed JSON value within the limits
+     */
+    static Object read(JsonFactory factory, SerializerLimits limits, byte[] bytes, boolean wantObject) {
+        Objects.requireNonNull(bytes, "bytes");
+        if (bytes.length > limits.maxBytes()) {
+            throw new SerializationException("input of " + bytes.length + " bytes exceeds the limit of "
+                    + limits.maxBytes() + " bytes (maxBytes)");
+        }
+        requireUtf8(bytes);
+        JsonParser parser;
+        try {
+            parser = factory.createParser(bytes);
+        } catch (IOException e) {
+            throw new SerializationException("cannot read JSON: " + e.getMessage(), e);
+        }
+        try (parser) {
+            return new JsonReader(limits, parser).readDocument(wantObject);
+        } catch (JsonProcessingException e) {
+            JsonLocation where = e.getLocation() != null ? e.getLocation() : parser.currentLocation();
+            throw new SerializationException("malformed JSON: " + Objects.toString(e.getOriginalMessage(), e.toString()) + at(where), e);
+        } catch (IOException e) {
+            throw new SerializationException("cannot read JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses the byte patterns that would make Jackson guess UTF-16 or UTF-32: a NUL byte among the
+     * first two, or a UTF-16 byte-order mark. JSON exchanged between systems is UTF-8 (RFC 8259,
+     * section 8.1), and in UTF-8 JSON those bytes can never appear there anyway.
+     */
+    private static void requireUtf8(byte[] b) {
+        if (b.length >= 2 && ((b[0] == (byte) 0xFE && b[1] == (byte) 0xFF) || (b[0] == (byte) 0xFF && b[1] == (byte) 0xFE))) {
+            throw new SerializationException("malformed JSON: the input starts with a UTF-16 byte-order mark at line 1, column 1; JSON must be UTF-8");
+        }
+        for (int i = 0; i < Math.min(2, b.length); i++) {
+            if (b[i] == 0) {
+                throw new SerializationException("malformed JSON: NUL byte at line 1, column " + (i + 1)
+                        + "; JSON must be UTF-8 (UTF-16 and UTF-32 are not accepted)");
+            }
+        }
+    }
+
+    private Object readDocument(boolean wantObject) throws IOException {
+        JsonToken first = parser.nextToken();
+        if (first == null) {
+            throw new SerializationException("malformed JSON: the input holds no value (it is empty or only whitespace)");
+        }
+        if (wantObject && first != JsonToken.START_OBJECT) {
+            throw error("expected a JSON object (the envelope), got " + describe(first));
+        }
+        Object value = readTree(first);
+        JsonToken extra = parser.nextToken();
+        if (extra != null) {
+            throw error("unexpected " + describe(extra) + " after the end of the JSON value");
+        }
+        return value;
+    }
+
+    private Object readTree(JsonToken first) throws IOException {
+        ArrayDeque<Container> open = new ArrayDeque<>();
+        JsonToken token = first;
+        while (true) {
+            Object value;
+            switch (token) {
+                case START_OBJECT, START_ARRAY -> {
+                    if (open.size() >= limits.maxDepth()) {
+                        throw error("nesting is deeper than the limit of " + limits.maxDepth() + " levels (maxDepth)");
+                    }
+                    open.push(new Container(token == JsonToken.START_OBJECT));
+                    token = next();
+                    continue;
+                }
+                case FIELD_NAME -> {
+                    Container object = open.peek();
+                    String key = checkedText(parser.currentName(), "key");
+                    if (object.count >= limits.maxItems()) {
+                        throw error("an object has more than the limit of " + limits.maxItems() + " members (maxItems)");
+                    }
+                    if (object.map.containsKey(key)) {
+                        throw error("duplicate key '" + abbreviate(key) + "' in an object");
+                    }
+                    object.key = key;
+                    token = next();
+                    continue;
+                }
+                case END_OBJECT, END_ARRAY -> value = open.pop().finish();
+                case VALUE_STRING -> value = checkedText(parser.getText(), "string");
+                case VALUE_NUMBER_INT -> value = integer();
+                case VALUE_NUMBER_FLOAT -> value = decimal();
+                case VALUE_TRUE -> value = Boolean.TRUE;
+                case VALUE_FALSE -> value = Boolean.FALSE;
+                case VALUE_NULL -> value = null;
+                default -> throw error("unexpected " + describe(token));
+            }
+            Container parent = open.peek();
+            if (parent == null) {
+                return value;
+            }
+            if (parent.list != null && parent.count >= limits.maxItems()) {
+                throw error("an array has more than the limit of " + limits.maxItems() + " items (maxItems)");
+            }
+            parent.add(value);
+            token = next();
+        }
+    }
+
+    private JsonToken next() throws IOException {
+        JsonToken t = parser.nextToken();
+        if (t == null) {
+            // Jackson reports an unclosed container itself; this only guards against a silent end.
+            throw error("unexpected end of input inside an array or object");
+        }
+        return t;
+    }
+
+    private Object integer() throws IOException {
+        return switch (parser.getNumberType()) {
+            case INT, LONG -> parser.getLongValue();
+            default -> {
+                BigInteger big = parser.getBigIntegerValue();
+                yield big.bitLength() < Long.SIZE ? (Object) big.longValue() : big;
+            }
+        };
+    }
+
+    private Double decimal() throws IOException {
+        double d = parser.getDoubleValue();
+        if (!Double.isFinite(d)) {
+            throw error("number " + abbreviate(parser.getText()) + " is too large for a 64-bit floating-point value");
+        }
+        return d;
+    }
+
+    /**
+     * Returns the text if it is valid Unicode. An escaped lone surrogate (backslash, u, D800) is
+     * well-formed JSON but no Unicode text; it could not be written as UTF-8 or MessagePack again.
+     */
+    private String checkedText(String text, String what) {
+        int bad = JsonWriter.unpairedSurrogate(text);
+        if (bad >= 0) {
+            throw error(what + " holds an unpaired surrogate \\u" + Integer.toHexString(text.charAt(bad)).toUpperCase()
+                    + " at character " + bad + ", which is not valid Unicode");
+        }
+        return text;
+    }
+
+    private SerializationException error(String message) {
+        return new SerializationException("malformed JSON: " + message + at(parser.currentTokenLocation()));
+    }
+
+    private static String at(JsonLocation where) {
+        if (where == null || where.getLineNr() < 0) {
+            return "";
+        }
+        return " at line " + where.getLineNr() + ", column " + where.getColumnNr();
+    }
+
+    private static String describe(JsonToken t) {
+        return switch (t) {
+            case START_OBJECT -> "an object";
+            case END_OBJECT -> "'}'";
+            case START_ARRAY -> "an array";
+            case END_ARRAY -> "']'";
+            case FIELD_NAME -> "a key";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> t.name();
+        };
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    /** An array or object being filled. */
+    private static final class Container {
+        final List<Object> list;
+        final Map<String, Object> map;
+        /** The key whose value comes next, for objects. */
+        String key;
+        int count;
+
+        Container(boolean object) {
+            list = object ? null : new ArrayList<>();
+            map = object ? new LinkedHashMap<>() : null;
+        }
+
+        void add(Object value) {
+            if (list != null) {
+                list.add(value);
+            } else {
+                map.put(key, value);
+                key = null;
+            }
+            count++;
+        }
+
+        Object finish() {
+            if (list != null) {
+                return list.isEmpty() ? Collections.emptyList() : Collections.unmodifiableList(list);
+            }
+            return map.isEmpty() ? Collections.emptyMap() : Collections.unmodifiableMap(map);
+        }
+    }
+}

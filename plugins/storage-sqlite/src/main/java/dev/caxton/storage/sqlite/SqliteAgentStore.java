@@ -1,0 +1,133 @@
+package dev.caxton.storage.sqlite;
+
+import static dev.caxton.storage.sqlite.SqliteStorage.bindInstant;
+import static dev.caxton.storage.sqlite.SqliteStorage.instant;
+
+import dev.caxton.spi.storage.AgentRecord;
+import dev.caxton.spi.storage.AgentStore;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Agents in the {@code agents} table, their capabilities in {@code agent_capabilities}. */
+final class SqliteAgentStore implements AgentStore {
+
+    private static final String COLUMNS = "name, id, module, max_memory_bytes, execution_timeout_ms, fuel, codec, engine, "
+            + "state, deployed_at_seconds, deployed_at_nanos, updated_at_seconds, updated_at_nanos, durable";
+
+    private static final String UPSERT = "INSERT INTO agents (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            + "ON CONFLICT (name) DO UPDATE SET id = excluded.id, module = excluded.module, "
+            + "max_memory_bytes = excluded.max_memory_bytes, execution_timeout_ms = excluded.execution_timeout_ms, "
+            + "fuel = excluded.fuel, codec = excluded.codec, engine = excluded.engine, state = excluded.state, "
+            + "deployed_at_seconds = excluded.deployed_at_seconds, deployed_at_nanos = excluded.deployed_at_nanos, "
+            + "updated_at_seconds = excluded.updated_at_seconds, updated_at_nanos = excluded.updated_at_nanos, "
+            + "durable = excluded.durable";
+
+    private final Database db;
+
+    SqliteAgentStore(Database db) {
+        this.db = db;
+    }
+
+    @Override
+    public void put(AgentRecord agent) {
+        Objects.requireNonNull(agent, "agent");
+        db.writeTransaction("store agent " + agent.name(), c -> {
+            PreparedStatement upsert = c.prepare(UPSERT);
+            upsert.setString(1, agent.name());
+            upsert.setString(2, agent.id());
+            upsert.setBytes(3, agent.module());
+            upsert.setLong(4, agent.maxMemoryBytes());
+            upsert.setLong(5, agent.executionTimeoutMs());
+            upsert.setLong(6, agent.fuel());
+            upsert.setString(7, agent.codec());
+            upsert.setString(8, agent.engine());
+            upsert.setString(9, agent.state());
+            bindInstant(upsert, 10, agent.deployedAt());
+            bindInstant(upsert, 12, agent.updatedAt());
+            upsert.setInt(14, agent.durable() ? 1 : 0);
+            upsert.executeUpdate();
+
+            PreparedStatement clear = c.prepare("DELETE FROM agent_capabilities WHERE agent_name = ?");
+            clear.setString(1, agent.name());
+            clear.executeUpdate();
+            PreparedStatement add = c.prepare(
+                    "INSERT INTO agent_capabilities (agent_name, position, capability) VALUES (?, ?, ?)");
+            int position = 0;
+            for (String capability : agent.capabilities()) {
+                add.setString(1, agent.name());
+                add.setInt(2, position++);
+                add.setString(3, capability);
+                add.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<AgentRecord> get(String name) {
+        Objects.requireNonNull(name, "name");
+        return db.readSnapshot("read agent " + name, c -> {
+            PreparedStatement select = c.prepare("SELECT " + COLUMNS + " FROM agents WHERE name = ?");
+            select.setString(1, name);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                PreparedStatement caps = c.prepare(
+                        "SELECT capability FROM agent_capabilities WHERE agent_name = ? ORDER BY position");
+                caps.setString(1, name);
+                List<String> capabilities = new ArrayList<>();
+                try (ResultSet crs = caps.executeQuery()) {
+                    while (crs.next()) {
+                        capabilities.add(crs.getString(1));
+                    }
+                }
+                return Optional.of(record(rs, capabilities));
+            }
+        });
+    }
+
+    @Override
+    public List<AgentRecord> list() {
+        return db.readSnapshot("list agents", c -> {
+            Map<String, List<String>> capabilities = new HashMap<>();
+            try (ResultSet rs = c.prepare("SELECT agent_name, capability FROM agent_capabilities "
+                    + "ORDER BY agent_name, position").executeQuery()) {
+                while (rs.next()) {
+                    capabilities.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
+                }
+            }
+            List<AgentRecord> agents = new ArrayList<>();
+            try (ResultSet rs = c.prepare("SELECT " + COLUMNS + " FROM agents ORDER BY name").executeQuery()) {
+                while (rs.next()) {
+                    agents.add(record(rs, capabilities.getOrDefault(rs.getString(1), List.of())));
+                }
+            }
+            return agents;
+        });
+    }
+
+    @Override
+    public boolean remove(String name) {
+        Objects.requireNonNull(name, "name");
+        // The capabilities go with the agent (ON DELETE CASCADE).
+        return db.writeOne("remove agent " + name, c -> {
+            PreparedStatement delete = c.prepare("DELETE FROM agents WHERE name = ?");
+            delete.setString(1, name);
+            return delete.executeUpdate() > 0;
+        });
+    }
+
+    private static AgentRecord record(ResultSet rs, List<String> capabilities) throws SQLException {
+        return new AgentRecord(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getLong(4), rs.getLong(5), rs.getLong(6),
+                capabilities, rs.getString(7), rs.getString(8), rs.getString(9), instant(rs, 10), instant(rs, 12),
+                rs.getInt(14) != 0);
+    }
+}
