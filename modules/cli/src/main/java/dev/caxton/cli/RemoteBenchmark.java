@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * {@code caxton benchmark run --suite remote}: nodes A and B in this process on loopback, echo agents
  * on B, requests sent on A the way the API sends them (sender left out, reply awaited). A's transport
  * binds port 0; B's port is one the OS has just handed out for the transport's protocol, because each
- * node lists the other in {@code membership: static} and so one address must be known before both
+ * node lists the other in {@code membership: fixed} and so one address must be known before both
  * start.
  */
 final class RemoteBenchmark {
@@ -161,7 +161,7 @@ final class RemoteBenchmark {
                   port: %d
                 coordination:
                   cluster:
-                    membership: static
+                    membership: fixed
                     directory_sync_interval: 1s
                     static:
                       nodes: ["%s"]

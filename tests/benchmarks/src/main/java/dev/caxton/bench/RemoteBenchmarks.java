@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  * Request-reply between two nodes in this JVM on loopback, as an API client on node A sees it:
  * {@code node.request(...)} on A (sender left out, as the API leaves it) to echo agents on node B,
  * the reply awaited. Each node listens on its own transport port; A binds port 0, B a port the OS
- * just gave out (each node lists the other in {@code membership: static}, so one of the two must be
+ * just gave out (each node lists the other in {@code membership: fixed}, so one of the two must be
  * known before both start). The {@code local} path is the same request to echo agents on A itself:
  * the floor the remote figures stand on.
  *
@@ -171,7 +171,7 @@ public class RemoteBenchmarks {
                   port: %d
                 coordination:
                   cluster:
-                    membership: static
+                    membership: fixed
                     directory_sync_interval: 1s
                     static:
                       nodes: [%s]

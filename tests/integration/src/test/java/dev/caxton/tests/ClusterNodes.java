@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Three {@code bin/caxton} processes A, B and C on loopback that list each other in
- * {@code membership: static}, and the API calls the cluster tests share.
+ * {@code membership: fixed}, and the API calls the cluster tests share.
  */
 final class ClusterNodes {
 
@@ -64,7 +64,7 @@ final class ClusterNodes {
                           partition:
                             quorum_size: 3
                           cluster:
-                            membership: static
+                            membership: fixed
                             directory_sync_interval: 300ms
                             static:
                               nodes: [%s]

@@ -24,7 +24,7 @@ import static dev.caxton.tests.ClusterNodes.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Three {@code bin/caxton} processes on loopback that list each other in {@code membership: static}:
+ * Three {@code bin/caxton} processes on loopback that list each other in {@code membership: fixed}:
  * an agent on A answers a request sent through C's API, a capability held on A and B is balanced
  * from C, and an agent on B plays with an agent on A (its replies come back to B), each node its own
  * process.

@@ -109,7 +109,7 @@ class ExternalPluginTest {
     void customImageWithAThirdPartyPlugin(@TempDir Path tmp) throws Exception {
         Path folder = cborFolder();
         Path out = tmp.resolve("lean");
-        List<String> chosen = List.of("engine-chicory", "serializer-json", "storage-memory", "membership-static", "transport-tcp");
+        List<String> chosen = List.of("engine-chicory", "serializer-json", "storage-memory", "membership-fixed", "transport-tcp");
         Process p = new ProcessBuilder("bash", Image.ROOT.resolve("jlink/custom-image.sh").toString(),
                 "--output", out.toString(), "--plugins", String.join(",", chosen),
                 "--plugin-dir", folder.toString(), "--jdk", System.getProperty("java.home"))
@@ -136,7 +136,7 @@ class ExternalPluginTest {
             names.add(plugin.path("spi").asText() + ":" + plugin.path("name").asText());
         }
         assertThat(names).containsExactlyInAnyOrder("engine:chicory", "serializer:json", "storage:memory",
-                "membership:static", "transport:tcp", "serializer:cbor");
+                "membership:fixed", "transport:tcp", "serializer:cbor");
 
         Path nodeDir = Files.createDirectories(tmp.resolve("node"));
         try (Image.Server s = new Image.Server(launcher, nodeDir, """
