@@ -487,10 +487,12 @@ class ClusterTest {
         await("B knows late", () -> "A".equals(b.cluster.directory().nodeOf("late")));
         List<byte[]> withLate = b.clusterFrames.stream().filter(f -> f.getKey().equals("A"))
                 .map(Map.Entry::getValue).filter(f -> contains(f, "\"late\"")).toList();
-        assertThat(withLate).isNotEmpty().allSatisfy(f -> {
-            assertThat(f[0]).as("a delta frame").isEqualTo(Cluster.DELTA);
-            assertThat(contains(f, "agent-50")).as("the delta names only what changed").isFalse();
-        });
+        // On a busy machine B may see the push before A's first full state and pull: the answer to
+        // that pull is a full directory, which names "late" too. What must hold is that the push is
+        // a delta, and that a delta names only what changed.
+        List<byte[]> deltas = withLate.stream().filter(f -> f[0] == Cluster.DELTA).toList();
+        assertThat(deltas).as("the push of 'late' is a delta").isNotEmpty().allSatisfy(f ->
+                assertThat(contains(f, "agent-50")).as("the delta names only what changed").isFalse());
 
         // B loses A's entries (as if it had missed a delta): the next delta does not follow, B pulls.
         b.cluster.directory().drop("A");
