@@ -16,6 +16,7 @@ module dev.caxton.testkit {
     requires transitive org.junit.jupiter.api;
     requires transitive org.assertj.core;
     requires static wabt;
+    requires static org.junit.platform.launcher;
     requires jdk.management;
 
     exports dev.caxton.testkit;
@@ -25,4 +26,5 @@ module dev.caxton.testkit {
     exports dev.caxton.testkit.membership;
     exports dev.caxton.testkit.transport;
     exports dev.caxton.testkit.spec;
+    exports dev.caxton.testkit.verify;
 }
