@@ -3,6 +3,7 @@
 #   runtime/   a jlink image: the JDK modules Caxton and its plugins need + the core modules
 #   plugins/   one folder per plugin (its jar and its private libraries), loaded as module layers
 #   tools/wat/ the WAT compiler, loaded on demand for .wat deployments
+#   tools/verify/ the test kit with JUnit and AssertJ, loaded on demand by 'plugins verify'
 #   conf/ examples/ sdk/ bin/caxton
 # and the release archive target/caxton-VERSION-linux-x86_64.tar.gz holding that tree.
 # Usage: assemble.sh JAVA_HOME ROOT TARGET VERSION
@@ -10,7 +11,7 @@ set -euo pipefail
 java_home=$1 root=$2 target=$3 version=$4
 out="$target/caxton"
 rm -rf "$out"
-mkdir -p "$out/bin" "$out/conf" "$out/plugins" "$out/tools/wat"
+mkdir -p "$out/bin" "$out/conf" "$out/plugins" "$out/tools/wat" "$out/tools/verify"
 
 # JDK modules beyond what the core requires, needed by plugins loaded at run time (they cannot add
 # JDK modules to an image after it is linked): java.sql(.rowset) for SQLite, jdk.unsupported for
@@ -69,6 +70,8 @@ if [ -n "$platform" ]; then
 fi
 
 cp "$target"/wat-tool/*.jar "$out/tools/wat/"
+cp "$target"/verify-tool/*.jar "$out/tools/verify/"
+cp "$root/modules/testkit/target/caxton-testkit-$version.jar" "$out/tools/verify/"
 cp "$root/distribution/src/conf/caxton.yaml" "$out/conf/"
 cp "$root/distribution/src/bin/caxton" "$out/bin/caxton"
 chmod +x "$out/bin/caxton"

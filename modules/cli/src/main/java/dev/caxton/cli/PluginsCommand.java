@@ -123,7 +123,8 @@ final class PluginsCommand {
      * each check, so an author sees a refusal before an operator does.
      */
     @Command(name = "verify", description = "Loads a plugin folder as a node would (SPI range, module resolution, "
-            + "provider creation) and checks its names and defaults; exits 1 when a check fails.")
+            + "provider creation), checks its names and defaults, and runs the testkit's conformance suite of each "
+            + "provider's SPI against it (a line per failed test, then a summary); exits 1 when a check fails.")
     static final class Verify implements Callable<Integer> {
 
         @Spec
@@ -134,6 +135,13 @@ final class PluginsCommand {
 
         @picocli.CommandLine.Parameters(paramLabel = "PATH", description = "The plugin folder (its jar and its libraries).")
         private Path folder;
+
+        @Option(names = "--no-conformance",
+                description = "Only load and check the folder; do not run the testkit's conformance suite.")
+        private boolean noConformance;
+
+        /** The installation's test kit, looked up once per command. */
+        private Optional<ConformanceKit> kit;
 
         private record Check(String result, String check, String subject, String detail) {
         }
@@ -158,10 +166,56 @@ final class PluginsCommand {
                 table.print(out);
             }
             boolean failed = checks.stream().anyMatch(c -> c.result().equals("FAIL"));
-            if (failed) {
+            boolean refused = checks.stream().anyMatch(c -> c.result().equals("FAIL") && !c.check().equals("conformance"));
+            if (refused) {
                 spec.commandLine().getErr().println("caxton: " + folder + ": the plugin would be refused (see FAIL above)");
+            } else if (failed) {
+                spec.commandLine().getErr().println("caxton: " + folder + ": the plugin loads but fails its conformance "
+                        + "suite (see FAIL above)");
             }
             return failed ? 1 : 0;
+        }
+
+        /**
+         * Runs the testkit's suite for the provider's SPI through the installation's tools/verify:
+         * a FAIL line per failed test, then one line that sums the run up.
+         */
+        private void conformance(dev.caxton.spi.Provider provider, String subject, String spiLabel, List<Check> checks) {
+            if (noConformance) {
+                checks.add(new Check("NOTE", "conformance", subject, "not run (--no-conformance)"));
+                return;
+            }
+            if (kit == null) {
+                kit = ConformanceKit.find(CaxtonCommand.context(spec).home());
+            }
+            if (kit.isEmpty()) {
+                checks.add(new Check("NOTE", "conformance", subject, "not run: this installation has no test kit "
+                        + "(tools/verify); run the testkit's conformance suite for the " + spiLabel
+                        + " SPI in the plugin's own build"));
+                return;
+            }
+            List<Map<String, String>> outcomes = kit.get().run(provider);
+            int passed = 0;
+            int failed = 0;
+            java.util.Set<String> skipReasons = new java.util.LinkedHashSet<>();
+            int skipped = 0;
+            for (Map<String, String> o : outcomes) {
+                switch (o.get("result")) {
+                    case "passed" -> passed++;
+                    case "failed" -> {
+                        failed++;
+                        checks.add(new Check("FAIL", "conformance", subject, o.get("test") + ": " + o.get("detail")));
+                    }
+                    default -> {
+                        skipped++;
+                        skipReasons.add(o.get("detail"));
+                    }
+                }
+            }
+            String summary = outcomes.size() + " tests of the " + spiLabel + " suite run: " + passed + " passed, "
+                    + failed + " failed, " + skipped + " skipped"
+                    + (skipReasons.isEmpty() ? "" : " (" + String.join("; ", skipReasons) + ")");
+            checks.add(new Check(failed == 0 ? "PASS" : "FAIL", "conformance", subject, summary));
         }
 
         private List<Check> checks(PluginCatalog catalog) {
@@ -197,8 +251,7 @@ final class PluginsCommand {
                 } catch (RuntimeException e) {
                     checks.add(new Check("FAIL", "defaults", subject, "checking an empty section failed: " + e));
                 }
-                checks.add(new Check("NOTE", "conformance", subject, "not run by this command: run the testkit's "
-                        + "conformance suite for the " + p.spi() + " SPI in the plugin's own build"));
+                conformance(catalog.find(spi, p.name()).orElseThrow(), subject, p.spi(), checks);
             }
             return checks;
         }
