@@ -109,6 +109,23 @@ class MetricsTest {
     }
 
     @Test
+    void theDiagnosticsCarryTheProcessingHistogramTheMetricsServe() throws Exception {
+        try (TestServer s = new TestServer(dir, "", "")) {
+            s.deploy("echo", TestServer.ECHO);
+            assertThat(send(s, "echo").status()).isEqualTo(200);
+            com.fasterxml.jackson.databind.JsonNode p = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(s.call("GET", "/api/v1/diagnostics", null).body()).path("latency").path("message_processing");
+            assertThat(p.path("bounds_seconds").size()).isEqualTo(19);
+            assertThat(p.path("cumulative").size()).as("one count per bound and one for +Inf").isEqualTo(20);
+            double count = v(s, "caxton_message_processing_time_seconds_count");
+            assertThat(count).isGreaterThanOrEqualTo(1.0);
+            assertThat(p.path("count").asDouble()).as("the same histogram as /metrics").isEqualTo(count);
+            assertThat(p.path("cumulative").get(19).asDouble()).isEqualTo(count);
+            assertThat(p.path("bounds_seconds").get(0).asDouble()).isEqualTo(0.00001);
+        }
+    }
+
+    @Test
     void theMembershipsOwnFiguresAreServedOnlyWhenItReportsThem() throws Exception {
         try (TestServer plain = new TestServer(Files.createDirectories(dir.resolve("fixed")), "", "")) {
             Map<String, ExpositionParser.Family> f = scrape(plain);
