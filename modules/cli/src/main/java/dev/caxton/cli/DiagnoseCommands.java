@@ -2,6 +2,7 @@ package dev.caxton.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -63,8 +64,9 @@ final class DiagnoseCommands {
                 List<Findings.Finding> findings = Findings.diagnose(health, agents, diag);
                 print(out, json(), "performance of node " + health.path("node").asText() + " ("
                         + agents.path("agents").size() + " agents, " + diag.path("dead_letters").path("total").asLong()
-                        + " dead letters; p99 latency: see caxton_message_processing_time_seconds in /metrics when "
-                        + "the node exports it)", findings, null);
+                        + " dead letters; p99 message processing: " + TopCommand.p99(null,
+                        new TopCommand.Sample(0, health, agents, MissingNode.getInstance(), diag), 0) + ")",
+                        findings, null);
                 return 0;
             }
         }

@@ -46,8 +46,18 @@ final class TopCommand extends ClientCommand {
     @Option(names = "--sort", paramLabel = "KEY", description = "Initial sort: ${COMPLETION-CANDIDATES} (default: name).")
     Sort sort = Sort.NAME;
 
-    /** One sample of the node. */
-    record Sample(long nanos, JsonNode health, JsonNode agents, JsonNode members) {
+    /**
+     * One sample of the node.
+     *
+     * @param diagnostics {@code /diagnostics}, for the processing histogram; missing from nodes that
+     *                    do not serve it (then no p99 is shown)
+     */
+    record Sample(long nanos, JsonNode health, JsonNode agents, JsonNode members, JsonNode diagnostics) {
+
+        /** A sample without diagnostics. */
+        Sample(long nanos, JsonNode health, JsonNode agents, JsonNode members) {
+            this(nanos, health, agents, members, MissingNode.getInstance());
+        }
     }
 
     @Override
@@ -123,7 +133,14 @@ final class TopCommand extends ClientCommand {
         } catch (CliException e) {
             members = MissingNode.getInstance();
         }
-        return new Sample(System.nanoTime(), health, agents, members);
+        JsonNode diagnostics;
+        try {
+            diagnostics = api.get("/diagnostics");
+        } catch (CliException e) {
+            // An older node, or a token whose role may not read it: the view goes on without p99.
+            diagnostics = MissingNode.getInstance();
+        }
+        return new Sample(System.nanoTime(), health, agents, members, diagnostics);
     }
 
     /** Runs {@code stty} on the controlling terminal; empty output when it cannot. */
@@ -148,6 +165,79 @@ final class TopCommand extends ClientCommand {
         } catch (NumberFormatException e) {
             return 120;
         }
+    }
+
+    /**
+     * The node-wide p99 of message processing: over the time since the previous sample when messages
+     * were processed in it (what is happening now), else since the node started.
+     */
+    static String p99(Sample prev, Sample cur, double seconds) {
+        JsonNode now = cur.diagnostics().path("latency").path("message_processing");
+        double[] bounds = doubles(now.path("bounds_seconds"));
+        double[] counts = doubles(now.path("cumulative"));
+        if (bounds.length == 0 || counts.length != bounds.length + 1) {
+            return "n/a";
+        }
+        if (prev != null) {
+            double[] before = doubles(prev.diagnostics().path("latency").path("message_processing").path("cumulative"));
+            if (before.length == counts.length && counts[counts.length - 1] > before[before.length - 1]) {
+                double[] delta = new double[counts.length];
+                for (int i = 0; i < counts.length; i++) {
+                    delta[i] = Math.max(0, counts[i] - before[i]);
+                }
+                return formatSeconds(quantile(0.99, bounds, delta))
+                        + String.format(Locale.ROOT, " (last %.0fs)", Math.max(1, seconds));
+            }
+        }
+        if (counts[counts.length - 1] == 0) {
+            return "- (no messages yet)";
+        }
+        return formatSeconds(quantile(0.99, bounds, counts)) + " (since start)";
+    }
+
+    private static double[] doubles(JsonNode array) {
+        if (!array.isArray()) {
+            return new double[0];
+        }
+        double[] out = new double[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asDouble();
+        }
+        return out;
+    }
+
+    /**
+     * A quantile from cumulative bucket counts, interpolated linearly within its bucket as
+     * Prometheus' {@code histogram_quantile} does; in the {@code +Inf} bucket, the largest finite bound.
+     *
+     * @param q          the quantile, 0 to 1
+     * @param bounds     the finite upper bounds, in seconds
+     * @param cumulative cumulative counts, one per bound and one for {@code +Inf}; the last is positive
+     * @return the quantile in seconds
+     */
+    static double quantile(double q, double[] bounds, double[] cumulative) {
+        double total = cumulative[cumulative.length - 1];
+        double rank = q * total;
+        for (int i = 0; i < bounds.length; i++) {
+            if (cumulative[i] >= rank) {
+                double lower = i == 0 ? 0 : bounds[i - 1];
+                double below = i == 0 ? 0 : cumulative[i - 1];
+                double in = cumulative[i] - below;
+                return in <= 0 ? bounds[i] : lower + (bounds[i] - lower) * (rank - below) / in;
+            }
+        }
+        return bounds[bounds.length - 1];
+    }
+
+    /** A duration in the unit that suits it: 850us, 12.5ms, 1.25s. */
+    static String formatSeconds(double s) {
+        if (s < 0.001) {
+            return String.format(Locale.ROOT, "%.0fus", s * 1e6);
+        }
+        if (s < 1) {
+            return String.format(Locale.ROOT, "%.1fms", s * 1e3);
+        }
+        return String.format(Locale.ROOT, "%.2fs", s);
     }
 
     /**
@@ -212,8 +302,8 @@ final class TopCommand extends ClientCommand {
             totalQueued += r.queued();
             totalFaults += r.faults();
         }
-        lines.add(String.format(Locale.ROOT, "messages: %.1f/s handled, %d queued, %d faults; p99: n/a (see /metrics)",
-                totalRate, totalQueued, totalFaults));
+        lines.add(String.format(Locale.ROOT, "messages: %.1f/s handled, %d queued, %d faults; p99 processing: %s",
+                totalRate, totalQueued, totalFaults, p99(prev, cur, seconds)));
         lines.add("");
         Comparator<Row> order = switch (sort) {
             case NAME -> Comparator.comparing(Row::name);

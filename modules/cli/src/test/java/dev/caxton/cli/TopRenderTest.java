@@ -52,4 +52,39 @@ class TopRenderTest {
         // Without a previous sample there is no rate yet.
         assertThat(TopCommand.render(null, second, TopCommand.Sort.NAME, 120).get(2)).contains("0.0/s");
     }
+
+    private static JsonNode diagnostics(long... cumulative) throws Exception {
+        StringBuilder c = new StringBuilder();
+        for (long n : cumulative) {
+            c.append(c.length() == 0 ? "" : ",").append(n);
+        }
+        return json("{\"latency\":{\"message_processing\":{\"count\":" + cumulative[cumulative.length - 1]
+                + ",\"bounds_seconds\":[0.001,0.01,0.1],\"cumulative\":[" + c + "]}}}");
+    }
+
+    @Test
+    void p99IsTheNodesProcessingHistogramOverTheLastRefreshElseSinceStart() throws Exception {
+        JsonNode health = json("{\"node\":\"n1\",\"status\":\"ok\",\"uptime_ms\":1000,\"agents\":2,"
+                + "\"cluster\":{\"alive\":1,\"quorum\":1}}");
+        // Since start: 100 messages, all within 1 ms: p99 interpolates to 0.99 ms.
+        TopCommand.Sample first = new TopCommand.Sample(0, health, agents(10, 0), MissingNode.getInstance(),
+                diagnostics(100, 100, 100, 100));
+        assertThat(TopCommand.render(null, first, TopCommand.Sort.NAME, 120).get(2))
+                .contains("p99 processing: 990us (since start)");
+        // The next second: 100 more, all between 10 and 100 ms: p99 over the interval only.
+        TopCommand.Sample second = new TopCommand.Sample(1_000_000_000L, health, agents(30, 1), MissingNode.getInstance(),
+                diagnostics(100, 100, 200, 200));
+        assertThat(TopCommand.render(first, second, TopCommand.Sort.NAME, 120).get(2))
+                .contains("p99 processing: 99.1ms (last 1s)");
+        // Nothing processed in between: the figure since start.
+        TopCommand.Sample idle = new TopCommand.Sample(2_000_000_000L, health, agents(30, 1), MissingNode.getInstance(),
+                diagnostics(100, 100, 200, 200));
+        assertThat(TopCommand.render(second, idle, TopCommand.Sort.NAME, 120).get(2)).contains("(since start)");
+        // Beyond the last bound, the last bound; no histogram at all (an older node), n/a.
+        assertThat(TopCommand.quantile(0.99, new double[] {0.001, 0.01}, new double[] {0, 0, 5})).isEqualTo(0.01);
+        assertThat(TopCommand.render(null, new TopCommand.Sample(0, health, agents(1, 1), MissingNode.getInstance()),
+                TopCommand.Sort.NAME, 120).get(2)).contains("p99 processing: n/a");
+        assertThat(TopCommand.render(null, new TopCommand.Sample(0, health, agents(1, 1), MissingNode.getInstance(),
+                diagnostics(0, 0, 0, 0)), TopCommand.Sort.NAME, 120).get(2)).contains("p99 processing: - (no messages yet)");
+    }
 }

@@ -120,6 +120,7 @@ public final class CaxtonNode implements AutoCloseable {
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder faults = new LongAdder();
     private final dev.caxton.runtime.metrics.NodeMetrics metrics = new dev.caxton.runtime.metrics.NodeMetrics();
+    private volatile boolean convergenceReported;
     private final Instant startedAt = Instant.now();
     private volatile boolean accepting = true;
     /** Set once this node left the cluster (an operator's leave, or the start of a shutdown). */
@@ -344,6 +345,9 @@ public final class CaxtonNode implements AutoCloseable {
     private void joinCluster() {
         // The address actually bound: with transport.port 0 the configured one names no socket.
         Member self = new Member(new NodeId(nodeName), transportAddress, MemberState.ALIVE, 0, metadata());
+        // Before joining, so the first changes applied are measured too.
+        convergenceReported = membership.reportConvergence(
+                seconds -> metrics.gossipConvergence().recordNanos((long) (seconds * 1e9)));
         membership.join(self, event -> {
             LOG.log(System.Logger.Level.INFO, "cluster: {0} {1}",
                     event.type().name().toLowerCase(java.util.Locale.ROOT), event.member().id());
@@ -1389,6 +1393,27 @@ public final class CaxtonNode implements AutoCloseable {
             a.addQueueDepths(depth);
         }
         return depth;
+    }
+
+    /**
+     * @return whether the membership reports gossip convergence times (fed into
+     *         {@code metrics().gossipConvergence()})
+     */
+    public boolean membershipReportsConvergence() {
+        return convergenceReported;
+    }
+
+    /**
+     * @return the membership provider's own counters (dropped packets by reason, protocol events by
+     *         kind); empty when it reports none, or when it fails to answer (a scrape must not fail)
+     */
+    public dev.caxton.spi.membership.MembershipStatistics membershipStatistics() {
+        try {
+            return membership.statistics();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "membership statistics unavailable: {0}", e.toString());
+            return dev.caxton.spi.membership.MembershipStatistics.NONE;
+        }
     }
 
     /** @return counters for metrics */

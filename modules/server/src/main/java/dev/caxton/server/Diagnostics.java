@@ -3,6 +3,7 @@ package dev.caxton.server;
 import dev.caxton.runtime.CaxtonNode;
 import dev.caxton.runtime.DeadLetter;
 import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.metrics.Histogram;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -51,7 +52,33 @@ final class Diagnostics {
         dl.put("sampled", recent.size());
         dl.put("by_reason", byReason);
         m.put("dead_letters", dl);
+        m.put("latency", latency(node));
         return m;
+    }
+
+    /**
+     * The node-wide message processing histogram as cumulative counts per bucket, so a client that
+     * reads it twice computes percentiles over the time between (as {@code caxton top} does for its
+     * p99) without scraping the metrics endpoint, which may be on another port or turned off.
+     */
+    private static Map<String, Object> latency(CaxtonNode node) {
+        Histogram.Snapshot h = node.metrics().processing().snapshot();
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("count", h.count());
+        p.put("sum_seconds", h.sumSeconds());
+        List<Double> bounds = new ArrayList<>(h.bounds().length);
+        for (double b : h.bounds()) {
+            bounds.add(b);
+        }
+        p.put("bounds_seconds", bounds);
+        List<Long> cumulative = new ArrayList<>(h.cumulative().length);
+        for (long c : h.cumulative()) {
+            cumulative.add(c);
+        }
+        p.put("cumulative", cumulative);
+        Map<String, Object> l = new LinkedHashMap<>();
+        l.put("message_processing", p);
+        return l;
     }
 
     /**

@@ -6,11 +6,13 @@ import dev.caxton.runtime.metrics.DeadLetterReason;
 import dev.caxton.runtime.metrics.Exposition;
 import dev.caxton.runtime.metrics.JvmMetrics;
 import dev.caxton.runtime.metrics.NodeMetrics;
+import dev.caxton.spi.membership.MembershipStatistics;
 import dev.caxton.spi.message.Priority;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.ToLongFunction;
 
 /**
@@ -138,6 +140,7 @@ final class Metrics {
         for (DeadLetterReason r : DeadLetterReason.values()) {
             x.sample("caxton_dead_letters_total", m.deadLetters(r), "reason", r.label());
         }
+        membership(x, node, m);
         long[] depth = node.queueDepthByPriority();
         x.family("caxton_queue_depth", "gauge", "Messages waiting in agents' mailboxes, by priority class.");
         for (Priority p : Priority.values()) {
@@ -198,6 +201,32 @@ final class Metrics {
         }
         if (anyOther) {
             x.sample(name, other, "agent", OTHER_AGENTS);
+        }
+    }
+
+    /**
+     * The membership provider's own figures, each family only when the provider reports it: absent
+     * says "not measured", where zeros would say "nothing happened".
+     */
+    private static void membership(Exposition x, CaxtonNode node, NodeMetrics m) {
+        MembershipStatistics stats = node.membershipStatistics();
+        if (!stats.packetsDropped().isEmpty()) {
+            x.family("caxton_membership_packets_dropped_total", "counter",
+                    "Membership packets refused, by reason (malformed, too_large, unauthenticated, non_member, flood...).");
+            new TreeMap<>(stats.packetsDropped()).forEach((reason, n) ->
+                    x.sample("caxton_membership_packets_dropped_total", (long) n, "reason", reason));
+        }
+        if (!stats.events().isEmpty()) {
+            x.family("caxton_membership_events_total", "counter",
+                    "Membership protocol events, by kind (probe, indirect_probe, suspicion, refutation).");
+            new TreeMap<>(stats.events()).forEach((kind, n) ->
+                    x.sample("caxton_membership_events_total", (long) n, "kind", kind));
+        }
+        if (node.membershipReportsConvergence()) {
+            x.histogram("caxton_gossip_convergence_time_seconds",
+                    "Time from a membership change on the node that made it to this node applying it "
+                            + "(wall clocks of two nodes: meaningful when they are synchronised).",
+                    m.gossipConvergence().snapshot());
         }
     }
 

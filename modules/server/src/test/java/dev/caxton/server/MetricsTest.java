@@ -109,6 +109,54 @@ class MetricsTest {
     }
 
     @Test
+    void theDiagnosticsCarryTheProcessingHistogramTheMetricsServe() throws Exception {
+        try (TestServer s = new TestServer(dir, "", "")) {
+            s.deploy("echo", TestServer.ECHO);
+            assertThat(send(s, "echo").status()).isEqualTo(200);
+            com.fasterxml.jackson.databind.JsonNode p = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(s.call("GET", "/api/v1/diagnostics", null).body()).path("latency").path("message_processing");
+            assertThat(p.path("bounds_seconds").size()).isEqualTo(19);
+            assertThat(p.path("cumulative").size()).as("one count per bound and one for +Inf").isEqualTo(20);
+            double count = v(s, "caxton_message_processing_time_seconds_count");
+            assertThat(count).isGreaterThanOrEqualTo(1.0);
+            assertThat(p.path("count").asDouble()).as("the same histogram as /metrics").isEqualTo(count);
+            assertThat(p.path("cumulative").get(19).asDouble()).isEqualTo(count);
+            assertThat(p.path("bounds_seconds").get(0).asDouble()).isEqualTo(0.00001);
+        }
+    }
+
+    @Test
+    void theMembershipsOwnFiguresAreServedOnlyWhenItReportsThem() throws Exception {
+        try (TestServer plain = new TestServer(Files.createDirectories(dir.resolve("fixed")), "", "")) {
+            Map<String, ExpositionParser.Family> f = scrape(plain);
+            assertThat(f).as("the fixed membership measures nothing: no series rather than zeros")
+                    .doesNotContainKeys("caxton_membership_packets_dropped_total", "caxton_membership_events_total",
+                            "caxton_gossip_convergence_time_seconds");
+        }
+        String fake = "coordination:\n  cluster:\n    membership: fake-stats\n";
+        try (TestServer s = new TestServer(Files.createDirectories(dir.resolve("fake")), "", fake)) {
+            Map<String, ExpositionParser.Family> f = scrape(s);
+            assertThat(f.get("caxton_membership_packets_dropped_total").type()).isEqualTo("counter");
+            assertThat(value(f, "caxton_membership_packets_dropped_total", "reason", "malformed")).isEqualTo(3.0);
+            assertThat(value(f, "caxton_membership_packets_dropped_total", "reason", "non_member")).isEqualTo(2.0);
+            assertThat(value(f, "caxton_membership_packets_dropped_total", "reason", "flood")).isEqualTo(0.0);
+            assertThat(value(f, "caxton_membership_events_total", "kind", "probe")).isEqualTo(7.0);
+            assertThat(f.get("caxton_gossip_convergence_time_seconds").type()).isEqualTo("histogram");
+            assertThat(value(f, "caxton_gossip_convergence_time_seconds_count")).isEqualTo(1.0);
+            assertThat(value(f, "caxton_gossip_convergence_time_seconds_bucket", "le", "0.1")).isEqualTo(0.0);
+            assertThat(value(f, "caxton_gossip_convergence_time_seconds_bucket", "le", "0.25")).isEqualTo(1.0);
+            assertThat(value(f, "caxton_gossip_convergence_time_seconds_sum"))
+                    .isCloseTo(FakeStatsMembershipProvider.CONVERGENCE_SECONDS, org.assertj.core.data.Offset.offset(1e-6));
+
+            TestServer.Res r = TestServer.raw(s.metricsPort, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Accept: application/openmetrics-text\r\nConnection: close\r\n\r\n");
+            Map<String, ExpositionParser.Family> om = ExpositionParser.parseOpenMetrics(r.body());
+            assertThat(om.get("caxton_membership_packets_dropped").type()).isEqualTo("counter");
+            assertThat(value(om, "caxton_membership_events_total", "kind", "suspicion")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
     void agentsPastTheSeriesCapAreSummedUnderOther() throws Exception {
         try (TestServer s = new TestServer(dir, "", "observability:\n  metrics_max_agent_series: 2\n")) {
             for (String n : new String[] {"a1", "a2", "a3", "a4"}) {

@@ -1,14 +1,21 @@
 package dev.caxton.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caxton.testkit.ExpositionParser;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static dev.caxton.tests.ClusterNodes.allAgents;
@@ -54,6 +61,15 @@ class SwimClusterTest {
                       gossip_interval: 100ms
                       push_pull_interval: 5s
                 """.formatted(transportPort, seedPort, swimPort);
+    }
+
+    private static String metrics(Image.Server s) throws Exception {
+        try (HttpClient c = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.metricsPort + "/metrics"))
+                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            return r.body();
+        }
     }
 
     private static long incarnation(Image.Server s, String name) {
@@ -134,6 +150,19 @@ class SwimClusterTest {
             for (Image.Server o : rest) {
                 assertThat(o.log()).doesNotContain("cluster: dead C");
             }
+
+            // The membership's own figures on A's metrics endpoint: the changes A applied were stamped
+            // by the nodes that made them (one machine, one clock), so each left a convergence time.
+            Map<String, ExpositionParser.Family> f = ExpositionParser.parseText(metrics(a));
+            assertThat(ExpositionParser.value(f, "caxton_gossip_convergence_time_seconds_count")).isPositive();
+            assertThat(ExpositionParser.value(f, "caxton_membership_events_total", "kind", "probe")).isPositive();
+            assertThat(ExpositionParser.value(f, "caxton_membership_events_total", "kind", "suspicion"))
+                    .as("D's crash was suspected").isPositive();
+            assertThat(f).containsKey("caxton_membership_packets_dropped_total");
+            double count = ExpositionParser.value(f, "caxton_gossip_convergence_time_seconds_count");
+            double sum = ExpositionParser.value(f, "caxton_gossip_convergence_time_seconds_sum");
+            System.out.printf("swim cluster: node A applied %.0f stamped changes, mean convergence %.1f ms%n",
+                    count, 1000 * sum / count);
         } finally {
             ClusterNodes.closeAll(s);
             if (d2 != null) {

@@ -11,6 +11,13 @@ import java.util.function.LongSupplier;
  */
 public final class NodeMetrics {
 
+    /**
+     * Buckets of {@link #gossipConvergence()}: from 5 ms (a change on one machine) to a minute (a
+     * large cluster's dead verdict after a suspicion runs its course), in a 1-2.5-5 progression.
+     */
+    public static final double[] CONVERGENCE_BOUNDS_SECONDS = {
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60};
+
     /** The window {@link #messagesPerSecond()} averages over, in ticks of one second. */
     public static final int RATE_WINDOW_SECONDS = 10;
 
@@ -18,6 +25,7 @@ public final class NodeMetrics {
     private final Histogram remoteRouting = Histogram.latency();
     private final Histogram agentStartup = Histogram.latency();
     private final Histogram processing = Histogram.latency();
+    private final Histogram gossipConvergence = new Histogram(CONVERGENCE_BOUNDS_SECONDS);
     private final LongAdder processed = new LongAdder();
     private final LongAdder[] deadLetters = new LongAdder[DeadLetterReason.values().length];
     private final LongSupplier nanoTime;
@@ -58,6 +66,14 @@ public final class NodeMetrics {
     /** @return time from a deploy request to the agent being ready */
     public Histogram agentStartup() {
         return agentStartup;
+    }
+
+    /**
+     * @return time from a membership change at its origin to this node applying it, when the
+     *         membership reports it (else never recorded)
+     */
+    public Histogram gossipConvergence() {
+        return gossipConvergence;
     }
 
     /** @return time an agent took to handle one message (encode, guest call, reply routed) */

@@ -32,6 +32,20 @@ class NodeMetricsTest {
     }
 
     @Test
+    void convergenceTimesFallInBucketsFromMillisecondsToAMinute() {
+        NodeMetrics m = new NodeMetrics();
+        m.gossipConvergence().recordNanos(3_000_000L);
+        m.gossipConvergence().recordNanos(40_000_000_000L);
+        m.gossipConvergence().recordNanos(120_000_000_000L);
+        Histogram.Snapshot s = m.gossipConvergence().snapshot();
+        assertThat(s.bounds()).startsWith(0.005).endsWith(60.0);
+        assertThat(s.cumulative()[0]).as("3 ms in the first bucket").isEqualTo(1);
+        assertThat(s.cumulative()[s.bounds().length - 1]).as("40 s within a minute").isEqualTo(2);
+        assertThat(s.count()).as("two minutes only in +Inf").isEqualTo(3);
+        assertThat(m.processing().snapshot().count()).as("a histogram of its own").isZero();
+    }
+
+    @Test
     void deadLettersAreCountedPerCategory() {
         NodeMetrics m = new NodeMetrics();
         m.deadLettered(DeadLetterReason.FAULT);

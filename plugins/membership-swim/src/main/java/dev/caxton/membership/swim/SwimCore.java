@@ -9,6 +9,7 @@ import dev.caxton.membership.swim.Wire.Ping;
 import dev.caxton.membership.swim.Wire.PingReq;
 import dev.caxton.membership.swim.Wire.PushPull;
 import dev.caxton.membership.swim.Wire.Record;
+import dev.caxton.membership.swim.Wire.Stamp;
 import dev.caxton.membership.swim.Wire.Suspect;
 import dev.caxton.spi.membership.Member;
 import dev.caxton.spi.membership.MemberState;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.DoubleConsumer;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -117,6 +119,8 @@ final class SwimCore {
         MemberState state = MemberState.ALIVE;
         long stateSince;
         long lastHeardWall = -1;
+        /** When the change that put this node in its current state was made at its origin; 0 unknown. */
+        long origin;
         Suspicion suspicion;
 
         Node(String id) {
@@ -202,6 +206,8 @@ final class SwimCore {
     private InetSocketAddress selfTransport;
     private Map<String, String> selfMetadata = Map.of();
     private long incarnation;
+    /** When this node's current alive message (its incarnation) was made. */
+    private long selfOrigin;
     private boolean running;
     private boolean leaving;
 
@@ -215,6 +221,10 @@ final class SwimCore {
     private final Map<String, Long> drops = new TreeMap<>();
     private long packetsSent;
     private long packetsReceived;
+    private final Map<String, Long> events = new TreeMap<>(Map.of(
+            "probe", 0L, "indirect_probe", 0L, "suspicion", 0L, "refutation", 0L));
+    private DoubleConsumer convergence;
+    private long startedWall = Long.MAX_VALUE;
     private final Map<String, Long> lastPushPullWith = new HashMap<>();
 
     /**
@@ -255,6 +265,8 @@ final class SwimCore {
         this.selfTransport = transport;
         this.selfMetadata = Map.copyOf(metadata);
         this.incarnation = Math.max(incarnation + 1, clock.wallMillis());
+        this.selfOrigin = clock.wallMillis();
+        this.startedWall = selfOrigin;
         this.running = true;
         this.leaving = false;
         listener.event(MembershipEvent.Type.JOINED, selfMember());
@@ -278,7 +290,7 @@ final class SwimCore {
             return;
         }
         leaving = true;
-        byte[] left = Wire.encode(new Left(selfId, incarnation));
+        byte[] left = Wire.stamped(Wire.encode(new Left(selfId, incarnation)), clock.wallMillis());
         queue(selfId, left);
         for (Node n : nodes.values()) {
             if (n.state == MemberState.ALIVE || n.state == MemberState.SUSPECT) {
@@ -317,7 +329,8 @@ final class SwimCore {
         selfMetadata = Map.copyOf(metadata);
         if (running) {
             incarnation++;
-            queue(selfId, Wire.encode(selfAlive()));
+            selfOrigin = clock.wallMillis();
+            queue(selfId, selfAliveStamped());
             listener.event(MembershipEvent.Type.UPDATED, selfMember());
         }
     }
@@ -388,6 +401,33 @@ final class SwimCore {
         return Collections.unmodifiableMap(drops);
     }
 
+    /** Protocol events by kind: probes, indirect probes (ping-reqs sent), suspicions, refutations. */
+    Map<String, Long> events() {
+        return Collections.unmodifiableMap(events);
+    }
+
+    /**
+     * Where convergence times go: for each change of another member's state applied here that carried
+     * its origin's time, the seconds since then (wall clocks of two nodes: meaningful when synchronised).
+     *
+     * @param sink the receiver, called on the protocol's thread, or null for none
+     */
+    void onConvergence(DoubleConsumer sink) {
+        this.convergence = sink;
+    }
+
+    private void converged(long origin) {
+        DoubleConsumer c = convergence;
+        // A change made before this node started is history it catches up on, not convergence.
+        if (c != null && origin > 0 && origin >= startedWall) {
+            c.accept(Math.max(0, clock.wallMillis() - origin) / 1000.0);
+        }
+    }
+
+    private void count(String kind) {
+        events.merge(kind, 1L, Long::sum);
+    }
+
     /** Packets sent since start. */
     long packetsSent() {
         return packetsSent;
@@ -421,6 +461,10 @@ final class SwimCore {
 
     private Alive selfAlive() {
         return new Alive(selfId, incarnation, selfSwim, selfTransport, selfMetadata);
+    }
+
+    private byte[] selfAliveStamped() {
+        return Wire.stamped(Wire.encode(selfAlive()), selfOrigin);
     }
 
     // ------------------------------------------------------------------------------------ probing
@@ -467,6 +511,7 @@ final class SwimCore {
 
     private void probe(Node target) {
         int s = ++seq;
+        count("probe");
         long interval = scaled(config.probeIntervalMs());
         long timeout = Math.min(scaled(config.probeTimeoutMs()), interval);
         boolean[] acked = {false};
@@ -488,6 +533,7 @@ final class SwimCore {
                     n -> n != target && n.state == MemberState.ALIVE);
             byte[] req = Wire.encode(new PingReq(s, target.id, target.swim));
             for (Node h : helpers) {
+                count("indirect_probe");
                 sendRecords(h.swim, List.of(req));
             }
             expectedNacks[0] = helpers.size();
@@ -508,7 +554,7 @@ final class SwimCore {
             // independent confirmation, which shortens the suspicion (Lifeguard).
             if (nodes.get(target.id) == target
                     && (target.state == MemberState.ALIVE || target.state == MemberState.SUSPECT)) {
-                onSuspect(new Suspect(target.id, target.incarnation, selfId));
+                onSuspect(new Suspect(target.id, target.incarnation, selfId), clock.wallMillis());
             }
         });
     }
@@ -650,15 +696,15 @@ final class SwimCore {
     /** Sends the full state in as many packets as it takes, each marked as push-pull. */
     private void pushState(InetSocketAddress to, boolean reply) {
         List<byte[]> state = new ArrayList<>();
-        state.add(Wire.encode(selfAlive()));
+        state.add(selfAliveStamped());
         for (Node n : nodes.values()) {
             switch (n.state) {
-                case ALIVE -> state.add(Wire.encode(alive(n)));
+                case ALIVE -> state.add(Wire.stamped(Wire.encode(alive(n)), n.origin));
                 case SUSPECT -> {
                     state.add(Wire.encode(alive(n)));
-                    state.add(Wire.encode(new Suspect(n.id, n.incarnation, selfId)));
+                    state.add(Wire.stamped(Wire.encode(new Suspect(n.id, n.incarnation, selfId)), n.origin));
                 }
-                case LEFT -> state.add(Wire.encode(new Left(n.id, n.incarnation)));
+                case LEFT -> state.add(Wire.stamped(Wire.encode(new Left(n.id, n.incarnation)), n.origin));
                 case DEAD -> {
                     // Not pushed: a node that still hears the dead one judges it by its own probes.
                 }
@@ -722,7 +768,15 @@ final class SwimCore {
         if (sender != null) {
             sender.lastHeardWall = clock.wallMillis();
         }
+        long stamp = 0;
         for (Record r : p.records()) {
+            if (r instanceof Stamp st) {
+                stamp = st.wallMillis();
+                continue;
+            }
+            // A stamp dates only the record right after it.
+            long origin = stamp;
+            stamp = 0;
             switch (r) {
                 case Ping ping -> {
                     if (ping.target().equals(selfId)) {
@@ -757,7 +811,7 @@ final class SwimCore {
                         drop("non_member");
                         return;
                     }
-                    gossip(r, from);
+                    gossip(r, from, origin);
                 }
             }
         }
@@ -777,7 +831,7 @@ final class SwimCore {
         if (last == null || now - last >= config.probeIntervalMs()) {
             lastPushPullWith.put(n.id, now);
             // Tell it the verdict, so that it refutes with a newer incarnation, and offer the state.
-            sendRecords(n.swim, List.of(Wire.encode(new Dead(n.id, n.incarnation, selfId))));
+            sendRecords(n.swim, List.of(Wire.stamped(Wire.encode(new Dead(n.id, n.incarnation, selfId)), n.origin)));
             pushState(n.swim, true);
         }
     }
@@ -786,28 +840,28 @@ final class SwimCore {
         drops.merge(reason, 1L, Long::sum);
     }
 
-    private void gossip(Record r, InetSocketAddress from) {
+    private void gossip(Record r, InetSocketAddress from, long origin) {
         switch (r) {
-            case Alive a -> onAlive(a);
+            case Alive a -> onAlive(a, origin);
             case Suspect s -> {
                 if (s.node().equals(selfId) && s.incarnation() < incarnation && !leaving) {
                     correct(from);
                 }
-                onSuspect(s);
+                onSuspect(s, origin);
             }
             case Dead d -> {
                 if (d.node().equals(selfId) && d.incarnation() < incarnation && !leaving) {
                     correct(from);
                 }
-                onDead(d);
+                onDead(d, origin);
             }
-            case Left l -> onLeft(l);
+            case Left l -> onLeft(l, origin);
             default -> {
             }
         }
     }
 
-    private void onAlive(Alive a) {
+    private void onAlive(Alive a, long origin) {
         if (a.node().equals(selfId)) {
             if (a.incarnation() > incarnation && !leaving) {
                 refute(a.incarnation());
@@ -822,10 +876,12 @@ final class SwimCore {
             n.transport = a.transport();
             n.metadata = a.metadata();
             n.stateSince = clock.now();
+            n.origin = origin;
             nodes.put(n.id, n);
             // A random place in the probe order, so a new node is probed within one round.
             probeOrder.add(probeOrder.isEmpty() ? 0 : random.nextInt(probeOrder.size() + 1), n);
-            queue(n.id, Wire.encode(a));
+            queue(n.id, Wire.stamped(Wire.encode(a), origin));
+            converged(origin);
             listener.event(MembershipEvent.Type.JOINED, member(n));
             return;
         }
@@ -840,7 +896,11 @@ final class SwimCore {
         n.transport = a.transport();
         n.metadata = a.metadata();
         n.suspicion = null;
-        queue(n.id, Wire.encode(a));
+        n.origin = origin;
+        queue(n.id, Wire.stamped(Wire.encode(a), origin));
+        if (before != MemberState.ALIVE || changed) {
+            converged(origin);
+        }
         if (before != MemberState.ALIVE) {
             n.state = MemberState.ALIVE;
             n.stateSince = clock.now();
@@ -859,16 +919,21 @@ final class SwimCore {
      * it directly with the current incarnation.
      */
     private void correct(InetSocketAddress accuser) {
-        sendRecords(accuser, List.of(Wire.encode(selfAlive())));
+        sendRecords(accuser, List.of(selfAliveStamped()));
     }
 
     private void refute(long accused) {
         incarnation = Math.max(incarnation, accused) + 1;
+        selfOrigin = clock.wallMillis();
         awareness = Math.min(config.awarenessMax(), awareness + 1);
-        queue(selfId, Wire.encode(selfAlive()));
+        count("refutation");
+        queue(selfId, selfAliveStamped());
     }
 
-    private void onSuspect(Suspect s) {
+    /**
+     * @param origin when the suspicion was raised at its origin (now, for this node's own), 0 unknown
+     */
+    private void onSuspect(Suspect s, long origin) {
         if (s.node().equals(selfId)) {
             if (s.incarnation() >= incarnation && !leaving) {
                 refute(s.incarnation());
@@ -881,7 +946,7 @@ final class SwimCore {
         }
         if (n.state == MemberState.SUSPECT) {
             if (n.suspicion != null && n.suspicion.incarnation == s.incarnation() && n.suspicion.confirm(s.from())) {
-                queue(n.id, Wire.encode(s));
+                queue(n.id, Wire.stamped(Wire.encode(s), origin));
             }
             return;
         }
@@ -891,6 +956,11 @@ final class SwimCore {
         n.incarnation = s.incarnation();
         n.state = MemberState.SUSPECT;
         n.stateSince = clock.now();
+        n.origin = origin;
+        count("suspicion");
+        if (!s.from().equals(selfId)) {
+            converged(origin);
+        }
         int live = liveCount();
         int k = config.suspicionMult() - 2;
         if (live - 2 < k) {
@@ -900,18 +970,18 @@ final class SwimCore {
                 * config.probeIntervalMs());
         long max = config.suspicionMaxTimeoutMult() * min;
         n.suspicion = new Suspicion(n, s.incarnation(), s.from(), k, min, max);
-        queue(n.id, Wire.encode(s));
+        queue(n.id, Wire.stamped(Wire.encode(s), origin));
         listener.event(MembershipEvent.Type.SUSPECT, member(n));
     }
 
     private void suspicionExpired(Suspicion s) {
         Node n = s.node;
         if (n.state == MemberState.SUSPECT && n.incarnation == s.incarnation) {
-            onDead(new Dead(n.id, n.incarnation, selfId));
+            onDead(new Dead(n.id, n.incarnation, selfId), clock.wallMillis());
         }
     }
 
-    private void onDead(Dead d) {
+    private void onDead(Dead d, long origin) {
         if (d.node().equals(selfId)) {
             if (!leaving && d.incarnation() >= incarnation) {
                 refute(d.incarnation());
@@ -926,11 +996,15 @@ final class SwimCore {
         n.state = MemberState.DEAD;
         n.stateSince = clock.now();
         n.suspicion = null;
-        queue(n.id, Wire.encode(d));
+        n.origin = origin;
+        if (!d.from().equals(selfId)) {
+            converged(origin);
+        }
+        queue(n.id, Wire.stamped(Wire.encode(d), origin));
         listener.event(MembershipEvent.Type.DEAD, member(n));
     }
 
-    private void onLeft(Left l) {
+    private void onLeft(Left l, long origin) {
         if (l.node().equals(selfId)) {
             if (!leaving && l.incarnation() >= incarnation) {
                 refute(l.incarnation());
@@ -946,7 +1020,9 @@ final class SwimCore {
         n.state = MemberState.LEFT;
         n.stateSince = clock.now();
         n.suspicion = null;
-        queue(n.id, Wire.encode(l));
+        n.origin = origin;
+        converged(origin);
+        queue(n.id, Wire.stamped(Wire.encode(l), origin));
         listener.event(MembershipEvent.Type.LEFT, member(n));
     }
 

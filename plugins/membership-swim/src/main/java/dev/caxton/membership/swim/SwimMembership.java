@@ -5,6 +5,7 @@ import dev.caxton.spi.membership.MemberState;
 import dev.caxton.spi.membership.Membership;
 import dev.caxton.spi.membership.MembershipEvent;
 import dev.caxton.spi.membership.MembershipListener;
+import dev.caxton.spi.membership.MembershipStatistics;
 import dev.caxton.spi.membership.Seeds;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,6 +16,8 @@ import java.nio.channels.DatagramChannel;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.DoubleConsumer;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -53,6 +56,7 @@ final class SwimMembership implements Membership {
     private volatile SwimCore core;
     private volatile InetSocketAddress boundSwim;
     private volatile long floodDrops;
+    private volatile DoubleConsumer convergenceSink;
     private boolean closed;
 
     /**
@@ -150,6 +154,7 @@ final class SwimMembership implements Membership {
             RandomGenerator random = new SecureRandom();
             SwimCore c = new SwimCore(nodeName, config, clock, endpoint, sealer, random, () -> resolveSeeds(),
                     (type, member) -> deliver(listener, type, member));
+            c.onConvergence(convergenceSink);
             core = c;
             Map<String, String> metadata = self.metadata();
             InetSocketAddress transport = self.address();
@@ -222,6 +227,7 @@ final class SwimMembership implements Membership {
             buf.get(packet);
             if (queued.incrementAndGet() > MAX_QUEUED) {
                 queued.decrementAndGet();
+                // Only this reader thread writes it; others read a slightly old value at worst.
                 floodDrops++;
                 continue;
             }
@@ -377,6 +383,77 @@ final class SwimMembership implements Membership {
                 stop();
             }
             closed = true;
+        }
+    }
+
+    /**
+     * Refused packets by coarse reason (the fine reasons of {@link #drops()} grouped, so the metric's
+     * labels stay few) and protocol events by kind.
+     */
+    @Override
+    public MembershipStatistics statistics() {
+        SwimCore c = core;
+        if (c == null) {
+            return MembershipStatistics.NONE;
+        }
+        List<Map<String, Long>> maps = onLoop(c, () -> List.of(Map.copyOf(c.drops()), Map.copyOf(c.events())));
+        Map<String, Long> dropped = new TreeMap<>();
+        for (String r : DROP_REASONS) {
+            dropped.put(r, 0L);
+        }
+        maps.get(0).forEach((reason, n) -> dropped.merge(dropReason(reason), n, Long::sum));
+        dropped.merge("flood", floodDrops, Long::sum);
+        return new MembershipStatistics(dropped, maps.get(1));
+    }
+
+    /** The labels {@link #statistics()} reports, each present from the start so the series exist at 0. */
+    static final List<String> DROP_REASONS = List.of("malformed", "too_large", "unauthenticated", "non_member",
+            "flood", "from_self", "misdirected");
+
+    /** Groups a fine drop reason (a {@link Wire.Malformed} message or the protocol's own) under its label. */
+    static String dropReason(String fine) {
+        return switch (fine) {
+            case "too_long" -> "too_large";
+            case "unauthenticated", "plain", "encrypted" -> "unauthenticated";
+            case "non_member", "from_self", "misdirected" -> fine;
+            default -> "malformed";
+        };
+    }
+
+    /**
+     * SWIM stamps every change of state with its origin's wall-clock time, so each node reports how
+     * long the changes it applies took to reach it.
+     */
+    @Override
+    public boolean reportConvergence(DoubleConsumer sink) {
+        convergenceSink = sink;
+        SwimCore c = core;
+        if (c != null) {
+            onLoop(c, () -> {
+                c.onConvergence(sink);
+                return null;
+            });
+        }
+        return true;
+    }
+
+    /** Runs on the protocol thread while it runs, directly once it stopped (nothing else touches the core then). */
+    private <T> T onLoop(SwimCore c, java.util.concurrent.Callable<T> task) {
+        ScheduledThreadPoolExecutor l = loop;
+        try {
+            if (l == null || l.isShutdown()) {
+                return task.call();
+            }
+            return call(task);
+        } catch (IllegalStateException e) {
+            // Stopping while asked: the protocol thread is gone, the state is final.
+            try {
+                return task.call();
+            } catch (Exception inner) {
+                throw new IllegalStateException(inner.getMessage(), inner);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

@@ -42,6 +42,13 @@ final class Wire {
     static final int HEADER_PLAIN = 4;
     static final byte VERSION = 1;
     static final byte FLAG_ENCRYPTED = 1;
+    /**
+     * Record types with this bit set are extensions: the type byte is followed by a one-byte length and
+     * that many bytes, and a decoder skips an extension it does not know. New optional fields travel
+     * this way, so that nodes of an older build ignore them instead of refusing the packet.
+     */
+    static final int EXTENSION = 0x80;
+    private static final byte STAMP_TYPE = (byte) 0x80;
     private static final byte MAGIC0 = (byte) 0xCA;
     private static final byte MAGIC1 = (byte) 0x5F;
 
@@ -56,7 +63,7 @@ final class Wire {
     }
 
     /** One record of a packet. */
-    sealed interface Record permits Ping, PingReq, Ack, Nack, Alive, Suspect, Dead, Left, PushPull {
+    sealed interface Record permits Ping, PingReq, Ack, Nack, Alive, Suspect, Dead, Left, PushPull, Stamp {
     }
 
     /** A direct probe; answered with an {@link Ack} of the same sequence by the node named. */
@@ -94,6 +101,14 @@ final class Wire {
 
     /** Marks a packet of full state (anti-entropy); {@code reply} asks the receiver for its own. */
     record PushPull(boolean reply) implements Record {
+    }
+
+    /**
+     * The wall-clock time (epoch milliseconds) at which the change in the record that follows was first
+     * made, on the node that made it; relayed unchanged, so a receiver can tell how long the change took
+     * to reach it. An extension record: see {@link #EXTENSION}.
+     */
+    record Stamp(long wallMillis) implements Record {
     }
 
     /**
@@ -210,9 +225,29 @@ final class Wire {
                 b.putLong(l.incarnation());
             }
             case PushPull p -> b.put((byte) 9).put((byte) (p.reply() ? 1 : 0));
+            case Stamp t -> b.put(STAMP_TYPE).put((byte) Long.BYTES).putLong(t.wallMillis());
         }
         byte[] out = new byte[b.position()];
         b.get(0, out);
+        return out;
+    }
+
+    /**
+     * Prefixes an encoded gossip record with the time its change was first made, so that both travel
+     * (and are retransmitted) as one unit.
+     *
+     * @param record     an encoded record
+     * @param originWall the epoch milliseconds of the change at its origin, or 0 when unknown
+     * @return the record, stamped when the origin time is known
+     */
+    static byte[] stamped(byte[] record, long originWall) {
+        if (originWall <= 0) {
+            return record;
+        }
+        byte[] stamp = encode(new Stamp(originWall));
+        byte[] out = new byte[stamp.length + record.length];
+        System.arraycopy(stamp, 0, out, 0, stamp.length);
+        System.arraycopy(record, 0, out, stamp.length, record.length);
         return out;
     }
 
@@ -293,13 +328,20 @@ final class Wire {
         try {
             String sender = str8(body);
             List<Record> records = new ArrayList<>();
+            int proper = 0;
             while (body.hasRemaining()) {
-                if (records.size() == MAX_RECORDS) {
+                Record r = record(body);
+                if (r == null) {
+                    continue;
+                }
+                // Stamps ride along with the records they date; only the records themselves count
+                // against the limit (every record, a stamp included, takes at least 5 bytes).
+                if (!(r instanceof Stamp) && ++proper > MAX_RECORDS) {
                     throw new Malformed("too_many_records");
                 }
-                records.add(record(body));
+                records.add(r);
             }
-            if (records.isEmpty()) {
+            if (proper == 0) {
                 throw new Malformed("empty");
             }
             return new Packet(sender, List.copyOf(records));
@@ -308,8 +350,24 @@ final class Wire {
         }
     }
 
+    /** One record, or null for an extension this build does not know (skipped). */
     private static Record record(ByteBuffer b) throws Malformed {
         int type = b.get();
+        if ((type & EXTENSION) != 0) {
+            int len = b.get() & 0xFF;
+            if (len > b.remaining()) {
+                throw new Malformed("truncated");
+            }
+            if (type == STAMP_TYPE && len == Long.BYTES) {
+                long wall = b.getLong();
+                if (wall <= 0) {
+                    throw new Malformed("stamp");
+                }
+                return new Stamp(wall);
+            }
+            b.position(b.position() + len);
+            return null;
+        }
         return switch (type) {
             case 1 -> new Ping(b.getInt(), str8(b));
             case 2 -> new PingReq(b.getInt(), str8(b), addr(b));

@@ -98,6 +98,29 @@ class PacketFuzzTest {
     }
 
     @Test
+    void aStampDatesTheRecordAfterItAndUnknownExtensionsAreSkipped() throws Exception {
+        Wire.Builder b = new Wire.Builder("n1", 0);
+        b.add(Wire.stamped(Wire.encode(new Wire.Left("n5", 3)), 1_765_000_000_000L));
+        // An extension a later build might add: type 0x9F, 3 bytes; this build must skip it.
+        b.add(new byte[] {(byte) 0x9F, 3, 1, 2, 3});
+        b.add(Wire.encode(new Wire.Ack(4)));
+        Wire.Packet p = new Sealer(null).open(b.bytes());
+        assertThat(p.records()).containsExactly(new Wire.Stamp(1_765_000_000_000L), new Wire.Left("n5", 3),
+                new Wire.Ack(4));
+        assertThat(Wire.stamped(Wire.encode(new Wire.Ack(4)), 0)).as("no stamp when the origin is unknown")
+                .isEqualTo(Wire.encode(new Wire.Ack(4)));
+    }
+
+    @Test
+    void stampsDoNotCountAgainstTheRecordLimit() throws Exception {
+        Wire.Builder b = new Wire.Builder("n1", 0);
+        for (int i = 0; i < Wire.MAX_RECORDS; i++) {
+            assertThat(b.add(Wire.stamped(Wire.encode(new Wire.Ack(i)), 1_765_000_000_000L + i))).isTrue();
+        }
+        assertThat(new Sealer(null).open(b.bytes()).records()).hasSize(2 * Wire.MAX_RECORDS);
+    }
+
+    @Test
     void oversizedMetadataIsRefusedBeforeItReachesTheWire() {
         Map<String, String> big = Map.of("k", "x".repeat(Wire.MAX_META_BYTES));
         assertThatCode(() -> Wire.checkMetadata(big)).isInstanceOf(IllegalArgumentException.class)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caxton.membership.swim.SimCluster.SimNode;
 import dev.caxton.spi.membership.MemberState;
 import dev.caxton.spi.membership.MembershipEvent;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,6 +72,24 @@ class SwimSimulationTest {
     }
 
     @Test
+    void aDeathVerdictArrivesStampedWithTheTimeItWasMadeAndProbesAndSuspicionsAreCounted() {
+        SimCluster c = cluster(10, 7);
+        SimNode victim = c.nodes.get(5);
+        List<SimNode> rest = c.nodes.stream().filter(n -> n != victim).toList();
+        List<Double> samples = new ArrayList<>();
+        rest.forEach(n -> n.core.onConvergence(samples::add));
+        long crashedAt = c.clock.wallMillis();
+        victim.crash();
+        assertThat(c.await(LIMIT, () -> c.allSee(rest, victim.id, MemberState.DEAD))).isNotNegative();
+        double bound = (c.clock.wallMillis() - crashedAt) / 1000.0;
+        // Every node judged the victim by its own suspicion timer or learnt the verdict from another's;
+        // the latter arrive with the time the verdict (or the suspicion) was made, after the crash.
+        assertThat(samples).isNotEmpty().allSatisfy(x -> assertThat(x).isBetween(0.0, bound));
+        assertThat(rest.stream().mapToLong(n -> n.core.events().get("suspicion")).sum()).isPositive();
+        assertThat(rest).allSatisfy(n -> assertThat(n.core.events().get("probe")).isPositive());
+    }
+
+    @Test
     void aFalseSuspicionIsRefutedAndNobodyDeclaresTheNodeDead() {
         SimCluster c = cluster(10, 4);
         SimNode target = c.nodes.get(3);
@@ -84,6 +103,7 @@ class SwimSimulationTest {
         assertThat(c.await(LIMIT, () -> c.allSee(rest, target.id, MemberState.ALIVE)
                 && rest.stream().allMatch(o -> o.core.incarnationOf(target.id) > before))).isNotNegative();
         assertThat(target.core.incarnation()).isGreaterThan(before);
+        assertThat(target.core.events().get("refutation")).as("the target counted its refutation").isPositive();
         assertThat(c.falseDeaths(Set.of())).isZero();
     }
 

@@ -10,9 +10,13 @@ import dev.caxton.spi.ProviderContext;
 import dev.caxton.spi.membership.Member;
 import dev.caxton.spi.membership.MemberState;
 import dev.caxton.spi.membership.MembershipEvent;
+import dev.caxton.spi.membership.MembershipStatistics;
 import dev.caxton.spi.membership.NodeId;
 import dev.caxton.spi.membership.Seeds;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Several swim members in one JVM on real UDP sockets on loopback (ports picked by the system):
- * joining through a seed, failure detection, graceful leave, metadata, the gossip key. Timings are
+ * joining through a seed, failure detection, graceful leave, metadata, the gossip key, and the figures
+ * reported for the node's metrics (refused packets by reason, protocol events, convergence times). Timings are
  * short to keep the test quick, and every wait is for a condition with a generous deadline.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -50,6 +55,11 @@ class SwimUdpTest {
     }
 
     private SwimMembership node(String id, List<InetSocketAddress> seeds, SecretKey key) {
+        return node(id, seeds, key, null);
+    }
+
+    /** As above; {@code convergence}, when not null, receives the node's convergence times. */
+    private SwimMembership node(String id, List<InetSocketAddress> seeds, SecretKey key, List<Double> convergence) {
         Map<String, Object> section = new HashMap<>();
         section.put("bind_addr", "127.0.0.1:0");
         section.put("probe_interval", "200ms");
@@ -63,6 +73,9 @@ class SwimUdpTest {
             ctx = ctx.withService(SecretKey.class, key);
         }
         SwimMembership m = (SwimMembership) new SwimMembershipProvider().create(ctx);
+        if (convergence != null) {
+            assertThat(m.reportConvergence(convergence::add)).as("swim measures convergence").isTrue();
+        }
         List<MembershipEvent> log = Collections.synchronizedList(new ArrayList<>());
         events.put(id, log);
         m.join(new Member(new NodeId(id), new InetSocketAddress("127.0.0.1", 40000 + started.size()), MemberState.ALIVE,
@@ -208,5 +221,64 @@ class SwimUdpTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("bind_addr")
                 .hasMessageContaining(":" + a.swimAddress().getPort());
         z.close();
+    }
+
+    // ------------------------------------------------------------------ figures for the node's metrics
+
+    private static long dropped(SwimMembership m, String reason) {
+        return m.statistics().packetsDropped().getOrDefault(reason, 0L);
+    }
+
+    @Test
+    void malformedOversizedAndStrangersPacketsAreCountedByReason() throws Exception {
+        SwimMembership a = node("a", List.of(), null, null);
+        MembershipStatistics before = a.statistics();
+        assertThat(before.packetsDropped()).as("every reason is reported from the start")
+                .containsKeys("malformed", "too_large", "unauthenticated", "non_member", "flood")
+                .allSatisfy((reason, n) -> assertThat(n).isZero());
+        assertThat(before.events()).containsOnlyKeys("probe", "indirect_probe", "suspicion", "refutation");
+
+        try (DatagramChannel stranger = DatagramChannel.open()) {
+            stranger.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            InetSocketAddress to = a.swimAddress();
+            stranger.send(ByteBuffer.wrap("not a swim packet".getBytes()), to);
+            stranger.send(ByteBuffer.wrap(new byte[Wire.MAX_PACKET + 1]), to);
+            // Well formed, but gossip from a node nobody knows that does not introduce itself.
+            Wire.Builder b = new Wire.Builder("zz", 0);
+            b.add(Wire.encode(new Wire.Suspect("a", 1, "zz")));
+            stranger.send(ByteBuffer.wrap(b.bytes()), to);
+        }
+        await("the three packets counted", () -> dropped(a, "malformed") == 1 && dropped(a, "too_large") == 1
+                && dropped(a, "non_member") == 1);
+        assertThat(a.statistics().packetsDropped().values().stream().mapToLong(Long::longValue).sum())
+                .as("nothing else was dropped").isEqualTo(3);
+        assertThat(a.members()).as("a stranger's accusation changes nothing").hasSize(1);
+    }
+
+    @Test
+    void probesAreCountedAndAGracefulLeaveIsMeasuredOnTheOthers() throws Exception {
+        List<Double> atA = Collections.synchronizedList(new ArrayList<>());
+        List<Double> atB = Collections.synchronizedList(new ArrayList<>());
+        SwimMembership a = node("a", List.of(), null, atA);
+        SwimMembership b = node("b", List.of(a.swimAddress()), null, atB);
+        SwimMembership c = node("c", List.of(a.swimAddress()), null, null);
+        await("all three see each other alive", () -> List.of(a, b, c).stream().allMatch(
+                m -> m.members().stream().filter(x -> x.state() == MemberState.ALIVE).count() == 3));
+        await("a probes", () -> a.statistics().events().get("probe") > 0);
+
+        int beforeA = atA.size();
+        int beforeB = atB.size();
+        c.leave();
+        await("a and b see c left", () -> a.sees("c", MemberState.LEFT) && b.sees("c", MemberState.LEFT));
+        await("a and b measured c's leave", () -> atA.size() > beforeA && atB.size() > beforeB);
+        List<Double> all = new ArrayList<>();
+        synchronized (atA) {
+            all.addAll(atA.subList(beforeA, atA.size()));
+        }
+        synchronized (atB) {
+            all.addAll(atB.subList(beforeB, atB.size()));
+        }
+        assertThat(all).allSatisfy(s -> assertThat(s).isGreaterThanOrEqualTo(0.0));
+        System.out.println("swim convergence of a leave on loopback (seconds): " + all);
     }
 }
