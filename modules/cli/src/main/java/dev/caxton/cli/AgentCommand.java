@@ -90,6 +90,11 @@ final class AgentCommand {
                         + "node's agents.durable). --no-durable deploys without, whatever the node's default.")
         private Boolean durable;
 
+        @Option(names = "--wasi",
+                description = "Give the agent a sandboxed WASI preview 1 (wasi_snapshot_preview1): stdout and stderr go to "
+                        + "its log, clocks and random numbers work; no files, network, environment or arguments.")
+        private boolean wasi;
+
         private ObjectNode request;
 
         @Override
@@ -151,6 +156,9 @@ final class AgentCommand {
             if (permissions != null) {
                 ArrayNode granted = body.putArray("permissions");
                 permissions.forEach(granted::add);
+            }
+            if (wasi) {
+                body.put("wasi", true);
             }
             if (durable != null) {
                 body.put("durable", durable);
