@@ -174,7 +174,8 @@ final class AgentCommand {
             } else {
                 out.println("deployed agent " + agent.path("name").asText(name) + " (id " + Json.text(agent.path("id"))
                         + ", state " + Json.text(agent.path("state"))
-                        + (agent.path("durable").asBoolean(false) ? ", durable" : "") + ")");
+                        + (agent.path("durable").asBoolean(false) ? ", durable" : "")
+                        + (agent.path("wasi").asBoolean(false) ? ", wasi" : "") + ")");
             }
             return 0;
         }

@@ -153,6 +153,7 @@ class WasiAgentTest {
         assertThat(d.exit()).as(d.out() + d.err()).isZero();
         assertThat(server.terminate()).isZero();
         server = server.restart();
+        assertThat(server.api("GET", "/api/v1/agents/wasi-kept", null).path("wasi").asBoolean()).isTrue();
         JsonNode r = ask("wasi-kept", "{\"n\":1}");
         assertThat(r.path("performative").asText()).as(r.toString()).isEqualTo("inform");
         assertThat(r.at("/content/count").asInt()).isEqualTo(1001);

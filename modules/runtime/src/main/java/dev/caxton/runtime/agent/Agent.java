@@ -1445,6 +1445,6 @@ public final class Agent implements Recipient {
         return new AgentInfo(name, id, state, ctx.router().directory().capabilitiesOf(name), c.limits(),
                 c.codec().name(), c.engine(), handled.sum(), faults.sum(), errors.sum(), sent.sum(), mailbox.size(),
                 lastFault, deployedAt, c.bytes().length, fuelLast, fuelMax, checkpointer != null,
-                checkpointer == null ? -1 : checkpointer.version());
+                checkpointer == null ? -1 : checkpointer.version(), c.wasi());
     }
 }
