@@ -16,6 +16,7 @@ module dev.caxton.engine.chicory {
     requires com.dylibso.chicory.wasm;
     requires com.dylibso.chicory.runtime;
     requires com.dylibso.chicory.compiler;
+    requires com.dylibso.chicory.wasi;
 
     provides dev.caxton.spi.engine.WasmEngineProvider
             with dev.caxton.engine.chicory.ChicoryEngineProvider;

@@ -14,6 +14,7 @@ import dev.caxton.spi.engine.Imports;
 import dev.caxton.spi.engine.WasmCompileException;
 import dev.caxton.spi.engine.WasmEngine;
 import dev.caxton.spi.engine.WasmEngineProvider;
+import dev.caxton.spi.engine.WasiConfig;
 import dev.caxton.spi.engine.WasmInstance;
 import dev.caxton.spi.engine.WasmModule;
 import picocli.CommandLine.Command;
@@ -60,6 +61,9 @@ final class AgentCheck implements Callable<Integer> {
     @Option(names = "--permission", paramLabel = "FN", description = "A host function the agent will be granted (repeat; default: all).")
     private List<String> permissions;
 
+    @Option(names = "--wasi", description = "Check it as it would deploy with --wasi: WASI preview 1 imports are allowed.")
+    private boolean wasi;
+
     @Option(names = "--config", paramLabel = "FILE", description = "The configuration whose engine and default limits apply.")
     private Path config;
 
@@ -85,9 +89,13 @@ final class AgentCheck implements Callable<Integer> {
             try (WasmEngine wasm = engine(catalog, cfg, engineName, scratch)) {
                 WasmModule module = wasm.compile(bytes);
                 imports = module.imports().stream().map(i -> i.module() + "." + i.name()).toList();
-                problems.addAll(AbiContract.problems(module, permissions == null ? null : Set.copyOf(permissions)));
+                problems.addAll(AbiContract.problems(module, permissions == null ? null : Set.copyOf(permissions), wasi));
+                if (problems.isEmpty() && wasi && !wasm.features().wasi()) {
+                    problems.add("the engine '" + engineName + "' offers no WASI (" + wasm.features().description()
+                            + "); deploy on an engine that does or without --wasi");
+                }
                 if (problems.isEmpty()) {
-                    version = instantiate(module, cfg, problems);
+                    version = instantiate(module, cfg, problems, wasi);
                 }
             } catch (WasmCompileException e) {
                 problems.add("not a valid WebAssembly module: " + e.getMessage());
@@ -158,13 +166,16 @@ final class AgentCheck implements Callable<Integer> {
     }
 
     /** Instantiates under the default limits with host functions that do nothing; returns the ABI version. */
-    private static Integer instantiate(WasmModule module, CaxtonConfig cfg, List<String> problems) {
+    private static Integer instantiate(WasmModule module, CaxtonConfig cfg, List<String> problems, boolean wasi) {
         List<HostFunction> inert = new ArrayList<>();
         AbiContract.HOST_FUNCTIONS.forEach((fn, type) -> inert.add(new HostFunction(AbiContract.HOST_MODULE, fn, type,
                 (mem, args) -> type.results().isEmpty() ? new long[0] : new long[] {0})));
         AgentLimits limits = new AgentLimits(cfg.size("agents.default_limits.memory"),
                 cfg.duration("agents.default_limits.execution_timeout"), cfg.integer("agents.default_limits.fuel"));
-        try (WasmInstance inst = module.instantiate(Imports.of(inert), limits.toInstanceLimits())) {
+        // A WASI module's output during the check goes nowhere: only whether it links matters here.
+        WasiConfig sandbox = wasi ? new WasiConfig(List.of(), java.util.Map.of(), java.io.OutputStream.nullOutputStream(),
+                java.io.OutputStream.nullOutputStream()) : null;
+        try (WasmInstance inst = module.instantiate(Imports.of(inert), limits.toInstanceLimits(), sandbox)) {
             if (inst.exportedFunction(AbiContract.ABI_VERSION).isEmpty()) {
                 return 1;
             }

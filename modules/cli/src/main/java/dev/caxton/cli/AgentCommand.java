@@ -90,6 +90,11 @@ final class AgentCommand {
                         + "node's agents.durable). --no-durable deploys without, whatever the node's default.")
         private Boolean durable;
 
+        @Option(names = "--wasi",
+                description = "Give the agent a sandboxed WASI preview 1 (wasi_snapshot_preview1): stdout and stderr go to "
+                        + "its log, clocks and random numbers work; no files, network, environment or arguments.")
+        private boolean wasi;
+
         private ObjectNode request;
 
         @Override
@@ -152,6 +157,9 @@ final class AgentCommand {
                 ArrayNode granted = body.putArray("permissions");
                 permissions.forEach(granted::add);
             }
+            if (wasi) {
+                body.put("wasi", true);
+            }
             if (durable != null) {
                 body.put("durable", durable);
             }
@@ -166,7 +174,8 @@ final class AgentCommand {
             } else {
                 out.println("deployed agent " + agent.path("name").asText(name) + " (id " + Json.text(agent.path("id"))
                         + ", state " + Json.text(agent.path("state"))
-                        + (agent.path("durable").asBoolean(false) ? ", durable" : "") + ")");
+                        + (agent.path("durable").asBoolean(false) ? ", durable" : "")
+                        + (agent.path("wasi").asBoolean(false) ? ", wasi" : "") + ")");
             }
             return 0;
         }

@@ -68,6 +68,19 @@ class AgentCheckTest {
     }
 
     @Test
+    void aWasiModuleIsToldTheFlagAndPassesWithIt() throws Exception {
+        Path wasi = wasm("wasi", WatAgents.ECHO.replace("(memory (export \"memory\") 1)",
+                "(import \"wasi_snapshot_preview1\" \"fd_write\" (func (param i32 i32 i32 i32) (result i32)))"
+                        + " (memory (export \"memory\") 1)"));
+        Cli.Result without = check(wasi.toString());
+        assertThat(without.code()).isEqualTo(1);
+        assertThat(without.out()).contains("wasi_snapshot_preview1.fd_write").contains("deploy with --wasi");
+        Cli.Result with = check(wasi.toString(), "--wasi");
+        assertThat(with.code()).as(with.out() + with.err()).isZero();
+        assertThat(with.out()).contains("wasi.wasm: ok (ABI v1, engine chicory, imports: wasi_snapshot_preview1.fd_write)");
+    }
+
+    @Test
     void anExtismPluginIsNamedAsOne() throws Exception {
         Path plugin = wasm("plugin", """
                 (module

@@ -466,7 +466,8 @@ public final class CaxtonNode implements AutoCloseable {
                 // not remove, and only a reload (new module) should put it back to work.
                 boolean failed = r.state().equals(AgentState.FAILED.label());
                 startAgent(r.name(), r.id(), r.deployedAt(), r.module(), r.capabilities(), limits, r.codec(),
-                        r.engine().isEmpty() ? null : r.engine(), null, false, failed, r.durable() && ledger != null);
+                        r.engine().isEmpty() ? null : r.engine(), null, false, failed, r.durable() && ledger != null,
+                        r.wasi());
                 LOG.log(System.Logger.Level.INFO, "restored agent {0}{1}", r.name(), failed ? " (failed)" : "");
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "could not restore agent {0}: {1}", r.name(), e.getMessage());
@@ -558,7 +559,7 @@ public final class CaxtonNode implements AutoCloseable {
         }
         Agent agent = startAgent(spec.name(), UUID.randomUUID().toString(), Instant.now(), spec.module(),
                 spec.capabilities(), limits, spec.codec() == null ? DEFAULT_CODEC : spec.codec(), spec.engine(),
-                spec.permissions(), true, false, durable);
+                spec.permissions(), true, false, durable, spec.wasi());
         publishCluster();
         return agent.info();
     }
@@ -579,7 +580,7 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     private Agent.Code compile(byte[] module, AgentLimits limits, String codecName, String engineName,
-                               Set<String> permissions) {
+                               Set<String> permissions, boolean wasi) {
         String engineChosen = engineName == null || engineName.isEmpty() ? config.providerName(Spi.ENGINE) : engineName;
         WasmEngine engine;
         Serializer codec;
@@ -593,6 +594,10 @@ public final class CaxtonNode implements AutoCloseable {
             throw new DeployException(DeployException.Kind.INVALID_REQUEST, "the engine '" + engineChosen
                     + "' does not meter fuel (" + engine.features().description() + "); deploy with fuel 0 or another engine");
         }
+        if (wasi && !engine.features().wasi()) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "field 'wasi': the engine '" + engineChosen
+                    + "' offers no WASI (" + engine.features().description() + "); deploy on an engine that does or without wasi");
+        }
         if (limits.memoryBytes() < 65536) {
             throw new DeployException(DeployException.Kind.INVALID_REQUEST, "a memory limit below one 64KB page leaves no room for any memory");
         }
@@ -602,15 +607,15 @@ public final class CaxtonNode implements AutoCloseable {
         } catch (WasmCompileException e) {
             throw new DeployException(DeployException.Kind.INVALID_MODULE, "not a valid WebAssembly module: " + e.getMessage(), e);
         }
-        AbiContract.check(compiled, permissions);
-        return new Agent.Code(compiled, module, codec, engineChosen, limits, permissions);
+        AbiContract.check(compiled, permissions, wasi);
+        return new Agent.Code(compiled, module, codec, engineChosen, limits, permissions, wasi);
     }
 
     private Agent startAgent(String name, String id, Instant deployedAt, byte[] module, List<String> capabilities,
                              AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist,
-                             boolean failed, boolean durable) {
+                             boolean failed, boolean durable, boolean wasi) {
         limits.validate();
-        Agent.Code code = compile(module, limits, codec, engineName, permissions);
+        Agent.Code code = compile(module, limits, codec, engineName, permissions, wasi);
         if (durable && !engine(code.engine()).features().snapshots()) {
             throw new DeployException(DeployException.Kind.INVALID_REQUEST, "the engine '" + code.engine()
                     + "' cannot save and restore an instance's state (" + engine(code.engine()).features().description()
@@ -653,7 +658,8 @@ public final class CaxtonNode implements AutoCloseable {
         Agent.Code c = a.code();
         return new AgentRecord(a.name(), a.id(), c.bytes(), c.limits().memoryBytes(),
                 c.limits().executionTimeout().toMillis(), c.limits().fuel(), List.copyOf(a.deployedCapabilities()),
-                c.codec().name(), c.engine(), a.state().label(), a.deployedAt(), Instant.now(), a.durable());
+                c.codec().name(), c.engine(), a.state().label(), a.deployedAt(), Instant.now(), a.durable(),
+                c.wasi());
     }
 
     /**
@@ -683,7 +689,7 @@ public final class CaxtonNode implements AutoCloseable {
         requireAccepting();
         Agent agent = agentOrThrow(name);
         Agent.Code old = agent.code();
-        Agent.Code code = compile(module, old.limits(), old.codec().name(), old.engine(), old.permissions());
+        Agent.Code code = compile(module, old.limits(), old.codec().name(), old.engine(), old.permissions(), old.wasi());
         await(agent.reload(code, keepState), Duration.ofMinutes(1), "reload of '" + name + "'");
         storage.agents().put(record(agent));
         return agent.info();

@@ -650,7 +650,7 @@ public final class CaxtonServer implements AutoCloseable {
     // ------------------------------------------------------------------ agents
 
     private static final Set<String> DEPLOY_FIELDS = Set.of("name", "wasm_module", "wat_module", "capabilities",
-            "limits", "codec", "engine", "permissions", "durable");
+            "limits", "codec", "engine", "permissions", "durable", "wasi");
     private static final Set<String> LIMIT_FIELDS = Set.of("memory_bytes", "execution_timeout_ms", "fuel");
 
     private DeploySpec deploySpec(Map<String, Object> b) {
@@ -675,7 +675,7 @@ public final class CaxtonServer implements AutoCloseable {
         }
         List<String> perms = b.containsKey("permissions") ? strings(b, "permissions") : null;
         return new DeploySpec(name, module, caps, limits, str(b, "codec", false), str(b, "engine", false),
-                perms == null ? null : new HashSet<>(perms), bool(b, "durable"));
+                perms == null ? null : new HashSet<>(perms), bool(b, "durable"), Boolean.TRUE.equals(bool(b, "wasi")));
     }
 
     private byte[] module(Map<String, Object> b) {

@@ -94,6 +94,7 @@ final class Json {
         m.put("codec", a.codec());
         m.put("engine", a.engine());
         m.put("durable", a.durable());
+        m.put("wasi", a.wasi());
         if (a.durable()) {
             // Null before the first checkpoint: the agent has handled nothing that changed it yet.
             m.put("checkpoint_version", a.checkpointVersion() < 0 ? null : a.checkpointVersion());

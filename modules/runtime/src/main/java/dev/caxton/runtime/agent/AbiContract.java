@@ -5,6 +5,7 @@ import dev.caxton.spi.engine.ExternKind;
 import dev.caxton.spi.engine.FunctionType;
 import dev.caxton.spi.engine.ImportDescriptor;
 import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasiConfig;
 import dev.caxton.spi.engine.WasmModule;
 
 import java.util.LinkedHashMap;
@@ -40,6 +41,8 @@ public final class AbiContract {
      * Absent means 1, so modules written before versions existed keep their behaviour.
      */
     public static final String ABI_VERSION = "caxton_abi_version";
+    /** {@code _start}: a WASI command's entry point, which is never called. */
+    public static final String WASI_START = "_start";
     /** The ABI versions this runtime speaks. */
     public static final Set<Integer> VERSIONS = Set.of(1, 2);
 
@@ -90,7 +93,20 @@ public final class AbiContract {
      * @throws DeployException naming the first export or import at fault
      */
     public static void check(WasmModule module, Set<String> permissions) {
-        List<String> problems = problems(module, permissions);
+        check(module, permissions, false);
+    }
+
+    /**
+     * Checks a module against the ABI, with or without a sandboxed WASI.
+     *
+     * @param module      the compiled module
+     * @param permissions the host functions this agent is granted, or null for all
+     * @param wasi        whether the agent is deployed with WASI, which allows function imports
+     *                    from {@code wasi_snapshot_preview1}
+     * @throws DeployException naming the first export or import at fault
+     */
+    public static void check(WasmModule module, Set<String> permissions, boolean wasi) {
+        List<String> problems = problems(module, permissions, wasi);
         if (!problems.isEmpty()) {
             throw refuse(problems.getFirst());
         }
@@ -106,6 +122,18 @@ public final class AbiContract {
      * @return the problems, empty when the module may be deployed
      */
     public static List<String> problems(WasmModule module, Set<String> permissions) {
+        return problems(module, permissions, false);
+    }
+
+    /**
+     * Every way a module breaks the ABI, with or without a sandboxed WASI.
+     *
+     * @param module      the compiled module
+     * @param permissions the host functions this agent is granted, or null for all
+     * @param wasi        whether the agent is deployed with WASI
+     * @return the problems, empty when the module may be deployed
+     */
+    public static List<String> problems(WasmModule module, Set<String> permissions, boolean wasi) {
         List<String> out = new java.util.ArrayList<>();
         List<String> extism = module.imports().stream().filter(i -> i.module().startsWith("extism:"))
                 .map(i -> i.module() + "." + i.name()).toList();
@@ -120,14 +148,27 @@ public final class AbiContract {
         } else if (memory.get().kind() != ExternKind.MEMORY) {
             out.add("Export 'memory' must be a memory, not a " + kindName(memory.get().kind()));
         }
+        int before = out.size();
         checkFunction(module, ALLOC, I32_TO_I32, true, out);
         checkFunction(module, HANDLE_MESSAGE, I32_I32_TO_I64, true, out);
+        if (out.size() > before && module.export(WASI_START).isPresent()) {
+            out.add("The module exports '" + WASI_START + "', a WASI command's entry point, which Caxton never runs:"
+                    + " an agent is called once per message, so build a reactor (clang -mexec-model=reactor, or"
+                    + " a cdylib in Rust) that exports alloc and handle_message");
+        }
         checkFunction(module, INIT, TO_I32, false, out);
         checkFunction(module, SHUTDOWN, TO_I32, false, out);
         checkFunction(module, DEALLOC, I32_I32_TO_NONE, false, out);
         checkFunction(module, ABI_VERSION, TO_I32, false, out);
         for (ImportDescriptor imp : module.imports()) {
             String what = "'" + imp.module() + "." + imp.name() + "'";
+            if (wasi && imp.module().equals(WasiConfig.MODULE)) {
+                if (imp.kind() != ExternKind.FUNCTION) {
+                    out.add("Forbidden import: " + what + " must be imported as a function, not a " + kindName(imp.kind()));
+                }
+                // The engine's WASI checks the name and the signature when it links the instance.
+                continue;
+            }
             if (!imp.module().equals(HOST_MODULE) || !HOST_FUNCTIONS.containsKey(imp.name())) {
                 out.add("Forbidden import: " + what + " (agents may import only "
                         + String.join(", ", HOST_FUNCTIONS.keySet().stream().map(n -> HOST_MODULE + "." + n).toList())
@@ -153,9 +194,14 @@ public final class AbiContract {
 
     /** What a forbidden import says about how the module was built, and the fix. */
     private static String hint(ImportDescriptor imp) {
+        if (imp.module().equals(WasiConfig.MODULE)) {
+            return ". This is a WASI module: deploy with --wasi (API field \"wasi\": true) to give it a sandboxed WASI"
+                    + " (output to the agent's log, clocks and random numbers; no files, network or environment),"
+                    + " or build for a target without WASI (wasm32-unknown-unknown, or clang --target=wasm32 -nostdlib)";
+        }
         if (imp.module().startsWith("wasi_")) {
-            return ". This is a WASI module: build for a target without WASI (wasm32-unknown-unknown, or clang"
-                    + " --target=wasm32 -nostdlib) as docs/agent-guide.md shows";
+            return ". This is a module for an older or newer WASI than preview 1 (" + WasiConfig.MODULE + "), which"
+                    + " is the only one --wasi offers: rebuild it for wasm32-wasip1, or for a target without WASI";
         }
         if (imp.module().equals("env") && imp.name().equals("abort")) {
             return ". env.abort is AssemblyScript's default abort: compile with --use abort= (or your own abort"

@@ -126,6 +126,9 @@ public final class Agent implements Recipient {
     // whether the agent holds 3 capabilities or 3,000.
     private final Set<String> registeredCapabilities = ConcurrentHashMap.newKeySet();
     private final AgentLog agentLog;
+    // A WASI agent's stdout and stderr: lines of its log (unused by other agents).
+    private final WasiOutput wasiStdout;
+    private final WasiOutput wasiStderr;
     // Non-null while init runs: registrations wait here until init succeeds, so that a refused
     // deploy, reload or restart leaves nothing behind in the directory.
     private Set<String> pendingCapabilities;
@@ -197,9 +200,25 @@ public final class Agent implements Recipient {
      * @param engine      the engine name
      * @param limits      its limits
      * @param permissions the host functions it may call, or null for all
+     * @param wasi        whether it gets a sandboxed WASI preview 1 (deployed with {@code wasi})
      */
     public record Code(WasmModule module, byte[] bytes, Serializer codec, String engine, AgentLimits limits,
-                       Set<String> permissions) {
+                       Set<String> permissions, boolean wasi) {
+
+        /**
+         * Code without WASI.
+         *
+         * @param module      the compiled module
+         * @param bytes       its binary
+         * @param codec       the serializer for the bytes it sees
+         * @param engine      the engine name
+         * @param limits      its limits
+         * @param permissions the host functions it may call, or null for all
+         */
+        public Code(WasmModule module, byte[] bytes, Serializer codec, String engine, AgentLimits limits,
+                    Set<String> permissions) {
+            this(module, bytes, codec, engine, limits, permissions, false);
+        }
     }
 
     private record PendingReload(Code code, boolean keepState, CompletableFuture<Void> done) {
@@ -248,6 +267,8 @@ public final class Agent implements Recipient {
         dev.caxton.runtime.logging.LogFields agentField = dev.caxton.runtime.logging.LogFields.agent(name);
         this.agentLog = new AgentLog((level, line) -> LOG.log(level, "[{0}] {1}", name, line, agentField),
                 ctx.logRate(), ctx.logBurst(), System::nanoTime);
+        this.wasiStdout = new WasiOutput(agentLog, System.Logger.Level.INFO, AgentLog.MAX_LINE_CHARS);
+        this.wasiStderr = new WasiOutput(agentLog, System.Logger.Level.WARNING, AgentLog.MAX_LINE_CHARS);
         this.stopReason = "agent '" + name + "' stopped before delivery";
     }
 
@@ -375,9 +396,22 @@ public final class Agent implements Recipient {
     private WasmInstance instantiateAndInit(Code c) {
         WasmInstance inst;
         try {
-            inst = c.module().instantiate(Imports.of(hostFunctions(c)), c.limits().toInstanceLimits());
+            inst = c.module().instantiate(Imports.of(hostFunctions(c)), c.limits().toInstanceLimits(),
+                    c.wasi() ? wasiConfig() : null);
         } catch (RuntimeException e) {
             throw new DeployException(DeployException.Kind.INVALID_MODULE, "instantiation failed: " + e.getMessage(), e);
+        }
+        if (c.wasi() && inst.exportedFunction(WASI_INITIALIZE).isPresent()) {
+            // A WASI reactor sets up its C or Rust runtime (constructors, the heap) in _initialize,
+            // which must run once before anything else is called.
+            try {
+                inst.call(WASI_INITIALIZE);
+            } catch (RuntimeException e) {
+                inst.close();
+                throw new DeployException(DeployException.Kind.INVALID_MODULE, WASI_INITIALIZE + " failed: " + faultReason(e), e);
+            } finally {
+                flushWasi();
+            }
         }
         int version = declaredAbi(inst);
         if (!AbiContract.VERSIONS.contains(version)) {
@@ -393,6 +427,10 @@ public final class Agent implements Recipient {
             } catch (RuntimeException e) {
                 inst.close();
                 throw new DeployException(DeployException.Kind.INVALID_MODULE, "init failed: " + faultReason(e), e);
+            } finally {
+                if (c.wasi()) {
+                    flushWasi();
+                }
             }
             if ((int) rc != 0) {
                 inst.close();
@@ -401,6 +439,23 @@ public final class Agent implements Recipient {
             }
         }
         return inst;
+    }
+
+    /** The export a WASI reactor module initialises itself with. */
+    static final String WASI_INITIALIZE = "_initialize";
+
+    /**
+     * The WASI sandbox of this agent's instances: stdout and stderr into its log, nothing else of
+     * the host (no arguments, no environment, no directories).
+     */
+    private dev.caxton.spi.engine.WasiConfig wasiConfig() {
+        return new dev.caxton.spi.engine.WasiConfig(java.util.List.of(), java.util.Map.of(), wasiStdout, wasiStderr);
+    }
+
+    /** Writes out what a WASI agent printed without a final newline, once a call into it is over. */
+    private void flushWasi() {
+        wasiStdout.flush();
+        wasiStderr.flush();
     }
 
     /** The version an instance's module declares; 1 when it declares none. */
@@ -833,6 +888,10 @@ public final class Agent implements Recipient {
             fault(msg, e.getMessage());
         } catch (RuntimeException e) {
             fault(msg, faultReason(e));
+        } finally {
+            if (c.wasi()) {
+                flushWasi();
+            }
         }
     }
 
@@ -1386,6 +1445,6 @@ public final class Agent implements Recipient {
         return new AgentInfo(name, id, state, ctx.router().directory().capabilitiesOf(name), c.limits(),
                 c.codec().name(), c.engine(), handled.sum(), faults.sum(), errors.sum(), sent.sum(), mailbox.size(),
                 lastFault, deployedAt, c.bytes().length, fuelLast, fuelMax, checkpointer != null,
-                checkpointer == null ? -1 : checkpointer.version());
+                checkpointer == null ? -1 : checkpointer.version(), c.wasi());
     }
 }

@@ -26,11 +26,23 @@ import java.util.List;
  *                        reloaded, or -1
  * @param durable         whether its state is checkpointed after each message
  * @param checkpointVersion the version of its last checkpoint, -1 when none (or not durable)
+ * @param wasi            whether it runs with a sandboxed WASI preview 1
  */
 public record AgentInfo(String name, String id, AgentState state, List<String> capabilities, AgentLimits limits,
                         String codec, String engine, long messagesHandled, long faults, long errors,
                         long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize,
-                        long fuelLast, long fuelMax, boolean durable, long checkpointVersion) {
+                        long fuelLast, long fuelMax, boolean durable, long checkpointVersion, boolean wasi) {
+
+    /**
+     * A snapshot of an agent without WASI.
+     */
+    public AgentInfo(String name, String id, AgentState state, List<String> capabilities, AgentLimits limits,
+                     String codec, String engine, long messagesHandled, long faults, long errors,
+                     long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize,
+                     long fuelLast, long fuelMax, boolean durable, long checkpointVersion) {
+        this(name, id, state, capabilities, limits, codec, engine, messagesHandled, faults, errors, messagesSent,
+                queued, lastFault, deployedAt, moduleSize, fuelLast, fuelMax, durable, checkpointVersion, false);
+    }
 
     /**
      * A snapshot of an agent that is not durable.
@@ -40,6 +52,6 @@ public record AgentInfo(String name, String id, AgentState state, List<String> c
                      long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize,
                      long fuelLast, long fuelMax) {
         this(name, id, state, capabilities, limits, codec, engine, messagesHandled, faults, errors, messagesSent,
-                queued, lastFault, deployedAt, moduleSize, fuelLast, fuelMax, false, -1);
+                queued, lastFault, deployedAt, moduleSize, fuelLast, fuelMax, false, -1, false);
     }
 }

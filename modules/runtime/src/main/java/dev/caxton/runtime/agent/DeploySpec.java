@@ -14,9 +14,27 @@ import java.util.Set;
  * @param engine       the engine provider name, or null for {@code runtime.engine}
  * @param permissions  the host functions it may import, or null for all of them
  * @param durable      whether its state is checkpointed, or null for {@code agents.durable}
+ * @param wasi         whether it gets a sandboxed WASI preview 1 ({@code --wasi})
  */
 public record DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
-                         String engine, Set<String> permissions, Boolean durable) {
+                         String engine, Set<String> permissions, Boolean durable, boolean wasi) {
+
+    /**
+     * A deployment without WASI.
+     *
+     * @param name         the agent's unique name
+     * @param module       the WebAssembly binary
+     * @param capabilities capabilities it holds from the start
+     * @param limits       its limits, or null for the defaults
+     * @param codec        the serializer name, or null for {@code json}
+     * @param engine       the engine provider name, or null for {@code runtime.engine}
+     * @param permissions  the host functions it may import, or null for all of them
+     * @param durable      whether its state is checkpointed, or null for {@code agents.durable}
+     */
+    public DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
+                      String engine, Set<String> permissions, Boolean durable) {
+        this(name, module, capabilities, limits, codec, engine, permissions, durable, false);
+    }
 
     /**
      * A deployment with the node's default durability.

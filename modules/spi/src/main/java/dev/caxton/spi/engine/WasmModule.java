@@ -43,4 +43,23 @@ public interface WasmModule {
      * @throws WasmTrapException when the start function traps
      */
     WasmInstance instantiate(Imports imports, InstanceLimits limits);
+
+    /**
+     * Creates an instance that may also import {@link WasiConfig#MODULE} functions, served by the
+     * engine's own sandboxed WASI preview 1 as {@code wasi} describes. Engines that offer WASI
+     * ({@link EngineFeatures#wasi()}) override this; the default accepts only {@code wasi == null}.
+     *
+     * @param imports what the host provides
+     * @param limits  memory, time and fuel bounds for this instance
+     * @param wasi    the WASI sandbox, or null for none (WASI imports then fail to link)
+     * @return the instance
+     * @throws WasmLinkException when an import is missing, or WASI is asked of an engine without it
+     * @throws WasmTrapException when the start function traps
+     */
+    default WasmInstance instantiate(Imports imports, InstanceLimits limits, WasiConfig wasi) {
+        if (wasi != null) {
+            throw new WasmLinkException("this engine does not offer WASI");
+        }
+        return instantiate(imports, limits);
+    }
 }

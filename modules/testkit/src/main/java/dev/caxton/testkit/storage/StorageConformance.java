@@ -177,6 +177,17 @@ public abstract class StorageConformance {
     }
 
     @Test
+    void anAgentDeployedWithWasiKeepsIt() {
+        AgentRecord a = new AgentRecord("wasi", "w", bytes(20, 5), 1L << 20, 100, 0, List.of(), "json", "", "running",
+                T0, T0, false, true);
+        storage.agents().put(a);
+        assertThat(storage.agents().get("wasi").orElseThrow().wasi()).isTrue();
+        assertThat(storage.agents().get("wasi")).contains(a);
+        storage.agents().put(a.withState("stopped", T0.plusSeconds(1)));
+        assertThat(storage.agents().get("wasi").orElseThrow().wasi()).isTrue();
+    }
+
+    @Test
     void anAgentWithAnEmptyModuleAndNoCapabilitiesRoundTrips() {
         AgentRecord a = new AgentRecord("empty", "e", new byte[0], 0, 0, 0, List.of(), "json", "wasmtime", "new",
                 Instant.EPOCH, Instant.EPOCH);

@@ -56,7 +56,7 @@ final class ChicoryEngine implements WasmEngine {
         this.mode = Objects.requireNonNull(mode, "mode");
         String base = "chicory " + chicoryVersion() + ", " + mode.word();
         this.features = new EngineFeatures(true, true,
-                mode == Mode.COMPILER ? base + " (instances with a fuel limit are interpreted)" : base, true);
+                mode == Mode.COMPILER ? base + " (instances with a fuel limit are interpreted)" : base, true, true);
     }
 
     @Override

@@ -45,7 +45,16 @@ final class ChicoryInstance implements WasmInstance {
      * @param limits   its limits
      * @param meter    its fuel meter (reports what each call used)
      */
+    private final com.dylibso.chicory.wasi.WasiPreview1 wasi;
+
     ChicoryInstance(ChicoryEngine engine, ChicoryModule module, Instance instance, InstanceLimits limits, Meter meter) {
+        this(engine, module, instance, limits, meter, null);
+    }
+
+    /** @param wasi the instance's WASI sandbox, closed with it, or null */
+    ChicoryInstance(ChicoryEngine engine, ChicoryModule module, Instance instance, InstanceLimits limits, Meter meter,
+                    com.dylibso.chicory.wasi.WasiPreview1 wasi) {
+        this.wasi = wasi;
         this.engine = engine;
         this.meter = meter;
         this.module = module;
@@ -185,6 +194,9 @@ final class ChicoryInstance implements WasmInstance {
         // Dropping the only references lets the memory and the machine be collected even while
         // the runtime still holds this object.
         live = null;
+        if (wasi != null) {
+            wasi.close();
+        }
     }
 
     /** @return the shape of the module (for linking against this instance) */

@@ -21,6 +21,9 @@ import dev.caxton.spi.engine.ExportDescriptor;
 import dev.caxton.spi.engine.ImportDescriptor;
 import dev.caxton.spi.engine.Imports;
 import dev.caxton.spi.engine.InstanceLimits;
+import com.dylibso.chicory.wasi.WasiOptions;
+import com.dylibso.chicory.wasi.WasiPreview1;
+import dev.caxton.spi.engine.WasiConfig;
 import dev.caxton.spi.engine.WasmInstance;
 import dev.caxton.spi.engine.WasmLinkException;
 import dev.caxton.spi.engine.WasmModule;
@@ -89,12 +92,26 @@ final class ChicoryModule implements WasmModule {
 
     @Override
     public WasmInstance instantiate(Imports imports, InstanceLimits limits) {
+        return instantiate(imports, limits, null);
+    }
+
+    @Override
+    public WasmInstance instantiate(Imports imports, InstanceLimits limits, WasiConfig wasiConfig) {
         Objects.requireNonNull(imports, "imports");
         Objects.requireNonNull(limits, "limits");
         engine.ensureOpen();
         checkInitialMemory(limits);
         long tableElements = checkTables(limits);
-        ImportValues values = Linker.link(parsed, imports, limits);
+        WasiPreview1 wasi = wasiConfig == null ? null : wasi(wasiConfig);
+        ImportValues values;
+        try {
+            values = wasi == null ? Linker.link(parsed, imports, limits) : Linker.link(parsed, imports, limits, wasi.toHostFunctions());
+        } catch (RuntimeException e) {
+            if (wasi != null) {
+                wasi.close();
+            }
+            throw e;
+        }
 
         Meter meter = new Meter(limits.fuel());
         // Only the interpreter reports each instruction to the meter, so a fuel budget needs it.
@@ -123,9 +140,28 @@ final class ChicoryModule implements WasmModule {
             timedOut = Watchdog.disarm(deadline);
         }
         if (failure != null) {
+            if (wasi != null) {
+                wasi.close();
+            }
             throw instantiationFailure(failure, timedOut, engine.isClosed(), limits);
         }
-        return new ChicoryInstance(engine, this, instance, limits, meter);
+        return new ChicoryInstance(engine, this, instance, limits, meter, wasi);
+    }
+
+    /**
+     * Chicory's WASI with nothing of the host's: no directories, no inherited environment or
+     * arguments, an empty stdin, and proc_exit(0) ending the call like any other code.
+     */
+    private static WasiPreview1 wasi(WasiConfig c) {
+        WasiOptions.Builder options = WasiOptions.builder()
+                .withStdin(java.io.InputStream.nullInputStream(), false)
+                .withStdout(c.stdout(), false)
+                .withStderr(c.stderr(), false)
+                .withArguments(c.args())
+                .withThrowOnExit0(true)
+                .withRandom(new java.security.SecureRandom());
+        c.env().forEach(options::withEnvironment);
+        return WasiPreview1.builder().withOptions(options.build()).build();
     }
 
     /** Refuses up front a module whose own memory would start above the limit, with a clear reason. */

@@ -38,6 +38,18 @@ final class Failures {
         }
     }
 
+    /** WASI's proc_exit, which ends the call: a guest that exits cannot go on handling messages. */
+    static final class GuestExit extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int code;
+
+        /** @param code the exit code the guest gave */
+        GuestExit(int code) {
+            super("exit code " + code, null, false, false);
+            this.code = code;
+        }
+    }
+
     /** Thrown by the meter when a call has used up its fuel; needs no stack trace. */
     static final class OutOfFuel extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -67,6 +79,10 @@ final class Failures {
         if (timedOut) {
             return new WasmTimeoutException(what + " exceeded its execution timeout of "
                     + millis(limits.executionTimeout()), failure);
+        }
+        GuestExit exit = find(failure, GuestExit.class);
+        if (exit != null) {
+            return new WasmTrapException(what + " ended: the guest called proc_exit with exit code " + exit.code, failure);
         }
         HostFunctionFailure host = find(failure, HostFunctionFailure.class);
         if (host != null) {

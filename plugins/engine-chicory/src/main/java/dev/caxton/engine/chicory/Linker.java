@@ -52,14 +52,18 @@ final class Linker {
     private final com.dylibso.chicory.wasm.WasmModule module;
     private final Imports offered;
     private final InstanceLimits limits;
+    // Chicory's WASI functions by name, when the instance has a WASI sandbox.
+    private final Map<String, com.dylibso.chicory.runtime.HostFunction> wasi;
     // One Chicory object per offered memory or table, even if the module imports it twice.
     private final Map<HostMemory, Memory> memories = new IdentityHashMap<>();
     private final Map<HostTable, TableInstance> tables = new IdentityHashMap<>();
 
-    private Linker(com.dylibso.chicory.wasm.WasmModule module, Imports offered, InstanceLimits limits) {
+    private Linker(com.dylibso.chicory.wasm.WasmModule module, Imports offered, InstanceLimits limits,
+                   Map<String, com.dylibso.chicory.runtime.HostFunction> wasi) {
         this.module = module;
         this.offered = offered;
         this.limits = limits;
+        this.wasi = wasi;
     }
 
     /**
@@ -72,7 +76,27 @@ final class Linker {
      * @throws WasmLinkException when an import cannot be satisfied
      */
     static ImportValues link(com.dylibso.chicory.wasm.WasmModule module, Imports offered, InstanceLimits limits) {
-        return new Linker(module, offered, limits).link();
+        return new Linker(module, offered, limits, Map.of()).link();
+    }
+
+    /**
+     * Resolves every import of a module, serving {@code wasi_snapshot_preview1} imports from
+     * Chicory's WASI functions.
+     *
+     * @param module  the module
+     * @param offered what the host offers
+     * @param limits  the new instance's limits
+     * @param wasi    Chicory's WASI host functions for this instance
+     * @return the import values
+     * @throws WasmLinkException when an import cannot be satisfied
+     */
+    static ImportValues link(com.dylibso.chicory.wasm.WasmModule module, Imports offered, InstanceLimits limits,
+                             com.dylibso.chicory.runtime.HostFunction[] wasi) {
+        Map<String, com.dylibso.chicory.runtime.HostFunction> byName = new java.util.HashMap<>();
+        for (com.dylibso.chicory.runtime.HostFunction f : wasi) {
+            byName.put(f.module() + "." + f.name(), f);
+        }
+        return new Linker(module, offered, limits, byName).link();
     }
 
     private ImportValues link() {
@@ -111,6 +135,13 @@ final class Linker {
         if (mismatched != null) {
             throw wrongType(imp, expectedText, "the host offers function " + mismatched.type());
         }
+        com.dylibso.chicory.runtime.HostFunction w = wasi.get(imp.module() + "." + imp.name());
+        if (w != null) {
+            if (!w.functionType().equals(expected)) {
+                throw wrongType(imp, expectedText, "WASI preview 1 defines function " + Types.describe(w.functionType()));
+            }
+            return wasiFunction(w);
+        }
         Source src = source(imp, ExternalType.FUNCTION, expectedText);
         var actual = src.instance.type(src.instance.functionType(src.export.index()));
         if (!actual.equals(expected) && !hasConcreteReferences(expected, actual)) {
@@ -142,6 +173,27 @@ final class Linker {
             return results.length == 0 ? new long[0] : Types.normalize(results, out);
         };
         return new com.dylibso.chicory.runtime.HostFunction(h.module(), h.name(), type, handle);
+    }
+
+    /**
+     * A WASI function whose {@code proc_exit} becomes {@link Failures.GuestExit}, and whose other
+     * failures are reported as a host function's, naming it.
+     */
+    private static ImportFunction wasiFunction(com.dylibso.chicory.runtime.HostFunction f) {
+        String qualified = f.module() + "." + f.name();
+        WasmFunctionHandle inner = f.handle();
+        WasmFunctionHandle handle = (caller, args) -> {
+            try {
+                return inner.apply(caller, args);
+            } catch (com.dylibso.chicory.wasi.WasiExitException e) {
+                throw new Failures.GuestExit(e.exitCode());
+            } catch (com.dylibso.chicory.runtime.TrapException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new Failures.HostFunctionFailure(qualified, e);
+            }
+        };
+        return new com.dylibso.chicory.runtime.HostFunction(f.module(), f.name(), f.functionType(), handle);
     }
 
     /**
