@@ -45,6 +45,21 @@ class AgentNewTest {
     }
 
     @Test
+    void everyLanguageExpandsWithEverySdkFileItNames() throws Exception {
+        for (String lang : AgentNew.LANGUAGES) {
+            Path project = dir.resolve("p-" + lang);
+            Cli.Result r = Cli.run("agent", "new", "p-" + lang, "--lang", lang, "--dir", project.toString());
+            assertThat(r.code()).as("%s: %s", lang, r.err()).isZero();
+            assertThat(project.resolve("build.sh")).isExecutable();
+        }
+        Path sdk = Path.of("../../sdk");
+        assertThat(Files.readAllBytes(dir.resolve("p-rust/caxton-agent/src/lib.rs")))
+                .isEqualTo(Files.readAllBytes(sdk.resolve("rust/caxton-agent/src/lib.rs")));
+        assertThat(Files.readAllBytes(dir.resolve("p-assemblyscript/caxton-agent/assembly/index.ts")))
+                .isEqualTo(Files.readAllBytes(sdk.resolve("assemblyscript/assembly/index.ts")));
+    }
+
+    @Test
     void aNonEmptyDirectoryIsRefusedAndLeftAlone() throws Exception {
         Files.writeString(dir.resolve("keep.txt"), "mine");
 
