@@ -26,7 +26,7 @@ import java.util.function.LongSupplier;
  * <p>Cancelled entries are mostly dropped as they are taken from the hand-over queue (a reply
  * usually comes within one tick); those already in a slot are swept out when cancelled entries
  * outnumber live ones, so a busy node with long waits does not hold every finished request until
- * its deadline.
+ * its deadline, and when they may be all that is left, so the thread stops ticking.
  */
 public final class DeadlineWheel implements AutoCloseable {
 
@@ -179,7 +179,10 @@ public final class DeadlineWheel implements AutoCloseable {
             }
             lastTick = target;
         }
-        if (cancelled.get() > 64 && cancelled.get() > inSlots - cancelled.get()) {
+        // Sweep when cancelled entries may be all that is left (so the thread can go idle) or
+        // outnumber live ones (so memory stays proportional to the waits still open).
+        int c = cancelled.get();
+        if (inSlots > 0 && c > 0 && (c >= inSlots || (c > 64 && 2 * c > inSlots))) {
             sweep();
         }
         return fired;
