@@ -43,9 +43,20 @@ public final class DeadlineWheel implements AutoCloseable {
         private static final int CANCELLED = 1;
         private static final int FIRED = 2;
 
+        // A plain field under a VarHandle rather than an AtomicInteger: one object per wait, not two.
+        private static final java.lang.invoke.VarHandle STATE;
+
+        static {
+            try {
+                STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Timeout.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final long tick;
         private final Runnable action;
-        private final AtomicInteger state = new AtomicInteger(ARMED);
+        private volatile int state; // ARMED (0) until cancelled or fired
         private final DeadlineWheel wheel;
 
         private Timeout(DeadlineWheel wheel, long tick, Runnable action) {
@@ -60,7 +71,7 @@ public final class DeadlineWheel implements AutoCloseable {
          * @return true when it had not fired (nor been cancelled) yet
          */
         public boolean cancel() {
-            if (state.compareAndSet(ARMED, CANCELLED)) {
+            if (STATE.compareAndSet(this, ARMED, CANCELLED)) {
                 wheel.cancelled.incrementAndGet();
                 return true;
             }
@@ -69,7 +80,7 @@ public final class DeadlineWheel implements AutoCloseable {
 
         /** @return true once cancelled */
         public boolean isCancelled() {
-            return state.get() == CANCELLED;
+            return state == CANCELLED;
         }
     }
 
@@ -196,7 +207,7 @@ public final class DeadlineWheel implements AutoCloseable {
     private int drain(long target) {
         int fired = 0;
         for (Timeout t; (t = incoming.poll()) != null; ) {
-            if (t.state.get() == Timeout.CANCELLED) {
+            if (t.state == Timeout.CANCELLED) {
                 cancelled.decrementAndGet();
                 continue;
             }
@@ -215,7 +226,7 @@ public final class DeadlineWheel implements AutoCloseable {
         int keep = 0;
         for (int i = 0; i < slot.size(); i++) {
             Timeout t = slot.get(i);
-            if (t.state.get() == Timeout.CANCELLED) {
+            if (t.state == Timeout.CANCELLED) {
                 cancelled.decrementAndGet();
                 inSlots--;
             } else if (t.tick <= target) {
@@ -232,7 +243,7 @@ public final class DeadlineWheel implements AutoCloseable {
     private void sweep() {
         for (List<Timeout> slot : slots) {
             int before = slot.size();
-            slot.removeIf(t -> t.state.get() == Timeout.CANCELLED);
+            slot.removeIf(t -> t.state == Timeout.CANCELLED);
             int removed = before - slot.size();
             inSlots -= removed;
             cancelled.addAndGet(-removed);
@@ -240,7 +251,7 @@ public final class DeadlineWheel implements AutoCloseable {
     }
 
     private int fire(Timeout t) {
-        if (!t.state.compareAndSet(Timeout.ARMED, Timeout.FIRED)) {
+        if (!Timeout.STATE.compareAndSet(t, Timeout.ARMED, Timeout.FIRED)) {
             cancelled.decrementAndGet();
             return 0;
         }
