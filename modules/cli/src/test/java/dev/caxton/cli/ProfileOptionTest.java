@@ -1,0 +1,55 @@
+package dev.caxton.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code --profile} on {@code config validate} and {@code server start}. */
+class ProfileOptionTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void validateShowsTheProfilesEffectiveValuesAndWhereTheFileWins() throws Exception {
+        Path file = Files.writeString(dir.resolve("caxton.yaml"), LocalCommandTest.testConfig(9000, dir)
+                + "  batch_size: 9\n");
+
+        Cli.Result r = Cli.run("config", "validate", "--profile", "high-throughput", file.toString());
+        Cli.Result json = Cli.run("config", "validate", "--profile", "high-throughput", file.toString(), "--output", "json");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith(file + ": valid\nprofile high-throughput:\n")
+                .contains("  messaging.batch_size = 1000\n")
+                .contains("  storage.batch_size = 9 (written; the profile's 4096 does not apply)\n");
+        assertThat(json.out()).contains("\"server.profile\" : \"high-throughput\"").contains("\"messaging.batch_size\" : 1000");
+    }
+
+    @Test
+    void theFilesProfileIsShownWithoutTheOption() throws Exception {
+        Path file = Files.writeString(dir.resolve("caxton.yaml"), LocalCommandTest.testConfig(9000, dir)
+                .replace("server:\n", "server:\n  profile: low-latency\n"));
+
+        Cli.Result r = Cli.run("config", "validate", file.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("profile low-latency:\n").contains("  messaging.batch_size = 1\n");
+    }
+
+    @Test
+    void anUnknownProfileIsAUsageErrorNamingTheChoices() throws Exception {
+        Path file = Files.writeString(dir.resolve("caxton.yaml"), LocalCommandTest.testConfig(0, dir.resolve("data")));
+
+        Cli.Result v = Cli.run("config", "validate", "--profile", "turbo", file.toString());
+        Cli.Result s = Cli.run("server", "start", "--config", file.toString(), "--profile", "turbo");
+
+        for (Cli.Result r : new Cli.Result[] {v, s}) {
+            assertThat(r.code()).isEqualTo(2);
+            assertThat(r.err()).contains("--profile turbo").contains("high-throughput, low-latency, memory-optimized")
+                    .doesNotContain("Exception");
+        }
+    }
+}
