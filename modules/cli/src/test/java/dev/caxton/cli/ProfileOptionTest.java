@@ -2,6 +2,8 @@ package dev.caxton.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.plugin.PluginCatalog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -51,5 +53,18 @@ class ProfileOptionTest {
             assertThat(r.err()).contains("--profile turbo").contains("high-throughput, low-latency, memory-optimized")
                     .doesNotContain("Exception");
         }
+    }
+
+    @Test
+    void theOptionWinsOverTheFilesProfileAndTheFileStillWinsOverBoth() throws Exception {
+        Path file = Files.writeString(dir.resolve("caxton.yaml"), LocalCommandTest.testConfig(0, dir.resolve("data"))
+                .replace("server:\n", "server:\n  profile: high-throughput\n") + "  batch_size: 9\n");
+
+        CaxtonConfig c = LocalSetup.loadWithProfile(file, PluginCatalog.discover(null), "memory-optimized");
+
+        assertThat(c.string("server.profile")).isEqualTo("memory-optimized");
+        assertThat(c.integer("messaging.queue_size")).isEqualTo(2000);
+        assertThat(c.integer("messaging.batch_size")).as("high-throughput's value is gone with it").isEqualTo(100);
+        assertThat(c.integer("storage.batch_size")).isEqualTo(9);
     }
 }

@@ -504,7 +504,11 @@ public final class CaxtonConfig {
     public static CaxtonConfig load(Path file, PluginCatalog catalog, String profile) {
         Properties properties = System.getProperties();
         if (profile != null) {
-            Profiles.values(profile);
+            try {
+                Profiles.values(profile);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(Profiles.KEY, e.getMessage());
+            }
             properties = new Properties();
             properties.putAll(System.getProperties());
             properties.setProperty(PROPERTY_PREFIX + Profiles.KEY, profile);
