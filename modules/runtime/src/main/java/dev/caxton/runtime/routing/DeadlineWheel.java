@@ -94,7 +94,8 @@ public final class DeadlineWheel implements AutoCloseable {
     private final AtomicBoolean idle = new AtomicBoolean(true);
     private final Thread thread;
     private long lastTick;
-    private int inSlots;
+    // Written only by the wheel's thread; volatile so that pending() reads a current count elsewhere.
+    private volatile int inSlots;
     private volatile boolean closed;
 
     /**
