@@ -34,12 +34,17 @@ final class ConfigCommand {
         @Parameters(index = "0", paramLabel = "FILE", description = "The configuration file.")
         private Path file;
 
+        @picocli.CommandLine.Option(names = "--profile", paramLabel = "NAME",
+                description = "Checks the file with this tuning profile (as server start --profile would) and shows "
+                        + "the values the profile sets that the file does not.")
+        private String profile;
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             CaxtonConfig config;
             try {
-                config = CaxtonConfig.load(file, LocalSetup.catalog(CaxtonCommand.context(spec)));
+                config = LocalSetup.loadWithProfile(file, LocalSetup.catalog(CaxtonCommand.context(spec)), profile);
             } catch (ConfigException e) {
                 if (output.json()) {
                     Json.print(out, Json.object().put("file", file.toString()).put("valid", false).put("error", e.getMessage()));
@@ -52,8 +57,24 @@ final class ConfigCommand {
                 Json.print(out, result);
             } else {
                 out.println(file + ": valid");
+                printProfile(out, config);
             }
             return 0;
+        }
+
+        /** Lists what the chosen profile sets, and which of its keys the file (or CAXTON_OPTS) decided instead. */
+        private static void printProfile(PrintWriter out, CaxtonConfig config) {
+            String name = config.string(dev.caxton.runtime.config.Profiles.KEY);
+            java.util.Map<String, String> preset = dev.caxton.runtime.config.Profiles.values(name);
+            if (preset.isEmpty()) {
+                return;
+            }
+            out.println("profile " + name + ":");
+            java.util.Map<String, Object> values = config.effectiveValues();
+            preset.forEach((key, raw) -> {
+                out.println("  " + key + " = " + values.get(key)
+                        + (config.isWritten(key) ? " (written; the profile's " + raw + " does not apply)" : ""));
+            });
         }
     }
 

@@ -57,4 +57,22 @@ final class LocalSetup {
     static Optional<CaxtonConfig> loadFile(Path given, CliContext ctx, PluginCatalog catalog) {
         return configFile(given, ctx).map(file -> CaxtonConfig.load(file, catalog));
     }
+
+    /**
+     * Loads the configuration (the file when there is one, else the defaults) with a tuning profile
+     * chosen on the command line.
+     *
+     * @param file    the configuration file, or null for the built-in defaults
+     * @param catalog the providers the file is checked against
+     * @param profile the {@code --profile} value, or null to keep the file's {@code server.profile}
+     * @return the configuration
+     * @throws CliException (a usage error) naming the choices when the profile is unknown
+     */
+    static CaxtonConfig loadWithProfile(Path file, PluginCatalog catalog, String profile) {
+        if (profile != null && !dev.caxton.runtime.config.Profiles.names().contains(profile)) {
+            throw CliException.usage("--profile " + profile + ": unknown profile; choose one of "
+                    + String.join(", ", dev.caxton.runtime.config.Profiles.names()));
+        }
+        return CaxtonConfig.load(file, catalog, profile);
+    }
 }

@@ -40,12 +40,17 @@ final class ServerCommand {
                         + "The address is the membership's own (for jgroups its bind_addr), not the API's.")
         private List<String> join = new ArrayList<>();
 
+        @Option(names = "--profile", paramLabel = "NAME",
+                description = "A tuning profile: high-throughput, low-latency, memory-optimized or none; "
+                        + "its values apply to every key the file and CAXTON_OPTS leave unset (wins over server.profile).")
+        private String profile;
+
         @Override
         public Integer call() {
             CliContext ctx = CaxtonCommand.context(spec);
             PluginCatalog catalog = LocalSetup.catalog(ctx);
-            CaxtonConfig config = LocalSetup.loadFile(location.config(), ctx, catalog)
-                    .orElseGet(() -> CaxtonConfig.defaults(catalog));
+            CaxtonConfig config = LocalSetup.loadWithProfile(LocalSetup.configFile(location.config(), ctx).orElse(null),
+                    catalog, profile);
             config = withJoin(config, join);
             // An Error escaping any node thread (an agent's, an HTTP handler's, a timer's) ends the
             // process with status 70 instead of leaving a node that answers /metrics but nothing else.

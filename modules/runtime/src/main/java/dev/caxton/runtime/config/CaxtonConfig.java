@@ -85,6 +85,10 @@ public final class CaxtonConfig {
     }
 
     private static CaxtonConfig read(Path file, PluginCatalog catalog) {
+        return read(file, catalog, System.getProperties());
+    }
+
+    private static CaxtonConfig read(Path file, PluginCatalog catalog, Properties properties) {
         String text;
         try {
             text = Files.readString(file);
@@ -94,7 +98,7 @@ public final class CaxtonConfig {
             throw new ConfigException("", file + ": cannot read: " + e.getMessage());
         }
         try {
-            return parse(file.toString(), text, catalog, System.getProperties());
+            return parse(file.toString(), text, catalog, properties);
         } catch (ConfigException e) {
             throw e.getMessage().startsWith(file.toString()) ? e : new ConfigException("", file + ": " + e.getMessage());
         }
@@ -136,6 +140,7 @@ public final class CaxtonConfig {
         }
         java.util.Set<String> written = java.util.Set.copyOf(values.keySet());
         chooseMembership(values);
+        applyProfile(values);
         for (ConfigOption o : ConfigSchema.OPTIONS.values()) {
             if (!values.containsKey(o.key()) && o.defaultValue() != null) {
                 values.put(o.key(), typedDefault(o));
@@ -461,6 +466,59 @@ public final class CaxtonConfig {
         }
     }
 
+    /** Fills the keys nobody wrote from the chosen tuning profile (see {@link Profiles}). */
+    private static void applyProfile(Map<String, Object> values) {
+        Object chosen = values.get(Profiles.KEY);
+        if (!(chosen instanceof String name)) {
+            return;
+        }
+        Map<String, String> preset;
+        try {
+            preset = Profiles.values(name);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(Profiles.KEY, e.getMessage());
+        }
+        preset.forEach((key, raw) -> {
+            if (!values.containsKey(key)) {
+                ConfigOption o = ConfigSchema.OPTIONS.get(key);
+                Object v = coerce(o, raw);
+                if (key.equals(SAMPLE_RATE)) {
+                    v = sampleRate(v);
+                }
+                o.check(key + " (profile " + name + ")", v);
+                values.put(key, v);
+            }
+        });
+    }
+
+    /**
+     * Reads and checks a configuration file with a tuning profile chosen on the command line, which
+     * wins over the file's {@code server.profile} as any {@code caxton.*} property does.
+     *
+     * @param file    the YAML file, or null for the built-in defaults
+     * @param catalog the providers
+     * @param profile the profile, or null to keep the file's
+     * @return the configuration
+     * @throws ConfigException naming the key at fault, or the profile choices
+     */
+    public static CaxtonConfig load(Path file, PluginCatalog catalog, String profile) {
+        Properties properties = System.getProperties();
+        if (profile != null) {
+            try {
+                Profiles.values(profile);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(Profiles.KEY, e.getMessage());
+            }
+            properties = new Properties();
+            properties.putAll(System.getProperties());
+            properties.setProperty(PROPERTY_PREFIX + Profiles.KEY, profile);
+        }
+        if (file == null) {
+            return parse("defaults", "", catalog, properties);
+        }
+        return read(file, catalog, properties);
+    }
+
     private static Object coerce(ConfigOption o, String raw) {
         return switch (o.type()) {
             case INTEGER -> {
@@ -604,6 +662,17 @@ public final class CaxtonConfig {
      */
     public ProviderConfig agentOverrides(String agent) {
         return ProviderConfig.of(ConfigSchema.OVERRIDES + "." + agent, overrides.getOrDefault(agent, Map.of()));
+    }
+
+    /**
+     * Whether a core key was set by the file or a {@code caxton.*} property, rather than by a tuning
+     * profile or the defaults.
+     *
+     * @param key a key of {@link ConfigSchema}
+     * @return true when written
+     */
+    public boolean isWritten(String key) {
+        return written.contains(key);
     }
 
     /**

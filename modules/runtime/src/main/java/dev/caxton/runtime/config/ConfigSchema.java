@@ -61,6 +61,10 @@ public final class ConfigSchema {
                     "Where the node keeps its token, database and caches; relative to the working directory."),
             ConfigOption.of("server.node_name", Type.STRING, "node-1",
                     "This node's name in logs, metrics and the cluster."),
+            ConfigOption.oneOf("server.profile", "none",
+                    "A tuning profile whose values apply to every key not written in the file or a caxton.* property "
+                            + "(docs/performance.md lists them).",
+                    "none", "high-throughput", "low-latency", "memory-optimized"),
             ConfigOption.ranged("server.shutdown_timeout", Type.DURATION, "30s",
                     "How long a graceful shutdown (SIGTERM) waits for agents to drain their mailboxes.", 0, DAY_MS),
             ConfigOption.ranged("server.max_request_size", Type.SIZE, "32MB",

@@ -6,15 +6,17 @@ import dev.caxton.spi.message.Performative;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Lets an API client wait for the reply to a message: the client gets a temporary name
  * ({@code client-...}) that the router delivers to, and the first message addressed to it completes
  * the wait. A wait that runs out completes with a {@code failure} whose reason is {@code timeout}.
+ *
+ * <p>Timeouts live on the router's {@link DeadlineWheel}: arming one is a lock-free enqueue and a
+ * reply that comes first cancels it with a compare-and-set, so no timer thread is woken per request
+ * and no scheduled task is allocated. A timeout fires at most one wheel tick after its deadline,
+ * never before it.
  */
 public final class ClientReplies implements AutoCloseable {
 
@@ -23,7 +25,7 @@ public final class ClientReplies implements AutoCloseable {
 
     private final Router router;
     private final AtomicInteger waiting = new AtomicInteger();
-    private final ScheduledThreadPoolExecutor timeouts;
+    private final DeadlineWheel timeouts;
 
     /**
      * Creates the waiting room.
@@ -32,10 +34,7 @@ public final class ClientReplies implements AutoCloseable {
      */
     public ClientReplies(Router router) {
         this.router = router;
-        this.timeouts = dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-client-timeouts");
-        // A reply usually comes long before its timeout: cancelled timers must leave the queue at
-        // once, or a busy node would hold one per request for the whole wait.
-        timeouts.setRemoveOnCancelPolicy(true);
+        this.timeouts = router.deadlines();
     }
 
     /**
@@ -86,16 +85,16 @@ public final class ClientReplies implements AutoCloseable {
         Envelope sent = out;
         // Answered already (run inline, or by a very quick agent): no timer to set and cancel, and
         // so no wake-up of the timer thread.
-        ScheduledFuture<?> timer = reply.isDone() ? null : timeouts.schedule(() ->
+        DeadlineWheel.Timeout timer = reply.isDone() ? null : timeouts.schedule(DeadlineWheel.nanos(wait), () ->
                 reply.complete(Envelope.builder(Performative.FAILURE)
                         .sender("caxton").receiver(client).conversationId(sent.conversationId())
                         .inReplyTo(sent.replyWith()).messageId(router.newMessageId())
                         .content(Map.of("reason", "timeout", "detail",
                                 "no reply within " + wait.toMillis() + "ms"))
-                        .build()), wait.toMillis(), TimeUnit.MILLISECONDS);
+                        .build()));
         reply.whenComplete((r, t) -> {
             if (timer != null) {
-                timer.cancel(false);
+                timer.cancel();
             }
             waiting.decrementAndGet();
             router.unregister(client);
@@ -103,10 +102,10 @@ public final class ClientReplies implements AutoCloseable {
         return reply;
     }
 
-    /** Stops the timeout timer. */
+    /** Nothing to stop: the timeouts' wheel belongs to the router and closes with it. */
     @Override
     public void close() {
-        timeouts.shutdownNow();
+        // The router's wheel is shared with reply_by deadlines; the router closes it.
     }
 
     /** @return clients currently waiting */

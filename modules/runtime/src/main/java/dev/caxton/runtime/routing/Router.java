@@ -52,6 +52,9 @@ public final class Router implements AutoCloseable {
     private final QueueBudget budget;
     private final RouteListener listener;
     private final ScheduledExecutorService timers;
+    // Client timeouts and reply_by deadlines: almost all are cancelled by their reply, which costs
+    // nothing here, where a scheduled task would be allocated and often wake the timer thread.
+    private final DeadlineWheel deadlines = new DeadlineWheel("caxton-deadlines", DeadlineWheel.DEFAULT_TICK_MILLIS);
     private final String idPrefix;
     private final int maxHops;
     private volatile RemoteRoutes remote;
@@ -590,29 +593,33 @@ public final class Router implements AutoCloseable {
             return;
         }
         long delay = Math.max(0, e.replyBy() - System.currentTimeMillis());
-        timers.schedule(() -> {
-            PendingReply p = awaitingReplies.get(key);
-            if (p == null) {
-                return;
-            }
-            // The entry stays a while after the deadline, so a reply that comes late is recognised
-            // as late (and dead-lettered) rather than delivered as if it were on time.
-            timers.schedule(() -> awaitingReplies.remove(key, p), LATE_REPLY_WINDOW.toMillis(), TimeUnit.MILLISECONDS);
-            Envelope timeout = Envelope.builder(Performative.FAILURE).sender(p.originalReceiver()).receiver(e.sender())
-                    .conversationId(p.conversationId()).inReplyTo(e.replyWith()).protocol(p.protocol())
-                    .messageId(newMessageId()).hops(e.nextHop())
-                    .content(Map.of("reason", "timeout", "detail", "no reply by reply_by " + e.replyBy()))
-                    .build();
-            // Delivered directly: through route() this notice would itself count as the late reply.
-            if (pastHopLimit(timeout)) {
-                return;
-            }
-            try {
-                deliverTo(e.sender(), timeout, true);
-            } catch (RoutingException ex) {
-                deadLetters.deadLetter(timeout, ex.getMessage());
-            }
-        }, delay, TimeUnit.MILLISECONDS);
+        // The wheel only notices the deadline; the notice is built and delivered on the timer
+        // thread, because a delivery may block or retry and the wheel's actions must stay short.
+        deadlines.schedule(TimeUnit.MILLISECONDS.toNanos(delay), () -> timers.execute(() -> replyDeadlinePassed(e, key)));
+    }
+
+    private void replyDeadlinePassed(Envelope e, String key) {
+        PendingReply p = awaitingReplies.get(key);
+        if (p == null) {
+            return;
+        }
+        // The entry stays a while after the deadline, so a reply that comes late is recognised
+        // as late (and dead-lettered) rather than delivered as if it were on time.
+        timers.schedule(() -> awaitingReplies.remove(key, p), LATE_REPLY_WINDOW.toMillis(), TimeUnit.MILLISECONDS);
+        Envelope timeout = Envelope.builder(Performative.FAILURE).sender(p.originalReceiver()).receiver(e.sender())
+                .conversationId(p.conversationId()).inReplyTo(e.replyWith()).protocol(p.protocol())
+                .messageId(newMessageId()).hops(e.nextHop())
+                .content(Map.of("reason", "timeout", "detail", "no reply by reply_by " + e.replyBy()))
+                .build();
+        // Delivered directly: through route() this notice would itself count as the late reply.
+        if (pastHopLimit(timeout)) {
+            return;
+        }
+        try {
+            deliverTo(e.sender(), timeout, true);
+        } catch (RoutingException ex) {
+            deadLetters.deadLetter(timeout, ex.getMessage());
+        }
     }
 
     /** A reply past its deadline is dead-lettered, not delivered as if on time. */
@@ -675,9 +682,19 @@ public final class Router implements AutoCloseable {
         return unclaimedClientReplies.sum();
     }
 
+    /**
+     * The wheel that times client waits and {@code reply_by} deadlines.
+     *
+     * @return the router's deadline wheel
+     */
+    public DeadlineWheel deadlines() {
+        return deadlines;
+    }
+
     /** Stops the retry and deadline timers. */
     @Override
     public void close() {
+        deadlines.close();
         timers.shutdownNow();
     }
 

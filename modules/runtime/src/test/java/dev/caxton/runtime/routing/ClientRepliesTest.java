@@ -1,0 +1,70 @@
+package dev.caxton.runtime.routing;
+
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Performative;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Waiting clients' timeouts on the router's deadline wheel, through a real router. */
+class ClientRepliesTest {
+
+    private final Router router = Router.simple(new CapabilityDirectory(), (e, reason) -> { }, "test-node");
+    private final ClientReplies clients = new ClientReplies(router);
+    private final List<Envelope> held = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() {
+        clients.close();
+        router.close();
+    }
+
+    @Test
+    void aClientWhoseReplyNeverComesGetsATimeoutFailureNotBeforeItsDeadline() throws Exception {
+        router.register("silent", (e, accepted) -> {
+            accepted.delivered(e);
+            held.add(e);
+            return SendStatus.ACCEPTED;
+        });
+        long start = System.nanoTime();
+        CompletableFuture<Envelope> reply = clients.request(
+                Envelope.builder(Performative.REQUEST).receiver("silent").build(), Duration.ofMillis(150));
+        Envelope failure = reply.get(60, TimeUnit.SECONDS);
+        long waited = System.nanoTime() - start;
+        assertThat(waited).as("never before the deadline").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
+        assertThat(failure.performative()).isEqualTo(Performative.FAILURE);
+        assertThat(failure.content()).isEqualTo(java.util.Map.of("reason", "timeout", "detail", "no reply within 150ms"));
+        assertThat(failure.inReplyTo()).isEqualTo(held.getFirst().replyWith());
+        assertThat(clients.waitingCount()).isZero();
+    }
+
+    @Test
+    void aReplyBeforeTheDeadlineLeavesNothingArmed() throws Exception {
+        router.register("echo", (e, accepted) -> {
+            accepted.delivered(e);
+            held.add(e);
+            return SendStatus.ACCEPTED;
+        });
+        CompletableFuture<Envelope> reply = clients.request(
+                Envelope.builder(Performative.REQUEST).receiver("echo").build(), Duration.ofMinutes(10));
+        assertThat(router.deadlines().pending()).isPositive();
+        Envelope request = held.getFirst();
+        router.route(Envelope.builder(Performative.INFORM).sender("echo").receiver(request.sender())
+                .inReplyTo(request.replyWith()).build());
+        assertThat(reply.get(60, TimeUnit.SECONDS).performative()).isEqualTo(Performative.INFORM);
+        // The cancelled entry leaves the wheel at its next tick, not ten minutes later.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (router.deadlines().pending() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertThat(router.deadlines().pending()).isZero();
+        assertThat(clients.waitingCount()).isZero();
+    }
+}
