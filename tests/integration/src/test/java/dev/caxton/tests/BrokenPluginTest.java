@@ -155,7 +155,7 @@ class BrokenPluginTest {
         Map<String, JsonNode> byName = new HashMap<>();
         r.json().forEach(p -> byName.put(p.get("name").asText(), p));
         assertThat(byName.get("future").get("state").asText()).isEqualTo("refused");
-        assertThat(byName.get("future").get("reason").asText()).contains("serializer-future", "[2.0,3.0)", "SPI 1.0");
+        assertThat(byName.get("future").get("reason").asText()).contains("serializer-future", "[2.0,3.0)", "SPI " + dev.caxton.spi.SpiVersion.CURRENT);
         assertThat(byName.get("orphan").get("reason").asText()).contains("serializer-orphan", "test.absent.lib");
         assertThat(byName.get("boom").get("reason").asText()).contains("serializer-boom", "boom: no licence key");
         assertThat(byName.get("msgpack").get("state").asText()).isEqualTo("ok");
@@ -166,7 +166,7 @@ class BrokenPluginTest {
     @DisplayName("a node whose configuration selects a broken plugin refuses to start, naming the folder and the cause")
     void selectedRefusesToStart() throws Exception {
         Map<String, List<String>> expected = Map.of(
-                "future", List.of("messaging.serializer", "serializer-future", "[2.0,3.0)", "this node has SPI 1.0"),
+                "future", List.of("messaging.serializer", "serializer-future", "[2.0,3.0)", "this node has SPI " + dev.caxton.spi.SpiVersion.CURRENT),
                 "orphan", List.of("messaging.serializer", "serializer-orphan", "test.absent.lib"),
                 "boom", List.of("messaging.serializer", "serializer-boom", "boom: no licence key"));
         for (Map.Entry<String, List<String>> e : expected.entrySet()) {
