@@ -41,7 +41,8 @@ class WasiContractTest {
 
             @Override
             public WasmInstance instantiate(Imports i, InstanceLimits l) {
-                throw new UnsupportedOperationException();
+                // The contract is judged from imports and exports alone; nothing here runs a module.
+                throw new UnsupportedOperationException("the ABI contract never instantiates");
             }
         };
     }

@@ -25,7 +25,8 @@ class RouterExternalRoutesTest {
         return r;
     }
 
-    private static ExternalRoutes stub(List<Envelope> sink, RemoteRoutes.Refusal answer) {
+    /** External routes that take every {@code name@platform}, keep what they are given and answer {@code answer}. */
+    private static ExternalRoutes recordingRoutes(List<Envelope> sink, RemoteRoutes.Refusal answer) {
         return new ExternalRoutes() {
             @Override
             public boolean handles(String receiver) {
@@ -43,7 +44,7 @@ class RouterExternalRoutesTest {
     @Test
     void namesWithAPlatformGoToTheExternalRoutes() {
         try (Router r = router()) {
-            r.external(stub(external, null));
+            r.external(recordingRoutes(external, null));
             r.route(Envelope.builder(Performative.REQUEST).sender("echo").receiver("buyer@JadePeer").content("hi").build());
             r.route(Envelope.builder(Performative.REQUEST).sender("x@JadePeer").receiver("echo").content("hi").build());
             assertThat(external).extracting(Envelope::receiver).containsExactly("buyer@JadePeer");
@@ -63,7 +64,7 @@ class RouterExternalRoutesTest {
     @Test
     void aRefusalReachesTheSenderAndOwnedMessagesAreDeadLettered() {
         try (Router r = router()) {
-            r.external(stub(external, new RemoteRoutes.Refusal(SendStatus.UNKNOWN_RECEIVER,
+            r.external(recordingRoutes(external, new RemoteRoutes.Refusal(SendStatus.UNKNOWN_RECEIVER,
                     "no MTP address known for platform 'Nowhere'")));
             assertThatThrownBy(() -> r.route(Envelope.builder(Performative.REQUEST).receiver("a@Nowhere").build()))
                     .isInstanceOfSatisfying(RoutingException.class, e -> {
