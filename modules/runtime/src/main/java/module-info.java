@@ -17,6 +17,7 @@ module dev.caxton.runtime {
     requires jdk.jfr;
 
     exports dev.caxton.runtime;
+    exports dev.caxton.runtime.api;
     exports dev.caxton.runtime.agent;
     exports dev.caxton.runtime.cluster;
     exports dev.caxton.runtime.config;

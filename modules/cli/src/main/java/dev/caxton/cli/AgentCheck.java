@@ -3,7 +3,7 @@ package dev.caxton.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caxton.runtime.agent.AbiContract;
-import dev.caxton.runtime.agent.AgentLimits;
+import dev.caxton.runtime.api.AgentLimits;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.runtime.plugin.Spi;

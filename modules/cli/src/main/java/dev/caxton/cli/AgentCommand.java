@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caxton.runtime.agent.AbiContract;
-import dev.caxton.runtime.agent.AgentLimits;
+import dev.caxton.runtime.api.AgentLimits;
 import dev.caxton.spi.Quantities;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

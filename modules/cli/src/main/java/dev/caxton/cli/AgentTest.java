@@ -4,12 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caxton.runtime.CaxtonNode;
 import dev.caxton.runtime.DeadLetter;
-import dev.caxton.runtime.agent.AgentInfo;
-import dev.caxton.runtime.agent.AgentLimits;
-import dev.caxton.runtime.agent.DeployException;
+import dev.caxton.runtime.api.AgentInfo;
+import dev.caxton.runtime.api.AgentLimits;
+import dev.caxton.runtime.api.DeployException;
+import dev.caxton.runtime.api.RoutingException;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
-import dev.caxton.runtime.routing.RoutingException;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
 import picocli.CommandLine;
@@ -119,7 +119,7 @@ final class AgentTest implements java.util.concurrent.Callable<Integer> {
         try (CaxtonNode node = CaxtonNode.start(cfg, catalog, data)) {
             String engineName = engine == null ? cfg.string("runtime.engine") : engine;
             try {
-                node.deploy(new dev.caxton.runtime.agent.DeploySpec(AGENT, module, List.of(), limits, null, engine, null));
+                node.deploy(new dev.caxton.runtime.api.DeploySpec(AGENT, module, List.of(), limits, null, engine, null));
             } catch (DeployException e) {
                 out.println(file + ": refused: " + e.getMessage());
                 // What init logged before it failed is often the reason.

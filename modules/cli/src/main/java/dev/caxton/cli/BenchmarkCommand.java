@@ -2,7 +2,7 @@ package dev.caxton.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caxton.runtime.CaxtonNode;
-import dev.caxton.runtime.agent.DeploySpec;
+import dev.caxton.runtime.api.DeploySpec;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.spi.message.Envelope;
@@ -344,7 +344,7 @@ final class BenchmarkCommand {
         private static long poolHandled(CaxtonNode node, int agents) {
             long n = 0;
             for (int i = 0; i < agents; i++) {
-                n += node.agent("pool-" + i).map(dev.caxton.runtime.agent.AgentInfo::messagesHandled).orElse(0L);
+                n += node.agent("pool-" + i).map(dev.caxton.runtime.api.AgentInfo::messagesHandled).orElse(0L);
             }
             return n;
         }
@@ -361,8 +361,8 @@ final class BenchmarkCommand {
                     try {
                         node.send(e);
                         break;
-                    } catch (dev.caxton.runtime.routing.RoutingException full) {
-                        if (full.status() != dev.caxton.runtime.routing.SendStatus.QUEUE_FULL || System.nanoTime() > backoffUntil) {
+                    } catch (dev.caxton.runtime.api.RoutingException full) {
+                        if (full.status() != dev.caxton.runtime.api.SendStatus.QUEUE_FULL || System.nanoTime() > backoffUntil) {
                             throw full;
                         }
                         Thread.onSpinWait();

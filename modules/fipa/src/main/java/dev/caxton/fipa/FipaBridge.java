@@ -10,11 +10,11 @@ import dev.caxton.fipa.mtp.MtpClient;
 import dev.caxton.fipa.mtp.MtpServer;
 import dev.caxton.runtime.CaxtonNode;
 import dev.caxton.runtime.NodeException;
+import dev.caxton.runtime.api.RoutingException;
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.routing.ExternalRoutes;
 import dev.caxton.runtime.routing.RemoteRoutes;
-import dev.caxton.runtime.routing.RoutingException;
-import dev.caxton.runtime.routing.SendStatus;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
 

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caxton.runtime.Conversation;
 import dev.caxton.runtime.DeadLetter;
-import dev.caxton.runtime.agent.AgentInfo;
+import dev.caxton.runtime.api.AgentInfo;
 import dev.caxton.spi.Quantities;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;

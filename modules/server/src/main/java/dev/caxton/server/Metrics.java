@@ -1,7 +1,7 @@
 package dev.caxton.server;
 
 import dev.caxton.runtime.CaxtonNode;
-import dev.caxton.runtime.agent.AgentInfo;
+import dev.caxton.runtime.api.AgentInfo;
 import dev.caxton.runtime.metrics.DeadLetterReason;
 import dev.caxton.runtime.metrics.Exposition;
 import dev.caxton.runtime.metrics.JvmMetrics;

@@ -1,7 +1,7 @@
 package dev.caxton.bench;
 
 import dev.caxton.runtime.CaxtonNode;
-import dev.caxton.runtime.agent.DeploySpec;
+import dev.caxton.runtime.api.DeploySpec;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.spi.message.Envelope;

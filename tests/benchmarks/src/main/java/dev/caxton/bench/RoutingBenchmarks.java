@@ -1,8 +1,8 @@
 package dev.caxton.bench;
 
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.Router;
-import dev.caxton.runtime.routing.SendStatus;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,14 +1,14 @@
 package dev.caxton.tests;
 
 import dev.caxton.runtime.CaxtonNode;
-import dev.caxton.runtime.agent.AgentInfo;
-import dev.caxton.runtime.agent.AgentState;
-import dev.caxton.runtime.agent.DeployException;
-import dev.caxton.runtime.agent.DeploySpec;
+import dev.caxton.runtime.api.AgentInfo;
+import dev.caxton.runtime.api.AgentState;
+import dev.caxton.runtime.api.DeployException;
+import dev.caxton.runtime.api.DeploySpec;
+import dev.caxton.runtime.api.RoutingException;
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
-import dev.caxton.runtime.routing.RoutingException;
-import dev.caxton.runtime.routing.SendStatus;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
 import org.junit.jupiter.api.AfterEach;
@@ -189,7 +189,7 @@ class NodeTest {
         start("agents:\n  max_failures: 100\n");
         deploy("echo", "echo/echo.wasm");
         node.deploy(new DeploySpec("looper", agent("tests/agents/loop.wasm"), List.of(),
-                new dev.caxton.runtime.agent.AgentLimits(10 << 20, Duration.ofMillis(200), 0), null, null, null));
+                new dev.caxton.runtime.api.AgentLimits(10 << 20, Duration.ofMillis(200), 0), null, null, null));
         for (int i = 0; i < 5; i++) {
             node.send(Envelope.builder(Performative.REQUEST).receiver("looper").build());
         }
@@ -255,7 +255,7 @@ class NodeTest {
         for (String engine : List.of("chicory", "wasmtime")) {
             String name = "fueled-" + engine;
             node.deploy(new DeploySpec(name, agent("counter/counter.wasm"), List.of(),
-                    new dev.caxton.runtime.agent.AgentLimits(10 << 20, Duration.ofSeconds(5), 1_000_000), null, engine, null));
+                    new dev.caxton.runtime.api.AgentLimits(10 << 20, Duration.ofSeconds(5), 1_000_000), null, engine, null));
             assertThat(ask(Envelope.builder(Performative.REQUEST).receiver(name).build()).content())
                     .isEqualTo(Map.of("count", 1L));
         }

@@ -49,7 +49,7 @@ class TransportStartTest {
             }
             // The node publishes its API address and agent count through the membership.
             assertThat(self(node)).containsEntry("agents", "0").containsKeys("api", "version", "spi");
-            node.deploy(new dev.caxton.runtime.agent.DeploySpec("counter",
+            node.deploy(new dev.caxton.runtime.api.DeploySpec("counter",
                     java.nio.file.Files.readAllBytes(Image.example("counter/counter.wasm")), java.util.List.of(),
                     null, null, null, null));
             assertThat(self(node)).containsEntry("agents", "1");

@@ -1,5 +1,6 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.api.DeployException;
 import dev.caxton.spi.engine.ExportDescriptor;
 import dev.caxton.spi.engine.ExternKind;
 import dev.caxton.spi.engine.FunctionType;

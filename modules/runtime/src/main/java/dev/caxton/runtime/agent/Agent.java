@@ -1,5 +1,11 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.api.AgentInfo;
+import dev.caxton.runtime.api.AgentLimits;
+import dev.caxton.runtime.api.AgentState;
+import dev.caxton.runtime.api.DeployException;
+import dev.caxton.runtime.api.RoutingException;
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.durability.Checkpointer;
 import dev.caxton.runtime.durability.Ledger;
 import dev.caxton.runtime.jfr.AgentFaultEvent;
@@ -11,8 +17,6 @@ import dev.caxton.runtime.routing.Mailbox;
 import dev.caxton.runtime.routing.Recipient;
 import dev.caxton.runtime.routing.RouteListener;
 import dev.caxton.runtime.routing.Router;
-import dev.caxton.runtime.routing.RoutingException;
-import dev.caxton.runtime.routing.SendStatus;
 import dev.caxton.spi.engine.GuestMemory;
 import dev.caxton.spi.engine.HostFunction;
 import dev.caxton.spi.engine.Imports;

@@ -1,5 +1,7 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.api.AgentState;
+
 /** What the node hears from its agents, to persist and count. */
 public interface AgentEvents {
 

@@ -1,5 +1,8 @@
 package dev.caxton.runtime.agent;
 
+
+import dev.caxton.runtime.api.DeployException;
+
 import java.util.HashMap;
 import java.util.Map;
 

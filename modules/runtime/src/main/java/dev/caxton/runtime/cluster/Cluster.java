@@ -1,10 +1,10 @@
 package dev.caxton.runtime.cluster;
 
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.routing.DeadLetterSink;
 import dev.caxton.runtime.routing.RemoteRoutes;
 import dev.caxton.runtime.routing.RetryPolicy;
 import dev.caxton.runtime.routing.Router;
-import dev.caxton.runtime.routing.SendStatus;
 import dev.caxton.spi.membership.Member;
 import dev.caxton.spi.membership.MembershipEvent;
 import dev.caxton.spi.message.Envelope;

@@ -1,8 +1,8 @@
 package dev.caxton.runtime.cluster;
 
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.durability.Ledger;
 import dev.caxton.runtime.routing.DeadLetterSink;
-import dev.caxton.runtime.routing.SendStatus;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;

@@ -1,5 +1,6 @@
 package dev.caxton.runtime.routing;
 
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.spi.message.Envelope;
 
 /** Something the router can deliver to: an agent's mailbox, or an API client waiting for a reply. */

@@ -1,5 +1,7 @@
 package dev.caxton.runtime.routing;
 
+import dev.caxton.runtime.api.RoutingException;
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.Performative;

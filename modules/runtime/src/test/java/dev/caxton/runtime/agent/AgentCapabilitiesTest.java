@@ -3,6 +3,9 @@ package dev.caxton.runtime.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caxton.runtime.api.AgentLimits;
+import dev.caxton.runtime.api.AgentState;
+import dev.caxton.runtime.api.DeployException;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.Mailbox;
 import dev.caxton.runtime.routing.QueueBudget;

@@ -2,6 +2,9 @@ package dev.caxton.runtime.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caxton.runtime.api.AgentLimits;
+import dev.caxton.runtime.api.AgentState;
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.cluster.JsonWire;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.ClientReplies;
@@ -9,7 +12,6 @@ import dev.caxton.runtime.routing.Mailbox;
 import dev.caxton.runtime.routing.QueueBudget;
 import dev.caxton.runtime.routing.RetryPolicy;
 import dev.caxton.runtime.routing.Router;
-import dev.caxton.runtime.routing.SendStatus;
 import dev.caxton.spi.engine.FunctionType;
 import dev.caxton.spi.engine.GuestMemory;
 import dev.caxton.spi.engine.Imports;

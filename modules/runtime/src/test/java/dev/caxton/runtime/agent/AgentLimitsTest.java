@@ -1,7 +1,11 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.api.AgentLimits;
+import dev.caxton.runtime.api.DeployException;
+
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,10 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.api.DeployException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 
 import org.junit.jupiter.api.Test;
 

@@ -3,6 +3,7 @@ package dev.caxton.runtime.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caxton.runtime.api.DeployException;
 import dev.caxton.spi.engine.ExportDescriptor;
 import dev.caxton.spi.engine.ExternKind;
 import dev.caxton.spi.engine.FunctionType;

@@ -1,11 +1,11 @@
 package dev.caxton.runtime.cluster;
 
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.durability.CommitQueue;
 import dev.caxton.runtime.durability.Ledger;
 import dev.caxton.runtime.durability.RecordingStorage;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
-import dev.caxton.runtime.routing.SendStatus;
 import dev.caxton.spi.storage.StorageWrite;
 import dev.caxton.spi.storage.StoredMessage;
 import org.junit.jupiter.api.AfterEach;

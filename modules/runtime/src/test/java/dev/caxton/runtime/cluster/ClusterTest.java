@@ -1,13 +1,13 @@
 package dev.caxton.runtime.cluster;
 
+import dev.caxton.runtime.api.RoutingException;
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.ClientReplies;
 import dev.caxton.runtime.routing.QueueBudget;
 import dev.caxton.runtime.routing.Recipient;
 import dev.caxton.runtime.routing.RetryPolicy;
 import dev.caxton.runtime.routing.Router;
-import dev.caxton.runtime.routing.RoutingException;
-import dev.caxton.runtime.routing.SendStatus;
 import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.ProviderContext;
 import dev.caxton.spi.membership.Member;

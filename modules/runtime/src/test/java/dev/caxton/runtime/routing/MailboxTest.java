@@ -1,5 +1,6 @@
 package dev.caxton.runtime.routing;
 
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.message.Priority;

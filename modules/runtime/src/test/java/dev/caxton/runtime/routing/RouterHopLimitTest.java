@@ -3,6 +3,8 @@ package dev.caxton.runtime.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caxton.runtime.api.RoutingException;
+import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.Performative;

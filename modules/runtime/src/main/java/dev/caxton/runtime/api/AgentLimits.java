@@ -1,4 +1,4 @@
-package dev.caxton.runtime.agent;
+package dev.caxton.runtime.api;
 
 import dev.caxton.spi.Quantities;
 import dev.caxton.spi.engine.InstanceLimits;

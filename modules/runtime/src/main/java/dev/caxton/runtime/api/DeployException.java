@@ -1,4 +1,4 @@
-package dev.caxton.runtime.agent;
+package dev.caxton.runtime.api;
 
 /**
  * A deployment or reload that was refused: an invalid module, a missing export, a forbidden import,

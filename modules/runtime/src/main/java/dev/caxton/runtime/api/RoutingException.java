@@ -1,4 +1,4 @@
-package dev.caxton.runtime.routing;
+package dev.caxton.runtime.api;
 
 /** A message the router refused, with the status that says why. */
 public class RoutingException extends RuntimeException {

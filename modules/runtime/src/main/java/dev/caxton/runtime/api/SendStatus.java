@@ -1,4 +1,4 @@
-package dev.caxton.runtime.routing;
+package dev.caxton.runtime.api;
 
 /**
  * The outcome of handing a message to the router, with the code the guest ABI gives an agent's

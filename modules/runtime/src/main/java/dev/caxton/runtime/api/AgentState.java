@@ -1,4 +1,4 @@
-package dev.caxton.runtime.agent;
+package dev.caxton.runtime.api;
 
 import java.util.Locale;
 
