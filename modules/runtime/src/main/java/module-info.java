@@ -5,6 +5,23 @@
  * them on the boot layer, the class path, or in plugin folders loaded as module layers of their own
  * ({@link dev.caxton.runtime.plugin.PluginCatalog}). No plugin module is required here, and an
  * architecture test keeps it that way.
+ *
+ * <h2>What an embedder may use</h2>
+ *
+ * Four packages are exported to everyone and are the runtime's API, kept compatible the way the SPI
+ * is: {@code dev.caxton.runtime} (the node, {@link dev.caxton.runtime.CaxtonNode}, and what its
+ * methods return or throw), {@code dev.caxton.runtime.api} (what is deployed and what is refused),
+ * {@code dev.caxton.runtime.config} (a node's configuration, which {@code CaxtonNode.start} takes)
+ * and {@code dev.caxton.runtime.plugin} (the catalog of providers it takes with it).
+ *
+ * <p>Every other package is the node's own machinery (the agent host, the router, the cluster,
+ * durability, metrics, tracing). It changes whenever the node's design does, so it is exported only
+ * to the first-party modules built and released with the runtime that need it, named one by one
+ * below; an embedder or a plugin that tried to compile against it would be refused by the compiler
+ * instead of breaking at the next release. Tests and benchmarks run on the class path, which
+ * ignores module boundaries; an architecture test reads these exports and checks that no code
+ * outside the runtime (the testkit and the plugins included) uses an internal package unless it is
+ * exported to that code's module.
  */
 module dev.caxton.runtime {
     requires transitive dev.caxton.spi;
@@ -16,19 +33,25 @@ module dev.caxton.runtime {
     // Flight Recorder events for message handling and faults (dev.caxton.runtime.jfr).
     requires jdk.jfr;
 
+    // The API (see above).
     exports dev.caxton.runtime;
     exports dev.caxton.runtime.api;
-    exports dev.caxton.runtime.agent;
-    exports dev.caxton.runtime.cluster;
     exports dev.caxton.runtime.config;
-    exports dev.caxton.runtime.durability;
-    exports dev.caxton.runtime.fatal;
-    exports dev.caxton.runtime.metrics;
-    exports dev.caxton.runtime.jfr;
     exports dev.caxton.runtime.plugin;
-    exports dev.caxton.runtime.routing;
-    exports dev.caxton.runtime.trace;
-    exports dev.caxton.runtime.logging;
+
+    // Internals, each to the first-party modules that need it; cluster and durability to nobody.
+    // `caxton agent check` reads a module's imports and exports against the ABI table.
+    exports dev.caxton.runtime.agent to dev.caxton.cli;
+    // `caxton server` installs the handler that stops the process on a fatal error.
+    exports dev.caxton.runtime.fatal to dev.caxton.cli;
+    // The FIPA bridge is the router's external route.
+    exports dev.caxton.runtime.routing to dev.caxton.fipa;
+    // The metrics endpoint, traces, structured logs and JFR events are served by the server; Flight
+    // Recorder itself must see the event classes it instruments.
+    exports dev.caxton.runtime.metrics to dev.caxton.server;
+    exports dev.caxton.runtime.trace to dev.caxton.server;
+    exports dev.caxton.runtime.logging to dev.caxton.server;
+    exports dev.caxton.runtime.jfr to dev.caxton.server, jdk.jfr;
 
     uses dev.caxton.spi.engine.WasmEngineProvider;
     uses dev.caxton.spi.transport.TransportProvider;

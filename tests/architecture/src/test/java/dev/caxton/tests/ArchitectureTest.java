@@ -204,6 +204,49 @@ class ArchitectureTest {
                 .check(production);
     }
 
+    /**
+     * The runtime's module descriptor, read from its classes: the rules below follow its exports, so
+     * a package newly exported to one more module is checked without editing this test.
+     */
+    private static java.lang.module.ModuleDescriptor runtimeDescriptor() throws Exception {
+        Path classes = Path.of(PluginCatalog.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return java.lang.module.ModuleFinder.of(classes).find("dev.caxton.runtime").orElseThrow().descriptor();
+    }
+
+    @Test
+    @DisplayName("the runtime exports to everyone only its API: the node, the api values, config and the plugin catalog")
+    void theRuntimeExportsOnlyItsApi() throws Exception {
+        List<String> api = runtimeDescriptor().exports().stream().filter(e -> !e.isQualified())
+                .map(java.lang.module.ModuleDescriptor.Exports::source).sorted().toList();
+        assertThat(api).containsExactly("dev.caxton.runtime", "dev.caxton.runtime.api", "dev.caxton.runtime.config",
+                "dev.caxton.runtime.plugin");
+    }
+
+    @Test
+    @DisplayName("code outside the runtime uses its internal packages only where the runtime exports them to that module")
+    void runtimeInternalsOnlyWhereExported() throws Exception {
+        java.lang.module.ModuleDescriptor runtime = runtimeDescriptor();
+        Map<String, java.util.Set<String>> allowed = new TreeMap<>();
+        for (String pkg : runtime.packages()) {
+            allowed.put(pkg, new java.util.TreeSet<>());
+        }
+        runtime.exports().forEach(e -> allowed.put(e.source(), e.isQualified() ? new java.util.TreeSet<>(e.targets()) : null));
+        // A first-party module's root package is its name (namesAgree keeps that true for plugins).
+        for (Map.Entry<String, java.util.Set<String>> e : allowed.entrySet()) {
+            if (e.getValue() == null) {
+                continue;
+            }
+            List<String> readers = new java.util.ArrayList<>(List.of("dev.caxton.runtime"));
+            readers.addAll(e.getValue());
+            noClasses().that(com.tngtech.archunit.base.DescribedPredicate.describe(
+                            "are outside " + readers, (com.tngtech.archunit.core.domain.JavaClass c) -> !inAny(c.getPackageName(), readers)))
+                    .should().dependOnClassesThat().resideInAPackage(e.getKey())
+                    .because(e.getKey() + " is the runtime's own machinery, exported only to " + e.getValue())
+                    .allowEmptyShould(true)
+                    .check(production);
+        }
+    }
+
     @Test
     @DisplayName("no package cycles")
     void noCycles() {
