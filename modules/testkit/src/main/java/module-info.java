@@ -29,4 +29,5 @@ module dev.caxton.testkit {
     exports dev.caxton.testkit.transport;
     exports dev.caxton.testkit.spec;
     exports dev.caxton.testkit.verify;
+    exports dev.caxton.testkit.plugin;
 }

@@ -1,19 +1,14 @@
 package dev.caxton.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caxton.testkit.plugin.PluginJars;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.stream.Stream;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,39 +24,9 @@ class PluginsVerifyTest {
 
     /** A serializer plugin jar, compiled for real, with the given SPI range (null: none). */
     private Path plugin(String folderName, String range) throws Exception {
-        Path src = Files.createDirectories(dir.resolve("src/" + folderName + "/test/ser"));
-        Files.writeString(src.getParent().getParent().resolve("module-info.java"),
-                "module test.ser { requires dev.caxton.spi; provides dev.caxton.spi.serializer.SerializerProvider with test.ser.P; }");
-        Files.writeString(src.resolve("P.java"), """
-                package test.ser;
-                public final class P implements dev.caxton.spi.serializer.SerializerProvider {
-                    public String name() { return "ser"; }
-                    public dev.caxton.spi.serializer.Serializer create(dev.caxton.spi.ProviderContext c,
-                            dev.caxton.spi.serializer.SerializerLimits l) { return null; }
-                }
-                """);
-        Path out = Files.createDirectories(dir.resolve("out/" + folderName));
-        Path spi = Path.of(dev.caxton.spi.Provider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        StringWriter err = new StringWriter();
-        int rc = java.util.spi.ToolProvider.findFirst("javac").orElseThrow().run(new PrintWriter(err), new PrintWriter(err),
-                "-d", out.toString(), "--module-path", spi.toString(),
-                src.getParent().getParent().resolve("module-info.java").toString(), src.resolve("P.java").toString());
-        assertThat(rc).as(err.toString()).isZero();
-        Path folder = Files.createDirectories(dir.resolve("plugins/" + folderName));
-        Manifest mf = new Manifest();
-        mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        if (range != null) {
-            mf.getMainAttributes().putValue("Caxton-Spi-Range", range);
-        }
-        try (OutputStream os = Files.newOutputStream(folder.resolve("test-ser.jar"));
-             JarOutputStream jar = new JarOutputStream(os, mf);
-             Stream<Path> files = Files.walk(out)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                jar.putNextEntry(new JarEntry(out.relativize(f).toString().replace('\\', '/')));
-                jar.write(Files.readAllBytes(f));
-                jar.closeEntry();
-            }
-        }
+        Path folder = dir.resolve("plugins/" + folderName);
+        new PluginJars(dir.resolve("work")).plugin(folder, "test.ser", PluginJars.serializer("test.ser", "ser", "", ""),
+                List.of(), range == null ? Map.of() : Map.of(PluginJars.SPI_RANGE, range));
         return folder;
     }
 

@@ -1,15 +1,13 @@
 package dev.caxton.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caxton.testkit.plugin.PluginJars;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,10 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,64 +52,18 @@ class BrokenPluginTest {
                 Files.createSymbolicLink(plugins.resolve(p.getFileName()), p);
             }
         }
-        Path lib = compile("test.absent.lib", Map.of("module-info.java", "module test.absent.lib { exports test.absent.lib; }",
-                "test/absent/lib/Lib.java", "package test.absent.lib; public final class Lib {}"), List.of());
-        jar(plugins.resolve("serializer-future"), "test.serializer.future", "[2.0,3.0)",
-                compile("test.serializer.future", serializer("test.serializer.future", "future", "", ""), List.of()));
-        jar(plugins.resolve("serializer-orphan"), "test.serializer.orphan", "[1.0,2.0)",
-                compile("test.serializer.orphan", serializer("test.serializer.orphan", "orphan", "requires test.absent.lib;", ""),
-                        List.of(lib)));
-        jar(plugins.resolve("serializer-boom"), "test.serializer.boom", "[1.0,2.0)",
-                compile("test.serializer.boom", serializer("test.serializer.boom", "boom", "",
-                        "if (true) throw new IllegalStateException(\"boom: no licence key\");"), List.of()));
-    }
-
-    private static Map<String, String> serializer(String module, String name, String requires, String constructor) {
-        String dir = module.replace('.', '/');
-        return Map.of("module-info.java", "module " + module + " { requires dev.caxton.spi; " + requires
-                        + " provides dev.caxton.spi.serializer.SerializerProvider with " + module + ".P; }",
-                dir + "/P.java", "package " + module + ";\n"
-                        + "public final class P implements dev.caxton.spi.serializer.SerializerProvider {\n"
-                        + "  public P() { " + constructor + " }\n"
-                        + "  public String name() { return \"" + name + "\"; }\n"
-                        + "  public dev.caxton.spi.serializer.Serializer create(dev.caxton.spi.ProviderContext c,"
-                        + " dev.caxton.spi.serializer.SerializerLimits l) { return null; }\n}\n");
-    }
-
-    private static Path compile(String module, Map<String, String> sources, List<Path> modulePath) throws IOException {
-        Path src = Files.createDirectories(tmp.resolve("src/" + module));
-        Path out = Files.createDirectories(tmp.resolve("out/" + module));
-        List<String> args = new ArrayList<>(List.of("-d", out.toString(), "--release", "25"));
-        List<String> mp = new ArrayList<>(List.of(Image.ROOT.resolve("modules/spi/target/classes").toString()));
-        modulePath.forEach(p -> mp.add(p.toString()));
-        args.addAll(List.of("--module-path", String.join(java.io.File.pathSeparator, mp)));
-        for (Map.Entry<String, String> e : sources.entrySet()) {
-            Path f = src.resolve(e.getKey());
-            Files.createDirectories(f.getParent());
-            Files.writeString(f, e.getValue());
-            args.add(f.toString());
-        }
-        StringWriter err = new StringWriter();
-        int rc = java.util.spi.ToolProvider.findFirst("javac").orElseThrow()
-                .run(new PrintWriter(err), new PrintWriter(err), args.toArray(String[]::new));
-        assertThat(rc).as("javac: %s", err).isZero();
-        return out;
-    }
-
-    private static void jar(Path folder, String name, String range, Path classes) throws IOException {
-        Files.createDirectories(folder);
-        Manifest mf = new Manifest();
-        mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        mf.getMainAttributes().putValue("Caxton-Spi-Range", range);
-        try (OutputStream os = Files.newOutputStream(folder.resolve(name + ".jar"));
-             JarOutputStream jar = new JarOutputStream(os, mf);
-             Stream<Path> files = Files.walk(classes)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                jar.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
-                jar.write(Files.readAllBytes(f));
-                jar.closeEntry();
-            }
-        }
+        PluginJars jars = new PluginJars(tmp.resolve("work"));
+        Path lib = jars.compile("test.absent.lib", PluginJars.library("test.absent.lib"), List.of());
+        jars.plugin(plugins.resolve("serializer-future"), "test.serializer.future",
+                PluginJars.serializer("test.serializer.future", "future", "", ""), List.of(),
+                Map.of(PluginJars.SPI_RANGE, "[2.0,3.0)"));
+        jars.plugin(plugins.resolve("serializer-orphan"), "test.serializer.orphan",
+                PluginJars.serializer("test.serializer.orphan", "orphan", "requires test.absent.lib;", ""), List.of(lib),
+                Map.of(PluginJars.SPI_RANGE, "[1.0,2.0)"));
+        jars.plugin(plugins.resolve("serializer-boom"), "test.serializer.boom",
+                PluginJars.serializer("test.serializer.boom", "boom", "",
+                        "if (true) throw new IllegalStateException(\"boom: no licence key\");"), List.of(),
+                Map.of(PluginJars.SPI_RANGE, "[1.0,2.0)"));
     }
 
     private static Path config(String name, String extra) throws IOException {

@@ -1,6 +1,7 @@
 package dev.caxton.runtime.plugin;
 
 import dev.caxton.spi.SpiVersion;
+import dev.caxton.testkit.plugin.PluginJars;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,17 +25,19 @@ class PluginCatalogFolderTest {
     Path tmp;
 
     private PluginFolders folders;
+    private PluginJars jars;
     private Path plugins;
 
     @BeforeEach
     void setUp() throws Exception {
-        folders = new PluginFolders(tmp.resolve("work"));
+        folders = new PluginFolders();
+        jars = new PluginJars(tmp.resolve("work"));
         plugins = tmp.resolve("plugins");
     }
 
     private void good() throws Throwable {
-        folders.module(plugins.resolve("serializer-good"), List.of(), Map.of(RANGE, "[1.0,2.0)"),
-                PluginFolders.serializer("test.serializer.good", "good", "", ""));
+        jars.plugin(plugins.resolve("serializer-good"), "test.serializer.good",
+                PluginJars.serializer("test.serializer.good", "good", "", ""), List.of(), Map.of(RANGE, "[1.0,2.0)"));
     }
 
     @Test
@@ -52,8 +55,9 @@ class PluginCatalogFolderTest {
     @Test
     void aPluginBuiltForAnotherSpiIsRefusedNamingBothVersions() throws Throwable {
         good();
-        folders.module(plugins.resolve("serializer-future"), List.of(), Map.of(RANGE, "[2.0,3.0)"),
-                PluginFolders.serializer("test.serializer.future", "future", "", ""));
+        jars.plugin(plugins.resolve("serializer-future"), "test.serializer.future",
+                PluginJars.serializer("test.serializer.future", "future", "", ""),
+                List.of(), Map.of(RANGE, "[2.0,3.0)"));
         PluginFolders.Catalog catalog = folders.discover(plugins);
 
         Map<String, Object> p = catalog.plugin("future");
@@ -71,15 +75,15 @@ class PluginCatalogFolderTest {
 
     @Test
     void aRangeBelowThisSpiIsRefusedToo() throws Throwable {
-        folders.module(plugins.resolve("serializer-old"), List.of(), Map.of(RANGE, "[0.1,1.0)"),
-                PluginFolders.serializer("test.serializer.old", "old", "", ""));
+        jars.plugin(plugins.resolve("serializer-old"), "test.serializer.old",
+                PluginJars.serializer("test.serializer.old", "old", "", ""), List.of(), Map.of(RANGE, "[0.1,1.0)"));
         assertThat((String) folders.discover(plugins).plugin("old").get("refusal")).contains("[0.1,1.0)");
     }
 
     @Test
     void aPluginWithoutADeclaredRangeIsRefused() throws Throwable {
-        folders.module(plugins.resolve("serializer-plain"), List.of(), Map.of(),
-                PluginFolders.serializer("test.serializer.plain", "plain", "", ""));
+        jars.plugin(plugins.resolve("serializer-plain"), "test.serializer.plain",
+                PluginJars.serializer("test.serializer.plain", "plain", "", ""), List.of(), Map.of());
         PluginFolders.Catalog catalog = folders.discover(plugins);
         assertThat((String) catalog.plugin("plain").get("refusal"))
                 .contains("serializer-plain", "does not declare", RANGE);
@@ -88,8 +92,8 @@ class PluginCatalogFolderTest {
 
     @Test
     void anUnreadableRangeIsRefusedSayingHowToWriteIt() throws Throwable {
-        folders.module(plugins.resolve("serializer-typo"), List.of(), Map.of(RANGE, "1.0-2.0"),
-                PluginFolders.serializer("test.serializer.typo", "typo", "", ""));
+        jars.plugin(plugins.resolve("serializer-typo"), "test.serializer.typo",
+                PluginJars.serializer("test.serializer.typo", "typo", "", ""), List.of(), Map.of(RANGE, "1.0-2.0"));
         assertThat((String) folders.discover(plugins).plugin("typo").get("refusal"))
                 .contains("invalid", "1.0-2.0", "[1.0,2.0)");
     }
@@ -97,9 +101,11 @@ class PluginCatalogFolderTest {
     @Test
     void aFolderMissingADependencyIsRefusedNamingTheModule() throws Throwable {
         good();
-        Path lib = folders.module(tmp.resolve("elsewhere"), List.of(), Map.of(), PluginFolders.library("test.absent.lib"));
-        folders.module(plugins.resolve("serializer-orphan"), List.of(lib), Map.of(RANGE, "[1.0,2.0)"),
-                PluginFolders.serializer("test.serializer.orphan", "orphan", "requires test.absent.lib;", ""));
+        Path lib = jars.plugin(tmp.resolve("elsewhere"), "test.absent.lib",
+                PluginJars.library("test.absent.lib"), List.of(), Map.of());
+        jars.plugin(plugins.resolve("serializer-orphan"), "test.serializer.orphan",
+                PluginJars.serializer("test.serializer.orphan", "orphan", "requires test.absent.lib;", ""),
+                List.of(lib), Map.of(RANGE, "[1.0,2.0)"));
         PluginFolders.Catalog catalog = folders.discover(plugins);
 
         assertThat((String) catalog.plugin("orphan").get("refusal"))
@@ -112,9 +118,10 @@ class PluginCatalogFolderTest {
     @Test
     void aProviderWhoseConstructorThrowsIsRefusedWithTheCause() throws Throwable {
         good();
-        folders.module(plugins.resolve("serializer-broken"), List.of(), Map.of(RANGE, "[1.0,2.0)"),
-                PluginFolders.serializer("test.serializer.broken", "broken", "",
-                        "if (true) throw new IllegalStateException(\"no licence key\");"));
+        jars.plugin(plugins.resolve("serializer-broken"), "test.serializer.broken",
+                PluginJars.serializer("test.serializer.broken", "broken", "",
+                        "if (true) throw new IllegalStateException(\"no licence key\");"),
+                List.of(), Map.of(RANGE, "[1.0,2.0)"));
         PluginFolders.Catalog catalog = folders.discover(plugins);
 
         assertThat((String) catalog.plugin("broken").get("refusal"))
@@ -126,8 +133,9 @@ class PluginCatalogFolderTest {
 
     @Test
     void aMisspelledProviderNameListsTheRefusedFoldersToo() throws Throwable {
-        folders.module(plugins.resolve("serializer-future"), List.of(), Map.of(RANGE, "[2.0,3.0)"),
-                PluginFolders.serializer("test.serializer.future", "future", "", ""));
+        jars.plugin(plugins.resolve("serializer-future"), "test.serializer.future",
+                PluginJars.serializer("test.serializer.future", "future", "", ""),
+                List.of(), Map.of(RANGE, "[2.0,3.0)"));
         assertThatThrownBy(() -> folders.discover(plugins).selectSerializer("futur"))
                 .hasMessageContaining("no serializer provider is named 'futur'")
                 .hasMessageContaining("serializer-future");
@@ -136,11 +144,13 @@ class PluginCatalogFolderTest {
     @Test
     void nativeAccessIsGrantedOnlyToTheListedModules() throws Throwable {
         Path folder = plugins.resolve("serializer-natives");
-        Path a = folders.module(folder, List.of(), Map.of(), PluginFolders.library("test.natives.a"));
-        Path b = folders.module(folder, List.of(), Map.of(), PluginFolders.library("test.natives.b"));
-        folders.module(folder, List.of(a, b), Map.of(RANGE, "[1.0,2.0)",
-                        PluginCatalog.NATIVE_ACCESS_ATTRIBUTE, "test.natives.a, test.serializer.natives, not.here"),
-                PluginFolders.serializer("test.serializer.natives", "natives", "requires test.natives.a; requires test.natives.b;", ""));
+        Path a = jars.plugin(folder, "test.natives.a", PluginJars.library("test.natives.a"), List.of(), Map.of());
+        Path b = jars.plugin(folder, "test.natives.b", PluginJars.library("test.natives.b"), List.of(), Map.of());
+        jars.plugin(folder, "test.serializer.natives",
+                PluginJars.serializer("test.serializer.natives", "natives",
+                        "requires test.natives.a; requires test.natives.b;", ""),
+                List.of(a, b), Map.of(RANGE, "[1.0,2.0)",
+                        PluginCatalog.NATIVE_ACCESS_ATTRIBUTE, "test.natives.a, test.serializer.natives, not.here"));
         PluginFolders.Catalog catalog = folders.discover(plugins);
 
         assertThat(catalog.plugin("natives").get("nativeAccess")).isEqualTo(List.of("test.natives.a", "test.serializer.natives"));
