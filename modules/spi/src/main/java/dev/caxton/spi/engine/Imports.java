@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * Everything the host offers a module at instantiation: host functions, globals, memories, tables,
  * and the exports of other instances registered under a module name (how the WebAssembly spec tests
- * link modules together). Agents only ever get host functions.
+ * link modules together). Agents only ever get host functions; every engine links those, while the
+ * rest is linked only by a {@link LinkingEngine} (since SPI 1.2) and refused by other engines with a
+ * {@link WasmLinkException}.
  *
  * @param functions host functions
  * @param globals   host globals
@@ -29,6 +31,16 @@ public record Imports(List<HostFunction> functions, List<HostGlobal> globals, Li
         memories = List.copyOf(memories);
         tables = List.copyOf(tables);
         instances = Map.copyOf(instances);
+    }
+
+    /**
+     * Whether these imports are host functions and nothing else: all an engine that is not a
+     * {@link LinkingEngine} has to link.
+     *
+     * @return true when there are no globals, memories, tables or instances
+     */
+    public boolean hostFunctionsOnly() {
+        return globals.isEmpty() && memories.isEmpty() && tables.isEmpty() && instances.isEmpty();
     }
 
     /**

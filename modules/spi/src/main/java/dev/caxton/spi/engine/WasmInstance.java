@@ -39,13 +39,18 @@ public interface WasmInstance extends AutoCloseable {
     GuestMemory memory();
 
     /**
-     * Reads an exported global.
+     * Reads an exported global. Required of a {@link LinkingEngine}'s instances only (the spec suite
+     * reads globals this way; the runtime never does); abstract in SPI 1.0 and 1.1.
      *
      * @param name the export name
      * @return the value, encoded as in the package documentation
      * @throws IllegalArgumentException when there is no exported global of that name
+     * @throws UnsupportedOperationException by default: the engine is not a {@link LinkingEngine}
      */
-    long global(String name);
+    default long global(String name) {
+        throw new UnsupportedOperationException("this engine does not read exported globals by name (global '"
+                + name + "'): that is part of LinkingEngine, which it does not implement");
+    }
 
     /**
      * The fuel the most recent call into this instance that returned normally used, in the units

@@ -14,6 +14,10 @@
  * {@code f32} as its raw bits ({@link java.lang.Float#floatToRawIntBits}) and an {@code f64} as its raw
  * bits ({@link java.lang.Double#doubleToRawLongBits}), so NaN payloads survive.
  *
+ * <p>What the runtime needs of an engine is the flow above with host functions as the only imports.
+ * Linking modules to host globals, memories, tables and other instances, which the WebAssembly spec
+ * suite needs, is the optional {@link dev.caxton.spi.engine.LinkingEngine} (SPI 1.2).
+ *
  * <p>An engine must contain every guest failure: traps, stack exhaustion, memory faults, time and
  * fuel exhaustion all surface as subclasses of {@link dev.caxton.spi.engine.WasmException}, never
  * as a {@link java.lang.Error} that takes the node down.

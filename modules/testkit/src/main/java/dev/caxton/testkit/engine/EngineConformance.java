@@ -19,6 +19,7 @@ import dev.caxton.spi.engine.HostTable;
 import dev.caxton.spi.engine.ImportDescriptor;
 import dev.caxton.spi.engine.Imports;
 import dev.caxton.spi.engine.InstanceLimits;
+import dev.caxton.spi.engine.LinkingEngine;
 import dev.caxton.spi.engine.MemoryAccessException;
 import dev.caxton.spi.engine.ValueType;
 import dev.caxton.spi.engine.WasmCompileException;
@@ -79,8 +80,9 @@ import org.junit.jupiter.api.io.TempDir;
  * causes; guest traps; execution timeouts (platform and virtual threads, no interrupt leaking into
  * the next call); stack exhaustion; the memory limit, both for growth and at instantiation; linking
  * errors; start functions; large memory transfers; many independent instances; concurrent use;
- * linking against other instances; host globals, memories and tables; fuel, for engines that
- * meter it; and snapshots of an instance's state (memory read into a caller's array, host-side
+ * linking against other instances, host globals, memories and tables, and exported globals read by
+ * name, for a {@link LinkingEngine} (an engine that is not one must refuse such imports with a
+ * {@code WasmLinkException} naming the import); fuel, for engines that meter it; and snapshots of an instance's state (memory read into a caller's array, host-side
  * growth, mutable globals read from one instance and restored into another), for engines that
  * take them.
  */
@@ -511,7 +513,9 @@ public abstract class EngineConformance {
             assertThatThrownBy(() -> inst.call("absent")).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> inst.call("add", 1)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> inst.call("add", 1, 2, 3)).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> inst.global("absent")).isInstanceOf(IllegalArgumentException.class);
+            if (linking()) {
+                assertThatThrownBy(() -> inst.global("absent")).isInstanceOf(IllegalArgumentException.class);
+            }
             assertThatThrownBy(inst::memory).as("no memory exported").isInstanceOf(IllegalStateException.class);
             assertThat(inst.call("add", 1, 2)).as("still usable").containsExactly(3L);
         }
@@ -523,7 +527,9 @@ public abstract class EngineConformance {
             assertThat(inst.call("inc")).containsExactly(1L);
             assertThat(inst.call("inc")).containsExactly(2L);
             assertThat(inst.call("inc")).containsExactly(3L);
-            assertThat(inst.global("count")).isEqualTo(3L);
+            if (linking()) {
+                assertThat(inst.global("count")).isEqualTo(3L);
+            }
             assertThat(inst.call("bump_mem")).containsExactly(1L);
             assertThat(inst.call("bump_mem")).containsExactly(2L);
             assertThat(inst.memory().read(0, 4)).containsExactly(2, 0, 0, 0);
@@ -697,10 +703,14 @@ public abstract class EngineConformance {
                 (module
                   (global $g (mut i32) (i32.const 0))
                   (func $init (global.set $g (i32.const 7)))
+                  (func (export "get_g") (result i32) global.get $g)
                   (start $init)
                   (export "g" (global $g)))
                 """)) {
-            assertThat(inst.global("g")).isEqualTo(7L);
+            assertThat(inst.call("get_g")).containsExactly(7L);
+            if (linking()) {
+                assertThat(inst.global("g")).isEqualTo(7L);
+            }
         }
     }
 
@@ -960,6 +970,37 @@ public abstract class EngineConformance {
 
     // ------------------------------------------------------------------ linking
 
+    /** Whether the engine links more than host functions (an optional interface since SPI 1.2). */
+    private boolean linking() {
+        return engine instanceof LinkingEngine;
+    }
+
+    private void assumeLinking() {
+        assumeThat(linking()).as("the engine is a LinkingEngine").isTrue();
+    }
+
+    /** COUNTER's count: the exported global where the engine reads globals, else one more {@code inc} less one. */
+    private long count(WasmInstance inst) {
+        return linking() ? inst.global("count") : inst.call("inc")[0] - 1;
+    }
+
+    @Test
+    void anEngineThatDoesNotLinkRefusesAllButHostFunctionsNamingTheImport() {
+        assumeThat(linking()).as("the engine links host functions only").isFalse();
+        WasmModule m = module("""
+                (module
+                  (import "env" "base" (global $base i32))
+                  (func (export "get") (result i32) global.get $base))
+                """);
+        Imports global = Imports.builder().global(new HostGlobal("env", "base", ValueType.I32, 1, false)).build();
+        assertThatThrownBy(() -> m.instantiate(global, DEFAULT_LIMITS))
+                .isInstanceOf(WasmLinkException.class)
+                .hasMessageContaining("env.base");
+        try (WasmInstance inst = instantiate(COUNTER)) {
+            assertThatThrownBy(() -> inst.global("count")).isInstanceOf(UnsupportedOperationException.class);
+        }
+    }
+
     @Test
     void aMissingImportIsNamed() {
         WasmModule m = module("""
@@ -994,6 +1035,7 @@ public abstract class EngineConformance {
 
     @Test
     void hostGlobalsAreReadByTheGuest() {
+        assumeLinking();
         WasmModule m = module("""
                 (module
                   (import "env" "base" (global $base i32))
@@ -1035,6 +1077,7 @@ public abstract class EngineConformance {
 
     @Test
     void hostMemoriesAndTablesCanBeImported() {
+        assumeLinking();
         WasmModule m = module("""
                 (module
                   (import "env" "memory" (memory 1 2))
@@ -1067,6 +1110,7 @@ public abstract class EngineConformance {
 
     @Test
     void modulesLinkAgainstOtherInstances() {
+        assumeLinking();
         WasmModule a = module("""
                 (module
                   (memory (export "mem") 1)
@@ -1116,7 +1160,7 @@ public abstract class EngineConformance {
             }
             instances.get(0).memory().write(100, new byte[] {42});
             for (int i = 0; i < instances.size(); i++) {
-                assertThat(instances.get(i).global("count")).as("instance %d", i).isEqualTo(i % 7 + 1);
+                assertThat(count(instances.get(i))).as("instance %d", i).isEqualTo(i % 7 + 1);
                 assertThat(instances.get(i).call("load8", 100)).containsExactly(i == 0 ? 42L : 0L);
             }
         } finally {
@@ -1143,7 +1187,7 @@ public abstract class EngineConformance {
                             }
                             inst.call("inc");
                         }
-                        return inst.global("count");
+                        return count(inst);
                     }
                 });
             }
@@ -1335,7 +1379,9 @@ public abstract class EngineConformance {
             assertThat(b.call("sp")).as("the non-exported global").containsExactly(sp);
             assertThat(b.call("total")).containsExactly(16L);
             assertThat(b.call("ratio")).containsExactly(f64(-3.25));
-            assertThat(b.global("seen")).as("an exported mutable global").isEqualTo(10L);
+            if (linking()) {
+                assertThat(b.global("seen")).as("an exported mutable global").isEqualTo(10L);
+            }
             assertThat(b.call("load8", 2 * (int) InstanceLimits.PAGE_SIZE + 100)).containsExactly(0x78L);
             assertThat(b.mutableGlobals()).containsExactly(globals);
 
@@ -1414,6 +1460,7 @@ public abstract class EngineConformance {
 
     @Test
     void importedGlobalsAreNotPartOfTheSnapshot() {
+        assumeLinking();
         assumeSnapshots();
         WasmModule m = module("""
                 (module

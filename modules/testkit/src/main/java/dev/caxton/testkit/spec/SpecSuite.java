@@ -1,5 +1,6 @@
 package dev.caxton.testkit.spec;
 
+import dev.caxton.spi.engine.LinkingEngine;
 import dev.caxton.spi.engine.WasmEngine;
 
 import java.io.IOException;
@@ -84,11 +85,19 @@ public final class SpecSuite {
     /**
      * Starts a suite.
      *
-     * @param engine the engine under test; the suite uses it but does not close it
+     * @param engine the engine under test, a {@link LinkingEngine} (the scripts link modules to
+     *               host globals, memories, tables and each other); the suite uses it but does not
+     *               close it
      * @param suite  the suite directory (the one holding {@code json/})
      * @return a builder
+     * @throws IllegalArgumentException when the engine does not implement {@link LinkingEngine}
      */
     public static Builder builder(WasmEngine engine, Path suite) {
+        if (!(engine instanceof LinkingEngine)) {
+            throw new IllegalArgumentException("the WebAssembly spec suite needs an engine that links host globals, "
+                    + "memories, tables and other instances; " + engine.features().description()
+                    + " does not implement dev.caxton.spi.engine.LinkingEngine");
+        }
         return new Builder(engine, suite);
     }
 

@@ -10,7 +10,7 @@ import com.dylibso.chicory.wasm.MalformedException;
 import com.dylibso.chicory.wasm.Parser;
 import dev.caxton.spi.engine.EngineFeatures;
 import dev.caxton.spi.engine.WasmCompileException;
-import dev.caxton.spi.engine.WasmEngine;
+import dev.caxton.spi.engine.LinkingEngine;
 import dev.caxton.spi.engine.WasmModule;
 
 import java.io.IOException;
@@ -27,7 +27,7 @@ import java.util.function.Function;
  * The engine: decodes, validates and (in compiler mode) translates modules, and owns the timer
  * thread that enforces execution timeouts for every instance it creates. Thread-safe.
  */
-final class ChicoryEngine implements WasmEngine {
+final class ChicoryEngine implements LinkingEngine {
 
     /** How guest code runs. */
     enum Mode {

@@ -2,7 +2,7 @@ package dev.caxton.engine.wasmtime;
 
 import dev.caxton.spi.engine.EngineFeatures;
 import dev.caxton.spi.engine.WasmCompileException;
-import dev.caxton.spi.engine.WasmEngine;
+import dev.caxton.spi.engine.LinkingEngine;
 import dev.caxton.spi.engine.WasmModule;
 import io.github.kawamuray.wasmtime.Engine;
 import io.github.kawamuray.wasmtime.Module;
@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * <p>Closing waits for compilations and instantiations in progress (they use the handles), then
  * disposes the handles; stores and compiled modules keep the Wasmtime engine alive until they go.
  */
-final class WasmtimeEngine implements WasmEngine {
+final class WasmtimeEngine implements LinkingEngine {
 
     private static final AtomicInteger ENGINES = new AtomicInteger();
 

@@ -21,6 +21,7 @@ import dev.caxton.spi.engine.GuestMemory;
 import dev.caxton.spi.engine.ImportDescriptor;
 import dev.caxton.spi.engine.Imports;
 import dev.caxton.spi.engine.InstanceLimits;
+import dev.caxton.spi.engine.LinkingEngine;
 import dev.caxton.spi.engine.WasmEngine;
 import dev.caxton.spi.engine.WasmEngineProvider;
 import dev.caxton.spi.engine.WasmInstance;
@@ -109,6 +110,31 @@ class SpecSuiteTest {
     @AfterAll
     static void closeEngine() {
         engine.close();
+    }
+
+    @Test
+    void anEngineThatDoesNotLinkIsRefusedSayingWhatItLacks(@TempDir Path dir) {
+        // Links host functions only, as SPI 1.2 allows a third-party engine to.
+        WasmEngine functionsOnly = new WasmEngine() {
+            @Override
+            public EngineFeatures features() {
+                return new EngineFeatures(false, false, "functions-only test engine");
+            }
+
+            @Override
+            public WasmModule compile(byte[] wasm) {
+                return engine.compile(wasm);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+
+        assertThatThrownBy(() -> SpecSuite.builder(functionsOnly, dir))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("functions-only test engine")
+                .hasMessageContaining("LinkingEngine");
     }
 
     @Test
@@ -391,7 +417,7 @@ class SpecSuiteTest {
      * An engine that wraps a real one but enforces no timeout, and lets a test replace calls: to
      * hang deaf to interrupts, as a broken engine would, or to refuse a call.
      */
-    private record InterceptingEngine(WasmEngine inner, Interceptor interceptor) implements WasmEngine {
+    private record InterceptingEngine(WasmEngine inner, Interceptor interceptor) implements LinkingEngine {
         @Override
         public EngineFeatures features() {
             return new EngineFeatures(false, false, "intercepting test engine");
