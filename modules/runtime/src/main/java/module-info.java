@@ -23,6 +23,7 @@
  * outside the runtime (the testkit and the plugins included) uses an internal package unless it is
  * exported to that code's module.
  */
+@SuppressWarnings("module") // the modules the qualified exports name are compiled after this one
 module dev.caxton.runtime {
     requires transitive dev.caxton.spi;
     requires com.fasterxml.jackson.databind;

@@ -11,7 +11,7 @@ import java.util.List;
  * steps k-1 down to 1 are closed, newest first, so a half-started node leaves no thread, socket or
  * file lock behind. A failure while closing one resource is logged and the others are still closed.
  */
-public final class ResourceStack implements AutoCloseable {
+final class ResourceStack implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ResourceStack.class.getName());
 
