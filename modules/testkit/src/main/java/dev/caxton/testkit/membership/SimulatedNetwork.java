@@ -1,6 +1,10 @@
 package dev.caxton.testkit.membership;
 
+import dev.caxton.spi.membership.MembershipDatagrams;
+import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -31,6 +35,7 @@ public final class SimulatedNetwork {
     private long sent;
     private long delivered;
     private long bytes;
+    private int nextPort = 40_000;
 
     /**
      * @param clock the virtual clock deliveries run on
@@ -80,6 +85,63 @@ public final class SimulatedNetwork {
     public void attach(InetSocketAddress address, BiConsumer<InetSocketAddress, byte[]> receiver) {
         receivers.put(address, receiver);
         down.remove(address);
+    }
+
+    /**
+     * Removes the receiver at an address (a socket closed); packets to it are lost until another
+     * attaches there.
+     *
+     * @param address the node's address
+     */
+    public void detach(InetSocketAddress address) {
+        receivers.remove(address);
+    }
+
+    /**
+     * This network as the datagram service of the membership SPI, for providers that open sockets of
+     * their own (SWIM): a socket bound here is attached at its address (port 0 picks an unused one),
+     * its sends go through {@link #send}, and its receiver runs on the clock's thread.
+     *
+     * @return the service
+     */
+    public MembershipDatagrams datagrams() {
+        return this::bind;
+    }
+
+    private MembershipDatagrams.Socket bind(InetSocketAddress address, MembershipDatagrams.Receiver receiver)
+            throws IOException {
+        InetSocketAddress local = address.getPort() != 0 ? address
+                : new InetSocketAddress(address.getAddress(), nextPort++);
+        if (receivers.containsKey(local)) {
+            throw new BindException(local + " is already bound in the simulated network");
+        }
+        BiConsumer<InetSocketAddress, byte[]> r = (from, bytes) -> receiver.packet(from, ByteBuffer.wrap(bytes));
+        attach(local, r);
+        return new MembershipDatagrams.Socket() {
+            private boolean closed;
+
+            @Override
+            public InetSocketAddress localAddress() {
+                return local;
+            }
+
+            @Override
+            public void send(InetSocketAddress to, ByteBuffer packet) {
+                if (closed) {
+                    return;
+                }
+                byte[] copy = new byte[packet.remaining()];
+                packet.get(copy);
+                SimulatedNetwork.this.send(local, to, copy);
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+                // Only this socket's own receiver: a restarted node may already be bound there again.
+                receivers.remove(local, r);
+            }
+        };
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.caxton.testkit.membership;
 
+import dev.caxton.spi.membership.MembershipClock;
 import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * A virtual clock for simulations: time moves only when the test runs tasks, so an hour of a
@@ -101,6 +104,39 @@ public final class VirtualClock {
         }
         now = Math.max(now, limit);
         return -1;
+    }
+
+    /**
+     * This clock as the membership SPI's clock service, for one node: its tasks run on this clock,
+     * and its random choices come from a generator of its own seeded with {@code seed}, so nodes do not
+     * share a sequence and a run repeats.
+     *
+     * @param seed the node's seed
+     * @return the service
+     */
+    public MembershipClock membershipClock(long seed) {
+        RandomGenerator random = new SplittableRandom(seed);
+        return new MembershipClock() {
+            @Override
+            public long monotonicMillis() {
+                return now;
+            }
+
+            @Override
+            public long wallMillis() {
+                return VirtualClock.this.wallMillis();
+            }
+
+            @Override
+            public void schedule(long delayMs, Runnable task) {
+                VirtualClock.this.schedule(delayMs, task);
+            }
+
+            @Override
+            public RandomGenerator random() {
+                return random;
+            }
+        };
     }
 
     /**

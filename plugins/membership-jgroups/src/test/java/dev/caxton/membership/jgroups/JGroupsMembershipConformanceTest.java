@@ -6,7 +6,14 @@ import dev.caxton.testkit.membership.MembershipConformance;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The JGroups membership alone on loopback against the membership conformance suite. */
+/**
+ * The JGroups membership alone on loopback against the membership conformance suite. Its multi-node
+ * cases run on real sockets in {@link JGroupsMembershipTest}: it cannot run the testkit's
+ * {@code MembershipSimulationConformance}, because JGroups blocks the joining thread on real time
+ * ({@code JChannel.connect} waits for the coordinator's answer) and runs its timers on its own
+ * thread pool, while a virtual clock is driven by the one thread that also delivers every packet
+ * (docs/membership.md says more).
+ */
 class JGroupsMembershipConformanceTest extends MembershipConformance {
 
     @Override

@@ -222,7 +222,8 @@ final class SwimCore {
     private long packetsSent;
     private long packetsReceived;
     private final Map<String, Long> events = new TreeMap<>(Map.of(
-            "probe", 0L, "indirect_probe", 0L, "suspicion", 0L, "refutation", 0L));
+            "probe", 0L, "indirect_probe", 0L, "suspicion", 0L, "refutation", 0L,
+            "convergence_stamp_future", 0L, "convergence_stamp_stale", 0L));
     private DoubleConsumer convergence;
     private long startedWall = Long.MAX_VALUE;
     private final Map<String, Long> lastPushPullWith = new HashMap<>();
@@ -419,9 +420,26 @@ final class SwimCore {
     private void converged(long origin) {
         DoubleConsumer c = convergence;
         // A change made before this node started is history it catches up on, not convergence.
-        if (c != null && origin > 0 && origin >= startedWall) {
-            c.accept(Math.max(0, clock.wallMillis() - origin) / 1000.0);
+        if (c == null || origin <= 0 || origin < startedWall) {
+            return;
         }
+        // The stamp is whatever a peer wrote: one from the future, or older than news is ever gossiped,
+        // is forged (or the clocks disagree too much to measure anything) and would skew the histogram.
+        // (Stamps from the future were already forgotten when the packet was read.)
+        long age = clock.wallMillis() - origin;
+        if (age > staleStampMs()) {
+            count("convergence_stamp_stale");
+        } else {
+            c.accept(Math.max(0, age) / 1000.0);
+        }
+    }
+
+    /**
+     * How old a change's stamp may be and still count as convergence: gossip_to_dead, the time the
+     * cluster keeps talking about a dead node, but never less than ten probe intervals.
+     */
+    long staleStampMs() {
+        return Math.max(config.gossipToDeadMs(), 10 * config.probeIntervalMs());
     }
 
     private void count(String kind) {
@@ -772,6 +790,12 @@ final class SwimCore {
         for (Record r : p.records()) {
             if (r instanceof Stamp st) {
                 stamp = st.wallMillis();
+                if (stamp > clock.wallMillis() + config.probeIntervalMs()) {
+                    // No change is made in the future: forged, or a clock far ahead. Neither measured
+                    // nor passed on; the record itself is still taken on its merits.
+                    count("convergence_stamp_future");
+                    stamp = 0;
+                }
                 continue;
             }
             // A stamp dates only the record right after it.

@@ -3,16 +3,15 @@ package dev.caxton.membership.swim;
 import dev.caxton.spi.membership.Member;
 import dev.caxton.spi.membership.MemberState;
 import dev.caxton.spi.membership.Membership;
+import dev.caxton.spi.membership.MembershipClock;
+import dev.caxton.spi.membership.MembershipDatagrams;
 import dev.caxton.spi.membership.MembershipEvent;
 import dev.caxton.spi.membership.MembershipListener;
 import dev.caxton.spi.membership.MembershipStatistics;
 import dev.caxton.spi.membership.Seeds;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.DatagramChannel;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +33,10 @@ import javax.crypto.SecretKey;
  * (timers, received packets, the listener's events), one thread reads the socket and hands each
  * datagram to the scheduler. The socket is bound in {@link #join}, so a node that cannot bind fails
  * to start with the address in the message.
+ *
+ * <p>Offered a {@link MembershipClock} and {@link MembershipDatagrams} (a simulation does), it runs
+ * the same protocol on them instead: no thread of its own, every step a task of that clock, every
+ * packet through those sockets, so a test can run many nodes on a seeded virtual network.
  */
 final class SwimMembership implements Membership {
 
@@ -49,10 +52,10 @@ final class SwimMembership implements Membership {
     private final Sealer sealer;
     private final AtomicInteger queued = new AtomicInteger();
     private final Object lifecycle = new Object();
-    private volatile ScheduledThreadPoolExecutor loop;
-    private volatile Thread loopThread;
-    private DatagramChannel socket;
-    private Thread reader;
+    private final MembershipClock simClock;
+    private final MembershipDatagrams datagrams;
+    private volatile Loop loop;
+    private MembershipDatagrams.Socket socket;
     private volatile SwimCore core;
     private volatile InetSocketAddress boundSwim;
     private volatile long floodDrops;
@@ -66,9 +69,13 @@ final class SwimMembership implements Membership {
      * @param advertise the address other nodes reach this one at, or null for the bound one
      * @param seeds     the seeds, resolved on every join attempt
      * @param key       the gossip key, or null for plain packets
+     * @param clock     the clock to run on, or null for real time and a thread of its own
+     * @param datagrams the sockets to use, or null for real UDP
      */
     SwimMembership(String nodeName, SwimConfig config, InetSocketAddress bind, InetSocketAddress advertise,
-                   Seeds seeds, SecretKey key) {
+                   Seeds seeds, SecretKey key, MembershipClock clock, MembershipDatagrams datagrams) {
+        this.simClock = clock;
+        this.datagrams = datagrams != null ? datagrams : new UdpDatagrams();
         this.nodeName = nodeName;
         this.config = config;
         this.bind = bind;
@@ -98,60 +105,40 @@ final class SwimMembership implements Membership {
                         + nodeName);
             }
             try {
-                socket = DatagramChannel.open(bind.getAddress() instanceof java.net.Inet6Address
-                        ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
-                socket.bind(bind);
+                socket = datagrams.bind(bind, this::received);
             } catch (IOException e) {
-                closeSocket();
                 throw new IllegalStateException("the swim membership cannot bind UDP " + bind.getHostString() + ":"
                         + bind.getPort() + " (coordination.cluster.swim.bind_addr): " + e.getMessage(), e);
             }
-            InetSocketAddress local;
-            try {
-                local = (InetSocketAddress) socket.getLocalAddress();
-            } catch (IOException e) {
-                throw new IllegalStateException("the swim socket has no address: " + e.getMessage(), e);
-            }
+            InetSocketAddress local = socket.localAddress();
             boundSwim = advertised(local, self.address());
-            loop = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "swim-" + nodeName);
-                t.setDaemon(true);
-                loopThread = t;
-                return t;
-            });
-            loop.setRemoveOnCancelPolicy(true);
-            loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            Loop l = simClock != null ? new ClockLoop(simClock) : new ThreadLoop("swim-" + nodeName);
+            loop = l;
             SwimCore.Clock clock = new SwimCore.Clock() {
                 private final long origin = System.nanoTime();
 
                 @Override
                 public long now() {
-                    return (System.nanoTime() - origin) / 1_000_000;
+                    return simClock != null ? simClock.monotonicMillis() : (System.nanoTime() - origin) / 1_000_000;
                 }
 
                 @Override
                 public long wallMillis() {
-                    return System.currentTimeMillis();
+                    return simClock != null ? simClock.wallMillis() : System.currentTimeMillis();
                 }
 
                 @Override
                 public void schedule(long delayMs, Runnable task) {
                     try {
-                        loop.schedule(() -> guarded(task), delayMs, TimeUnit.MILLISECONDS);
+                        l.schedule(delayMs, () -> guarded(task));
                     } catch (RejectedExecutionException e) {
                         // stopping: the task would find the protocol stopped anyway
                     }
                 }
             };
-            DatagramChannel s = socket;
-            SwimCore.Endpoint endpoint = (to, packet) -> {
-                try {
-                    s.send(ByteBuffer.wrap(packet), to);
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "swim: could not send to {0}: {1}", to, e.toString());
-                }
-            };
-            RandomGenerator random = new SecureRandom();
+            MembershipDatagrams.Socket s = socket;
+            SwimCore.Endpoint endpoint = (to, packet) -> s.send(to, ByteBuffer.wrap(packet));
+            RandomGenerator random = simClock != null ? simClock.random() : new SecureRandom();
             SwimCore c = new SwimCore(nodeName, config, clock, endpoint, sealer, random, () -> resolveSeeds(),
                     (type, member) -> deliver(listener, type, member));
             c.onConvergence(convergenceSink);
@@ -162,9 +149,6 @@ final class SwimMembership implements Membership {
                 c.start(boundSwim, transport, metadata);
                 return null;
             });
-            reader = new Thread(() -> read(s, c), "swim-udp-" + nodeName);
-            reader.setDaemon(true);
-            reader.start();
             LOG.log(System.Logger.Level.INFO, "swim: {0} listens on UDP {1}, advertised as {2}", nodeName, local, boundSwim);
         }
     }
@@ -206,45 +190,34 @@ final class SwimMembership implements Membership {
         }
     }
 
-    private void read(DatagramChannel s, SwimCore c) {
-        ByteBuffer buf = ByteBuffer.allocate(Wire.MAX_PACKET + 1);
-        while (s.isOpen()) {
-            buf.clear();
-            InetSocketAddress from;
-            try {
-                from = (InetSocketAddress) s.receive(buf);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "swim: receive failed: {0}", e.toString());
-                continue;
-            }
-            if (from == null) {
-                continue;
-            }
-            buf.flip();
-            byte[] packet = new byte[buf.remaining()];
-            buf.get(packet);
-            if (queued.incrementAndGet() > MAX_QUEUED) {
+    /** Hands a packet to the protocol's thread, or drops it when that thread is flooded or not started. */
+    private void received(InetSocketAddress from, ByteBuffer buf) {
+        SwimCore c = core;
+        Loop l = loop;
+        if (c == null || l == null) {
+            return;
+        }
+        byte[] packet = new byte[buf.remaining()];
+        buf.get(packet);
+        if (queued.incrementAndGet() > MAX_QUEUED) {
+            queued.decrementAndGet();
+            // Only the receiving thread writes it; others read a slightly old value at worst.
+            floodDrops++;
+            return;
+        }
+        try {
+            l.execute(() -> {
                 queued.decrementAndGet();
-                // Only this reader thread writes it; others read a slightly old value at worst.
-                floodDrops++;
-                continue;
-            }
-            try {
-                loop.execute(() -> {
-                    queued.decrementAndGet();
-                    guarded(() -> c.onPacket(from, packet));
-                });
-            } catch (RejectedExecutionException e) {
-                return;
-            }
+                guarded(() -> c.onPacket(from, packet));
+            });
+        } catch (RejectedExecutionException e) {
+            queued.decrementAndGet();
         }
     }
 
     /** Runs on the protocol thread and waits for the answer (directly when already on it). */
     private <T> T call(java.util.concurrent.Callable<T> task) {
-        if (Thread.currentThread() == loopThread) {
+        if (loop.inside()) {
             try {
                 return task.call();
             } catch (Exception e) {
@@ -281,7 +254,7 @@ final class SwimMembership implements Membership {
         // No lifecycle lock here: the listener, called on the protocol thread while join holds that
         // lock, may ask for the members.
         SwimCore c = core;
-        ScheduledThreadPoolExecutor l = loop;
+        Loop l = loop;
         if (c == null || l == null || l.isShutdown()) {
             return List.of();
         }
@@ -301,7 +274,7 @@ final class SwimMembership implements Membership {
     public void updateMetadata(Map<String, String> metadata) {
         Wire.checkMetadata(metadata);
         SwimCore c = core;
-        ScheduledThreadPoolExecutor l = loop;
+        Loop l = loop;
         if (c == null || l == null || l.isShutdown()) {
             return;
         }
@@ -332,19 +305,7 @@ final class SwimMembership implements Membership {
 
     private void stop() {
         loop.shutdown();
-        try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         closeSocket();
-        if (reader != null) {
-            try {
-                reader.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
         if (core != null && (core.drops().values().stream().mapToLong(Long::longValue).sum() > 0 || floodDrops > 0)) {
             LOG.log(System.Logger.Level.INFO, "swim: packets dropped: {0}, flood {1}", core.drops(), floodDrops);
         }
@@ -352,11 +313,7 @@ final class SwimMembership implements Membership {
 
     private void closeSocket() {
         if (socket != null) {
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // closing: nothing left to do with it
-            }
+            socket.close();
         }
     }
 
@@ -439,7 +396,7 @@ final class SwimMembership implements Membership {
 
     /** Runs on the protocol thread while it runs, directly once it stopped (nothing else touches the core then). */
     private <T> T onLoop(SwimCore c, java.util.concurrent.Callable<T> task) {
-        ScheduledThreadPoolExecutor l = loop;
+        Loop l = loop;
         try {
             if (l == null || l.isShutdown()) {
                 return task.call();
@@ -483,5 +440,114 @@ final class SwimMembership implements Membership {
     /** Whether this node currently judges a member so; for tests. */
     boolean sees(String id, MemberState state) {
         return members().stream().anyMatch(m -> m.id().value().equals(id) && m.state() == state);
+    }
+
+    /** Where the protocol's steps run: a thread of its own on real time, or the tasks of an offered clock. */
+    private interface Loop {
+        /** Runs a task soon; throws {@link RejectedExecutionException} once shut down. */
+        void execute(Runnable task);
+
+        /** Runs a task later; throws {@link RejectedExecutionException} once shut down. */
+        void schedule(long delayMs, Runnable task);
+
+        /** Whether the caller is already on the protocol's thread (so a call must run directly). */
+        boolean inside();
+
+        boolean isShutdown();
+
+        /** Stops running tasks, waiting a little for the one running now. */
+        void shutdown();
+    }
+
+    /** The real-time loop: one daemon thread. */
+    private static final class ThreadLoop implements Loop {
+        private final ScheduledThreadPoolExecutor executor;
+        private volatile Thread thread;
+
+        ThreadLoop(String name) {
+            executor = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                thread = t;
+                return t;
+            });
+            executor.setRemoveOnCancelPolicy(true);
+            executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            executor.execute(task);
+        }
+
+        @Override
+        public void schedule(long delayMs, Runnable task) {
+            executor.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public boolean inside() {
+            return Thread.currentThread() == thread;
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return executor.isShutdown();
+        }
+
+        @Override
+        public void shutdown() {
+            executor.shutdown();
+            try {
+                executor.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * The loop of an offered clock: its driver calls this membership on the clock's own thread, so
+     * calls run directly, and tasks left on the clock after a stop do nothing.
+     */
+    private static final class ClockLoop implements Loop {
+        private final MembershipClock clock;
+        private boolean stopped;
+
+        ClockLoop(MembershipClock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            schedule(0, task);
+        }
+
+        @Override
+        public void schedule(long delayMs, Runnable task) {
+            if (stopped) {
+                throw new RejectedExecutionException("stopped");
+            }
+            clock.schedule(delayMs, () -> {
+                if (!stopped) {
+                    task.run();
+                }
+            });
+        }
+
+        @Override
+        public boolean inside() {
+            return true;
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return stopped;
+        }
+
+        @Override
+        public void shutdown() {
+            stopped = true;
+        }
     }
 }

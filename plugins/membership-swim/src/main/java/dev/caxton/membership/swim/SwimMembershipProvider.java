@@ -5,6 +5,8 @@ import dev.caxton.spi.ConfigOption;
 import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.ProviderContext;
 import dev.caxton.spi.membership.Membership;
+import dev.caxton.spi.membership.MembershipClock;
+import dev.caxton.spi.membership.MembershipDatagrams;
 import dev.caxton.spi.membership.MembershipProvider;
 import dev.caxton.spi.membership.Seeds;
 import java.net.InetAddress;
@@ -164,7 +166,8 @@ public final class SwimMembershipProvider implements MembershipProvider {
 
     /**
      * Checks the section and takes the seeds and the gossip key from the node; the socket is bound on
-     * {@code join}.
+     * {@code join}. A {@link MembershipClock} and {@link MembershipDatagrams} offered in the context (by
+     * a simulation; the runtime offers neither) replace real time and real UDP.
      *
      * @param context the provider's section and the node's services
      * @return the membership, not yet joined
@@ -175,6 +178,8 @@ public final class SwimMembershipProvider implements MembershipProvider {
         Settings s = settings(context.config());
         Seeds seeds = context.service(Seeds.class).orElse(Seeds.NONE);
         SecretKey key = context.service(SecretKey.class).orElse(null);
-        return new SwimMembership(context.nodeName(), s.swim(), s.bind(), s.advertise(), seeds, key);
+        return new SwimMembership(context.nodeName(), s.swim(), s.bind(), s.advertise(), seeds, key,
+                context.service(MembershipClock.class).orElse(null),
+                context.service(MembershipDatagrams.class).orElse(null));
     }
 }

@@ -199,6 +199,13 @@ final class SimCluster {
 
     /** Whether every node of the list sees every other one of the list alive. */
     boolean allAlive(List<SimNode> group) {
+        // A cheap first look: checked every 10 virtual ms, the full n² test made the 200- and
+        // 1,000-node runs at 20% loss (which rarely have everyone alive at once) too slow to finish.
+        for (SimNode o : group) {
+            if (o.alive.size() < group.size() - 1) {
+                return false;
+            }
+        }
         for (SimNode o : group) {
             for (SimNode t : group) {
                 if (o != t && !o.alive.contains(t.id)) {

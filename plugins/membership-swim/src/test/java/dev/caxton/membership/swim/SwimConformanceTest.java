@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * The swim membership against the single-node conformance suite, on a real UDP socket (port 0). Its
- * multi-node cases run on real sockets in {@link SwimUdpTest} and on the simulated network in
- * {@link SwimSimulationTest}: SWIM does not talk over the membership channel the suite's in-memory
- * network provides.
+ * multi-node cases run on real sockets in {@link SwimUdpTest}, and on the simulated network in the
+ * testkit's generic suite ({@link SwimSimulationConformanceTest}) and in {@link SwimSimulationTest}:
+ * SWIM does not talk over the membership channel this suite's in-memory network provides.
  */
 class SwimConformanceTest extends MembershipConformance {
 

@@ -135,6 +135,32 @@ class SwimSimulationTest {
     }
 
     @Test
+    void forgedConvergenceStampsDoNotMoveTheHistogramAndAreCounted() {
+        SimCluster c = cluster(3, 9);
+        // Old enough that a stamp can be both after n1 started and older than gossip_to_dead.
+        c.clock.advance(2 * SwimConfig.DEFAULT.gossipToDeadMs());
+        SimNode n1 = c.nodes.get(0);
+        SimNode n2 = c.nodes.get(1);
+        SimNode n3 = c.nodes.get(2);
+        List<Double> samples = new ArrayList<>();
+        n1.core.onConvergence(samples::add);
+        long now = c.clock.wallMillis();
+        long[] stamps = {now + 3_600_000L, Long.MAX_VALUE, now - n1.core.staleStampMs() - 1_000, now - 200};
+        for (int i = 0; i < stamps.length; i++) {
+            // n3, a member, relays an alive of n2 with new metadata: a change n1 applies and measures.
+            Map<String, String> meta = Map.of("name", n2.id, "forged", Integer.toString(i));
+            Wire.Builder b = new Wire.Builder(n3.id, 0);
+            b.add(Wire.stamped(Wire.encode(new Wire.Alive(n2.id, n1.core.incarnationOf(n2.id) + 1, n2.swim, n2.transport,
+                    meta)), stamps[i]));
+            n1.core.onPacket(n3.swim, b.bytes());
+            assertThat(n1.core.metadataOf(n2.id)).as("the record itself is taken").isEqualTo(meta);
+        }
+        assertThat(samples).as("only the plausible stamp is measured").containsExactly(0.2);
+        assertThat(n1.core.events()).containsEntry("convergence_stamp_future", 2L)
+                .containsEntry("convergence_stamp_stale", 1L);
+    }
+
+    @Test
     void gossipFromANonMemberIsDroppedAndCounted() {
         SimCluster c = cluster(3, 8);
         SimNode n1 = c.nodes.get(0);

@@ -236,7 +236,8 @@ class SwimUdpTest {
         assertThat(before.packetsDropped()).as("every reason is reported from the start")
                 .containsKeys("malformed", "too_large", "unauthenticated", "non_member", "flood")
                 .allSatisfy((reason, n) -> assertThat(n).isZero());
-        assertThat(before.events()).containsOnlyKeys("probe", "indirect_probe", "suspicion", "refutation");
+        assertThat(before.events()).containsOnlyKeys("probe", "indirect_probe", "suspicion", "refutation",
+                "convergence_stamp_future", "convergence_stamp_stale");
 
         try (DatagramChannel stranger = DatagramChannel.open()) {
             stranger.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
