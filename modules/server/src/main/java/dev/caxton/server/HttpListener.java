@@ -132,10 +132,11 @@ final class HttpListener implements AutoCloseable {
 
     /**
      * @param tls when set, connections speak TLS only: a client sending plain HTTP fails the
-     *            handshake and is disconnected without an answer
+     *            handshake and is disconnected without an answer. Asked at every new connection,
+     *            so a reloaded certificate serves the next handshake without a restart.
      */
     HttpListener(String host, int port, Limits limits, Handler handler, ExecutorService executor, String name,
-                 io.netty.handler.ssl.SslContext tls) {
+                 java.util.function.Supplier<io.netty.handler.ssl.SslContext> tls) {
         this.limits = limits;
         this.handler = handler;
         this.executor = executor;
@@ -153,7 +154,7 @@ final class HttpListener implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             Connection c = new Connection();
                             if (tls != null) {
-                                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                                ch.pipeline().addLast("tls", tls.get().newHandler(ch.alloc()));
                             }
                             // The line and the headers share one bound, so the codec's own
                             // defaults never decide what "too large" means.

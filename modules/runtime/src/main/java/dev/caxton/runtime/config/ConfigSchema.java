@@ -249,6 +249,11 @@ public final class ConfigSchema {
                     "PEM certificate chain of the API (and metrics) listener; with server.tls.key_file turns on HTTPS. Empty: plain HTTP."),
             ConfigOption.of("server.tls.key_file", Type.STRING, "",
                     "PEM private key (PKCS#8) matching server.tls.cert_file."),
+            ConfigOption.ranged("server.tls.reload_interval", Type.DURATION, "10s",
+                    "How often the TLS files are checked for a renewed pair (loaded once unchanged for one interval); 0 turns watching off.",
+                    0, DAY_MS),
+            ConfigOption.of("server.tls.metrics", Type.BOOLEAN, "true",
+                    "Whether the metrics port serves HTTPS with the API's certificate when server.tls is set; false keeps it plain HTTP."),
             ConfigOption.of("security.cluster.gossip_key", Type.STRING, "",
                     "Base64 of a 16, 24 or 32-byte AES key sealing gossip membership packets (AES-GCM); empty: plain."),
             // fipa (docs/fipa-interop.md)
