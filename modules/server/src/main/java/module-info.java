@@ -16,6 +16,8 @@ module dev.caxton.server {
     requires io.netty.transport.classes.epoll;
     requires io.netty.codec;
     requires io.netty.codec.http;
+    // HTTP/2 on the API: h2 by ALPN over TLS, h2c (prior knowledge or Upgrade) on plain HTTP.
+    requires io.netty.codec.http2;
     // TLS on the API (SslHandler) from configured PEM files.
     requires io.netty.handler;
     requires java.logging;

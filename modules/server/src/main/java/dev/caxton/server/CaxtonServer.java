@@ -90,9 +90,10 @@ public final class CaxtonServer implements AutoCloseable {
         this.wat = WatTool.find(home == null ? null : Path.of(home)).orElse(null);
         HttpListener.Limits limits = new HttpListener.Limits((int) config.integer("server.max_connections"),
                 config.size("server.max_request_size"), config.duration("server.request_timeout").toMillis(),
-                config.duration("server.idle_timeout").toMillis(), (int) config.size("server.max_header_size"));
+                config.duration("server.idle_timeout").toMillis(), (int) config.size("server.max_header_size"),
+                config.bool("server.http2_enabled"), (int) config.integer("server.http2_max_streams"));
         this.gate = new ApiGate(tokens, config, System::nanoTime);
-        this.tls = ServerTls.load(config, false);
+        this.tls = ServerTls.load(config, limits.http2());
         this.api = new HttpListener(config.string("server.host"), (int) config.integer("server.port"), limits,
                 this::handleApi, executor, "api", tls == null ? null : tls::context);
         HttpListener m = null;
