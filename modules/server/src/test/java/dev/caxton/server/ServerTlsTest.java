@@ -51,7 +51,7 @@ class ServerTlsTest {
     @Test
     void metricsPortServesHttpsWithTheApiCertificate(@TempDir Path dir) throws Exception {
         Path[] files = install(dir, a);
-        try (TestServer s = new TestServer(dir, tlsYaml(files, "0s"), "")) {
+        try (TestServer s = new TestServer(dir, tlsYaml(files, null), "")) {
             assertThat(s.server.metricsUri().getScheme()).isEqualTo("https");
             Answer got = https(trusting(a), s.metricsPort, TestServer.request("GET", "/metrics", null, null, false));
             assertThat(got.res().status()).isEqualTo(200);
@@ -138,12 +138,12 @@ class ServerTlsTest {
         return new Path[] {cert, key};
     }
 
+    /** @param interval server.tls.reload_interval, or null to leave it at its default */
     static String tlsYaml(Path[] files, String interval) {
         return """
                 tls:
                   cert_file: "%s"
-                  key_file: "%s"
-                  reload_interval: %s""".formatted(files[0], files[1], interval);
+                  key_file: "%s\"""".formatted(files[0], files[1]) + (interval == null ? "" : "\n  reload_interval: " + interval);
     }
 
     record Answer(Res res, Certificate peer) {
