@@ -2,7 +2,8 @@
  * The Caxton server: the management API ({@code /api/v1}, JSON over HTTP, token-authenticated)
  * and the Prometheus metrics endpoint, on top of a {@link dev.caxton.runtime.CaxtonNode}.
  *
- * <p>It listens with Netty (HTTP/1.1 codec, epoll where available), which lets it bound
+ * <p>It listens with Netty (HTTP/1.1, and HTTP/2 turned back into HTTP/1 requests per stream; epoll
+ * where available), which lets it bound
  * connections, time out slow or idle ones and cancel a wait whose client went away; requests are
  * handled on virtual threads.
  */

@@ -75,6 +75,10 @@ import java.util.function.Function;
  * listener. Request handling runs on virtual threads, never on the event loop, because node calls
  * block (a deploy compiles a module); a handler that waits returns an unfinished future, so a
  * waiting request holds no thread at all.
+ *
+ * <p>HTTP/2 (h2 by ALPN, h2c by prior knowledge or {@code Upgrade}) is served by turning each stream
+ * back into one HTTP/1 request on a child channel with the same handlers, so the handler and every
+ * limit see no difference; many waiting requests then share one connection.
  */
 final class HttpListener implements AutoCloseable {
 

@@ -59,7 +59,10 @@ final class ServerTls {
     }
 
     /** One loaded pair. */
-    private record Loaded(SslContext context, X509Certificate leaf) {
+    private record Loaded(SslContext context, List<? extends java.security.cert.Certificate> chain) {
+        X509Certificate leaf() {
+            return (X509Certificate) chain.getFirst();
+        }
     }
 
     private final Path cert;
@@ -154,9 +157,10 @@ final class ServerTls {
         settled = stamp();
         try {
             Loaded l = build();
-            current = l;
-            boolean changed = !l.leaf().equals(before.leaf());
+            // The same chain means the same key pair: the context in use stays.
+            boolean changed = !l.chain().equals(before.chain());
             if (changed) {
+                current = l;
                 LOG.log(System.Logger.Level.INFO, "server.tls: new connections now use {0} (valid until {1}) from {2}",
                         l.leaf().getSubjectX500Principal().getName(), l.leaf().getNotAfter().toInstant(), cert);
             }
@@ -211,7 +215,7 @@ final class ServerTls {
         } catch (Exception e) {
             throw new GeneralSecurityException(cert + " and " + key + ": cannot serve TLS with them: " + e.getMessage());
         }
-        return new Loaded(ctx, leaf);
+        return new Loaded(ctx, chain);
     }
 
     /** Reads the PKCS#8 key and proves it belongs to the certificate by a signature the certificate verifies. */

@@ -1,6 +1,7 @@
 package dev.caxton.server;
 
 import dev.caxton.server.TestServer.Res;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +23,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * TLS of the API and metrics listeners with real handshakes on loopback: the metrics port serves
@@ -126,6 +128,63 @@ class ServerTlsTest {
             assertThat(r.status()).isEqualTo(409);
             assertThat(r.body()).contains("server.tls.cert_file");
         }
+    }
+
+    @Test
+    void aChangeIsLoadedOnlyOnceTheFilesHoldStillAndOnlyWhenThePairIsGood(@TempDir Path dir) throws Exception {
+        Path[] files = install(dir, a);
+        ServerTls tls = ServerTls.load(config(files), true);
+        SslContext first = tls.context();
+
+        // A renewer writes the certificate, then the key: polls that see the files still changing
+        // load nothing (the pair in between would not match); the first poll that sees them hold
+        // still loads B.
+        Files.copy(b.certificate().toPath(), files[0], StandardCopyOption.REPLACE_EXISTING);
+        tls.poll();
+        Files.copy(b.privateKey().toPath(), files[1], StandardCopyOption.REPLACE_EXISTING);
+        tls.poll();
+        assertThat(tls.context()).isSameAs(first);
+        tls.poll();
+        SslContext second = tls.context();
+        assertThat(second).isNotSameAs(first);
+        assertThat(tls.reload().changed()).as("B is already in use").isFalse();
+
+        // An expired certificate (with its own key) is refused, naming the file and its dates, and
+        // the watch does not try it again until the files change.
+        SelfSignedCertificate expired = new SelfSignedCertificate("localhost", new java.util.Date(1_000_000_000_000L),
+                new java.util.Date(1_100_000_000_000L));
+        try {
+            install(dir, expired);
+            ServerTls.Outcome o = tls.reload();
+            assertThat(o.error()).contains(files[0].toString()).contains("valid only from");
+            assertThat(o.subject()).isEqualTo(b.cert().getSubjectX500Principal().getName());
+            tls.poll();
+            tls.poll();
+            assertThat(tls.context()).isSameAs(second);
+        } finally {
+            expired.delete();
+        }
+
+        // A key that is not a key: refused at a reload, and at start it stops the node naming the key.
+        install(dir, b);
+        Files.writeString(files[1], "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        assertThat(tls.reload().error()).contains(files[1].toString()).contains("server.tls.key_file");
+        assertThat(tls.context()).isSameAs(second);
+        assertThatThrownBy(() -> ServerTls.load(config(files), true)).isInstanceOf(dev.caxton.spi.ConfigException.class)
+                .hasMessageContaining("server.tls.key_file").hasMessageContaining(files[1].toString());
+    }
+
+    private static dev.caxton.runtime.config.CaxtonConfig config(Path[] files) {
+        return dev.caxton.runtime.config.CaxtonConfig.parse("test.yaml", """
+                server:
+                  tls:
+                    cert_file: "%s"
+                    key_file: "%s"
+                messaging:
+                  serializer: json
+                storage:
+                  type: memory
+                """.formatted(files[0], files[1]), dev.caxton.runtime.plugin.PluginCatalog.discover(null), new java.util.Properties());
     }
 
     /** Writes the pair over the two files the server is configured with, as a renewer does. */
