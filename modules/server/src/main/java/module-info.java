@@ -2,7 +2,8 @@
  * The Caxton server: the management API ({@code /api/v1}, JSON over HTTP, token-authenticated)
  * and the Prometheus metrics endpoint, on top of a {@link dev.caxton.runtime.CaxtonNode}.
  *
- * <p>It listens with Netty (HTTP/1.1 codec, epoll where available), which lets it bound
+ * <p>It listens with Netty (HTTP/1.1, and HTTP/2 turned back into HTTP/1 requests per stream; epoll
+ * where available), which lets it bound
  * connections, time out slow or idle ones and cancel a wait whose client went away; requests are
  * handled on virtual threads.
  */
@@ -16,6 +17,8 @@ module dev.caxton.server {
     requires io.netty.transport.classes.epoll;
     requires io.netty.codec;
     requires io.netty.codec.http;
+    // HTTP/2 on the API: h2 by ALPN over TLS, h2c (prior knowledge or Upgrade) on plain HTTP.
+    requires io.netty.codec.http2;
     // TLS on the API (SslHandler) from configured PEM files.
     requires io.netty.handler;
     requires java.logging;

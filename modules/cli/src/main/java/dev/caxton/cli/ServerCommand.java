@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 /** {@code caxton server}: run a node in this process. */
 @Command(name = "server",
         description = "Run a Caxton node.",
-        subcommands = {ServerCommand.Start.class, ServerCommand.Health.class})
+        subcommands = {ServerCommand.Start.class, ServerCommand.Health.class, ServerCommand.ReloadTls.class})
 final class ServerCommand {
 
     /**
@@ -118,6 +118,28 @@ final class ServerCommand {
             }
             if (!"ok".equals(status)) {
                 throw new CliException("node " + Json.text(answer.path("node")) + " is " + status);
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * {@code caxton server reload-tls}: makes a running node load its API certificate files now
+     * ({@code POST /api/v1/tls/reload}), for a renewal hook that should not wait for the file watch.
+     * A pair the node refuses fails the command with the node's reason; the old certificate stays.
+     */
+    @Command(name = "reload-tls", description = "Makes a running node load its renewed API certificate files now "
+            + "(server.tls.*); the certificate in use stays when the new pair is refused.")
+    static final class ReloadTls extends ClientCommand {
+
+        @Override
+        int run(ApiClient api, PrintWriter out) {
+            com.fasterxml.jackson.databind.JsonNode answer = api.post("/tls/reload", Json.object(), ApiClient.REQUEST_TIMEOUT);
+            if (json()) {
+                Json.print(out, answer);
+            } else {
+                out.println((answer.path("reloaded").asBoolean() ? "new connections now use " : "unchanged, in use: ")
+                        + Json.text(answer.path("subject")) + ", valid until " + Json.text(answer.path("not_after")));
             }
             return 0;
         }

@@ -75,6 +75,13 @@ class TokenTlsTest {
     }
 
     @Test
+    void reloadTlsReportsTheCertificateInUse() {
+        Cli.Result r = caxton("server", "reload-tls");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("CN=localhost").contains("valid until");
+    }
+
+    @Test
     void createListRotateAndTheOldSecretIsRefusedAfterTheGrace() throws Exception {
         Cli.Result created = caxton("token", "create", "ci", "--role", "operator");
         assertThat(created.code()).as(created.err()).isZero();

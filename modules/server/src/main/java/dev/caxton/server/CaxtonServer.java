@@ -62,7 +62,10 @@ public final class CaxtonServer implements AutoCloseable {
     private final CaxtonNode node;
     private final TokenStore tokens;
     private final ApiGate gate;
-    private final boolean tls;
+    /** The listeners' TLS, or null on plain HTTP. */
+    private final ServerTls tls;
+    /** Polls the PEM files at server.tls.reload_interval; null when TLS is off or watching is. */
+    private final Thread tlsWatch;
     private final HttpListener api;
     private final HttpListener metrics;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -87,17 +90,18 @@ public final class CaxtonServer implements AutoCloseable {
         this.wat = WatTool.find(home == null ? null : Path.of(home)).orElse(null);
         HttpListener.Limits limits = new HttpListener.Limits((int) config.integer("server.max_connections"),
                 config.size("server.max_request_size"), config.duration("server.request_timeout").toMillis(),
-                config.duration("server.idle_timeout").toMillis(), (int) config.size("server.max_header_size"));
+                config.duration("server.idle_timeout").toMillis(), (int) config.size("server.max_header_size"),
+                config.bool("server.http2_enabled"), (int) config.integer("server.http2_max_streams"));
         this.gate = new ApiGate(tokens, config, System::nanoTime);
-        io.netty.handler.ssl.SslContext ssl = ServerTls.context(config);
-        this.tls = ssl != null;
+        this.tls = ServerTls.load(config, limits.http2());
         this.api = new HttpListener(config.string("server.host"), (int) config.integer("server.port"), limits,
-                this::handleApi, executor, "api", ssl);
+                this::handleApi, executor, "api", tls == null ? null : tls::context);
         HttpListener m = null;
         if (config.bool("server.metrics_enabled")) {
             try {
                 m = new HttpListener(config.string("server.host"), (int) config.integer("server.metrics_port"),
-                        limits, this::handleMetrics, executor, "metrics");
+                        limits, this::handleMetrics, executor, "metrics",
+                        tls == null || !config.bool("server.tls.metrics") ? null : tls::context);
             } catch (RuntimeException e) {
                 api.close();
                 throw e;
@@ -121,6 +125,17 @@ public final class CaxtonServer implements AutoCloseable {
             }
         }
         this.fipa = f;
+        long every = config.duration("server.tls.reload_interval").toMillis();
+        this.tlsWatch = tls == null || every == 0 ? null : Thread.ofVirtual().name("caxton-tls-watch").start(() -> {
+            try {
+                while (!closing.get()) {
+                    Thread.sleep(every);
+                    tls.poll();
+                }
+            } catch (InterruptedException e) {
+                // Closing.
+            }
+        });
     }
 
     /**
@@ -214,12 +229,13 @@ public final class CaxtonServer implements AutoCloseable {
 
     /** @return the API's base address, e.g. {@code http://127.0.0.1:8080} */
     public URI apiUri() {
-        return URI.create((tls ? "https://" : "http://") + hostOf(api.address()) + ":" + api.address().getPort());
+        return URI.create((tls != null ? "https://" : "http://") + hostOf(api.address()) + ":" + api.address().getPort());
     }
 
     /** @return the metrics address, or null when metrics are disabled */
     public URI metricsUri() {
-        return metrics == null ? null : URI.create("http://" + hostOf(metrics.address()) + ":"
+        return metrics == null ? null : URI.create((tls != null && node.config().bool("server.tls.metrics") ? "https://" : "http://")
+                + hostOf(metrics.address()) + ":"
                 + metrics.address().getPort() + "/metrics");
     }
 
@@ -245,6 +261,9 @@ public final class CaxtonServer implements AutoCloseable {
             return;
         }
         try {
+            if (tlsWatch != null) {
+                tlsWatch.interrupt();
+            }
             api.close();
             if (metrics != null) {
                 metrics.close();
@@ -280,7 +299,7 @@ public final class CaxtonServer implements AutoCloseable {
         var format = dev.caxton.runtime.metrics.Exposition.Format.negotiate(call.header().apply("Accept"));
         byte[] body = Metrics.render(node, waiting.get(), format,
                 (int) node.config().integer("observability.metrics_max_agent_series"),
-                fipa == null ? Map.of() : fipa.counters()).getBytes(StandardCharsets.UTF_8);
+                fipa == null ? Map.of() : fipa.counters(), tls == null ? null : tls.notAfter()).getBytes(StandardCharsets.UTF_8);
         return CompletableFuture.completedFuture(new Reply(200, format.contentType(), body, Map.of("Vary", "Accept")));
     }
 
@@ -316,6 +335,16 @@ public final class CaxtonServer implements AutoCloseable {
                 // A recording is answered with a file, later: outside route() too.
                 return chained(profiler.handle(call.method(), trimmed.substring((API + "/profile").length()), uri.getRawQuery()),
                         (r, t) -> t == null ? r : failure(call, unwrap(t)));
+            }
+            if (trimmed.equals(API + "/tls/reload")) {
+                only(call.method(), "POST");
+                if (tls == null) {
+                    throw new ApiError(409, "TLS is off (server.tls.cert_file and server.tls.key_file are empty); nothing to reload");
+                }
+                ServerTls.Outcome o = tls.reload();
+                return CompletableFuture.completedFuture(Reply.json(o.error() == null ? 200 : 422,
+                        o.error() == null ? o.json() : error("the new certificate was not loaded; the one in use stays: "
+                                + o.error(), o.json()), Map.of()));
             }
             if (trimmed.equals(API + "/diagnostics")) {
                 only(call.method(), "GET");

@@ -33,6 +33,24 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.util.AsciiString;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -57,6 +75,10 @@ import java.util.function.Function;
  * listener. Request handling runs on virtual threads, never on the event loop, because node calls
  * block (a deploy compiles a module); a handler that waits returns an unfinished future, so a
  * waiting request holds no thread at all.
+ *
+ * <p>HTTP/2 (h2 by ALPN, h2c by prior knowledge or {@code Upgrade}) is served by turning each stream
+ * back into one HTTP/1 request on a child channel with the same handlers, so the handler and every
+ * limit see no difference; many waiting requests then share one connection.
  */
 final class HttpListener implements AutoCloseable {
 
@@ -115,8 +137,18 @@ final class HttpListener implements AutoCloseable {
         CompletableFuture<Reply> handle(Call call);
     }
 
-    /** Per-listener limits, from the {@code server.*} keys. */
-    record Limits(int maxConnections, long maxBody, long requestTimeoutMs, long idleTimeoutMs, int maxHeaderSize) {
+    /**
+     * Per-listener limits, from the {@code server.*} keys.
+     *
+     * @param http2      whether HTTP/2 is offered (h2 by ALPN on TLS, h2c on plain HTTP) besides HTTP/1.1
+     * @param maxStreams most streams one HTTP/2 connection may have open at once
+     */
+    record Limits(int maxConnections, long maxBody, long requestTimeoutMs, long idleTimeoutMs, int maxHeaderSize,
+                  boolean http2, int maxStreams) {
+
+        Limits(int maxConnections, long maxBody, long requestTimeoutMs, long idleTimeoutMs, int maxHeaderSize) {
+            this(maxConnections, maxBody, requestTimeoutMs, idleTimeoutMs, maxHeaderSize, false, 100);
+        }
     }
 
     private final EventLoopGroup group;
@@ -132,10 +164,11 @@ final class HttpListener implements AutoCloseable {
 
     /**
      * @param tls when set, connections speak TLS only: a client sending plain HTTP fails the
-     *            handshake and is disconnected without an answer
+     *            handshake and is disconnected without an answer. Asked at every new connection,
+     *            so a reloaded certificate serves the next handshake without a restart.
      */
     HttpListener(String host, int port, Limits limits, Handler handler, ExecutorService executor, String name,
-                 io.netty.handler.ssl.SslContext tls) {
+                 java.util.function.Supplier<io.netty.handler.ssl.SslContext> tls) {
         this.limits = limits;
         this.handler = handler;
         this.executor = executor;
@@ -151,18 +184,16 @@ final class HttpListener implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            Connection c = new Connection();
+                            Guard guard = new Guard(null);
                             if (tls != null) {
-                                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                                ch.pipeline().addLast("tls", tls.get().newHandler(ch.alloc()));
                             }
-                            // The line and the headers share one bound, so the codec's own
-                            // defaults never decide what "too large" means.
-                            ch.pipeline().addLast("guard", c.guard)
-                                    .addLast("codec", new HttpServerCodec(new io.netty.handler.codec.http.HttpDecoderConfig()
-                                            .setMaxInitialLineLength(limits.maxHeaderSize())
-                                            .setMaxHeaderSize(limits.maxHeaderSize())))
-                                    .addLast("aggregate", new BoundedAggregator(limits.maxBody()))
-                                    .addLast("handle", c);
+                            ch.pipeline().addLast("guard", guard);
+                            if (tls != null && limits.http2()) {
+                                ch.pipeline().addLast("alpn", new Alpn(guard));
+                            } else {
+                                http1(ch.pipeline(), guard, limits.http2());
+                            }
                         }
                     })
                     .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
@@ -171,6 +202,96 @@ final class HttpListener implements AutoCloseable {
             throw e;
         }
         LOG.log(System.Logger.Level.DEBUG, "{0} listener on {1} ({2})", name, server.localAddress(), epoll ? "epoll" : "nio");
+    }
+
+    /**
+     * The HTTP/1.1 end of a connection. With {@code cleartextH2}, a plain connection may also turn
+     * into HTTP/2: by the client's prior knowledge (the h2 preface) or by an {@code Upgrade: h2c}
+     * request, which is what java.net.http's client sends on {@code http://}.
+     */
+    private void http1(ChannelPipeline p, Guard guard, boolean cleartextH2) {
+        // The line and the headers share one bound, so the codec's own defaults never decide what
+        // "too large" means.
+        HttpServerCodec codec = new HttpServerCodec(new io.netty.handler.codec.http.HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxHeaderSize())
+                .setMaxHeaderSize(limits.maxHeaderSize()));
+        if (cleartextH2) {
+            HttpServerUpgradeHandler upgrade = new BoundedUpgrade(codec, protocol ->
+                    AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                            ? new Http2ServerUpgradeCodec(frameCodec(), multiplex(guard)) : null, limits.maxBody());
+            p.addLast("codec", new CleartextHttp2ServerUpgradeHandler(codec, upgrade, new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    guard.http2();
+                    ch.pipeline().addLast(frameCodec(), multiplex(guard));
+                }
+            }));
+        } else {
+            p.addLast("codec", codec);
+        }
+        p.addLast("chunked", new ChunkedWriteHandler())
+                .addLast("aggregate", new BoundedAggregator(limits.maxBody()))
+                .addLast("handle", new Connection(guard));
+    }
+
+    private Http2FrameCodec frameCodec() {
+        return Http2FrameCodecBuilder.forServer().initialSettings(Http2Settings.defaultSettings()
+                .maxConcurrentStreams(limits.maxStreams()).maxHeaderListSize(limits.maxHeaderSize())).build();
+    }
+
+    /**
+     * Gives every HTTP/2 stream the HTTP/1 handling: the stream's frames become one HTTP/1 request
+     * and the reply goes back as frames, so authentication, limits, waits and file bodies behave
+     * the same on both protocols.
+     */
+    private Http2MultiplexHandler multiplex(Guard connection) {
+        ChannelInitializer<Channel> stream = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                Guard guard = new Guard(connection);
+                ch.pipeline().addLast("guard", guard)
+                        .addLast("codec", new Http2StreamFrameToHttpObjectCodec(true))
+                        .addLast("chunked", new ChunkedWriteHandler())
+                        .addLast("aggregate", new BoundedAggregator(limits.maxBody()))
+                        .addLast("handle", new Connection(guard));
+            }
+        };
+        // The upgrade request of h2c arrives as stream 1: the connection is HTTP/2 from then on.
+        ChannelInitializer<Channel> upgraded = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                connection.http2();
+                ch.pipeline().addLast(stream);
+            }
+        };
+        return new Http2MultiplexHandler(stream, upgraded);
+    }
+
+    /** Chooses HTTP/2 or HTTP/1.1 by what the TLS handshake agreed (ALPN). */
+    private final class Alpn extends ApplicationProtocolNegotiationHandler {
+        private final Guard guard;
+
+        Alpn(Guard guard) {
+            super(ApplicationProtocolNames.HTTP_1_1);
+            this.guard = guard;
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                guard.http2();
+                ctx.pipeline().addLast(frameCodec(), multiplex(guard));
+            } else {
+                http1(ctx.pipeline(), guard, false);
+            }
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            // Plain HTTP on the TLS port, scanners, clients that do not trust us: not the node's fault.
+            LOG.log(System.Logger.Level.DEBUG, "TLS handshake with {0} failed: {1}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
     }
 
     /** @return the bound address */
@@ -222,6 +343,12 @@ final class HttpListener implements AutoCloseable {
         FullHttpResponse res = response(reply);
         res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ch.writeAndFlush(res).addListener(f -> {
+            if (f.isSuccess() && ch instanceof Http2StreamChannel) {
+                // Closing the stream now would reset it, and a client still sending its body may
+                // report the reset instead of the answer; the stream ends when the client's side does.
+                ch.eventLoop().schedule(() -> ch.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+                return;
+            }
             if (!f.isSuccess() || !(ch instanceof SocketChannel sc)) {
                 ch.close();
                 return;
@@ -229,6 +356,21 @@ final class HttpListener implements AutoCloseable {
             sc.shutdownOutput();
             ch.eventLoop().schedule(() -> ch.close(), LINGER_MS, TimeUnit.MILLISECONDS);
         });
+    }
+
+    /** The h2c upgrade request is aggregated here: an oversized one gets the API's JSON 413 too. */
+    private static final class BoundedUpgrade extends HttpServerUpgradeHandler {
+        private final long max;
+
+        BoundedUpgrade(SourceCodec codec, UpgradeCodecFactory factory, long max) {
+            super(codec, factory, (int) Math.min(Integer.MAX_VALUE, max));
+            this.max = max;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            failAndClose(ctx, 413, "the request body exceeds server.max_request_size (" + max + " bytes)");
+        }
     }
 
     /** Answers an oversized body with the API's JSON error instead of Netty's plain one. */
@@ -252,7 +394,12 @@ final class HttpListener implements AutoCloseable {
      */
     private final class Connection extends ChannelInboundHandlerAdapter {
 
-        private final Guard guard = new Guard();
+        private final Guard guard;
+
+        Connection(Guard guard) {
+            this.guard = guard;
+        }
+
         private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>();
         private CompletableFuture<Reply> inProgress;
 
@@ -390,9 +537,20 @@ final class HttpListener implements AutoCloseable {
                 res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
             ctx.write(res);
-            // The region closes the channel to the file once it is written or released.
-            ctx.write(new DefaultFileRegion(channel, 0, size));
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+            io.netty.util.concurrent.Future<Void> done;
+            if (ctx.channel() instanceof Http2StreamChannel || ctx.pipeline().get(SslHandler.class) != null) {
+                // HTTP/2 frames and TLS records both need the bytes in hand: no sendfile there.
+                try {
+                    done = ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(channel)));
+                } catch (IOException e) {
+                    done = ctx.newFailedFuture(e);
+                }
+            } else {
+                // The region closes the channel to the file once it is written or released.
+                ctx.write(new DefaultFileRegion(channel, 0, size));
+                done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+            done.addListener(f -> {
                 reply.finish();
                 inProgress = null;
                 if (!f.isSuccess() || !keepAlive) {
@@ -429,17 +587,43 @@ final class HttpListener implements AutoCloseable {
      * {@code request_timeout} from the first byte of a request until it is complete, and
      * {@code idle_timeout} while the connection has no request at all. A request being handled
      * (e.g. waiting for a reply) is under neither.
+     *
+     * <p>On HTTP/2 the connection's guard only counts it and closes it when no stream has been open
+     * for {@code idle_timeout}; each stream has a guard of its own that gives its request
+     * {@code request_timeout} to arrive.
      */
     private final class Guard extends ChannelInboundHandlerAdapter {
 
+        /** The connection's guard when this one guards an HTTP/2 stream; null for a connection. */
+        private final Guard connection;
+        private ChannelHandlerContext ctx;
         private ScheduledFuture<?> timer;
         /** Set once the connection's last answer is out: input is read and dropped until it closes. */
         private boolean discarding;
         private boolean receiving;
         private boolean handling;
+        /** Set once the connection speaks HTTP/2: its requests are its streams' business. */
+        private boolean h2;
+        private int streams;
+
+        Guard(Guard connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            if (connection != null) {
+                connection.streams++;
+                receiving = true;
+                arm(ctx, limits.requestTimeoutMs(), true);
+                super.channelActive(ctx);
+                return;
+            }
             if (open.incrementAndGet() > limits.maxConnections()) {
                 LOG.log(System.Logger.Level.DEBUG, "refusing {0}: {1} connections open (server.max_connections)",
                         ctx.channel().remoteAddress(), limits.maxConnections());
@@ -454,7 +638,11 @@ final class HttpListener implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            open.decrementAndGet();
+            if (connection != null) {
+                connection.streams--;
+            } else {
+                open.decrementAndGet();
+            }
             cancel();
             super.channelInactive(ctx);
         }
@@ -465,11 +653,19 @@ final class HttpListener implements AutoCloseable {
                 io.netty.util.ReferenceCountUtil.release(msg);
                 return;
             }
-            if (!receiving && !handling) {
+            if (!receiving && !handling && !h2) {
                 receiving = true;
                 arm(ctx, limits.requestTimeoutMs(), true);
             }
             super.channelRead(ctx, msg);
+        }
+
+        /** The connection has become HTTP/2: from now on only its idleness is watched here. */
+        void http2() {
+            h2 = true;
+            receiving = false;
+            handling = false;
+            arm(ctx, limits.idleTimeoutMs(), false);
         }
 
         void requestComplete(ChannelHandlerContext ctx) {
@@ -480,7 +676,9 @@ final class HttpListener implements AutoCloseable {
 
         void responseSent(ChannelHandlerContext ctx) {
             handling = false;
-            arm(ctx, limits.idleTimeoutMs(), false);
+            if (connection == null) {
+                arm(ctx, limits.idleTimeoutMs(), false);
+            }
         }
 
         private void arm(ChannelHandlerContext ctx, long ms, boolean request) {
@@ -491,6 +689,9 @@ final class HttpListener implements AutoCloseable {
                         failAndClose(ctx, 408, "the request did not arrive completely within server.request_timeout ("
                                 + ms + " ms)");
                     }
+                } else if (h2 && streams > 0) {
+                    // Streams are open (perhaps waiting for replies): not idle; look again later.
+                    arm(ctx, ms, false);
                 } else if (!receiving && !handling) {
                     ctx.close();
                 }

@@ -52,7 +52,18 @@ final class Metrics {
     /** As above, with the FIPA MTP's counters (empty when it is off) as caxton_fipa_*_total. */
     static String render(CaxtonNode node, int apiWaiting, Exposition.Format format, int maxAgentSeries,
                          Map<String, Long> fipa) {
+        return render(node, apiWaiting, format, maxAgentSeries, fipa, null);
+    }
+
+    /** As above, with the expiry of the API's certificate in use (null when TLS is off). */
+    static String render(CaxtonNode node, int apiWaiting, Exposition.Format format, int maxAgentSeries,
+                         Map<String, Long> fipa, java.time.Instant tlsNotAfter) {
         Exposition x = new Exposition(format);
+        if (tlsNotAfter != null) {
+            // A gauge of the expiry rather than of days left, so an alert compares it with time().
+            x.gauge("caxton_api_tls_certificate_expiry_seconds",
+                    "When the API's certificate in use expires, in seconds since the Unix epoch.", tlsNotAfter.getEpochSecond());
+        }
         for (Map.Entry<String, Long> f : fipa.entrySet()) {
             x.counter("caxton_fipa_" + f.getKey() + "_total", FIPA_HELP.getOrDefault(f.getKey(), "FIPA MTP counter."),
                     f.getValue());

@@ -53,21 +53,7 @@ class ApiTlsImageTest {
         String url = "https://localhost:" + ports[0];
         String ca = cert.certificate().getPath();
         try (HttpClient https = HttpClient.newBuilder().sslContext(trusting(cert.certificate().toPath())).build()) {
-            // Ready, asked over TLS and without a token, as a probe would.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (true) {
-                assertThat(p.isAlive()).as("the node runs: %s", log).isTrue();
-                try {
-                    if (https.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/ready")).build(),
-                            HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-                        break;
-                    }
-                } catch (IOException e) {
-                    // not listening yet
-                }
-                assertThat(System.nanoTime()).as("ready in the end:\n%s", Files.readString(log)).isLessThan(deadline);
-                Thread.sleep(100);
-            }
+            awaitReady(p, https, url, log);
             String old = Files.readString(data.resolve("api-token")).trim();
 
             Image.Result rotated = Image.run("token", "rotate", "--grace", "300ms", "--server", url,
@@ -77,7 +63,7 @@ class ApiTlsImageTest {
             assertThat(fresh).matches("[0-9a-f]{64}");
             assertThat(Files.readString(data.resolve("api-token")).trim()).isEqualTo(fresh);
 
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             Image.Result withOld;
             while ((withOld = Image.run("agent", "list", "--server", url, "--token", old, "--ca-file", ca)).exit() == 0) {
                 assertThat(System.nanoTime()).as("the old secret refused in the end").isLessThan(deadline);
@@ -103,11 +89,32 @@ class ApiTlsImageTest {
         }
     }
 
-    private static SSLContext trusting(Path pem) throws Exception {
+    /** Waits until the node answers ready over TLS, without a token, as a probe would. */
+    static void awaitReady(Process p, HttpClient https, String url, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            assertThat(p.isAlive()).as("the node runs: %s", log).isTrue();
+            try {
+                if (https.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            assertThat(System.nanoTime()).as("ready in the end:\n%s", Files.readString(log)).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    static SSLContext trusting(Path... pems) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
-        try (InputStream in = Files.newInputStream(pem)) {
-            ks.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        int i = 0;
+        for (Path pem : pems) {
+            try (InputStream in = Files.newInputStream(pem)) {
+                ks.setCertificateEntry("ca" + i++, CertificateFactory.getInstance("X.509").generateCertificate(in));
+            }
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
