@@ -102,10 +102,6 @@ class WasiAgentTest {
         for (String engine : List.of("chicory", "wasmtime")) {
             String name = "wasi-" + engine;
             Image.Result d = server.cli("agent", "deploy", module.toString(), "--name", name, "--engine", engine, "--wasi");
-            if (engine.equals("wasmtime") && d.exit() != 0 && (d.out() + d.err()).contains("offers no WASI")) {
-                // The wasmtime engine does not offer WASI yet; it must say so plainly.
-                continue;
-            }
             assertThat(d.exit()).as("deploy on %s: %s %s", engine, d.out(), d.err()).isZero();
             awaitLog("[" + name + "] wasi agent ready, base 1000");
             long before = System.currentTimeMillis() / 1000;
