@@ -45,21 +45,30 @@ class WasiAgentTest {
 
     /** Builds the agent once; skips when the toolchain is missing (.ci/run installs it). */
     private Path agent() throws IOException, InterruptedException {
+        if (wasm == null) {
+            wasm = build(dir.resolve("wasi-agent.wasm"));
+        }
+        return wasm;
+    }
+
+    /**
+     * Builds tests/agents/wasi/agent.c with wasi-libc as a reactor (FuelParityTest uses it too).
+     *
+     * @param out where the module goes
+     * @return {@code out}
+     */
+    static Path build(Path out) throws IOException, InterruptedException {
         Assumptions.assumeTrue(Files.exists(Path.of("/usr/lib/wasm32-wasi/libc.a")) && onPath("clang") && onPath("wasm-ld")
                         && builtins(),
                 "clang, lld and wasi-libc are not installed (apt-get install -y clang lld wasi-libc"
                         + " libclang-rt-14-dev-wasm32; .ci/run does it); the WASI agent tests are skipped");
-        if (wasm == null) {
-            Path out = dir.resolve("wasi-agent.wasm");
-            Process p = new ProcessBuilder("clang", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-mexec-model=reactor",
-                    "-Wl,--strip-all", "-o", out.toString(), Image.testAgent("wasi/agent.c").toString())
-                    .redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes());
-            assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("clang finishes").isTrue();
-            assertThat(p.exitValue()).as(output).isZero();
-            wasm = out;
-        }
-        return wasm;
+        Process p = new ProcessBuilder("clang", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-mexec-model=reactor",
+                "-Wl,--strip-all", "-o", out.toString(), Image.testAgent("wasi/agent.c").toString())
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("clang finishes").isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+        return out;
     }
 
     /** Whether clang finds its compiler-rt builtins for wasm32 (a package of their own on Debian). */
