@@ -5,14 +5,18 @@
 # Needs clang and lld (apt-get install clang lld) and wabt for the check.
 #
 #   --target=wasm32-unknown-unknown  plain WebAssembly, no operating system
-#   -ffreestanding -nostdlib         no C library: agent.h brings the few helpers
+#   -ffreestanding -nostdlib         no C library: the C SDK (sdk/c/caxton.h)
+#                                    brings the allocator and JSON helpers
+#   -I ../../sdk/c                   where caxton.h is, in the repository and in
+#                                    the distribution alike
 #   --no-entry                       an agent is a library of exports, it has no main()
 #   --stack-first                    the C stack sits below the static data, so an
 #                                    overflow traps instead of corrupting data
 #   -z stack-size=65536              64 KiB of stack is plenty and keeps memory small
 #   -Oz                              optimise for size
-# The exports (alloc, handle_message, init) are named in the sources with
-# __attribute__((export_name(...))); memory is exported by the linker.
+# The exports (alloc, dealloc, handle_message, caxton_abi_version from
+# caxton.h; init in each source) are named with __attribute__((export_name(...)));
+# memory is exported by the linker.
 set -eu
 cd "$(dirname "$0")"
 
@@ -23,6 +27,7 @@ build() { # build <output.wasm> <source.c> [extra clang flags...]
   clang --target=wasm32-unknown-unknown -std=c11 -Oz \
     -Wall -Wextra -Werror \
     -ffreestanding -nostdlib \
+    -I ../../sdk/c \
     -Wl,--no-entry -Wl,--stack-first -Wl,-z,stack-size=65536 \
     "$@" -o "$out" "$src"
   wasm-validate "$out"

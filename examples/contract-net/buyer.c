@@ -1,5 +1,6 @@
 /*
- * buyer.c - the initiator side of the FIPA Contract-Net protocol.
+ * buyer.c - the initiator side of the FIPA Contract-Net protocol, on the C
+ * SDK (sdk/c/caxton.h).
  *
  * Ask it to buy something:
  *     request  {"item":"widget","sellers":3}
@@ -24,12 +25,13 @@
  * conversation_id and ignored, as is anything else the buyer does not expect
  * (logged at debug level).
  *
- * An agent runs only when a message arrives, so the buyer has no timer: if
- * fewer sellers answer than the request announced, it keeps waiting until the
- * next request.
+ * The buyer sets no timer: if fewer sellers answer than the request
+ * announced, it keeps waiting until the next request (caxton_set_timer could
+ * end a negotiation that takes too long; see docs/agent-guide.md).
  */
 
-#include "agent.h"
+#define CAXTON_IMPLEMENTATION
+#include "caxton.h"
 
 #define MAX_SELLERS 32  /* most answers one negotiation keeps track of */
 #define MAX_NAME 128    /* longest agent name kept, in bytes of UTF-8 */
@@ -69,30 +71,46 @@ static Answer answers[MAX_SELLERS];
 static uint32_t winner;    /* index into answers, once AWARDED */
 
 /* ------------------------------------------------------------------------
- * Logging with names and numbers in it
+ * Small helpers
  * ---------------------------------------------------------------------- */
 
-#define LINE_CAP 320
+static bool same(const char *a, size_t n, const char *b, size_t m) {
+    if (n != m) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
 
-static void log_out(int32_t level, const Out *line) {
-    caxton_log(level, line->buf, (int32_t) line->len);
+static void log_buf(int32_t level, const caxton_buf *line) {
+    caxton_host_log(level, line->ptr, (int32_t) line->len);
 }
 
 /* "<what> <performative> from <sender>", e.g. for messages being ignored. */
-static void log_about(int32_t level, const char *what, const char *perf, size_t perf_len, const char *sender,
-                      int32_t sender_len) {
-    char buf[LINE_CAP];
-    Out line = out_line(buf, sizeof buf);
-    put(&line, what);
-    put(&line, " ");
-    put_bytes(&line, perf, perf_len);
-    put(&line, " from ");
-    if (sender_len >= 0) {
-        put_bytes(&line, sender, (size_t) sender_len);
-    } else {
-        put(&line, "(no readable sender)");
-    }
-    log_out(level, &line);
+static void log_about(int32_t level, const char *what, const caxton_msg *m) {
+    caxton_buf line = caxton_buf_new(64);
+    caxton_put(&line, what);
+    caxton_put(&line, " ");
+    caxton_put(&line, m->perf);
+    caxton_put(&line, " from ");
+    caxton_put(&line, m->from[0] != '\0' ? m->from : "(no readable sender)");
+    log_buf(level, &line);
+}
+
+/* The sender's name, when it fits an Answer; -1 otherwise. */
+static int32_t sender_len(const caxton_msg *m) {
+    size_t n = caxton_strlen(m->from);
+    return n > 0 && n < MAX_NAME ? (int32_t) n : -1;
+}
+
+/* A reply whose content is {"reason": text}; text is built by the caller. */
+static int64_t reply_reason_buf(const caxton_msg *m, const char *p, caxton_buf *reason) {
+    caxton_put_bytes(reason, "", 1); /* NUL-terminated for caxton_reply_reason */
+    return caxton_reply_reason(m, p, reason->ptr);
 }
 
 /* ------------------------------------------------------------------------
@@ -110,38 +128,37 @@ static const char *send_problem(int32_t code) {
     }
 }
 
-/* Sends the envelope in out; logs at error level when the runtime refuses. */
-static int32_t send(const Out *out, const char *what) {
-    int32_t code = caxton_send_message(out->buf, (int32_t) out->len);
+/* Sends the envelope in b; logs at error level when the runtime refuses. */
+static int32_t send(const caxton_buf *b, const char *what) {
+    int32_t code = caxton_host_send_message(b->ptr, (int32_t) b->len);
     if (code < 0) {
-        char buf[LINE_CAP];
-        Out line = out_line(buf, sizeof buf);
-        put(&line, what);
-        put(&line, " not sent: ");
-        put(&line, send_problem(code));
-        put(&line, " (send_message returned ");
-        put_i64(&line, code);
-        put(&line, ")");
-        log_out(LOG_ERROR, &line);
+        caxton_buf line = caxton_buf_new(96);
+        caxton_put(&line, what);
+        caxton_put(&line, " not sent: ");
+        caxton_put(&line, send_problem(code));
+        caxton_put(&line, " (send_message returned ");
+        caxton_put_i64(&line, code);
+        caxton_put(&line, ")");
+        log_buf(CAXTON_ERROR, &line);
     }
     return code;
 }
 
 /* accept-proposal or reject-proposal for one proposer, in this conversation. */
 static void send_verdict(const Answer *to, bool accepted) {
-    Out out = out_json(256 + ESCAPED_MAX(to->name_len) + conversation_len);
-    put(&out, accepted ? "{\"performative\":\"accept-proposal\",\"receiver\":"
-                       : "{\"performative\":\"reject-proposal\",\"receiver\":");
-    put_string(&out, to->name, to->name_len);
-    put(&out, ",\"conversation_id\":");
-    put_string(&out, conversation, conversation_len);
-    put(&out, ",\"protocol\":\"" PROTOCOL "\",\"content\":{\"price\":");
-    put_i64(&out, to->price);
+    caxton_buf b = caxton_buf_new(256);
+    caxton_put(&b, accepted ? "{\"performative\":\"accept-proposal\",\"receiver\":"
+                            : "{\"performative\":\"reject-proposal\",\"receiver\":");
+    caxton_put_string_n(&b, to->name, to->name_len);
+    caxton_put(&b, ",\"conversation_id\":");
+    caxton_put_string_n(&b, conversation, conversation_len);
+    caxton_put(&b, ",\"protocol\":\"" PROTOCOL "\",\"content\":{\"price\":");
+    caxton_put_i64(&b, to->price);
     if (!accepted) {
-        put(&out, ",\"reason\":\"another proposal was accepted\"");
+        caxton_put(&b, ",\"reason\":\"another proposal was accepted\"");
     }
-    put(&out, "}}");
-    send(&out, accepted ? "accept-proposal" : "reject-proposal");
+    caxton_put(&b, "}}");
+    send(&b, accepted ? "accept-proposal" : "reject-proposal");
 }
 
 /* Every seller has answered: award the contract to the lowest price. */
@@ -154,7 +171,7 @@ static void decide(void) {
         }
     }
     if (!any) {
-        log_text(LOG_WARN, "no seller made a proposal; nothing awarded");
+        caxton_log(CAXTON_WARN, "no seller made a proposal; nothing awarded");
         phase = IDLE;
         return;
     }
@@ -165,59 +182,49 @@ static void decide(void) {
             send_verdict(&answers[i], false);
         }
     }
-    char buf[LINE_CAP];
-    Out line = out_line(buf, sizeof buf);
-    put(&line, "winner ");
-    put_bytes(&line, answers[winner].name, answers[winner].name_len);
-    put(&line, " at ");
-    put_i64(&line, answers[winner].price);
-    log_out(LOG_INFO, &line);
+    caxton_buf line = caxton_buf_new(64);
+    caxton_put(&line, "winner ");
+    caxton_put_bytes(&line, answers[winner].name, answers[winner].name_len);
+    caxton_put(&line, " at ");
+    caxton_put_i64(&line, answers[winner].price);
+    log_buf(CAXTON_INFO, &line);
 }
 
 /* ------------------------------------------------------------------------
  * Handling each kind of message
  * ---------------------------------------------------------------------- */
 
-/* True when the envelope belongs to the current conversation. */
-static bool in_conversation(Cursor envelope) {
+/* True when the message belongs to the current conversation. */
+static bool in_conversation(const caxton_msg *m) {
     char id[CONVERSATION_CAP];
-    int32_t n = find_text(envelope, "conversation_id", id, sizeof id);
-    return phase != IDLE && n >= 0 && bytes_same(id, (size_t) n, conversation, conversation_len);
+    int32_t n = caxton_json_text(m->conversation_id, id, sizeof id);
+    return phase != IDLE && n >= 0 && same(id, (size_t) n, conversation, conversation_len);
 }
 
 /* request {"item":...,"sellers":N}: start a negotiation. Returns the reply. */
-static int64_t on_request(Cursor envelope) {
-    Cursor content;
-    const char *item;
-    size_t item_len;
+static int64_t on_request(const caxton_msg *m) {
+    if (caxton_json_type_of(m->content) != CAXTON_JSON_OBJECT) {
+        return caxton_not_understood(m, "expected content like " REQUEST_EXAMPLE);
+    }
+    caxton_json item = caxton_json_get(m->content, "item");
+    if (item.ptr == NULL) {
+        return caxton_not_understood(m, "content has no 'item'; expected content like " REQUEST_EXAMPLE);
+    }
+    caxton_json count = caxton_json_get(m->content, "sellers");
+    if (count.ptr == NULL) {
+        return caxton_not_understood(m, "content has no 'sellers' (how many answers to wait for); expected content like "
+                                        REQUEST_EXAMPLE);
+    }
     int64_t sellers;
-    if (!find_member(envelope, "content", &content) || !is_object(content)) {
-        Out out = reply_reason("not-understood", "expected content like " REQUEST_EXAMPLE, "", 0, "");
-        return reply_of(&out);
-    }
-    if (!find_raw(content, "item", &item, &item_len)) {
-        Out out = reply_reason("not-understood", "content has no 'item'; expected content like " REQUEST_EXAMPLE,
-                               "", 0, "");
-        return reply_of(&out);
-    }
-    Cursor at;
-    if (!find_member(content, "sellers", &at)) {
-        Out out = reply_reason("not-understood",
-                               "content has no 'sellers' (how many answers to wait for); expected content like "
-                               REQUEST_EXAMPLE, "", 0, "");
-        return reply_of(&out);
-    }
-    if (!read_int64(at, &sellers) || sellers < 1 || sellers > MAX_SELLERS) {
-        Out out = reply_reason("not-understood", "'sellers' must be a whole number from 1 to " NUMBER_TEXT(MAX_SELLERS), "", 0, "");
-        return reply_of(&out);
+    if (!caxton_json_i64(count, &sellers) || sellers < 1 || sellers > MAX_SELLERS) {
+        return caxton_not_understood(m, "'sellers' must be a whole number from 1 to " NUMBER_TEXT(MAX_SELLERS));
     }
 
     if (phase == COLLECTING || phase == AWARDED) {
-        char buf[LINE_CAP];
-        Out line = out_line(buf, sizeof buf);
-        put(&line, "abandoning conversation ");
-        put_bytes(&line, conversation, conversation_len);
-        log_out(LOG_INFO, &line);
+        caxton_buf line = caxton_buf_new(64);
+        caxton_put(&line, "abandoning conversation ");
+        caxton_put_bytes(&line, conversation, conversation_len);
+        log_buf(CAXTON_INFO, &line);
     }
 
     /* A fresh conversation: cn-<now_millis>, never the same twice. */
@@ -226,76 +233,73 @@ static int64_t on_request(Cursor envelope) {
         stamp = last_stamp + 1;
     }
     last_stamp = stamp;
-    Out id = out_line(conversation, sizeof conversation);
-    put(&id, "cn-");
-    put_i64(&id, stamp);
+    caxton_buf id = caxton_buf_new(CONVERSATION_CAP);
+    caxton_put(&id, "cn-");
+    caxton_put_i64(&id, stamp);
+    caxton_copy(conversation, id.ptr, id.len); /* at most 3 + 20 bytes */
     conversation_len = id.len;
     expected = (uint32_t) sellers;
     answered = 0;
 
-    Out cfp = out_json(224 + conversation_len + item_len);
-    put(&cfp, "{\"performative\":\"cfp\",\"capability\":\"seller\",\"broadcast\":true,\"conversation_id\":");
-    put_string(&cfp, conversation, conversation_len);
-    put(&cfp, ",\"protocol\":\"" PROTOCOL "\",\"reply_with\":\"cfp-1\",\"content\":{\"item\":");
-    put_bytes(&cfp, item, item_len);
-    put(&cfp, "}}");
+    caxton_buf cfp = caxton_buf_new(224 + item.len);
+    caxton_put(&cfp, "{\"performative\":\"cfp\",\"capability\":\"seller\",\"broadcast\":true,\"conversation_id\":");
+    caxton_put_string_n(&cfp, conversation, conversation_len);
+    caxton_put(&cfp, ",\"protocol\":\"" PROTOCOL "\",\"reply_with\":\"cfp-1\",\"content\":{\"item\":");
+    caxton_put_json(&cfp, item);
+    caxton_put(&cfp, "}}");
     int32_t code = send(&cfp, "cfp");
     if (code < 0) {
         phase = IDLE;
-        Out out = out_json(256);
-        put(&out, "{\"performative\":\"failure\",\"content\":{\"reason\":\"cfp not sent: ");
-        put(&out, send_problem(code));
-        put(&out, " (send_message returned ");
-        put_i64(&out, code);
-        put(&out, ")\"}}");
-        return reply_of(&out);
+        caxton_buf reason = caxton_buf_new(96);
+        caxton_put(&reason, "cfp not sent: ");
+        caxton_put(&reason, send_problem(code));
+        caxton_put(&reason, " (send_message returned ");
+        caxton_put_i64(&reason, code);
+        caxton_put(&reason, ")");
+        return reply_reason_buf(m, "failure", &reason);
     }
     phase = COLLECTING;
-    log_text(LOG_INFO, "cfp sent");
+    caxton_log(CAXTON_INFO, "cfp sent");
 
-    Out out = out_json(96 + conversation_len);
-    put(&out, "{\"content\":{\"status\":\"cfp sent\",\"conversation_id\":");
-    put_string(&out, conversation, conversation_len);
-    put(&out, "}}");
-    return reply_of(&out);
+    caxton_buf content = caxton_buf_new(64 + conversation_len);
+    caxton_put(&content, "{\"status\":\"cfp sent\",\"conversation_id\":");
+    caxton_put_string_n(&content, conversation, conversation_len);
+    caxton_put(&content, "}");
+    return caxton_reply_buf(m, "inform", &content);
 }
 
 /* A seller's answer to the cfp: propose (with a price) or a refusal. */
-static void on_answer(Cursor envelope, const char *perf, size_t perf_len, const char *sender, int32_t sender_len,
-                      bool proposal) {
-    if (!in_conversation(envelope)) {
-        log_about(LOG_DEBUG, "ignoring", perf, perf_len, sender, sender_len);
+static void on_answer(const caxton_msg *m, bool proposal) {
+    if (!in_conversation(m)) {
+        log_about(CAXTON_DEBUG, "ignoring", m);
         return;
     }
-    if (sender_len <= 0) {
-        log_about(LOG_WARN, "ignoring (sender missing or too long)", perf, perf_len, sender, sender_len);
+    int32_t from_len = sender_len(m);
+    if (from_len <= 0) {
+        log_about(CAXTON_WARN, "ignoring (sender missing or too long)", m);
         return;
     }
     int64_t price = 0;
-    if (proposal) {
-        Cursor content;
-        if (!find_member(envelope, "content", &content) || !is_object(content) ||
-            !find_int64(content, "price", &price)) {
-            log_about(LOG_WARN, "ignoring (no whole-number content.price)", perf, perf_len, sender, sender_len);
-            return;
-        }
+    if (proposal && !caxton_json_i64(caxton_json_get(m->content, "price"), &price)) {
+        log_about(CAXTON_WARN, "ignoring (no whole-number content.price)", m);
+        return;
     }
     /* One answer per seller: a repeat changes nothing, and after the award a
      * seller that already has its verdict must not get a second one. */
     for (uint32_t i = 0; i < answered; i++) {
-        if (bytes_same(answers[i].name, answers[i].name_len, sender, (size_t) sender_len)) {
-            log_about(LOG_DEBUG, "ignoring a second answer,", perf, perf_len, sender, sender_len);
+        if (same(answers[i].name, answers[i].name_len, m->from, (size_t) from_len)) {
+            log_about(CAXTON_DEBUG, "ignoring a second answer,", m);
             return;
         }
     }
     if (phase != COLLECTING) {
         /* The contract is already awarded: a proposal that comes too late
          * (more sellers than announced) still deserves an answer. */
-        log_about(LOG_INFO, "too late:", perf, perf_len, sender, sender_len);
+        log_about(CAXTON_INFO, "too late:", m);
         if (proposal) {
             Answer late;
-            copy_bytes(late.name, sender, (size_t) sender_len);
-            late.name_len = (size_t) sender_len;
+            caxton_copy(late.name, m->from, (size_t) from_len);
+            late.name_len = (size_t) from_len;
             late.proposed = true;
             late.price = price;
             send_verdict(&late, false);
@@ -306,30 +310,29 @@ static void on_answer(Cursor envelope, const char *perf, size_t perf_len, const 
         return;
     }
     Answer *a = &answers[answered++];
-    copy_bytes(a->name, sender, (size_t) sender_len);
-    a->name_len = (size_t) sender_len;
+    caxton_copy(a->name, m->from, (size_t) from_len);
+    a->name_len = (size_t) from_len;
     a->proposed = proposal;
     a->price = price;
 
-    char buf[LINE_CAP];
-    Out line = out_line(buf, sizeof buf);
+    caxton_buf line = caxton_buf_new(96);
     if (proposal) {
-        put(&line, "proposal from ");
-        put_bytes(&line, sender, (size_t) sender_len);
-        put(&line, ": ");
-        put_i64(&line, price);
+        caxton_put(&line, "proposal from ");
+        caxton_put(&line, m->from);
+        caxton_put(&line, ": ");
+        caxton_put_i64(&line, price);
     } else {
-        put(&line, "no proposal from ");
-        put_bytes(&line, sender, (size_t) sender_len);
-        put(&line, " (");
-        put_bytes(&line, perf, perf_len);
-        put(&line, ")");
+        caxton_put(&line, "no proposal from ");
+        caxton_put(&line, m->from);
+        caxton_put(&line, " (");
+        caxton_put(&line, m->perf);
+        caxton_put(&line, ")");
     }
-    put(&line, ", ");
-    put_i64(&line, answered);
-    put(&line, " of ");
-    put_i64(&line, expected);
-    log_out(proposal ? LOG_INFO : LOG_WARN, &line);
+    caxton_put(&line, ", ");
+    caxton_put_i64(&line, answered);
+    caxton_put(&line, " of ");
+    caxton_put_i64(&line, expected);
+    log_buf(proposal ? CAXTON_INFO : CAXTON_WARN, &line);
 
     if (answered == expected) {
         decide();
@@ -337,77 +340,51 @@ static void on_answer(Cursor envelope, const char *perf, size_t perf_len, const 
 }
 
 /* The winner's inform: the sale is confirmed. */
-static void on_inform(Cursor envelope, const char *perf, size_t perf_len, const char *sender, int32_t sender_len) {
+static void on_inform(const caxton_msg *m) {
     const Answer *w = &answers[winner];
-    Cursor content;
-    const char *status;
-    size_t status_len;
-    if (phase != AWARDED || !in_conversation(envelope) || sender_len < 0 ||
-        !bytes_same(sender, (size_t) sender_len, w->name, w->name_len) ||
-        !find_member(envelope, "content", &content) || !is_object(content) ||
-        !find_string(content, "status", &status, &status_len) || !string_is(status, status_len, "sold")) {
-        log_about(LOG_DEBUG, "ignoring", perf, perf_len, sender, sender_len);
+    if (phase != AWARDED || !in_conversation(m) || !same(m->from, caxton_strlen(m->from), w->name, w->name_len) ||
+        !caxton_json_is(caxton_json_get(m->content, "status"), "sold")) {
+        log_about(CAXTON_DEBUG, "ignoring", m);
         return;
     }
     phase = CLOSED;
-    char buf[LINE_CAP];
-    Out line = out_line(buf, sizeof buf);
-    put(&line, "contract closed with ");
-    put_bytes(&line, w->name, w->name_len);
-    log_out(LOG_INFO, &line);
+    caxton_buf line = caxton_buf_new(64);
+    caxton_put(&line, "contract closed with ");
+    caxton_put_bytes(&line, w->name, w->name_len);
+    log_buf(CAXTON_INFO, &line);
 }
 
-static int64_t respond(const char *message, size_t len) {
-    Cursor envelope = cursor_of(message, len);
-    char perf[PERFORMATIVE_CAP];
-    size_t perf_len;
-    if (!read_performative(envelope, perf, &perf_len)) {
-        log_text(LOG_DEBUG, "ignoring a message that is not a JSON envelope with a performative");
-        return 0;
+/* Called by the SDK for every envelope. Only requests get a reply; everything
+ * else is answered by sending. */
+int64_t caxton_on_message(const caxton_msg *m) {
+    if (caxton_msg_is(m, "request")) {
+        return on_request(m);
     }
-    char sender[MAX_NAME];
-    int32_t sender_len = find_text(envelope, "sender", sender, sizeof sender);
-
-    if (bytes_equal(perf, perf_len, "request")) {
-        return on_request(envelope);
-    }
-    if (bytes_equal(perf, perf_len, "propose")) {
-        on_answer(envelope, perf, perf_len, sender, sender_len, true);
-    } else if (bytes_equal(perf, perf_len, "refuse") || bytes_equal(perf, perf_len, "not-understood") ||
-               bytes_equal(perf, perf_len, "failure")) {
+    if (caxton_msg_is(m, "propose")) {
+        on_answer(m, true);
+    } else if (caxton_msg_is(m, "refuse") || caxton_msg_is(m, "not-understood") || caxton_msg_is(m, "failure")) {
         /* A failure after the award means the winner could not deliver. */
-        if (phase == AWARDED && in_conversation(envelope) && sender_len >= 0 &&
-            bytes_same(sender, (size_t) sender_len, answers[winner].name, answers[winner].name_len)) {
-            log_about(LOG_WARN, "the winner did not confirm:", perf, perf_len, sender, sender_len);
+        const Answer *w = &answers[winner];
+        if (phase == AWARDED && in_conversation(m) && same(m->from, caxton_strlen(m->from), w->name, w->name_len)) {
+            log_about(CAXTON_WARN, "the winner did not confirm:", m);
             phase = IDLE;
         } else {
-            on_answer(envelope, perf, perf_len, sender, sender_len, false);
+            on_answer(m, false);
         }
-    } else if (bytes_equal(perf, perf_len, "inform")) {
-        on_inform(envelope, perf, perf_len, sender, sender_len);
+    } else if (caxton_msg_is(m, "inform")) {
+        on_inform(m);
     } else {
-        log_about(LOG_DEBUG, "ignoring", perf, perf_len, sender, sender_len);
+        log_about(CAXTON_DEBUG, "ignoring", m);
     }
-    return 0; /* only requests get a reply; everything else is answered by sending */
+    return CAXTON_NO_REPLY;
 }
 
 /* ------------------------------------------------------------------------
- * The agent's entry points
+ * The agent's entry point besides the SDK's
  * ---------------------------------------------------------------------- */
 
 CAXTON_EXPORT("init")
 int32_t init(void) {
-    log_text(LOG_INFO, "buyer ready");
+    caxton_log(CAXTON_INFO, "buyer ready");
     return 0;
-}
-
-/* Handles one envelope: the len bytes at message. Returns
- * (reply address << 32) | reply length, or 0 for no reply. */
-CAXTON_EXPORT("handle_message")
-int64_t handle_message(const char *message, int32_t len) {
-    int64_t reply = respond(message, (size_t) (uint32_t) len);
-    /* The reply stays in the arena until the host has read it, which it
-     * does before its next alloc; that alloc may start the arena over. */
-    arena_round_end();
-    return reply;
 }

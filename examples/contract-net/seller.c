@@ -1,5 +1,6 @@
 /*
- * seller.c - the participant side of the FIPA Contract-Net protocol.
+ * seller.c - the participant side of the FIPA Contract-Net protocol, on the
+ * C SDK (sdk/c/caxton.h).
  *
  * A seller offers one fixed price, chosen when it is built (-DPRICE=95; see
  * build.sh, which builds three sellers with different prices). It registers
@@ -11,15 +12,16 @@
  *   reject-proposal  -> no reply; logs "lost"
  *   anything else    -> not-understood, with a reason
  *
- * Replies only carry performative and content: the runtime addresses them
- * back to the buyer and fills in conversation_id and in_reply_to from the
- * message being answered, which is all Contract-Net needs.
+ * The SDK's reply builders address each reply back to the sender and carry
+ * the conversation_id and in_reply_to of the message being answered, which is
+ * all Contract-Net needs.
  *
  * A seller keeps no state between messages, so it does not mind a fresh
  * instance (after a fault or a reload) at any point of a negotiation.
  */
 
-#include "agent.h"
+#define CAXTON_IMPLEMENTATION
+#include "caxton.h"
 
 #ifndef PRICE
 #error "build with -DPRICE=<whole number>, e.g. -DPRICE=95 (see build.sh)"
@@ -34,112 +36,89 @@ static const int64_t price = (PRICE);
 /* What a seller says when a cfp does not name an item. */
 #define CFP_EXAMPLE "{\"item\":\"widget\"}"
 
-/* The propose reply: {"performative":"propose","content":{"price":P,"item":I}}
- * where I is the cfp's item copied exactly as it came (any JSON value). */
-static int64_t propose(Cursor envelope) {
-    Cursor content;
-    const char *item;
-    size_t item_len;
-    if (!find_member(envelope, "content", &content) || !is_object(content)) {
-        Out out = reply_reason("not-understood", "a cfp needs content like " CFP_EXAMPLE, "", 0, "");
-        return reply_of(&out);
-    }
-    if (!find_raw(content, "item", &item, &item_len)) {
-        Out out = reply_reason("not-understood", "the cfp's content has no 'item', expected something like " CFP_EXAMPLE,
-                               "", 0, "");
-        return reply_of(&out);
-    }
-    Out out = out_json(96 + item_len);
-    put(&out, "{\"performative\":\"propose\",\"content\":{\"price\":");
-    put_i64(&out, price);
-    put(&out, ",\"item\":");
-    put_bytes(&out, item, item_len);
-    put(&out, "}}");
+/* Writes a finished line to the log. */
+static void log_buf(int32_t level, const caxton_buf *line) {
+    caxton_host_log(level, line->ptr, (int32_t) line->len);
+}
 
-    char line[160];
-    Out log = out_line(line, sizeof line);
-    put(&log, "proposing ");
-    put_i64(&log, price);
-    put(&log, " for ");
-    put_bytes(&log, item, item_len);
-    caxton_log(LOG_INFO, log.buf, (int32_t) log.len);
-    return reply_of(&out);
+/* The propose reply: content {"price":P,"item":I} where I is the cfp's item
+ * copied exactly as it came (any JSON value). */
+static int64_t propose(const caxton_msg *m) {
+    if (caxton_json_type_of(m->content) != CAXTON_JSON_OBJECT) {
+        return caxton_not_understood(m, "a cfp needs content like " CFP_EXAMPLE);
+    }
+    caxton_json item = caxton_json_get(m->content, "item");
+    if (item.ptr == NULL) {
+        return caxton_not_understood(m, "the cfp's content has no 'item', expected something like " CFP_EXAMPLE);
+    }
+    caxton_buf content = caxton_buf_new(32 + item.len);
+    caxton_put(&content, "{\"price\":");
+    caxton_put_i64(&content, price);
+    caxton_put(&content, ",\"item\":");
+    caxton_put_json(&content, item);
+    caxton_put(&content, "}");
+
+    caxton_buf line = caxton_buf_new(32 + item.len);
+    caxton_put(&line, "proposing ");
+    caxton_put_i64(&line, price);
+    caxton_put(&line, " for ");
+    caxton_put_json(&line, item);
+    log_buf(CAXTON_INFO, &line);
+    return caxton_reply_buf(m, "propose", &content);
 }
 
 /* The inform reply that closes the deal: {"status":"sold","price":P}. */
-static int64_t sold(void) {
-    Out out = out_json(128);
-    put(&out, "{\"performative\":\"inform\",\"content\":{\"status\":\"sold\",\"price\":");
-    put_i64(&out, price);
-    put(&out, "}}");
+static int64_t sold(const caxton_msg *m) {
+    caxton_buf content = caxton_buf_new(48);
+    caxton_put(&content, "{\"status\":\"sold\",\"price\":");
+    caxton_put_i64(&content, price);
+    caxton_put(&content, "}");
 
-    char line[48];
-    Out log = out_line(line, sizeof line);
-    put(&log, "sold at ");
-    put_i64(&log, price);
-    caxton_log(LOG_INFO, log.buf, (int32_t) log.len);
-    return reply_of(&out);
+    caxton_buf line = caxton_buf_new(32);
+    caxton_put(&line, "sold at ");
+    caxton_put_i64(&line, price);
+    log_buf(CAXTON_INFO, &line);
+    return caxton_reply_buf(m, "inform", &content);
 }
 
-static int64_t respond(const char *message, size_t len) {
-    Cursor envelope = cursor_of(message, len);
-    char perf[PERFORMATIVE_CAP];
-    size_t perf_len;
-    if (!read_performative(envelope, perf, &perf_len)) {
-        /* The runtime only delivers valid envelopes, so this is a client
-         * speaking some other format; say so rather than stay silent. */
-        Out out = reply_reason("not-understood", "expected a JSON envelope with a string 'performative'", "", 0, "");
-        return reply_of(&out);
+/* Called by the SDK for every envelope (anything else gets not-understood
+ * from the SDK itself). */
+int64_t caxton_on_message(const caxton_msg *m) {
+    if (caxton_msg_is(m, "cfp")) {
+        return propose(m);
     }
-    if (bytes_equal(perf, perf_len, "cfp")) {
-        return propose(envelope);
+    if (caxton_msg_is(m, "accept-proposal")) {
+        return sold(m);
     }
-    if (bytes_equal(perf, perf_len, "accept-proposal")) {
-        return sold();
+    if (caxton_msg_is(m, "reject-proposal")) {
+        caxton_log(CAXTON_INFO, "lost");
+        return CAXTON_NO_REPLY;
     }
-    if (bytes_equal(perf, perf_len, "reject-proposal")) {
-        log_text(LOG_INFO, "lost");
-        return 0;
-    }
-    if (bytes_equal(perf, perf_len, "not-understood") || bytes_equal(perf, perf_len, "failure")) {
+    if (caxton_msg_is(m, "not-understood") || caxton_msg_is(m, "failure")) {
         /* Answering a complaint with a complaint would never end. */
-        log_text(LOG_DEBUG, "ignoring a not-understood/failure message");
-        return 0;
+        caxton_log(CAXTON_DEBUG, "ignoring a not-understood/failure message");
+        return CAXTON_NO_REPLY;
     }
-    Out out = reply_reason("not-understood",
-                           "a seller understands cfp, accept-proposal and reject-proposal, not '", perf, perf_len, "'");
-    return reply_of(&out);
+    caxton_buf reason = caxton_buf_new(96);
+    caxton_put(&reason, "a seller understands cfp, accept-proposal and reject-proposal, not '");
+    caxton_put(&reason, m->perf);
+    caxton_put(&reason, "'");
+    caxton_put_bytes(&reason, "", 1); /* NUL-terminated for caxton_not_understood */
+    return caxton_not_understood(m, reason.ptr);
 }
-
-/* ------------------------------------------------------------------------
- * The agent's entry points
- * ---------------------------------------------------------------------- */
 
 /* Called once after instantiation; non-zero refuses the deployment. */
 CAXTON_EXPORT("init")
 int32_t init(void) {
-    static const char capability[] = "seller";
-    int32_t status = caxton_register_capability(capability, (int32_t) (sizeof capability - 1));
+    int32_t status = caxton_register("seller");
     if (status != 0) {
         /* A seller nobody can find by capability never sees a cfp. */
-        log_text(LOG_ERROR, "seller: could not register capability 'seller'");
+        caxton_log(CAXTON_ERROR, "seller: could not register capability 'seller'");
         return status;
     }
-    char line[64];
-    Out log = out_line(line, sizeof line);
-    put(&log, "seller ready, asking ");
-    put_i64(&log, price);
-    caxton_log(LOG_INFO, log.buf, (int32_t) log.len);
+    caxton_buf line = caxton_buf_new(32);
+    caxton_put(&line, "seller ready, asking ");
+    caxton_put_i64(&line, price);
+    log_buf(CAXTON_INFO, &line);
     return 0;
-}
-
-/* Handles one envelope: the len bytes at message. Returns
- * (reply address << 32) | reply length, or 0 for no reply. */
-CAXTON_EXPORT("handle_message")
-int64_t handle_message(const char *message, int32_t len) {
-    int64_t reply = respond(message, (size_t) (uint32_t) len);
-    /* The reply stays in the arena until the host has read it, which it
-     * does before its next alloc; that alloc may start the arena over. */
-    arena_round_end();
-    return reply;
 }

@@ -92,8 +92,19 @@ final class AgentCommand {
 
         @Option(names = "--wasi",
                 description = "Give the agent a sandboxed WASI preview 1 (wasi_snapshot_preview1): stdout and stderr go to "
-                        + "its log, clocks and random numbers work; no files, network, environment or arguments.")
+                        + "its log, clocks and random numbers work; no files or network, and only the arguments and "
+                        + "environment given with --wasi-arg and --wasi-env.")
         private boolean wasi;
+
+        @Option(names = "--wasi-arg", paramLabel = "ARG",
+                description = "A program argument the agent's WASI shows it (args_get), in the order given; repeatable. "
+                        + "Needs --wasi.")
+        private List<String> wasiArgs = new ArrayList<>();
+
+        @Option(names = "--wasi-env", paramLabel = "NAME=VALUE",
+                description = "An environment variable the agent's WASI shows it (environ_get, getenv); repeatable. "
+                        + "Needs --wasi. The host's own environment is never passed on.")
+        private List<String> wasiEnv = new ArrayList<>();
 
         private ObjectNode request;
 
@@ -130,6 +141,20 @@ final class AgentCommand {
             if (engine != null && engine.isBlank()) {
                 throw CliException.usage("--engine: the engine name is empty");
             }
+            if (!wasi && (!wasiArgs.isEmpty() || !wasiEnv.isEmpty())) {
+                throw CliException.usage((wasiArgs.isEmpty() ? "--wasi-env" : "--wasi-arg")
+                        + ": arguments and environment are for WASI agents; add --wasi");
+            }
+            Map<String, String> environment = new LinkedHashMap<>();
+            for (String e : wasiEnv) {
+                int eq = e.indexOf('=');
+                if (eq <= 0) {
+                    throw CliException.usage("--wasi-env: expected NAME=VALUE, got '" + e + "'");
+                }
+                if (environment.put(e.substring(0, eq), e.substring(eq + 1)) != null) {
+                    throw CliException.usage("--wasi-env: '" + e.substring(0, eq) + "' is given twice");
+                }
+            }
             ObjectNode body = Json.object().put("name", name);
             ModuleFile.read(file).putInto(body);
             ArrayNode caps = body.putArray("capabilities");
@@ -159,6 +184,14 @@ final class AgentCommand {
             }
             if (wasi) {
                 body.put("wasi", true);
+            }
+            if (!wasiArgs.isEmpty()) {
+                ArrayNode args = body.putArray("wasi_args");
+                wasiArgs.forEach(args::add);
+            }
+            if (!environment.isEmpty()) {
+                ObjectNode env = body.putObject("wasi_env");
+                environment.forEach(env::put);
             }
             if (durable != null) {
                 body.put("durable", durable);

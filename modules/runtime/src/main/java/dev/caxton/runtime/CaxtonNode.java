@@ -11,6 +11,7 @@ import dev.caxton.runtime.api.DeployException;
 import dev.caxton.runtime.api.DeploySpec;
 import dev.caxton.runtime.api.RoutingException;
 import dev.caxton.runtime.api.SendStatus;
+import dev.caxton.runtime.agent.WasiSettings;
 import dev.caxton.runtime.cluster.Cluster;
 import dev.caxton.runtime.cluster.Quorum;
 import dev.caxton.runtime.cluster.PeerLinks;
@@ -467,7 +468,7 @@ public final class CaxtonNode implements AutoCloseable {
                 boolean failed = r.state().equals(AgentState.FAILED.label());
                 startAgent(r.name(), r.id(), r.deployedAt(), r.module(), r.capabilities(), limits, r.codec(),
                         r.engine().isEmpty() ? null : r.engine(), null, false, failed, r.durable() && ledger != null,
-                        r.wasi());
+                        r.wasi(), r.wasiArgs(), r.wasiEnv());
                 LOG.log(System.Logger.Level.INFO, "restored agent {0}{1}", r.name(), failed ? " (failed)" : "");
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "could not restore agent {0}: {1}", r.name(), e.getMessage());
@@ -551,6 +552,7 @@ public final class CaxtonNode implements AutoCloseable {
             throw new DeployException(DeployException.Kind.CAPACITY, "this node hosts runtime.max_agents ("
                     + config.integer("runtime.max_agents") + ") agents already");
         }
+        WasiSettings.check(spec.wasi(), spec.wasiArgs(), spec.wasiEnv());
         AgentLimits limits = spec.limits() == null ? limitsFor(spec.name()) : spec.limits();
         boolean durable = spec.durable() != null ? spec.durable() : config.bool("agents.durable");
         if (durable && ledger == null) {
@@ -559,7 +561,7 @@ public final class CaxtonNode implements AutoCloseable {
         }
         Agent agent = startAgent(spec.name(), UUID.randomUUID().toString(), Instant.now(), spec.module(),
                 spec.capabilities(), limits, spec.codec() == null ? DEFAULT_CODEC : spec.codec(), spec.engine(),
-                spec.permissions(), true, false, durable, spec.wasi());
+                spec.permissions(), true, false, durable, spec.wasi(), spec.wasiArgs(), spec.wasiEnv());
         publishCluster();
         return agent.info();
     }
@@ -580,7 +582,8 @@ public final class CaxtonNode implements AutoCloseable {
     }
 
     private Agent.Code compile(byte[] module, AgentLimits limits, String codecName, String engineName,
-                               Set<String> permissions, boolean wasi) {
+                               Set<String> permissions, boolean wasi, List<String> wasiArgs,
+                               Map<String, String> wasiEnv) {
         String engineChosen = engineName == null || engineName.isEmpty() ? config.providerName(Spi.ENGINE) : engineName;
         WasmEngine engine;
         Serializer codec;
@@ -608,14 +611,15 @@ public final class CaxtonNode implements AutoCloseable {
             throw new DeployException(DeployException.Kind.INVALID_MODULE, "not a valid WebAssembly module: " + e.getMessage(), e);
         }
         AbiContract.check(compiled, permissions, wasi);
-        return new Agent.Code(compiled, module, codec, engineChosen, limits, permissions, wasi);
+        return new Agent.Code(compiled, module, codec, engineChosen, limits, permissions, wasi, wasiArgs, wasiEnv);
     }
 
     private Agent startAgent(String name, String id, Instant deployedAt, byte[] module, List<String> capabilities,
                              AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist,
-                             boolean failed, boolean durable, boolean wasi) {
+                             boolean failed, boolean durable, boolean wasi, List<String> wasiArgs,
+                             Map<String, String> wasiEnv) {
         limits.validate();
-        Agent.Code code = compile(module, limits, codec, engineName, permissions, wasi);
+        Agent.Code code = compile(module, limits, codec, engineName, permissions, wasi, wasiArgs, wasiEnv);
         if (durable && !engine(code.engine()).features().snapshots()) {
             throw new DeployException(DeployException.Kind.INVALID_REQUEST, "the engine '" + code.engine()
                     + "' cannot save and restore an instance's state (" + engine(code.engine()).features().description()
@@ -659,7 +663,7 @@ public final class CaxtonNode implements AutoCloseable {
         return new AgentRecord(a.name(), a.id(), c.bytes(), c.limits().memoryBytes(),
                 c.limits().executionTimeout().toMillis(), c.limits().fuel(), List.copyOf(a.deployedCapabilities()),
                 c.codec().name(), c.engine(), a.state().label(), a.deployedAt(), Instant.now(), a.durable(),
-                c.wasi());
+                c.wasi(), c.wasiArgs(), c.wasiEnv());
     }
 
     /**
@@ -689,7 +693,8 @@ public final class CaxtonNode implements AutoCloseable {
         requireAccepting();
         Agent agent = agentOrThrow(name);
         Agent.Code old = agent.code();
-        Agent.Code code = compile(module, old.limits(), old.codec().name(), old.engine(), old.permissions(), old.wasi());
+        Agent.Code code = compile(module, old.limits(), old.codec().name(), old.engine(), old.permissions(), old.wasi(),
+                old.wasiArgs(), old.wasiEnv());
         await(agent.reload(code, keepState), Duration.ofMinutes(1), "reload of '" + name + "'");
         storage.agents().put(record(agent));
         return agent.info();

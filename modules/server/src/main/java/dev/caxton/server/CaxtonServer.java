@@ -679,7 +679,7 @@ public final class CaxtonServer implements AutoCloseable {
     // ------------------------------------------------------------------ agents
 
     private static final Set<String> DEPLOY_FIELDS = Set.of("name", "wasm_module", "wat_module", "capabilities",
-            "limits", "codec", "engine", "permissions", "durable", "wasi");
+            "limits", "codec", "engine", "permissions", "durable", "wasi", "wasi_args", "wasi_env");
     private static final Set<String> LIMIT_FIELDS = Set.of("memory_bytes", "execution_timeout_ms", "fuel");
 
     private DeploySpec deploySpec(Map<String, Object> b) {
@@ -704,7 +704,8 @@ public final class CaxtonServer implements AutoCloseable {
         }
         List<String> perms = b.containsKey("permissions") ? strings(b, "permissions") : null;
         return new DeploySpec(name, module, caps, limits, str(b, "codec", false), str(b, "engine", false),
-                perms == null ? null : new HashSet<>(perms), bool(b, "durable"), Boolean.TRUE.equals(bool(b, "wasi")));
+                perms == null ? null : new HashSet<>(perms), bool(b, "durable"), Boolean.TRUE.equals(bool(b, "wasi")),
+                strings(b, "wasi_args"), stringMap(b, "wasi_env"));
     }
 
     private byte[] module(Map<String, Object> b) {
@@ -775,6 +776,21 @@ public final class CaxtonServer implements AutoCloseable {
             throw new ApiError(400, "field '" + field + "' must be a list of strings", Map.of("field", field));
         }
         return l.stream().map(String.class::cast).toList();
+    }
+
+    /** An object whose values are all strings, in the order given; empty when absent. */
+    private static Map<String, String> stringMap(Map<String, Object> b, String field) {
+        Object v = b.get(field);
+        if (v == null) {
+            return Map.of();
+        }
+        if (!(v instanceof Map<?, ?> m) || !m.values().stream().allMatch(String.class::isInstance)) {
+            throw new ApiError(400, "field '" + field + "' must be an object whose values are strings",
+                    Map.of("field", field));
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        m.forEach((k, val) -> out.put((String) k, (String) val));
+        return out;
     }
 
     private static long longField(Map<String, Object> b, String field, long def) {

@@ -72,4 +72,32 @@ class ContractNetTest {
             assertThat(s.log()).contains("winner seller-b at 95").contains("contract closed with seller-b");
         }
     }
+
+    @Test
+    @DisplayName("the example's agents are built on the C SDK: its build script makes them from the sources and caxton.h alone")
+    void builtOnTheCSdk(@TempDir Path dir) throws Exception {
+        for (String agent : List.of("buyer", "seller-a", "seller-b", "seller-c")) {
+            Image.Result check = Image.run("agent", "check", Image.example("contract-net/" + agent + ".wasm").toString());
+            assertThat(check.exit()).as(check.out() + check.err()).isZero();
+            assertThat(check.out()).as("%s declares the SDK's ABI", agent).contains("ok (ABI v2");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(Image.onPath("clang") && Image.onPath("wasm-ld") && Image.onPath("wasm-validate"),
+                "clang, lld and wabt are not installed (apt-get install -y clang lld wabt; .ci/run does it);"
+                        + " the example's build is not checked");
+        // The same layout as the repository and the distribution, with nothing but the sources,
+        // the build script and the SDK header: no helper file of the example's own.
+        Path example = java.nio.file.Files.createDirectories(dir.resolve("examples/contract-net"));
+        Path sdk = java.nio.file.Files.createDirectories(dir.resolve("sdk/c"));
+        for (String f : List.of("build.sh", "buyer.c", "seller.c")) {
+            java.nio.file.Files.copy(Image.example("contract-net/" + f), example.resolve(f));
+        }
+        java.nio.file.Files.copy(Image.ROOT.resolve("sdk/c/caxton.h"), sdk.resolve("caxton.h"));
+        Process p = new ProcessBuilder("sh", example.resolve("build.sh").toString()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(output).isZero();
+        for (String agent : List.of("buyer", "seller-a", "seller-b", "seller-c")) {
+            assertThat(example.resolve(agent + ".wasm")).as("%s.wasm as shipped is what its sources build to", agent)
+                    .hasSameBinaryContentAs(Image.example("contract-net/" + agent + ".wasm"));
+        }
+    }
 }

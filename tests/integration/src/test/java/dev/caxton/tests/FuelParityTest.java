@@ -11,6 +11,7 @@ import dev.caxton.spi.engine.HostFunction;
 import dev.caxton.spi.engine.Imports;
 import dev.caxton.spi.engine.InstanceLimits;
 import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasiConfig;
 import dev.caxton.spi.engine.WasmEngine;
 import dev.caxton.spi.engine.WasmEngineProvider;
 import dev.caxton.spi.engine.WasmFuelExhaustedException;
@@ -32,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A fuel budget means the same on both engines, on real compiled code: the calculator agent (C,
  * built with clang: loops, a JSON scanner, calls, switch tables) handles several messages on
  * Chicory and on Wasmtime, and the smallest budget each message needs, found by bisection, is the
- * same number on both.
+ * same number on both. And a WASI agent (C with wasi-libc: printf, getenv, the WASI calls of its C
+ * runtime) uses exactly the same fuel per call on both, each engine serving WASI its own way.
  */
 class FuelParityTest {
 
@@ -49,16 +51,10 @@ class FuelParityTest {
     @Test
     void theSmallestSufficientBudgetIsTheSameOnBothEngines() throws Exception {
         byte[] calculator = Files.readAllBytes(Image.example("c/calculator/calculator.wasm"));
-        Map<String, List<Long>> costs = new LinkedHashMap<>();
-        PluginCatalog catalog = PluginCatalog.discover(null);
-        for (String engineName : List.of("chicory", "wasmtime")) {
-            WasmEngineProvider provider = catalog.select(Spi.ENGINE, engineName, WasmEngineProvider.class);
-            try (WasmEngine engine = provider.create(ProviderContext.of(ProviderConfig.empty(),
-                    data.resolve(engineName)))) {
-                WasmModule module = engine.compile(calculator);
-                costs.put(engineName, MESSAGES.stream().map(m -> smallestBudget(module, m)).toList());
-            }
-        }
+        Map<String, List<Long>> costs = onEachEngine((engineName, engine) -> {
+            WasmModule module = engine.compile(calculator);
+            return MESSAGES.stream().map(m -> smallestBudget(module, m)).toList();
+        });
         assertThat(costs.get("chicory")).allSatisfy(c -> assertThat(c).as("a real amount of work").isGreaterThan(200));
         assertThat(costs.get("wasmtime")).as("costs per message, Chicory's being %s", costs.get("chicory"))
                 .isEqualTo(costs.get("chicory"));
@@ -106,5 +102,54 @@ class FuelParityTest {
                 return false;
             }
         }
+    }
+
+    @Test
+    void aWasiAgentUsesTheSameFuelPerCallOnBothEngines() throws Exception {
+        byte[] agent = Files.readAllBytes(WasiAgentTest.build(data.resolve("wasi-agent.wasm")));
+        // Its "args" answer depends on nothing but the arguments and environment, unlike its
+        // clock and random answers, whose digits (and so whose fuel) change from call to call.
+        byte[] message = "{\"performative\":\"request\",\"content\":\"args\"}".getBytes(StandardCharsets.UTF_8);
+        Map<String, List<Long>> costs = onEachEngine((engineName, engine) -> {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            WasiConfig wasi = new WasiConfig(List.of("one", "two"), Map.of("CAXTON_GREETING", "hej"), out,
+                    java.io.OutputStream.nullOutputStream());
+            List<Long> perCall = new java.util.ArrayList<>();
+            try (WasmInstance inst = engine.compile(agent).instantiate(Imports.NONE,
+                    new InstanceLimits(16L << 20, Duration.ofSeconds(30), 1L << 30), wasi)) {
+                inst.call("_initialize");
+                perCall.add(inst.fuelUsed());
+                inst.call("init");
+                perCall.add(inst.fuelUsed());
+                for (int i = 0; i < 3; i++) {
+                    long ptr = inst.call("alloc", message.length)[0];
+                    perCall.add(inst.fuelUsed());
+                    inst.memory().write(ptr, message);
+                    assertThat(inst.call("handle_message", ptr, message.length)[0]).isPositive();
+                    perCall.add(inst.fuelUsed());
+                }
+            }
+            assertThat(out.toString(StandardCharsets.UTF_8)).as("what it printed on %s", engineName)
+                    .contains("wasi agent has 2 arguments [one|two], greeting hej");
+            return perCall;
+        });
+        System.out.println("WASI agent, fuel per call (_initialize, init, 3 x alloc + handle_message): " + costs);
+        assertThat(costs.get("chicory")).allSatisfy(c -> assertThat(c).as("fuel was metered").isPositive());
+        assertThat(costs.get("wasmtime")).as("fuel per call (_initialize, init, then alloc and handle_message"
+                + " three times), Chicory's being %s", costs.get("chicory")).isEqualTo(costs.get("chicory"));
+    }
+
+    /** What {@code measure} finds on each engine, by engine name, each engine with a data directory of its own. */
+    private Map<String, List<Long>> onEachEngine(java.util.function.BiFunction<String, WasmEngine, List<Long>> measure) {
+        Map<String, List<Long>> costs = new LinkedHashMap<>();
+        PluginCatalog catalog = PluginCatalog.discover(null);
+        for (String engineName : List.of("chicory", "wasmtime")) {
+            WasmEngineProvider provider = catalog.select(Spi.ENGINE, engineName, WasmEngineProvider.class);
+            try (WasmEngine engine = provider.create(ProviderContext.of(ProviderConfig.empty(),
+                    data.resolve(engineName)))) {
+                costs.put(engineName, measure.apply(engineName, engine));
+            }
+        }
+        return costs;
     }
 }

@@ -52,6 +52,16 @@ final class Image {
         return ROOT.resolve("examples").resolve(rel);
     }
 
+    /** Whether an executable of that name is on the PATH (a toolchain a test needs). */
+    static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static Path testAgent(String file) {
         return ROOT.resolve("tests/agents").resolve(file);
     }

@@ -205,9 +205,33 @@ public final class Agent implements Recipient {
      * @param limits      its limits
      * @param permissions the host functions it may call, or null for all
      * @param wasi        whether it gets a sandboxed WASI preview 1 (deployed with {@code wasi})
+     * @param wasiArgs    the program arguments its WASI shows it
+     * @param wasiEnv     the environment its WASI shows it
      */
     public record Code(WasmModule module, byte[] bytes, Serializer codec, String engine, AgentLimits limits,
-                       Set<String> permissions, boolean wasi) {
+                       Set<String> permissions, boolean wasi, List<String> wasiArgs, Map<String, String> wasiEnv) {
+
+        /** Copies the WASI settings. */
+        public Code {
+            wasiArgs = wasiArgs == null ? List.of() : List.copyOf(wasiArgs);
+            wasiEnv = wasiEnv == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(wasiEnv));
+        }
+
+        /**
+         * Code whose WASI, if any, has no arguments and no environment.
+         *
+         * @param module      the compiled module
+         * @param bytes       its binary
+         * @param codec       the serializer for the bytes it sees
+         * @param engine      the engine name
+         * @param limits      its limits
+         * @param permissions the host functions it may call, or null for all
+         * @param wasi        whether it gets a sandboxed WASI preview 1
+         */
+        public Code(WasmModule module, byte[] bytes, Serializer codec, String engine, AgentLimits limits,
+                    Set<String> permissions, boolean wasi) {
+            this(module, bytes, codec, engine, limits, permissions, wasi, List.of(), Map.of());
+        }
 
         /**
          * Code without WASI.
@@ -401,7 +425,7 @@ public final class Agent implements Recipient {
         WasmInstance inst;
         try {
             inst = c.module().instantiate(Imports.of(hostFunctions(c)), c.limits().toInstanceLimits(),
-                    c.wasi() ? wasiConfig() : null);
+                    c.wasi() ? wasiConfig(c) : null);
         } catch (RuntimeException e) {
             throw new DeployException(DeployException.Kind.INVALID_MODULE, "instantiation failed: " + e.getMessage(), e);
         }
@@ -452,8 +476,8 @@ public final class Agent implements Recipient {
      * The WASI sandbox of this agent's instances: stdout and stderr into its log, nothing else of
      * the host (no arguments, no environment, no directories).
      */
-    private dev.caxton.spi.engine.WasiConfig wasiConfig() {
-        return new dev.caxton.spi.engine.WasiConfig(java.util.List.of(), java.util.Map.of(), wasiStdout, wasiStderr);
+    private dev.caxton.spi.engine.WasiConfig wasiConfig(Code c) {
+        return new dev.caxton.spi.engine.WasiConfig(c.wasiArgs(), c.wasiEnv(), wasiStdout, wasiStderr);
     }
 
     /** Writes out what a WASI agent printed without a final newline, once a call into it is over. */

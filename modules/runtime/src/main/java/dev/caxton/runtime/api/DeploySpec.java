@@ -1,6 +1,7 @@
 package dev.caxton.runtime.api;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -15,9 +16,30 @@ import java.util.Set;
  * @param permissions  the host functions it may import, or null for all of them
  * @param durable      whether its state is checkpointed, or null for {@code agents.durable}
  * @param wasi         whether it gets a sandboxed WASI preview 1 ({@code --wasi})
+ * @param wasiArgs     the program arguments its WASI shows it ({@code --wasi-arg}), empty for none
+ * @param wasiEnv      the environment its WASI shows it ({@code --wasi-env}), empty for none
  */
 public record DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
-                         String engine, Set<String> permissions, Boolean durable, boolean wasi) {
+                         String engine, Set<String> permissions, Boolean durable, boolean wasi,
+                         List<String> wasiArgs, Map<String, String> wasiEnv) {
+
+    /**
+     * A deployment whose WASI, if any, has no arguments and no environment.
+     *
+     * @param name         the agent's unique name
+     * @param module       the WebAssembly binary
+     * @param capabilities capabilities it holds from the start
+     * @param limits       its limits, or null for the defaults
+     * @param codec        the serializer name, or null for {@code json}
+     * @param engine       the engine provider name, or null for {@code runtime.engine}
+     * @param permissions  the host functions it may import, or null for all of them
+     * @param durable      whether its state is checkpointed, or null for {@code agents.durable}
+     * @param wasi         whether it gets a sandboxed WASI preview 1
+     */
+    public DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
+                      String engine, Set<String> permissions, Boolean durable, boolean wasi) {
+        this(name, module, capabilities, limits, codec, engine, permissions, durable, wasi, List.of(), Map.of());
+    }
 
     /**
      * A deployment without WASI.
@@ -56,5 +78,8 @@ public record DeploySpec(String name, byte[] module, List<String> capabilities, 
     public DeploySpec {
         capabilities = capabilities == null ? List.of() : List.copyOf(capabilities);
         permissions = permissions == null ? null : Set.copyOf(permissions);
+        wasiArgs = wasiArgs == null ? List.of() : List.copyOf(wasiArgs);
+        // Insertion order is kept: it is the order the guest sees the variables in.
+        wasiEnv = wasiEnv == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(wasiEnv));
     }
 }

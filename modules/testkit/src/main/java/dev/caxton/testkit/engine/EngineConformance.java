@@ -22,6 +22,7 @@ import dev.caxton.spi.engine.InstanceLimits;
 import dev.caxton.spi.engine.LinkingEngine;
 import dev.caxton.spi.engine.MemoryAccessException;
 import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasiConfig;
 import dev.caxton.spi.engine.WasmCompileException;
 import dev.caxton.spi.engine.WasmEngine;
 import dev.caxton.spi.engine.WasmEngineProvider;
@@ -1277,6 +1278,153 @@ public abstract class EngineConformance {
         }
         try (WasmInstance inst = module(SPIN).instantiate(Imports.NONE, withFuel(8 + 12 * 100 - 1))) {
             assertThatThrownBy(() -> inst.call("burn", 100)).isInstanceOf(WasmFuelExhaustedException.class);
+        }
+    }
+
+    // ------------------------------------------------------------------ WASI preview 1
+
+    /**
+     * A probe of the sandboxed WASI: an iovec at 0 (pointer, length), the text at 16, results from
+     * 64, argument and environment pointers from 128 and their strings from 256.
+     */
+    private static final String WASI_PROBE = """
+            (module
+              (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+              (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "args_get" (func $args (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env_sizes (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "environ_get" (func $env (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "path_open"
+                (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 16) "hello wasi\\n")
+              (func (export "write") (param $fd i32) (result i32)
+                (i32.store (i32.const 0) (i32.const 16))
+                (i32.store (i32.const 4) (i32.const 11))
+                (call $fd_write (local.get $fd) (i32.const 0) (i32.const 1) (i32.const 64)))
+              (func (export "read") (result i32)
+                (i32.store (i32.const 0) (i32.const 256))
+                (i32.store (i32.const 4) (i32.const 64))
+                (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 64)))
+                (i32.load (i32.const 64)))
+              (func (export "now") (result i64)
+                (drop (call $clock (i32.const 0) (i64.const 1) (i32.const 64)))
+                (i64.load (i32.const 64)))
+              (func (export "cputime") (result i32)
+                (call $clock (i32.const 2) (i64.const 1) (i32.const 64)))
+              (func (export "random") (result i64)
+                (drop (call $random (i32.const 64) (i32.const 16)))
+                (i64.or (i64.load (i32.const 64)) (i64.load (i32.const 72))))
+              (func (export "args") (result i32)
+                (drop (call $args_sizes (i32.const 64) (i32.const 68)))
+                (drop (call $args (i32.const 128) (i32.const 256)))
+                (i32.load (i32.const 64)))
+              (func (export "env") (result i32)
+                (drop (call $env_sizes (i32.const 64) (i32.const 68)))
+                (drop (call $env (i32.const 128) (i32.const 256)))
+                (i32.load (i32.const 64)))
+              (func (export "string_bytes") (result i32) (i32.load (i32.const 68)))
+              (func (export "preopen") (result i32)
+                (call $prestat (i32.const 3) (i32.const 64)))
+              (func (export "open") (result i32)
+                (call $open (i32.const 3) (i32.const 0) (i32.const 16) (i32.const 5) (i32.const 0)
+                  (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 64)))
+              (func (export "exit") (param i32) (call $exit (local.get 0))))
+            """;
+
+    private WasmInstance wasiInstance(WasiConfig wasi, InstanceLimits limits) {
+        assumeThat(engine.features().wasi()).as("the engine offers WASI").isTrue();
+        return module(WASI_PROBE).instantiate(Imports.NONE, limits, wasi);
+    }
+
+    private static WasiConfig wasi(List<String> args, Map<String, String> env, java.io.OutputStream out,
+                                   java.io.OutputStream err) {
+        return new WasiConfig(args, env, out, err);
+    }
+
+    /** Output to the given streams, clocks and randomness, the given arguments and environment, nothing else. */
+    @Test
+    void wasiGivesTheSandboxAndNothingOfTheHost() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        try (WasmInstance inst = wasiInstance(wasi(List.of(), Map.of(), out, err), DEFAULT_LIMITS)) {
+            assertThat(inst.call("write", 1)[0]).isZero();
+            assertThat(inst.call("write", 2)[0]).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("hello wasi\n");
+            assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("hello wasi\n");
+            assertThat(inst.call("write", 5)[0]).as("errno of fd_write to a descriptor never opened: EBADF").isEqualTo(8);
+            assertThat(inst.call("read")[0]).as("bytes read from stdin").isZero();
+            long now = inst.call("now")[0];
+            assertThat(now / 1_000_000).isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(3_600_000L));
+            assertThat(inst.call("cputime")[0]).as("errno of the CPU-time clock: ENOTSUP").isEqualTo(58);
+            assertThat(inst.call("random")[0]).as("16 random bytes are not all zero").isNotZero();
+            assertThat(inst.call("args")[0]).as("arguments").isZero();
+            assertThat(inst.call("env")[0]).as("environment variables").isZero();
+            assertThat(inst.call("preopen")[0]).as("errno of fd_prestat_get(3): EBADF, no preopened directory").isEqualTo(8);
+            assertThat(inst.call("open")[0]).as("errno of path_open in descriptor 3: EBADF").isEqualTo(8);
+        }
+    }
+
+    /** The arguments and environment a deployer configured, NUL-terminated as C reads them. */
+    @Test
+    void wasiPassesTheConfiguredArgumentsAndEnvironment() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        WasiConfig config = wasi(List.of("agent", "--größe=3"), Map.of("MODE", "test"), out, out);
+        try (WasmInstance inst = wasiInstance(config, DEFAULT_LIMITS)) {
+            assertThat(inst.call("args")[0]).isEqualTo(2);
+            byte[] argv = "agent\0--größe=3\0".getBytes(StandardCharsets.UTF_8);
+            assertThat(inst.call("string_bytes")[0]).isEqualTo(argv.length);
+            GuestMemory memory = inst.memory();
+            assertThat(memory.read(256, argv.length)).isEqualTo(argv);
+            assertThat(memory.read(128, 8)).as("argv[0] and argv[1]").isEqualTo(new byte[] {0, 1, 0, 0, 6, 1, 0, 0});
+
+            assertThat(inst.call("env")[0]).isEqualTo(1);
+            assertThat(inst.call("string_bytes")[0]).isEqualTo(10);
+            assertThat(memory.read(256, 10)).isEqualTo("MODE=test\0".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** {@code proc_exit}, 0 included, ends the call as a trap that names the exit code. */
+    @Test
+    void wasiProcExitEndsTheCallWithTheExitCode() {
+        for (int code : new int[] {0, 3}) {
+            WasiConfig config = wasi(List.of(), Map.of(), java.io.OutputStream.nullOutputStream(),
+                    java.io.OutputStream.nullOutputStream());
+            try (WasmInstance inst = wasiInstance(config, DEFAULT_LIMITS)) {
+                assertThatThrownBy(() -> inst.call("exit", code))
+                        .isInstanceOf(WasmTrapException.class)
+                        .hasMessageContaining("proc_exit with exit code " + code);
+            }
+        }
+    }
+
+    /** Without a sandbox the same module does not link, and the error names the import. */
+    @Test
+    void withoutWasiItsImportsDoNotLink() {
+        assertThatThrownBy(() -> module(WASI_PROBE).instantiate(Imports.NONE, DEFAULT_LIMITS))
+                .isInstanceOf(WasmLinkException.class)
+                .hasMessageContaining("wasi_snapshot_preview1.fd_write");
+    }
+
+    /** A WASI call costs the call instruction only, so fuel is the same on every engine. */
+    @Test
+    void wasiCallsCostOnlyTheirCallInstruction() {
+        assumeThat(engine.features().fuel()).as("the engine meters fuel").isTrue();
+        // i32.const i32.const i32.store, twice; local.get, three i32.const, call, end
+        long cost = 12;
+        WasiConfig config = wasi(List.of(), Map.of(), java.io.OutputStream.nullOutputStream(),
+                java.io.OutputStream.nullOutputStream());
+        try (WasmInstance inst = wasiInstance(config, withFuel(cost))) {
+            assertThat(inst.call("write", 1)[0]).isZero();
+            assertThat(inst.fuelUsed()).isEqualTo(cost);
+        }
+        try (WasmInstance inst = wasiInstance(config, withFuel(cost - 1))) {
+            assertThatThrownBy(() -> inst.call("write", 1)).isInstanceOf(WasmFuelExhaustedException.class);
         }
     }
 

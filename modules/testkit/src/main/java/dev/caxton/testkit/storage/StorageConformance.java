@@ -188,6 +188,29 @@ public abstract class StorageConformance {
     }
 
     @Test
+    void anAgentKeepsItsWasiArgumentsAndEnvironment() {
+        AgentRecord a = new AgentRecord("wasi-args", "w", bytes(20, 6), 1L << 20, 100, 0, List.of(), "json", "",
+                "running", T0, T0, false, true, List.of("--mode", "fast", "", "a=b", "größe"),
+                Map.of("HOME", "/nowhere", "EMPTY", "", "EQ", "x=y", "UNICODE", "ü"));
+        storage.agents().put(a);
+        AgentRecord back = storage.agents().get("wasi-args").orElseThrow();
+        assertThat(back.wasiArgs()).containsExactly("--mode", "fast", "", "a=b", "größe");
+        assertThat(back.wasiEnv()).containsExactlyInAnyOrderEntriesOf(a.wasiEnv());
+        assertThat(back).isEqualTo(a);
+        assertThat(storage.agents().list()).contains(a);
+
+        AgentRecord fewer = new AgentRecord("wasi-args", "w", bytes(20, 6), 1L << 20, 100, 0, List.of(), "json", "",
+                "running", T0, T0, false, true, List.of("one"), Map.of());
+        storage.agents().put(fewer);
+        assertThat(storage.agents().get("wasi-args")).contains(fewer);
+        storage.agents().remove("wasi-args");
+        storage.agents().put(new AgentRecord("wasi-args", "w2", bytes(20, 6), 1L << 20, 100, 0, List.of(), "json", "",
+                "running", T0, T0, false, false));
+        assertThat(storage.agents().get("wasi-args").orElseThrow().wasiArgs()).as("a removed agent's arguments go with it")
+                .isEmpty();
+    }
+
+    @Test
     void anAgentWithAnEmptyModuleAndNoCapabilitiesRoundTrips() {
         AgentRecord a = new AgentRecord("empty", "e", new byte[0], 0, 0, 0, List.of(), "json", "wasmtime", "new",
                 Instant.EPOCH, Instant.EPOCH);

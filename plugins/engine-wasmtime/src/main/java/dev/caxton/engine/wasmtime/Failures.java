@@ -139,6 +139,10 @@ final class Failures {
                     + " may make in this engine (the wasmtime-java binding keeps every host call's values in memory"
                     + " until the call returns)");
         }
+        if (host.failure instanceof WasiPreview1.GuestExit exit) {
+            return new WasmTrapException(what + " ended: the guest called proc_exit with exit code " + exit.code(),
+                    exit);
+        }
         if (host.failure != null) {
             Throwable cause = host.failure;
             if (cause instanceof StackOverflowError) {

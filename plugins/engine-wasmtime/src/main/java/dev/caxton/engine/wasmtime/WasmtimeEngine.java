@@ -49,7 +49,7 @@ final class WasmtimeEngine implements LinkingEngine {
         this.main = main;
         this.maxHostCalls = maxHostCalls;
         this.ticker = new EpochTicker(newHandle(), epochInterval, "caxton-wasmtime-epoch-" + ENGINES.incrementAndGet());
-        this.features = new EngineFeatures(true, true, description, true);
+        this.features = new EngineFeatures(true, true, description, true, true);
     }
 
     @Override

@@ -14,6 +14,7 @@ import dev.caxton.spi.engine.ImportDescriptor;
 import dev.caxton.spi.engine.Imports;
 import dev.caxton.spi.engine.InstanceLimits;
 import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasiConfig;
 import dev.caxton.spi.engine.WasmException;
 import dev.caxton.spi.engine.WasmInstance;
 import dev.caxton.spi.engine.WasmLinkException;
@@ -200,6 +201,21 @@ final class WasmtimeModule implements WasmModule {
         Objects.requireNonNull(imports, "imports");
         Objects.requireNonNull(limits, "limits");
         return engine.whileOpen(() -> instantiateOpen(imports, limits));
+    }
+
+    @Override
+    public WasmInstance instantiate(Imports imports, InstanceLimits limits, WasiConfig wasi) {
+        if (wasi == null) {
+            return instantiate(imports, limits);
+        }
+        Objects.requireNonNull(imports, "imports");
+        // WASI is served by host functions of this plugin (see WasiPreview1), offered after the
+        // host's own so that the runtime's imports keep their meaning.
+        List<HostFunction> functions = new ArrayList<>(imports.functions());
+        functions.addAll(WasiPreview1.functions(wasi));
+        Imports withWasi = new Imports(functions, imports.globals(), imports.memories(), imports.tables(),
+                imports.instances());
+        return instantiate(withWasi, limits);
     }
 
     private WasmtimeInstance instantiateOpen(Imports imports, InstanceLimits limits) {

@@ -15,7 +15,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Agents in the {@code agents} table, their capabilities in {@code agent_capabilities}. */
+/**
+ * Agents in the {@code agents} table, their capabilities in {@code agent_capabilities}, their WASI
+ * arguments and environment in {@code agent_wasi_settings}.
+ */
 final class SqliteAgentStore implements AgentStore {
 
     private static final String COLUMNS = "name, id, module, max_memory_bytes, execution_timeout_ms, fuel, codec, engine, "
@@ -67,6 +70,7 @@ final class SqliteAgentStore implements AgentStore {
                 add.setString(3, capability);
                 add.executeUpdate();
             }
+            putWasiSettings(c, agent);
             return null;
         });
     }
@@ -90,7 +94,8 @@ final class SqliteAgentStore implements AgentStore {
                         capabilities.add(crs.getString(1));
                     }
                 }
-                return Optional.of(record(rs, capabilities));
+                Map<String, WasiSettings> wasi = wasiSettings(c, name);
+                return Optional.of(record(rs, capabilities, wasi.getOrDefault(name, WasiSettings.NONE)));
             }
         });
     }
@@ -105,10 +110,12 @@ final class SqliteAgentStore implements AgentStore {
                     capabilities.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
                 }
             }
+            Map<String, WasiSettings> wasi = wasiSettings(c, null);
             List<AgentRecord> agents = new ArrayList<>();
             try (ResultSet rs = c.prepare("SELECT " + COLUMNS + " FROM agents ORDER BY name").executeQuery()) {
                 while (rs.next()) {
-                    agents.add(record(rs, capabilities.getOrDefault(rs.getString(1), List.of())));
+                    agents.add(record(rs, capabilities.getOrDefault(rs.getString(1), List.of()),
+                            wasi.getOrDefault(rs.getString(1), WasiSettings.NONE)));
                 }
             }
             return agents;
@@ -126,9 +133,70 @@ final class SqliteAgentStore implements AgentStore {
         });
     }
 
-    private static AgentRecord record(ResultSet rs, List<String> capabilities) throws SQLException {
+    private static AgentRecord record(ResultSet rs, List<String> capabilities, WasiSettings wasi) throws SQLException {
         return new AgentRecord(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getLong(4), rs.getLong(5), rs.getLong(6),
                 capabilities, rs.getString(7), rs.getString(8), rs.getString(9), instant(rs, 10), instant(rs, 12),
-                rs.getInt(14) != 0, rs.getInt(15) != 0);
+                rs.getInt(14) != 0, rs.getInt(15) != 0, wasi.args(), wasi.env());
+    }
+
+    /** The WASI arguments and environment of one agent. */
+    private record WasiSettings(List<String> args, Map<String, String> env) {
+        static final WasiSettings NONE = new WasiSettings(List.of(), Map.of());
+    }
+
+    private static void putWasiSettings(Database.Conn c, AgentRecord agent) throws SQLException {
+        PreparedStatement clear = c.prepare("DELETE FROM agent_wasi_settings WHERE agent_name = ?");
+        clear.setString(1, agent.name());
+        clear.executeUpdate();
+        PreparedStatement add = c.prepare(
+                "INSERT INTO agent_wasi_settings (agent_name, kind, position, value) VALUES (?, ?, ?, ?)");
+        int position = 0;
+        for (String arg : agent.wasiArgs()) {
+            add.setString(1, agent.name());
+            add.setString(2, "arg");
+            add.setInt(3, position++);
+            add.setString(4, arg);
+            add.executeUpdate();
+        }
+        position = 0;
+        // Sorted, so that a record reads back the same whatever order its map iterates in.
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(agent.wasiEnv()).entrySet()) {
+            add.setString(1, agent.name());
+            add.setString(2, "env");
+            add.setInt(3, position++);
+            add.setString(4, e.getKey() + "=" + e.getValue());
+            add.executeUpdate();
+        }
+    }
+
+    /** The settings of one agent, or of every agent when {@code name} is null. */
+    private static Map<String, WasiSettings> wasiSettings(Database.Conn c, String name) throws SQLException {
+        PreparedStatement select = c.prepare("SELECT agent_name, kind, value FROM agent_wasi_settings"
+                + (name == null ? "" : " WHERE agent_name = ?") + " ORDER BY agent_name, kind, position");
+        if (name != null) {
+            select.setString(1, name);
+        }
+        Map<String, List<String>> args = new HashMap<>();
+        Map<String, Map<String, String>> env = new HashMap<>();
+        try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                String agent = rs.getString(1);
+                String value = rs.getString(3);
+                if (rs.getString(2).equals("arg")) {
+                    args.computeIfAbsent(agent, k -> new ArrayList<>()).add(value);
+                } else {
+                    int eq = value.indexOf('=');
+                    env.computeIfAbsent(agent, k -> new HashMap<>()).put(value.substring(0, eq), value.substring(eq + 1));
+                }
+            }
+        }
+        Map<String, WasiSettings> out = new HashMap<>();
+        for (String agent : args.keySet()) {
+            out.put(agent, new WasiSettings(args.get(agent), env.getOrDefault(agent, Map.of())));
+        }
+        for (String agent : env.keySet()) {
+            out.putIfAbsent(agent, new WasiSettings(List.of(), env.get(agent)));
+        }
+        return out;
     }
 }
