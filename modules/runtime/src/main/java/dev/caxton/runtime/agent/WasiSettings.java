@@ -1,5 +1,7 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.api.DeployException;
+
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.api.DeployException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
