@@ -9,6 +9,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -71,7 +72,21 @@ public final class FuelMetering {
     }
 
     /**
-     * Adds metering to every function of a module.
+     * Adds metering to every function of a module, and nothing else: no function and no export is
+     * added, only the fuel global ({@link Metered#fuelGlobal()}), for an engine that reads and writes
+     * globals directly. (Extra exports are not free everywhere: Chicory's compiler derives names of
+     * generated methods from exports, and the wrappers' names can collide there.)
+     *
+     * @param module the binary, already accepted by the engine
+     * @return the metered module, whose {@code calls} is empty and {@code left} and {@code refill} null
+     * @throws WasmReader.MalformedException when a body uses an instruction this class does not know
+     */
+    public static Metered instrument(byte[] module) {
+        return build(module, null, Set.of(), Integer.MAX_VALUE);
+    }
+
+    /**
+     * Adds metering to every function of a module, with the exported helpers.
      *
      * @param module the binary, already accepted by the engine
      * @param prefix how the names of the added exports begin (they never clash with the module's own)
@@ -94,7 +109,11 @@ public final class FuelMetering {
      * @throws WasmReader.MalformedException when a body uses an instruction this class does not know
      */
     public static Metered instrument(byte[] module, String prefix, Set<String> unwrapped, int ownEnd) {
-        Objects.requireNonNull(prefix, "prefix");
+        return build(module, Objects.requireNonNull(prefix, "prefix"), unwrapped, ownEnd);
+    }
+
+    /** Meters a module; with a null prefix, adds no helper functions or exports. */
+    private static Metered build(byte[] module, String prefix, Set<String> unwrapped, int ownEnd) {
         ModuleLayout shape = ModuleLayout.of(module);
         int fuel = shape.globalCount();
         Types types = new Types(shape.types.size());
@@ -107,7 +126,9 @@ public final class FuelMetering {
         WasmWriter codeAdd = new WasmWriter(64);
         WasmWriter exportAdd = new WasmWriter(128);
         int next = shape.functions.size();
-        for (Export e : shape.exports) {
+        String left = null;
+        String refill = null;
+        for (Export e : prefix == null ? List.<Export>of() : shape.exports) {
             if (e.kind() != ModuleLayout.KIND_FUNCTION || getters.contains(e.name())) {
                 continue;
             }
@@ -127,15 +148,17 @@ public final class FuelMetering {
             exportAdd.name(name).u8(0x00).u32(next++);
             calls.put(e.name(), name);
         }
-        byte[] i64 = {(byte) ModuleLayout.I64};
-        funcAdd.u32(types.index(new byte[0], i64));
-        codeAdd.body(new WasmWriter(8).u32(0).u8(0x23).u32(fuel).u8(Instructions.END));
-        String left = uniqueName(prefix + "fuel:left", taken);
-        exportAdd.name(left).u8(0x00).u32(next++);
-        funcAdd.u32(types.index(i64, new byte[0]));
-        codeAdd.body(new WasmWriter(8).u32(0).u8(0x20).u32(0).u8(0x24).u32(fuel).u8(Instructions.END));
-        String refill = uniqueName(prefix + "fuel:set", taken);
-        exportAdd.name(refill).u8(0x00).u32(next++);
+        if (prefix != null) {
+            byte[] i64 = {(byte) ModuleLayout.I64};
+            funcAdd.u32(types.index(new byte[0], i64));
+            codeAdd.body(new WasmWriter(8).u32(0).u8(0x23).u32(fuel).u8(Instructions.END));
+            left = uniqueName(prefix + "fuel:left", taken);
+            exportAdd.name(left).u8(0x00).u32(next++);
+            funcAdd.u32(types.index(i64, new byte[0]));
+            codeAdd.body(new WasmWriter(8).u32(0).u8(0x20).u32(0).u8(0x24).u32(fuel).u8(Instructions.END));
+            refill = uniqueName(prefix + "fuel:set", taken);
+            exportAdd.name(refill).u8(0x00).u32(next++);
+        }
         int added = next - shape.functions.size();
 
         // The module's bodies, metered, then the helpers' bodies as they are, then the new ones.
@@ -166,9 +189,13 @@ public final class FuelMetering {
         if (types.count() > 0) {
             out.append(ModuleLayout.TYPE, types.entries, types.count());
         }
-        out.append(ModuleLayout.FUNCTION, funcAdd, added);
+        if (added > 0) {
+            out.append(ModuleLayout.FUNCTION, funcAdd, added);
+        }
         out.append(ModuleLayout.GLOBAL, global, 1);
-        out.append(ModuleLayout.EXPORT, exportAdd, added);
+        if (added > 0) {
+            out.append(ModuleLayout.EXPORT, exportAdd, added);
+        }
         out.replace(ModuleLayout.CODE, codeAll);
         return new Metered(out.emit(shape.sections), Map.copyOf(calls), left, refill, fuel);
     }

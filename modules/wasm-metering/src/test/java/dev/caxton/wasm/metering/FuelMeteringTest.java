@@ -46,6 +46,19 @@ class FuelMeteringTest {
     }
 
     @Test
+    void withoutAPrefixOnlyTheGlobalIsAdded() {
+        byte[] wasm = Wat.compile(MODULE);
+        ModuleLayout before = ModuleLayout.of(wasm);
+        FuelMetering.Metered metered = FuelMetering.instrument(wasm);
+        ModuleLayout after = ModuleLayout.of(metered.bytes());
+        assertThat(after.exports).isEqualTo(before.exports);
+        assertThat(after.functions).isEqualTo(before.functions);
+        assertThat(after.globalCount()).isEqualTo(before.globalCount() + 1);
+        assertThat(metered.calls()).isEmpty();
+        assertThat(metered.left()).isNull();
+    }
+
+    @Test
     void unwrappedExportsGetNoWrapper() {
         FuelMetering.Metered metered = FuelMetering.instrument(Wat.compile(MODULE), "test:", Set.of("get"), Integer.MAX_VALUE);
         assertThat(metered.calls()).containsOnlyKeys("sum");
@@ -53,7 +66,7 @@ class FuelMeteringTest {
 
     @Test
     void aMeteredModuleCountsOneUnitPerInstructionExecuted() {
-        FuelMetering.Metered metered = FuelMetering.instrument(Wat.compile(MODULE), "test:");
+        FuelMetering.Metered metered = FuelMetering.instrument(Wat.compile(MODULE));
         Instance instance = Instance.builder(Parser.parse(metered.bytes())).build();
         for (int n : new int[] {1, 2, 10}) {
             instance.global(metered.fuelGlobal()).setValue(1_000);

@@ -44,9 +44,6 @@ final class ChicoryEngine implements WasmEngine {
         }
     }
 
-    /** How the names of the exports metering adds begin; the engine never shows them. */
-    private static final String METERING_PREFIX = "caxton:chicory:";
-
     private static final byte[] MAGIC = {0x00, 0x61, 0x73, 0x6d};
     private static final byte[] VERSION = {0x01, 0x00, 0x00, 0x00};
 
@@ -194,10 +191,12 @@ final class ChicoryEngine implements WasmEngine {
      */
     static ChicoryModule.MeteredForm meter(byte[] wasm) {
         try {
-            FuelMetering.Metered metered = FuelMetering.instrument(wasm, METERING_PREFIX);
+            // The fuel global alone: the engine reaches it directly, and Chicory's compiler names
+            // generated methods after exports, so the wrapper exports could collide there.
+            FuelMetering.Metered metered = FuelMetering.instrument(wasm);
             com.dylibso.chicory.wasm.WasmModule parsed = Parser.parse(metered.bytes());
             return new ChicoryModule.MeteredForm(parsed, translate(parsed), metered.fuelGlobal());
-        } catch (RuntimeException | StackOverflowError | AssertionError e) {
+        } catch (RuntimeException | StackOverflowError | AssertionError | LinkageError e) {
             return null;
         }
     }
