@@ -13,6 +13,7 @@
  */
 module dev.caxton.engine.chicory {
     requires dev.caxton.spi;
+    requires dev.caxton.wasm.metering;
     requires com.dylibso.chicory.wasm;
     requires com.dylibso.chicory.runtime;
     requires com.dylibso.chicory.compiler;

@@ -15,6 +15,7 @@
  */
 module dev.caxton.engine.wasmtime {
     requires dev.caxton.spi;
+    requires dev.caxton.wasm.metering;
     requires wasmtime.java;
     // For wasmtime.java: as an automatic module it cannot declare that it needs SLF4J, and nothing
     // else would make the module system resolve org.slf4j (and, through its service binding, the

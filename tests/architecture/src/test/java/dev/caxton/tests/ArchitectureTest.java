@@ -25,8 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The rules that keep Caxton a plugin platform: the SPI stands alone, plugins see only the SPI, their
- * own libraries and first-party support libraries, support libraries see only the SPI, and the core
- * never reaches into either. A change that breaks one fails the build.
+ * own libraries, first-party support libraries and the shared first-party libraries of modules/,
+ * support libraries see only the SPI, shared libraries only java.base, and the core never reaches
+ * into a plugin. A change that breaks one fails the build.
  */
 class ArchitectureTest {
 
@@ -41,6 +42,12 @@ class ArchitectureTest {
      * Netty). A library, not a provider: it lives in each using plugin's folder.
      */
     private static List<String> supportLibraries;
+
+    /**
+     * First-party libraries in modules/ that plugins may use besides the SPI: each depends on
+     * java.base only, and a copy of it lands in every using plugin's folder.
+     */
+    static final List<String> SHARED_LIBRARIES = List.of("dev.caxton.wasm.metering");
 
     private static boolean inAny(String pkg, List<String> roots) {
         return roots.stream().anyMatch(r -> pkg.equals(r) || pkg.startsWith(r + "."));
@@ -78,6 +85,7 @@ class ArchitectureTest {
     void everyModuleIsImported() {
         List<String> expected = new java.util.ArrayList<>(List.of("dev.caxton.spi", "dev.caxton.runtime",
                 "dev.caxton.server", "dev.caxton.cli", "dev.caxton.testkit", "dev.caxton.fipa"));
+        expected.addAll(SHARED_LIBRARIES);
         folders.forEach(f -> expected.add(f.module()));
         for (String p : expected) {
             assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(p)))
@@ -141,22 +149,56 @@ class ArchitectureTest {
     }
 
     @Test
-    @DisplayName("plugins depend on the SPI, their own libraries and first-party support libraries, never on the core or each other")
+    @DisplayName("plugins depend on the SPI, their own libraries, first-party support libraries and the shared libraries, never on the core or each other")
     void pluginsSeeOnlyTheSpi() {
         for (String plugin : plugins) {
-            ArchRule rule = noClasses().that().resideInAPackage(plugin + "..")
-                    .should().dependOnClassesThat().resideInAnyPackage("dev.caxton.runtime..", "dev.caxton.server..",
-                            "dev.caxton.cli..", "dev.caxton.testkit..")
-                    .orShould().dependOnClassesThat(
-                            com.tngtech.archunit.base.DescribedPredicate.describe("another plugin's classes",
-                                    c -> inAny(c.getPackageName(), plugins) && !inAny(c.getPackageName(), List.of(plugin))))
-                    .orShould().dependOnClassesThat(
-                            com.tngtech.archunit.base.DescribedPredicate.describe(
-                                    "Caxton classes other than the SPI's, its own and a support library's",
-                                    c -> c.getPackageName().startsWith("dev.caxton.")
-                                            && !inAny(c.getPackageName(), List.of("dev.caxton.spi", plugin))
-                                            && !inAny(c.getPackageName(), supportLibraries)));
-            rule.check(production);
+            pluginRule(plugin, plugins, supportLibraries).check(production);
+        }
+    }
+
+    /** The rule for one plugin's classes, given every plugin's and support library's root package. */
+    static ArchRule pluginRule(String plugin, List<String> plugins, List<String> supportLibraries) {
+        return noClasses().that().resideInAPackage(plugin + "..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.caxton.runtime..", "dev.caxton.server..",
+                        "dev.caxton.cli..", "dev.caxton.testkit..")
+                .orShould().dependOnClassesThat(
+                        com.tngtech.archunit.base.DescribedPredicate.describe("another plugin's classes",
+                                c -> inAny(c.getPackageName(), plugins) && !inAny(c.getPackageName(), List.of(plugin))))
+                .orShould().dependOnClassesThat(
+                        com.tngtech.archunit.base.DescribedPredicate.describe(
+                                "Caxton classes other than the SPI's, its own, a support library's and a shared library's",
+                                c -> c.getPackageName().startsWith("dev.caxton.")
+                                        && !inAny(c.getPackageName(), List.of("dev.caxton.spi", plugin))
+                                        && !inAny(c.getPackageName(), supportLibraries)
+                                        && !inAny(c.getPackageName(), SHARED_LIBRARIES)));
+    }
+
+    @Test
+    @DisplayName("the plugin rule allows the SPI and a shared library, and still catches a plugin that imports the runtime")
+    void thePluginRuleStillCatchesTheRuntime() {
+        String fixture = dev.caxton.tests.archfixture.plugin.UsesTheRuntime.class.getPackageName();
+        List<String> withFixture = new java.util.ArrayList<>(plugins);
+        withFixture.add(fixture);
+        JavaClasses bad = new ClassFileImporter().importClasses(dev.caxton.tests.archfixture.plugin.UsesTheRuntime.class);
+        com.tngtech.archunit.lang.EvaluationResult result = pluginRule(fixture, withFixture, supportLibraries).evaluate(bad);
+        assertThat(result.hasViolation()).isTrue();
+        assertThat(result.getFailureReport().getDetails())
+                .anySatisfy(d -> assertThat(d).contains("dev.caxton.runtime"))
+                .noneSatisfy(d -> assertThat(d).contains("dev.caxton.wasm.metering"))
+                .noneSatisfy(d -> assertThat(d).contains("dev.caxton.spi."));
+        JavaClasses good = new ClassFileImporter().importClasses(dev.caxton.tests.archfixture.plugin.UsesTheLibrary.class);
+        assertThat(pluginRule(fixture, withFixture, supportLibraries).evaluate(good).hasViolation())
+                .as("the SPI and the shared library are allowed").isFalse();
+    }
+
+    @Test
+    @DisplayName("shared libraries depend on java.base only")
+    void sharedLibrariesDependOnJavaBaseOnly() {
+        for (String library : SHARED_LIBRARIES) {
+            classes().that().resideInAPackage(library + "..")
+                    .should().onlyDependOnClassesThat().resideInAnyPackage(library + "..", "java.lang..", "java.util..",
+                            "java.nio..", "java.io..")
+                    .check(production);
         }
     }
 

@@ -43,7 +43,10 @@ import java.util.concurrent.TimeUnit;
  * a tiny call ({@code add}), a compute-heavy call (a 1,000,000-iteration loop), and a full message
  * round trip through a Caxton node running the echo agent on that engine. The two calls are also
  * measured on an instance with a fuel budget (far above what they use), to show what metering costs
- * on each engine.
+ * on each engine. On Chicory, {@code computeHeavyMetered} in interpreter mode is also what compiler
+ * mode cost before it metered by instrumentation (it interpreted fuel-limited instances), so
+ * {@code -p engine=chicory:interpreter,chicory:compiler computeHeavy} gives plain compiled, metered
+ * before and metered after in one sitting.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

@@ -12,6 +12,7 @@ import dev.caxton.spi.engine.EngineFeatures;
 import dev.caxton.spi.engine.WasmCompileException;
 import dev.caxton.spi.engine.LinkingEngine;
 import dev.caxton.spi.engine.WasmModule;
+import dev.caxton.wasm.metering.FuelMetering;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * The engine: decodes, validates and (in compiler mode) translates modules, and owns the timer
+ * The engine: decodes, validates and (in compiler mode) translates modules (and, for instances
+ * with a fuel limit, their self-metering form), and owns the timer
  * thread that enforces execution timeouts for every instance it creates. Thread-safe.
  */
 final class ChicoryEngine implements LinkingEngine {
@@ -56,7 +58,7 @@ final class ChicoryEngine implements LinkingEngine {
         this.mode = Objects.requireNonNull(mode, "mode");
         String base = "chicory " + chicoryVersion() + ", " + mode.word();
         this.features = new EngineFeatures(true, true,
-                mode == Mode.COMPILER ? base + " (instances with a fuel limit are interpreted)" : base, true, true);
+                mode == Mode.COMPILER ? base + " (fuel metered by instrumentation, compiled)" : base, true, true);
     }
 
     @Override
@@ -82,7 +84,7 @@ final class ChicoryEngine implements LinkingEngine {
         com.dylibso.chicory.wasm.WasmModule parsed = decode(wasm);
         ModuleShape shape = describe(parsed);
         Function<Instance, Machine> compiled = mode == Mode.COMPILER ? translate(parsed) : null;
-        return new ChicoryModule(this, parsed, shape, compiled);
+        return new ChicoryModule(this, parsed, shape, compiled, compiled == null ? null : wasm.clone());
     }
 
     @Override
@@ -176,6 +178,26 @@ final class ChicoryEngine implements LinkingEngine {
         } catch (RuntimeException | StackOverflowError | AssertionError e) {
             throw new WasmCompileException("the Chicory compiler could not translate the module to JVM"
                     + " bytecode: " + e, e);
+        }
+    }
+
+    /**
+     * The module rewritten to count its own fuel, so that fuel-limited instances run compiled too;
+     * compiled once per module, on the first such instance.
+     *
+     * @param wasm the module as deployed
+     * @return the metered form, or null when the module uses something the rewriter or the
+     *         compiler cannot handle (its fuel-limited instances are then interpreted, as before)
+     */
+    static ChicoryModule.MeteredForm meter(byte[] wasm) {
+        try {
+            // The fuel global alone: the engine reaches it directly, and Chicory's compiler names
+            // generated methods after exports, so the wrapper exports could collide there.
+            FuelMetering.Metered metered = FuelMetering.instrument(wasm);
+            com.dylibso.chicory.wasm.WasmModule parsed = Parser.parse(metered.bytes());
+            return new ChicoryModule.MeteredForm(parsed, translate(parsed), metered.fuelGlobal());
+        } catch (RuntimeException | StackOverflowError | AssertionError | LinkageError e) {
+            return null;
         }
     }
 

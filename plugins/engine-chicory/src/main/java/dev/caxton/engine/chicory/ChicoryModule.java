@@ -44,16 +44,34 @@ final class ChicoryModule implements WasmModule {
     private final ModuleShape shape;
     private final Function<Instance, Machine> compiled;
     private final int[] mutableGlobals;
+    private final byte[] wasm;
+    private final Object meteredLock = new Object();
+    private boolean meteredTried; // guarded by meteredLock
+    private MeteredForm metered; // guarded by meteredLock
+
+    /**
+     * The module rewritten to meter its own fuel, decoded and compiled, for fuel-limited instances
+     * in compiler mode.
+     *
+     * @param parsed     Chicory's module of the rewritten binary
+     * @param compiled   its compiled machine factory
+     * @param fuelGlobal the global that holds the fuel left
+     */
+    record MeteredForm(com.dylibso.chicory.wasm.WasmModule parsed, Function<Instance, Machine> compiled,
+                       int fuelGlobal) {
+    }
 
     /**
      * @param engine   the engine that compiled it
      * @param parsed   Chicory's module
      * @param shape    its imports and exports
      * @param compiled the compiled machine factory, shared by every instance; null in interpreter mode
+     * @param wasm     the binary, kept in compiler mode to build the metered form from; else null
      */
     ChicoryModule(ChicoryEngine engine, com.dylibso.chicory.wasm.WasmModule parsed, ModuleShape shape,
-                  Function<Instance, Machine> compiled) {
+                  Function<Instance, Machine> compiled, byte[] wasm) {
         this.engine = engine;
+        this.wasm = wasm;
         this.parsed = parsed;
         this.shape = shape;
         this.compiled = compiled;
@@ -103,9 +121,15 @@ final class ChicoryModule implements WasmModule {
         checkInitialMemory(limits);
         long tableElements = checkTables(limits);
         WasiPreview1 wasi = wasiConfig == null ? null : wasi(wasiConfig);
+        // A fuel budget on compiled code: the module counts its own fuel (the interpreter's counts),
+        // so it keeps running compiled; the rewritten module has the same imports, exports and
+        // index spaces, plus one global and hidden exports no caller sees.
+        MeteredForm form = compiled != null && limits.fuel() > 0 ? metered() : null;
+        com.dylibso.chicory.wasm.WasmModule running = form != null ? form.parsed() : parsed;
         ImportValues values;
         try {
-            values = wasi == null ? Linker.link(parsed, imports, limits) : Linker.link(parsed, imports, limits, wasi.toHostFunctions());
+            values = wasi == null ? Linker.link(running, imports, limits)
+                    : Linker.link(running, imports, limits, wasi.toHostFunctions());
         } catch (RuntimeException e) {
             if (wasi != null) {
                 wasi.close();
@@ -113,12 +137,13 @@ final class ChicoryModule implements WasmModule {
             throw e;
         }
 
-        Meter meter = new Meter(limits.fuel());
-        // Only the interpreter reports each instruction to the meter, so a fuel budget needs it.
-        Function<Instance, Machine> machines = compiled != null && limits.fuel() == 0 ? compiled : InterpreterMachine::new;
+        Meter meter = new Meter(limits.fuel(), form != null ? form.fuelGlobal() : -1);
+        // Otherwise only the interpreter reports each instruction to the meter, so a fuel budget needs it.
+        Function<Instance, Machine> machines = form != null ? form.compiled()
+                : compiled != null && limits.fuel() == 0 ? compiled : InterpreterMachine::new;
         GuardedMachine[] machine = new GuardedMachine[1];
         int cap = limits.maxPages();
-        Instance.Builder builder = Instance.builder(parsed)
+        Instance.Builder builder = Instance.builder(running)
                 .withImportValues(values)
                 .withMachineFactory(inst -> machine[0] = new GuardedMachine(inst, machines, meter))
                 .withUnsafeExecutionListener(meter)
@@ -146,6 +171,17 @@ final class ChicoryModule implements WasmModule {
             throw instantiationFailure(failure, timedOut, engine.isClosed(), limits);
         }
         return new ChicoryInstance(engine, this, instance, limits, meter, wasi);
+    }
+
+    /** The metered form, built on first use and kept for the module's life; null when it cannot be. */
+    private MeteredForm metered() {
+        synchronized (meteredLock) {
+            if (!meteredTried) {
+                metered = ChicoryEngine.meter(wasm);
+                meteredTried = true;
+            }
+            return metered;
+        }
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.function.Function;
  * two things at the boundary of every outermost call into the instance (from the host, from a
  * linked instance, or the start function):
  * <ul>
- *   <li>refill the fuel budget, so the budget applies per call;</li>
+ *   <li>refill the fuel budget, so the budget applies per call (and, for a module that meters
+ *       itself, report its fuel trap as running out of fuel, at any depth);</li>
  *   <li>after a failed call, replace the machine with a fresh one. The interpreter keeps one
  *       operand stack for the life of the instance and never unwinds it when a call fails: a
  *       trap leaves behind whatever operands were pending, and a stack overflow can leave one per
@@ -45,7 +46,7 @@ final class GuardedMachine implements Machine {
     public long[] call(int funcId, long[] args) {
         boolean outermost = depth == 0;
         if (outermost) {
-            meter.startCall();
+            meter.startCall(instance);
         }
         depth++;
         boolean completed = false;
@@ -53,6 +54,14 @@ final class GuardedMachine implements Machine {
             long[] results = delegate.call(funcId, args);
             completed = true;
             return results;
+        } catch (RuntimeException e) {
+            // A module that meters itself traps with 'unreachable' when its fuel runs out; the fuel
+            // left below zero tells that trap from the module's own, and it is reported as the
+            // interpreter's meter reports it.
+            if (meter.exhausted() && Failures.find(e, Failures.OutOfFuel.class) == null) {
+                throw new Failures.OutOfFuel();
+            }
+            throw e;
         } finally {
             depth--;
             if (outermost && !completed) {

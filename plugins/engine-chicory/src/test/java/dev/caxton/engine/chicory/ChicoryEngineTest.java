@@ -145,7 +145,7 @@ class ChicoryEngineTest {
         assertThat(interpreter.features().fuel()).isTrue();
         assertThat(interpreter.features().executionTimeout()).isTrue();
         assertThat(interpreter.features().description()).isEqualTo("chicory 1.7.5, interpreter");
-        assertThat(compiler.features().fuel()).as("fuel-limited instances are interpreted").isTrue();
+        assertThat(compiler.features().fuel()).as("fuel-limited instances meter themselves").isTrue();
         assertThat(compiler.features().executionTimeout()).isTrue();
         assertThat(compiler.features().description()).startsWith("chicory 1.7.5, compiler");
         assertThat(interpreter.features().snapshots()).as("durable agents need snapshots").isTrue();
@@ -258,11 +258,16 @@ class ChicoryEngineTest {
     }
 
     @Test
-    void fuelLimitedInstancesAreInterpretedInCompilerMode() {
+    void fuelLimitedInstancesStayCompiledInCompilerMode() {
         WasmModule m = compiler.compile(counter);
-        try (WasmInstance fueled = m.instantiate(Imports.NONE, new InstanceLimits(1 << 20, Duration.ZERO, 1_000))) {
-            assertThat(machineOf(fueled)).isInstanceOf(InterpreterMachine.class);
+        try (WasmInstance plain = m.instantiate(Imports.NONE, LIMITS);
+             WasmInstance fueled = m.instantiate(Imports.NONE, new InstanceLimits(1 << 20, Duration.ZERO, 1_000))) {
+            assertThat(machineOf(fueled)).as("the rewritten module runs compiled")
+                    .isNotInstanceOf(InterpreterMachine.class);
+            assertThat(machineOf(fueled).getClass()).as("a class compiled from the metered module")
+                    .isNotSameAs(machineOf(plain).getClass());
             assertThat(fueled.call("inc")).containsExactly(1L);
+            assertThat(fueled.fuelUsed()).isPositive();
         }
         try (WasmInstance inst = interpreter.compile(counter).instantiate(Imports.NONE, LIMITS)) {
             assertThat(machineOf(inst)).isInstanceOf(InterpreterMachine.class);

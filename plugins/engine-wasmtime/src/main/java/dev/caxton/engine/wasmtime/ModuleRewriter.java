@@ -1,9 +1,14 @@
 package dev.caxton.engine.wasmtime;
 
+import dev.caxton.wasm.metering.WasmReader;
+import dev.caxton.wasm.metering.WasmWriter;
+import dev.caxton.wasm.metering.Instructions;
+import dev.caxton.wasm.metering.SectionEmitter;
+import dev.caxton.wasm.metering.FuelMetering;
+import dev.caxton.wasm.metering.Section;
 import dev.caxton.engine.wasmtime.ModuleShape.Expr;
 import dev.caxton.engine.wasmtime.ModuleShape.Import;
 import dev.caxton.engine.wasmtime.ModuleShape.Limits;
-import dev.caxton.engine.wasmtime.ModuleShape.Section;
 import dev.caxton.engine.wasmtime.ModuleShape.TableType;
 import dev.caxton.spi.engine.ExternKind;
 import dev.caxton.spi.engine.WasmCompileException;
@@ -176,11 +181,11 @@ final class ModuleRewriter {
         List<Integer> getterGlobals = new ArrayList<>();
         for (ModuleShape.Export e : shape.exports) {
             if (e.kind() == ExternKind.GLOBAL && isNumber(shape.globals.get(e.index()).valType())) {
-                getters.put(e.name(), unique(PREFIX + "global:" + e.name(), taken));
+                getters.put(e.name(), FuelMetering.uniqueName(PREFIX + "global:" + e.name(), taken));
                 getterGlobals.add(e.index());
             }
         }
-        String startExport = shape.start >= 0 ? unique(PREFIX + "start", taken) : null;
+        String startExport = shape.start >= 0 ? FuelMetering.uniqueName(PREFIX + "start", taken) : null;
         List<MutableGlobal> mutables = new ArrayList<>();
         boolean allNumbers = true;
         for (int g = shape.importedGlobals; g < shape.globals.size(); g++) {
@@ -193,7 +198,7 @@ final class ModuleRewriter {
         List<GlobalBatch> batches = new ArrayList<>();
         for (int from = 0; allNumbers && from < mutables.size(); from += BATCH) {
             batches.add(new GlobalBatch(from, Math.min(mutables.size(), from + BATCH),
-                    unique(PREFIX + "state:get:" + from, taken), unique(PREFIX + "state:set:" + from, taken)));
+                    FuelMetering.uniqueName(PREFIX + "state:get:" + from, taken), FuelMetering.uniqueName(PREFIX + "state:set:" + from, taken)));
         }
         if (!moveMemory && !capTables && getters.isEmpty() && startExport == null && batches.isEmpty()) {
             return new Base(shape.bytes, shape, null, Map.of(), null, List.copyOf(mutables), List.of());
@@ -220,7 +225,7 @@ final class ModuleRewriter {
         for (int k = 0; k < getterGlobals.size(); k++) {
             int g = getterGlobals.get(k);
             funcAdd.u32(types.index(none, new byte[] {(byte) shape.globals.get(g).valType()}));
-            body(codeAdd, new WasmWriter(8).u32(0).u8(0x23).u32(g).u8(0x0B));
+            codeAdd.body(new WasmWriter(8).u32(0).u8(0x23).u32(g).u8(0x0B));
             exportAdd.name(getterNames.get(k)).u8(0x00).u32(firstNew + j++);
         }
         for (GlobalBatch b : batches) {
@@ -243,17 +248,17 @@ final class ModuleRewriter {
                 set.u8(0x24).u32(m.index());
             }
             funcAdd.u32(types.index(none, carriers));
-            body(codeAdd, get.u8(0x0B));
+            codeAdd.body(get.u8(0x0B));
             exportAdd.name(b.getter()).u8(0x00).u32(firstNew + j++);
             funcAdd.u32(types.index(carriers, none));
-            body(codeAdd, set.u8(0x0B));
+            codeAdd.body(set.u8(0x0B));
             exportAdd.name(b.setter()).u8(0x00).u32(firstNew + j++);
         }
         if (startExport != null) {
             // A wrapper that calls the start function, rather than an export of the start function
             // itself: an export would declare it for ref.func and make some invalid modules valid.
             funcAdd.u32(types.index(none, none));
-            body(codeAdd, new WasmWriter(8).u32(0).u8(0x10).u32(shape.start).u8(0x0B));
+            codeAdd.body(new WasmWriter(8).u32(0).u8(0x10).u32(shape.start).u8(0x0B));
             exportAdd.name(startExport).u8(0x00).u32(firstNew + j++);
         }
         int exportCount = j;
@@ -288,7 +293,7 @@ final class ModuleRewriter {
             }
             out.replace(ModuleShape.TABLE, tables);
         }
-        byte[] rewritten = out.emit(shape);
+        byte[] rewritten = out.emit(shape.sections);
         ModuleShape base = ModuleShape.parse(rewritten);
         return new Base(rewritten, base, ownMemory, Map.copyOf(getters), startExport, List.copyOf(mutables),
                 List.copyOf(batches));
@@ -345,7 +350,7 @@ final class ModuleRewriter {
                 }
             }
         }
-        return out.emit(base);
+        return out.emit(base.sections);
     }
 
     /**
@@ -372,7 +377,7 @@ final class ModuleRewriter {
         }
         SectionEmitter out = new SectionEmitter(shape.bytes);
         out.replace(ModuleShape.TABLE, tables);
-        return out.emit(shape);
+        return out.emit(shape.sections);
     }
 
     /** Copies a section's entries, replacing reads of imported globals in its constant expressions. */
@@ -431,30 +436,11 @@ final class ModuleRewriter {
      * @param code the code section's entries
      * @param body the body
      */
-    static void body(WasmWriter code, WasmWriter body) {
-        code.u32(body.size()).bytes(body.toByteArray());
-    }
-
     private static void limits(WasmWriter w, Limits l) {
         if (l.hasMax()) {
             w.u8(0x01).u32(l.min()).u32(l.max());
         } else {
             w.u8(0x00).u32(l.min());
         }
-    }
-
-    /**
-     * A name no other export uses.
-     *
-     * @param wanted the name wanted
-     * @param taken  the names in use; the result is added
-     * @return {@code wanted}, or it with a number appended
-     */
-    static String unique(String wanted, Set<String> taken) {
-        String name = wanted;
-        for (int i = 2; !taken.add(name); i++) {
-            name = wanted + "#" + i;
-        }
-        return name;
     }
 }

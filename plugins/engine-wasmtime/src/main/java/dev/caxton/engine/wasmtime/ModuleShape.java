@@ -1,5 +1,8 @@
 package dev.caxton.engine.wasmtime;
 
+import dev.caxton.wasm.metering.WasmReader;
+import dev.caxton.wasm.metering.ModuleLayout;
+import dev.caxton.wasm.metering.Section;
 import dev.caxton.spi.engine.ExportDescriptor;
 import dev.caxton.spi.engine.ExternKind;
 import dev.caxton.spi.engine.FunctionType;
@@ -58,19 +61,6 @@ final class ModuleShape {
 
     private static final byte[] MAGIC = {0x00, 0x61, 0x73, 0x6d};
     private static final byte[] VERSION = {0x01, 0x00, 0x00, 0x00};
-
-    /**
-     * One section.
-     *
-     * @param id           the section id
-     * @param start        the offset of its id byte
-     * @param payloadStart the offset of its first payload byte
-     * @param entriesStart for sections that are a vector, the offset just past the count; else the payload start
-     * @param count        the number of entries for vector sections, else 0
-     * @param end          the offset just past its payload
-     */
-    record Section(int id, int start, int payloadStart, int entriesStart, int count, int end) {
-    }
 
     /** A function signature as raw value type bytes. */
     record FuncSig(byte[] params, byte[] results) {
@@ -702,22 +692,7 @@ final class ModuleShape {
      * @return its rank, or -1 for an unknown id
      */
     static int rank(int id) {
-        return switch (id) {
-            case TYPE -> 1;
-            case IMPORT -> 2;
-            case FUNCTION -> 3;
-            case TABLE -> 4;
-            case MEMORY -> 5;
-            case TAG -> 6;
-            case GLOBAL -> 7;
-            case EXPORT -> 8;
-            case START -> 9;
-            case ELEMENT -> 10;
-            case DATA_COUNT -> 11;
-            case CODE -> 12;
-            case DATA -> 13;
-            default -> -1;
-        };
+        return ModuleLayout.rank(id);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.caxton.engine.wasmtime;
 
+import dev.caxton.wasm.metering.FuelMetering;
 import dev.caxton.engine.wasmtime.ModuleShape.Limits;
 import dev.caxton.spi.engine.ExternKind;
 import dev.caxton.spi.engine.FunctionType;

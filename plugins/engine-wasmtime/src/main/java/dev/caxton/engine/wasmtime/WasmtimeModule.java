@@ -1,5 +1,7 @@
 package dev.caxton.engine.wasmtime;
 
+import dev.caxton.wasm.metering.WasmReader;
+import dev.caxton.wasm.metering.FuelMetering;
 import dev.caxton.engine.wasmtime.ImportLinker.Binding;
 import dev.caxton.engine.wasmtime.ImportLinker.HostFunc;
 import dev.caxton.engine.wasmtime.ImportLinker.NewMemory;
@@ -135,8 +137,8 @@ final class WasmtimeModule implements WasmModule {
         return lowered ? List.copyOf(maxima) : List.of();
     }
 
-    /** The metered form of the module, compiled. */
-    private record MeteredNative(FuelMetering.Metered module, Native compiled) {
+    /** The metered form of the module, its structure (for the variants built from it), compiled. */
+    private record MeteredNative(FuelMetering.Metered module, ModuleShape shape, Native compiled) {
     }
 
     /** Every native module of one compiled module; the cleaner's action. */
@@ -334,9 +336,12 @@ final class WasmtimeModule implements WasmModule {
             }
         }
         FuelMetering.Metered module;
+        ModuleShape meteredShape;
         Native nat;
         try {
-            module = FuelMetering.instrument(base, shape.functions.size());
+            module = FuelMetering.instrument(base.bytes(), ModuleRewriter.PREFIX, base.globalAccessors(),
+                    shape.functions.size());
+            meteredShape = ModuleShape.parse(module.bytes());
             nat = new Native(engine.compileNative(module.bytes()));
         } catch (WasmReader.MalformedException | WasmtimeException e) {
             throw new WasmLinkException("cannot meter fuel for this module: " + Failures.firstLine(e.getMessage()), e);
@@ -346,7 +351,7 @@ final class WasmtimeModule implements WasmModule {
         }
         synchronized (compiled) {
             if (compiled.metered == null) {
-                compiled.metered = new MeteredNative(module, nat);
+                compiled.metered = new MeteredNative(module, meteredShape, nat);
                 return compiled.metered;
             }
         }
@@ -365,7 +370,7 @@ final class WasmtimeModule implements WasmModule {
                 return known;
             }
         }
-        ModuleShape from = metered != null ? metered.module().shape() : base.shape();
+        ModuleShape from = metered != null ? metered.shape() : base.shape();
         byte[] bytes = plan.needsDefinitions() ? ModuleRewriter.withDefinitions(from, key.globals(), key.tables())
                 : from.bytes;
         if (!tableMaxima.isEmpty()) {

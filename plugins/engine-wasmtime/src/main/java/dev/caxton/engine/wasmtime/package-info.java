@@ -13,7 +13,7 @@
  *   <li>execution timeouts use epoch interruption: one ticker thread per engine advances the epoch
  *       and each call sets a deadline in ticks;</li>
  *   <li>fuel, which the binding lacks, is metered by instrumenting the module
- *       ({@link dev.caxton.engine.wasmtime.FuelMetering}): instances with a budget run a
+ *       (the shared {@link dev.caxton.wasm.metering.FuelMetering}): instances with a budget run a
  *       metered form, which counts instructions exactly as Chicory's interpreter does;</li>
  *   <li>traps, host function failures (with their exception as the cause) and stack exhaustion
  *       become {@link dev.caxton.spi.engine.WasmTrapException}s, interrupts become

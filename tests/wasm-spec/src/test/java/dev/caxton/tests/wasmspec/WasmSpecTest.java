@@ -57,6 +57,25 @@ class WasmSpecTest {
         check("chicory-compiler", "chicory", Map.of("mode", "compiler"), reporter, 0);
     }
 
+    /**
+     * Chicory's compiler with a fuel budget on every call, far more than any script uses: every
+     * module then runs compiled in its metered form (the shared instrumentation), which must
+     * behave exactly as the plain compiled one.
+     */
+    @Test
+    void chicoryCompilerMetered(TestReporter reporter) throws IOException {
+        check("chicory-compiler-metered", "chicory", Map.of("mode", "compiler"), reporter, 1L << 40);
+    }
+
+    /** Metering must change nothing else on Chicory's compiler either. */
+    @Test
+    void meteredChicoryCompilerExpectsWhatPlainCompilerDoes() throws IOException {
+        Path dir = directory("caxton.wasmSpec.expected");
+        assertEquals(withoutFirstLine(dir.resolve("chicory-compiler.txt")),
+                withoutFirstLine(dir.resolve("chicory-compiler-metered.txt")),
+                "expected/chicory-compiler-metered.txt differs from expected/chicory-compiler.txt beyond its title line");
+    }
+
     /** Wasmtime, when its plugin is on the test class path. */
     @Test
     void wasmtime(TestReporter reporter) throws IOException {

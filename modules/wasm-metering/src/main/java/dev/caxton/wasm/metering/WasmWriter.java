@@ -1,26 +1,26 @@
-package dev.caxton.engine.wasmtime;
+package dev.caxton.wasm.metering;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** A growable byte buffer with the WebAssembly binary encodings, for rewriting modules. */
-final class WasmWriter {
+public final class WasmWriter {
 
     private byte[] buf;
     private int size;
 
     /** @param capacity the initial capacity */
-    WasmWriter(int capacity) {
+    public WasmWriter(int capacity) {
         buf = new byte[Math.max(16, capacity)];
     }
 
     /** @return how many bytes have been written */
-    int size() {
+    public int size() {
         return size;
     }
 
     /** @return a copy of what has been written */
-    byte[] toByteArray() {
+    public byte[] toByteArray() {
         return Arrays.copyOf(buf, size);
     }
 
@@ -31,14 +31,14 @@ final class WasmWriter {
     }
 
     /** @param b one byte @return this writer */
-    WasmWriter u8(int b) {
+    public WasmWriter u8(int b) {
         ensure(1);
         buf[size++] = (byte) b;
         return this;
     }
 
     /** @param bytes bytes to append @param from first @param to just past the last @return this writer */
-    WasmWriter bytes(byte[] bytes, int from, int to) {
+    public WasmWriter bytes(byte[] bytes, int from, int to) {
         int n = to - from;
         ensure(n);
         System.arraycopy(bytes, from, buf, size, n);
@@ -47,12 +47,12 @@ final class WasmWriter {
     }
 
     /** @param bytes bytes to append @return this writer */
-    WasmWriter bytes(byte[] bytes) {
+    public WasmWriter bytes(byte[] bytes) {
         return bytes(bytes, 0, bytes.length);
     }
 
     /** @param v an unsigned 32-bit value @return this writer */
-    WasmWriter u32(long v) {
+    public WasmWriter u32(long v) {
         do {
             int b = (int) (v & 0x7F);
             v >>>= 7;
@@ -62,7 +62,7 @@ final class WasmWriter {
     }
 
     /** @param v a signed value (i32 values sign-extended) @return this writer */
-    WasmWriter signed(long v) {
+    public WasmWriter signed(long v) {
         while (true) {
             int b = (int) (v & 0x7F);
             v >>= 7;
@@ -75,7 +75,7 @@ final class WasmWriter {
     }
 
     /** @param v raw bits, written little-endian @param n how many bytes @return this writer */
-    WasmWriter littleEndian(long v, int n) {
+    public WasmWriter littleEndian(long v, int n) {
         for (int i = 0; i < n; i++) {
             u8((int) (v >>> (8 * i)));
         }
@@ -83,7 +83,7 @@ final class WasmWriter {
     }
 
     /** @param s a name, written as its UTF-8 length and bytes @return this writer */
-    WasmWriter name(String s) {
+    public WasmWriter name(String s) {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         u32(utf8.length);
         return bytes(utf8);
@@ -96,9 +96,20 @@ final class WasmWriter {
      * @param payload the payload
      * @return this writer
      */
-    WasmWriter section(int id, WasmWriter payload) {
+    public WasmWriter section(int id, WasmWriter payload) {
         u8(id);
         u32(payload.size);
         return bytes(payload.buf, 0, payload.size);
+    }
+
+    /**
+     * Appends an entry of the code section: a function body preceded by its size.
+     *
+     * @param body the body (local declarations, instructions and the final {@code end})
+     * @return this writer
+     */
+    public WasmWriter body(WasmWriter body) {
+        u32(body.size);
+        return bytes(body.buf, 0, body.size);
     }
 }

@@ -1,4 +1,4 @@
-package dev.caxton.engine.wasmtime;
+package dev.caxton.wasm.metering;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -10,10 +10,10 @@ import java.util.Locale;
  * A cursor over part of a WebAssembly binary that decodes its primitive encodings (LEB128
  * integers, names, raw bytes) and reports any malformed input with the offset where it was found.
  */
-final class WasmReader {
+public final class WasmReader {
 
     /** Bad bytes, with the offset of the problem; turned into a compile error by the caller. */
-    static final class MalformedException extends RuntimeException {
+    public static final class MalformedException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         MalformedException(String message, int offset) {
@@ -30,24 +30,24 @@ final class WasmReader {
      * @param start the first byte to read
      * @param limit the offset just past the last byte this reader may read
      */
-    WasmReader(byte[] bytes, int start, int limit) {
+    public WasmReader(byte[] bytes, int start, int limit) {
         this.bytes = bytes;
         this.pos = start;
         this.limit = limit;
     }
 
     /** @return the offset of the next byte */
-    int pos() {
+    public int pos() {
         return pos;
     }
 
     /** @return whether every byte has been read */
-    boolean atEnd() {
+    public boolean atEnd() {
         return pos >= limit;
     }
 
     /** @return how many bytes are left */
-    int remaining() {
+    public int remaining() {
         return limit - pos;
     }
 
@@ -57,7 +57,7 @@ final class WasmReader {
      * @param what what the byte is, for the error message
      * @return the byte, 0 to 255
      */
-    int u8(String what) {
+    public int u8(String what) {
         if (pos >= limit) {
             throw new MalformedException("unexpected end of data while reading " + what, pos);
         }
@@ -70,7 +70,7 @@ final class WasmReader {
      * @param what what the byte is, for the error message
      * @return the byte, 0 to 255
      */
-    int peek(String what) {
+    public int peek(String what) {
         if (pos >= limit) {
             throw new MalformedException("unexpected end of data while reading " + what, pos);
         }
@@ -83,7 +83,7 @@ final class WasmReader {
      * @param what what the integer is
      * @return its value, 0 to 2^32 - 1
      */
-    long u32(String what) {
+    public long u32(String what) {
         int start = pos;
         long result = 0;
         for (int shift = 0; ; shift += 7) {
@@ -107,7 +107,7 @@ final class WasmReader {
      * @param what what the number is
      * @return its value
      */
-    int u32Int(String what) {
+    public int u32Int(String what) {
         int start = pos;
         long v = u32(what);
         if (v > Integer.MAX_VALUE) {
@@ -123,7 +123,7 @@ final class WasmReader {
      * @param what what the integer is
      * @return its value, sign-extended
      */
-    long signed(int bits, String what) {
+    public long signed(int bits, String what) {
         int start = pos;
         long result = 0;
         int shift = 0;
@@ -158,7 +158,7 @@ final class WasmReader {
      * @param n    how many
      * @param what what they are
      */
-    void skip(long n, String what) {
+    public void skip(long n, String what) {
         if (n < 0 || n > remaining()) {
             throw new MalformedException("unexpected end of data: " + what + " needs " + n + " bytes but only "
                     + remaining() + " remain", pos);
@@ -172,7 +172,7 @@ final class WasmReader {
      * @param what what the name is
      * @return the name
      */
-    String name(String what) {
+    public String name(String what) {
         int length = u32Int("the length of " + what);
         int start = pos;
         skip(length, what);
@@ -193,7 +193,7 @@ final class WasmReader {
      * @param message what is wrong
      * @return the exception to throw
      */
-    MalformedException malformed(String message) {
+    public MalformedException malformed(String message) {
         return new MalformedException(message, pos);
     }
 
@@ -204,7 +204,7 @@ final class WasmReader {
      * @param offset  where
      * @return the exception to throw
      */
-    static MalformedException malformed(String message, int offset) {
+    public static MalformedException malformed(String message, int offset) {
         return new MalformedException(message, offset);
     }
 
@@ -214,7 +214,7 @@ final class WasmReader {
      * @param offset the offset
      * @return e.g. {@code 0x1a}
      */
-    static String hex(int offset) {
+    public static String hex(int offset) {
         return "0x" + Integer.toHexString(offset).toLowerCase(Locale.ROOT);
     }
 }

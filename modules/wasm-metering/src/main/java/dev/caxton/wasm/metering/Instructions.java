@@ -1,25 +1,25 @@
-package dev.caxton.engine.wasmtime;
+package dev.caxton.wasm.metering;
 
 /**
  * Steps over the instructions of a function body. Knows the immediates of every instruction
  * Wasmtime 7 accepts with its default features (the core specification 2.0 with multi-value,
  * reference types, bulk memory, sign extension, saturating conversions and fixed-width SIMD), so
  * that a rewriter can find where each instruction starts and ends. Bodies reach it only after
- * Wasmtime has validated the module, so an opcode it does not know means a feature outside that
+ * the engine has validated the module, so an opcode it does not know means a feature outside that
  * set, and is reported as such rather than guessed at.
  */
-final class Instructions {
+public final class Instructions {
 
-    static final int UNREACHABLE = 0x00;
-    static final int BLOCK = 0x02;
-    static final int LOOP = 0x03;
-    static final int IF = 0x04;
-    static final int ELSE = 0x05;
-    static final int END = 0x0B;
-    static final int BR = 0x0C;
-    static final int BR_IF = 0x0D;
-    static final int BR_TABLE = 0x0E;
-    static final int RETURN = 0x0F;
+    public static final int UNREACHABLE = 0x00;
+    public static final int BLOCK = 0x02;
+    public static final int LOOP = 0x03;
+    public static final int IF = 0x04;
+    public static final int ELSE = 0x05;
+    public static final int END = 0x0B;
+    public static final int BR = 0x0C;
+    public static final int BR_IF = 0x0D;
+    public static final int BR_TABLE = 0x0E;
+    public static final int RETURN = 0x0F;
 
     private Instructions() {
     }
@@ -30,7 +30,7 @@ final class Instructions {
      *
      * @param r the reader, just past the opcode
      */
-    static void blockType(WasmReader r) {
+    public static void blockType(WasmReader r) {
         int b = r.peek("a block type");
         if (b == 0x40 || isValueType(b)) {
             r.u8("a block type");
@@ -47,7 +47,7 @@ final class Instructions {
      * @param op the opcode byte
      * @throws WasmReader.MalformedException for an opcode outside the supported set
      */
-    static void skipImmediates(WasmReader r, int op) {
+    public static void skipImmediates(WasmReader r, int op) {
         if (op <= 0x01 || op == ELSE || op == END || op == RETURN || op == 0x1A || op == 0x1B || op == 0xD1
                 || (op >= 0x45 && op <= 0xC4)) {
             return;
@@ -147,8 +147,8 @@ final class Instructions {
     }
 
     private static boolean isValueType(int b) {
-        return b == ModuleShape.I32 || b == ModuleShape.I64 || b == ModuleShape.F32 || b == ModuleShape.F64
-                || b == ModuleShape.V128 || b == ModuleShape.FUNCREF || b == ModuleShape.EXTERNREF;
+        // i32, i64, f32, f64, v128, funcref, externref
+        return (b >= 0x7B && b <= 0x7F) || b == 0x70 || b == 0x6F;
     }
 
     private static WasmReader.MalformedException unsupported(WasmReader r, String opcode) {

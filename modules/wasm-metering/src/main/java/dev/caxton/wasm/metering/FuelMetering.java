@@ -1,9 +1,7 @@
-package dev.caxton.engine.wasmtime;
+package dev.caxton.wasm.metering;
 
-import dev.caxton.engine.wasmtime.ModuleShape.Export;
-import dev.caxton.engine.wasmtime.ModuleShape.FuncSig;
-import dev.caxton.engine.wasmtime.ModuleShape.Section;
-import dev.caxton.spi.engine.ExternKind;
+import dev.caxton.wasm.metering.ModuleLayout.Export;
+import dev.caxton.wasm.metering.ModuleLayout.FuncSig;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -11,12 +9,15 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
- * Fuel metering by instrumentation. The wasmtime-java binding does not expose Wasmtime's own fuel,
- * so the engine adds it to the module: a mutable i64 global holds the fuel left, and each
+ * Fuel metering by instrumentation, shared by the engine plugins: an engine whose own fuel is out of
+ * reach (the wasmtime-java binding) or would cost its compiler (Chicory's, which only the interpreter
+ * meters) adds it to the module instead. A mutable i64 global holds the fuel left, and each
  * straight-line run of instructions first subtracts what the whole run costs and traps with
  * {@code unreachable} when the result is negative. After a trap the engine reads the global: a
  * negative value means the call ran out of fuel (a check traps at once, so nothing else can follow).
@@ -38,12 +39,12 @@ import java.util.Set;
  *       {@code end}.</li>
  * </ul>
  *
- * Only the module's own functions are metered; the engine's hidden helpers are not. Each exported
+ * Only the module's own functions are metered; an engine's hidden helpers are not. Each exported
  * function gets a hidden wrapper that takes the budget as one more i64 parameter and stores it
  * before the call, and returns the fuel left as one more i64 result after the function's own, so
  * that neither metering nor reporting what a call used costs another crossing of the JNI boundary.
  */
-final class FuelMetering {
+public final class FuelMetering {
 
     // What an instruction does to control flow, as far as metering cares.
     private static final byte PLAIN = 0;
@@ -57,74 +58,111 @@ final class FuelMetering {
     /**
      * A metered module.
      *
-     * @param bytes  the binary
-     * @param shape  its structure
-     * @param calls  for every exported function (hidden ones included, the accessors of globals excepted),
-     *               the export that calls it with a budget and also returns the fuel left
-     * @param left   the export that reads the fuel left
-     * @param refill the export that sets the fuel left
+     * @param bytes      the binary
+     * @param calls      for every exported function (those named as unwrapped excepted), the export
+     *                   that calls it with a budget and also returns the fuel left
+     * @param left       the export that reads the fuel left
+     * @param refill     the export that sets the fuel left
+     * @param fuelGlobal the index of the (unexported, mutable i64) global that holds the fuel left
      */
-    record Metered(byte[] bytes, ModuleShape shape, Map<String, String> calls, String left, String refill) {
+    public record Metered(byte[] bytes, Map<String, String> calls, String left, String refill, int fuelGlobal) {
     }
 
     private FuelMetering() {
     }
 
     /**
-     * Adds metering to a prepared module.
+     * Adds metering to every function of a module, and nothing else: no function and no export is
+     * added, only the fuel global ({@link Metered#fuelGlobal()}), for an engine that reads and writes
+     * globals directly. (Extra exports are not free everywhere: Chicory's compiler derives names of
+     * generated methods from exports, and the wrappers' names can collide there.)
      *
-     * @param base    the module as prepared for compilation
-     * @param ownEnd  the index just past the module's own functions; later ones are the engine's
-     *                helpers and stay unmetered
+     * @param module the binary, already accepted by the engine
+     * @return the metered module, whose {@code calls} is empty and {@code left} and {@code refill} null
+     * @throws WasmReader.MalformedException when a body uses an instruction this class does not know
+     */
+    public static Metered instrument(byte[] module) {
+        return build(module, null, Set.of(), Integer.MAX_VALUE);
+    }
+
+    /**
+     * Adds metering to every function of a module, with the exported helpers.
+     *
+     * @param module the binary, already accepted by the engine
+     * @param prefix how the names of the added exports begin (they never clash with the module's own)
      * @return the metered module
      * @throws WasmReader.MalformedException when a body uses an instruction this class does not know
      */
-    static Metered instrument(ModuleRewriter.Base base, int ownEnd) {
-        ModuleShape shape = base.shape();
-        int fuel = shape.globals.size();
+    public static Metered instrument(byte[] module, String prefix) {
+        return instrument(module, prefix, Set.of(), Integer.MAX_VALUE);
+    }
+
+    /**
+     * Adds metering to a module an engine has prepared with helpers of its own.
+     *
+     * @param module    the binary, already accepted by the engine
+     * @param prefix    how the names of the added exports begin (they never clash with the module's own)
+     * @param unwrapped exported functions that get no metered wrapper (an engine's own accessors)
+     * @param ownEnd    the index just past the module's own functions; later ones are the engine's
+     *                  helpers and stay unmetered
+     * @return the metered module
+     * @throws WasmReader.MalformedException when a body uses an instruction this class does not know
+     */
+    public static Metered instrument(byte[] module, String prefix, Set<String> unwrapped, int ownEnd) {
+        return build(module, Objects.requireNonNull(prefix, "prefix"), unwrapped, ownEnd);
+    }
+
+    /** Meters a module; with a null prefix, adds no helper functions or exports. */
+    private static Metered build(byte[] module, String prefix, Set<String> unwrapped, int ownEnd) {
+        ModuleLayout shape = ModuleLayout.of(module);
+        int fuel = shape.globalCount();
         Types types = new Types(shape.types.size());
 
         Set<String> taken = new HashSet<>();
         shape.exports.forEach(e -> taken.add(e.name()));
-        Set<String> getters = base.globalAccessors();
+        Set<String> getters = unwrapped;
         Map<String, String> calls = new LinkedHashMap<>();
         WasmWriter funcAdd = new WasmWriter(32);
         WasmWriter codeAdd = new WasmWriter(64);
         WasmWriter exportAdd = new WasmWriter(128);
         int next = shape.functions.size();
-        for (Export e : shape.exports) {
-            if (e.kind() != ExternKind.FUNCTION || getters.contains(e.name())) {
+        String left = null;
+        String refill = null;
+        for (Export e : prefix == null ? List.<Export>of() : shape.exports) {
+            if (e.kind() != ModuleLayout.KIND_FUNCTION || getters.contains(e.name())) {
                 continue;
             }
             FuncSig sig = shape.types.get(shape.functions.get(e.index()));
             byte[] params = Arrays.copyOf(sig.params(), sig.params().length + 1);
-            params[params.length - 1] = (byte) ModuleShape.I64;
+            params[params.length - 1] = (byte) ModuleLayout.I64;
             byte[] results = Arrays.copyOf(sig.results(), sig.results().length + 1);
-            results[results.length - 1] = (byte) ModuleShape.I64;
+            results[results.length - 1] = (byte) ModuleLayout.I64;
             funcAdd.u32(types.index(params, results));
             WasmWriter body = new WasmWriter(16).u32(0).u8(0x20).u32(sig.params().length).u8(0x24).u32(fuel);
             for (int i = 0; i < sig.params().length; i++) {
                 body.u8(0x20).u32(i);
             }
             body.u8(0x10).u32(e.index()).u8(0x23).u32(fuel).u8(Instructions.END);
-            ModuleRewriter.body(codeAdd, body);
-            String name = ModuleRewriter.unique(ModuleRewriter.PREFIX + "fuel:" + e.name(), taken);
+            codeAdd.body(body);
+            String name = uniqueName(prefix + "fuel:" + e.name(), taken);
             exportAdd.name(name).u8(0x00).u32(next++);
             calls.put(e.name(), name);
         }
-        byte[] i64 = {(byte) ModuleShape.I64};
-        funcAdd.u32(types.index(new byte[0], i64));
-        ModuleRewriter.body(codeAdd, new WasmWriter(8).u32(0).u8(0x23).u32(fuel).u8(Instructions.END));
-        String left = ModuleRewriter.unique(ModuleRewriter.PREFIX + "fuel:left", taken);
-        exportAdd.name(left).u8(0x00).u32(next++);
-        funcAdd.u32(types.index(i64, new byte[0]));
-        ModuleRewriter.body(codeAdd, new WasmWriter(8).u32(0).u8(0x20).u32(0).u8(0x24).u32(fuel).u8(Instructions.END));
-        String refill = ModuleRewriter.unique(ModuleRewriter.PREFIX + "fuel:set", taken);
-        exportAdd.name(refill).u8(0x00).u32(next++);
+        if (prefix != null) {
+            byte[] i64 = {(byte) ModuleLayout.I64};
+            funcAdd.u32(types.index(new byte[0], i64));
+            codeAdd.body(new WasmWriter(8).u32(0).u8(0x23).u32(fuel).u8(Instructions.END));
+            left = uniqueName(prefix + "fuel:left", taken);
+            exportAdd.name(left).u8(0x00).u32(next++);
+            funcAdd.u32(types.index(i64, new byte[0]));
+            codeAdd.body(new WasmWriter(8).u32(0).u8(0x20).u32(0).u8(0x24).u32(fuel).u8(Instructions.END));
+            refill = uniqueName(prefix + "fuel:set", taken);
+            exportAdd.name(refill).u8(0x00).u32(next++);
+        }
         int added = next - shape.functions.size();
 
         // The module's bodies, metered, then the helpers' bodies as they are, then the new ones.
-        Section code = shape.section(ModuleShape.CODE);
+        Section code = shape.section(ModuleLayout.CODE);
         int bodies = code == null ? 0 : code.count();
         WasmWriter codeAll = new WasmWriter((code == null ? 0 : code.end() - code.entriesStart()) * 2 + codeAdd.size());
         codeAll.u32(bodies + added);
@@ -135,10 +173,10 @@ final class FuelMetering {
                 int size = r.u32Int("the size of function body " + k);
                 int start = r.pos();
                 r.skip(size, "function body " + k);
-                int index = shape.importedFunctions + k;
+                int index = shape.importedFunctions() + k;
                 if (index < ownEnd) {
                     FuncSig sig = shape.types.get(shape.functions.get(index));
-                    ModuleRewriter.body(codeAll, meter(shape.bytes, start, start + size, fuel, sig.results(), types));
+                    codeAll.body(meter(shape.bytes, start, start + size, fuel, sig.results(), types));
                 } else {
                     codeAll.bytes(shape.bytes, entry, start + size);
                 }
@@ -146,17 +184,20 @@ final class FuelMetering {
         }
         codeAll.bytes(codeAdd.toByteArray());
 
-        WasmWriter global = new WasmWriter(8).u8(ModuleShape.I64).u8(0x01).u8(0x42).u8(0x00).u8(Instructions.END);
+        WasmWriter global = new WasmWriter(8).u8(ModuleLayout.I64).u8(0x01).u8(0x42).u8(0x00).u8(Instructions.END);
         SectionEmitter out = new SectionEmitter(shape.bytes);
         if (types.count() > 0) {
-            out.append(ModuleShape.TYPE, types.entries, types.count());
+            out.append(ModuleLayout.TYPE, types.entries, types.count());
         }
-        out.append(ModuleShape.FUNCTION, funcAdd, added);
-        out.append(ModuleShape.GLOBAL, global, 1);
-        out.append(ModuleShape.EXPORT, exportAdd, added);
-        out.replace(ModuleShape.CODE, codeAll);
-        byte[] bytes = out.emit(shape);
-        return new Metered(bytes, ModuleShape.parse(bytes), Map.copyOf(calls), left, refill);
+        if (added > 0) {
+            out.append(ModuleLayout.FUNCTION, funcAdd, added);
+        }
+        out.append(ModuleLayout.GLOBAL, global, 1);
+        if (added > 0) {
+            out.append(ModuleLayout.EXPORT, exportAdd, added);
+        }
+        out.replace(ModuleLayout.CODE, codeAll);
+        return new Metered(out.emit(shape.sections), Map.copyOf(calls), left, refill, fuel);
     }
 
     /**
@@ -170,7 +211,7 @@ final class FuelMetering {
      * @param types   where a type for that block is found or added
      * @return the new body, without its size
      */
-    static WasmWriter meter(byte[] bytes, int start, int end, int fuel, byte[] results, Types types) {
+    public static WasmWriter meter(byte[] bytes, int start, int end, int fuel, byte[] results, Types types) {
         WasmReader r = new WasmReader(bytes, start, end);
         long groups = r.u32("the number of local declarations");
         for (long g = 0; g < groups; g++) {
@@ -284,6 +325,21 @@ final class FuelMetering {
         return out;
     }
 
+    /**
+     * A name no other export uses.
+     *
+     * @param wanted the name wanted
+     * @param taken  the names in use; the result is added
+     * @return {@code wanted}, or it with a number appended
+     */
+    public static String uniqueName(String wanted, Set<String> taken) {
+        String name = wanted;
+        for (int i = 2; !taken.add(name); i++) {
+            name = wanted + "#" + i;
+        }
+        return name;
+    }
+
     /** Subtracts a run's cost from the fuel left, and traps when it goes below zero. */
     private static void charge(WasmWriter out, int fuel, int cost) {
         out.u8(0x23).u32(fuel).u8(0x42).signed(cost).u8(0x7D).u8(0x24).u32(fuel)   // fuel -= cost
@@ -292,13 +348,13 @@ final class FuelMetering {
     }
 
     /** Function types added to the module, each once. */
-    static final class Types {
+    public static final class Types {
         private final int first;
         private final Map<String, Integer> known = new HashMap<>();
-        final WasmWriter entries = new WasmWriter(32);
+        public final WasmWriter entries = new WasmWriter(32);
 
         /** @param first the index the first added type gets */
-        Types(int first) {
+        public Types(int first) {
             this.first = first;
         }
 
@@ -309,7 +365,7 @@ final class FuelMetering {
          * @param results the result types
          * @return its index
          */
-        int index(byte[] params, byte[] results) {
+        public int index(byte[] params, byte[] results) {
             String key = Arrays.toString(params) + Arrays.toString(results);
             return known.computeIfAbsent(key, k -> {
                 entries.u8(0x60).u32(params.length).bytes(params).u32(results.length).bytes(results);
@@ -318,7 +374,7 @@ final class FuelMetering {
         }
 
         /** @return how many types were added */
-        int count() {
+        public int count() {
             return known.size();
         }
     }

@@ -1,6 +1,4 @@
-package dev.caxton.engine.wasmtime;
-
-import dev.caxton.engine.wasmtime.ModuleShape.Section;
+package dev.caxton.wasm.metering;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,7 +11,7 @@ import java.util.TreeMap;
  * Re-emits a module section by section, applying edits keyed by section id; sections that a
  * module lacks but an edit needs are created at their place in the required order.
  */
-final class SectionEmitter {
+public final class SectionEmitter {
     private final byte[] bytes;
     private final Map<Integer, Edit> edits = new TreeMap<>();
 
@@ -28,7 +26,7 @@ final class SectionEmitter {
         int afterCount;
     }
 
-    SectionEmitter(byte[] bytes) {
+    public SectionEmitter(byte[] bytes) {
         this.bytes = bytes;
     }
 
@@ -36,50 +34,56 @@ final class SectionEmitter {
         return edits.computeIfAbsent(id, k -> new Edit());
     }
 
-    void drop(int id) {
+    public void drop(int id) {
         edit(id).drop = true;
     }
 
-    void replace(int id, WasmWriter payload) {
+    public void replace(int id, WasmWriter payload) {
         edit(id).replacement = payload;
     }
 
-    void replaceEntries(int id, WasmWriter entries) {
+    public void replaceEntries(int id, WasmWriter entries) {
         edit(id).entries = entries;
     }
 
-    void prepend(int id, WasmWriter entries, int count) {
+    public void prepend(int id, WasmWriter entries, int count) {
         Edit e = edit(id);
         e.before = entries;
         e.beforeCount = count;
     }
 
-    void append(int id, WasmWriter entries, int count) {
+    public void append(int id, WasmWriter entries, int count) {
         Edit e = edit(id);
         e.after = entries;
         e.afterCount = count;
     }
 
-    byte[] emit(ModuleShape shape) {
+    /**
+     * Writes the module with the edits applied.
+     *
+     * @param sections the sections of the module this emitter was made for, in order
+     * @return the new binary
+     */
+    public byte[] emit(List<Section> sections) {
         WasmWriter out = new WasmWriter(bytes.length + 256);
         out.bytes(bytes, 0, 8);
         Set<Integer> present = new HashSet<>();
-        shape.sections.forEach(s -> present.add(s.id()));
+        sections.forEach(s -> present.add(s.id()));
         List<Integer> missing = new ArrayList<>();
         for (Map.Entry<Integer, Edit> e : edits.entrySet()) {
             if (!present.contains(e.getKey()) && !e.getValue().drop) {
                 missing.add(e.getKey());
             }
         }
-        missing.sort((a, b) -> Integer.compare(ModuleShape.rank(a), ModuleShape.rank(b)));
+        missing.sort((a, b) -> Integer.compare(ModuleLayout.rank(a), ModuleLayout.rank(b)));
         int next = 0;
-        for (Section s : shape.sections) {
-            if (s.id() != ModuleShape.CUSTOM) {
-                while (next < missing.size() && ModuleShape.rank(missing.get(next)) < ModuleShape.rank(s.id())) {
+        for (Section s : sections) {
+            if (s.id() != ModuleLayout.CUSTOM) {
+                while (next < missing.size() && ModuleLayout.rank(missing.get(next)) < ModuleLayout.rank(s.id())) {
                     emitNew(out, missing.get(next++));
                 }
             }
-            Edit e = s.id() == ModuleShape.CUSTOM ? null : edits.get(s.id());
+            Edit e = s.id() == ModuleLayout.CUSTOM ? null : edits.get(s.id());
             if (e == null) {
                 out.bytes(bytes, s.start(), s.end());
             } else if (!e.drop) {
