@@ -28,6 +28,7 @@ final class SpanAssembler {
     private static final int RECENT = 4096;
 
     private final int maxOpen;
+    private long invalid;
     private final long idleMicros;
     private final Map<String, Open> open = new LinkedHashMap<>();
     // Span id a recently ended message had here, so a late hop can name it as parent.
@@ -60,7 +61,7 @@ final class SpanAssembler {
             String endedAs = ended.get(key);
             if (endedAs != null) {
                 Open late = new Open(h, newSpanId(), endedAs);
-                out.add(late.finish(h.hop().wireName()));
+                emit(late.finish(h.hop().wireName()), out);
                 return;
             }
             boolean arrived = h.hop() == Hop.ROUTED && h.detail() != null && h.detail().startsWith("arrived");
@@ -113,7 +114,20 @@ final class SpanAssembler {
 
     private void end(String key, Open o, List<ExportedSpan> out) {
         ended.put(key, o.spanId);
-        out.add(o.finish(null));
+        emit(o.finish(null), out);
+    }
+
+    private void emit(ExportedSpan s, List<ExportedSpan> out) {
+        if (s == null) {
+            invalid++;
+        } else {
+            out.add(s);
+        }
+    }
+
+    /** @return how many spans could not be made (an id the trace-context rules refuse) */
+    long invalid() {
+        return invalid;
     }
 
     private static boolean ends(TraceHop h) {
@@ -147,6 +161,14 @@ final class SpanAssembler {
         }
 
         ExportedSpan finish(String nameOverride) {
+            try {
+                return build(nameOverride);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+
+        private ExportedSpan build(String nameOverride) {
             TraceHop first = hops.getFirst();
             Map<String, String> attrs = new LinkedHashMap<>();
             attrs.put("messaging.system", "caxton");

@@ -109,7 +109,7 @@ public final class SpanExport implements AutoCloseable {
             try {
                 TraceHop h = queue.poll(1, TimeUnit.SECONDS);
                 while (h != null && pending.size() < batchSize) {
-                    assembler.add(h, pending);
+                    add(h, pending);
                     h = pending.size() < batchSize ? queue.poll() : null;
                 }
             } catch (InterruptedException e) {
@@ -123,10 +123,21 @@ public final class SpanExport implements AutoCloseable {
         }
         // Stopping: what is queued and open goes out in one last round.
         for (TraceHop h; (h = queue.poll()) != null; ) {
-            assembler.add(h, pending);
+            add(h, pending);
         }
         assembler.endAll(pending);
         send(pending);
+    }
+
+    private void add(TraceHop h, List<ExportedSpan> pending) {
+        try {
+            assembler.add(h, pending);
+        } catch (RuntimeException e) {
+            // A hop that makes no valid span (a malformed id) is lost alone; the thread carries on.
+            dropped[DropReason.EXPORT_FAILED.ordinal()].increment();
+            LOG.log(System.Logger.Level.DEBUG, "trace exporter {0}: a hop of message {1} makes no valid span: {2}",
+                    name, h.messageId(), e.getMessage());
+        }
     }
 
     private void send(List<ExportedSpan> pending) {

@@ -70,6 +70,7 @@ final class OtlpSpanExporter implements SpanExporter {
     @Override
     public void close() {
         closed = true;
-        client.close();
+        // Not close(): that waits for a request in flight, which a hung collector would never finish.
+        client.shutdownNow();
     }
 }
