@@ -248,6 +248,7 @@ public final class CaxtonNode implements AutoCloseable {
                 cluster.degradedMode(config.duration("messaging.message_ttl"), config.integer("messaging.queue_size"));
             }
             cluster.conversations().journal(this::journalPage);
+            cluster.traces().source(id -> router.tracer().find(id));
             this.conversationQueryTimeout = config.duration("coordination.cluster.query_timeout");
             resources.push("cluster", cluster::close);
             this.cleanup = dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-storage-cleanup");
@@ -973,6 +974,18 @@ public final class CaxtonNode implements AutoCloseable {
      */
     public List<dev.caxton.runtime.trace.TraceHop> trace(String id) {
         return router.tracer().find(id);
+    }
+
+    /**
+     * The hops of a message, conversation or trace on every live node of the cluster, merged in time
+     * order: this node's, and those of each peer that answers within
+     * {@code coordination.cluster.query_timeout} (the others are named in the answer).
+     *
+     * @param id a message id, conversation id or trace id
+     * @return the merged hops, the nodes they came from and the peers that did not answer
+     */
+    public dev.caxton.runtime.cluster.ClusterTraces.Answers clusterTrace(String id) {
+        return cluster.traces().ask(cluster.livePeers(), id, conversationQueryTimeout);
     }
 
     /** @return whether this node samples and records traces */
