@@ -59,4 +59,5 @@ module dev.caxton.runtime {
     uses dev.caxton.spi.serializer.SerializerProvider;
     uses dev.caxton.spi.membership.MembershipProvider;
     uses dev.caxton.spi.storage.StorageProvider;
+    uses dev.caxton.spi.trace.SpanExporterProvider;
 }

@@ -9,7 +9,8 @@
  *   <li>{@link dev.caxton.spi.transport} &mdash; framed bytes between nodes;</li>
  *   <li>{@link dev.caxton.spi.serializer} &mdash; envelopes and values to bytes and back;</li>
  *   <li>{@link dev.caxton.spi.membership} &mdash; which nodes form the cluster;</li>
- *   <li>{@link dev.caxton.spi.storage} &mdash; what must survive a restart.</li>
+ *   <li>{@link dev.caxton.spi.storage} &mdash; what must survive a restart;</li>
+ *   <li>{@link dev.caxton.spi.trace} &mdash; where finished trace spans are sent (SPI 1.2).</li>
  * </ul>
  * The message model every SPI shares (the FIPA-ACL {@link dev.caxton.spi.message.Envelope}) lives in
  * {@link dev.caxton.spi.message}; {@link dev.caxton.spi} itself holds what all providers have in
@@ -28,10 +29,12 @@ module dev.caxton.spi {
     exports dev.caxton.spi.serializer;
     exports dev.caxton.spi.membership;
     exports dev.caxton.spi.storage;
+    exports dev.caxton.spi.trace;
 
     uses dev.caxton.spi.engine.WasmEngineProvider;
     uses dev.caxton.spi.transport.TransportProvider;
     uses dev.caxton.spi.serializer.SerializerProvider;
     uses dev.caxton.spi.membership.MembershipProvider;
     uses dev.caxton.spi.storage.StorageProvider;
+    uses dev.caxton.spi.trace.SpanExporterProvider;
 }

@@ -27,6 +27,7 @@ module dev.caxton.testkit {
     exports dev.caxton.testkit.engine;
     exports dev.caxton.testkit.membership;
     exports dev.caxton.testkit.transport;
+    exports dev.caxton.testkit.trace;
     exports dev.caxton.testkit.spec;
     exports dev.caxton.testkit.verify;
     exports dev.caxton.testkit.plugin;

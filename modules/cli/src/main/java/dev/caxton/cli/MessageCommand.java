@@ -266,6 +266,16 @@ final class MessageCommand {
                 }
             }
             table.print(out);
+            if (t.path("nodes").size() > 1) {
+                out.println("hops from nodes: " + String.join(", ", Json.strings(t.path("nodes"))));
+            }
+            if (t.path("incomplete").size() > 0) {
+                out.println("nodes that did not answer (their hops are missing): "
+                        + String.join(", ", Json.strings(t.path("incomplete"))));
+            }
+            if (t.path("truncated").asBoolean(false)) {
+                out.println("more hops were recorded than one answer holds; the oldest are left out");
+            }
             if (slowest != null && hops.size() > 1) {
                 out.println("longest step: " + millis(slowest.path("since_previous_us").asLong()) + " ms before "
                         + Json.text(slowest.path("hop")) + (slowest.has("agent") ? " at " + Json.text(slowest.path("agent")) : "")

@@ -91,6 +91,7 @@ public final class CaxtonNode implements AutoCloseable {
     private final CaxtonConfig config;
     private final PluginCatalog catalog;
     private final Path dataDir;
+    private volatile dev.caxton.runtime.trace.SpanExport traceExport;
     private final String nodeName;
     private final Storage storage;
     private final Serializer wire;
@@ -218,6 +219,7 @@ public final class CaxtonNode implements AutoCloseable {
             router.tracer(new dev.caxton.runtime.trace.Tracer(config.bool("observability.tracing.enabled"),
                     dev.caxton.runtime.trace.Tracer.parseRate(config.string("observability.tracing.sample_rate")),
                     (int) config.integer("observability.tracing.buffer_size"), nodeName));
+            startTraceExport(router.tracer());
             List<Mailbox.ClassPolicy> policy = new ArrayList<>();
             for (Priority p : Priority.values()) {
                 String prefix = "messaging.priorities." + p.wireName();
@@ -247,6 +249,7 @@ public final class CaxtonNode implements AutoCloseable {
                 cluster.degradedMode(config.duration("messaging.message_ttl"), config.integer("messaging.queue_size"));
             }
             cluster.conversations().journal(this::journalPage);
+            cluster.traces().source(id -> router.tracer().find(id));
             this.conversationQueryTimeout = config.duration("coordination.cluster.query_timeout");
             resources.push("cluster", cluster::close);
             this.cleanup = dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-storage-cleanup");
@@ -335,6 +338,41 @@ public final class CaxtonNode implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new NodeException("the " + spi.label() + " provider '" + name + "' failed to start: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Starts the span exporter {@code observability.tracing.exporter} names, if any, fed by the
+     * tracer's hops through a bounded queue (so a slow collector never holds up a message).
+     */
+    private void startTraceExport(dev.caxton.runtime.trace.Tracer tracer) {
+        String name = config.providerName(Spi.TRACE);
+        if (Spi.TRACE.none(name)) {
+            return;
+        }
+        if (!tracer.enabled()) {
+            LOG.log(System.Logger.Level.WARNING, "observability.tracing.exporter is {0} but observability.tracing.enabled"
+                    + " is false: nothing is traced, so nothing will be exported", name);
+        }
+        Map<String, String> resource = new LinkedHashMap<>();
+        resource.put("service.name", "caxton");
+        resource.put("service.instance.id", nodeName);
+        resource.put("service.version", version());
+        dev.caxton.spi.trace.SpanExporter exporter = open(Spi.TRACE, dev.caxton.spi.trace.SpanExporterProvider.class,
+                (p, ctx) -> p.create(ctx, resource), c -> c);
+        this.traceExport = new dev.caxton.runtime.trace.SpanExport(exporter, name,
+                (int) config.integer("observability.tracing.export_queue_size"),
+                (int) config.integer("observability.tracing.export_batch_size"));
+        resources.push("trace export", traceExport::close);
+        tracer.exportTo(traceExport::offer);
+    }
+
+    /**
+     * The span export, when an exporter is configured, for its metrics.
+     *
+     * @return the export, or empty with {@code observability.tracing.exporter: none}
+     */
+    public Optional<dev.caxton.runtime.trace.SpanExport> traceExport() {
+        return Optional.ofNullable(traceExport);
     }
 
     /** Offers {@code security.cluster.gossip_key}, when set, to the membership as an AES key. */
@@ -941,6 +979,18 @@ public final class CaxtonNode implements AutoCloseable {
      */
     public List<dev.caxton.runtime.trace.TraceHop> trace(String id) {
         return router.tracer().find(id);
+    }
+
+    /**
+     * The hops of a message, conversation or trace on every live node of the cluster, merged in time
+     * order: this node's, and those of each peer that answers within
+     * {@code coordination.cluster.query_timeout} (the others are named in the answer).
+     *
+     * @param id a message id, conversation id or trace id
+     * @return the merged hops, the nodes they came from and the peers that did not answer
+     */
+    public dev.caxton.runtime.cluster.ClusterTraces.Answers clusterTrace(String id) {
+        return cluster.traces().ask(cluster.livePeers(), id, conversationQueryTimeout);
     }
 
     /** @return whether this node samples and records traces */

@@ -467,7 +467,7 @@ public final class CaxtonServer implements AutoCloseable {
             case "traces" -> {
                 if (parts.length == 3) {
                     only(method, "GET");
-                    return new Response(200, Json.trace(decode(parts[2]), node.tracingEnabled(), node.trace(decode(parts[2]))));
+                    return new Response(200, Json.trace(decode(parts[2]), node.tracingEnabled(), node.clusterTrace(decode(parts[2]))));
                 }
             }
             case "health" -> {

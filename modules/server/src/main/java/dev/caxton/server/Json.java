@@ -119,6 +119,15 @@ final class Json {
      * The JSON form of a trace: its hops oldest first, each with the time since the one before, so
      * the largest {@code since_previous_us} shows where the time went.
      */
+    static Map<String, Object> trace(String id, boolean enabled, dev.caxton.runtime.cluster.ClusterTraces.Answers answers) {
+        Map<String, Object> m = trace(id, enabled, answers.hops());
+        // Which nodes' hops are in it, and which were asked and did not answer: their part is missing.
+        m.put("nodes", answers.nodes());
+        m.put("incomplete", answers.incomplete());
+        m.put("truncated", answers.truncated());
+        return m;
+    }
+
     static Map<String, Object> trace(String id, boolean enabled, List<dev.caxton.runtime.trace.TraceHop> hops) {
         List<Map<String, Object>> out = new ArrayList<>(hops.size());
         long prev = hops.isEmpty() ? 0 : hops.getFirst().atMicros();

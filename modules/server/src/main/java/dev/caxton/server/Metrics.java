@@ -152,6 +152,7 @@ final class Metrics {
             x.sample("caxton_dead_letters_total", m.deadLetters(r), "reason", r.label());
         }
         membership(x, node, m);
+        traceExport(x, node);
         long[] depth = node.queueDepthByPriority();
         x.family("caxton_queue_depth", "gauge", "Messages waiting in agents' mailboxes, by priority class.");
         for (Priority p : Priority.values()) {
@@ -239,6 +240,19 @@ final class Metrics {
                             + "(wall clocks of two nodes: meaningful when they are synchronised).",
                     m.gossipConvergence().snapshot());
         }
+    }
+
+    /** The span exporter's figures, only when one is configured (observability.tracing.exporter). */
+    private static void traceExport(Exposition x, CaxtonNode node) {
+        node.traceExport().ifPresent(t -> {
+            x.family("caxton_trace_spans_exported_total", "counter", "Trace spans the exporter delivered to its collector.");
+            x.sample("caxton_trace_spans_exported_total", t.exported(), "exporter", t.exporterName());
+            x.family("caxton_trace_export_dropped_total", "counter",
+                    "Trace hops not exported, by reason (queue_full: the exporter fell behind; export_failed: the collector refused or did not answer).");
+            for (dev.caxton.runtime.trace.SpanExport.DropReason r : dev.caxton.runtime.trace.SpanExport.DropReason.values()) {
+                x.sample("caxton_trace_export_dropped_total", t.dropped(r), "exporter", t.exporterName(), "reason", r.label());
+            }
+        });
     }
 
     private static long orZero(Map<String, Long> c, String key) {

@@ -25,11 +25,50 @@ class MetricsDocsTest {
     @TempDir
     Path dir;
 
+    /**
+     * What a node serves: one with the defaults, and one with the providers that add families of
+     * their own (a SWIM membership: packet drops, protocol events, convergence; a trace exporter:
+     * spans sent and hops dropped), so the dashboard's panels for those are checked too.
+     */
     private Set<String> served() throws Exception {
-        try (TestServer s = new TestServer(dir, "", "")) {
+        Set<String> names = new TreeSet<>();
+        try (TestServer s = new TestServer(Files.createDirectories(dir.resolve("plain")), "", "")) {
             s.deploy("echo", TestServer.ECHO);
-            return new TreeSet<>(ExpositionParser.parseText(s.metrics("GET", "/metrics").body()).keySet());
+            names.addAll(ExpositionParser.parseText(s.metrics("GET", "/metrics").body()).keySet());
         }
+        try (TestServer s = new TestServer(Files.createDirectories(dir.resolve("swim")), "", WITH_OPTIONAL_FAMILIES)) {
+            names.addAll(ExpositionParser.parseText(s.metrics("GET", "/metrics").body()).keySet());
+        }
+        return names;
+    }
+
+    // Nothing listens on the exporter's endpoint: the families exist whether or not a collector does.
+    private static final String WITH_OPTIONAL_FAMILIES = """
+            coordination:
+              cluster:
+                membership: swim
+                swim:
+                  bind_addr: 127.0.0.1:0
+            observability:
+              tracing:
+                enabled: true
+                exporter: otlp
+                otlp:
+                  endpoint: http://127.0.0.1:9
+            """;
+
+    @Test
+    void theOptionalFamiliesAreServedWhenTheirProvidersRun() throws Exception {
+        assertThat(served()).contains("caxton_membership_packets_dropped_total", "caxton_membership_events_total",
+                "caxton_gossip_convergence_time_seconds", "caxton_trace_export_dropped_total",
+                "caxton_trace_spans_exported_total");
+    }
+
+    @Test
+    void theDashboardHasPanelsForMembershipAndTraceExport() throws Exception {
+        Set<String> queried = mentioned(ROOT.resolve("deploy/grafana/caxton-dashboard.json"));
+        assertThat(queried).contains("caxton_membership_packets_dropped_total", "caxton_membership_events_total",
+                "caxton_gossip_convergence_time_seconds", "caxton_trace_export_dropped_total");
     }
 
     private static Set<String> mentioned(Path file) throws Exception {

@@ -44,6 +44,11 @@ final class ClusterNodes {
 
     /** Starts A, B and C, each in {@code dir/<name>}; stops those started if one fails. */
     static List<Image.Server> start(Path dir, Spec spec) throws Exception {
+        return start(dir, spec, "");
+    }
+
+    /** As {@link #start(Path, Spec)}, with more top-level sections (e.g. {@code observability}) on every node. */
+    static List<Image.Server> start(Path dir, Spec spec, String extraYaml) throws Exception {
         int[] ports = Image.freePorts(3);
         List<Image.Server> servers = new ArrayList<>();
         try {
@@ -69,7 +74,8 @@ final class ClusterNodes {
                             static:
                               nodes: [%s]
                         %s""".formatted(spec.serializer(), spec.messagingYaml().indent(2), spec.storage(),
-                        spec.transport(), ports[i], spec.transportYaml().indent(2), peers(i, ports), spec.staticYaml().indent(6));
+                        spec.transport(), ports[i], spec.transportYaml().indent(2), peers(i, ports), spec.staticYaml().indent(6))
+                        + extraYaml;
                 Path d = dir.resolve(NAMES[i]);
                 Files.createDirectories(d);
                 servers.add(new Image.Server(d, yaml, "node_name: " + NAMES[i]));

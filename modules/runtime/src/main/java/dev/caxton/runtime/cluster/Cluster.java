@@ -53,7 +53,8 @@ import java.util.function.Supplier;
  *   <li>{@code 7} answer: the number, the {@link SendStatus} ordinal (byte), the reason (short
  *       length + UTF-8, empty when accepted);</li>
  *   <li>{@code 8} conversation query and {@code 9} conversation page: see
- *       {@link ClusterConversations}.</li>
+ *       {@link ClusterConversations};</li>
+ *   <li>{@code 12} trace query and {@code 13} trace answer: see {@link ClusterTraces}.</li>
  * </ul>
  * Every decoder treats the bytes as hostile: anything malformed is dropped and counted by
  * {@link PeerLinks#rejected}.
@@ -74,6 +75,10 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     static final byte PERSIST = 10;
     /** The confirmation of a {@link #PERSIST}: receiver and message id. */
     static final byte STORED = 11;
+    /** A query for the hops this node recorded of a message, conversation or trace. */
+    static final byte TRACE_QUERY = 12;
+    /** The answer to a {@link #TRACE_QUERY}. */
+    static final byte TRACE_ANSWER = 13;
     /** Most conversation queries from peers read at once; more are not answered (the asker says so). */
     private static final int MAX_QUERIES = 16;
     private final java.util.concurrent.Semaphore queries = new java.util.concurrent.Semaphore(MAX_QUERIES);
@@ -100,6 +105,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     private final boolean preferLocal;
     private final ClusterDirectory directory = new ClusterDirectory();
     private final ClusterConversations conversations;
+    private final ClusterTraces traces;
     private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
     // Versions start from the clock so that a restarted node's entries are newer than what its
     // peers kept of its previous run (they would otherwise ignore them until it is judged dead).
@@ -173,6 +179,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         this.timers = dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-cluster");
         timers.setRemoveOnCancelPolicy(true);
         this.conversations = new ClusterConversations(self, links, CONVERSATION_QUERY, CONVERSATION_PAGE);
+        this.traces = new ClusterTraces(self, links, TRACE_QUERY, TRACE_ANSWER);
         links.addresses(this::addressOf);
         links.cluster(this::onFrame, this::onOpened);
     }
@@ -278,6 +285,11 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         long ms = Math.max(1, syncInterval.toMillis());
         timers.scheduleWithFixedDelay(this::sync, 0, ms, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** @return reads of traces across nodes */
+    public ClusterTraces traces() {
+        return traces;
     }
 
     /** @return reads of conversations across nodes */
@@ -486,21 +498,35 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             case ANSWER -> onAnswer(from, frame);
             case CONVERSATION_QUERY -> onConversationQuery(from, frame);
             case CONVERSATION_PAGE -> conversations.onPage(from, frame);
+            case TRACE_QUERY -> onTraceQuery(from, frame);
+            case TRACE_ANSWER -> traces.onAnswer(from, frame);
             default -> links.rejected(from, "unknown cluster frame type " + (type & 0xff));
         }
     }
 
+    private void onTraceQuery(String from, ByteBuffer frame) {
+        answerOffThread("trace", from, frame, traces::onQuery);
+    }
+
     private void onConversationQuery(String from, ByteBuffer frame) {
-        // Reading the journal may wait for storage: never on the transport's event thread.
+        answerOffThread("conversation", from, frame, conversations::onQuery);
+    }
+
+    /**
+     * Answers a peer's query on a virtual thread (reading may wait for storage: never on the
+     * transport's event thread), at most {@link #MAX_QUERIES} at once across kinds.
+     */
+    private void answerOffThread(String kind, String from, ByteBuffer frame,
+                                 java.util.function.BiConsumer<String, ByteBuffer> answer) {
         if (!queries.tryAcquire()) {
-            LOG.log(System.Logger.Level.DEBUG, "cluster: too many conversation queries at once; one from {0} unanswered", from);
+            LOG.log(System.Logger.Level.DEBUG, "cluster: too many queries at once; a {0} query from {1} unanswered", kind, from);
             return;
         }
         ByteBuffer copy = ByteBuffer.wrap(rest(frame));
         try {
-            Thread.ofVirtual().name("caxton-conversation-query").start(() -> {
+            Thread.ofVirtual().name("caxton-" + kind + "-query").start(() -> {
                 try {
-                    conversations.onQuery(from, copy);
+                    answer.accept(from, copy);
                 } finally {
                     queries.release();
                 }

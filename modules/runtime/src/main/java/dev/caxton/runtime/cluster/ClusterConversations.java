@@ -252,7 +252,7 @@ public final class ClusterConversations {
         return b.array();
     }
 
-    private static byte[] utf8(String s) {
+    static byte[] utf8(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         // Names and ids are bounded far below this; a longer one is cut rather than corrupt the frame.
         return b.length > Short.MAX_VALUE ? java.util.Arrays.copyOf(b, Short.MAX_VALUE) : b;
@@ -315,7 +315,7 @@ public final class ClusterConversations {
         return new Page(total, Instant.ofEpochMilli(first), Instant.ofEpochMilli(last), omitted, entries);
     }
 
-    private static String string(ByteBuffer b) {
+    static String string(ByteBuffer b) {
         int len = b.getShort() & 0xffff;
         if (len > b.remaining()) {
             throw new IllegalArgumentException("string length " + len + " out of range");

@@ -618,7 +618,9 @@ public final class CaxtonConfig {
 
     private void checkProviderNames(PluginCatalog catalog) {
         for (Spi spi : Spi.values()) {
-            catalog.select(spi, providerName(spi), spi.type());
+            if (!spi.none(providerName(spi))) {
+                catalog.select(spi, providerName(spi), spi.type());
+            }
         }
     }
 

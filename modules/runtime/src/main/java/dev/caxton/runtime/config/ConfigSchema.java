@@ -232,6 +232,13 @@ public final class ConfigSchema {
                     "Share of client messages traced when tracing is on, a number from 0 to 1."),
             ConfigOption.ranged("observability.tracing.buffer_size", Type.INTEGER, "10000",
                     "Most trace hops kept in memory; the oldest are overwritten.", 1, 10_000_000),
+            ConfigOption.of("observability.tracing.exporter", Type.STRING, "none",
+                    "Trace exporter plugin the spans of traced messages are sent through (e.g. otlp); none exports nothing."),
+            ConfigOption.ranged("observability.tracing.export_batch_size", Type.INTEGER, "512",
+                    "Most spans the exporter sends in one request.", 1, 100_000),
+            ConfigOption.ranged("observability.tracing.export_queue_size", Type.INTEGER, "8192",
+                    "Most hops waiting for the exporter; past it hops are dropped (counted in caxton_trace_export_dropped_total), never waited for.",
+                    1, 10_000_000),
             // security
             ConfigOption.of("security.token_file", Type.PATH, "api-token",
                     "File holding the API token, relative to the data directory; created (mode 0600) at first start."),

@@ -71,7 +71,8 @@ public final class Traceparent {
         return tp != null && tp.length() == 55 && (Character.digit(tp.charAt(54), 16) & 1) == 1;
     }
 
-    private static String newSpan() {
+    /** @return a fresh parent/span id: 16 hex digits, not all zero */
+    static String newSpan() {
         long s;
         do {
             s = ThreadLocalRandom.current().nextLong();

@@ -32,6 +32,7 @@ public final class Tracer {
     private final long baseMicros;
     private final long baseNanos;
     private long next;
+    private volatile java.util.function.Consumer<TraceHop> sink;
 
     /**
      * Creates a tracer.
@@ -114,10 +115,24 @@ public final class Tracer {
         }
         long at = baseMicros + (System.nanoTime() - baseNanos) / 1000;
         TraceHop h = new TraceHop(Traceparent.traceId(tp), Traceparent.spanId(tp), e.messageId(),
-                e.conversationId(), hop, node, agent, detail, at);
+                e.conversationId(), hop, node, agent, detail, at, e.performative() == null ? null : e.performative().wireName());
         synchronized (ring) {
             ring[(int) (next++ % ring.length)] = h;
         }
+        java.util.function.Consumer<TraceHop> s = sink;
+        if (s != null) {
+            s.accept(h);
+        }
+    }
+
+    /**
+     * Hands every hop recorded from now on to {@code sink} as well (the span exporter). The sink runs
+     * on the thread recording the hop, so it must return at once: it may only queue the hop.
+     *
+     * @param sink where hops go, or null for nowhere
+     */
+    public void exportTo(java.util.function.Consumer<TraceHop> sink) {
+        this.sink = sink;
     }
 
     /**

@@ -320,6 +320,79 @@ class ClusterTest {
     }
 
     @Test
+    void aTraceIsGatheredFromEveryNodeMergedInTimeOrderWithEachHopsNode() throws Exception {
+        tracingPair();
+        TestNode a = nodes.get(0);
+        TestNode b = nodes.get(1);
+        a.cluster.traces().source(id -> a.router.tracer().find(id));
+        b.cluster.traces().source(id -> b.router.tracer().find(id));
+        String tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        b.router.route(Envelope.builder(Performative.INFORM).sender("b1").receiver("a1").messageId("g-1")
+                .conversationId("conv-g").traceparent(tp).build());
+        await("A recorded its hops", () -> a.router.tracer().find("g-1").size() >= 2);
+        // Asked on B, which alone knows only that the message left for A.
+        assertThat(b.router.tracer().find("g-1")).hasSize(1);
+        var answers = b.cluster.traces().ask(List.of("A"), "conv-g", Duration.ofSeconds(30));
+        assertThat(answers.incomplete()).isEmpty();
+        assertThat(answers.truncated()).isFalse();
+        assertThat(answers.nodes()).containsExactly("B", "A");
+        assertThat(answers.hops()).extracting(h -> h.hop().wireName() + "@" + h.node())
+                .containsExactly("routed@B", "routed@A", "queued@A");
+        assertThat(answers.hops()).allSatisfy(h -> assertThat(h.traceId()).isEqualTo("0af7651916cd43dd8448eb211c80319c"));
+        assertThat(answers.hops().get(1).detail()).isEqualTo("arrived from another node");
+        assertThat(answers.hops().get(1).performative()).isEqualTo("inform");
+        assertThat(b.cluster.traces().waitingCount()).isZero();
+    }
+
+    @Test
+    void aTraceQueryANodeDoesNotAnswerNamesItAndKeepsTheOwnHops() throws Exception {
+        var n = twoNodesWithBNotReading(b -> b.echo("b1"));
+        TestNode a = n.get(0);
+        var own = new dev.caxton.runtime.trace.TraceHop("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", "m1",
+                null, dev.caxton.runtime.trace.Hop.ACCEPTED, "A", null, "from an API client", 5);
+        a.cluster.traces().source(id -> List.of(own));
+        var answers = a.cluster.traces().ask(List.of("B"), "m1", Duration.ofMillis(200));
+        assertThat(answers.incomplete()).containsExactly("B");
+        assertThat(answers.nodes()).containsExactly("A");
+        assertThat(answers.hops()).containsExactly(own);
+        assertThat(a.cluster.traces().waitingCount()).as("the unanswered query is forgotten").isZero();
+    }
+
+    @Test
+    void aTraceAnswerIsBoundedKeepsTheNewestHopsTakesTheSendersNameAndRefusesMalformedBytes() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        var reads = n.get(0).cluster.traces();
+        List<dev.caxton.runtime.trace.TraceHop> hops = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            hops.add(new dev.caxton.runtime.trace.TraceHop("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", "m" + i,
+                    "c", dev.caxton.runtime.trace.Hop.QUEUED, "claimed-node", "agent", "x".repeat(100), i, "inform"));
+        }
+        byte[] frame = reads.answerFrame(1, hops, 800);
+        assertThat(frame.length).isLessThanOrEqualTo(800);
+        var part = ClusterTraces.parseAnswer("B", ByteBuffer.wrap(frame, 9, frame.length - 9));
+        assertThat(part.truncated()).isTrue();
+        assertThat(part.hops()).isNotEmpty().hasSizeLessThan(10);
+        assertThat(part.hops().getLast().messageId()).as("the newest hops are kept").isEqualTo("m10");
+        assertThat(part.hops()).allSatisfy(h -> assertThat(h.node()).isEqualTo("B"));
+        var whole = ClusterTraces.parseAnswer("B", ByteBuffer.wrap(reads.answerFrame(2, hops, 1 << 20), 9,
+                reads.answerFrame(2, hops, 1 << 20).length - 9));
+        assertThat(whole.truncated()).isFalse();
+        assertThat(whole.hops()).extracting(dev.caxton.runtime.trace.TraceHop::messageId)
+                .containsExactly("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
+        assertThat(whole.hops().getFirst().conversationId()).isEqualTo("c");
+        // Truncated, trailing or out-of-range bytes are refused.
+        assertThatThrownBy(() -> ClusterTraces.parseAnswer("B", ByteBuffer.wrap(frame, 9, frame.length - 20)))
+                .isInstanceOf(RuntimeException.class);
+        byte[] trailing = java.util.Arrays.copyOf(frame, frame.length + 1);
+        assertThatThrownBy(() -> ClusterTraces.parseAnswer("B", ByteBuffer.wrap(trailing, 9, trailing.length - 9)))
+                .isInstanceOf(IllegalArgumentException.class);
+        byte[] badKind = frame.clone();
+        badKind[1 + 8 + 1 + 4] = 99;
+        assertThatThrownBy(() -> ClusterTraces.parseAnswer("B", ByteBuffer.wrap(badKind, 9, badKind.length - 9)))
+                .hasMessageContaining("unknown hop kind");
+    }
+
+    @Test
     void anUnsampledTraceparentTravelsButNothingIsRecorded() throws Exception {
         tracingPair();
         TestNode a = nodes.get(0);

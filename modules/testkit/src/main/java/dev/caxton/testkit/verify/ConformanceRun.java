@@ -89,6 +89,7 @@ public final class ConformanceRun {
             case WasmEngineProvider p -> Suites.Engine.class;
             case TransportProvider p -> Suites.Transport.class;
             case MembershipProvider p -> Suites.Membership.class;
+            case dev.caxton.spi.trace.SpanExporterProvider p -> Suites.Trace.class;
             default -> null;
         };
     }
@@ -96,7 +97,7 @@ public final class ConformanceRun {
     /**
      * Runs the suite of the provider's SPI against it.
      *
-     * @param provider a {@link Provider} of one of the five SPIs
+     * @param provider a {@link Provider} of one of the SPIs
      * @return one map per test, in the order they finished, each with {@code test} (the suite's method
      *         name), {@code result} ({@value #PASSED}, {@value #FAILED} or {@value #SKIPPED}) and
      *         {@code detail} (why it failed or was skipped; empty when it passed). A suite that cannot

@@ -81,4 +81,16 @@ public final class Suites {
             return ConformanceRun.current(MembershipProvider.class);
         }
     }
+
+    /** The trace exporter suite on the provider under test; with an empty section its export may be refused. */
+    public static final class Trace extends dev.caxton.testkit.trace.SpanExporterConformance {
+        /** Created by the JUnit Platform. */
+        public Trace() {
+        }
+
+        @Override
+        protected dev.caxton.spi.trace.SpanExporterProvider provider() {
+            return ConformanceRun.current(dev.caxton.spi.trace.SpanExporterProvider.class);
+        }
+    }
 }
