@@ -95,6 +95,16 @@ final class AgentCommand {
                         + "its log, clocks and random numbers work; no files, network, environment or arguments.")
         private boolean wasi;
 
+        @Option(names = "--extism-function", paramLabel = "NAME",
+                description = "Run the module as an Extism plugin: each message's content is the input of this exported "
+                        + "function and its output is the reply (see docs/agent-guide.md, Extism plugins).")
+        private String extismFunction;
+
+        // Not --config: every client command already takes --config FILE, the node's configuration.
+        @Option(names = "--extism-config", paramLabel = "KEY=VALUE",
+                description = "Configuration an Extism plugin reads with config_get (repeat for several; needs --extism-function).")
+        private List<String> config = new ArrayList<>();
+
         private ObjectNode request;
 
         @Override
@@ -159,6 +169,22 @@ final class AgentCommand {
             }
             if (wasi) {
                 body.put("wasi", true);
+            }
+            if (extismFunction != null) {
+                if (extismFunction.isBlank()) {
+                    throw CliException.usage("--extism-function: the function name is empty");
+                }
+                body.put("extism_function", extismFunction);
+            } else if (!config.isEmpty()) {
+                throw CliException.usage("--extism-config: configuration is for Extism plugins; give --extism-function NAME too");
+            }
+            if (!config.isEmpty()) {
+                ObjectNode cfg = body.putObject("config");
+                try {
+                    dev.caxton.runtime.agent.ExtismSettings.parseConfig(config).forEach(cfg::put);
+                } catch (IllegalArgumentException e) {
+                    throw CliException.usage(e.getMessage());
+                }
             }
             if (durable != null) {
                 body.put("durable", durable);

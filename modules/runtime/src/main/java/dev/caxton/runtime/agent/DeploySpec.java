@@ -15,9 +15,28 @@ import java.util.Set;
  * @param permissions  the host functions it may import, or null for all of them
  * @param durable      whether its state is checkpointed, or null for {@code agents.durable}
  * @param wasi         whether it gets a sandboxed WASI preview 1 ({@code --wasi})
+ * @param extism       how it runs as an Extism plugin ({@code --extism-function}), or null for a Caxton agent
  */
 public record DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
-                         String engine, Set<String> permissions, Boolean durable, boolean wasi) {
+                         String engine, Set<String> permissions, Boolean durable, boolean wasi, ExtismSettings extism) {
+
+    /**
+     * A deployment of a Caxton agent (not an Extism plugin).
+     *
+     * @param name         the agent's unique name
+     * @param module       the WebAssembly binary
+     * @param capabilities capabilities it holds from the start
+     * @param limits       its limits, or null for the defaults
+     * @param codec        the serializer name, or null for {@code json}
+     * @param engine       the engine provider name, or null for {@code runtime.engine}
+     * @param permissions  the host functions it may import, or null for all of them
+     * @param durable      whether its state is checkpointed, or null for {@code agents.durable}
+     * @param wasi         whether it gets a sandboxed WASI preview 1
+     */
+    public DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
+                      String engine, Set<String> permissions, Boolean durable, boolean wasi) {
+        this(name, module, capabilities, limits, codec, engine, permissions, durable, wasi, null);
+    }
 
     /**
      * A deployment without WASI.

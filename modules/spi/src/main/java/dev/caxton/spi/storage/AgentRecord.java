@@ -21,10 +21,37 @@ import java.util.Objects;
  * @param updatedAt    when it was last changed (reload, state change)
  * @param durable      whether its state is checkpointed ({@link CheckpointStore}) and restored
  * @param wasi         whether it runs with a sandboxed WASI preview 1 (deployed with {@code wasi})
+ * @param extism       how it runs as an Extism plugin, as the runtime encodes it (opaque text), or null
+ *                     for a Caxton agent
  */
 public record AgentRecord(String name, String id, byte[] module, long maxMemoryBytes, long executionTimeoutMs,
                           long fuel, List<String> capabilities, String codec, String engine, String state,
-                          Instant deployedAt, Instant updatedAt, boolean durable, boolean wasi) {
+                          Instant deployedAt, Instant updatedAt, boolean durable, boolean wasi, String extism) {
+
+    /**
+     * A record of an agent that is not an Extism plugin.
+     *
+     * @param name         the agent's unique name
+     * @param id           the agent's stable id
+     * @param module       the WebAssembly binary
+     * @param maxMemoryBytes   the memory limit
+     * @param executionTimeoutMs the per-message execution time limit in milliseconds (0: none)
+     * @param fuel         the fuel limit per message (0: none)
+     * @param capabilities the capabilities granted at deploy
+     * @param codec        the serializer name
+     * @param engine       the engine name, or empty for the node default
+     * @param state        the lifecycle state last recorded
+     * @param deployedAt   when it was first deployed
+     * @param updatedAt    when it was last changed
+     * @param durable      whether its state is checkpointed
+     * @param wasi         whether it runs with a sandboxed WASI preview 1
+     */
+    public AgentRecord(String name, String id, byte[] module, long maxMemoryBytes, long executionTimeoutMs,
+                       long fuel, List<String> capabilities, String codec, String engine, String state,
+                       Instant deployedAt, Instant updatedAt, boolean durable, boolean wasi) {
+        this(name, id, module, maxMemoryBytes, executionTimeoutMs, fuel, capabilities, codec, engine, state,
+                deployedAt, updatedAt, durable, wasi, null);
+    }
 
     /**
      * A record of an agent without WASI.
@@ -84,6 +111,7 @@ public record AgentRecord(String name, String id, byte[] module, long maxMemoryB
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(deployedAt, "deployedAt");
         Objects.requireNonNull(updatedAt, "updatedAt");
+        extism = extism == null || extism.isEmpty() ? null : extism;
     }
 
     /**
@@ -95,7 +123,7 @@ public record AgentRecord(String name, String id, byte[] module, long maxMemoryB
      */
     public AgentRecord withState(String newState, Instant at) {
         return new AgentRecord(name, id, module, maxMemoryBytes, executionTimeoutMs, fuel, capabilities, codec,
-                engine, newState, deployedAt, at, durable, wasi);
+                engine, newState, deployedAt, at, durable, wasi, extism);
     }
 
     @Override
@@ -105,7 +133,7 @@ public record AgentRecord(String name, String id, byte[] module, long maxMemoryB
                 && executionTimeoutMs == r.executionTimeoutMs && fuel == r.fuel && capabilities.equals(r.capabilities)
                 && codec.equals(r.codec) && engine.equals(r.engine) && state.equals(r.state)
                 && deployedAt.equals(r.deployedAt) && updatedAt.equals(r.updatedAt) && durable == r.durable
-                && wasi == r.wasi;
+                && wasi == r.wasi && Objects.equals(extism, r.extism);
     }
 
     @Override

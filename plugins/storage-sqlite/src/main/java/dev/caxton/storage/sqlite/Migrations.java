@@ -35,7 +35,7 @@ final class Migrations {
      * The shipped migrations in order. A module's resources cannot be listed reliably (a jar on the
      * module path, a jlink image), so they are named here; {@link #shipped()} checks the names.
      */
-    private static final List<String> FILES = List.of("V1__initial.sql", "V2__durability.sql", "V3__wasi.sql");
+    private static final List<String> FILES = List.of("V1__initial.sql", "V2__durability.sql", "V3__wasi.sql", "V4__extism.sql");
 
     private static final Pattern NAME = Pattern.compile("V([1-9][0-9]*)__([a-z0-9_]+)\\.sql");
 
