@@ -94,7 +94,8 @@ final class AgentCheck implements Callable<Integer> {
             try (WasmEngine wasm = engine(catalog, cfg, engineName, scratch)) {
                 WasmModule module = wasm.compile(bytes);
                 imports = module.imports().stream().map(i -> i.module() + "." + i.name()).toList();
-                problems.addAll(extismFunction != null ? AbiContract.extismProblems(module, wasi, extismFunction)
+                problems.addAll(extismFunction != null ? AbiContract.extismProblems(module,
+                        permissions == null ? null : Set.copyOf(permissions), wasi, extismFunction)
                         : AbiContract.problems(module, permissions == null ? null : Set.copyOf(permissions), wasi));
                 if (problems.isEmpty() && wasi && !wasm.features().wasi()) {
                     problems.add("the engine '" + engineName + "' offers no WASI (" + wasm.features().description()

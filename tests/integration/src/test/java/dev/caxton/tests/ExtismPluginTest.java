@@ -53,10 +53,13 @@ class ExtismPluginTest {
         plugins.put("as-counter", build(sources.resolve("as-counter"), "as-counter.wasm"));
         for (String engine : ENGINES) {
             Image.Server server = new Image.Server(Files.createDirectories(work.resolve("node-" + engine)),
-                    "runtime:\n  engine: " + engine + "\n");
+                    "runtime:\n  engine: " + engine + "\nmessaging:\n  enable_persistence: true\n");
             servers.put(engine, server);
             deploy(server, "c-counter", "--extism-config", "greeting=hello from C");
             deploy(server, "as-counter", "--extism-config", "greeting=bonjour");
+            // The same plugin once more, durable: its vars are checkpointed with its memory.
+            plugins.putIfAbsent("c-durable", plugins.get("c-counter"));
+            deploy(server, "c-durable", "--extism-config", "greeting=kept", "--durable");
         }
     }
 
@@ -229,16 +232,24 @@ class ExtismPluginTest {
         }
     }
 
-    @Test
-    @DisplayName("a restart keeps a plugin's function and config")
-    void restartKeepsTheSettings() throws Exception {
-        Image.Server server = servers.get("wasmtime");
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"chicory", "wasmtime"})
+    @DisplayName("a restart keeps a plugin's function and config, and a durable plugin's vars")
+    void restartKeepsTheSettingsAndDurableVars(String engine) throws Exception {
+        Image.Server server = servers.get(engine);
+        ask(server, "c-durable", "\"one\"");
+        int before = ask(server, "c-durable", "\"two\"").at("/content/count").asInt();
+        assertThat(before).isGreaterThanOrEqualTo(2);
         assertThat(server.terminate()).isZero();
         server = server.restart();
-        servers.put("wasmtime", server);
+        servers.put(engine, server);
         JsonNode reply = ask(server, "c-counter", "\"after restart\"");
         assertThat(reply.path("performative").asText()).isEqualTo("inform");
         assertThat(reply.at("/content/greeting").asText()).isEqualTo("hello from C");
         assertThat(reply.at("/content/length").asInt()).isEqualTo("after restart".length());
+        JsonNode durable = ask(server, "c-durable", "\"three\"");
+        assertThat(durable.at("/content/greeting").asText()).isEqualTo("kept");
+        assertThat(durable.at("/content/count").asInt()).as("the durable plugin's var counter survived the restart")
+                .isEqualTo(before + 1);
     }
 }
