@@ -15,6 +15,7 @@ module dev.caxton.runtime {
     requires jdk.management;
     // Flight Recorder events for message handling and faults (dev.caxton.runtime.jfr).
     requires jdk.jfr;
+    requires java.net.http;
 
     exports dev.caxton.runtime;
     exports dev.caxton.runtime.agent;

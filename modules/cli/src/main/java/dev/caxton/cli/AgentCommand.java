@@ -105,6 +105,11 @@ final class AgentCommand {
                 description = "Configuration an Extism plugin reads with config_get (repeat for several; needs --extism-function).")
         private List<String> config = new ArrayList<>();
 
+        @Option(names = "--extism-allow-host", paramLabel = "HOST",
+                description = "A host the Extism plugin's http_request may reach (repeat for several; needs"
+                        + " --extism-function). A deliberate hole in the sandbox: without it every request is refused.")
+        private List<String> allowHosts = new ArrayList<>();
+
         private ObjectNode request;
 
         @Override
@@ -175,8 +180,13 @@ final class AgentCommand {
                     throw CliException.usage("--extism-function: the function name is empty");
                 }
                 body.put("extism_function", extismFunction);
-            } else if (!config.isEmpty()) {
-                throw CliException.usage("--extism-config: configuration is for Extism plugins; give --extism-function NAME too");
+            } else if (!config.isEmpty() || !allowHosts.isEmpty()) {
+                throw CliException.usage((config.isEmpty() ? "--extism-allow-host" : "--extism-config")
+                        + ": this is for Extism plugins; give --extism-function NAME too");
+            }
+            if (!allowHosts.isEmpty()) {
+                ArrayNode hosts = body.putArray("extism_allow_hosts");
+                allowHosts.forEach(hosts::add);
             }
             if (!config.isEmpty()) {
                 ObjectNode cfg = body.putObject("config");

@@ -650,7 +650,8 @@ public final class CaxtonServer implements AutoCloseable {
     // ------------------------------------------------------------------ agents
 
     private static final Set<String> DEPLOY_FIELDS = Set.of("name", "wasm_module", "wat_module", "capabilities",
-            "limits", "codec", "engine", "permissions", "durable", "wasi", "extism_function", "config");
+            "limits", "codec", "engine", "permissions", "durable", "wasi", "extism_function", "config",
+            "extism_allow_hosts");
     private static final Set<String> LIMIT_FIELDS = Set.of("memory_bytes", "execution_timeout_ms", "fuel");
 
     private DeploySpec deploySpec(Map<String, Object> b) {
@@ -684,9 +685,10 @@ public final class CaxtonServer implements AutoCloseable {
         String function = str(b, "extism_function", false);
         Object config = b.get("config");
         if (function == null) {
-            if (config != null) {
-                throw new ApiError(400, "field 'config' is the configuration of an Extism plugin: give 'extism_function' too",
-                        Map.of("field", "config"));
+            if (config != null || b.get("extism_allow_hosts") != null) {
+                String field = config != null ? "config" : "extism_allow_hosts";
+                throw new ApiError(400, "field '" + field + "' is for Extism plugins: give 'extism_function' too",
+                        Map.of("field", field));
             }
             return null;
         }
@@ -702,7 +704,7 @@ public final class CaxtonServer implements AutoCloseable {
                 entries.put(String.valueOf(e.getKey()), v);
             }
         }
-        return new dev.caxton.runtime.agent.ExtismSettings(function, entries);
+        return new dev.caxton.runtime.agent.ExtismSettings(function, entries, strings(b, "extism_allow_hosts"));
     }
 
     private byte[] module(Map<String, Object> b) {

@@ -290,7 +290,8 @@ public final class Agent implements Recipient {
         this.wasiStderr = new WasiOutput(agentLog, System.Logger.Level.WARNING, AgentLog.MAX_LINE_CHARS);
         this.stopReason = "agent '" + name + "' stopped before delivery";
         this.extism = code.extism() == null ? null
-                : new ExtismKernel(code.limits().memoryBytes(), code.extism().config(), agentLog::log);
+                : new ExtismKernel(code.limits().memoryBytes(), code.extism().config(), code.extism().allowedHosts(),
+                        agentLog::log);
     }
 
     /**

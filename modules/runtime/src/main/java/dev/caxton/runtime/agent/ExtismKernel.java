@@ -121,8 +121,17 @@ public final class ExtismKernel {
     // Offsets start above 0: 0 means "none" in the ABI (a missing config key, no error).
     private static final long FIRST_OFFSET = 8;
 
+    /** Most bytes of one HTTP response body a plugin may receive. */
+    public static final int MAX_HTTP_RESPONSE = 1024 * 1024;
+    /** How long one HTTP request may take, connecting included. */
+    public static final java.time.Duration HTTP_TIMEOUT = java.time.Duration.ofSeconds(10);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final long limitBytes;
     private final Map<String, String> config;
+    private final List<String> allowedHosts;
+    private java.net.http.HttpClient http;
+    private int httpStatus;
     private final BiConsumer<System.Logger.Level, String> log;
     private final TreeMap<Long, byte[]> blocks = new TreeMap<>();
     private final Map<String, byte[]> vars = new LinkedHashMap<>();
@@ -142,8 +151,22 @@ public final class ExtismKernel {
      * @param log        where {@code log_*} lines go
      */
     public ExtismKernel(long limitBytes, Map<String, String> config, BiConsumer<System.Logger.Level, String> log) {
+        this(limitBytes, config, List.of(), log);
+    }
+
+    /**
+     * A kernel with no vars yet whose {@code http_request} may reach the given hosts.
+     *
+     * @param limitBytes   the most bytes the blocks of one call may hold together (the agent's memory limit)
+     * @param config       what {@code config_get} answers
+     * @param allowedHosts the hosts {@code http_request} may reach, lower case; empty refuses every request
+     * @param log          where {@code log_*} lines go
+     */
+    public ExtismKernel(long limitBytes, Map<String, String> config, List<String> allowedHosts,
+                        BiConsumer<System.Logger.Level, String> log) {
         this.limitBytes = limitBytes;
         this.config = Map.copyOf(config);
+        this.allowedHosts = List.copyOf(allowedHosts);
         this.log = log;
     }
 
@@ -289,11 +312,8 @@ public final class ExtismKernel {
         b.put("config_get", (m, a) -> one(configGet(a[0])));
         b.put("var_get", (m, a) -> one(varGet(a[0])));
         b.put("var_set", (m, a) -> none(() -> varSet(a[0], a[1])));
-        b.put("http_request", (m, a) -> {
-            throw new KernelFault("http_request refused: Caxton gives Extism plugins no network access (an agent"
-                    + " reaches the world only through messages; see docs/agent-guide.md, Extism plugins)");
-        });
-        b.put("http_status_code", (m, a) -> one(0));
+        b.put("http_request", (m, a) -> one(httpRequest(a[0], a[1])));
+        b.put("http_status_code", (m, a) -> one(httpStatus));
         b.put("http_headers", (m, a) -> one(0));
         b.put("log_trace", (m, a) -> none(() -> logAt(System.Logger.Level.TRACE, a[0])));
         b.put("log_debug", (m, a) -> none(() -> logAt(System.Logger.Level.DEBUG, a[0])));
@@ -520,6 +540,83 @@ public final class ExtismKernel {
         }
         vars.put(key, value);
         varBytes = without + keyBytes + value.length;
+    }
+
+    /**
+     * {@code http_request}: the request is a block of JSON ({@code url}, optional {@code method} and
+     * {@code headers}), the body another block or 0. Refused unless the URL's host is in the allow-list;
+     * redirects are not followed (they could lead off the list). The response body becomes a block.
+     */
+    private long httpRequest(long requestOffset, long bodyOffset) {
+        httpStatus = 0;
+        if (allowedHosts.isEmpty()) {
+            throw new KernelFault("http_request refused: this agent may reach no host (deploying it with"
+                    + " --extism-allow-host HOST opens a deliberate hole in the sandbox for that host; see"
+                    + " docs/agent-guide.md, Extism plugins)");
+        }
+        com.fasterxml.jackson.databind.JsonNode req;
+        try {
+            req = JSON.readTree(text(requestOffset, "http_request"));
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new KernelFault("http_request: the request is not JSON: " + e.getOriginalMessage());
+        }
+        String url = req.path("url").asText("");
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new KernelFault("http_request: the url '" + url + "' is not a URL: " + e.getMessage());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new KernelFault("http_request: the url '" + url + "' must be http or https");
+        }
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (!allowedHosts.contains(host) && !allowedHosts.contains(bare)) {
+            throw new KernelFault("http_request to '" + host + "' refused: not in this agent's allow-list ("
+                    + String.join(", ", allowedHosts) + ")");
+        }
+        byte[] body = bodyOffset == 0 ? new byte[0] : read(bodyOffset, length(bodyOffset), "http_request body");
+        String method = req.path("method").asText("GET").toUpperCase(java.util.Locale.ROOT);
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(uri).timeout(HTTP_TIMEOUT);
+        try {
+            b.method(method, body.length == 0 ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                    : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
+            var headers = req.path("headers").properties();
+            for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> h : headers) {
+                b.header(h.getKey(), h.getValue().asText());
+            }
+        } catch (IllegalArgumentException e) {
+            throw new KernelFault("http_request: " + e.getMessage());
+        }
+        try {
+            java.net.http.HttpResponse<java.io.InputStream> r = client().send(b.build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            byte[] got;
+            try (java.io.InputStream in = r.body()) {
+                got = in.readNBytes(MAX_HTTP_RESPONSE + 1);
+            }
+            if (got.length > MAX_HTTP_RESPONSE) {
+                throw new KernelFault("http_request to '" + host + "': the response is over " + MAX_HTTP_RESPONSE + " bytes");
+            }
+            httpStatus = r.statusCode();
+            return put(got);
+        } catch (java.io.IOException e) {
+            throw new KernelFault("http_request to '" + host + "' failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelFault("http_request to '" + host + "' interrupted");
+        }
+    }
+
+    private java.net.http.HttpClient client() {
+        if (http == null) {
+            // Redirects are not followed: the next hop could be a host off the allow-list.
+            http = java.net.http.HttpClient.newBuilder().connectTimeout(HTTP_TIMEOUT)
+                    .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+        }
+        return http;
     }
 
     private void logAt(System.Logger.Level level, long offset) {

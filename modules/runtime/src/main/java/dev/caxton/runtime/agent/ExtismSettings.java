@@ -13,10 +13,24 @@ import java.util.Objects;
  * How an Extism plugin runs as an agent ({@code --extism-function}, {@code --extism-config}): the exported
  * function each message calls and the configuration {@code config_get} reads.
  *
- * @param function the exported function called once per message ({@code () -> i32})
- * @param config   what {@code config_get} answers, key to value
+ * @param function     the exported function called once per message ({@code () -> i32})
+ * @param config       what {@code config_get} answers, key to value
+ * @param allowedHosts the hosts {@code http_request} may reach ({@code --extism-allow-host}); empty: none
  */
-public record ExtismSettings(String function, Map<String, String> config) {
+public record ExtismSettings(String function, Map<String, String> config, List<String> allowedHosts) {
+
+    /** Most hosts one plugin may be allowed to reach. */
+    public static final int MAX_ALLOWED_HOSTS = 64;
+
+    /**
+     * Settings without network access.
+     *
+     * @param function the exported function called once per message
+     * @param config   what {@code config_get} answers
+     */
+    public ExtismSettings(String function, Map<String, String> config) {
+        this(function, config, List.of());
+    }
 
     /** Most configuration entries one plugin may be given. */
     public static final int MAX_CONFIG_ENTRIES = 256;
@@ -47,6 +61,20 @@ public record ExtismSettings(String function, Map<String, String> config) {
         if (bytes > MAX_CONFIG_BYTES) {
             throw invalid("field 'config': " + bytes + " bytes of keys and values; at most " + MAX_CONFIG_BYTES + " are allowed");
         }
+        List<String> hosts = new ArrayList<>();
+        for (String h : allowedHosts == null ? List.<String>of() : allowedHosts) {
+            String host = h == null ? "" : h.strip().toLowerCase(java.util.Locale.ROOT);
+            // A host name or address, nothing more: a scheme, port or path would never match a request's host.
+            if (host.isEmpty() || !host.matches("[a-z0-9.:\\[\\]-]+") || host.contains("/")) {
+                throw invalid("field 'extism_allow_hosts': '" + h + "' is not a host name or address (give the host"
+                        + " alone, like api.example.com or 127.0.0.1)");
+            }
+            hosts.add(host);
+        }
+        if (hosts.size() > MAX_ALLOWED_HOSTS) {
+            throw invalid("field 'extism_allow_hosts': " + hosts.size() + " hosts; at most " + MAX_ALLOWED_HOSTS + " are allowed");
+        }
+        allowedHosts = List.copyOf(hosts);
     }
 
     private static DeployException invalid(String message) {
@@ -62,6 +90,7 @@ public record ExtismSettings(String function, Map<String, String> config) {
     public String encode() {
         StringBuilder b = new StringBuilder("function=").append(enc(function));
         config.forEach((k, v) -> b.append("&config=").append(enc(k)).append('=').append(enc(v)));
+        allowedHosts.forEach(h -> b.append("&allow_host=").append(enc(h)));
         return b.toString();
     }
 
@@ -78,6 +107,7 @@ public record ExtismSettings(String function, Map<String, String> config) {
         }
         String function = null;
         Map<String, String> config = new LinkedHashMap<>();
+        List<String> hosts = new ArrayList<>();
         for (String part : text.split("&")) {
             int eq = part.indexOf('=');
             if (eq < 0) {
@@ -94,12 +124,13 @@ public record ExtismSettings(String function, Map<String, String> config) {
                     }
                     config.put(dec(value.substring(0, kv)), dec(value.substring(kv + 1)));
                 }
+                case "allow_host" -> hosts.add(dec(value));
                 default -> {
                     // A later version's part: ignored, so a downgrade still starts the agent.
                 }
             }
         }
-        return new ExtismSettings(function, config);
+        return new ExtismSettings(function, config, hosts);
     }
 
     /**

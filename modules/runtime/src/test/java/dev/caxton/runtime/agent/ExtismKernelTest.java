@@ -209,6 +209,62 @@ class ExtismKernelTest {
                 .hasMessageContaining("damaged");
     }
 
+    /** Answers each of {@code count} connections on loopback with a 200 and {@code body}; returns the port. */
+    private static int httpServer(java.net.ServerSocket server, byte[] body, int count) {
+        Thread t = new Thread(() -> {
+            for (int i = 0; i < count; i++) {
+                try (java.net.Socket s = server.accept()) {
+                    java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                            StandardCharsets.ISO_8859_1));
+                    String line;
+                    while ((line = in.readLine()) != null && !line.isEmpty()) {
+                        // The request's headers: nothing in them changes the answer.
+                    }
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length
+                            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    s.getOutputStream().write(body);
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return server.getLocalPort();
+    }
+
+    @Test
+    void httpReachesOnlyTheAllowedHostsAndItsResponseIsBounded() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+            int port = httpServer(server, "hello".getBytes(StandardCharsets.UTF_8), 1);
+            ExtismKernel open = new ExtismKernel(4L << 20, Map.of(), List.of("127.0.0.1"), (l, line) -> { });
+            Map<String, HostFunction> f = new LinkedHashMap<>();
+            open.hostFunctions().forEach(h -> f.put(h.name(), h));
+            open.begin(new byte[0]);
+            long ok = f.get("http_request").body().call(null, new long[] {
+                    keyIn(f, "{\"url\":\"http://127.0.0.1:" + port + "/x\",\"method\":\"GET\"}"), 0})[0];
+            assertThat(f.get("http_status_code").body().call(null, new long[0])[0]).isEqualTo(200);
+            assertThat(f.get("length").body().call(null, new long[] {ok})[0]).isEqualTo(5);
+            long other = keyIn(f, "{\"url\":\"http://localhost:" + port + "/x\"}");
+            assertThatThrownBy(() -> f.get("http_request").body().call(null, new long[] {other, 0}))
+                    .isInstanceOf(ExtismKernel.KernelFault.class).hasMessageContaining("'localhost' refused")
+                    .hasMessageContaining("127.0.0.1");
+            long file = keyIn(f, "{\"url\":\"file:///etc/passwd\"}");
+            assertThatThrownBy(() -> f.get("http_request").body().call(null, new long[] {file, 0}))
+                    .isInstanceOf(ExtismKernel.KernelFault.class).hasMessageContaining("must be http or https");
+        }
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+            int port = httpServer(server, new byte[ExtismKernel.MAX_HTTP_RESPONSE + 1], 1);
+            ExtismKernel open = new ExtismKernel(4L << 20, Map.of(), List.of("127.0.0.1"), (l, line) -> { });
+            Map<String, HostFunction> f = new LinkedHashMap<>();
+            open.hostFunctions().forEach(h -> f.put(h.name(), h));
+            open.begin(new byte[0]);
+            long big = keyIn(f, "{\"url\":\"http://127.0.0.1:" + port + "/big\"}");
+            assertThatThrownBy(() -> f.get("http_request").body().call(null, new long[] {big, 0}))
+                    .isInstanceOf(ExtismKernel.KernelFault.class).hasMessageContaining("over " + ExtismKernel.MAX_HTTP_RESPONSE);
+        }
+    }
+
     private static long keyIn(Map<String, HostFunction> f, String key) {
         byte[] b = key.getBytes(StandardCharsets.UTF_8);
         long at = f.get("alloc").body().call(null, new long[] {b.length})[0];
@@ -231,10 +287,11 @@ class ExtismKernelTest {
     }
 
     @Test
-    void httpIsRefusedAndLogsGoToTheAgentLog() {
+    void httpIsRefusedWithoutAnAllowListAndLogsGoToTheAgentLog() {
         kernel.begin(new byte[0]);
         assertThatThrownBy(() -> call("http_request", store("{\"url\":\"http://127.0.0.1/\"}"), 0))
-                .isInstanceOf(ExtismKernel.KernelFault.class).hasMessageContaining("http_request refused");
+                .isInstanceOf(ExtismKernel.KernelFault.class).hasMessageContaining("http_request refused")
+                .hasMessageContaining("--extism-allow-host");
         call("log_warn", store("careful"));
         assertThat(logged).containsExactly("WARNING careful");
     }
@@ -244,7 +301,10 @@ class ExtismKernelTest {
         Map<String, String> cfg = new LinkedHashMap<>();
         cfg.put("a=b&c", "x=y & z");
         cfg.put("ünï", "");
-        ExtismSettings s = new ExtismSettings("count_vowels", cfg);
+        ExtismSettings s = new ExtismSettings("count_vowels", cfg, List.of("API.example.com", "127.0.0.1"));
+        assertThat(s.allowedHosts()).containsExactly("api.example.com", "127.0.0.1");
+        assertThatThrownBy(() -> new ExtismSettings("f", Map.of(), List.of("https://x.org/")))
+                .isInstanceOf(DeployException.class).hasMessageContaining("extism_allow_hosts");
         ExtismSettings back = ExtismSettings.decode(s.encode());
         assertThat(back).isEqualTo(s);
         assertThat(back.config().keySet()).containsExactly("a=b&c", "ünï");
