@@ -90,8 +90,5 @@ class ExtismApiTest {
         TestServer.Res badHost = deploy("bad-host", ",\"extism_function\":\"greet\",\"extism_allow_hosts\":[\"https://x.org/\"]");
         assertThat(badHost.status()).isEqualTo(400);
         assertThat(badHost.body()).contains("extism_allow_hosts");
-        TestServer.Res msgpack = deploy("packed", ",\"extism_function\":\"greet\",\"codec\":\"msgpack\"");
-        assertThat(msgpack.status()).isEqualTo(400);
-        assertThat(msgpack.body()).contains("codec");
     }
 }
