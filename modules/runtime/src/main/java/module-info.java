@@ -33,6 +33,7 @@ module dev.caxton.runtime {
     requires jdk.management;
     // Flight Recorder events for message handling and faults (dev.caxton.runtime.jfr).
     requires jdk.jfr;
+    requires java.net.http;
 
     // The API (see above).
     exports dev.caxton.runtime;
@@ -40,7 +41,7 @@ module dev.caxton.runtime {
     exports dev.caxton.runtime.config;
     exports dev.caxton.runtime.plugin;
 
-    // Internals, each to the first-party modules that need it; cluster and durability to nobody.
+    // Internals, each to the first-party modules that need it; durability to nobody.
     // `caxton agent check` reads a module's imports and exports against the ABI table.
     exports dev.caxton.runtime.agent to dev.caxton.cli;
     // `caxton server` installs the handler that stops the process on a fatal error.
@@ -53,6 +54,8 @@ module dev.caxton.runtime {
     exports dev.caxton.runtime.trace to dev.caxton.server;
     exports dev.caxton.runtime.logging to dev.caxton.server;
     exports dev.caxton.runtime.jfr to dev.caxton.server, jdk.jfr;
+    // A trace gathered from the cluster's nodes is rendered by the server's traces endpoint.
+    exports dev.caxton.runtime.cluster to dev.caxton.server;
 
     uses dev.caxton.spi.engine.WasmEngineProvider;
     uses dev.caxton.spi.transport.TransportProvider;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caxton.runtime.agent.AbiContract;
 import dev.caxton.runtime.api.AgentLimits;
+import dev.caxton.runtime.agent.ExtismKernel;
 import dev.caxton.runtime.config.CaxtonConfig;
 import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.runtime.plugin.Spi;
@@ -64,6 +65,10 @@ final class AgentCheck implements Callable<Integer> {
     @Option(names = "--wasi", description = "Check it as it would deploy with --wasi: WASI preview 1 imports are allowed.")
     private boolean wasi;
 
+    @Option(names = "--extism-function", paramLabel = "NAME",
+            description = "Check it as an Extism plugin deployed with --extism-function NAME.")
+    private String extismFunction;
+
     @Option(names = "--config", paramLabel = "FILE", description = "The configuration whose engine and default limits apply.")
     private Path config;
 
@@ -89,12 +94,16 @@ final class AgentCheck implements Callable<Integer> {
             try (WasmEngine wasm = engine(catalog, cfg, engineName, scratch)) {
                 WasmModule module = wasm.compile(bytes);
                 imports = module.imports().stream().map(i -> i.module() + "." + i.name()).toList();
-                problems.addAll(AbiContract.problems(module, permissions == null ? null : Set.copyOf(permissions), wasi));
+                problems.addAll(extismFunction != null ? AbiContract.extismProblems(module,
+                        permissions == null ? null : Set.copyOf(permissions), wasi, extismFunction)
+                        : AbiContract.problems(module, permissions == null ? null : Set.copyOf(permissions), wasi));
                 if (problems.isEmpty() && wasi && !wasm.features().wasi()) {
                     problems.add("the engine '" + engineName + "' offers no WASI (" + wasm.features().description()
                             + "); deploy on an engine that does or without --wasi");
                 }
-                if (problems.isEmpty()) {
+                if (problems.isEmpty() && extismFunction != null) {
+                    instantiateExtism(module, cfg, problems, wasi);
+                } else if (problems.isEmpty()) {
                     version = instantiate(module, cfg, problems, wasi);
                 }
             } catch (WasmCompileException e) {
@@ -108,11 +117,19 @@ final class AgentCheck implements Callable<Integer> {
             if (version != null) {
                 r.put("abi_version", version);
             }
+            if (extismFunction != null) {
+                r.put("extism_function", extismFunction);
+            }
             ArrayNode p = r.putArray("problems");
             problems.forEach(p::add);
             ArrayNode i = r.putArray("imports");
             imports.forEach(i::add);
             Json.print(out, r);
+        } else if (problems.isEmpty() && extismFunction != null) {
+            out.println(file + ": ok (Extism plugin, function " + extismFunction + ", engine " + engineName + ", imports: "
+                    + (imports.isEmpty() ? "none" : String.join(", ", imports)) + "); deploy it with"
+                    + " caxton agent deploy " + file + " --name NAME --extism-function " + extismFunction
+                    + (wasi ? " --wasi" : "") + " [--extism-config KEY=VALUE]...");
         } else if (problems.isEmpty()) {
             out.println(file + ": ok (ABI v" + version + ", engine " + engineName + ", imports: "
                     + (imports.isEmpty() ? "none" : String.join(", ", imports)) + ")");
@@ -189,6 +206,25 @@ final class AgentCheck implements Callable<Integer> {
             problems.add("cannot be instantiated under the default limits (agents.default_limits, memory "
                     + cfg.size("agents.default_limits.memory") + " bytes): " + e.getMessage());
             return null;
+        }
+    }
+
+    /** Instantiates an Extism plugin with a kernel of its own under the default limits; nothing is called. */
+    private static void instantiateExtism(WasmModule module, CaxtonConfig cfg, List<String> problems, boolean wasi) {
+        long memory = cfg.size("agents.default_limits.memory");
+        AgentLimits limits = new AgentLimits(memory, cfg.duration("agents.default_limits.execution_timeout"),
+                cfg.integer("agents.default_limits.fuel"));
+        ExtismKernel kernel = new ExtismKernel(memory, java.util.Map.of(), (level, line) -> { });
+        WasiConfig sandbox = wasi ? new WasiConfig(List.of(), java.util.Map.of(), java.io.OutputStream.nullOutputStream(),
+                java.io.OutputStream.nullOutputStream()) : null;
+        List<HostFunction> fns = new ArrayList<>(kernel.hostFunctions());
+        ExtismKernel.USER_FUNCTIONS.forEach((fn, type) -> fns.add(new HostFunction(ExtismKernel.USER_MODULE, fn, type,
+                (mem, args) -> type.results().isEmpty() ? new long[0] : new long[] {0})));
+        try (WasmInstance inst = module.instantiate(Imports.of(fns), limits.toInstanceLimits(), sandbox)) {
+            // Linking is the check: calling the function would run the plugin's code.
+        } catch (RuntimeException e) {
+            problems.add("cannot be instantiated under the default limits (agents.default_limits, memory "
+                    + memory + " bytes): " + e.getMessage());
         }
     }
 

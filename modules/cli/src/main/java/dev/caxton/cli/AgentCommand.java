@@ -106,6 +106,21 @@ final class AgentCommand {
                         + "Needs --wasi. The host's own environment is never passed on.")
         private List<String> wasiEnv = new ArrayList<>();
 
+        @Option(names = "--extism-function", paramLabel = "NAME",
+                description = "Run the module as an Extism plugin: each message's content is the input of this exported "
+                        + "function and its output is the reply (see docs/agent-guide.md, Extism plugins).")
+        private String extismFunction;
+
+        // Not --config: every client command already takes --config FILE, the node's configuration.
+        @Option(names = "--extism-config", paramLabel = "KEY=VALUE",
+                description = "Configuration an Extism plugin reads with config_get (repeat for several; needs --extism-function).")
+        private List<String> config = new ArrayList<>();
+
+        @Option(names = "--extism-allow-host", paramLabel = "HOST",
+                description = "A host the Extism plugin's http_request may reach (repeat for several; needs"
+                        + " --extism-function). A deliberate hole in the sandbox: without it every request is refused.")
+        private List<String> allowHosts = new ArrayList<>();
+
         private ObjectNode request;
 
         @Override
@@ -192,6 +207,27 @@ final class AgentCommand {
             if (!environment.isEmpty()) {
                 ObjectNode env = body.putObject("wasi_env");
                 environment.forEach(env::put);
+            }
+            if (extismFunction != null) {
+                if (extismFunction.isBlank()) {
+                    throw CliException.usage("--extism-function: the function name is empty");
+                }
+                body.put("extism_function", extismFunction);
+            } else if (!config.isEmpty() || !allowHosts.isEmpty()) {
+                throw CliException.usage((config.isEmpty() ? "--extism-allow-host" : "--extism-config")
+                        + ": this is for Extism plugins; give --extism-function NAME too");
+            }
+            if (!allowHosts.isEmpty()) {
+                ArrayNode hosts = body.putArray("extism_allow_hosts");
+                allowHosts.forEach(hosts::add);
+            }
+            if (!config.isEmpty()) {
+                ObjectNode cfg = body.putObject("config");
+                try {
+                    dev.caxton.runtime.api.ExtismSettings.parseConfig(config).forEach(cfg::put);
+                } catch (IllegalArgumentException e) {
+                    throw CliException.usage(e.getMessage());
+                }
             }
             if (durable != null) {
                 body.put("durable", durable);

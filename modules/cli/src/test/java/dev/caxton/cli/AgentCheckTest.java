@@ -91,7 +91,24 @@ class AgentCheckTest {
         Cli.Result r = check(plugin.toString(), "--output", "json");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).contains("\"ok\" : false").contains("This is an Extism plugin (it imports extism:host/env.input_length)")
-                .contains("Missing required export: 'alloc'");
+                .contains("--extism-function NAME").contains("it exports greet")
+                // The demands of Caxton's own ABI are noise for a plugin of another host.
+                .doesNotContain("Missing required export: 'alloc'");
+        Cli.Result ok = check(plugin.toString(), "--extism-function", "greet");
+        assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
+        assertThat(ok.out()).contains("ok (Extism plugin, function greet").contains("--extism-function greet");
+        Cli.Result wrong = check(plugin.toString(), "--extism-function", "nope");
+        assertThat(wrong.code()).isEqualTo(1);
+        assertThat(wrong.out()).contains("--extism-function 'nope': the plugin exports no function of that name; it exports greet");
+        Path odd = wasm("odd", """
+                (module
+                  (import "extism:host/env" "alloc" (func (param i32) (result i32)))
+                  (import "extism:host/user" "teleport" (func (param i64) (result i64)))
+                  (func (export "greet") (result i32) (i32.const 0)))
+                """);
+        Cli.Result all = check(odd.toString(), "--extism-function", "greet");
+        assertThat(all.out()).as("every problem at once").contains("3 problems").contains("'memory'")
+                .contains("extism:host/env.alloc' has signature").contains("extism:host/user.teleport");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.caxton.runtime;
 import dev.caxton.runtime.agent.AbiContract;
 import dev.caxton.runtime.agent.Agent;
 import dev.caxton.runtime.agent.AgentEvents;
+import dev.caxton.runtime.api.ExtismSettings;
 import dev.caxton.runtime.agent.MemoryBudget;
 import dev.caxton.runtime.api.AgentInfo;
 import dev.caxton.runtime.api.AgentLimits;
@@ -506,7 +507,7 @@ public final class CaxtonNode implements AutoCloseable {
                 boolean failed = r.state().equals(AgentState.FAILED.label());
                 startAgent(r.name(), r.id(), r.deployedAt(), r.module(), r.capabilities(), limits, r.codec(),
                         r.engine().isEmpty() ? null : r.engine(), null, false, failed, r.durable() && ledger != null,
-                        r.wasi(), r.wasiArgs(), r.wasiEnv());
+                        r.wasi(), r.wasiArgs(), r.wasiEnv(), ExtismSettings.decode(r.extism()));
                 LOG.log(System.Logger.Level.INFO, "restored agent {0}{1}", r.name(), failed ? " (failed)" : "");
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "could not restore agent {0}: {1}", r.name(), e.getMessage());
@@ -599,7 +600,7 @@ public final class CaxtonNode implements AutoCloseable {
         }
         Agent agent = startAgent(spec.name(), UUID.randomUUID().toString(), Instant.now(), spec.module(),
                 spec.capabilities(), limits, spec.codec() == null ? DEFAULT_CODEC : spec.codec(), spec.engine(),
-                spec.permissions(), true, false, durable, spec.wasi(), spec.wasiArgs(), spec.wasiEnv());
+                spec.permissions(), true, false, durable, spec.wasi(), spec.wasiArgs(), spec.wasiEnv(), spec.extism());
         publishCluster();
         return agent.info();
     }
@@ -621,7 +622,7 @@ public final class CaxtonNode implements AutoCloseable {
 
     private Agent.Code compile(byte[] module, AgentLimits limits, String codecName, String engineName,
                                Set<String> permissions, boolean wasi, List<String> wasiArgs,
-                               Map<String, String> wasiEnv) {
+                               Map<String, String> wasiEnv, ExtismSettings extism) {
         String engineChosen = engineName == null || engineName.isEmpty() ? config.providerName(Spi.ENGINE) : engineName;
         WasmEngine engine;
         Serializer codec;
@@ -648,16 +649,20 @@ public final class CaxtonNode implements AutoCloseable {
         } catch (WasmCompileException e) {
             throw new DeployException(DeployException.Kind.INVALID_MODULE, "not a valid WebAssembly module: " + e.getMessage(), e);
         }
-        AbiContract.check(compiled, permissions, wasi);
-        return new Agent.Code(compiled, module, codec, engineChosen, limits, permissions, wasi, wasiArgs, wasiEnv);
+        if (extism != null && !codec.name().equals(DEFAULT_CODEC)) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "field 'codec': an Extism plugin reads and"
+                    + " writes the content as JSON text; deploy it with the json codec (the default)");
+        }
+        AbiContract.check(compiled, permissions, wasi, extism == null ? null : extism.function());
+        return new Agent.Code(compiled, module, codec, engineChosen, limits, permissions, wasi, wasiArgs, wasiEnv, extism);
     }
 
     private Agent startAgent(String name, String id, Instant deployedAt, byte[] module, List<String> capabilities,
                              AgentLimits limits, String codec, String engineName, Set<String> permissions, boolean persist,
                              boolean failed, boolean durable, boolean wasi, List<String> wasiArgs,
-                             Map<String, String> wasiEnv) {
+                             Map<String, String> wasiEnv, ExtismSettings extism) {
         limits.validate();
-        Agent.Code code = compile(module, limits, codec, engineName, permissions, wasi, wasiArgs, wasiEnv);
+        Agent.Code code = compile(module, limits, codec, engineName, permissions, wasi, wasiArgs, wasiEnv, extism);
         if (durable && !engine(code.engine()).features().snapshots()) {
             throw new DeployException(DeployException.Kind.INVALID_REQUEST, "the engine '" + code.engine()
                     + "' cannot save and restore an instance's state (" + engine(code.engine()).features().description()
@@ -677,7 +682,9 @@ public final class CaxtonNode implements AutoCloseable {
                 throw new DeployException(DeployException.Kind.CONFLICT, "an agent named '" + name + "' is already deployed");
             }
             // A durable agent's checkpoint keeps a shadow copy of its memory on the heap: it books twice.
-            memoryBudget.reserve(name, durable ? 2 * limits.memoryBytes() : limits.memoryBytes());
+            // An Extism plugin's kernel blocks live on the heap too, bounded by the same limit: they book once more.
+            memoryBudget.reserve(name, (durable ? 2 * limits.memoryBytes() : limits.memoryBytes())
+                    + (extism != null ? limits.memoryBytes() : 0));
             try {
                 if (failed) {
                     agent.startFailed("failed before the node restarted; reload it to run it again");
@@ -701,7 +708,7 @@ public final class CaxtonNode implements AutoCloseable {
         return new AgentRecord(a.name(), a.id(), c.bytes(), c.limits().memoryBytes(),
                 c.limits().executionTimeout().toMillis(), c.limits().fuel(), List.copyOf(a.deployedCapabilities()),
                 c.codec().name(), c.engine(), a.state().label(), a.deployedAt(), Instant.now(), a.durable(),
-                c.wasi(), c.wasiArgs(), c.wasiEnv());
+                c.wasi(), c.wasiArgs(), c.wasiEnv(), c.extism() == null ? null : c.extism().encode());
     }
 
     /**
@@ -732,7 +739,7 @@ public final class CaxtonNode implements AutoCloseable {
         Agent agent = agentOrThrow(name);
         Agent.Code old = agent.code();
         Agent.Code code = compile(module, old.limits(), old.codec().name(), old.engine(), old.permissions(), old.wasi(),
-                old.wasiArgs(), old.wasiEnv());
+                old.wasiArgs(), old.wasiEnv(), old.extism());
         await(agent.reload(code, keepState), Duration.ofMinutes(1), "reload of '" + name + "'");
         storage.agents().put(record(agent));
         return agent.info();

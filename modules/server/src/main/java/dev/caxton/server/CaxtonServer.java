@@ -679,7 +679,8 @@ public final class CaxtonServer implements AutoCloseable {
     // ------------------------------------------------------------------ agents
 
     private static final Set<String> DEPLOY_FIELDS = Set.of("name", "wasm_module", "wat_module", "capabilities",
-            "limits", "codec", "engine", "permissions", "durable", "wasi", "wasi_args", "wasi_env");
+            "limits", "codec", "engine", "permissions", "durable", "wasi", "wasi_args", "wasi_env", "extism_function",
+            "config", "extism_allow_hosts");
     private static final Set<String> LIMIT_FIELDS = Set.of("memory_bytes", "execution_timeout_ms", "fuel");
 
     private DeploySpec deploySpec(Map<String, Object> b) {
@@ -705,7 +706,34 @@ public final class CaxtonServer implements AutoCloseable {
         List<String> perms = b.containsKey("permissions") ? strings(b, "permissions") : null;
         return new DeploySpec(name, module, caps, limits, str(b, "codec", false), str(b, "engine", false),
                 perms == null ? null : new HashSet<>(perms), bool(b, "durable"), Boolean.TRUE.equals(bool(b, "wasi")),
-                strings(b, "wasi_args"), stringMap(b, "wasi_env"));
+                strings(b, "wasi_args"), stringMap(b, "wasi_env"), extismSettings(b));
+    }
+
+    /** The Extism fields of a deployment: null for a Caxton agent. */
+    private static dev.caxton.runtime.api.ExtismSettings extismSettings(Map<String, Object> b) {
+        String function = str(b, "extism_function", false);
+        Object config = b.get("config");
+        if (function == null) {
+            if (config != null || b.get("extism_allow_hosts") != null) {
+                String field = config != null ? "config" : "extism_allow_hosts";
+                throw new ApiError(400, "field '" + field + "' is for Extism plugins: give 'extism_function' too",
+                        Map.of("field", field));
+            }
+            return null;
+        }
+        Map<String, String> entries = new java.util.LinkedHashMap<>();
+        if (config != null) {
+            if (!(config instanceof Map<?, ?> cm)) {
+                throw new ApiError(400, "field 'config' must be an object of strings", Map.of("field", "config"));
+            }
+            for (Map.Entry<?, ?> e : cm.entrySet()) {
+                if (!(e.getValue() instanceof String v)) {
+                    throw new ApiError(400, "field 'config." + e.getKey() + "' must be a string", Map.of("field", "config." + e.getKey()));
+                }
+                entries.put(String.valueOf(e.getKey()), v);
+            }
+        }
+        return new dev.caxton.runtime.api.ExtismSettings(function, entries, strings(b, "extism_allow_hosts"));
     }
 
     private byte[] module(Map<String, Object> b) {

@@ -107,7 +107,21 @@ public final class AbiContract {
      * @throws DeployException naming the first export or import at fault
      */
     public static void check(WasmModule module, Set<String> permissions, boolean wasi) {
-        List<String> problems = problems(module, permissions, wasi);
+        check(module, permissions, wasi, null);
+    }
+
+    /**
+     * Checks a module as a Caxton agent, or as an Extism plugin when {@code extismFunction} is given.
+     *
+     * @param module         the compiled module
+     * @param permissions    the host functions this agent is granted, or null for all
+     * @param wasi           whether the agent is deployed with WASI
+     * @param extismFunction the Extism plugin's function that handles each message, or null for a Caxton agent
+     * @throws DeployException naming the first export or import at fault
+     */
+    public static void check(WasmModule module, Set<String> permissions, boolean wasi, String extismFunction) {
+        List<String> problems = extismFunction == null ? problems(module, permissions, wasi)
+                : extismProblems(module, permissions, wasi, extismFunction);
         if (!problems.isEmpty()) {
             throw refuse(problems.getFirst());
         }
@@ -139,9 +153,12 @@ public final class AbiContract {
         List<String> extism = module.imports().stream().filter(i -> i.module().startsWith("extism:"))
                 .map(i -> i.module() + "." + i.name()).toList();
         if (!extism.isEmpty()) {
+            // The ABI's other demands (alloc, handle_message) would only be noise for a plugin of another host.
             out.add("This is an Extism plugin (it imports " + String.join(", ", extism.stream().limit(3).toList())
-                    + (extism.size() > 3 ? ", ..." : "") + "): Caxton cannot host Extism plugins; an agent exports"
-                    + " memory, alloc and handle_message and imports only from 'caxton' (see docs/agent-guide.md)");
+                    + (extism.size() > 3 ? ", ..." : "") + "): deploy it with --extism-function NAME (API field"
+                    + " \"extism_function\"), naming the exported function that handles each message; it exports "
+                    + describeFunctions(module) + " (see docs/agent-guide.md, Extism plugins)");
+            return out;
         }
         Optional<ExportDescriptor> memory = module.export(MEMORY);
         if (memory.isEmpty()) {
@@ -189,6 +206,102 @@ public final class AbiContract {
                 out.add("Import " + what + " is not permitted for this agent (granted: "
                         + (permissions.isEmpty() ? "none" : String.join(", ", permissions.stream().sorted().toList())) + ")");
             }
+        }
+        return out;
+    }
+
+    /** The signature of an Extism plugin function: no parameters, an i32 result (0 for success). */
+    public static final FunctionType EXTISM_FUNCTION = TO_I32;
+
+    /**
+     * The exported functions of a module, as {@code name, name (not callable: signature)}, for the
+     * messages that tell an author which one to name with {@code --extism-function}.
+     *
+     * @param module the module
+     * @return the list, or "no functions"
+     */
+    public static String describeFunctions(WasmModule module) {
+        List<String> names = module.exports().stream().filter(e -> e.kind() == ExternKind.FUNCTION)
+                .filter(e -> !e.name().startsWith("_"))
+                .map(e -> EXTISM_FUNCTION.equals(e.type()) ? e.name() : e.name() + " (not callable by Extism: " + e.type() + ")")
+                .toList();
+        return names.isEmpty() ? "no functions" : String.join(", ", names);
+    }
+
+    /**
+     * Every way a module fails as an Extism plugin run with {@code extismFunction}: it must export a
+     * memory and the function ({@code () -> i32}), and import only the Extism kernel functions this
+     * host offers (and WASI preview 1 when deployed with it).
+     *
+     * @param module         the compiled module
+     * @param wasi           whether it is deployed with WASI
+     * @param extismFunction the function each message calls
+     * @return the problems, empty when it may be deployed
+     */
+    public static List<String> extismProblems(WasmModule module, boolean wasi, String extismFunction) {
+        return extismProblems(module, null, wasi, extismFunction);
+    }
+
+    /**
+     * Every way a module fails as an Extism plugin, with the host functions it is granted.
+     *
+     * @param module         the compiled module
+     * @param permissions    the Caxton host functions it may import under {@code extism:host/user}, or null for all
+     * @param wasi           whether it is deployed with WASI
+     * @param extismFunction the function each message calls
+     * @return the problems, empty when it may be deployed
+     */
+    public static List<String> extismProblems(WasmModule module, Set<String> permissions, boolean wasi,
+                                              String extismFunction) {
+        List<String> out = new java.util.ArrayList<>();
+        Optional<ExportDescriptor> memory = module.export(MEMORY);
+        if (memory.isEmpty() || memory.get().kind() != ExternKind.MEMORY) {
+            out.add("Missing required export: 'memory' (an Extism plugin exports its linear memory)");
+        }
+        Optional<ExportDescriptor> fn = module.export(extismFunction);
+        if (fn.isEmpty() || fn.get().kind() != ExternKind.FUNCTION) {
+            out.add("--extism-function '" + extismFunction + "': the plugin exports no function of that name; it exports "
+                    + describeFunctions(module));
+        } else if (!EXTISM_FUNCTION.equals(fn.get().type())) {
+            out.add("--extism-function '" + extismFunction + "' has signature " + fn.get().type()
+                    + "; an Extism plugin function takes nothing and returns an i32 (" + EXTISM_FUNCTION + ")");
+        }
+        for (ImportDescriptor imp : module.imports()) {
+            String what = "'" + imp.module() + "." + imp.name() + "'";
+            if (imp.kind() != ExternKind.FUNCTION) {
+                out.add("Forbidden import: " + what + " must be imported as a function, not a " + kindName(imp.kind()));
+                continue;
+            }
+            if (wasi && imp.module().equals(WasiConfig.MODULE)) {
+                continue;
+            }
+            if (imp.module().equals(ExtismKernel.MODULE)) {
+                FunctionType expected = ExtismKernel.FUNCTIONS.get(imp.name());
+                if (expected == null) {
+                    out.add("Forbidden import: " + what + " is not an Extism kernel function this host offers (it offers "
+                            + String.join(", ", ExtismKernel.FUNCTIONS.keySet()) + ")");
+                } else if (!expected.equals(imp.type())) {
+                    out.add("Import " + what + " has signature " + imp.type() + "; the Extism kernel defines " + expected);
+                }
+                continue;
+            }
+            if (imp.module().equals(ExtismKernel.USER_MODULE)) {
+                FunctionType expected = ExtismKernel.USER_FUNCTIONS.get(imp.name());
+                if (expected == null) {
+                    out.add("Forbidden import: " + what + " is not a host function Caxton offers plugins (it offers "
+                            + String.join(", ", ExtismKernel.USER_FUNCTIONS.keySet().stream()
+                                    .map(n -> ExtismKernel.USER_MODULE + "." + n).toList()) + ")");
+                } else if (!expected.equals(imp.type())) {
+                    out.add("Import " + what + " has signature " + imp.type() + "; Caxton offers it as " + expected);
+                } else if (permissions != null && !permissions.contains(imp.name())) {
+                    out.add("Import " + what + " is not permitted for this agent (granted: "
+                            + (permissions.isEmpty() ? "none" : String.join(", ", permissions.stream().sorted().toList())) + ")");
+                }
+                continue;
+            }
+            out.add("Forbidden import: " + what + " (an Extism plugin may import the kernel, " + ExtismKernel.MODULE
+                    + ", Caxton's host functions under " + ExtismKernel.USER_MODULE
+                    + (wasi ? ", and " + WasiConfig.MODULE : "") + ")" + (imp.module().equals(WasiConfig.MODULE) ? hint(imp) : ""));
         }
         return out;
     }

@@ -1,5 +1,7 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.api.ExtismSettings;
+
 import dev.caxton.runtime.api.AgentInfo;
 import dev.caxton.runtime.api.AgentLimits;
 import dev.caxton.runtime.api.AgentState;
@@ -194,6 +196,8 @@ public final class Agent implements Recipient {
     private String handlingConversation;
     private final Map<Long, java.util.concurrent.ScheduledFuture<?>> timers = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong timerIds = new java.util.concurrent.atomic.AtomicLong();
+    // An Extism plugin's kernel (null for a Caxton agent): its vars outlive instances, so a fault keeps them.
+    private final ExtismKernel extism;
 
     /**
      * What an agent runs: its compiled module and how it is run.
@@ -207,9 +211,11 @@ public final class Agent implements Recipient {
      * @param wasi        whether it gets a sandboxed WASI preview 1 (deployed with {@code wasi})
      * @param wasiArgs    the program arguments its WASI shows it
      * @param wasiEnv     the environment its WASI shows it
+     * @param extism      how it runs as an Extism plugin, or null for a Caxton agent
      */
     public record Code(WasmModule module, byte[] bytes, Serializer codec, String engine, AgentLimits limits,
-                       Set<String> permissions, boolean wasi, List<String> wasiArgs, Map<String, String> wasiEnv) {
+                       Set<String> permissions, boolean wasi, List<String> wasiArgs, Map<String, String> wasiEnv,
+                       ExtismSettings extism) {
 
         /** Copies the WASI settings. */
         public Code {
@@ -218,7 +224,42 @@ public final class Agent implements Recipient {
         }
 
         /**
+         * Code of a Caxton agent (not an Extism plugin) with WASI arguments and environment.
+         *
+         * @param module      the compiled module
+         * @param bytes       its binary
+         * @param codec       the serializer for the bytes it sees
+         * @param engine      the engine it runs on
+         * @param limits      its limits
+         * @param permissions the host functions it may call, or null for all
+         * @param wasi        whether it gets a sandboxed WASI preview 1
+         * @param wasiArgs    the program arguments its WASI shows it
+         * @param wasiEnv     the environment its WASI shows it
+         */
+        public Code(WasmModule module, byte[] bytes, Serializer codec, String engine, AgentLimits limits,
+                    Set<String> permissions, boolean wasi, List<String> wasiArgs, Map<String, String> wasiEnv) {
+            this(module, bytes, codec, engine, limits, permissions, wasi, wasiArgs, wasiEnv, null);
+        }
+
+        /**
          * Code whose WASI, if any, has no arguments and no environment.
+         *
+         * @param module      the compiled module
+         * @param bytes       its binary
+         * @param codec       the serializer for the bytes it sees
+         * @param engine      the engine it runs on
+         * @param limits      its limits
+         * @param permissions the host functions it may call, or null for all
+         * @param wasi        whether it gets a sandboxed WASI preview 1
+         * @param extism      how it runs as an Extism plugin, or null for a Caxton agent
+         */
+        public Code(WasmModule module, byte[] bytes, Serializer codec, String engine, AgentLimits limits,
+                    Set<String> permissions, boolean wasi, ExtismSettings extism) {
+            this(module, bytes, codec, engine, limits, permissions, wasi, List.of(), Map.of(), extism);
+        }
+
+        /**
+         * Code of a Caxton agent whose WASI, if any, has no arguments and no environment.
          *
          * @param module      the compiled module
          * @param bytes       its binary
@@ -230,7 +271,7 @@ public final class Agent implements Recipient {
          */
         public Code(WasmModule module, byte[] bytes, Serializer codec, String engine, AgentLimits limits,
                     Set<String> permissions, boolean wasi) {
-            this(module, bytes, codec, engine, limits, permissions, wasi, List.of(), Map.of());
+            this(module, bytes, codec, engine, limits, permissions, wasi, List.of(), Map.of(), null);
         }
 
         /**
@@ -284,7 +325,7 @@ public final class Agent implements Recipient {
             throw new DeployException(DeployException.Kind.INVALID_REQUEST, "a durable agent needs "
                     + "messaging.enable_persistence: true (its state is written with the messages it handles)");
         }
-        this.checkpointer = durable ? new Checkpointer(name, Ledger.digest(code.bytes())) : null;
+        this.checkpointer = durable ? new Checkpointer(name, Ledger.digest(code.bytes()), code.extism() != null) : null;
         this.name = name;
         this.id = id;
         this.deployedAt = deployedAt;
@@ -298,6 +339,9 @@ public final class Agent implements Recipient {
         this.wasiStdout = new WasiOutput(agentLog, System.Logger.Level.INFO, AgentLog.MAX_LINE_CHARS);
         this.wasiStderr = new WasiOutput(agentLog, System.Logger.Level.WARNING, AgentLog.MAX_LINE_CHARS);
         this.stopReason = "agent '" + name + "' stopped before delivery";
+        this.extism = code.extism() == null ? null
+                : new ExtismKernel(code.limits().memoryBytes(), code.extism().config(), code.extism().allowedHosts(),
+                        agentLog::log);
     }
 
     /**
@@ -311,7 +355,7 @@ public final class Agent implements Recipient {
         instance = instantiate(code, registered);
         if (checkpointer != null && checkpointer.hasState()) {
             try {
-                checkpointer.restoreInto(instance);
+                restoreState(instance);
             } catch (RuntimeException e) {
                 instance.close();
                 instance = null;
@@ -371,7 +415,7 @@ public final class Agent implements Recipient {
         WasmInstance inst = instantiate(c, registered);
         if (checkpointer != null && checkpointer.hasState()) {
             try {
-                checkpointer.restoreInto(inst);
+                restoreState(inst);
             } catch (RuntimeException e) {
                 inst.close();
                 throw new DeployException(DeployException.Kind.INVALID_MODULE, "cannot restore the saved state: "
@@ -401,6 +445,14 @@ public final class Agent implements Recipient {
         return true;
     }
 
+    /** Puts the last checkpoint into an instance and, for an Extism plugin, its vars into the kernel. */
+    private void restoreState(WasmInstance inst) {
+        checkpointer.restoreInto(inst);
+        if (extism != null) {
+            extism.restoreVars(checkpointer.hostState());
+        }
+    }
+
     /** @return whether its state is checkpointed */
     public boolean durable() {
         return checkpointer != null;
@@ -424,12 +476,12 @@ public final class Agent implements Recipient {
     private WasmInstance instantiateAndInit(Code c) {
         WasmInstance inst;
         try {
-            inst = c.module().instantiate(Imports.of(hostFunctions(c)), c.limits().toInstanceLimits(),
-                    c.wasi() ? wasiConfig(c) : null);
+            inst = c.module().instantiate(Imports.of(c.extism() != null ? extismFunctions(c) : hostFunctions(c)),
+                    c.limits().toInstanceLimits(), c.wasi() ? wasiConfig(c) : null);
         } catch (RuntimeException e) {
             throw new DeployException(DeployException.Kind.INVALID_MODULE, "instantiation failed: " + e.getMessage(), e);
         }
-        if (c.wasi() && inst.exportedFunction(WASI_INITIALIZE).isPresent()) {
+        if ((c.wasi() || c.extism() != null) && inst.exportedFunction(WASI_INITIALIZE).isPresent()) {
             // A WASI reactor sets up its C or Rust runtime (constructors, the heap) in _initialize,
             // which must run once before anything else is called.
             try {
@@ -440,6 +492,10 @@ public final class Agent implements Recipient {
             } finally {
                 flushWasi();
             }
+        }
+        if (c.extism() != null) {
+            // An Extism plugin speaks none of Caxton's ABI: no version, no init.
+            return inst;
         }
         int version = declaredAbi(inst);
         if (!AbiContract.VERSIONS.contains(version)) {
@@ -794,7 +850,7 @@ public final class Agent implements Recipient {
         List<StorageWrite> cp = List.of();
         if (checkpointer != null && wasTouched && instance != null) {
             try {
-                cp = checkpointer.capture(instance);
+                cp = checkpointer.capture(instance, extism == null ? null : extism.encodeVars());
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "[{0}] checkpoint failed: {1}", name, e.getMessage(),
                         dev.caxton.runtime.logging.LogFields.agent(name));
@@ -847,6 +903,10 @@ public final class Agent implements Recipient {
             }
         }
         WasmInstance inst = instance;
+        if (c.extism() != null) {
+            invokeExtism(msg, inst, c);
+            return;
+        }
         try {
             // ABI 2: the reply is read before anything is freed, and only the input buffer is freed,
             // so a reply in the input buffer or in static data is safe with a real allocator.
@@ -858,16 +918,7 @@ public final class Agent implements Recipient {
                 throw new AgentFault("alloc returned an out-of-bounds pointer: " + e.getMessage());
             }
             long r = inst.call(AbiContract.HANDLE_MESSAGE, ptr, in.length)[0];
-            touched = true;
-            handled.increment();
-            long used = inst.fuelUsed();
-            callFuel = used;
-            if (used >= 0) {
-                fuelLast = used;
-                fuelMax = Math.max(fuelMax, used);
-                fuelTotal.add(used);
-            }
-            memoryBytes = inst.memory().size();
+            countHandled(inst);
             boolean dealloc = hasDealloc(inst);
             if (dealloc && (!v2 || r <= 0)) {
                 inst.call(AbiContract.DEALLOC, ptr, in.length);
@@ -923,6 +974,78 @@ public final class Agent implements Recipient {
         }
     }
 
+    /**
+     * Runs one message through an Extism plugin: its content is the input (a string as itself, any
+     * other value as JSON text), the output is the reply's content (JSON when it parses, a string
+     * otherwise), an error or a non-zero return is a failure reply with the error's text.
+     */
+    private void invokeExtism(Envelope msg, WasmInstance inst, Code c) {
+        Object content = msg.content();
+        byte[] input;
+        try {
+            input = content instanceof String str ? str.getBytes(StandardCharsets.UTF_8)
+                    : content == null ? new byte[0] : c.codec().encodeValue(content);
+        } catch (SerializationException e) {
+            ctx.deadLetters().deadLetter(msg, "cannot encode the content for the plugin: " + e.getMessage());
+            failureReply(msg, "cannot encode the content for the plugin: " + e.getMessage());
+            return;
+        }
+        extism.begin(input);
+        try {
+            long rc = inst.call(c.extism().function())[0];
+            ExtismKernel.Outcome outcome = extism.end();
+            countHandled(inst);
+            if (outcome.error() != null || (int) rc != 0) {
+                errors.increment();
+                String why = outcome.error() != null ? outcome.error()
+                        : "plugin function '" + c.extism().function() + "' returned " + (int) rc;
+                agentLog.log(System.Logger.Level.WARNING, "plugin error: " + why);
+                failureReply(msg, why);
+                return;
+            }
+            if (TIMER_SENDER.equals(msg.sender()) || msg.sender() == null || msg.replyWith() == null) {
+                // Only a message that asks for a reply (reply_with) gets the output back: two plugins
+                // informing each other would otherwise answer each other until max_hops.
+                return;
+            }
+            byte[] out = outcome.output() == null ? new byte[0] : outcome.output();
+            if (out.length > ctx.maxMessageBytes()) {
+                throw new AgentFault("output of " + out.length + " bytes exceeds messaging.max_message_size");
+            }
+            Object replyContent;
+            try {
+                replyContent = out.length == 0 ? "" : c.codec().decodeValue(out);
+            } catch (SerializationException e) {
+                replyContent = new String(out, StandardCharsets.UTF_8);
+            }
+            ctx.router().routeOwned(completeReply(Envelope.builder(Performative.INFORM).protocol(msg.protocol())
+                    .content(replyContent).build(), msg));
+        } catch (AgentFault e) {
+            fault(msg, e.getMessage());
+        } catch (RuntimeException e) {
+            fault(msg, faultReason(e));
+        } finally {
+            extism.end();
+            if (c.wasi()) {
+                flushWasi();
+            }
+        }
+    }
+
+    /** Books a call that returned: the state may have changed, and what it used goes into the counters. */
+    private void countHandled(WasmInstance inst) {
+        touched = true;
+        handled.increment();
+        long used = inst.fuelUsed();
+        callFuel = used;
+        if (used >= 0) {
+            fuelLast = used;
+            fuelMax = Math.max(fuelMax, used);
+            fuelTotal.add(used);
+        }
+        memoryBytes = inst.memory().size();
+    }
+
     private static boolean hasDealloc(WasmInstance inst) {
         return inst.exportedFunction(AbiContract.DEALLOC).isPresent();
     }
@@ -947,6 +1070,9 @@ public final class Agent implements Recipient {
             Throwable cause = e.getCause();
             if (cause instanceof MemoryAccessException) {
                 return "host call with an out-of-bounds pointer: " + cause.getMessage();
+            }
+            if (cause instanceof ExtismKernel.KernelFault) {
+                return "Extism kernel: " + cause.getMessage();
             }
             return "trap: " + e.getMessage();
         }
@@ -1017,7 +1143,7 @@ public final class Agent implements Recipient {
         if (inst == null) {
             return;
         }
-        if (callShutdown && inst.exportedFunction(AbiContract.SHUTDOWN).isPresent()) {
+        if (callShutdown && extism == null && inst.exportedFunction(AbiContract.SHUTDOWN).isPresent()) {
             try {
                 inst.call(AbiContract.SHUTDOWN);
             } catch (RuntimeException e) {
@@ -1108,6 +1234,54 @@ public final class Agent implements Recipient {
         });
         return fns;
     }
+
+    /**
+     * An Extism plugin's imports: the kernel, and Caxton's own host functions (those it is granted)
+     * under {@code extism:host/user}, reading their text from kernel blocks.
+     */
+    private List<HostFunction> extismFunctions(Code c) {
+        List<HostFunction> fns = new ArrayList<>(extism.hostFunctions());
+        Map<String, HostFunction.Body> bodies = Map.of(
+                AbiContract.SEND_MESSAGE, (mem, args) -> {
+                    GuestMemory block = extism.blockView(args[0], AbiContract.SEND_MESSAGE);
+                    return new long[] {sendMessage(block, 0, block.size())};
+                },
+                AbiContract.REGISTER_CAPABILITY, (mem, args) -> {
+                    GuestMemory block = extism.blockView(args[0], AbiContract.REGISTER_CAPABILITY);
+                    return new long[] {registerCapability(block, 0, block.size())};
+                },
+                AbiContract.NOW_MILLIS, (mem, args) -> new long[] {System.currentTimeMillis()},
+                AbiContract.SET_TIMER, (mem, args) -> {
+                    GuestMemory tag = args[1] == 0 ? EMPTY : extism.blockView(args[1], AbiContract.SET_TIMER);
+                    return new long[] {setTimer(tag, args[0], 0, tag.size())};
+                },
+                AbiContract.CANCEL_TIMER, (mem, args) -> new long[] {cancelTimer(args[0])});
+        ExtismKernel.USER_FUNCTIONS.forEach((fn, type) -> {
+            if (c.permissions() == null || c.permissions().contains(fn)) {
+                fns.add(new HostFunction(ExtismKernel.USER_MODULE, fn, type, bodies.get(fn)));
+            }
+        });
+        return fns;
+    }
+
+    /** A memory of no bytes: a timer's tag when the plugin gives none. */
+    private static final GuestMemory EMPTY = new GuestMemory() {
+        @Override
+        public long size() {
+            return 0;
+        }
+
+        @Override
+        public byte[] read(long address, int length) {
+            checkBounds(address, length);
+            return new byte[0];
+        }
+
+        @Override
+        public void write(long address, byte[] bytes) {
+            checkBounds(address, bytes.length);
+        }
+    };
 
     private int sendMessage(GuestMemory mem, long ptr, long len) {
         long p = ptr & 0xFFFF_FFFFL;
@@ -1302,7 +1476,7 @@ public final class Agent implements Recipient {
             if (same || r.keepState()) {
                 try {
                     // The live state is the last checkpoint: the agent is between messages here.
-                    checkpointer.restoreInto(fresh);
+                    restoreState(fresh);
                 } catch (RuntimeException e) {
                     fresh.close();
                     r.done().completeExceptionally(new DeployException(DeployException.Kind.INVALID_MODULE,

@@ -18,13 +18,54 @@ import java.util.Set;
  * @param wasi         whether it gets a sandboxed WASI preview 1 ({@code --wasi})
  * @param wasiArgs     the program arguments its WASI shows it ({@code --wasi-arg}), empty for none
  * @param wasiEnv      the environment its WASI shows it ({@code --wasi-env}), empty for none
+ * @param extism       how it runs as an Extism plugin ({@code --extism-function}), or null for a Caxton agent
  */
 public record DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
                          String engine, Set<String> permissions, Boolean durable, boolean wasi,
-                         List<String> wasiArgs, Map<String, String> wasiEnv) {
+                         List<String> wasiArgs, Map<String, String> wasiEnv, ExtismSettings extism) {
+
+    /**
+     * A deployment of a Caxton agent (not an Extism plugin) with WASI arguments and environment.
+     *
+     * @param name         the agent's unique name
+     * @param module       the WebAssembly binary
+     * @param capabilities the capabilities it is granted
+     * @param limits       its resource limits
+     * @param codec        the serializer for the bytes it sees
+     * @param engine       the engine it runs on
+     * @param permissions  the host functions it may import, or null for all of them
+     * @param durable      whether its state is checkpointed, or null for {@code agents.durable}
+     * @param wasi         whether it gets a sandboxed WASI preview 1
+     * @param wasiArgs     the program arguments its WASI shows it
+     * @param wasiEnv      the environment its WASI shows it
+     */
+    public DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
+                      String engine, Set<String> permissions, Boolean durable, boolean wasi,
+                      List<String> wasiArgs, Map<String, String> wasiEnv) {
+        this(name, module, capabilities, limits, codec, engine, permissions, durable, wasi, wasiArgs, wasiEnv, null);
+    }
 
     /**
      * A deployment whose WASI, if any, has no arguments and no environment.
+     *
+     * @param name         the agent's unique name
+     * @param module       the WebAssembly binary
+     * @param capabilities the capabilities it is granted
+     * @param limits       its resource limits
+     * @param codec        the serializer for the bytes it sees
+     * @param engine       the engine it runs on
+     * @param permissions  the host functions it may import, or null for all of them
+     * @param durable      whether its state is checkpointed, or null for {@code agents.durable}
+     * @param wasi         whether it gets a sandboxed WASI preview 1
+     * @param extism       how it runs as an Extism plugin, or null for a Caxton agent
+     */
+    public DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
+                      String engine, Set<String> permissions, Boolean durable, boolean wasi, ExtismSettings extism) {
+        this(name, module, capabilities, limits, codec, engine, permissions, durable, wasi, List.of(), Map.of(), extism);
+    }
+
+    /**
+     * A deployment of a Caxton agent whose WASI, if any, has no arguments and no environment.
      *
      * @param name         the agent's unique name
      * @param module       the WebAssembly binary
@@ -38,7 +79,7 @@ public record DeploySpec(String name, byte[] module, List<String> capabilities, 
      */
     public DeploySpec(String name, byte[] module, List<String> capabilities, AgentLimits limits, String codec,
                       String engine, Set<String> permissions, Boolean durable, boolean wasi) {
-        this(name, module, capabilities, limits, codec, engine, permissions, durable, wasi, List.of(), Map.of());
+        this(name, module, capabilities, limits, codec, engine, permissions, durable, wasi, List.of(), Map.of(), null);
     }
 
     /**

@@ -34,6 +34,9 @@ public final class Checkpointer {
     private long version = -1;
     private final byte[] scratch = new byte[CHUNK];
     private long bytesWritten;
+    // Whether the agent keeps state on the host too (an Extism plugin's vars). The checkpoint has no
+    // field for it, so it rides after the module's globals: [globals..., words..., byte length, global count].
+    private final boolean hostful;
 
     /**
      * A checkpointer with no state written yet.
@@ -42,8 +45,61 @@ public final class Checkpointer {
      * @param moduleDigest the digest of its module
      */
     public Checkpointer(String agent, String moduleDigest) {
+        this(agent, moduleDigest, false);
+    }
+
+    /**
+     * A checkpointer with no state written yet, for an agent that may also keep state on the host.
+     *
+     * @param agent        the agent
+     * @param moduleDigest the digest of its module
+     * @param hostState    whether {@link #capture(WasmInstance, byte[])} is given host state to keep
+     */
+    public Checkpointer(String agent, String moduleDigest, boolean hostState) {
         this.agent = agent;
         this.moduleDigest = moduleDigest;
+        this.hostful = hostState;
+    }
+
+    /**
+     * The host state of the last checkpoint.
+     *
+     * @return its bytes, empty when there is none (no checkpoint, or an agent without host state)
+     */
+    public byte[] hostState() {
+        if (!hostful || globals == null || globals.length < 2) {
+            return new byte[0];
+        }
+        int count = (int) globals[globals.length - 1];
+        int length = (int) globals[globals.length - 2];
+        byte[] out = new byte[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = (byte) (globals[count + i / 8] >>> (8 * (i % 8)));
+        }
+        return out;
+    }
+
+    /** The module's own globals of a stored array: without the host state riding after them. */
+    private long[] moduleGlobals(long[] stored) {
+        if (!hostful || stored.length < 2) {
+            return stored;
+        }
+        return Arrays.copyOf(stored, (int) stored[stored.length - 1]);
+    }
+
+    private long[] withHostState(long[] moduleGlobals, byte[] host) {
+        if (!hostful) {
+            return moduleGlobals;
+        }
+        byte[] h = host == null ? new byte[0] : host;
+        int words = (h.length + 7) / 8;
+        long[] out = Arrays.copyOf(moduleGlobals, moduleGlobals.length + words + 2);
+        for (int i = 0; i < h.length; i++) {
+            out[moduleGlobals.length + i / 8] |= (h[i] & 0xFFL) << (8 * (i % 8));
+        }
+        out[out.length - 2] = h.length;
+        out[out.length - 1] = moduleGlobals.length;
+        return out;
     }
 
     /**
@@ -129,11 +185,12 @@ public final class Checkpointer {
             }
         }
         long[] now = inst.mutableGlobals();
-        if (now.length != globals.length) {
-            throw new IllegalStateException("the saved state of '" + agent + "' has " + globals.length
+        long[] saved = moduleGlobals(globals);
+        if (now.length != saved.length) {
+            throw new IllegalStateException("the saved state of '" + agent + "' has " + saved.length
                     + " mutable globals; this module defines " + now.length);
         }
-        inst.restoreMutableGlobals(globals);
+        inst.restoreMutableGlobals(saved);
     }
 
     /**
@@ -143,9 +200,20 @@ public final class Checkpointer {
      * @return the writes, empty when nothing changed
      */
     public List<StorageWrite> capture(WasmInstance inst) {
+        return capture(inst, null);
+    }
+
+    /**
+     * The writes that bring storage to the instance's current state and the agent's host state.
+     *
+     * @param inst the agent's instance after a message
+     * @param host the host state (for a checkpointer made with host state), or null
+     * @return the writes, empty when nothing changed
+     */
+    public List<StorageWrite> capture(WasmInstance inst, byte[] host) {
         GuestMemory mem = inst.memory();
         long size = mem.size();
-        long[] g = inst.mutableGlobals();
+        long[] g = withHostState(inst.mutableGlobals(), host);
         List<StorageWrite> out = new ArrayList<>();
         byte[] old = shadow;
         if (size != old.length) {

@@ -28,7 +28,7 @@ class WasiContractTest {
     private static final FunctionType FD_WRITE = new FunctionType(
             List.of(ValueType.I32, ValueType.I32, ValueType.I32, ValueType.I32), List.of(ValueType.I32));
 
-    private static WasmModule module(List<ImportDescriptor> imports, List<ExportDescriptor> exports) {
+    static WasmModule module(List<ImportDescriptor> imports, List<ExportDescriptor> exports) {
         return new WasmModule() {
             @Override
             public List<ImportDescriptor> imports() {

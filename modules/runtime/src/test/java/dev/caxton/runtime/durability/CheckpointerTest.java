@@ -197,6 +197,31 @@ class CheckpointerTest {
     }
 
     @Test
+    void hostStateRidesWithTheGlobalsAndComesBackWithoutDisturbingThem() {
+        FakeInstance inst = new FakeInstance(1, 4, 5L, 6L);
+        Checkpointer cp = new Checkpointer("a", "d1", true);
+        Store store = new Store();
+        byte[] host = "count=41 and some more bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        store.apply(cp.capture(inst, host));
+        assertThat(cp.capture(inst, host)).as("nothing changed").isEmpty();
+        byte[] changed = host.clone();
+        changed[7] = '2';
+        List<StorageWrite> onlyHost = cp.capture(inst, changed);
+        assertThat(onlyHost).as("host state alone changes the header only").hasSize(1);
+        store.apply(onlyHost);
+
+        Checkpointer restored = new Checkpointer("a", "d1", true);
+        restored.adopt(store.checkpoint());
+        assertThat(restored.hostState()).isEqualTo(changed);
+        FakeInstance fresh = new FakeInstance(1, 4, 0L, 0L);
+        restored.restoreInto(fresh);
+        assertThat(fresh.globals).containsExactly(5L, 6L);
+        assertThat(restored.capture(fresh, changed)).isEmpty();
+        assertThat(new Checkpointer("a", "d1", true).hostState()).as("before any checkpoint").isEmpty();
+        assertThat(new Checkpointer("a", "d1").hostState()).isEmpty();
+    }
+
+    @Test
     void stateThatDoesNotFitTheInstanceIsRefusedWithWhy() {
         FakeInstance big = new FakeInstance(3, 3, 1L);
         Checkpointer cp = new Checkpointer("a", "d1");

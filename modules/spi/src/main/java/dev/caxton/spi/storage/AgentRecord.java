@@ -24,14 +24,70 @@ import java.util.Objects;
  * @param wasi         whether it runs with a sandboxed WASI preview 1 (deployed with {@code wasi})
  * @param wasiArgs     the program arguments its WASI shows it, in order (empty without WASI)
  * @param wasiEnv      the environment its WASI shows it (empty without WASI)
+ * @param extism       how it runs as an Extism plugin, as the runtime encodes it (opaque text), or null
+ *                     for a Caxton agent
  */
 public record AgentRecord(String name, String id, byte[] module, long maxMemoryBytes, long executionTimeoutMs,
                           long fuel, List<String> capabilities, String codec, String engine, String state,
                           Instant deployedAt, Instant updatedAt, boolean durable, boolean wasi,
-                          List<String> wasiArgs, Map<String, String> wasiEnv) {
+                          List<String> wasiArgs, Map<String, String> wasiEnv, String extism) {
 
     /**
-     * A record of an agent whose WASI, if any, has no arguments and no environment.
+     * A record of a Caxton agent (not an Extism plugin) with WASI arguments and environment.
+     *
+     * @param name         the agent's unique name
+     * @param id           the agent's stable id
+     * @param module       the WebAssembly binary
+     * @param maxMemoryBytes   the memory limit
+     * @param executionTimeoutMs the per-message execution time limit in milliseconds (0: none)
+     * @param fuel         the fuel limit per message (0: none)
+     * @param capabilities the capabilities granted at deploy
+     * @param codec        the serializer name
+     * @param engine       the engine name, or empty for the node default
+     * @param state        the lifecycle state last recorded
+     * @param deployedAt   when it was first deployed
+     * @param updatedAt    when it was last changed
+     * @param durable      whether its state is checkpointed
+     * @param wasi         whether it runs with a sandboxed WASI preview 1
+     * @param wasiArgs     the program arguments its WASI shows it
+     * @param wasiEnv      the environment its WASI shows it
+     */
+    public AgentRecord(String name, String id, byte[] module, long maxMemoryBytes, long executionTimeoutMs,
+                       long fuel, List<String> capabilities, String codec, String engine, String state,
+                       Instant deployedAt, Instant updatedAt, boolean durable, boolean wasi,
+                       List<String> wasiArgs, Map<String, String> wasiEnv) {
+        this(name, id, module, maxMemoryBytes, executionTimeoutMs, fuel, capabilities, codec, engine, state,
+                deployedAt, updatedAt, durable, wasi, wasiArgs, wasiEnv, null);
+    }
+
+    /**
+     * A record whose WASI, if any, has no arguments and no environment.
+     *
+     * @param name         the agent's unique name
+     * @param id           the agent's stable id
+     * @param module       the WebAssembly binary
+     * @param maxMemoryBytes   the memory limit
+     * @param executionTimeoutMs the per-message execution time limit in milliseconds (0: none)
+     * @param fuel         the fuel limit per message (0: none)
+     * @param capabilities the capabilities granted at deploy
+     * @param codec        the serializer name
+     * @param engine       the engine name, or empty for the node default
+     * @param state        the lifecycle state last recorded
+     * @param deployedAt   when it was first deployed
+     * @param updatedAt    when it was last changed
+     * @param durable      whether its state is checkpointed
+     * @param wasi         whether it runs with a sandboxed WASI preview 1
+     * @param extism       the Extism settings as the runtime encodes them, or null
+     */
+    public AgentRecord(String name, String id, byte[] module, long maxMemoryBytes, long executionTimeoutMs,
+                       long fuel, List<String> capabilities, String codec, String engine, String state,
+                       Instant deployedAt, Instant updatedAt, boolean durable, boolean wasi, String extism) {
+        this(name, id, module, maxMemoryBytes, executionTimeoutMs, fuel, capabilities, codec, engine, state,
+                deployedAt, updatedAt, durable, wasi, List.of(), Map.of(), extism);
+    }
+
+    /**
+     * A record of a Caxton agent whose WASI, if any, has no arguments and no environment.
      *
      * @param name         the agent's unique name
      * @param id           the agent's stable id
@@ -52,7 +108,7 @@ public record AgentRecord(String name, String id, byte[] module, long maxMemoryB
                        long fuel, List<String> capabilities, String codec, String engine, String state,
                        Instant deployedAt, Instant updatedAt, boolean durable, boolean wasi) {
         this(name, id, module, maxMemoryBytes, executionTimeoutMs, fuel, capabilities, codec, engine, state,
-                deployedAt, updatedAt, durable, wasi, List.of(), Map.of());
+                deployedAt, updatedAt, durable, wasi, List.of(), Map.of(), null);
     }
 
     /**
@@ -115,6 +171,7 @@ public record AgentRecord(String name, String id, byte[] module, long maxMemoryB
         Objects.requireNonNull(updatedAt, "updatedAt");
         wasiArgs = wasiArgs == null ? List.of() : List.copyOf(wasiArgs);
         wasiEnv = wasiEnv == null ? Map.of() : Map.copyOf(wasiEnv);
+        extism = extism == null || extism.isEmpty() ? null : extism;
     }
 
     /**
@@ -126,7 +183,7 @@ public record AgentRecord(String name, String id, byte[] module, long maxMemoryB
      */
     public AgentRecord withState(String newState, Instant at) {
         return new AgentRecord(name, id, module, maxMemoryBytes, executionTimeoutMs, fuel, capabilities, codec,
-                engine, newState, deployedAt, at, durable, wasi, wasiArgs, wasiEnv);
+                engine, newState, deployedAt, at, durable, wasi, wasiArgs, wasiEnv, extism);
     }
 
     @Override
@@ -136,7 +193,8 @@ public record AgentRecord(String name, String id, byte[] module, long maxMemoryB
                 && executionTimeoutMs == r.executionTimeoutMs && fuel == r.fuel && capabilities.equals(r.capabilities)
                 && codec.equals(r.codec) && engine.equals(r.engine) && state.equals(r.state)
                 && deployedAt.equals(r.deployedAt) && updatedAt.equals(r.updatedAt) && durable == r.durable
-                && wasi == r.wasi && wasiArgs.equals(r.wasiArgs) && wasiEnv.equals(r.wasiEnv);
+                && wasi == r.wasi && wasiArgs.equals(r.wasiArgs) && wasiEnv.equals(r.wasiEnv)
+                && Objects.equals(extism, r.extism);
     }
 
     @Override

@@ -177,6 +177,22 @@ public abstract class StorageConformance {
     }
 
     @Test
+    void anExtismPluginKeepsItsSettings() {
+        String settings = "function=count&config=greeting=h%C3%A9llo+world";
+        AgentRecord a = new AgentRecord("plugin", "p", bytes(20, 6), 1L << 20, 100, 0, List.of(), "json", "", "running",
+                T0, T0, false, false, settings);
+        storage.agents().put(a);
+        assertThat(storage.agents().get("plugin").orElseThrow().extism()).isEqualTo(settings);
+        assertThat(storage.agents().get("plugin")).contains(a);
+        storage.agents().put(a.withState("stopped", T0.plusSeconds(1)));
+        assertThat(storage.agents().get("plugin").orElseThrow().extism()).isEqualTo(settings);
+        AgentRecord plain = new AgentRecord("plain", "q", bytes(20, 7), 1L << 20, 100, 0, List.of(), "json", "", "running",
+                T0, T0, false, false);
+        storage.agents().put(plain);
+        assertThat(storage.agents().get("plain").orElseThrow().extism()).isNull();
+    }
+
+    @Test
     void anAgentDeployedWithWasiKeepsIt() {
         AgentRecord a = new AgentRecord("wasi", "w", bytes(20, 5), 1L << 20, 100, 0, List.of(), "json", "", "running",
                 T0, T0, false, true);
