@@ -1399,6 +1399,11 @@ public final class CaxtonNode implements AutoCloseable {
                 .sorted(Comparator.comparing(AgentUsage::name)).toList();
     }
 
+    /** @return who runs this node's agents, for its gauges */
+    public dev.caxton.runtime.agent.AgentScheduler scheduler() {
+        return scheduler;
+    }
+
     /** @return messages waiting in all mailboxes, per priority class in {@link Priority} order */
     public long[] queueDepthByPriority() {
         long[] depth = new long[Priority.values().length];
