@@ -49,9 +49,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One deployed agent: its module, its one live instance, its mailbox and the thread that
- * feeds the mailbox to the instance one message at a time, so the instance's linear memory is the
- * agent's state between messages.
+ * One deployed agent: its module, its one live instance, its mailbox and what feeds the mailbox
+ * to the instance one message at a time (turns on the {@link AgentScheduler}'s workers, or a thread
+ * of its own in thread mode), so the instance's linear memory is the agent's state between messages.
  *
  * <p>Faults (trap, time-out, fuel, a bad pointer) end only the invocation at hand: the instance is
  * dropped, the message is dead-lettered with the reason, its sender gets a {@code failure} reply when

@@ -178,6 +178,16 @@ class AgentSchedulerTest {
         assertThat(toTester).allMatch(e -> "x".equals(e.content()));
     }
 
+    @Test
+    void anUnknownModeOrASettingOutOfRangeIsRefusedNamingIt() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentScheduler.Mode.parse("fibers"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("runtime.scheduler.mode")
+                .hasMessageContaining("fibers");
+        assertThat(AgentScheduler.Mode.parse(" Thread ")).isEqualTo(AgentScheduler.Mode.THREAD);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AgentScheduler.Settings(AgentScheduler.Mode.POOL, 1, 0,
+                Duration.ofMillis(1), 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("throughput 0");
+    }
+
     private static void waitFor(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!condition.getAsBoolean()) {
