@@ -42,8 +42,9 @@ module dev.caxton.runtime {
     exports dev.caxton.runtime.plugin;
 
     // Internals, each to the first-party modules that need it; durability to nobody.
-    // `caxton agent check` reads a module's imports and exports against the ABI table.
-    exports dev.caxton.runtime.agent to dev.caxton.cli;
+    // `caxton agent check` reads a module's imports and exports against the ABI table; the metrics
+    // endpoint reads the agent scheduler's gauges.
+    exports dev.caxton.runtime.agent to dev.caxton.cli, dev.caxton.server;
     // `caxton server` installs the handler that stops the process on a fatal error.
     exports dev.caxton.runtime.fatal to dev.caxton.cli;
     // The FIPA bridge is the router's external route.

@@ -116,6 +116,7 @@ public final class CaxtonNode implements AutoCloseable {
     private final ConversationJournal journal;
     private final ClientReplies clients;
     private final Agent.Context agentContext;
+    private final dev.caxton.runtime.agent.AgentScheduler scheduler;
     // Non-null with messaging.enable_persistence: the outbox, handled ids and checkpoints.
     private final dev.caxton.runtime.durability.Ledger ledger;
     private final java.util.concurrent.ScheduledExecutorService cleanup;
@@ -230,12 +231,18 @@ public final class CaxtonNode implements AutoCloseable {
             links.maxLatencies(policy.stream().map(Mailbox.ClassPolicy::maxLatency).toList());
             this.clients = new ClientReplies(router);
             resources.push("client replies", clients::close);
+            this.scheduler = new dev.caxton.runtime.agent.AgentScheduler(new dev.caxton.runtime.agent.AgentScheduler.Settings(
+                    dev.caxton.runtime.agent.AgentScheduler.Mode.parse(config.string("runtime.scheduler.mode")),
+                    (int) config.integer("runtime.scheduler.workers"), (int) config.integer("runtime.scheduler.throughput"),
+                    config.duration("runtime.scheduler.long_call_threshold"),
+                    (int) config.integer("runtime.scheduler.max_compensation")));
+            resources.push("agent scheduler", scheduler::close);
             this.agentContext = new Agent.Context(router, sink, new Events(),
                     (int) config.size("messaging.max_message_size"), (int) config.integer("agents.max_failures"),
                     config.duration("agents.failure_window"), List.copyOf(policy), batchSize,
                     config.duration("messaging.message_ttl"), config.integer("runtime.agent_log_rate"),
                     config.integer("runtime.agent_log_burst"), (int) config.integer("runtime.max_capabilities_per_agent"),
-                    ledger);
+                    ledger, scheduler);
             this.memoryBudget = new MemoryBudget(MemoryBudget.resolve(config.size("runtime.memory_budget"),
                     Runtime.getRuntime().maxMemory()));
             this.cluster = new Cluster(nodeName, links, wire, router, retry, sink, this::localEntries,
@@ -1452,6 +1459,11 @@ public final class CaxtonNode implements AutoCloseable {
     public List<AgentUsage> agentUsage() {
         return agents.values().stream().map(a -> new AgentUsage(a.name(), a.memoryBytes(), a.fuelUsedTotal()))
                 .sorted(Comparator.comparing(AgentUsage::name)).toList();
+    }
+
+    /** @return who runs this node's agents, for its gauges */
+    public dev.caxton.runtime.agent.AgentScheduler scheduler() {
+        return scheduler;
     }
 
     /** @return messages waiting in all mailboxes, per priority class in {@link Priority} order */

@@ -158,6 +158,11 @@ final class Metrics {
         for (Priority p : Priority.values()) {
             x.sample("caxton_queue_depth", depth[p.ordinal()], "priority", p.wireName());
         }
+        dev.caxton.runtime.agent.AgentScheduler sched = node.scheduler();
+        x.gauge("caxton_scheduler_workers", "Worker threads of the agent pool, compensating ones included (0 outside pool mode).",
+                sched.liveWorkers());
+        x.gauge("caxton_scheduler_workers_busy", "Pool workers running an agent's turn now.", sched.busyWorkers());
+        x.gauge("caxton_scheduler_runnable_agents", "Agents with work waiting for a pool worker.", sched.runnableAgents());
 
         List<AgentInfo> agents = node.agents();
         x.gauge("caxton_agents", "Agents deployed on this node.", agents.size());

@@ -56,6 +56,10 @@ class MetricsTest {
                     "process_cpu_seconds_total", "caxton_queue_depth", "caxton_cluster_nodes_alive",
                     // the names docs/api.md listed before stay
                     "caxton_messages_routed_total", "caxton_agent_faults_total", "caxton_dead_letters", "caxton_agents");
+            // The default scheduler is the pool: its workers are counted, and none is busy before any agent exists.
+            assertThat(value(before, "caxton_scheduler_workers")).isGreaterThanOrEqualTo(1.0);
+            assertThat(value(before, "caxton_scheduler_runnable_agents")).isEqualTo(0.0);
+            assertThat(before).containsKey("caxton_scheduler_workers_busy");
 
             s.deploy("echo", TestServer.ECHO);
             assertThat(v(s, "caxton_agents_active")).isEqualTo(1.0);

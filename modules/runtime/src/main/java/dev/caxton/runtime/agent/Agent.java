@@ -49,14 +49,15 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One deployed agent: its module, its one live instance, its mailbox and the thread that
- * feeds the mailbox to the instance one message at a time, so the instance's linear memory is the
- * agent's state between messages.
+ * One deployed agent: its module, its one live instance, its mailbox and what feeds the mailbox
+ * to the instance one message at a time (turns on the {@link AgentScheduler}'s workers, or a thread
+ * of its own in thread mode), so the instance's linear memory is the agent's state between messages.
  *
  * <p>Faults (trap, time-out, fuel, a bad pointer) end only the invocation at hand: the instance is
  * dropped, the message is dead-lettered with the reason, its sender gets a {@code failure} reply when
@@ -101,11 +102,28 @@ public final class Agent implements Recipient {
      * @param logRate          lines a second an agent may log (and refusals logged about it)
      * @param logBurst         lines it may log at once after a quiet spell
      * @param maxCapabilities  the most capabilities one agent may hold, granted and registered together
+     * @param scheduler        who runs the agents ({@code runtime.scheduler.*})
      */
     public record Context(Router router, DeadLetterSink deadLetters, AgentEvents events, int maxMessageBytes,
                           int maxFailures, Duration failureWindow, List<Mailbox.ClassPolicy> mailboxPolicy,
                           int batchSize, Duration messageTtl, long logRate, long logBurst, int maxCapabilities,
-                          Ledger ledger) {
+                          Ledger ledger, AgentScheduler scheduler) {
+
+        /**
+         * A context whose agents run on the {@link AgentScheduler#shared() shared} pool.
+         *
+         * @param logRate          lines a second an agent may log
+         * @param logBurst         lines it may log at once
+         * @param maxCapabilities  the most capabilities one agent may hold
+         * @param ledger           the outbox, or null without persistence
+         */
+        public Context(Router router, DeadLetterSink deadLetters, AgentEvents events, int maxMessageBytes,
+                       int maxFailures, Duration failureWindow, List<Mailbox.ClassPolicy> mailboxPolicy,
+                       int batchSize, Duration messageTtl, long logRate, long logBurst, int maxCapabilities,
+                       Ledger ledger) {
+            this(router, deadLetters, events, maxMessageBytes, maxFailures, failureWindow, mailboxPolicy, batchSize,
+                    messageTtl, logRate, logBurst, maxCapabilities, ledger, AgentScheduler.shared());
+        }
 
         /**
          * A context without persistence ({@code messaging.enable_persistence} off).
@@ -166,8 +184,21 @@ public final class Agent implements Recipient {
     // The traceparent of the message being handled, so what the agent sends joins its trace.
     private volatile String handlingTrace;
     private WasmInstance instance;
-    // Volatile: a caller that ran a message inline wakes it (see releaseInline).
+    // Volatile: a caller that ran a message inline wakes it (see releaseInline). Thread and virtual
+    // modes only; in pool mode the agent has no thread of its own.
     private volatile Thread worker;
+    private final AgentScheduler scheduler;
+    private final boolean pooled;
+    // Set once start (or startFailed) has handed the agent to its thread or the pool.
+    private volatile boolean started;
+    // Pool mode: whether the agent's turn is queued or running, so it is never queued twice. Stays
+    // set for good once the agent stopped, so nothing queues it again.
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    // Pool mode: the worker running the agent's turn, so that a stop's deadline interrupts that
+    // thread and only while it runs this agent. Cleared under turnLock, which the stop also takes.
+    private volatile Thread runningOn;
+    private final Object turnLock = new Object();
+    private final AgentScheduler.Task turn = this::runTurn;
     // Who may touch the instance and the per-message fields: nobody (FREE), the agent's thread, or a
     // caller running its synchronous request inline. Every hand-over is a volatile write read by
     // the next owner, so what one owner wrote is what the next one sees.
@@ -342,6 +373,8 @@ public final class Agent implements Recipient {
         this.extism = code.extism() == null ? null
                 : new ExtismKernel(code.limits().memoryBytes(), code.extism().config(), code.extism().allowedHosts(),
                         agentLog::log);
+        this.scheduler = ctx.scheduler();
+        this.pooled = scheduler.pooled();
     }
 
     /**
@@ -369,9 +402,17 @@ public final class Agent implements Recipient {
         commitRegistrations(registered);
         ctx.router().register(name, this);
         setState(AgentState.RUNNING);
-        // A platform thread, not a virtual one: guest code that computes for seconds (up to its time
-        // limit) would otherwise pin one of the few carrier threads and stall every other agent.
-        worker = Thread.ofPlatform().daemon().name("agent-" + name).start(this::run);
+        launch();
+    }
+
+    /** Hands the agent to its own thread, or to the pool when it has something to do already. */
+    private void launch() {
+        started = true;
+        if (pooled) {
+            schedule();
+        } else {
+            worker = scheduler.startAgentThread(name, this::run);
+        }
     }
 
     /**
@@ -389,7 +430,7 @@ public final class Agent implements Recipient {
         // Set without an event: storage already says failed, and the record must not change.
         state = AgentState.FAILED;
         ctx.router().register(name, this);
-        worker = Thread.ofPlatform().daemon().name("agent-" + name).start(this::run);
+        launch();
     }
 
     /**
@@ -585,17 +626,43 @@ public final class Agent implements Recipient {
         }
         Ledger ledger = ctx.ledger();
         if (ledger == null) {
-            return mailbox.offer(envelope, accepted);
+            return queued(mailbox.offer(envelope, accepted));
         }
         if (!ledger.admit(name, envelope)) {
             // Pending or handled already: the sender's copy is accepted, and nothing runs twice.
             return SendStatus.ACCEPTED;
         }
-        SendStatus r = mailbox.offer(envelope, accepted);
+        SendStatus r = queued(mailbox.offer(envelope, accepted));
         if (r != SendStatus.ACCEPTED) {
             ledger.refused(name, envelope);
         }
         return r;
+    }
+
+    /** In pool mode, a message just queued needs the agent's turn; its own thread wakes by itself. */
+    private SendStatus queued(SendStatus s) {
+        if (pooled && s == SendStatus.ACCEPTED) {
+            schedule();
+        }
+        return s;
+    }
+
+    /**
+     * Pool mode: queues the agent's turn unless it is queued or running already (the running turn
+     * looks for more work as it ends). Thread mode: wakes the agent's thread.
+     */
+    private void wake() {
+        if (pooled) {
+            schedule();
+        } else {
+            mailbox.wakeUp();
+        }
+    }
+
+    private void schedule() {
+        if (started && scheduled.compareAndSet(false, true)) {
+            scheduler.submit(turn);
+        }
     }
 
     /**
@@ -618,7 +685,7 @@ public final class Agent implements Recipient {
                 ledger.leftForRestart(name, envelope.messageId());
                 return false;
             }
-            if (mailbox.offer(envelope, e -> { }) == SendStatus.ACCEPTED) {
+            if (queued(mailbox.offer(envelope, e -> { })) == SendStatus.ACCEPTED) {
                 return true;
             }
             if (System.nanoTime() > deadline) {
@@ -678,9 +745,14 @@ public final class Agent implements Recipient {
     private void releaseInline() {
         if (!owner.compareAndSet(INLINE, FREE)) {
             // The agent's thread took a message meanwhile and waits: the instance goes straight to
-            // it, so no other caller can slip in ahead of that message.
+            // it, so no other caller can slip in ahead of that message. In pool mode the turn that
+            // found the caller running gave its worker back, and is queued again now.
             owner.set(WORKER);
-            LockSupport.unpark(worker);
+            if (pooled) {
+                scheduler.submit(turn);
+            } else {
+                LockSupport.unpark(worker);
+            }
         }
     }
 
@@ -742,15 +814,8 @@ public final class Agent implements Recipient {
                 if (d != null) {
                     acquire();
                     try {
-                        if (state == AgentState.STOPPED) {
-                            // The stop's deadline passed while a caller ran a message inline.
-                            leftOver(d);
-                        } else {
-                            handle(d);
-                            complete(d.envelope());
-                        }
+                        handleTaken(d);
                     } finally {
-                        mailbox.finished();
                         releaseWorker();
                     }
                 }
@@ -758,19 +823,130 @@ public final class Agent implements Recipient {
         } finally {
             // For good: once the agent's thread stops, no caller runs the instance inline.
             acquire();
-            // An interrupt that ended the last call must not also fail the dead-letter writes below.
-            Thread.interrupted();
-            synchronized (timers) {
-                timers.values().forEach(f -> f.cancel(false));
-                timers.clear();
-            }
-            closeInstance(true);
-            for (Mailbox.Delivery left : mailbox.drain()) {
-                leftOver(left);
-            }
-            setState(AgentState.STOPPED);
-            finished.complete(null);
+            finishStop();
         }
+    }
+
+    /** Handles a message the owner took from the mailbox. */
+    private void handleTaken(Mailbox.Delivery d) {
+        try {
+            if (state == AgentState.STOPPED) {
+                // The stop's deadline passed while a caller ran a message inline, or during the turn.
+                leftOver(d);
+            } else {
+                handle(d);
+                complete(d.envelope());
+            }
+        } finally {
+            mailbox.finished();
+        }
+    }
+
+    /** The end of an agent, run by its owner: timers, shutdown, what is left in the mailbox. */
+    private void finishStop() {
+        // An interrupt that ended the last call must not also fail the dead-letter writes below.
+        Thread.interrupted();
+        synchronized (timers) {
+            timers.values().forEach(f -> f.cancel(false));
+            timers.clear();
+        }
+        closeInstance(true);
+        for (Mailbox.Delivery left : mailbox.drain()) {
+            leftOver(left);
+        }
+        setState(AgentState.STOPPED);
+        finished.complete(null);
+    }
+
+    /**
+     * One turn of a pooled agent on a worker: the pool's counterpart of {@link #run()}, handling up
+     * to {@code throughput} messages, a pending reload, or the stop, and then giving the worker back.
+     * The agent is queued again at the end of the line when more waits, so that others get their turn.
+     */
+    private void runTurn(AgentScheduler.Worker w) {
+        if (!takeOwnershipForTurn()) {
+            // A caller runs a message inline; releasing the instance, it queues this turn again.
+            return;
+        }
+        runningOn = Thread.currentThread();
+        boolean stop = false;
+        try {
+            int budget = scheduler.throughput();
+            while (true) {
+                PendingReload r = pendingReload;
+                if (r != null) {
+                    applyReload(r);
+                }
+                AgentState s = state;
+                if (s == AgentState.STOPPED || (s == AgentState.DRAINING && !mailbox.hasQueued())) {
+                    stop = true;
+                    break;
+                }
+                if (budget == 0) {
+                    break;
+                }
+                // One message at a time, chosen when the agent is ready for it (see run()).
+                Mailbox.Delivery d = mailbox.poll();
+                if (d == null) {
+                    break;
+                }
+                budget--;
+                w.messageStarted(System.nanoTime());
+                try {
+                    handleTaken(d);
+                } finally {
+                    w.messageEnded();
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            // Its own thread would die of this and stop the agent on the way out; so does the turn.
+            stop = true;
+            throw e;
+        } finally {
+            synchronized (turnLock) {
+                runningOn = null;
+                // A stop's interrupt that came after the last call must not reach the worker's next agent.
+                Thread.interrupted();
+            }
+            if (stop) {
+                // The agent keeps the instance and its turn for good: nobody runs it again.
+                finishStop();
+            } else {
+                releaseWorker();
+                scheduled.set(false);
+                // Whatever arrived after the last look found the turn still set and did not queue it.
+                if (hasWork()) {
+                    schedule();
+                }
+            }
+        }
+    }
+
+    /** Pool mode: makes the turn the owner, or asks an inline caller to hand the agent over. */
+    private boolean takeOwnershipForTurn() {
+        while (true) {
+            int o = owner.get();
+            if (o == WORKER) {
+                // Handed over by releaseInline.
+                return true;
+            }
+            if (o == FREE && owner.compareAndSet(FREE, WORKER)) {
+                return true;
+            }
+            if (o == INLINE && owner.compareAndSet(INLINE, INLINE_WORKER_WAITING)) {
+                return false;
+            }
+        }
+    }
+
+    /** @return whether the agent's thread or turn waits for an inline caller to hand the instance over */
+    boolean turnWaitsForInlineCaller() {
+        return owner.get() == INLINE_WORKER_WAITING;
+    }
+
+    private boolean hasWork() {
+        AgentState s = state;
+        return mailbox.hasQueued() || pendingReload != null || s == AgentState.STOPPED || s == AgentState.DRAINING;
     }
 
     /** A message the agent stopped before handling. */
@@ -1453,7 +1629,7 @@ public final class Agent implements Recipient {
             return done;
         }
         pendingReload = new PendingReload(newCode, keepState, done);
-        mailbox.wakeUp();
+        wake();
         return done;
     }
 
@@ -1541,19 +1717,28 @@ public final class Agent implements Recipient {
             setState(AgentState.DRAINING);
         }
         mailbox.close();
-        mailbox.wakeUp();
+        wake();
         ctx.router().unregister(name);
         CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
             if (!finished.isDone()) {
                 state = AgentState.STOPPED;
-                mailbox.wakeUp();
-                Thread w = worker;
-                if (w != null) {
-                    w.interrupt();
+                wake();
+                if (pooled) {
+                    synchronized (turnLock) {
+                        Thread w = runningOn;
+                        if (w != null) {
+                            w.interrupt();
+                        }
+                    }
+                } else {
+                    Thread w = worker;
+                    if (w != null) {
+                        w.interrupt();
+                    }
                 }
             }
         });
-        if (worker == null) {
+        if (!started) {
             setState(AgentState.STOPPED);
             finished.complete(null);
         }

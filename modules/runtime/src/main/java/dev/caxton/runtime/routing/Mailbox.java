@@ -237,6 +237,16 @@ public final class Mailbox {
         return size == 0 && !inHand;
     }
 
+    /**
+     * Whether a message is queued, read without the lock: a scheduler that saw false has been or will
+     * be told of the next message by whoever queues it.
+     *
+     * @return true when at least one message waits
+     */
+    public boolean hasQueued() {
+        return size > 0;
+    }
+
     /** Makes a waiting {@link #poll} return now (empty when nothing is queued), e.g. to apply a reload. */
     public void wakeUp() {
         lock.lock();

@@ -1,5 +1,7 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.api.AgentState;
+
 import dev.caxton.spi.engine.ExportDescriptor;
 import dev.caxton.spi.engine.GuestMemory;
 import dev.caxton.spi.engine.ImportDescriptor;
@@ -42,6 +44,42 @@ final class Scripted {
                 return instances.apply(imports);
             }
         };
+    }
+
+    /** Agent events nobody listens to. */
+    static AgentEvents quietEvents() {
+        return new AgentEvents() {
+            @Override
+            public void stateChanged(Agent a, AgentState state) {
+            }
+
+            @Override
+            public void faulted(Agent a, String reason) {
+            }
+        };
+    }
+
+    /** A scripted instance with a fixed memory, no globals, and nothing to close. */
+    abstract static class Instance implements WasmInstance {
+        protected final Memory memory;
+
+        Instance(int memoryBytes) {
+            this.memory = new Memory(memoryBytes);
+        }
+
+        @Override
+        public GuestMemory memory() {
+            return memory;
+        }
+
+        @Override
+        public long global(String name) {
+            throw new IllegalArgumentException(name);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** A fixed-size linear memory that checks bounds as an engine's does. */

@@ -321,12 +321,12 @@ class SqliteStorageTest {
             s.agents().put(agent("keep-me", List.of()));
         }
         Path file = dataDir.resolve("caxton.db");
-        update(file, "INSERT INTO schema_version VALUES (5, 'shiny future', '2031-01-01T00:00:00Z', 'abc')");
+        update(file, "INSERT INTO schema_version VALUES (6, 'shiny future', '2031-01-01T00:00:00Z', 'abc')");
 
         assertThatThrownBy(() -> open(Map.of())).isInstanceOf(StorageException.class)
                 .hasMessageContaining(file.toString())
-                .hasMessageContaining("version 5 (shiny future)")
-                .hasMessageContaining("newer than this Caxton knows (up to version 4)");
+                .hasMessageContaining("version 6 (shiny future)")
+                .hasMessageContaining("newer than this Caxton knows (up to version 5)");
         assertThat(query(file, "SELECT name FROM agents")).containsExactly(List.of("keep-me"));
     }
 

@@ -1,0 +1,276 @@
+package dev.caxton.runtime.agent;
+
+import dev.caxton.runtime.api.AgentState;
+import dev.caxton.runtime.api.AgentLimits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caxton.runtime.cluster.JsonWire;
+import dev.caxton.runtime.routing.CapabilityDirectory;
+import dev.caxton.runtime.routing.ClientReplies;
+import dev.caxton.runtime.routing.Mailbox;
+import dev.caxton.runtime.routing.QueueBudget;
+import dev.caxton.runtime.routing.RetryPolicy;
+import dev.caxton.runtime.routing.Router;
+import dev.caxton.runtime.api.SendStatus;
+import dev.caxton.spi.engine.FunctionType;
+import dev.caxton.spi.engine.ValueType;
+import dev.caxton.spi.engine.WasmTimeoutException;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Performative;
+import dev.caxton.spi.message.Priority;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Agents as tasks on a small pool of workers: a turn of at most {@code throughput} messages, workers
+ * added when a long call holds one, stops that interrupt only their own agent, and 10,000 agents on a
+ * handful of threads. The guests are scripted stand-ins for WebAssembly agents.
+ */
+class AgentSchedulerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final List<String> deadLetters = new CopyOnWriteArrayList<>();
+    private final Router router = new Router(new CapabilityDirectory(), (e, reason) -> deadLetters.add(reason),
+            "test-node", new RetryPolicy(0, Duration.ofMillis(10), 1, Duration.ofMillis(10)), new QueueBudget(1_000_000),
+            e -> { });
+    private final ClientReplies clients = new ClientReplies(router);
+    private final List<Envelope> toTester = new CopyOnWriteArrayList<>();
+    // Every message any scripted guest handled, in the order they were handled, as "agent:content".
+    private final List<String> handled = new CopyOnWriteArrayList<>();
+    private final CountDownLatch gate = new CountDownLatch(1);
+    private final CountDownLatch entered = new CountDownLatch(1);
+    private final List<Agent> agents = new ArrayList<>();
+    private AgentScheduler scheduler;
+
+    @AfterEach
+    void stop() throws Exception {
+        gate.countDown();
+        List<CompletableFuture<Void>> stopping = new ArrayList<>();
+        for (Agent a : agents) {
+            stopping.add(a.undeploy(Duration.ofSeconds(5)));
+        }
+        CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        clients.close();
+        router.close();
+        if (scheduler != null) {
+            scheduler.close();
+        }
+    }
+
+    private void scheduler(int workers, int throughput, Duration longCall, int compensation) {
+        scheduler = new AgentScheduler(new AgentScheduler.Settings(AgentScheduler.Mode.POOL, workers, throughput,
+                longCall, compensation));
+        router.register("tester", (e, accepted) -> {
+            accepted.delivered(e);
+            toTester.add(e);
+            return SendStatus.ACCEPTED;
+        });
+    }
+
+    private Agent deploy(String name, int memoryBytes) {
+        List<Mailbox.ClassPolicy> policy = Arrays.stream(Priority.values())
+                .map(p -> new Mailbox.ClassPolicy(1000, Duration.ofMinutes(1))).toList();
+        Agent.Context ctx = new Agent.Context(router, (e, reason) -> deadLetters.add(reason), Scripted.quietEvents(), 1 << 20, 100,
+                Duration.ofMinutes(1), policy, 10, Duration.ofMinutes(5), 1000, 1000, 64, null, scheduler);
+        Agent.Code code = new Agent.Code(Scripted.module(imports -> new Guest(name, memoryBytes)), new byte[0],
+                new JsonWire(), "scripted", new AgentLimits(1 << 20, Duration.ofSeconds(30), 0), null);
+        Agent a = new Agent(name, "id-" + name, Instant.now(), code, List.of(), ctx);
+        a.start();
+        agents.add(a);
+        return a;
+    }
+
+    private void send(String to, String what) {
+        router.route(Envelope.builder(Performative.REQUEST).sender("tester").receiver(to).content(what)
+                .replyWith("r-" + to + "-" + what).build());
+    }
+
+    @Test
+    void anAgentSpinningInALongCallDoesNotStopAnotherFromAnsweringOnOneWorker() throws Exception {
+        scheduler(1, 32, Duration.ofMillis(20), 4);
+        deploy("spinner", 8 * 1024);
+        deploy("echo", 8 * 1024);
+        send("spinner", "spin");
+        entered.await(60, TimeUnit.SECONDS);
+        // The only worker computes in the spinner's guest; the spinner stops only when the test lets
+        // it, once echo answered, or at its time limit, which must not be what frees the worker.
+        Envelope reply = clients.request(Envelope.builder(Performative.REQUEST).receiver("echo").content("hi").build(),
+                WAIT, false).get(60, TimeUnit.SECONDS);
+        assertThat(reply.content()).isEqualTo("hi");
+        assertThat(Guest.timedOut).doesNotContain("spinner");
+        assertThat(scheduler.compensationCount()).isPositive();
+        gate.countDown();
+        waitFor(() -> toTester.stream().anyMatch(e -> "spin".equals(e.content())));
+    }
+
+    @Test
+    void aBusyAgentGivesTheWorkerUpAfterItsTurn() throws Exception {
+        // No compensation here: a blocked worker must stay blocked so that the order is decided by turns alone.
+        scheduler(1, 1, Duration.ofDays(1), 0);
+        deploy("blocker", 8 * 1024);
+        deploy("busy", 8 * 1024);
+        deploy("other", 8 * 1024);
+        send("blocker", "block");
+        entered.await(60, TimeUnit.SECONDS);
+        for (int i = 0; i < 20; i++) {
+            send("busy", "m" + i);
+        }
+        send("other", "late");
+        gate.countDown();
+        waitFor(() -> toTester.size() == 22);
+        // One message per turn: "other" is handled long before busy's twenty are through.
+        assertThat(handled.indexOf("other:late")).isLessThan(handled.indexOf("busy:m19"));
+        assertThat(handled.stream().filter(h -> h.startsWith("busy:")).toList())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "busy:m" + i).toList());
+    }
+
+    @Test
+    void aStopInterruptsOnlyItsOwnAgentAndTheWorkerServesTheNextOne() throws Exception {
+        scheduler(1, 32, Duration.ofDays(1), 0);
+        Agent looping = deploy("looping", 8 * 1024);
+        deploy("echo", 8 * 1024);
+        send("looping", "loop");
+        entered.await(60, TimeUnit.SECONDS);
+        send("echo", "queued-behind");
+        // The stop's deadline interrupts the worker running the endless call.
+        looping.undeploy(Duration.ofMillis(50)).get(60, TimeUnit.SECONDS);
+        assertThat(looping.state()).isEqualTo(AgentState.STOPPED);
+        waitFor(() -> toTester.stream().anyMatch(e -> "queued-behind".equals(e.content())));
+        // The interrupt did not follow the worker to echo: its next call runs to the end as well.
+        send("echo", "after");
+        waitFor(() -> toTester.stream().anyMatch(e -> "after".equals(e.content())));
+        assertThat(toTester).filteredOn(e -> e.performative() == Performative.FAILURE).isEmpty();
+        assertThat(deadLetters).anyMatch(r -> r.contains("interrupted while being handled"));
+    }
+
+    @Test
+    void tenThousandAgentsAnswerOnAFewThreads() throws Exception {
+        int workers = 2;
+        int compensation = 4;
+        int baseline = ManagementFactory.getThreadMXBean().getThreadCount();
+        scheduler(workers, 32, Duration.ofSeconds(10), compensation);
+        int n = 10_000;
+        for (int i = 0; i < n; i++) {
+            deploy("a" + i, 2048);
+        }
+        for (int i = 0; i < n; i++) {
+            send("a" + i, "x");
+        }
+        waitFor(() -> toTester.size() == n);
+        int threads = ManagementFactory.getThreadMXBean().getThreadCount();
+        // Whatever else the JVM starts meanwhile (JIT, GC helpers) stays well within the slack.
+        int bound = baseline + scheduler.maxThreads() + 32;
+        System.out.printf("10,000 agents: %d live threads (baseline %d, bound %d)%n", threads, baseline, bound);
+        assertThat(threads).isLessThanOrEqualTo(bound);
+        assertThat(scheduler.liveWorkers()).isLessThanOrEqualTo(workers + compensation);
+        assertThat(toTester).allMatch(e -> "x".equals(e.content()));
+    }
+
+    @Test
+    void anUnknownModeOrASettingOutOfRangeIsRefusedNamingIt() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentScheduler.Mode.parse("fibers"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("runtime.scheduler.mode")
+                .hasMessageContaining("fibers");
+        assertThat(AgentScheduler.Mode.parse(" Thread ")).isEqualTo(AgentScheduler.Mode.THREAD);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AgentScheduler.Settings(AgentScheduler.Mode.POOL, 1, 0,
+                Duration.ofMillis(1), 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("throughput 0");
+    }
+
+    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not reached within 120 s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    // ---------------------------------------------------------------- a scripted echo guest
+
+    /**
+     * An echo guest. "spin" computes until the test opens the gate or, standing in for the engine's
+     * watchdog, until 30 s pass (noted in {@link #timedOut}); "block" waits for the gate; "loop"
+     * computes until its thread is interrupted.
+     */
+    private final class Guest extends Scripted.Instance {
+        static final List<String> timedOut = new CopyOnWriteArrayList<>();
+        private final String agent;
+        private final int replyAt;
+        private final JsonWire json = new JsonWire();
+
+        Guest(String agent, int memoryBytes) {
+            super(memoryBytes);
+            this.agent = agent;
+            this.replyAt = memoryBytes / 2;
+        }
+
+        @Override
+        public Optional<FunctionType> exportedFunction(String name) {
+            return name.equals(AbiContract.ALLOC) || name.equals(AbiContract.HANDLE_MESSAGE)
+                    ? Optional.of(new FunctionType(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I64)))
+                    : Optional.empty();
+        }
+
+        @Override
+        public long[] call(String name, long... args) {
+            if (!name.equals(AbiContract.HANDLE_MESSAGE)) {
+                return new long[] {0};
+            }
+            Map<?, ?> in = (Map<?, ?>) json.decodeValue(memory.read(args[0], (int) args[1]));
+            String content = String.valueOf(in.get("content"));
+            handled.add(agent + ":" + content);
+            switch (content) {
+                case "spin" -> {
+                    entered.countDown();
+                    long limit = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (gate.getCount() > 0) {
+                        if (System.nanoTime() - limit > 0) {
+                            timedOut.add(agent);
+                            throw new WasmTimeoutException("execution exceeded the time limit");
+                        }
+                        Thread.onSpinWait();
+                    }
+                }
+                case "block" -> {
+                    entered.countDown();
+                    try {
+                        gate.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                case "loop" -> {
+                    entered.countDown();
+                    while (!Thread.interrupted()) {
+                        Thread.onSpinWait();
+                    }
+                    throw new WasmTimeoutException("interrupted");
+                }
+                default -> {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new WasmTimeoutException("interrupted before it began");
+                    }
+                }
+            }
+            byte[] reply = json.encodeValue(Map.of("performative", "inform", "content", content));
+            memory.write(replyAt, reply);
+            return new long[] {((long) replyAt << 32) | reply.length};
+        }
+    }
+}
