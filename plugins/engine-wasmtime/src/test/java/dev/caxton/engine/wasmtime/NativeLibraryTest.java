@@ -110,11 +110,12 @@ class NativeLibraryTest {
             if (entry.endsWith("test-classes")) {
                 testClasses = entry;
             } else if (entry.endsWith("classes") || name.startsWith("caxton-spi-") || name.startsWith("wasmtime-java-")
-                    || name.startsWith("slf4j-")) {
+                    || name.startsWith("caxton-wasm-metering-") || name.startsWith("slf4j-")) {
                 modulePath.add(entry);
             }
         }
-        assertThat(modulePath).hasSize(5);
+        // the plugin, the SPI, the metering library, the binding and SLF4J
+        assertThat(modulePath).hasSize(6);
         List<String> options = List.of("--module-path", String.join(java.io.File.pathSeparator, modulePath),
                 "--add-modules", "dev.caxton.engine.wasmtime",
                 "--enable-native-access=dev.caxton.engine.wasmtime,wasmtime.java",
