@@ -126,6 +126,8 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
      */
     private final java.util.Set<String> deadNodes = ConcurrentHashMap.newKeySet();
     private volatile Map<String, List<String>> published;
+    /** Whether the local agents changed while no peer was alive, so {@link #published} may be behind. */
+    private volatile boolean stale;
     private volatile long acceptTimeoutNanos = ACCEPT_TIMEOUT.toNanos();
     private final Map<Long, Asked> asked = new ConcurrentHashMap<>();
     // Non-null with messaging.enable_persistence.
@@ -320,12 +322,22 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
 
     /** Pushes this node's entries to every peer if they changed (call after a deploy or undeploy). */
     public void publish() {
+        List<String> peers = peers();
+        if (peers.isEmpty()) {
+            // Nobody to tell: listing every local agent on each deploy would make deploying N agents
+            // on a lone node cost O(N^2). The entries are brought up to date when a peer asks for them
+            // (directoryFrame) or the next publish finds a peer.
+            stale = true;
+            return;
+        }
         Map<String, List<String>> now = localEntries.get();
         if (now.equals(published)) {
+            stale = false;
             return;
         }
         // Computed and sent under the lock so that every peer gets the deltas in version order.
         synchronized (this) {
+            stale = false;
             if (now.equals(published)) {
                 return;
             }
@@ -337,7 +349,7 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             if (frame == null || !links.fits(frame.length)) {
                 frame = directoryFrame();
             }
-            for (String peer : peers()) {
+            for (String peer : peers) {
                 links.sendCluster(peer, frame);
             }
         }
@@ -400,6 +412,15 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
 
     private synchronized byte[] directoryFrame() {
         // Synchronized with publish: the version and the entries must belong together.
+        if (stale) {
+            // Changes published while no peer was there to hear them: catch up before answering.
+            stale = false;
+            Map<String, List<String>> now = localEntries.get();
+            if (!now.equals(published)) {
+                published = now;
+                localVersion.incrementAndGet();
+            }
+        }
         Map<String, List<String>> entries = published == null ? Map.of() : published;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("v", localVersion.get());

@@ -63,6 +63,8 @@ class ClusterTest {
         final ClientReplies clients;
         final List<Dead> dead = new CopyOnWriteArrayList<>();
         final Map<String, List<String>> entries = new ConcurrentHashMap<>();
+        /** How often the cluster listed this node's agents. */
+        final java.util.concurrent.atomic.AtomicInteger entryReads = new java.util.concurrent.atomic.AtomicInteger();
         final Map<String, List<Envelope>> received = new ConcurrentHashMap<>();
 
         /** Every connection this node's transport reported open (to hold reading from the test). */
@@ -110,7 +112,10 @@ class ClusterTest {
                     new QueueBudget(10_000), e -> { }, MAX_HOPS);
             clients = new ClientReplies(router);
             cluster = new Cluster(name, links, new JsonWire(), router, retry, (e, reason) -> dead.add(new Dead(e, reason)),
-                    () -> Map.copyOf(entries), () -> view, false);
+                    () -> {
+                        entryReads.incrementAndGet();
+                        return Map.copyOf(entries);
+                    }, () -> view, false);
             view.add(new Member(new NodeId(name), bound, MemberState.ALIVE, 0, Map.of()));
             nodes.add(this);
         }
@@ -206,6 +211,24 @@ class ClusterTest {
     private static boolean has(dev.caxton.runtime.durability.RecordingStorage s,
                                java.util.function.Predicate<dev.caxton.spi.storage.StorageWrite> p) {
         return s.all().stream().anyMatch(p);
+    }
+
+    @Test
+    void aLoneNodeDoesNotListItsAgentsOnEveryDeployYetAPeerThatComesLaterLearnsThemAll() throws Exception {
+        TestNode a = new TestNode("A", retry(Duration.ofSeconds(10)));
+        a.start();
+        for (int i = 0; i < 300; i++) {
+            a.echo("a" + i);
+        }
+        // Listing every agent on each deploy made deploying N agents on a lone node O(N^2).
+        assertThat(a.entryReads.get()).as("entries listed with nobody to tell").isZero();
+
+        TestNode b = new TestNode("B", retry(Duration.ofSeconds(10)));
+        b.start();
+        await("B knows all of A's agents", () -> java.util.stream.IntStream.range(0, 300)
+                .allMatch(i -> "A".equals(b.cluster.directory().nodeOf("a" + i))));
+        a.echo("late", "late-cap");
+        await("B hears of an agent deployed once it was there", () -> "A".equals(b.cluster.directory().nodeOf("late")));
     }
 
     @Test
