@@ -7,14 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reads a conversation across nodes: each node journals the messages it delivered, so the whole of
@@ -91,12 +87,8 @@ public final class ClusterConversations {
     private final PeerLinks links;
     private final byte queryType;
     private final byte pageType;
-    private final AtomicLong numbers = new AtomicLong();
-    private final Map<Long, Waiting> waiting = new ConcurrentHashMap<>();
+    private final PeerQueries<Page> queries;
     private volatile Journal journal = (id, after, limit) -> null;
-
-    private record Waiting(String node, CompletableFuture<Page> page) {
-    }
 
     /** A page of a node that has no message of the conversation. */
     private static final Page NONE = new Page(0, Instant.EPOCH, Instant.EPOCH, 0, List.of());
@@ -106,6 +98,7 @@ public final class ClusterConversations {
         this.links = links;
         this.queryType = queryType;
         this.pageType = pageType;
+        this.queries = new PeerQueries<>(links, MAX_WAITING, "conversation page");
     }
 
     /**
@@ -129,56 +122,33 @@ public final class ClusterConversations {
      * @return the pages and the peers that did not answer
      */
     public Answers ask(List<String> peers, String id, Map<String, Long> after, int limit, Duration timeout) {
-        Map<String, CompletableFuture<Page>> asked = new LinkedHashMap<>();
         List<String> incomplete = new ArrayList<>();
         byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-        for (String peer : peers) {
-            if (waiting.size() >= MAX_WAITING || idBytes.length > Short.MAX_VALUE) {
-                incomplete.add(peer);
-                continue;
-            }
-            long n = numbers.incrementAndGet();
-            Waiting w = new Waiting(peer, new CompletableFuture<>());
-            waiting.put(n, w);
-            ByteBuffer b = ByteBuffer.allocate(1 + 8 + 2 + idBytes.length + 8 + 4);
-            b.put(queryType).putLong(n).putShort((short) idBytes.length).put(idBytes)
-                    .putLong(after.getOrDefault(peer, 0L)).putInt(limit);
-            // Whatever ends the wait (a page, a timeout's cancel) frees the entry.
-            w.page().whenComplete((p, t) -> waiting.remove(n));
-            if (links.sendCluster(peer, b.array())) {
-                asked.put(peer, w.page());
-            } else {
-                waiting.remove(n);
-                incomplete.add(peer);
-            }
+        Map<String, CompletableFuture<Page>> asked;
+        if (idBytes.length > Short.MAX_VALUE) {
+            incomplete.addAll(peers);
+            asked = Map.of();
+        } else {
+            asked = queries.ask(peers, (peer, n) -> ByteBuffer.allocate(1 + 8 + 2 + idBytes.length + 8 + 4)
+                    .put(queryType).putLong(n).putShort((short) idBytes.length).put(idBytes)
+                    .putLong(after.getOrDefault(peer, 0L)).putInt(limit).array(), incomplete);
         }
         Map<String, Page> pages = new TreeMap<>();
         Page mine = journal.page(id, after.getOrDefault(self, 0L), limit);
         if (mine != null) {
             pages.put(self, mine);
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (Map.Entry<String, CompletableFuture<Page>> e : asked.entrySet()) {
-            try {
-                Page p = e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (p != NONE) {
-                    pages.put(e.getKey(), p);
-                }
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex) {
-                e.getValue().cancel(false);
-                incomplete.add(e.getKey());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                e.getValue().cancel(false);
-                incomplete.add(e.getKey());
+        queries.await(asked, timeout, incomplete).forEach((peer, p) -> {
+            if (p != NONE) {
+                pages.put(peer, p);
             }
-        }
+        });
         return new Answers(pages, List.copyOf(incomplete));
     }
 
     /** @return queries still waiting for a peer's page (none once every read has ended) */
     int waitingCount() {
-        return waiting.size();
+        return queries.waitingCount();
     }
 
     // ---------------------------------------------------------------- frames in
@@ -259,25 +229,7 @@ public final class ClusterConversations {
     }
 
     void onPage(String from, ByteBuffer frame) {
-        if (frame.remaining() < 8 + 1 + 32 + 4) {
-            links.rejected(from, "conversation page too short");
-            return;
-        }
-        long n = frame.getLong();
-        Waiting w = waiting.get(n);
-        // Only the node that was asked may answer.
-        if (w == null || !w.node().equals(from)) {
-            return;
-        }
-        Page p;
-        try {
-            p = parsePage(frame);
-        } catch (RuntimeException e) {
-            links.rejected(from, "conversation page malformed: " + e.getMessage());
-            w.page().completeExceptionally(e);
-            return;
-        }
-        w.page().complete(p);
+        queries.onAnswer(from, frame, 8 + 1 + 32 + 4, ClusterConversations::parsePage);
     }
 
     static Page parsePage(ByteBuffer frame) {

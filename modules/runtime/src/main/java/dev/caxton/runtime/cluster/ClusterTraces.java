@@ -8,13 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -71,16 +67,13 @@ public final class ClusterTraces {
     private final PeerLinks links;
     private final byte queryType;
     private final byte answerType;
-    private final AtomicLong numbers = new AtomicLong();
-    private final Map<Long, Waiting> waiting = new ConcurrentHashMap<>();
+    private final PeerQueries<Part> queries;
     private volatile Function<String, List<TraceHop>> local = id -> List.of();
-
-    private record Waiting(String node, CompletableFuture<Part> part) {
-    }
 
     ClusterTraces(String self, PeerLinks links, byte queryType, byte answerType) {
         this.self = self;
         this.links = links;
+        this.queries = new PeerQueries<>(links, MAX_WAITING, "trace answer");
         this.queryType = queryType;
         this.answerType = answerType;
     }
@@ -104,46 +97,24 @@ public final class ClusterTraces {
      * @return the merged hops, the nodes they came from and the peers that did not answer
      */
     public Answers ask(List<String> peers, String id, Duration timeout) {
-        Map<String, CompletableFuture<Part>> asked = new LinkedHashMap<>();
         List<String> incomplete = new ArrayList<>();
         byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-        for (String peer : peers) {
-            if (waiting.size() >= MAX_WAITING || idBytes.length == 0 || idBytes.length > 1024) {
-                incomplete.add(peer);
-                continue;
-            }
-            long n = numbers.incrementAndGet();
-            Waiting w = new Waiting(peer, new CompletableFuture<>());
-            waiting.put(n, w);
-            ByteBuffer b = ByteBuffer.allocate(1 + 8 + 2 + idBytes.length);
-            b.put(queryType).putLong(n).putShort((short) idBytes.length).put(idBytes);
-            w.part().whenComplete((p, t) -> waiting.remove(n));
-            if (links.sendCluster(peer, b.array())) {
-                asked.put(peer, w.part());
-            } else {
-                waiting.remove(n);
-                incomplete.add(peer);
-            }
+        Map<String, CompletableFuture<Part>> asked;
+        if (idBytes.length == 0 || idBytes.length > 1024) {
+            incomplete.addAll(peers);
+            asked = Map.of();
+        } else {
+            asked = queries.ask(peers, (peer, n) -> ByteBuffer.allocate(1 + 8 + 2 + idBytes.length)
+                    .put(queryType).putLong(n).putShort((short) idBytes.length).put(idBytes).array(), incomplete);
         }
         List<TraceHop> all = new ArrayList<>(cap(local.apply(id)));
         boolean truncated = all.size() >= MAX_HOPS;
         List<String> nodes = new ArrayList<>();
         nodes.add(self);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (Map.Entry<String, CompletableFuture<Part>> e : asked.entrySet()) {
-            try {
-                Part p = e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                all.addAll(p.hops());
-                truncated |= p.truncated();
-                nodes.add(e.getKey());
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex) {
-                e.getValue().cancel(false);
-                incomplete.add(e.getKey());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                e.getValue().cancel(false);
-                incomplete.add(e.getKey());
-            }
+        for (Map.Entry<String, Part> e : queries.await(asked, timeout, incomplete).entrySet()) {
+            all.addAll(e.getValue().hops());
+            truncated |= e.getValue().truncated();
+            nodes.add(e.getKey());
         }
         // Different clocks: time order across nodes is as good as their synchronisation.
         all.sort(Comparator.comparingLong(TraceHop::atMicros));
@@ -160,7 +131,7 @@ public final class ClusterTraces {
 
     /** @return queries still waiting for a peer's answer (none once every read has ended) */
     int waitingCount() {
-        return waiting.size();
+        return queries.waitingCount();
     }
 
     // ---------------------------------------------------------------- frames in
@@ -238,25 +209,7 @@ public final class ClusterTraces {
     }
 
     void onAnswer(String from, ByteBuffer frame) {
-        if (frame.remaining() < 8 + 1 + 4) {
-            links.rejected(from, "trace answer too short");
-            return;
-        }
-        long n = frame.getLong();
-        Waiting w = waiting.get(n);
-        // Only the node that was asked may answer.
-        if (w == null || !w.node().equals(from)) {
-            return;
-        }
-        Part p;
-        try {
-            p = parseAnswer(from, frame);
-        } catch (RuntimeException e) {
-            links.rejected(from, "trace answer malformed: " + e.getMessage());
-            w.part().completeExceptionally(e);
-            return;
-        }
-        w.part().complete(p);
+        queries.onAnswer(from, frame, 8 + 1 + 4, f -> parseAnswer(from, f));
     }
 
     static Part parseAnswer(String from, ByteBuffer frame) {
