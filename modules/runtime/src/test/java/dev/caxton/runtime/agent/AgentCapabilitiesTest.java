@@ -167,12 +167,12 @@ class AgentCapabilitiesTest {
 
     // ---------------------------------------------------------------- a scripted guest
 
-    private static final class ScriptedInstance implements WasmInstance {
+    private static final class ScriptedInstance extends Scripted.Instance {
         private final Init init;
         private final Imports imports;
-        private final Scripted.Memory memory = new Scripted.Memory(4096);
 
         ScriptedInstance(Init init, Imports imports) {
+            super(4096);
             this.init = init;
             this.imports = imports;
         }
@@ -195,20 +195,6 @@ class AgentCapabilitiesTest {
                 memory.write(0, bytes);
                 return (int) register.body().call(memory, new long[] {0, bytes.length})[0];
             })};
-        }
-
-        @Override
-        public GuestMemory memory() {
-            return memory;
-        }
-
-        @Override
-        public long global(String name) {
-            throw new IllegalArgumentException(name);
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

@@ -212,16 +212,16 @@ class AgentInlineTest {
         final CountDownLatch gate = new CountDownLatch(1);
     }
 
-    private static final class GuestInstance implements WasmInstance {
+    private static final class GuestInstance extends Scripted.Instance {
         private static final int REPLY_AT = 32 * 1024;
         private static final int SEND_AT = 48 * 1024;
         private final Guest guest;
         private final Imports imports;
         private final ScheduledExecutorService watchdog;
-        private final Scripted.Memory memory = new Scripted.Memory(64 * 1024);
         private final JsonWire json = new JsonWire();
 
         GuestInstance(Guest guest, Imports imports, ScheduledExecutorService watchdog) {
+            super(64 * 1024);
             this.guest = guest;
             this.imports = imports;
             this.watchdog = watchdog;
@@ -292,20 +292,6 @@ class AgentInlineTest {
                 Thread.onSpinWait();
             }
             throw new WasmTimeoutException("execution exceeded the time limit");
-        }
-
-        @Override
-        public GuestMemory memory() {
-            return memory;
-        }
-
-        @Override
-        public long global(String name) {
-            throw new IllegalArgumentException(name);
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
