@@ -55,6 +55,16 @@ import org.junit.jupiter.api.io.TempDir;
  * false suspicion, metadata propagation, rejoin after a crash with a higher incarnation, partition
  * and heal, and that the same seed gives the same run. Every wait is a bound of <em>simulated</em>
  * time ({@link #limitMs()}), never of wall-clock time, so a loaded machine changes nothing.
+ *
+ * <p><b>Real time.</b> A provider whose library keeps threads and timers of its own (JGroups) cannot
+ * run on a virtual clock. Its test overrides {@link #realTime()}: the suite then offers no
+ * {@link MembershipClock}, only the datagrams, and runs the same network, with the same seeded loss,
+ * delay, crashes and partitions, in step with real time through a {@link RealTimeNetwork}. The
+ * provider's threads send from wherever they like and its receivers are called on the network's
+ * driver thread; the suite calls the provider from the test thread. Waits are then bounds of real
+ * time (generous ones: the conditions are polled, never timed), and the repeatability case is
+ * skipped, since real threads do not repeat. A provider that keeps suspicion to itself (reports no
+ * {@code SUSPECT}) overrides {@link #reportsSuspicion()} and skips the refutation case.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 public abstract class MembershipSimulationConformance {
@@ -69,6 +79,8 @@ public abstract class MembershipSimulationConformance {
     protected SimulatedNetwork network;
     /** The nodes of the current case. */
     protected final List<SimMember> nodes = new ArrayList<>();
+    /** The real-time driver of the current case when {@link #realTime()}; null otherwise. */
+    protected RealTimeNetwork live;
 
     /**
      * The provider under test. Called for every node; may return a new instance each time.
@@ -114,6 +126,47 @@ public abstract class MembershipSimulationConformance {
         return 120_000;
     }
 
+    /**
+     * Whether the provider runs on real time with threads of its own rather than on the offered clock.
+     *
+     * @return false unless overridden
+     */
+    protected boolean realTime() {
+        return false;
+    }
+
+    /**
+     * Whether the provider reports {@code SUSPECT} before it judges a member dead.
+     *
+     * @return true unless overridden
+     */
+    protected boolean reportsSuspicion() {
+        return true;
+    }
+
+    /**
+     * The current time of the case: virtual, which in real-time mode follows the wall clock.
+     *
+     * @return milliseconds since the case started
+     */
+    protected long now() {
+        return live != null ? live.now() : clock.now();
+    }
+
+    /**
+     * Changes the network (a node down, a partition, a heal): directly, or under the real-time
+     * network's lock.
+     *
+     * @param change the change
+     */
+    protected void net(Runnable change) {
+        if (live != null) {
+            live.locked(change);
+        } else {
+            change.run();
+        }
+    }
+
     /** One event a node's listener received, stamped with the virtual time. */
     public record Seen(MembershipEvent.Type type, Member member, long at) {
     }
@@ -126,8 +179,8 @@ public abstract class MembershipSimulationConformance {
         public final InetSocketAddress bind;
         /** Where its transport listens (what it announces as its address). */
         public final InetSocketAddress transport;
-        /** Every event its listener received, across restarts. */
-        public final List<Seen> events = new ArrayList<>();
+        /** Every event its listener received, across restarts (appended from the provider's threads in real time). */
+        public final List<Seen> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         /** Its membership; replaced by {@link #restart()}. */
         public Membership membership;
         private int lives;
@@ -147,30 +200,35 @@ public abstract class MembershipSimulationConformance {
             lives++;
             SimMember seed = nodes.get(nodes.get(0) == this ? 1 : 0);
             String seedAddress = seed.bind.getAddress().getHostAddress() + ":" + seed.bind.getPort();
-            MembershipClock nodeClock = clock.membershipClock(seed() * 1_000_003L + id.hashCode() * 31L + lives);
             ProviderContext context = new ProviderContext(config(id, bind), dataDir, id)
-                    .withService(MembershipClock.class, nodeClock)
-                    .withService(MembershipDatagrams.class, network.datagrams())
                     .withService(Seeds.class, new Seeds(List.of(seedAddress)));
+            if (live != null) {
+                context = context.withService(MembershipDatagrams.class, live.datagrams());
+            } else {
+                MembershipClock nodeClock = clock.membershipClock(seed() * 1_000_003L + id.hashCode() * 31L + lives);
+                context = context.withService(MembershipClock.class, nodeClock)
+                        .withService(MembershipDatagrams.class, network.datagrams());
+            }
             membership = provider().create(context);
             membership.join(new Member(new NodeId(id), transport, MemberState.ALIVE, 0, Map.of("name", id)),
                     e -> {
                         if (!e.member().id().value().equals(id)) {
-                            events.add(new Seen(e.type(), e.member(), clock.now()));
+                            events.add(new Seen(e.type(), e.member(), now()));
                         }
                     });
         }
 
         /** Stops as {@code kill -9} would: off the network first, so its goodbye is lost, then closed. */
         public void crash() {
-            network.down(bind, true);
+            net(() -> network.down(bind, true));
             membership.close();
         }
 
         /** Starts again as a new process would: a new membership, back on the network. */
         public void restart() {
+            // Back on the network first: a provider that joins synchronously (JGroups) must reach its seed.
+            net(() -> network.down(bind, false));
             start();
-            network.down(bind, false);
         }
 
         /**
@@ -224,12 +282,17 @@ public abstract class MembershipSimulationConformance {
     protected List<SimMember> start() {
         clock = new VirtualClock(1_800_000_000_000L);
         network = new SimulatedNetwork(clock, seed()).loss(loss()).delay(1, 20);
+        if (realTime()) {
+            live = new RealTimeNetwork(clock, network).start();
+        }
         for (int i = 1; i <= size(); i++) {
             nodes.add(new SimMember(i));
         }
         for (SimMember n : nodes) {
             n.start();
-            clock.advance(10);
+            if (live == null) {
+                clock.advance(10);
+            }
         }
         await("every node sees every other alive", () -> allSee(nodes, nodes, MemberState.ALIVE));
         return List.copyOf(nodes);
@@ -244,6 +307,10 @@ public abstract class MembershipSimulationConformance {
             }
         }
         nodes.clear();
+        if (live != null) {
+            live.close();
+            live = null;
+        }
     }
 
     /**
@@ -255,14 +322,41 @@ public abstract class MembershipSimulationConformance {
      * @return the virtual ms it took
      */
     protected long await(String what, BooleanSupplier until) {
-        long start = clock.now();
+        long start = now();
         while (!until.getAsBoolean()) {
-            if (clock.now() - start > limitMs()) {
-                fail("not within " + limitMs() + " simulated ms at " + Math.round(loss() * 100) + "% loss: " + what);
+            if (now() - start > limitMs()) {
+                fail("not within " + limitMs() + (live != null ? " ms of real time" : " simulated ms") + " at "
+                        + Math.round(loss() * 100) + "% loss: " + what + "; views: " + views());
             }
-            clock.advance(50);
+            if (live != null) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    fail("interrupted while waiting: " + what);
+                }
+            } else {
+                clock.advance(50);
+            }
         }
-        return clock.now() - start;
+        return now() - start;
+    }
+
+    /** Each node's view of the others, for a failure message: {@code s1[s2=ALIVE s3=DEAD] ...}. */
+    private String views() {
+        StringBuilder b = new StringBuilder();
+        for (SimMember o : nodes) {
+            b.append(o.id).append('[');
+            if (o.membership != null) {
+                for (Member m : o.membership.members()) {
+                    if (!m.id().value().equals(o.id)) {
+                        b.append(m.id().value()).append('=').append(m.state()).append(' ');
+                    }
+                }
+            }
+            b.append("] ");
+        }
+        return b.toString().trim();
     }
 
     /**
@@ -329,7 +423,7 @@ public abstract class MembershipSimulationConformance {
     void aCrashIsDetectedByEveryOtherNode() {
         List<SimMember> all = start();
         SimMember victim = all.get(all.size() - 1);
-        long crashedAt = clock.now();
+        long crashedAt = now();
         List<SimMember> rest = crashAndAwaitDead(victim);
         assertThat(rest).allSatisfy(o -> {
             assertThat(o.saw(MembershipEvent.Type.DEAD, victim.id, crashedAt)).isTrue();
@@ -344,7 +438,7 @@ public abstract class MembershipSimulationConformance {
         SimMember victim = all.get(2);
         long before = all.get(0).find(victim.id).orElseThrow().incarnation();
         List<SimMember> rest = crashAndAwaitDead(victim);
-        long restartedAt = clock.now();
+        long restartedAt = now();
         victim.restart();
         await("everyone sees the restarted " + victim.id + " alive, and it sees them",
                 () -> allSee(all, all, MemberState.ALIVE));
@@ -357,15 +451,17 @@ public abstract class MembershipSimulationConformance {
 
     @Test
     void aFalseSuspicionIsRefutedAndNobodyDeclaresTheNodeDead() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(reportsSuspicion(),
+                "the provider keeps suspicion to itself, so there is no SUSPECT to refute");
         List<SimMember> all = start();
         SimMember target = all.get(1);
         List<SimMember> rest = others(target);
         long before = rest.get(0).find(target.id).orElseThrow().incarnation();
-        long cutAt = clock.now();
+        long cutAt = now();
         // Unreachable just long enough to be suspected, not long enough to be judged dead.
-        network.down(target.bind, true);
+        net(() -> network.down(target.bind, true));
         await("someone suspects " + target.id, () -> rest.stream().anyMatch(o -> o.stateOf(target.id) == MemberState.SUSPECT));
-        network.down(target.bind, false);
+        net(() -> network.down(target.bind, false));
         await("everyone sees " + target.id + " alive with a higher incarnation", () -> rest.stream().allMatch(o ->
                 o.find(target.id).map(m -> m.state() == MemberState.ALIVE && m.incarnation() > before).orElse(false)));
         assertThat(rest).allSatisfy(o -> assertThat(o.saw(MembershipEvent.Type.DEAD, target.id, cutAt))
@@ -378,7 +474,7 @@ public abstract class MembershipSimulationConformance {
         SimMember changer = all.get(all.size() / 2);
         List<SimMember> rest = others(changer);
         Map<String, String> meta = Map.of("name", changer.id, "agents", "12", "api", "127.0.0.1:8080");
-        long changedAt = clock.now();
+        long changedAt = now();
         changer.membership.updateMetadata(meta);
         await("everyone has " + changer.id + "'s new metadata",
                 () -> rest.stream().allMatch(o -> o.find(changer.id).map(m -> m.metadata().equals(meta)).orElse(false)));
@@ -392,16 +488,17 @@ public abstract class MembershipSimulationConformance {
         List<SimMember> all = start();
         List<SimMember> a = all.subList(0, all.size() / 2);
         List<SimMember> b = all.subList(all.size() / 2, all.size());
-        network.partition(1, b.stream().map(n -> n.bind).toList());
+        net(() -> network.partition(1, b.stream().map(n -> n.bind).toList()));
         await("each side judges the other dead", () -> allSee(a, b, MemberState.DEAD) && allSee(b, a, MemberState.DEAD));
         assertThat(allSee(a, a, MemberState.ALIVE)).as("side A still sees itself alive").isTrue();
         assertThat(allSee(b, b, MemberState.ALIVE)).as("side B still sees itself alive").isTrue();
-        network.heal();
+        net(network::heal);
         await("after the heal everyone sees everyone alive", () -> allSee(all, all, MemberState.ALIVE));
     }
 
     @Test
     void theSameSeedGivesTheSameRun() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(realTime(), "a provider on real time does not repeat");
         long[] sent = new long[2];
         List<List<String>> logs = new ArrayList<>();
         for (int run = 0; run < 2; run++) {

@@ -24,6 +24,7 @@ import org.jgroups.BytesMessage;
 import org.jgroups.Event;
 import org.jgroups.JChannel;
 import org.jgroups.Message;
+import org.jgroups.MergeView;
 import org.jgroups.Receiver;
 import org.jgroups.View;
 import org.jgroups.protocols.TCPPING;
@@ -48,6 +49,8 @@ import org.jgroups.stack.IpAddress;
 final class JGroupsMembership implements Membership {
 
     private static final System.Logger LOG = System.getLogger(JGroupsMembership.class.getName());
+    /** Early notes kept for members not yet back in the view; a peer flooding notes cannot grow this. */
+    private static final int MAX_DEFERRED = 256;
 
     private enum State { CREATED, JOINED, LEAVING, LEFT, CLOSED }
 
@@ -68,6 +71,13 @@ final class JGroupsMembership implements Membership {
     private final Map<String, Peer> peers = new LinkedHashMap<>();
     private final Map<Address, String> nodeOf = new HashMap<>();
     private final Set<Address> byeAcks = new HashSet<>();
+    /**
+     * The latest note of an excluded member that arrived before this node's view took it back in (after
+     * a merge every side greets the others at once, so a note can overtake the view that explains it);
+     * applied when the view does. Bounded: a note is kept only for an address not in the view, at most
+     * {@link #MAX_DEFERRED} of them.
+     */
+    private final Map<Address, Note> deferred = new HashMap<>();
     private State state = State.CREATED;
     private JChannel channel;
     private Member self;
@@ -118,6 +128,7 @@ final class JGroupsMembership implements Membership {
             peers.clear();
             nodeOf.clear();
             byeAcks.clear();
+            deferred.clear();
             view = Set.of();
             state = State.JOINED;
             publish();
@@ -350,7 +361,20 @@ final class JGroupsMembership implements Membership {
             if (state != State.JOINED) {
                 return;
             }
+            for (Address a : greet) {
+                Note early = deferred.remove(a);
+                if (early != null) {
+                    info(a, early);
+                }
+            }
             info = infoNote();
+        }
+        if (v instanceof MergeView) {
+            // The sides of a merge saw different views: a member this node never lost may have lost
+            // this node, and only hears of it again through a note. Everyone installs the merge view,
+            // so one note to all from each member settles every pair.
+            send(ch, null, info);
+            return;
         }
         for (Address a : greet) {
             send(ch, a, info);
@@ -409,9 +433,16 @@ final class JGroupsMembership implements Membership {
             boolean gone = was == MemberState.DEAD || was == MemberState.LEFT;
             // A late note of a member already excluded must not bring it back; its next life (a higher
             // incarnation) or a view that takes it in again (a merge after a false suspicion) does.
-            if (note.incarnation() < p.member.incarnation()
-                    || gone && note.incarnation() == p.member.incarnation() && !view.contains(src)) {
+            if (note.incarnation() < p.member.incarnation()) {
                 dropped.incrementAndGet();
+                return;
+            }
+            if (gone && note.incarnation() == p.member.incarnation() && !view.contains(src)) {
+                if (deferred.size() < MAX_DEFERRED || deferred.containsKey(src)) {
+                    deferred.put(src, note);
+                } else {
+                    dropped.incrementAndGet();
+                }
                 return;
             }
         }

@@ -6,6 +6,7 @@ import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.ProviderContext;
 import dev.caxton.spi.membership.Membership;
 import dev.caxton.spi.membership.MembershipProvider;
+import dev.caxton.spi.membership.MembershipDatagrams;
 import dev.caxton.spi.membership.Seeds;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -91,7 +92,7 @@ public final class JGroupsMembershipProvider implements MembershipProvider {
      */
     @Override
     public void check(ProviderConfig config) {
-        settings(config, Seeds.NONE);
+        settings(config, Seeds.NONE, null);
     }
 
     /**
@@ -114,7 +115,8 @@ public final class JGroupsMembershipProvider implements MembershipProvider {
                         + String.join(", ", OPTIONS.stream().map(ConfigOption::key).toList()));
             }
         }
-        Settings s = settings(config, context.service(Seeds.class).orElse(Seeds.NONE));
+        Settings s = settings(config, context.service(Seeds.class).orElse(Seeds.NONE),
+                context.service(MembershipDatagrams.class).orElse(null));
         JGROUPS_LOG.setLevel(switch (config.string("log_level", "error").toLowerCase(Locale.ROOT)) {
             case "debug" -> Level.FINE;
             case "info" -> Level.INFO;
@@ -124,7 +126,7 @@ public final class JGroupsMembershipProvider implements MembershipProvider {
         return new JGroupsMembership(s);
     }
 
-    static Settings settings(ProviderConfig config, Seeds seeds) {
+    static Settings settings(ProviderConfig config, Seeds seeds, MembershipDatagrams datagrams) {
         for (ConfigOption o : OPTIONS) {
             config.raw(o.key()).ifPresent(v -> o.check(config.fullKey(o.key()), v));
         }
@@ -148,7 +150,7 @@ public final class JGroupsMembershipProvider implements MembershipProvider {
                 config.duration("failure_timeout", Duration.ofSeconds(8)),
                 config.duration("join_timeout", Duration.ofSeconds(2)),
                 config.duration("leave_timeout", Duration.ofSeconds(2)),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), datagrams);
     }
 
     private static InetSocketAddress address(ProviderConfig config, String key, String value) {

@@ -1,5 +1,6 @@
 package dev.caxton.membership.jgroups;
 
+import dev.caxton.spi.membership.MembershipDatagrams;
 import dev.caxton.spi.membership.Seeds;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -18,8 +19,10 @@ import java.time.Duration;
  * @param joinTimeout     how long discovery and the join request wait for answers
  * @param leaveTimeout    how long a leaving node waits for the others to confirm its goodbye
  * @param seedRefresh     how often the seeds are resolved again (a DNS name may gain addresses)
+ * @param datagrams       the datagram service offered to the provider (a simulated network), which the
+ *                        built-in stack then uses instead of TCP; null on a real node
  */
 record Settings(String clusterName, InetSocketAddress bind, InetSocketAddress advertise, boolean multicast,
                 Path stackFile, Seeds seeds, Duration failureTimeout, Duration joinTimeout, Duration leaveTimeout,
-                Duration seedRefresh) {
+                Duration seedRefresh, MembershipDatagrams datagrams) {
 }

@@ -27,7 +27,8 @@ import org.jgroups.stack.Protocol;
 
 /**
  * Builds the protocol stack of a channel: the built-in TCP one (discovery through the seeds), the
- * built-in UDP one (discovery by IP multicast), or the operator's file.
+ * built-in UDP one (discovery by IP multicast), or the operator's file. When the provider is offered a
+ * datagram service (a simulated network does), the built-in stack runs over it instead of TCP.
  *
  * <p>The built-in stacks are JGroups' usual ones cut down to what a membership needs: discovery,
  * merging of split groups (MERGE3), failure detection by heartbeats (FD_ALL3, confirmed by
@@ -54,7 +55,7 @@ final class Stacks {
                 ch = new JChannel(in);
             }
         } else {
-            ch = new JChannel(s.multicast() ? udp(s) : tcp(s, seedsNow));
+            ch = new JChannel(s.datagrams() != null ? datagrams(s, seedsNow) : s.multicast() ? udp(s) : tcp(s, seedsNow));
         }
         // JGroups prints its address to standard output on connect unless told not to.
         GMS gms = ch.getProtocolStack().findProtocol(GMS.class);
@@ -67,10 +68,23 @@ final class Stacks {
     private static List<Protocol> tcp(Settings s, List<InetSocketAddress> seedsNow) throws IOException {
         TCP tcp = new TCP();
         transport(tcp, s);
+        return common(tcp, seedPing(s, seedsNow), s);
+    }
+
+    private static TCPPING seedPing(Settings s, List<InetSocketAddress> seedsNow) {
         TCPPING ping = new TCPPING();
         ping.setInitialHosts(initialHosts(s, seedsNow));
         ping.setPortRange(0);
-        return common(tcp, ping, s);
+        return ping;
+    }
+
+    /** The TCP stack's protocols over the offered datagram service instead of TCP (a simulated network). */
+    private static List<Protocol> datagrams(Settings s, List<InetSocketAddress> seedsNow) throws IOException {
+        // No multicast and no connections to learn addresses from: a discovery answer carries every
+        // member the answering node knows, so a node that knows one seed learns the others' addresses,
+        // and MERGE3 (which discovers through the seeds without multicast) finds the other side of a
+        // healed partition.
+        return common(new DatagramTransport(s.datagrams(), s.bind()), seedPing(s, seedsNow).returnEntireCache(true), s);
     }
 
     private static List<Protocol> udp(Settings s) throws IOException {

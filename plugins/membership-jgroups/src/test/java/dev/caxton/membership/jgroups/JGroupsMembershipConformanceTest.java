@@ -8,11 +8,8 @@ import java.util.Map;
 
 /**
  * The JGroups membership alone on loopback against the membership conformance suite. Its multi-node
- * cases run on real sockets in {@link JGroupsMembershipTest}: it cannot run the testkit's
- * {@code MembershipSimulationConformance}, because JGroups blocks the joining thread on real time
- * ({@code JChannel.connect} waits for the coordinator's answer) and runs its timers on its own
- * thread pool, while a virtual clock is driven by the one thread that also delivers every packet
- * (docs/membership.md says more).
+ * cases run on real sockets in {@link JGroupsMembershipTest}, and on the simulated network in real
+ * time in {@link JGroupsSimulationConformanceTest}.
  */
 class JGroupsMembershipConformanceTest extends MembershipConformance {
 
