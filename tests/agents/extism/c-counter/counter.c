@@ -5,7 +5,8 @@
  * count: greets with the configured greeting, counts its calls in a var, reports the input's length.
  * Input "fail" sets an error; input "hog" allocates blocks until the host says no; "send:NAME" sends
  * NAME an inform and "register:CAP" registers a capability, through the Caxton host functions
- * offered under extism:host/user.
+ * offered under extism:host/user. "http:URL" GETs URL with http_request and answers with the
+ * status and the start of the body.
  */
 #include <stdint.h>
 
@@ -26,6 +27,8 @@ IMPORT(config_get) handle extism_config_get(handle key);
 IMPORT(var_get) handle extism_var_get(handle key);
 IMPORT(var_set) void extism_var_set(handle key, handle value);
 IMPORT(log_info) void extism_log_info(handle h);
+IMPORT(http_request) handle extism_http_request(handle request, handle body);
+IMPORT(http_status_code) int32_t extism_http_status_code(void);
 
 #define USER(name) __attribute__((import_module("extism:host/user"), import_name(#name)))
 USER(send_message) int64_t caxton_send_message(handle envelope);
@@ -97,8 +100,49 @@ static int32_t answer_status(const char *what, int64_t status) {
   return 0;
 }
 
+/* Appends a block's bytes as the inside of a JSON string, at most max of them. */
+static char *append_escaped(char *at, handle h, uint64_t max) {
+  static const char hex[] = "0123456789abcdef";
+  uint64_t n = h == 0 ? 0 : extism_length(h);
+  if (n > max) n = max;
+  for (uint64_t i = 0; i < n; i++) {
+    uint8_t c = extism_load_u8(h + i);
+    if (c == '"' || c == '\\') {
+      *at++ = '\\';
+      *at++ = (char)c;
+    } else if (c < 0x20) {
+      at = append(at, "\\u00");
+      *at++ = hex[c >> 4];
+      *at++ = hex[c & 15];
+    } else {
+      *at++ = (char)c;
+    }
+  }
+  return at;
+}
+
+/* GETs url; answers {"status":S,"length":N,"body":"..."} with the first 128 bytes of the body. */
+static int32_t fetch(const char *url) {
+  char *at = append(buf, "{\"url\":\"");
+  at = append(at, url);
+  at = append(at, "\",\"method\":\"GET\"}");
+  handle response = extism_http_request(put(buf, (uint64_t)(at - buf)), 0);
+  at = append(buf, "{\"status\":");
+  at = append_u64(at, (uint64_t)extism_http_status_code());
+  at = append(at, ",\"length\":");
+  at = append_u64(at, response == 0 ? 0 : extism_length(response));
+  at = append(at, ",\"body\":\"");
+  at = append_escaped(at, response, 128);
+  at = append(at, "\"}");
+  extism_output_set(put(buf, (uint64_t)(at - buf)), (uint64_t)(at - buf));
+  return 0;
+}
+
 EXPORT(count) int32_t count(void) {
   char arg[128];
+  if (input_starts("http:", arg, sizeof arg)) {
+    return fetch(arg);
+  }
   if (input_starts("send:", arg, sizeof arg)) {
     char *at = append(buf, "{\"performative\":\"inform\",\"receiver\":\"");
     at = append(at, arg);

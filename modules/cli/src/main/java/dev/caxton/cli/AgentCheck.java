@@ -112,6 +112,10 @@ final class AgentCheck implements Callable<Integer> {
                 delete(scratch);
             }
         }
+        // Not a problem, but a deploy without the flag would fail every request at run time, far from here.
+        String httpNote = extismFunction != null && imports.contains("extism:host/env.http_request")
+                ? "it imports http_request: every request is refused unless it is deployed with --extism-allow-host HOST"
+                        + " for each host it needs (a deliberate hole in the sandbox)" : null;
         if (output.json()) {
             ObjectNode r = Json.object().put("file", file.toString()).put("ok", problems.isEmpty()).put("engine", engineName);
             if (version != null) {
@@ -124,12 +128,19 @@ final class AgentCheck implements Callable<Integer> {
             problems.forEach(p::add);
             ArrayNode i = r.putArray("imports");
             imports.forEach(i::add);
+            if (httpNote != null) {
+                r.putArray("notes").add(httpNote);
+            }
             Json.print(out, r);
         } else if (problems.isEmpty() && extismFunction != null) {
             out.println(file + ": ok (Extism plugin, function " + extismFunction + ", engine " + engineName + ", imports: "
                     + (imports.isEmpty() ? "none" : String.join(", ", imports)) + "); deploy it with"
                     + " caxton agent deploy " + file + " --name NAME --extism-function " + extismFunction
-                    + (wasi ? " --wasi" : "") + " [--extism-config KEY=VALUE]...");
+                    + (wasi ? " --wasi" : "") + " [--extism-config KEY=VALUE]..."
+                    + (httpNote != null ? " [--extism-allow-host HOST]..." : ""));
+            if (httpNote != null) {
+                out.println("note: " + httpNote);
+            }
         } else if (problems.isEmpty()) {
             out.println(file + ": ok (ABI v" + version + ", engine " + engineName + ", imports: "
                     + (imports.isEmpty() ? "none" : String.join(", ", imports)) + ")");

@@ -470,7 +470,20 @@ final class AgentCommand {
         if (v.isIntegralNumber() && (key.endsWith("_size") || key.endsWith("_bytes"))) {
             return size(v.asLong());
         }
+        if (v.isArray() && (key.equals("wasi_env_names") || key.equals("extism_config_keys"))) {
+            // The server sends names only; saying so stops a reader thinking the values were empty.
+            return v.isEmpty() ? "-" : joinedWithSpaces(v) + " (values not shown)";
+        }
+        if (v.isArray() && key.equals("extism_allow_hosts")) {
+            return v.isEmpty() ? "none" : joinedWithSpaces(v);
+        }
         return Json.text(v);
+    }
+
+    private static String joinedWithSpaces(JsonNode array) {
+        List<String> items = new ArrayList<>();
+        array.forEach(n -> items.add(Json.text(n)));
+        return String.join(", ", items);
     }
 
     private static String size(long bytes) {

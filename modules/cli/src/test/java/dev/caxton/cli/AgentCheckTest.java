@@ -112,6 +112,30 @@ class AgentCheckTest {
     }
 
     @Test
+    void anExtismPluginThatMakesHttpRequestsIsToldTheAllowHostFlag() throws Exception {
+        Path fetcher = wasm("fetcher", """
+                (module
+                  (import "extism:host/env" "http_request" (func (param i64 i64) (result i64)))
+                  (memory (export "memory") 1)
+                  (func (export "fetch") (result i32) (i32.const 0)))
+                """);
+        Cli.Result r = check(fetcher.toString(), "--extism-function", "fetch");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("--extism-function fetch [--extism-config KEY=VALUE]... [--extism-allow-host HOST]...")
+                .contains("note: it imports http_request: every request is refused unless it is deployed with --extism-allow-host HOST");
+        Cli.Result json = check(fetcher.toString(), "--extism-function", "fetch", "--output", "json");
+        assertThat(json.out()).contains("\"notes\"").contains("--extism-allow-host HOST");
+        Path quiet = wasm("quiet", """
+                (module
+                  (import "extism:host/env" "input_length" (func (result i64)))
+                  (memory (export "memory") 1)
+                  (func (export "greet") (result i32) (i32.const 0)))
+                """);
+        assertThat(check(quiet.toString(), "--extism-function", "greet").out()).as("no HTTP, no note")
+                .doesNotContain("--extism-allow-host");
+    }
+
+    @Test
     void watSyntaxErrorsNameTheLineAndColumnAndAnUnknownVersionIsAProblem() throws Exception {
         Path wat = Files.writeString(dir.resolve("broken.wat"), "(module\n  (memory (export \"memory\") 1)\n  (func (export \"alloc\" (param i32))\n");
         Cli.Result r = check(wat.toString());

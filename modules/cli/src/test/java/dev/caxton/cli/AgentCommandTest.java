@@ -278,6 +278,25 @@ class AgentCommandTest {
     }
 
     @Test
+    void inspectShowsWasiAndExtismSettingsByNameOnly() {
+        api.on("GET", "/api/v1/agents/plug", 200, """
+                {"name":"plug","state":"running","wasi":true,"wasi_args":["--mode","a b"],
+                 "wasi_env_names":["HOME","TOKEN"],"extism_function":"count",
+                 "extism_config_keys":["greeting","api_key"],"extism_allow_hosts":["127.0.0.1","api.example.com"]}""");
+
+        Cli.Result r = Cli.against(api, "agent", "inspect", "plug");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().lines().toList()).contains(
+                "wasi:               true",
+                "wasi args:          [\"--mode\",\"a b\"]",
+                "wasi env names:     HOME, TOKEN (values not shown)",
+                "extism function:    count",
+                "extism config keys: greeting, api_key (values not shown)",
+                "extism allow hosts: 127.0.0.1, api.example.com");
+    }
+
+    @Test
     void inspectOfAnUnknownAgentIsTheApisOneLineError() {
         api.on("GET", "/api/v1/agents/ghost", 404, "{\"error\":\"agent 'ghost' not found\",\"details\":{}}");
 

@@ -95,6 +95,16 @@ final class Json {
         m.put("engine", a.engine());
         m.put("durable", a.durable());
         m.put("wasi", a.wasi());
+        if (a.wasi()) {
+            m.put("wasi_args", a.wasiArgs());
+            // Names only: values are often credentials, and anyone with a read token sees this.
+            m.put("wasi_env_names", a.wasiEnvNames());
+        }
+        if (a.extismFunction() != null) {
+            m.put("extism_function", a.extismFunction());
+            m.put("extism_config_keys", a.extismConfigKeys());
+            m.put("extism_allow_hosts", a.extismAllowedHosts());
+        }
         if (a.durable()) {
             // Null before the first checkpoint: the agent has handled nothing that changed it yet.
             m.put("checkpoint_version", a.checkpointVersion() < 0 ? null : a.checkpointVersion());

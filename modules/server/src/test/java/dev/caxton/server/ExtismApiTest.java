@@ -76,6 +76,22 @@ class ExtismApiTest {
     }
 
     @Test
+    void theAgentDetailShowsFunctionHostsAndConfigKeysButNoConfigValues() throws Exception {
+        TestServer.Res r = deploy("secretive", ",\"extism_function\":\"greet\",\"config\":{\"greeting\":\"hi\","
+                + "\"api_key\":\"sk-do-not-show-4711\"},\"extism_allow_hosts\":[\"127.0.0.1\",\"api.example.com\"]");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.body()).as("the deploy answer is the same detail").doesNotContain("sk-do-not-show-4711");
+        TestServer.Res detail = s.call("GET", "/api/v1/agents/secretive", null);
+        assertThat(detail.status()).isEqualTo(200);
+        com.fasterxml.jackson.databind.JsonNode a = new com.fasterxml.jackson.databind.ObjectMapper().readTree(detail.body());
+        assertThat(a.path("extism_function").asText()).isEqualTo("greet");
+        assertThat(a.path("extism_config_keys").toString()).isEqualTo("[\"greeting\",\"api_key\"]");
+        assertThat(a.path("extism_allow_hosts").toString()).isEqualTo("[\"127.0.0.1\",\"api.example.com\"]");
+        assertThat(detail.body()).doesNotContain("sk-do-not-show-4711").doesNotContain("\"hi\"");
+        assertThat(s.call("GET", "/api/v1/agents", null).body()).doesNotContain("sk-do-not-show-4711");
+    }
+
+    @Test
     void misusedFieldsAreRefusedNamingTheField() throws Exception {
         TestServer.Res unflagged = deploy("unflagged", "");
         assertThat(unflagged.status()).isEqualTo(400);

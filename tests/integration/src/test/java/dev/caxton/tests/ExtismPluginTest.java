@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * image on both engines, answering messages, reading config, keeping a var counter across messages;
  * an error becomes a failure reply, a plugin that allocates without end faults at its memory limit,
  * a plugin deployed without the flag is refused with a message naming it, and {@code agent check}
- * lists a plugin's functions.
+ * lists a plugin's functions. The C plugin also reaches a loopback HTTP server of the test through
+ * {@code http_request} when deployed with {@code --extism-allow-host 127.0.0.1}, and only then.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExtismPluginTest {
@@ -40,6 +41,10 @@ class ExtismPluginTest {
     private final Map<String, Path> plugins = new LinkedHashMap<>();
     private final Map<String, Image.Server> servers = new LinkedHashMap<>();
     private Path work;
+    /** The loopback HTTP server the C plugin's {@code http_request} calls reach. */
+    private com.sun.net.httpserver.HttpServer web;
+    private final java.util.concurrent.atomic.AtomicInteger helloHits = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger redirectTargetHits = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeAll
     void buildAndDeploy() throws Exception {
@@ -47,6 +52,7 @@ class ExtismPluginTest {
                 "clang and lld are missing: .ci/run installs them with apt-get");
         Assumptions.assumeTrue(onPath("npm"), "npm is missing: .ci/run installs it with apt-get");
         work = Files.createTempDirectory("caxton-extism");
+        startWeb();
         Path sources = Image.ROOT.resolve("tests/agents/extism");
         // Built from copies, so that node_modules and the modules never land in the source tree.
         plugins.put("c-counter", build(sources.resolve("c-counter"), "c-counter.wasm"));
@@ -60,6 +66,9 @@ class ExtismPluginTest {
             // The same plugin once more, durable: its vars are checkpointed with its memory.
             plugins.putIfAbsent("c-durable", plugins.get("c-counter"));
             deploy(server, "c-durable", "--extism-config", "greeting=kept", "--durable");
+            // The same plugin twice more: once let through to the loopback server, once not.
+            deployModule(server, "c-http", plugins.get("c-counter"), "--extism-allow-host", "127.0.0.1");
+            deployModule(server, "c-nohttp", plugins.get("c-counter"));
         }
     }
 
@@ -68,10 +77,51 @@ class ExtismPluginTest {
         for (Image.Server s : servers.values()) {
             s.close();
         }
+        if (web != null) {
+            web.stop(0);
+        }
+    }
+
+    /** /hello answers a line, /moved redirects to /target, /big is one byte over the kernel's response cap. */
+    private void startWeb() throws IOException {
+        web = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        web.createContext("/hello", x -> {
+            helloHits.incrementAndGet();
+            respond(x, 200, "greetings from \"loopback\"".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        });
+        web.createContext("/moved", x -> {
+            x.getResponseHeaders().add("Location", "/target");
+            respond(x, 302, "moved".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        });
+        web.createContext("/target", x -> {
+            redirectTargetHits.incrementAndGet();
+            respond(x, 200, "target".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        });
+        web.createContext("/big", x -> respond(x, 200, new byte[1024 * 1024 + 1]));
+        web.start();
+    }
+
+    private static void respond(com.sun.net.httpserver.HttpExchange x, int status, byte[] body) throws IOException {
+        try (x) {
+            x.getRequestBody().readAllBytes();
+            x.sendResponseHeaders(status, body.length);
+            x.getResponseBody().write(body);
+        } catch (IOException e) {
+            // The kernel stops reading an oversized body; the broken pipe is expected then.
+        }
+    }
+
+    private String webUrl(String host, String path) {
+        return "http://" + host + ":" + web.getAddress().getPort() + path;
     }
 
     private void deploy(Image.Server server, String name, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("agent", "deploy", plugins.get(name).toString(), "--name", name,
+        deployModule(server, name, plugins.get(name), more);
+    }
+
+    private static void deployModule(Image.Server server, String name, Path module, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("agent", "deploy", module.toString(), "--name", name,
                 "--extism-function", "count"));
         args.addAll(List.of(more));
         Image.Result r = server.cli(args.toArray(String[]::new));
@@ -172,6 +222,44 @@ class ExtismPluginTest {
         assertThat(reply.path("sender").asText()).as(r.body()).isEqualTo("c-counter");
         assertThat(reply.at("/content/length").asInt()).isEqualTo("by capability".length());
         assertThat(server.log()).contains("count called");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"chicory", "wasmtime"})
+    @DisplayName("http_request reaches an allowed loopback host; other hosts, no allow-list, redirects and oversized bodies do not get through")
+    void httpThroughTheAllowList(String engine) throws Exception {
+        Image.Server server = servers.get(engine);
+        int hits = helloHits.get();
+        JsonNode ok = ask(server, "c-http", "\"http:" + webUrl("127.0.0.1", "/hello") + "\"");
+        assertThat(ok.path("performative").asText()).as("%s", ok).isEqualTo("inform");
+        assertThat(ok.at("/content/status").asInt()).isEqualTo(200);
+        assertThat(ok.at("/content/body").asText()).isEqualTo("greetings from \"loopback\"");
+        assertThat(helloHits.get()).as("the request reached the server").isEqualTo(hits + 1);
+
+        // The allow-list names hosts: any port of 127.0.0.1 is let through, another name for it is not.
+        JsonNode otherName = ask(server, "c-http", "\"http:" + webUrl("localhost", "/hello") + "\"");
+        assertThat(otherName.path("performative").asText()).isEqualTo("failure");
+        assertThat(otherName.at("/content/reason").asText()).contains("'localhost'").contains("not in this agent's allow-list")
+                .contains("127.0.0.1");
+
+        JsonNode none = ask(server, "c-nohttp", "\"http:" + webUrl("127.0.0.1", "/hello") + "\"");
+        assertThat(none.path("performative").asText()).isEqualTo("failure");
+        assertThat(none.at("/content/reason").asText()).contains("'127.0.0.1' refused")
+                .contains("--extism-allow-host 127.0.0.1");
+        assertThat(helloHits.get()).as("refused requests never left the node").isEqualTo(hits + 1);
+
+        int targetHits = redirectTargetHits.get();
+        JsonNode moved = ask(server, "c-http", "\"http:" + webUrl("127.0.0.1", "/moved") + "\"");
+        assertThat(moved.path("performative").asText()).as("%s", moved).isEqualTo("inform");
+        assertThat(moved.at("/content/status").asInt()).as("the redirect itself is the answer").isEqualTo(302);
+        assertThat(moved.at("/content/body").asText()).isEqualTo("moved");
+        assertThat(redirectTargetHits.get()).as("the redirect was not followed").isEqualTo(targetHits);
+
+        JsonNode big = ask(server, "c-http", "\"http:" + webUrl("127.0.0.1", "/big") + "\"");
+        assertThat(big.path("performative").asText()).isEqualTo("failure");
+        assertThat(big.at("/content/reason").asText()).contains("over 1048576 bytes");
+        assertThat(ask(server, "c-http", "\"http:" + webUrl("127.0.0.1", "/hello") + "\"").at("/content/status").asInt())
+                .as("the plugin keeps answering").isEqualTo(200);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1832,6 +1832,10 @@ public final class Agent implements Recipient {
         return new AgentInfo(name, id, state, ctx.router().directory().capabilitiesOf(name), c.limits(),
                 c.codec().name(), c.engine(), handled.sum(), faults.sum(), errors.sum(), sent.sum(), mailbox.size(),
                 lastFault, deployedAt, c.bytes().length, fuelLast, fuelMax, checkpointer != null,
-                checkpointer == null ? -1 : checkpointer.version(), c.wasi());
+                checkpointer == null ? -1 : checkpointer.version(), c.wasi(), c.wasiArgs(),
+                // Names and keys only: environment values and plugin config often carry credentials.
+                List.copyOf(c.wasiEnv().keySet()), c.extism() == null ? null : c.extism().function(),
+                c.extism() == null ? null : List.copyOf(c.extism().config().keySet()),
+                c.extism() == null ? null : c.extism().allowedHosts());
     }
 }

@@ -549,11 +549,6 @@ public final class ExtismKernel {
      */
     private long httpRequest(long requestOffset, long bodyOffset) {
         httpStatus = 0;
-        if (allowedHosts.isEmpty()) {
-            throw new KernelFault("http_request refused: this agent may reach no host (deploying it with"
-                    + " --extism-allow-host HOST opens a deliberate hole in the sandbox for that host; see"
-                    + " docs/agent-guide.md, Extism plugins)");
-        }
         com.fasterxml.jackson.databind.JsonNode req;
         try {
             req = JSON.readTree(text(requestOffset, "http_request"));
@@ -573,6 +568,12 @@ public final class ExtismKernel {
             throw new KernelFault("http_request: the url '" + url + "' must be http or https");
         }
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (allowedHosts.isEmpty()) {
+            // Named, so that the author knows which host to give the flag.
+            throw new KernelFault("http_request to '" + host + "' refused: this agent may reach no host (deploying it"
+                    + " with --extism-allow-host " + bare + " opens a deliberate hole in the sandbox for that host; see"
+                    + " docs/agent-guide.md, Extism plugins)");
+        }
         if (!allowedHosts.contains(host) && !allowedHosts.contains(bare)) {
             throw new KernelFault("http_request to '" + host + "' refused: not in this agent's allow-list ("
                     + String.join(", ", allowedHosts) + ")");

@@ -27,11 +27,39 @@ import java.util.List;
  * @param durable         whether its state is checkpointed after each message
  * @param checkpointVersion the version of its last checkpoint, -1 when none (or not durable)
  * @param wasi            whether it runs with a sandboxed WASI preview 1
+ * @param wasiArgs        the program arguments its WASI shows it, empty for none
+ * @param wasiEnvNames    the names of the variables its WASI environment holds, without their values
+ *                        (they may be secrets)
+ * @param extismFunction  the function each message calls when it is an Extism plugin, or null
+ * @param extismConfigKeys the keys of its Extism configuration, without their values (they may be secrets)
+ * @param extismAllowedHosts the hosts its Extism {@code http_request} may reach, empty for none
  */
 public record AgentInfo(String name, String id, AgentState state, List<String> capabilities, AgentLimits limits,
                         String codec, String engine, long messagesHandled, long faults, long errors,
                         long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize,
-                        long fuelLast, long fuelMax, boolean durable, long checkpointVersion, boolean wasi) {
+                        long fuelLast, long fuelMax, boolean durable, long checkpointVersion, boolean wasi,
+                        List<String> wasiArgs, List<String> wasiEnvNames, String extismFunction,
+                        List<String> extismConfigKeys, List<String> extismAllowedHosts) {
+
+    /** Copies the lists; null stands for none. */
+    public AgentInfo {
+        wasiArgs = wasiArgs == null ? List.of() : List.copyOf(wasiArgs);
+        wasiEnvNames = wasiEnvNames == null ? List.of() : List.copyOf(wasiEnvNames);
+        extismConfigKeys = extismConfigKeys == null ? List.of() : List.copyOf(extismConfigKeys);
+        extismAllowedHosts = extismAllowedHosts == null ? List.of() : List.copyOf(extismAllowedHosts);
+    }
+
+    /**
+     * A snapshot of an agent without WASI arguments or environment that is not an Extism plugin.
+     */
+    public AgentInfo(String name, String id, AgentState state, List<String> capabilities, AgentLimits limits,
+                     String codec, String engine, long messagesHandled, long faults, long errors,
+                     long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize,
+                     long fuelLast, long fuelMax, boolean durable, long checkpointVersion, boolean wasi) {
+        this(name, id, state, capabilities, limits, codec, engine, messagesHandled, faults, errors, messagesSent,
+                queued, lastFault, deployedAt, moduleSize, fuelLast, fuelMax, durable, checkpointVersion, wasi,
+                List.of(), List.of(), null, List.of(), List.of());
+    }
 
     /**
      * A snapshot of an agent without WASI.
@@ -41,7 +69,8 @@ public record AgentInfo(String name, String id, AgentState state, List<String> c
                      long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize,
                      long fuelLast, long fuelMax, boolean durable, long checkpointVersion) {
         this(name, id, state, capabilities, limits, codec, engine, messagesHandled, faults, errors, messagesSent,
-                queued, lastFault, deployedAt, moduleSize, fuelLast, fuelMax, durable, checkpointVersion, false);
+                queued, lastFault, deployedAt, moduleSize, fuelLast, fuelMax, durable, checkpointVersion, false,
+                List.of(), List.of(), null, List.of(), List.of());
     }
 
     /**
@@ -52,6 +81,7 @@ public record AgentInfo(String name, String id, AgentState state, List<String> c
                      long messagesSent, int queued, String lastFault, Instant deployedAt, int moduleSize,
                      long fuelLast, long fuelMax) {
         this(name, id, state, capabilities, limits, codec, engine, messagesHandled, faults, errors, messagesSent,
-                queued, lastFault, deployedAt, moduleSize, fuelLast, fuelMax, false, -1, false);
+                queued, lastFault, deployedAt, moduleSize, fuelLast, fuelMax, false, -1, false,
+                List.of(), List.of(), null, List.of(), List.of());
     }
 }

@@ -293,8 +293,8 @@ class ExtismKernelTest {
     void httpIsRefusedWithoutAnAllowListAndLogsGoToTheAgentLog() {
         kernel.begin(new byte[0]);
         assertThatThrownBy(() -> call("http_request", store("{\"url\":\"http://127.0.0.1/\"}"), 0))
-                .isInstanceOf(ExtismKernel.KernelFault.class).hasMessageContaining("http_request refused")
-                .hasMessageContaining("--extism-allow-host");
+                .isInstanceOf(ExtismKernel.KernelFault.class).hasMessageContaining("http_request to '127.0.0.1' refused")
+                .hasMessageContaining("--extism-allow-host 127.0.0.1");
         call("log_warn", store("careful"));
         assertThat(logged).containsExactly("WARNING careful");
     }
