@@ -39,7 +39,8 @@ import java.util.concurrent.TimeoutException;
  * throughput mode, per message.
  *
  * <p>{@link #main} runs the latencies (sample time, ns) and the throughputs (ops/s) and prints the
- * ratio table, Caxton / Extism and Caxton / bare:
+ * ratio table, Caxton / Extism and Caxton / bare, with the process's CPU time per operation
+ * ({@link ProcessCpuProfiler}), which says more than a rate when other jobs share the cores:
  * <pre>
  * java -cp "tests/benchmarks/target/benchmarks.jar" dev.caxton.bench.SideBySideBenchmarks [results-dir]
  * </pre>
@@ -120,7 +121,7 @@ public class SideBySideBenchmarks {
                 .mode(Mode.SampleTime).timeUnit(TimeUnit.NANOSECONDS)
                 .result(dir + "/latency.json").resultFormat(ResultFormatType.JSON).build()).run();
         Collection<RunResult> throughput = new Runner(new OptionsBuilder().include(include)
-                .mode(Mode.Throughput).timeUnit(TimeUnit.SECONDS)
+                .mode(Mode.Throughput).timeUnit(TimeUnit.SECONDS).addProfiler(ProcessCpuProfiler.class)
                 .result(dir + "/throughput.json").resultFormat(ResultFormatType.JSON).build()).run();
         System.out.println(table(summaries(latency, throughput)));
     }
@@ -131,8 +132,9 @@ public class SideBySideBenchmarks {
      * @param p50    median latency, ns (NaN when not measured)
      * @param p99    99th percentile, ns
      * @param perSec operations (messages) a second
+     * @param cpuNs  the process's CPU time per operation, all threads, ns (NaN when not measured)
      */
-    record Figures(double p50, double p99, double perSec) {
+    record Figures(double p50, double p99, double perSec, double cpuNs) {
     }
 
     private static Map<String, Figures> summaries(Collection<RunResult> latency, Collection<RunResult> throughput) {
@@ -148,9 +150,11 @@ public class SideBySideBenchmarks {
         Map<String, Figures> out = new LinkedHashMap<>();
         for (RunResult r : throughput) {
             double[] l = lat.getOrDefault(shortName(r), new double[] {Double.NaN, Double.NaN});
-            out.put(shortName(r), new Figures(l[0], l[1], r.getPrimaryResult().getScore()));
+            Result<?> cpu = r.getSecondaryResults().get(ProcessCpuProfiler.LABEL);
+            out.put(shortName(r), new Figures(l[0], l[1], r.getPrimaryResult().getScore(),
+                    cpu == null ? Double.NaN : cpu.getScore()));
         }
-        lat.forEach((k, l) -> out.putIfAbsent(k, new Figures(l[0], l[1], Double.NaN)));
+        lat.forEach((k, l) -> out.putIfAbsent(k, new Figures(l[0], l[1], Double.NaN, Double.NaN)));
         return out;
     }
 
@@ -170,15 +174,17 @@ public class SideBySideBenchmarks {
         Figures extism = figures.get("extismCall");
         Figures bare = figures.get("bareChicory");
         StringBuilder b = new StringBuilder();
-        b.append("| path | p50 | p99 | per second | p50 / Extism | p50 / bare | rate / Extism | rate / bare |\n");
-        b.append("|---|---|---|---|---|---|---|---|\n");
+        b.append("| path | p50 | p99 | per second | CPU per op | p50 / Extism | p50 / bare | rate / Extism | rate / bare"
+                + " | CPU / Extism |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|\n");
         figures.forEach((name, f) -> b.append("| ").append(name)
                 .append(" | ").append(nanos(f.p50())).append(" | ").append(nanos(f.p99()))
-                .append(" | ").append(rate(f.perSec()))
+                .append(" | ").append(rate(f.perSec())).append(" | ").append(nanos(f.cpuNs()))
                 .append(" | ").append(ratio(f.p50(), extism == null ? Double.NaN : extism.p50()))
                 .append(" | ").append(ratio(f.p50(), bare == null ? Double.NaN : bare.p50()))
                 .append(" | ").append(ratio(f.perSec(), extism == null ? Double.NaN : extism.perSec()))
                 .append(" | ").append(ratio(f.perSec(), bare == null ? Double.NaN : bare.perSec()))
+                .append(" | ").append(ratio(f.cpuNs(), extism == null ? Double.NaN : extism.cpuNs()))
                 .append(" |\n"));
         return b.toString();
     }
