@@ -84,23 +84,44 @@ final class SideBySide implements AutoCloseable {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private final byte[] payloadBytes = PAYLOAD.getBytes(StandardCharsets.US_ASCII);
-    private final Instance bare;
-    private final ExportFunction bareAlloc;
-    private final ExportFunction bareHandle;
-    private final Memory bareMemory;
-    private final Plugin extism;
-    private final CaxtonNode node;
+    private Instance bare;
+    private ExportFunction bareAlloc;
+    private ExportFunction bareHandle;
+    private Memory bareMemory;
+    private Plugin extism;
+    private CaxtonNode node;
     private long sunk;
 
     /**
-     * Builds every path.
+     * Builds the paths asked for, and only those: a node's threads running beside the bare call or
+     * the Extism SDK would take CPU from them and count in their CPU time.
      *
      * @param chicoryMode the Caxton node's Chicory mode ({@code compiler} is what the other two use)
+     * @param withBare    build the bare Chicory call
+     * @param withExtism  build the Extism SDK plugin
+     * @param withNode    start the Caxton node and deploy its agents
      */
-    SideBySide(String chicoryMode) {
+    SideBySide(String chicoryMode, boolean withBare, boolean withExtism, boolean withNode) {
         byte[] echo = BenchNode.resource("/echo.wasm");
         byte[] extismEcho = Wat.compile(EXTISM_ECHO);
+        if (withBare) {
+            startBare(echo);
+        }
+        if (withExtism) {
+            // AoT: the SDK's compiled mode, as a Java team picking it for speed would run it.
+            extism = Plugin.ofManifest(Manifest.ofWasms(ManifestWasm.fromBytes(extismEcho).build())
+                    .withOptions(new Manifest.Options().withAoT()).build()).build();
+        }
+        if (withNode) {
+            node = BenchNode.start(chicoryMode, Map.of()).node();
+            node.deploy(new DeploySpec("echo", echo, List.of(), null, null, null, null));
+            node.deploy(new DeploySpec("sink", Wat.compile(WatAgents.SILENT), List.of(), null, null, null, null));
+            node.deploy(new DeploySpec("extism-echo", extismEcho, List.of(), null, null, null, null, null, false,
+                    new ExtismSettings("echo", Map.of())));
+        }
+    }
 
+    private void startBare(byte[] echo) {
         WasmModule module = Parser.parse(echo);
         // The echo agent logs once from init, which the bare call never runs; its import still needs a body.
         HostFunction log = new HostFunction("caxton", "log",
@@ -112,16 +133,6 @@ final class SideBySide implements AutoCloseable {
         bareAlloc = bare.export("alloc");
         bareHandle = bare.export("handle_message");
         bareMemory = bare.memory();
-
-        // AoT: the SDK's compiled mode, as a Java team picking it for speed would run it.
-        extism = Plugin.ofManifest(Manifest.ofWasms(ManifestWasm.fromBytes(extismEcho).build())
-                .withOptions(new Manifest.Options().withAoT()).build()).build();
-
-        node = BenchNode.start(chicoryMode, Map.of()).node();
-        node.deploy(new DeploySpec("echo", echo, List.of(), null, null, null, null));
-        node.deploy(new DeploySpec("sink", Wat.compile(WatAgents.SILENT), List.of(), null, null, null, null));
-        node.deploy(new DeploySpec("extism-echo", extismEcho, List.of(), null, null, null, null, null, false,
-                new ExtismSettings("echo", Map.of())));
     }
 
     /** @return the 128 bytes: the floor, alloc, copy in, {@code handle_message}, copy out */
@@ -204,6 +215,8 @@ final class SideBySide implements AutoCloseable {
 
     @Override
     public void close() {
-        node.close();
+        if (node != null) {
+            node.close();
+        }
     }
 }

@@ -24,6 +24,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +46,6 @@ import java.util.concurrent.TimeoutException;
  * java -cp "tests/benchmarks/target/benchmarks.jar" dev.caxton.bench.SideBySideBenchmarks [results-dir]
  * </pre>
  */
-@State(Scope.Benchmark)
 @BenchmarkMode({Mode.SampleTime, Mode.Throughput})
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
@@ -53,57 +53,83 @@ import java.util.concurrent.TimeoutException;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class SideBySideBenchmarks {
 
-    private SideBySide paths;
+    /** The bare Chicory call alone: JMH builds only the states a benchmark takes. */
+    @State(Scope.Benchmark)
+    public static class Bare {
+        SideBySide paths;
 
-    @Setup(Level.Trial)
-    public void start() {
-        paths = new SideBySide("compiler");
+        @Setup(Level.Trial)
+        public void start() {
+            paths = new SideBySide("compiler", true, false, false);
+        }
     }
 
-    @TearDown(Level.Trial)
-    public void stop() {
-        BenchNode.reportPaths("side-by-side", paths.node());
-        paths.close();
+    /** The Extism SDK alone. */
+    @State(Scope.Benchmark)
+    public static class Extism {
+        SideBySide paths;
+
+        @Setup(Level.Trial)
+        public void start() {
+            paths = new SideBySide("compiler", false, true, false);
+        }
+    }
+
+    /** A Caxton node with the echo agent, a sink and the Extism plugin as an agent. */
+    @State(Scope.Benchmark)
+    public static class Node {
+        SideBySide paths;
+
+        @Setup(Level.Trial)
+        public void start() {
+            paths = new SideBySide("compiler", false, false, true);
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            BenchNode.reportPaths("side-by-side", paths.node());
+            paths.close();
+        }
     }
 
     /** The floor: alloc, copy in, {@code handle_message}, copy out on the compiled echo module. */
     @Benchmark
-    public byte[] bareChicory() {
-        return paths.bareChicory();
+    public byte[] bareChicory(Bare s) {
+        return s.paths.bareChicory();
     }
 
     /** The Extism Java SDK's {@code plugin.call} on the Extism echo plugin. */
     @Benchmark
-    public byte[] extismCall() {
-        return paths.extismCall();
+    public byte[] extismCall(Extism s) {
+        return s.paths.extismCall();
     }
 
     /** Caxton: a routed request to the echo agent, the caller waiting at once. */
     @Benchmark
-    public Envelope caxtonRequestReply() throws ExecutionException, InterruptedException {
-        return paths.caxtonRequestReply();
+    public Envelope caxtonRequestReply(Node s) throws ExecutionException, InterruptedException {
+        return s.paths.caxtonRequestReply();
     }
 
     /** Caxton: the same request to the Extism echo plugin deployed as an agent. */
     @Benchmark
-    public Envelope caxtonExtismRequestReply() throws ExecutionException, InterruptedException {
-        return paths.caxtonExtismRequestReply();
+    public Envelope caxtonExtismRequestReply(Node s) throws ExecutionException, InterruptedException {
+        return s.paths.caxtonExtismRequestReply();
     }
 
     /** Caxton: requests into the one echo agent with a window in flight, per message. */
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OperationsPerInvocation(SideBySide.WINDOW)
-    public Envelope caxtonRequestWindow() throws ExecutionException, InterruptedException {
-        return paths.caxtonRequestWindow();
+    public Envelope caxtonRequestWindow(Node s) throws ExecutionException, InterruptedException {
+        return s.paths.caxtonRequestWindow();
     }
 
     /** Caxton: fire-and-forget into one agent, per message handled. */
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OperationsPerInvocation(SideBySide.BATCH)
-    public long caxtonFireAndForget() throws TimeoutException {
-        return paths.caxtonFireAndForget();
+    public long caxtonFireAndForget(Node s) throws TimeoutException {
+        return s.paths.caxtonFireAndForget();
     }
 
     /**
@@ -177,7 +203,13 @@ public class SideBySideBenchmarks {
         b.append("| path | p50 | p99 | per second | CPU per op | p50 / Extism | p50 / bare | rate / Extism | rate / bare"
                 + " | CPU / Extism |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|\n");
-        figures.forEach((name, f) -> b.append("| ").append(name)
+        List<String> order = List.of("bareChicory", "extismCall", "caxtonRequestReply", "caxtonExtismRequestReply",
+                "caxtonRequestWindow", "caxtonFireAndForget");
+        Map<String, Figures> sorted = new java.util.TreeMap<>(java.util.Comparator
+                .comparingInt((String n) -> order.contains(n) ? order.indexOf(n) : order.size())
+                .thenComparing(n -> n));
+        sorted.putAll(figures);
+        sorted.forEach((name, f) -> b.append("| ").append(name)
                 .append(" | ").append(nanos(f.p50())).append(" | ").append(nanos(f.p99()))
                 .append(" | ").append(rate(f.perSec())).append(" | ").append(nanos(f.cpuNs()))
                 .append(" | ").append(ratio(f.p50(), extism == null ? Double.NaN : extism.p50()))

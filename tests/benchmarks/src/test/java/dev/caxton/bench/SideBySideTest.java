@@ -21,7 +21,7 @@ class SideBySideTest {
 
     @BeforeAll
     static void start() {
-        paths = new SideBySide("compiler");
+        paths = new SideBySide("compiler", true, true, true);
     }
 
     @AfterAll
