@@ -48,7 +48,9 @@ import java.util.concurrent.TimeoutException;
  */
 @BenchmarkMode({Mode.SampleTime, Mode.Throughput})
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
+// Longer than the other benchmarks' warm-up: on a loaded machine the node's paths were still being
+// compiled by the JIT after 6 s (CPU per message fell iteration after iteration).
+@Warmup(iterations = 8, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class SideBySideBenchmarks {
