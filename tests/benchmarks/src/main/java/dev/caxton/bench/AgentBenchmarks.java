@@ -2,8 +2,6 @@ package dev.caxton.bench;
 
 import dev.caxton.runtime.CaxtonNode;
 import dev.caxton.runtime.api.DeploySpec;
-import dev.caxton.runtime.config.CaxtonConfig;
-import dev.caxton.runtime.plugin.PluginCatalog;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,14 +18,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -59,24 +53,14 @@ public class AgentBenchmarks {
     private static final int IN_FLIGHT = 2000;
 
     @Setup(Level.Trial)
-    public void start() throws IOException {
-        dataDir = Files.createTempDirectory("caxton-bench");
-        Properties props = new Properties();
-        props.setProperty("caxton.storage.type", "memory");
-        props.setProperty("caxton.runtime.chicory.mode", mode);
-        props.setProperty("caxton.runtime.max_agents", "1000000");
-        // Any free port: two benchmark runs (or a node) on the machine must not collide on 7946.
-        props.setProperty("caxton.transport.port", "0");
-        if (tracing.equals("all")) {
-            props.setProperty("caxton.observability.tracing.enabled", "true");
-            props.setProperty("caxton.observability.tracing.sample_rate", "1.0");
-        }
-        PluginCatalog catalog = PluginCatalog.discover(null);
-        CaxtonConfig config = CaxtonConfig.parse("benchmark", "", catalog, props);
-        node = CaxtonNode.start(config, catalog, dataDir);
-        try (InputStream in = AgentBenchmarks.class.getResourceAsStream("/echo.wasm")) {
-            echo = in.readAllBytes();
-        }
+    public void start() {
+        Map<String, String> extra = tracing.equals("all")
+                ? Map.of("caxton.observability.tracing.enabled", "true", "caxton.observability.tracing.sample_rate", "1.0")
+                : Map.of();
+        BenchNode.Started started = BenchNode.start(mode, extra);
+        node = started.node();
+        dataDir = started.dataDir();
+        echo = BenchNode.resource("/echo.wasm");
         node.deploy(new DeploySpec("echo", echo, List.of(), null, null, null, null));
         for (int i = 0; i < 4; i++) {
             node.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, null, null, null));
@@ -85,10 +69,7 @@ public class AgentBenchmarks {
 
     @TearDown(Level.Trial)
     public void stop() {
-        // How many requests ran on the caller's thread: a report line, so a run shows which path it measured.
-        Map<String, Long> c = node.counters();
-        System.out.println("[agent-benchmarks] messages routed " + c.get("messages_routed") + ", run inline "
-                + c.get("messages_inline"));
+        BenchNode.reportPaths("agent-benchmarks", node);
         node.close();
     }
 
