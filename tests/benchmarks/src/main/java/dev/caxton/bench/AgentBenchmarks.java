@@ -52,6 +52,10 @@ public class AgentBenchmarks {
     @Param({"off"})
     public String tracing;
 
+    /** {@code runtime.instance_pool.size}: pre-made instances per module for deploys and restarts (0: off). */
+    @Param({"0"})
+    public int pool;
+
     private CaxtonNode node;
     private byte[] echo;
     private Path dataDir;
@@ -67,6 +71,7 @@ public class AgentBenchmarks {
         props.setProperty("caxton.runtime.max_agents", "1000000");
         // Any free port: two benchmark runs (or a node) on the machine must not collide on 7946.
         props.setProperty("caxton.transport.port", "0");
+        props.setProperty("caxton.runtime.instance_pool.size", String.valueOf(pool));
         if (tracing.equals("all")) {
             props.setProperty("caxton.observability.tracing.enabled", "true");
             props.setProperty("caxton.observability.tracing.sample_rate", "1.0");
@@ -88,7 +93,8 @@ public class AgentBenchmarks {
         // How many requests ran on the caller's thread: a report line, so a run shows which path it measured.
         Map<String, Long> c = node.counters();
         System.out.println("[agent-benchmarks] messages routed " + c.get("messages_routed") + ", run inline "
-                + c.get("messages_inline"));
+                + c.get("messages_inline") + ", instance pool hits " + c.get("instance_pool_hits") + ", misses "
+                + c.get("instance_pool_misses"));
         node.close();
     }
 
