@@ -111,6 +111,10 @@ public final class CaxtonNode implements AutoCloseable {
     private final Map<String, WasmEngine> engines = new ConcurrentHashMap<>();
     private final Map<String, Serializer> codecs = new ConcurrentHashMap<>();
     private final ModuleCache moduleCache;
+    private final dev.caxton.runtime.agent.InstancePool instancePool;
+    // Makes the pool's instances, off every deploy's and message's path; its thread starts with the first.
+    private final java.util.concurrent.ScheduledThreadPoolExecutor poolFiller =
+            dev.caxton.runtime.fatal.FatalErrors.scheduler("caxton-instance-pool");
     private final Map<String, Agent> agents = new ConcurrentHashMap<>();
     private final Router router;
     private final ConversationJournal journal;
@@ -140,7 +144,8 @@ public final class CaxtonNode implements AutoCloseable {
         } catch (IOException e) {
             throw new NodeException("cannot create the data directory " + dataDir + ": " + e.getMessage(), e);
         }
-        this.moduleCache = new ModuleCache((int) config.integer("runtime.module_cache_size"));
+        this.instancePool = instancePool(config);
+        this.moduleCache = new ModuleCache((int) config.integer("runtime.module_cache_size"), instancePool::drop);
         this.maxMessageSize = (int) config.size("messaging.max_message_size");
         this.apiAddress = config.apiUrl().substring("http://".length());
         // Each step's resource goes on the stack as soon as it is taken: when a later step fails,
@@ -148,6 +153,10 @@ public final class CaxtonNode implements AutoCloseable {
         try {
             this.storage = open(Spi.STORAGE, StorageProvider.class, (p, ctx) -> p.open(ctx), c -> c);
             resources.push("storage", storage::close);
+            resources.push("instance pool", () -> {
+                poolFiller.shutdownNow();
+                instancePool.close();
+            });
             this.wire = serializer(config.providerName(Spi.SERIALIZER));
             if (config.bool("messaging.enable_persistence")) {
                 var commits = new dev.caxton.runtime.durability.CommitQueue(storage::apply,
@@ -676,6 +685,7 @@ public final class CaxtonNode implements AutoCloseable {
                     + "); deploy without durable or on another engine");
         }
         Agent agent = new Agent(name, id, deployedAt, code, capabilities, agentContext, durable);
+        agent.instancePool(instancePool);
         if (durable) {
             storage.checkpoints().load(name).ifPresent(cp -> {
                 if (!agent.adoptCheckpoint(cp)) {
@@ -1496,6 +1506,19 @@ public final class CaxtonNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The pool of pre-made instances ({@code runtime.instance_pool.*}): the module cache keeps one
+     * pool shape per cached module at most, so a pool never outlives the compiled module it serves.
+     */
+    private dev.caxton.runtime.agent.InstancePool instancePool(CaxtonConfig config) {
+        int size = (int) config.integer("runtime.instance_pool.size");
+        int shapes = (int) config.integer("runtime.module_cache_size");
+        return new dev.caxton.runtime.agent.InstancePool(new dev.caxton.runtime.agent.InstancePool.Settings(size,
+                config.bool("runtime.instance_pool.prewarm"), shapes,
+                config.integer("runtime.instance_pool.max_reuse"), config.duration("runtime.instance_pool.recycle_age")),
+                poolFiller);
+    }
+
     /** @return counters for metrics */
     public Map<String, Long> counters() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -1510,6 +1533,9 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("messages_inline", router.inlineCount());
         m.put("conversation_messages_omitted", journal.omittedTotal());
         m.put("clients_waiting", (long) clients.waitingCount());
+        m.put("instance_pool_hits", instancePool.hits());
+        m.put("instance_pool_misses", instancePool.misses());
+        m.put("instance_pool_idle", (long) instancePool.idle());
         m.put("cluster_frames_rejected", links.rejectedCount());
         Quorum.Status q = quorum.check(membership.members());
         m.put("cluster_nodes_alive", (long) q.alive());

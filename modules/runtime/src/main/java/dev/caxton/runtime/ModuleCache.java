@@ -5,7 +5,10 @@ import dev.caxton.spi.engine.WasmModule;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,24 +21,39 @@ final class ModuleCache {
 
     private final int capacity;
     private final Map<String, WasmModule> modules;
+    // Told of each module the cache lets go, so what was made from it (pooled instances) goes too.
+    private final Consumer<WasmModule> evicted;
 
     ModuleCache(int capacity) {
+        this(capacity, m -> { });
+    }
+
+    ModuleCache(int capacity, Consumer<WasmModule> evicted) {
         this.capacity = capacity;
         this.modules = new LinkedHashMap<>(16, 0.75f, true);
+        this.evicted = evicted;
     }
 
     synchronized WasmModule get(String key) {
         return modules.get(key);
     }
 
-    synchronized void put(String key, WasmModule module) {
-        if (capacity == 0) {
-            return;
+    void put(String key, WasmModule module) {
+        List<WasmModule> gone = new ArrayList<>();
+        synchronized (this) {
+            if (capacity == 0) {
+                return;
+            }
+            WasmModule replaced = modules.put(key, module);
+            if (replaced != null && replaced != module) {
+                gone.add(replaced);
+            }
+            while (modules.size() > capacity) {
+                gone.add(modules.remove(modules.keySet().iterator().next()));
+            }
         }
-        modules.put(key, module);
-        while (modules.size() > capacity) {
-            modules.remove(modules.keySet().iterator().next());
-        }
+        // Outside the lock: the listener takes its own.
+        gone.forEach(evicted);
     }
 
     WasmModule compile(String engineName, WasmEngine engine, byte[] bytes) {

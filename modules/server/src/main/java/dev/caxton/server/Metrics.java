@@ -80,6 +80,12 @@ final class Metrics {
         gauge(x, c, "caxton_messages_queued", "Messages queued on the node (all mailboxes and pending retries).",
                 "messages_queued");
         counter(x, c, "caxton_agent_faults_total", "Agent invocations that ended in a fault.", "agent_faults");
+        counter(x, c, "caxton_instance_pool_hits_total", "Deploys and restarts that took a pre-made instance from the pool.",
+                "instance_pool_hits");
+        counter(x, c, "caxton_instance_pool_misses_total", "Deploys and restarts of poolable modules that found no pre-made instance.",
+                "instance_pool_misses");
+        gauge(x, c, "caxton_instance_pool_idle", "Pre-made instances waiting in the pool, over all modules.",
+                "instance_pool_idle");
         counter(x, c, "caxton_client_replies_unclaimed_total", "Replies addressed to API clients that had stopped waiting.",
                 "client_replies_unclaimed");
         counter(x, c, "caxton_messages_hop_limited_total", "Messages dead-lettered for exceeding messaging.max_hops.",

@@ -47,6 +47,12 @@ final class TestServer implements AutoCloseable {
 
     /** @param messagingYaml more keys of the {@code messaging} section, one {@code key: value} a line */
     TestServer(Path dir, String serverYaml, String extraYaml, String messagingYaml) throws IOException {
+        this(dir, serverYaml, extraYaml, messagingYaml, "");
+    }
+
+    /** @param runtimeYaml more keys of the {@code runtime} section, in YAML */
+    TestServer(Path dir, String serverYaml, String extraYaml, String messagingYaml, String runtimeYaml)
+            throws IOException {
         Path data = dir.resolve("data");
         Path config = Files.writeString(dir.resolve("caxton.yaml"), """
                 server:
@@ -57,6 +63,7 @@ final class TestServer implements AutoCloseable {
                 runtime:
                   chicory:
                     mode: interpreter
+                %s
                 messaging:
                   serializer: json
                 %s
@@ -64,6 +71,7 @@ final class TestServer implements AutoCloseable {
                 %s
                 %s
                 """.formatted(data.toString().replace("\\", "/"), serverYaml.indent(2).stripTrailing(),
+                runtimeYaml.indent(2).stripTrailing(),
                 messagingYaml.indent(2).stripTrailing(),
                 // A test that names its own storage replaces the default one.
                 extraYaml.contains("storage:") ? "" : "storage:\n  type: memory",

@@ -46,6 +46,10 @@ public class AgentBenchmarks {
     @Param({"off"})
     public String tracing;
 
+    /** {@code runtime.instance_pool.size}: pre-made instances per module for deploys and restarts (0: off). */
+    @Param({"0"})
+    public int pool;
+
     private CaxtonNode node;
     private byte[] echo;
     private Path dataDir;
@@ -54,9 +58,12 @@ public class AgentBenchmarks {
 
     @Setup(Level.Trial)
     public void start() {
-        Map<String, String> extra = tracing.equals("all")
-                ? Map.of("caxton.observability.tracing.enabled", "true", "caxton.observability.tracing.sample_rate", "1.0")
-                : Map.of();
+        Map<String, String> extra = new java.util.HashMap<>();
+        extra.put("caxton.runtime.instance_pool.size", String.valueOf(pool));
+        if (tracing.equals("all")) {
+            extra.put("caxton.observability.tracing.enabled", "true");
+            extra.put("caxton.observability.tracing.sample_rate", "1.0");
+        }
         BenchNode.Started started = BenchNode.start(mode, extra);
         node = started.node();
         dataDir = started.dataDir();

@@ -72,7 +72,8 @@ final class BenchNode {
     static void reportPaths(String tag, CaxtonNode node) {
         Map<String, Long> c = node.counters();
         System.out.println("[" + tag + "] messages routed " + c.get("messages_routed") + ", run inline "
-                + c.get("messages_inline"));
+                + c.get("messages_inline") + ", instance pool hits " + c.get("instance_pool_hits") + ", misses "
+                + c.get("instance_pool_misses"));
     }
 
     /**

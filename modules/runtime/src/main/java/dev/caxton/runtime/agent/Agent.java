@@ -229,6 +229,14 @@ public final class Agent implements Recipient {
     private final java.util.concurrent.atomic.AtomicLong timerIds = new java.util.concurrent.atomic.AtomicLong();
     // An Extism plugin's kernel (null for a Caxton agent): its vars outlive instances, so a fault keeps them.
     private final ExtismKernel extism;
+    // Pre-made instances and the recycle bounds, or null without (set before start).
+    private volatile InstancePool instancePool;
+    // When the newest instance was made, and how many messages the current one handled since: for
+    // recycling. The agent's thread (or the inline owner) only.
+    private long madeAt;
+    private WasmInstance countedInstance;
+    private long handledOnInstance;
+    private final LongAdder recycled = new LongAdder();
 
     /**
      * What an agent runs: its compiled module and how it is run.
@@ -494,6 +502,21 @@ public final class Agent implements Recipient {
         }
     }
 
+    /**
+     * Gives the agent the node's instance pool, before {@link #start()}: its instances then come
+     * from the pool when one is ready, and a durable agent's instance is recycled by its bounds.
+     *
+     * @param pool the pool, or null for none
+     */
+    public void instancePool(InstancePool pool) {
+        this.instancePool = pool;
+    }
+
+    /** @return how many times its instance was replaced by {@code runtime.instance_pool} recycling */
+    public long recycled() {
+        return recycled.sum();
+    }
+
     /** @return whether its state is checkpointed */
     public boolean durable() {
         return checkpointer != null;
@@ -516,12 +539,21 @@ public final class Agent implements Recipient {
 
     private WasmInstance instantiateAndInit(Code c) {
         WasmInstance inst;
-        try {
-            inst = c.module().instantiate(Imports.of(c.extism() != null ? extismFunctions(c) : hostFunctions(c)),
-                    c.limits().toInstanceLimits(), c.wasi() ? wasiConfig(c) : null);
-        } catch (RuntimeException e) {
-            throw new DeployException(DeployException.Kind.INVALID_MODULE, "instantiation failed: " + e.getMessage(), e);
+        InstancePool.Pooled fromPool = instancePool == null ? null : instancePool.take(c);
+        if (fromPool != null) {
+            // Made for this shape (module, limits, granted functions) and never run: only its host
+            // functions still have to be pointed at this agent.
+            fromPool.binding().bind(hostBodies());
+            inst = fromPool.instance();
+        } else {
+            try {
+                inst = c.module().instantiate(Imports.of(c.extism() != null ? extismFunctions(c) : hostFunctions(c)),
+                        c.limits().toInstanceLimits(), c.wasi() ? wasiConfig(c) : null);
+            } catch (RuntimeException e) {
+                throw new DeployException(DeployException.Kind.INVALID_MODULE, "instantiation failed: " + e.getMessage(), e);
+            }
         }
+        madeAt = System.nanoTime();
         if ((c.wasi() || c.extism() != null) && inst.exportedFunction(WASI_INITIALIZE).isPresent()) {
             // A WASI reactor sets up its C or Rust runtime (constructors, the heap) in _initialize,
             // which must run once before anything else is called.
@@ -1024,15 +1056,51 @@ public final class Agent implements Recipient {
             return;
         }
         List<StorageWrite> cp = List.of();
+        boolean captured = false;
         if (checkpointer != null && wasTouched && instance != null) {
             try {
                 cp = checkpointer.capture(instance, extism == null ? null : extism.encodeVars());
+                captured = true;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "[{0}] checkpoint failed: {1}", name, e.getMessage(),
                         dev.caxton.runtime.logging.LogFields.agent(name));
             }
         }
         ledger.completed(name, m.messageId(), cp);
+        if (captured) {
+            recycleIfDue();
+        }
+    }
+
+    /**
+     * Replaces a durable agent's instance with a fresh one once it has handled
+     * {@code runtime.instance_pool.max_reuse} messages or reached {@code recycle_age}, bounding
+     * what a long-lived guest heap accumulates (fragmentation, leaks). Called only right after a
+     * checkpoint of the whole state was taken, so the fresh instance gets exactly that state back
+     * and no message is involved: the next one simply runs on the new instance. Agents that are not
+     * durable are never recycled, since their state lives only in the instance.
+     */
+    private void recycleIfDue() {
+        InstancePool p = instancePool;
+        WasmInstance inst = instance;
+        if (p == null || inst == null) {
+            return;
+        }
+        if (inst != countedInstance) {
+            countedInstance = inst;
+            handledOnInstance = 0;
+        }
+        handledOnInstance++;
+        if (!p.recycleDue(handledOnInstance, System.nanoTime() - madeAt)) {
+            return;
+        }
+        closeInstance(false);
+        recycled.increment();
+        try {
+            instance = instantiate(code);
+        } catch (DeployException e) {
+            fail("recycling the instance failed: " + e.getMessage());
+        }
     }
 
     /**
@@ -1393,7 +1461,18 @@ public final class Agent implements Recipient {
 
     private List<HostFunction> hostFunctions(Code c) {
         List<HostFunction> fns = new ArrayList<>(4);
-        Map<String, HostFunction.Body> bodies = Map.of(
+        Map<String, HostFunction.Body> bodies = hostBodies();
+        AbiContract.HOST_FUNCTIONS.forEach((fn, type) -> {
+            if (c.permissions() == null || c.permissions().contains(fn)) {
+                fns.add(new HostFunction(AbiContract.HOST_MODULE, fn, type, bodies.get(fn)));
+            }
+        });
+        return fns;
+    }
+
+    /** This agent's implementation of each of the ABI's host functions, by name. */
+    private Map<String, HostFunction.Body> hostBodies() {
+        return Map.of(
                 AbiContract.SEND_MESSAGE, (mem, args) -> new long[] {sendMessage(mem, args[0], args[1])},
                 AbiContract.LOG, (mem, args) -> {
                     log((int) args[0], mem, args[1], args[2]);
@@ -1403,12 +1482,6 @@ public final class Agent implements Recipient {
                 AbiContract.REGISTER_CAPABILITY, (mem, args) -> new long[] {registerCapability(mem, args[0], args[1])},
                 AbiContract.SET_TIMER, (mem, args) -> new long[] {setTimer(mem, args[0], args[1], args[2])},
                 AbiContract.CANCEL_TIMER, (mem, args) -> new long[] {cancelTimer(args[0])});
-        AbiContract.HOST_FUNCTIONS.forEach((fn, type) -> {
-            if (c.permissions() == null || c.permissions().contains(fn)) {
-                fns.add(new HostFunction(AbiContract.HOST_MODULE, fn, type, bodies.get(fn)));
-            }
-        });
-        return fns;
     }
 
     /**

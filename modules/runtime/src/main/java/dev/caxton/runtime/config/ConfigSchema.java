@@ -25,6 +25,7 @@ public final class ConfigSchema {
             "security", "security.cluster", "messaging.priorities", "messaging.priorities.critical", "messaging.priorities.high",
             "messaging.priorities.normal", "messaging.priorities.low",
             "security.rate_limiting", "server.tls",
+            "runtime.instance_pool",
             "fipa", "fipa.http_mtp", "fipa.http_mtp.tls");
 
     /**
@@ -90,6 +91,17 @@ public final class ConfigSchema {
             ConfigOption.ranged("runtime.module_cache_size", Type.INTEGER, "64",
                     "Compiled modules kept in memory, keyed by content hash, so redeploying a known module skips compilation.",
                     0, 100_000),
+            ConfigOption.ranged("runtime.instance_pool.size", Type.INTEGER, "0",
+                    "Never-used instances kept ready per cached module (and limits), so a deploy or a restart after a fault skips instantiation; 0 turns the pool off. WASI agents, Extism plugins and modules with a start function are never pooled.",
+                    0, 64),
+            ConfigOption.of("runtime.instance_pool.prewarm", Type.BOOLEAN, "true",
+                    "Fill a module's pool to runtime.instance_pool.size, in the background, as soon as it is first deployed; false adds one instance per deploy or restart instead."),
+            ConfigOption.ranged("runtime.instance_pool.max_reuse", Type.INTEGER, "0",
+                    "Messages a durable agent's instance handles before it is replaced by a fresh one with its checkpointed state; 0 never. Agents that are not durable are never recycled.",
+                    0, 1_000_000_000),
+            ConfigOption.ranged("runtime.instance_pool.recycle_age", Type.DURATION, "0s",
+                    "Age after which a durable agent's instance is replaced by a fresh one with its checkpointed state, once its current message is done; 0s never.",
+                    0, 30 * DAY_MS),
             ConfigOption.ranged("runtime.memory_budget", Type.SIZE, "0",
                     "Most bytes the memory limits of all agents may add up to; a deploy past it is refused (503). 0 derives it from the heap: half of the JVM's maximum heap (-Xmx).",
                     0, 1L << 50),

@@ -13,12 +13,9 @@ import dev.caxton.runtime.routing.RetryPolicy;
 import dev.caxton.runtime.routing.Router;
 import dev.caxton.spi.engine.FunctionType;
 import dev.caxton.spi.engine.GuestMemory;
-import dev.caxton.spi.engine.HostFunction;
 import dev.caxton.spi.engine.Imports;
-import dev.caxton.spi.engine.ValueType;
 import dev.caxton.spi.engine.WasmInstance;
 import dev.caxton.spi.message.Priority;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -179,8 +176,7 @@ class AgentCapabilitiesTest {
 
         @Override
         public Optional<FunctionType> exportedFunction(String name) {
-            return name.equals(AbiContract.INIT) ? Optional.of(new FunctionType(List.of(), List.of(ValueType.I32)))
-                    : Optional.empty();
+            return Scripted.initOnly(name);
         }
 
         @Override
@@ -188,13 +184,7 @@ class AgentCapabilitiesTest {
             if (!name.equals(AbiContract.INIT)) {
                 return new long[] {0};
             }
-            HostFunction register = imports.functions().stream()
-                    .filter(f -> f.name().equals(AbiContract.REGISTER_CAPABILITY)).findFirst().orElseThrow();
-            return new long[] {init.run(cap -> {
-                byte[] bytes = cap.getBytes(StandardCharsets.UTF_8);
-                memory.write(0, bytes);
-                return (int) register.body().call(memory, new long[] {0, bytes.length})[0];
-            })};
+            return new long[] {init.run(cap -> Scripted.registerCapability(imports, memory, cap))};
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.caxton.runtime.api.AgentState;
 
 import dev.caxton.spi.engine.ExportDescriptor;
 import dev.caxton.spi.engine.GuestMemory;
+import dev.caxton.spi.engine.HostFunction;
 import dev.caxton.spi.engine.ImportDescriptor;
 import dev.caxton.spi.engine.Imports;
 import dev.caxton.spi.engine.InstanceLimits;
@@ -13,6 +14,7 @@ import dev.caxton.spi.engine.WasmModule;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /** Parts of the scripted stand-ins for WebAssembly modules that the agent tests share. */
@@ -28,6 +30,17 @@ final class Scripted {
      * @return the module
      */
     static WasmModule module(Function<Imports, WasmInstance> instances) {
+        return module((imports, limits) -> instances.apply(imports));
+    }
+
+    /**
+     * A module with no declared imports or exports whose instances the function makes, given the
+     * limits too.
+     *
+     * @param instances makes an instance from the host functions and limits it gets
+     * @return the module
+     */
+    static WasmModule module(BiFunction<Imports, InstanceLimits, WasmInstance> instances) {
         return new WasmModule() {
             @Override
             public List<ImportDescriptor> imports() {
@@ -41,9 +54,34 @@ final class Scripted {
 
             @Override
             public WasmInstance instantiate(Imports imports, InstanceLimits limits) {
-                return instances.apply(imports);
+                return instances.apply(imports, limits);
             }
         };
+    }
+
+    /**
+     * Calls the {@code register_capability} the instance was linked with, the name written at
+     * address 0 of its memory, as a guest's init would.
+     *
+     * @return the host's answer
+     */
+    static int registerCapability(Imports imports, GuestMemory memory, String capability) {
+        HostFunction register = imports.functions().stream()
+                .filter(f -> f.name().equals(AbiContract.REGISTER_CAPABILITY)).findFirst().orElseThrow();
+        byte[] bytes = capability.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        memory.write(0, bytes);
+        return (int) register.body().call(memory, new long[] {0, bytes.length})[0];
+    }
+
+    /**
+     * The exports of a guest whose only function besides memory is {@code init() -> i32}.
+     *
+     * @param name an export name
+     * @return init's type for init, nothing otherwise
+     */
+    static java.util.Optional<dev.caxton.spi.engine.FunctionType> initOnly(String name) {
+        return name.equals(AbiContract.INIT) ? java.util.Optional.of(new dev.caxton.spi.engine.FunctionType(List.of(),
+                List.of(dev.caxton.spi.engine.ValueType.I32))) : java.util.Optional.empty();
     }
 
     /** Agent events nobody listens to. */

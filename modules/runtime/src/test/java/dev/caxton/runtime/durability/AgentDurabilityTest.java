@@ -101,8 +101,10 @@ class AgentDurabilityTest {
                 Duration.ofMinutes(1), 1000, 1000, 64, ledger);
     }
 
+    private final CounterModule counterModule = new CounterModule();
+
     private Agent counter(String name, boolean durable) {
-        Agent a = new Agent(name, "id-" + name, Instant.now(), new Agent.Code(new CounterModule(), new byte[] {1, 2, 3},
+        Agent a = new Agent(name, "id-" + name, Instant.now(), new Agent.Code(counterModule, new byte[] {1, 2, 3},
                 new JsonWire(), "scripted", new AgentLimits(1 << 20, Duration.ofSeconds(5), 0), null),
                 List.of(), context(), durable);
         return a;
@@ -192,6 +194,46 @@ class AgentDurabilityTest {
         assertThat(atSink.getFirst().content()).isEqualTo("count 6");
     }
 
+    @Test
+    void aRecycledDurableAgentKeepsItsStateAndEveryMessage() throws Exception {
+        Agent a = counter("c", true);
+        a.instancePool(new dev.caxton.runtime.agent.InstancePool(new dev.caxton.runtime.agent.InstancePool.Settings(
+                0, false, 0, 2, Duration.ZERO), Runnable::run));
+        a.start();
+        agents.add(a);
+        for (int i = 0; i < 5; i++) {
+            router.route(message("c", "m" + i, "tick"));
+        }
+        router.route(message("c", "m5", "forward"));
+        await("forward", () -> atSink.size() == 1);
+        assertThat(atSink.getFirst().content()).as("six messages counted across three instances").isEqualTo("count 6");
+        // Its reply can reach the sink before the sixth message is marked handled and the instance
+        // replaced after it.
+        await("six handled", () -> java.util.stream.IntStream.range(0, 6)
+                .allMatch(i -> storage.handledKeys.contains("c/m" + i)));
+        await("the third recycle", () -> a.recycled() == 3);
+        assertThat(a.info().messagesHandled()).isEqualTo(6);
+        assertThat(counterModule.made.get()).as("the first instance and one per recycle").isEqualTo(4);
+        assertThat(a.state()).isEqualTo(AgentState.RUNNING);
+    }
+
+    @Test
+    void anAgentThatIsNotDurableIsNeverRecycled() throws Exception {
+        Agent a = counter("c", false);
+        a.instancePool(new dev.caxton.runtime.agent.InstancePool(new dev.caxton.runtime.agent.InstancePool.Settings(
+                0, false, 0, 1, Duration.ofNanos(1)), Runnable::run));
+        a.start();
+        agents.add(a);
+        for (int i = 0; i < 3; i++) {
+            router.route(message("c", "m" + i, "tick"));
+        }
+        router.route(message("c", "m3", "forward"));
+        await("forward", () -> atSink.size() == 1);
+        assertThat(atSink.getFirst().content()).as("its state lives only in its one instance").isEqualTo("count 4");
+        assertThat(a.recycled()).isZero();
+        assertThat(counterModule.made.get()).isEqualTo(1);
+    }
+
     /** Folds the checkpoint writes into what a store would load. */
     private static dev.caxton.spi.storage.AgentCheckpoint rebuild(List<StorageWrite> writes) {
         StorageWrite.CheckpointHeader last = null;
@@ -228,6 +270,8 @@ class AgentDurabilityTest {
      * send_message. Messages are copied to offset 1024 by the host (alloc always answers 1024).
      */
     private static final class CounterModule implements WasmModule {
+        final java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+
         @Override
         public List<ImportDescriptor> imports() {
             return List.of();
@@ -240,6 +284,7 @@ class AgentDurabilityTest {
 
         @Override
         public WasmInstance instantiate(Imports imports, InstanceLimits limits) {
+            made.incrementAndGet();
             return new CounterInstance(imports);
         }
     }
