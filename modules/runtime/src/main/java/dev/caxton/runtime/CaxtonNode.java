@@ -508,7 +508,8 @@ public final class CaxtonNode implements AutoCloseable {
                 continue;
             }
             try {
-                AgentLimits limits = new AgentLimits(r.maxMemoryBytes(), Duration.ofMillis(r.executionTimeoutMs()), r.fuel());
+                AgentLimits limits = new AgentLimits(r.maxMemoryBytes(), Duration.ofMillis(r.executionTimeoutMs()), r.fuel(),
+                        r.cpuShare());
                 // A failed agent comes back failed: it was refusing messages for a reason a restart does
                 // not remove, and only a reload (new module) should put it back to work.
                 boolean failed = r.state().equals(AgentState.FAILED.label());
@@ -624,7 +625,8 @@ public final class CaxtonNode implements AutoCloseable {
         return new AgentLimits(
                 o.size("memory", config.size("agents.default_limits.memory")),
                 o.duration("execution_timeout", config.duration("agents.default_limits.execution_timeout")),
-                o.integer("fuel", config.integer("agents.default_limits.fuel")));
+                o.integer("fuel", config.integer("agents.default_limits.fuel")),
+                (int) o.integer("cpu_share", config.integer("agents.default_limits.cpu_share")));
     }
 
     private Agent.Code compile(byte[] module, AgentLimits limits, String codecName, String engineName,
@@ -715,7 +717,7 @@ public final class CaxtonNode implements AutoCloseable {
         return new AgentRecord(a.name(), a.id(), c.bytes(), c.limits().memoryBytes(),
                 c.limits().executionTimeout().toMillis(), c.limits().fuel(), List.copyOf(a.deployedCapabilities()),
                 c.codec().name(), c.engine(), a.state().label(), a.deployedAt(), Instant.now(), a.durable(),
-                c.wasi(), c.wasiArgs(), c.wasiEnv(), c.extism() == null ? null : c.extism().encode());
+                c.wasi(), c.wasiArgs(), c.wasiEnv(), c.extism() == null ? null : c.extism().encode(), c.limits().cpuShare());
     }
 
     /**

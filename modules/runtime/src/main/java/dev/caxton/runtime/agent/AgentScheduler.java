@@ -15,7 +15,9 @@ import java.util.concurrent.locks.LockSupport;
  * configured: an agent is queued once when it has something to do (a message, a reload, a stop) and
  * is not queued or running already, and the worker that takes it runs up to {@code throughput}
  * messages before putting it back at the end of the queue, so one busy agent cannot keep a worker
- * from the others. An agent still handles one message at a time: it is in the queue or on a worker,
+ * from the others. That batch scales with the agent's CPU share ({@code limits.cpu_share}, 100 by
+ * default) in a deficit round robin: a turn earns {@code throughput × share / 100} messages, what is
+ * not used while busy carries over, so two busy agents with shares 300 and 100 handle about 3:1. An agent still handles one message at a time: it is in the queue or on a worker,
  * never twice.
  *
  * <p>Guest code that computes for long holds its worker until its time limit. A monitor looks at
@@ -176,9 +178,18 @@ public final class AgentScheduler implements AutoCloseable {
         return settings.mode() == Mode.POOL;
     }
 
-    /** @return messages an agent handles in one turn on a worker */
-    int throughput() {
-        return settings.throughput();
+    /** What one message costs against an agent's credit: a share of 100 earns throughput messages a turn. */
+    static final long MESSAGE_COST = 100;
+
+    /**
+     * The credit an agent earns per turn: {@code throughput} messages at the usual share of 100,
+     * proportionally more or less at other shares.
+     *
+     * @param cpuShare the agent's share
+     * @return the credit, in hundredths of a message
+     */
+    long creditPerTurn(int cpuShare) {
+        return (long) settings.throughput() * cpuShare;
     }
 
     /**

@@ -227,6 +227,9 @@ public final class ConfigSchema {
                     0, DAY_MS),
             ConfigOption.ranged("agents.default_limits.fuel", Type.INTEGER, "0",
                     "Instructions one message may execute, on engines that meter fuel; 0 means unmetered.", 0, Long.MAX_VALUE),
+            ConfigOption.ranged("agents.default_limits.cpu_share", Type.INTEGER, "100",
+                    "Scheduling weight of an agent: on the pool scheduler its batch per turn is runtime.scheduler.throughput times this over 100.",
+                    1, 1000),
             ConfigOption.ranged("agents.max_failures", Type.INTEGER, "5",
                     "Faults within agents.failure_window after which an agent is marked failed instead of restarted.",
                     1, 1_000_000),
@@ -314,7 +317,8 @@ public final class ConfigSchema {
     public static final Map<String, ConfigOption> OVERRIDE_OPTIONS = build(List.of(
             ConfigOption.ranged("memory", Type.SIZE, null, "Memory limit for this agent.", 64 * 1024, 4L << 30),
             ConfigOption.ranged("execution_timeout", Type.DURATION, null, "Execution time limit for this agent.", 0, DAY_MS),
-            ConfigOption.ranged("fuel", Type.INTEGER, null, "Fuel limit for this agent.", 0, Long.MAX_VALUE)));
+            ConfigOption.ranged("fuel", Type.INTEGER, null, "Fuel limit for this agent.", 0, Long.MAX_VALUE),
+            ConfigOption.ranged("cpu_share", Type.INTEGER, null, "CPU share (scheduling weight) of this agent.", 1, 1000)));
 
     private ConfigSchema() {
     }

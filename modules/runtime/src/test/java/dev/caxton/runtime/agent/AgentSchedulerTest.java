@@ -83,12 +83,16 @@ class AgentSchedulerTest {
     }
 
     private Agent deploy(String name, int memoryBytes) {
+        return deploy(name, memoryBytes, AgentLimits.DEFAULT_CPU_SHARE);
+    }
+
+    private Agent deploy(String name, int memoryBytes, int cpuShare) {
         List<Mailbox.ClassPolicy> policy = Arrays.stream(Priority.values())
                 .map(p -> new Mailbox.ClassPolicy(1000, Duration.ofMinutes(1))).toList();
         Agent.Context ctx = new Agent.Context(router, (e, reason) -> deadLetters.add(reason), Scripted.quietEvents(), 1 << 20, 100,
                 Duration.ofMinutes(1), policy, 10, Duration.ofMinutes(5), 1000, 1000, 64, null, scheduler);
         Agent.Code code = new Agent.Code(Scripted.module(imports -> new Guest(name, memoryBytes)), new byte[0],
-                new JsonWire(), "scripted", new AgentLimits(1 << 20, Duration.ofSeconds(30), 0), null);
+                new JsonWire(), "scripted", new AgentLimits(1 << 20, Duration.ofSeconds(30), 0, cpuShare), null);
         Agent a = new Agent(name, "id-" + name, Instant.now(), code, List.of(), ctx);
         a.start();
         agents.add(a);
@@ -137,6 +141,47 @@ class AgentSchedulerTest {
         assertThat(handled.indexOf("other:late")).isLessThan(handled.indexOf("busy:m19"));
         assertThat(handled.stream().filter(h -> h.startsWith("busy:")).toList())
                 .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "busy:m" + i).toList());
+    }
+
+    @Test
+    void busyAgentsShareTheWorkerInProportionToTheirCpuShares() throws Exception {
+        // One worker, no compensation: the order in which messages are handled is decided by turns alone.
+        scheduler(1, 4, Duration.ofDays(1), 0);
+        deploy("blocker", 8 * 1024);
+        deploy("heavy", 8 * 1024, 300);
+        deploy("light", 8 * 1024, 100);
+        deploy("tiny", 8 * 1024, 10);
+        send("blocker", "block");
+        entered.await(60, TimeUnit.SECONDS);
+        int each = 400;
+        for (int i = 0; i < each; i++) {
+            send("heavy", "h" + i);
+            send("light", "l" + i);
+            send("tiny", "t" + i);
+        }
+        gate.countDown();
+        waitFor(() -> toTester.size() == 3 * each + 1);
+        // While all three still have work (the first 300 of the heavy one's messages), count what each got.
+        int cut = handled.indexOf("heavy:h299");
+        List<String> contended = handled.subList(0, cut + 1);
+        long heavy = contended.stream().filter(h -> h.startsWith("heavy:")).count();
+        long light = contended.stream().filter(h -> h.startsWith("light:")).count();
+        long tiny = contended.stream().filter(h -> h.startsWith("tiny:")).count();
+        System.out.printf("cpu shares 300/100/10 over %d messages: handled %d/%d/%d%n", contended.size(), heavy, light, tiny);
+        assertThat((double) heavy / light).as("heavy:light").isBetween(2.7, 3.3);
+        // A share below 100/throughput buys less than a message a turn and still gets its part over several turns.
+        assertThat((double) light / tiny).as("light:tiny").isBetween(8.0, 12.0);
+        // Each agent still handles its own messages in order.
+        assertThat(handled.stream().filter(h -> h.startsWith("light:")).toList())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, each).mapToObj(i -> "light:l" + i).toList());
+    }
+
+    @Test
+    void aCpuShareOutOfRangeIsRefusedNamingTheField() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AgentLimits(1 << 20, Duration.ofSeconds(1), 0, 0).validate())
+                .hasMessageContaining("limits.cpu_share").hasMessageContaining("1 to 1000");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AgentLimits(1 << 20, Duration.ofSeconds(1), 0, 1001).validate())
+                .hasMessageContaining("limits.cpu_share").hasMessageContaining("1001");
     }
 
     @Test
