@@ -235,7 +235,8 @@ public final class CaxtonNode implements AutoCloseable {
                     dev.caxton.runtime.agent.AgentScheduler.Mode.parse(config.string("runtime.scheduler.mode")),
                     (int) config.integer("runtime.scheduler.workers"), (int) config.integer("runtime.scheduler.throughput"),
                     config.duration("runtime.scheduler.long_call_threshold"),
-                    (int) config.integer("runtime.scheduler.max_compensation")));
+                    (int) config.integer("runtime.scheduler.max_compensation"),
+                    dev.caxton.runtime.agent.AgentScheduler.Affinity.parse(config.string("runtime.scheduler.affinity"))));
             resources.push("agent scheduler", scheduler::close);
             this.agentContext = new Agent.Context(router, sink, new Events(),
                     (int) config.size("messaging.max_message_size"), (int) config.integer("agents.max_failures"),

@@ -116,6 +116,9 @@ public final class ConfigSchema {
             ConfigOption.ranged("runtime.scheduler.max_compensation", Type.INTEGER, "64",
                     "Most compensating workers the pool adds at once for workers held by long calls; 0 adds none.",
                     0, 10_000),
+            ConfigOption.oneOf("runtime.scheduler.affinity", "none",
+                    "Whether pool workers are pinned to CPUs: none leaves them to the OS; spread pins worker i to the i-th CPU the process may use (Linux, through sched_setaffinity; elsewhere a warning and unpinned).",
+                    "none", "spread"),
             // messaging
             ConfigOption.of("messaging.serializer", Type.STRING, "msgpack",
                     "The serializer provider for stored messages and node-to-node frames."),

@@ -177,6 +177,60 @@ class AgentSchedulerTest {
     }
 
     @Test
+    void withAffinitySpreadEachWorkerRunsPinnedToOneCpuOfTheProcess() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux"), "Linux only");
+        List<Integer> allowed = WorkerAffinity.allowedCpus();
+        int workers = 2;
+        scheduler = new AgentScheduler(new AgentScheduler.Settings(AgentScheduler.Mode.POOL, workers, 1,
+                Duration.ofDays(1), 0, AgentScheduler.Affinity.SPREAD));
+        assertThat(scheduler.workerCpus()).isNotEmpty();
+        // Every worker reports what the kernel says of its own thread; tasks are taken by whichever
+        // worker is free, so keep submitting until both have answered.
+        Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, List<Integer>> masks = new java.util.concurrent.ConcurrentHashMap<>();
+        CountDownLatch hold = new CountDownLatch(1);
+        for (int round = 0; round < 1000 && seen.size() < workers; round++) {
+            CountDownLatch done = new CountDownLatch(workers);
+            for (int i = 0; i < workers; i++) {
+                scheduler.submit(w -> {
+                    String name = Thread.currentThread().getName();
+                    try {
+                        String status = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/status"));
+                        seen.put(name, status.lines().filter(l -> l.startsWith("Cpus_allowed_list:"))
+                                .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("?"));
+                        masks.put(name, WorkerAffinity.allowedCpus());
+                        // Hold this worker a moment so the other task goes to the other worker.
+                        hold.await(5, TimeUnit.MILLISECONDS);
+                    } catch (Exception e) {
+                        seen.put(name, e.toString());
+                    } finally {
+                        done.countDown();
+                    }
+                });
+            }
+            assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+        }
+        System.out.printf("process CPUs %s; workers pinned: %s%n", allowed, seen);
+        assertThat(seen).hasSize(workers);
+        for (Map.Entry<String, List<Integer>> e : masks.entrySet()) {
+            assertThat(e.getValue()).as("mask of %s", e.getKey()).hasSize(1);
+            int cpu = e.getValue().getFirst();
+            assertThat(allowed).contains(cpu);
+            assertThat(seen.get(e.getKey())).as("/proc of %s", e.getKey()).isEqualTo(Integer.toString(cpu));
+        }
+        if (allowed.size() >= workers) {
+            assertThat(masks.values().stream().map(List::getFirst).distinct()).as("spread over distinct CPUs").hasSize(workers);
+        }
+    }
+
+    @Test
+    void anUnknownAffinityIsRefusedNamingTheKey() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentScheduler.Affinity.parse("compact"))
+                .hasMessageContaining("runtime.scheduler.affinity").hasMessageContaining("compact");
+        assertThat(AgentScheduler.Affinity.parse(" Spread ")).isEqualTo(AgentScheduler.Affinity.SPREAD);
+    }
+
+    @Test
     void aCpuShareOutOfRangeIsRefusedNamingTheField() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AgentLimits(1 << 20, Duration.ofSeconds(1), 0, 0).validate())
                 .hasMessageContaining("limits.cpu_share").hasMessageContaining("1 to 1000");
