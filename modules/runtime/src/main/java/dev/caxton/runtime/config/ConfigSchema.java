@@ -25,7 +25,7 @@ public final class ConfigSchema {
             "security", "security.cluster", "messaging.priorities", "messaging.priorities.critical", "messaging.priorities.high",
             "messaging.priorities.normal", "messaging.priorities.low",
             "security.rate_limiting", "server.tls",
-            "fipa", "fipa.http_mtp", "fipa.http_mtp.tls");
+            "fipa", "fipa.http_mtp", "fipa.http_mtp.tls", "runtime.scheduler");
 
     /**
      * What an agent or node name may be: 1 to 128 letters, digits, '.', '_' or '-', starting with a
