@@ -170,6 +170,24 @@ class AgentCommandTest {
     }
 
     @Test
+    void aCpuShareIsSentAsALimitAndOneOutOfRangeIsAUsageErrorNamingTheOption() throws Exception {
+        Path wasm = Files.write(dir.resolve("echo.wasm"), EMPTY_MODULE);
+        api.on("POST", "/api/v1/agents", 201, AGENT);
+
+        Cli.Result ok = Cli.against(api, "agent", "deploy", wasm.toString(), "--name", "echo", "--cpu-share", "300");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(api.only().json().at("/limits/cpu_share").asInt()).isEqualTo(300);
+
+        Cli.Result zero = Cli.against(api, "agent", "deploy", wasm.toString(), "--name", "e", "--cpu-share", "0");
+        Cli.Result big = Cli.against(api, "agent", "deploy", wasm.toString(), "--name", "e", "--cpu-share", "1001");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.errLines()).singleElement().asString().contains("--cpu-share").contains("0").contains("1 to 1000");
+        assertThat(big.code()).isEqualTo(2);
+        assertThat(big.errLines()).singleElement().asString().contains("--cpu-share").contains("1001");
+        assertThat(api.requests()).hasSize(1);
+    }
+
+    @Test
     void outOfRangeLimitsAndUnknownPermissionsAreUsageErrorsAndNothingIsSent() throws Exception {
         Path wasm = Files.write(dir.resolve("echo.wasm"), EMPTY_MODULE);
 

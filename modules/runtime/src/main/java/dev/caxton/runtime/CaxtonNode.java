@@ -244,7 +244,8 @@ public final class CaxtonNode implements AutoCloseable {
                     dev.caxton.runtime.agent.AgentScheduler.Mode.parse(config.string("runtime.scheduler.mode")),
                     (int) config.integer("runtime.scheduler.workers"), (int) config.integer("runtime.scheduler.throughput"),
                     config.duration("runtime.scheduler.long_call_threshold"),
-                    (int) config.integer("runtime.scheduler.max_compensation")));
+                    (int) config.integer("runtime.scheduler.max_compensation"),
+                    dev.caxton.runtime.agent.AgentScheduler.Affinity.parse(config.string("runtime.scheduler.affinity"))));
             resources.push("agent scheduler", scheduler::close);
             this.agentContext = new Agent.Context(router, sink, new Events(),
                     (int) config.size("messaging.max_message_size"), (int) config.integer("agents.max_failures"),
@@ -517,7 +518,8 @@ public final class CaxtonNode implements AutoCloseable {
                 continue;
             }
             try {
-                AgentLimits limits = new AgentLimits(r.maxMemoryBytes(), Duration.ofMillis(r.executionTimeoutMs()), r.fuel());
+                AgentLimits limits = new AgentLimits(r.maxMemoryBytes(), Duration.ofMillis(r.executionTimeoutMs()), r.fuel(),
+                        r.cpuShare());
                 // A failed agent comes back failed: it was refusing messages for a reason a restart does
                 // not remove, and only a reload (new module) should put it back to work.
                 boolean failed = r.state().equals(AgentState.FAILED.label());
@@ -633,7 +635,8 @@ public final class CaxtonNode implements AutoCloseable {
         return new AgentLimits(
                 o.size("memory", config.size("agents.default_limits.memory")),
                 o.duration("execution_timeout", config.duration("agents.default_limits.execution_timeout")),
-                o.integer("fuel", config.integer("agents.default_limits.fuel")));
+                o.integer("fuel", config.integer("agents.default_limits.fuel")),
+                (int) o.integer("cpu_share", config.integer("agents.default_limits.cpu_share")));
     }
 
     private Agent.Code compile(byte[] module, AgentLimits limits, String codecName, String engineName,
@@ -725,7 +728,7 @@ public final class CaxtonNode implements AutoCloseable {
         return new AgentRecord(a.name(), a.id(), c.bytes(), c.limits().memoryBytes(),
                 c.limits().executionTimeout().toMillis(), c.limits().fuel(), List.copyOf(a.deployedCapabilities()),
                 c.codec().name(), c.engine(), a.state().label(), a.deployedAt(), Instant.now(), a.durable(),
-                c.wasi(), c.wasiArgs(), c.wasiEnv(), c.extism() == null ? null : c.extism().encode());
+                c.wasi(), c.wasiArgs(), c.wasiEnv(), c.extism() == null ? null : c.extism().encode(), c.limits().cpuShare());
     }
 
     /**

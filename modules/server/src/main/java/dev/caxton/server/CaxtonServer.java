@@ -681,7 +681,7 @@ public final class CaxtonServer implements AutoCloseable {
     private static final Set<String> DEPLOY_FIELDS = Set.of("name", "wasm_module", "wat_module", "capabilities",
             "limits", "codec", "engine", "permissions", "durable", "wasi", "wasi_args", "wasi_env", "extism_function",
             "config", "extism_allow_hosts");
-    private static final Set<String> LIMIT_FIELDS = Set.of("memory_bytes", "execution_timeout_ms", "fuel");
+    private static final Set<String> LIMIT_FIELDS = Set.of("memory_bytes", "execution_timeout_ms", "fuel", "cpu_share");
 
     private DeploySpec deploySpec(Map<String, Object> b) {
         unknownFields(b, DEPLOY_FIELDS, "");
@@ -701,12 +701,22 @@ public final class CaxtonServer implements AutoCloseable {
             limits = new AgentLimits(
                     longField(lim, "memory_bytes", d.memoryBytes()),
                     Duration.ofMillis(longField(lim, "execution_timeout_ms", d.executionTimeout().toMillis())),
-                    longField(lim, "fuel", d.fuel()));
+                    longField(lim, "fuel", d.fuel()),
+                    cpuShare(longField(lim, "cpu_share", d.cpuShare())));
         }
         List<String> perms = b.containsKey("permissions") ? strings(b, "permissions") : null;
         return new DeploySpec(name, module, caps, limits, str(b, "codec", false), str(b, "engine", false),
                 perms == null ? null : new HashSet<>(perms), bool(b, "durable"), Boolean.TRUE.equals(bool(b, "wasi")),
                 strings(b, "wasi_args"), stringMap(b, "wasi_env"), extismSettings(b));
+    }
+
+    // Range-checked here, before the narrowing, so that 2^32+100 is refused by name instead of wrapping to 100.
+    private static int cpuShare(long share) {
+        if (share < AgentLimits.MIN_CPU_SHARE || share > AgentLimits.MAX_CPU_SHARE) {
+            throw new ApiError(400, "field 'limits.cpu_share' is " + share + ", outside the allowed range "
+                    + AgentLimits.MIN_CPU_SHARE + " to " + AgentLimits.MAX_CPU_SHARE, Map.of("field", "limits.cpu_share"));
+        }
+        return (int) share;
     }
 
     /** The Extism fields of a deployment: null for a Caxton agent. */

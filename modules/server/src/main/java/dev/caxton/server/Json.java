@@ -90,6 +90,7 @@ final class Json {
         limits.put("memory", Quantities.formatSize(a.limits().memoryBytes()));
         limits.put("execution_timeout_ms", a.limits().executionTimeout().toMillis());
         limits.put("fuel", a.limits().fuel());
+        limits.put("cpu_share", a.limits().cpuShare());
         m.put("limits", limits);
         m.put("codec", a.codec());
         m.put("engine", a.engine());

@@ -24,7 +24,9 @@ import java.util.concurrent.CompletableFuture;
  * with 2,000 requests in flight. A main class rather than JMH: deploying thousands of agents is a
  * one-off per mode, not an operation to repeat.
  *
- * <p>Arguments: {@code mode:agents} pairs, e.g. {@code pool:10000 thread:2000}.
+ * <p>Arguments: {@code mode:agents} pairs, e.g. {@code pool:10000 thread:2000}, each optionally
+ * followed by {@code :key=value,...} of other {@code runtime.scheduler.*} keys, e.g.
+ * {@code pool:200:affinity=spread} or {@code pool:200:throughput=1}, to compare settings in one sitting.
  */
 public final class SchedulerMeasure {
 
@@ -49,11 +51,12 @@ public final class SchedulerMeasure {
                 + ", cores " + Runtime.getRuntime().availableProcessors());
         for (String a : args.length == 0 ? new String[] {"pool:10000", "thread:2000"} : args) {
             String[] p = a.split(":");
-            measure(p[0], Integer.parseInt(p[1]), echo);
+            measure(p[0], Integer.parseInt(p[1]), p.length > 2 ? p[2] : "", echo);
         }
     }
 
-    private static void measure(String mode, int agents, byte[] echo) throws Exception {
+    private static void measure(String modeName, int agents, String extra, byte[] echo) throws Exception {
+        String mode = extra.isEmpty() ? modeName : modeName + " " + extra;
         Path dataDir = Files.createTempDirectory("caxton-sched");
         Properties props = new Properties();
         props.setProperty("caxton.storage.type", "memory");
@@ -62,7 +65,11 @@ public final class SchedulerMeasure {
         props.setProperty("caxton.runtime.memory_budget", "1000GB");
         props.setProperty("caxton.agents.default_limits.memory", "1MB");
         props.setProperty("caxton.transport.port", "0");
-        props.setProperty("caxton.runtime.scheduler.mode", mode);
+        props.setProperty("caxton.runtime.scheduler.mode", modeName);
+        for (String kv : extra.isEmpty() ? new String[0] : extra.split(",")) {
+            String[] pair = kv.split("=", 2);
+            props.setProperty("caxton.runtime.scheduler." + pair[0], pair[1]);
+        }
         props.setProperty("caxton.messaging.priorities.normal.queue_size", "10000");
         PluginCatalog catalog = PluginCatalog.discover(null);
         CaxtonConfig config = CaxtonConfig.parse("scheduler-measure", "", catalog, props);

@@ -197,6 +197,9 @@ public final class Agent implements Recipient {
     // Pool mode: the worker running the agent's turn, so that a stop's deadline interrupts that
     // thread and only while it runs this agent. Cleared under turnLock, which the stop also takes.
     private volatile Thread runningOn;
+    // Pool mode: what the agent may still handle, in hundredths of a message (see runTurn). Only the
+    // thread running its turn touches it, and turns of one agent never overlap.
+    private long turnCredit;
     private final Object turnLock = new Object();
     private final AgentScheduler.Task turn = this::runTurn;
     // Who may touch the instance and the per-message fields: nobody (FREE), the agent's thread, or a
@@ -903,7 +906,11 @@ public final class Agent implements Recipient {
         runningOn = Thread.currentThread();
         boolean stop = false;
         try {
-            int budget = scheduler.throughput();
+            // Deficit round robin: each turn earns throughput x share hundredths of a message, and
+            // a message costs a hundred, so busy agents get worker time in proportion to their
+            // shares even when a share buys less than one message a turn.
+            turnCredit += scheduler.creditPerTurn(code.limits().cpuShare());
+            long budget = turnCredit / AgentScheduler.MESSAGE_COST;
             while (true) {
                 PendingReload r = pendingReload;
                 if (r != null) {
@@ -920,9 +927,12 @@ public final class Agent implements Recipient {
                 // One message at a time, chosen when the agent is ready for it (see run()).
                 Mailbox.Delivery d = mailbox.poll();
                 if (d == null) {
+                    // Credit is for catching up while busy; an idle agent must not hoard it.
+                    turnCredit = 0;
                     break;
                 }
                 budget--;
+                turnCredit -= AgentScheduler.MESSAGE_COST;
                 w.messageStarted(System.nanoTime());
                 try {
                     handleTaken(d);

@@ -1,9 +1,11 @@
 package dev.caxton.runtime.agent;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -15,7 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * configured: an agent is queued once when it has something to do (a message, a reload, a stop) and
  * is not queued or running already, and the worker that takes it runs up to {@code throughput}
  * messages before putting it back at the end of the queue, so one busy agent cannot keep a worker
- * from the others. An agent still handles one message at a time: it is in the queue or on a worker,
+ * from the others. That batch scales with the agent's CPU share ({@code limits.cpu_share}, 100 by
+ * default) in a deficit round robin: a turn earns {@code throughput × share / 100} messages, what is
+ * not used while busy carries over, so two busy agents with shares 300 and 100 handle about 3:1. An agent still handles one message at a time: it is in the queue or on a worker,
  * never twice.
  *
  * <p>Guest code that computes for long holds its worker until its time limit. A monitor looks at
@@ -25,6 +29,10 @@ import java.util.concurrent.locks.LockSupport;
  * while. The alternative, moving a long runner to a pool of its own, would need the agent to be
  * recognised as a long runner before its call starts; compensating reacts to the call itself and
  * costs nothing while no call runs long.
+ *
+ * <p>With {@link Affinity#SPREAD} each pool worker pins itself, as it starts, to one of the CPUs the
+ * process may use ({@link WorkerAffinity}); where that cannot be done the scheduler says so once and
+ * runs its workers unpinned.
  *
  * <p>{@link Mode#THREAD} and {@link Mode#VIRTUAL} keep one thread per agent (platform or virtual), as
  * nodes did before the pool, for comparison.
@@ -66,6 +74,30 @@ public final class AgentScheduler implements AutoCloseable {
         }
     }
 
+    /** Whether pool workers are pinned to CPUs ({@code runtime.scheduler.affinity}). */
+    public enum Affinity {
+        /** Workers run wherever the OS puts them. */
+        NONE,
+        /** Worker i is pinned to the i-th CPU the process may use, modulo their count (Linux only). */
+        SPREAD;
+
+        /**
+         * Reads an affinity as written in the configuration.
+         *
+         * @param text {@code none} or {@code spread}
+         * @return the affinity
+         * @throws IllegalArgumentException for anything else
+         */
+        public static Affinity parse(String text) {
+            return switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "none" -> NONE;
+                case "spread" -> SPREAD;
+                default -> throw new IllegalArgumentException("runtime.scheduler.affinity must be none or spread, not '"
+                        + text + "'");
+            };
+        }
+    }
+
     /**
      * The scheduler's settings.
      *
@@ -74,11 +106,26 @@ public final class AgentScheduler implements AutoCloseable {
      * @param throughput        messages an agent handles before its worker moves on to another agent
      * @param longCallThreshold how long one message may hold a worker before the pool compensates
      * @param maxCompensation   the most compensating workers at once; 0 never compensates
+     * @param affinity          whether pool workers are pinned to CPUs
      */
-    public record Settings(Mode mode, int workers, int throughput, Duration longCallThreshold, int maxCompensation) {
+    public record Settings(Mode mode, int workers, int throughput, Duration longCallThreshold, int maxCompensation,
+                           Affinity affinity) {
 
         /** The defaults of the configuration. */
         public static final Settings DEFAULT = new Settings(Mode.POOL, 0, 32, Duration.ofMillis(100), 64);
+
+        /**
+         * Settings with unpinned workers.
+         *
+         * @param mode              how agents get threads
+         * @param workers           pool workers; 0 for one per available core
+         * @param throughput        messages an agent handles before its worker moves on to another agent
+         * @param longCallThreshold how long one message may hold a worker before the pool compensates
+         * @param maxCompensation   the most compensating workers at once; 0 never compensates
+         */
+        public Settings(Mode mode, int workers, int throughput, Duration longCallThreshold, int maxCompensation) {
+            this(mode, workers, throughput, longCallThreshold, maxCompensation, Affinity.NONE);
+        }
 
         /**
          * Checks the ranges.
@@ -92,6 +139,7 @@ public final class AgentScheduler implements AutoCloseable {
                         + ", throughput " + throughput + ", long call threshold " + longCallThreshold
                         + ", compensation " + maxCompensation);
             }
+            affinity = affinity == null ? Affinity.NONE : affinity;
         }
 
         /** @return the pool's worker count, with 0 resolved to the available cores */
@@ -124,6 +172,10 @@ public final class AgentScheduler implements AutoCloseable {
     private final Thread monitor;
     private volatile boolean monitorParked;
     private volatile boolean closed;
+    // The CPUs workers are spread over (affinity spread), read once from the process's mask; empty
+    // when workers stay unpinned.
+    private final List<Integer> cpus;
+    private final AtomicBoolean pinningReported = new AtomicBoolean();
 
     /**
      * Creates a scheduler; in pool mode its workers start at once.
@@ -134,6 +186,7 @@ public final class AgentScheduler implements AutoCloseable {
         this.settings = settings;
         this.coreWorkers = settings.resolvedWorkers();
         this.thresholdNanos = settings.longCallThreshold().toNanos();
+        this.cpus = settings.mode() == Mode.POOL && settings.affinity() == Affinity.SPREAD ? spreadCpus() : List.of();
         if (settings.mode() != Mode.POOL) {
             slots = new Worker[0];
             monitor = null;
@@ -176,9 +229,18 @@ public final class AgentScheduler implements AutoCloseable {
         return settings.mode() == Mode.POOL;
     }
 
-    /** @return messages an agent handles in one turn on a worker */
-    int throughput() {
-        return settings.throughput();
+    /** What one message costs against an agent's credit: a share of 100 earns throughput messages a turn. */
+    static final long MESSAGE_COST = 100;
+
+    /**
+     * The credit an agent earns per turn: {@code throughput} messages at the usual share of 100,
+     * proportionally more or less at other shares.
+     *
+     * @param cpuShare the agent's share
+     * @return the credit, in hundredths of a message
+     */
+    long creditPerTurn(int cpuShare) {
+        return (long) settings.throughput() * cpuShare;
     }
 
     /**
@@ -296,7 +358,35 @@ public final class AgentScheduler implements AutoCloseable {
         return true;
     }
 
+    private List<Integer> spreadCpus() {
+        try {
+            return List.copyOf(WorkerAffinity.allowedCpus());
+        } catch (IllegalStateException e) {
+            reportUnpinned(e.getMessage());
+            return List.of();
+        }
+    }
+
+    // Once per scheduler: a node whose workers cannot be pinned says so and runs them unpinned.
+    private void reportUnpinned(String why) {
+        if (pinningReported.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, "runtime.scheduler.affinity is spread but workers run unpinned: {0}", why);
+        }
+    }
+
+    /** @return the CPU each worker slot is pinned to, in slot order, or empty when workers are not pinned */
+    List<Integer> workerCpus() {
+        return cpus;
+    }
+
     private void work(Worker self, int slot) {
+        if (!cpus.isEmpty()) {
+            // sched_setaffinity with pid 0 pins the calling thread only, so each worker pins itself.
+            String failed = WorkerAffinity.pinCurrentThread(cpus.get(slot % cpus.size()));
+            if (failed != null) {
+                reportUnpinned(failed);
+            }
+        }
         try {
             while (!closed) {
                 Task t;

@@ -11,8 +11,29 @@ import java.time.Duration;
  * @param memoryBytes      the most linear memory it may hold
  * @param executionTimeout the longest one message may run ({@link Duration#ZERO}: unlimited)
  * @param fuel             instructions per message on engines that meter fuel (0: unmetered)
+ * @param cpuShare         its scheduling weight against the other agents of the node: on the pool
+ *                         scheduler its batch per turn is {@code runtime.scheduler.throughput} times
+ *                         this over {@value #DEFAULT_CPU_SHARE}
  */
-public record AgentLimits(long memoryBytes, Duration executionTimeout, long fuel) {
+public record AgentLimits(long memoryBytes, Duration executionTimeout, long fuel, int cpuShare) {
+
+    /** The CPU share of an agent deployed without one. */
+    public static final int DEFAULT_CPU_SHARE = 100;
+    /** The smallest CPU share. */
+    public static final int MIN_CPU_SHARE = 1;
+    /** The largest CPU share: a thousand times the smallest is as uneven as a turn should get. */
+    public static final int MAX_CPU_SHARE = 1000;
+
+    /**
+     * Limits with the default CPU share.
+     *
+     * @param memoryBytes      the most linear memory it may hold
+     * @param executionTimeout the longest one message may run ({@link Duration#ZERO}: unlimited)
+     * @param fuel             instructions per message on engines that meter fuel (0: unmetered)
+     */
+    public AgentLimits(long memoryBytes, Duration executionTimeout, long fuel) {
+        this(memoryBytes, executionTimeout, fuel, DEFAULT_CPU_SHARE);
+    }
 
     /** The smallest memory limit: one WebAssembly page. */
     public static final long MIN_MEMORY = InstanceLimits.PAGE_SIZE;
@@ -33,7 +54,7 @@ public record AgentLimits(long memoryBytes, Duration executionTimeout, long fuel
      *
      * @throws DeployException ({@link DeployException.Kind#INVALID_REQUEST}) naming the field
      *                         ({@code limits.memory_bytes}, {@code limits.execution_timeout_ms},
-     *                         {@code limits.fuel}) and its allowed range
+     *                         {@code limits.fuel}, {@code limits.cpu_share}) and its allowed range
      */
     public void validate() {
         if (memoryBytes < MIN_MEMORY || memoryBytes > MAX_MEMORY) {
@@ -50,6 +71,11 @@ public record AgentLimits(long memoryBytes, Duration executionTimeout, long fuel
         if (fuel < 0) {
             throw new DeployException(DeployException.Kind.INVALID_REQUEST, "field 'limits.fuel' is " + fuel
                     + ", outside the allowed range 0 to " + Long.MAX_VALUE + " (0 means unmetered)");
+        }
+        if (cpuShare < MIN_CPU_SHARE || cpuShare > MAX_CPU_SHARE) {
+            throw new DeployException(DeployException.Kind.INVALID_REQUEST, "field 'limits.cpu_share' is " + cpuShare
+                    + ", outside the allowed range " + MIN_CPU_SHARE + " to " + MAX_CPU_SHARE
+                    + " (" + DEFAULT_CPU_SHARE + " is the usual share)");
         }
     }
 }

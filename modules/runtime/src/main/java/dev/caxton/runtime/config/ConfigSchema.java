@@ -26,7 +26,7 @@ public final class ConfigSchema {
             "messaging.priorities.normal", "messaging.priorities.low",
             "security.rate_limiting", "server.tls",
             "runtime.instance_pool",
-            "fipa", "fipa.http_mtp", "fipa.http_mtp.tls");
+            "fipa", "fipa.http_mtp", "fipa.http_mtp.tls", "runtime.scheduler");
 
     /**
      * What an agent or node name may be: 1 to 128 letters, digits, '.', '_' or '-', starting with a
@@ -128,6 +128,9 @@ public final class ConfigSchema {
             ConfigOption.ranged("runtime.scheduler.max_compensation", Type.INTEGER, "64",
                     "Most compensating workers the pool adds at once for workers held by long calls; 0 adds none.",
                     0, 10_000),
+            ConfigOption.oneOf("runtime.scheduler.affinity", "none",
+                    "Whether pool workers are pinned to CPUs: none leaves them to the OS; spread pins worker i to the i-th CPU the process may use (Linux, through sched_setaffinity; elsewhere a warning and unpinned).",
+                    "none", "spread"),
             // messaging
             ConfigOption.of("messaging.serializer", Type.STRING, "msgpack",
                     "The serializer provider for stored messages and node-to-node frames."),
@@ -239,6 +242,9 @@ public final class ConfigSchema {
                     0, DAY_MS),
             ConfigOption.ranged("agents.default_limits.fuel", Type.INTEGER, "0",
                     "Instructions one message may execute, on engines that meter fuel; 0 means unmetered.", 0, Long.MAX_VALUE),
+            ConfigOption.ranged("agents.default_limits.cpu_share", Type.INTEGER, "100",
+                    "Scheduling weight of an agent: on the pool scheduler its batch per turn is runtime.scheduler.throughput times this over 100.",
+                    1, 1000),
             ConfigOption.ranged("agents.max_failures", Type.INTEGER, "5",
                     "Faults within agents.failure_window after which an agent is marked failed instead of restarted.",
                     1, 1_000_000),
@@ -326,7 +332,8 @@ public final class ConfigSchema {
     public static final Map<String, ConfigOption> OVERRIDE_OPTIONS = build(List.of(
             ConfigOption.ranged("memory", Type.SIZE, null, "Memory limit for this agent.", 64 * 1024, 4L << 30),
             ConfigOption.ranged("execution_timeout", Type.DURATION, null, "Execution time limit for this agent.", 0, DAY_MS),
-            ConfigOption.ranged("fuel", Type.INTEGER, null, "Fuel limit for this agent.", 0, Long.MAX_VALUE)));
+            ConfigOption.ranged("fuel", Type.INTEGER, null, "Fuel limit for this agent.", 0, Long.MAX_VALUE),
+            ConfigOption.ranged("cpu_share", Type.INTEGER, null, "CPU share (scheduling weight) of this agent.", 1, 1000)));
 
     private ConfigSchema() {
     }

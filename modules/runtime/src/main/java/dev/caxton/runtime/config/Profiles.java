@@ -47,7 +47,10 @@ public final class Profiles {
                 "storage.batch_size", "64",
                 "storage.batch_linger", "0ms",
                 "messaging.enable_compression", "false",
-                "observability.tracing.sample_rate", "0.01"));
+                "observability.tracing.sample_rate", "0.01",
+                // A message queued for an idle agent waits behind each busy agent's turn: 4 messages
+                // of it instead of 32.
+                "runtime.scheduler.throughput", "4"));
         // Small queues, small agents, a small module cache and trace buffer; compress more of what
         // crosses the wire.
         p.put("memory-optimized", ordered(
@@ -62,7 +65,9 @@ public final class Profiles {
                 "messaging.enable_compression", "true",
                 "messaging.compression_threshold", "256B",
                 "observability.tracing.buffer_size", "1000",
-                "observability.metrics_max_agent_series", "200"));
+                "observability.metrics_max_agent_series", "200",
+                // Each compensating worker is a platform thread with its own stack: bound them lower.
+                "runtime.scheduler.max_compensation", "8"));
         return Map.copyOf(p);
     }
 

@@ -83,12 +83,16 @@ class AgentSchedulerTest {
     }
 
     private Agent deploy(String name, int memoryBytes) {
+        return deploy(name, memoryBytes, AgentLimits.DEFAULT_CPU_SHARE);
+    }
+
+    private Agent deploy(String name, int memoryBytes, int cpuShare) {
         List<Mailbox.ClassPolicy> policy = Arrays.stream(Priority.values())
                 .map(p -> new Mailbox.ClassPolicy(1000, Duration.ofMinutes(1))).toList();
         Agent.Context ctx = new Agent.Context(router, (e, reason) -> deadLetters.add(reason), Scripted.quietEvents(), 1 << 20, 100,
                 Duration.ofMinutes(1), policy, 10, Duration.ofMinutes(5), 1000, 1000, 64, null, scheduler);
         Agent.Code code = new Agent.Code(Scripted.module(imports -> new Guest(name, memoryBytes)), new byte[0],
-                new JsonWire(), "scripted", new AgentLimits(1 << 20, Duration.ofSeconds(30), 0), null);
+                new JsonWire(), "scripted", new AgentLimits(1 << 20, Duration.ofSeconds(30), 0, cpuShare), null);
         Agent a = new Agent(name, "id-" + name, Instant.now(), code, List.of(), ctx);
         a.start();
         agents.add(a);
@@ -137,6 +141,101 @@ class AgentSchedulerTest {
         assertThat(handled.indexOf("other:late")).isLessThan(handled.indexOf("busy:m19"));
         assertThat(handled.stream().filter(h -> h.startsWith("busy:")).toList())
                 .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "busy:m" + i).toList());
+    }
+
+    @Test
+    void busyAgentsShareTheWorkerInProportionToTheirCpuShares() throws Exception {
+        // One worker, no compensation: the order in which messages are handled is decided by turns alone.
+        scheduler(1, 4, Duration.ofDays(1), 0);
+        deploy("blocker", 8 * 1024);
+        deploy("heavy", 8 * 1024, 300);
+        deploy("light", 8 * 1024, 100);
+        deploy("tiny", 8 * 1024, 10);
+        send("blocker", "block");
+        entered.await(60, TimeUnit.SECONDS);
+        int each = 400;
+        for (int i = 0; i < each; i++) {
+            send("heavy", "h" + i);
+            send("light", "l" + i);
+            send("tiny", "t" + i);
+        }
+        gate.countDown();
+        waitFor(() -> toTester.size() == 3 * each + 1);
+        // While all three still have work (the first 300 of the heavy one's messages), count what each got.
+        int cut = handled.indexOf("heavy:h299");
+        List<String> contended = handled.subList(0, cut + 1);
+        long heavy = contended.stream().filter(h -> h.startsWith("heavy:")).count();
+        long light = contended.stream().filter(h -> h.startsWith("light:")).count();
+        long tiny = contended.stream().filter(h -> h.startsWith("tiny:")).count();
+        System.out.printf("cpu shares 300/100/10 over %d messages: handled %d/%d/%d%n", contended.size(), heavy, light, tiny);
+        assertThat((double) heavy / light).as("heavy:light").isBetween(2.7, 3.3);
+        // A share below 100/throughput buys less than a message a turn and still gets its part over several turns.
+        assertThat((double) light / tiny).as("light:tiny").isBetween(8.0, 12.0);
+        // Each agent still handles its own messages in order.
+        assertThat(handled.stream().filter(h -> h.startsWith("light:")).toList())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, each).mapToObj(i -> "light:l" + i).toList());
+    }
+
+    @Test
+    void withAffinitySpreadEachWorkerRunsPinnedToOneCpuOfTheProcess() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux"), "Linux only");
+        List<Integer> allowed = WorkerAffinity.allowedCpus();
+        int workers = 2;
+        scheduler = new AgentScheduler(new AgentScheduler.Settings(AgentScheduler.Mode.POOL, workers, 1,
+                Duration.ofDays(1), 0, AgentScheduler.Affinity.SPREAD));
+        assertThat(scheduler.workerCpus()).isNotEmpty();
+        // Every worker reports what the kernel says of its own thread; tasks are taken by whichever
+        // worker is free, so keep submitting until both have answered.
+        Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, List<Integer>> masks = new java.util.concurrent.ConcurrentHashMap<>();
+        CountDownLatch hold = new CountDownLatch(1);
+        for (int round = 0; round < 1000 && seen.size() < workers; round++) {
+            CountDownLatch done = new CountDownLatch(workers);
+            for (int i = 0; i < workers; i++) {
+                scheduler.submit(w -> {
+                    String name = Thread.currentThread().getName();
+                    try {
+                        String status = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/status"));
+                        seen.put(name, status.lines().filter(l -> l.startsWith("Cpus_allowed_list:"))
+                                .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("?"));
+                        masks.put(name, WorkerAffinity.allowedCpus());
+                        // Hold this worker a moment so the other task goes to the other worker.
+                        hold.await(5, TimeUnit.MILLISECONDS);
+                    } catch (Exception e) {
+                        seen.put(name, e.toString());
+                    } finally {
+                        done.countDown();
+                    }
+                });
+            }
+            assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+        }
+        System.out.printf("process CPUs %s; workers pinned: %s%n", allowed, seen);
+        assertThat(seen).hasSize(workers);
+        for (Map.Entry<String, List<Integer>> e : masks.entrySet()) {
+            assertThat(e.getValue()).as("mask of %s", e.getKey()).hasSize(1);
+            int cpu = e.getValue().getFirst();
+            assertThat(allowed).contains(cpu);
+            assertThat(seen.get(e.getKey())).as("/proc of %s", e.getKey()).isEqualTo(Integer.toString(cpu));
+        }
+        if (allowed.size() >= workers) {
+            assertThat(masks.values().stream().map(List::getFirst).distinct()).as("spread over distinct CPUs").hasSize(workers);
+        }
+    }
+
+    @Test
+    void anUnknownAffinityIsRefusedNamingTheKey() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentScheduler.Affinity.parse("compact"))
+                .hasMessageContaining("runtime.scheduler.affinity").hasMessageContaining("compact");
+        assertThat(AgentScheduler.Affinity.parse(" Spread ")).isEqualTo(AgentScheduler.Affinity.SPREAD);
+    }
+
+    @Test
+    void aCpuShareOutOfRangeIsRefusedNamingTheField() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AgentLimits(1 << 20, Duration.ofSeconds(1), 0, 0).validate())
+                .hasMessageContaining("limits.cpu_share").hasMessageContaining("1 to 1000");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AgentLimits(1 << 20, Duration.ofSeconds(1), 0, 1001).validate())
+                .hasMessageContaining("limits.cpu_share").hasMessageContaining("1001");
     }
 
     @Test

@@ -25,6 +25,21 @@ class ProfilesTest {
     }
 
     @Test
+    void theProfilesSetTheSchedulerKeysAndAFileValueStillWins() {
+        CaxtonConfig low = parse("server:\n  profile: low-latency\n", new Properties());
+        assertThat(low.integer("runtime.scheduler.throughput")).isEqualTo(4);
+        CaxtonConfig small = parse("server:\n  profile: memory-optimized\n", new Properties());
+        assertThat(small.integer("runtime.scheduler.max_compensation")).isEqualTo(8);
+        CaxtonConfig none = parse("", new Properties());
+        assertThat(none.integer("runtime.scheduler.throughput")).isEqualTo(32);
+        assertThat(none.integer("runtime.scheduler.max_compensation")).isEqualTo(64);
+        assertThat(none.string("runtime.scheduler.affinity")).isEqualTo("none");
+        CaxtonConfig written = parse("server:\n  profile: low-latency\nruntime:\n  scheduler:\n    throughput: 16\n",
+                new Properties());
+        assertThat(written.integer("runtime.scheduler.throughput")).isEqualTo(16);
+    }
+
+    @Test
     void withoutAProfileTheDefaultsStand() {
         CaxtonConfig c = parse("", new Properties());
         assertThat(c.string(Profiles.KEY)).isEqualTo("none");

@@ -26,11 +26,45 @@ import java.util.Objects;
  * @param wasiEnv      the environment its WASI shows it (empty without WASI)
  * @param extism       how it runs as an Extism plugin, as the runtime encodes it (opaque text), or null
  *                     for a Caxton agent
+ * @param cpuShare     its scheduling weight ({@value #DEFAULT_CPU_SHARE} is the usual share; records
+ *                     written before shares existed have that)
  */
 public record AgentRecord(String name, String id, byte[] module, long maxMemoryBytes, long executionTimeoutMs,
                           long fuel, List<String> capabilities, String codec, String engine, String state,
                           Instant deployedAt, Instant updatedAt, boolean durable, boolean wasi,
-                          List<String> wasiArgs, Map<String, String> wasiEnv, String extism) {
+                          List<String> wasiArgs, Map<String, String> wasiEnv, String extism, int cpuShare) {
+
+    /** The CPU share of an agent deployed without one. */
+    public static final int DEFAULT_CPU_SHARE = 100;
+
+    /**
+     * A record with the default CPU share.
+     *
+     * @param name         the agent's unique name
+     * @param id           the agent's stable id
+     * @param module       the WebAssembly binary
+     * @param maxMemoryBytes   the memory limit
+     * @param executionTimeoutMs the per-message execution time limit in milliseconds (0: none)
+     * @param fuel         the fuel limit per message (0: none)
+     * @param capabilities the capabilities granted at deploy
+     * @param codec        the serializer name
+     * @param engine       the engine name, or empty for the node default
+     * @param state        the lifecycle state last recorded
+     * @param deployedAt   when it was first deployed
+     * @param updatedAt    when it was last changed
+     * @param durable      whether its state is checkpointed
+     * @param wasi         whether it runs with a sandboxed WASI preview 1
+     * @param wasiArgs     the program arguments its WASI shows it
+     * @param wasiEnv      the environment its WASI shows it
+     * @param extism       the Extism settings as the runtime encodes them, or null
+     */
+    public AgentRecord(String name, String id, byte[] module, long maxMemoryBytes, long executionTimeoutMs,
+                       long fuel, List<String> capabilities, String codec, String engine, String state,
+                       Instant deployedAt, Instant updatedAt, boolean durable, boolean wasi,
+                       List<String> wasiArgs, Map<String, String> wasiEnv, String extism) {
+        this(name, id, module, maxMemoryBytes, executionTimeoutMs, fuel, capabilities, codec, engine, state,
+                deployedAt, updatedAt, durable, wasi, wasiArgs, wasiEnv, extism, DEFAULT_CPU_SHARE);
+    }
 
     /**
      * A record of a Caxton agent (not an Extism plugin) with WASI arguments and environment.
@@ -183,7 +217,7 @@ public record AgentRecord(String name, String id, byte[] module, long maxMemoryB
      */
     public AgentRecord withState(String newState, Instant at) {
         return new AgentRecord(name, id, module, maxMemoryBytes, executionTimeoutMs, fuel, capabilities, codec,
-                engine, newState, deployedAt, at, durable, wasi, wasiArgs, wasiEnv, extism);
+                engine, newState, deployedAt, at, durable, wasi, wasiArgs, wasiEnv, extism, cpuShare);
     }
 
     @Override
@@ -194,7 +228,7 @@ public record AgentRecord(String name, String id, byte[] module, long maxMemoryB
                 && codec.equals(r.codec) && engine.equals(r.engine) && state.equals(r.state)
                 && deployedAt.equals(r.deployedAt) && updatedAt.equals(r.updatedAt) && durable == r.durable
                 && wasi == r.wasi && wasiArgs.equals(r.wasiArgs) && wasiEnv.equals(r.wasiEnv)
-                && Objects.equals(extism, r.extism);
+                && Objects.equals(extism, r.extism) && cpuShare == r.cpuShare;
     }
 
     @Override

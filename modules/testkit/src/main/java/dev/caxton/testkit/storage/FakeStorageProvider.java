@@ -85,7 +85,7 @@ public final class FakeStorageProvider implements StorageProvider {
     private static AgentRecord copy(AgentRecord a) {
         return new AgentRecord(a.name(), a.id(), a.module().clone(), a.maxMemoryBytes(), a.executionTimeoutMs(),
                 a.fuel(), a.capabilities(), a.codec(), a.engine(), a.state(), a.deployedAt(), a.updatedAt(),
-                a.durable(), a.wasi(), a.wasiArgs(), a.wasiEnv(), a.extism());
+                a.durable(), a.wasi(), a.wasiArgs(), a.wasiEnv(), a.extism(), a.cpuShare());
     }
 
     private static ConversationEntry numbered(ConversationEntry e, long sequence) {

@@ -193,6 +193,21 @@ public abstract class StorageConformance {
     }
 
     @Test
+    void anAgentKeepsItsCpuShare() {
+        AgentRecord a = new AgentRecord("weighted", "c", bytes(20, 8), 1L << 20, 100, 0, List.of(), "json", "", "running",
+                T0, T0, false, false, List.of(), java.util.Map.of(), null, 300);
+        storage.agents().put(a);
+        assertThat(storage.agents().get("weighted").orElseThrow().cpuShare()).isEqualTo(300);
+        storage.agents().put(a.withState("stopped", T0.plusSeconds(1)));
+        assertThat(storage.agents().list()).filteredOn(r -> r.name().equals("weighted"))
+                .extracting(AgentRecord::cpuShare).containsExactly(300);
+        AgentRecord usual = new AgentRecord("usual", "u", bytes(20, 9), 1L << 20, 100, 0, List.of(), "json", "", "running",
+                T0, T0, false, false);
+        storage.agents().put(usual);
+        assertThat(storage.agents().get("usual").orElseThrow().cpuShare()).isEqualTo(AgentRecord.DEFAULT_CPU_SHARE);
+    }
+
+    @Test
     void anAgentDeployedWithWasiKeepsIt() {
         AgentRecord a = new AgentRecord("wasi", "w", bytes(20, 5), 1L << 20, 100, 0, List.of(), "json", "", "running",
                 T0, T0, false, true);

@@ -72,6 +72,6 @@ final class MemoryAgentStore implements AgentStore {
     private static AgentRecord copy(AgentRecord a) {
         return new AgentRecord(a.name(), a.id(), a.module().clone(), a.maxMemoryBytes(), a.executionTimeoutMs(),
                 a.fuel(), a.capabilities(), a.codec(), a.engine(), a.state(), a.deployedAt(), a.updatedAt(), a.durable(), a.wasi(),
-                a.wasiArgs(), a.wasiEnv(), a.extism());
+                a.wasiArgs(), a.wasiEnv(), a.extism(), a.cpuShare());
     }
 }

@@ -36,7 +36,7 @@ final class Migrations {
      * module path, a jlink image), so they are named here; {@link #shipped()} checks the names.
      */
     private static final List<String> FILES = List.of("V1__initial.sql", "V2__durability.sql", "V3__wasi.sql",
-            "V4__wasi_settings.sql", "V5__extism.sql");
+            "V4__wasi_settings.sql", "V5__extism.sql", "V6__cpu_share.sql");
 
     private static final Pattern NAME = Pattern.compile("V([1-9][0-9]*)__([a-z0-9_]+)\\.sql");
 

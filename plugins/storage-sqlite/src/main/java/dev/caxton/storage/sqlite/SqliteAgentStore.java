@@ -22,15 +22,15 @@ import java.util.Optional;
 final class SqliteAgentStore implements AgentStore {
 
     private static final String COLUMNS = "name, id, module, max_memory_bytes, execution_timeout_ms, fuel, codec, engine, "
-            + "state, deployed_at_seconds, deployed_at_nanos, updated_at_seconds, updated_at_nanos, durable, wasi, extism";
+            + "state, deployed_at_seconds, deployed_at_nanos, updated_at_seconds, updated_at_nanos, durable, wasi, extism, cpu_share";
 
-    private static final String UPSERT = "INSERT INTO agents (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    private static final String UPSERT = "INSERT INTO agents (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             + "ON CONFLICT (name) DO UPDATE SET id = excluded.id, module = excluded.module, "
             + "max_memory_bytes = excluded.max_memory_bytes, execution_timeout_ms = excluded.execution_timeout_ms, "
             + "fuel = excluded.fuel, codec = excluded.codec, engine = excluded.engine, state = excluded.state, "
             + "deployed_at_seconds = excluded.deployed_at_seconds, deployed_at_nanos = excluded.deployed_at_nanos, "
             + "updated_at_seconds = excluded.updated_at_seconds, updated_at_nanos = excluded.updated_at_nanos, "
-            + "durable = excluded.durable, wasi = excluded.wasi, extism = excluded.extism";
+            + "durable = excluded.durable, wasi = excluded.wasi, extism = excluded.extism, cpu_share = excluded.cpu_share";
 
     private final Database db;
 
@@ -57,6 +57,7 @@ final class SqliteAgentStore implements AgentStore {
             upsert.setInt(14, agent.durable() ? 1 : 0);
             upsert.setInt(15, agent.wasi() ? 1 : 0);
             upsert.setString(16, agent.extism());
+            upsert.setInt(17, agent.cpuShare());
             upsert.executeUpdate();
 
             PreparedStatement clear = c.prepare("DELETE FROM agent_capabilities WHERE agent_name = ?");
@@ -137,7 +138,7 @@ final class SqliteAgentStore implements AgentStore {
     private static AgentRecord record(ResultSet rs, List<String> capabilities, WasiSettings wasi) throws SQLException {
         return new AgentRecord(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getLong(4), rs.getLong(5), rs.getLong(6),
                 capabilities, rs.getString(7), rs.getString(8), rs.getString(9), instant(rs, 10), instant(rs, 12),
-                rs.getInt(14) != 0, rs.getInt(15) != 0, wasi.args(), wasi.env(), rs.getString(16));
+                rs.getInt(14) != 0, rs.getInt(15) != 0, wasi.args(), wasi.env(), rs.getString(16), rs.getInt(17));
     }
 
     /** The WASI arguments and environment of one agent. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.caxton.spi.ProviderConfig;
 import dev.caxton.spi.ProviderContext;
 import dev.caxton.spi.storage.AgentCheckpoint;
+import dev.caxton.spi.storage.AgentRecord;
 import dev.caxton.spi.storage.ConversationEntry;
 import dev.caxton.spi.storage.Storage;
 import dev.caxton.spi.storage.StorageException;
@@ -109,6 +110,8 @@ class SqliteMigrationTest {
             assertThat(s.outbox().count()).as("the same id for another receiver is another entry").isEqualTo(3);
             assertThat(s.deadLetters().get("dl")).contains(stored("dead_letters", 1, "dl", "nobody", T));
             assertThat(s.agents().get("counter").orElseThrow().capabilities()).containsExactly("count");
+            assertThat(s.agents().get("counter").orElseThrow().cpuShare()).as("stored before shares existed")
+                    .isEqualTo(AgentRecord.DEFAULT_CPU_SHARE);
             assertThat(s.agents().get("counter").orElseThrow().module()).containsExactly(0, 'a', 's', 'm');
             assertThat(s.conversations().history("conv")).extracting(ConversationEntry::messageId)
                     .containsExactly("m1", "m2");
@@ -124,7 +127,7 @@ class SqliteMigrationTest {
         try (Connection c = new SQLiteConfig().createConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
              var rs = st.executeQuery("SELECT group_concat(version) FROM schema_version")) {
             rs.next();
-            assertThat(rs.getString(1)).isEqualTo("1,2,3,4,5");
+            assertThat(rs.getString(1)).isEqualTo("1,2,3,4,5,6");
         }
     }
 

@@ -286,11 +286,12 @@ class SqliteStorageTest {
         open(Map.of()).close();
         Path file = dataDir.resolve("caxton.db");
         List<List<String>> rows = query(file, "SELECT version, description, applied_at, checksum FROM schema_version");
-        assertThat(rows).hasSize(5);
+        assertThat(rows).hasSize(6);
         assertThat(rows.get(1).subList(0, 2)).containsExactly("2", "durability");
         assertThat(rows.get(2).subList(0, 2)).containsExactly("3", "wasi");
         assertThat(rows.get(3).subList(0, 2)).containsExactly("4", "wasi settings");
         assertThat(rows.get(4).subList(0, 2)).containsExactly("5", "extism");
+        assertThat(rows.get(5).subList(0, 2)).containsExactly("6", "cpu share");
         List<String> v1 = rows.getFirst();
         assertThat(v1.get(0)).isEqualTo("1");
         assertThat(v1.get(1)).isEqualTo("initial");
@@ -304,7 +305,8 @@ class SqliteStorageTest {
         assertThat(query(file, "SELECT version, applied_at FROM schema_version"))
                 .as("reopening applies nothing again").containsExactly(List.of("1", v1.get(2)),
                         List.of("2", rows.get(1).get(2)), List.of("3", rows.get(2).get(2)),
-                        List.of("4", rows.get(3).get(2)), List.of("5", rows.get(4).get(2)));
+                        List.of("4", rows.get(3).get(2)), List.of("5", rows.get(4).get(2)),
+                        List.of("6", rows.get(5).get(2)));
     }
 
     private static String sha256OfShippedV1() throws Exception {
@@ -321,12 +323,12 @@ class SqliteStorageTest {
             s.agents().put(agent("keep-me", List.of()));
         }
         Path file = dataDir.resolve("caxton.db");
-        update(file, "INSERT INTO schema_version VALUES (6, 'shiny future', '2031-01-01T00:00:00Z', 'abc')");
+        update(file, "INSERT INTO schema_version VALUES (7, 'shiny future', '2031-01-01T00:00:00Z', 'abc')");
 
         assertThatThrownBy(() -> open(Map.of())).isInstanceOf(StorageException.class)
                 .hasMessageContaining(file.toString())
-                .hasMessageContaining("version 6 (shiny future)")
-                .hasMessageContaining("newer than this Caxton knows (up to version 5)");
+                .hasMessageContaining("version 7 (shiny future)")
+                .hasMessageContaining("newer than this Caxton knows (up to version 6)");
         assertThat(query(file, "SELECT name FROM agents")).containsExactly(List.of("keep-me"));
     }
 
@@ -357,9 +359,9 @@ class SqliteStorageTest {
 
     @Test
     void theShippedMigrationsAreWellFormed() {
-        assertThat(Migrations.shipped()).extracting(Migrations.Migration::version).containsExactly(1, 2, 3, 4, 5);
+        assertThat(Migrations.shipped()).extracting(Migrations.Migration::version).containsExactly(1, 2, 3, 4, 5, 6);
         assertThat(Migrations.shipped()).extracting(Migrations.Migration::description)
-                .containsExactly("initial", "durability", "wasi", "wasi settings", "extism");
+                .containsExactly("initial", "durability", "wasi", "wasi settings", "extism", "cpu share");
         assertThat(Migrations.checksum("a\r\nb")).as("line endings do not matter").isEqualTo(Migrations.checksum("a\nb"));
         assertThat(Migrations.checksum("a\nb")).isNotEqualTo(Migrations.checksum("a\nc"));
     }
