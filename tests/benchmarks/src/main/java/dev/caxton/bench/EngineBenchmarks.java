@@ -46,7 +46,9 @@ import java.util.concurrent.TimeUnit;
  * on each engine. On Chicory, {@code computeHeavyMetered} in interpreter mode is also what compiler
  * mode cost before it metered by instrumentation (it interpreted fuel-limited instances), so
  * {@code -p engine=chicory:interpreter,chicory:compiler computeHeavy} gives plain compiled, metered
- * before and metered after in one sitting.
+ * before and metered after in one sitting. {@code -p counter=local,global} adds the metering's older
+ * form, where every charge reads and writes the fuel global instead of a local of the function, so
+ * that the two forms can be compared in one sitting too.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -72,6 +74,14 @@ public class EngineBenchmarks {
     @Param({"chicory:interpreter", "chicory:compiler", "wasmtime"})
     public String engine;
 
+    /**
+     * Where metered code keeps the fuel left while a function runs: {@code local} (the default) or
+     * {@code global} (the older form). Each parameter value runs in its own JVM, so setting the
+     * property before the first module is metered is enough.
+     */
+    @Param({"local"})
+    public String counter;
+
     private WasmEngine wasm;
     private byte[] computeBytes;
     private byte[] calculatorBytes;
@@ -83,6 +93,7 @@ public class EngineBenchmarks {
 
     @Setup
     public void setUp() throws Exception {
+        System.setProperty("caxton.metering.counter", counter);
         String name = engine.contains(":") ? engine.substring(0, engine.indexOf(':')) : engine;
         String mode = engine.contains(":") ? engine.substring(engine.indexOf(':') + 1) : null;
         dataDir = Files.createTempDirectory("caxton-engine-bench");
@@ -102,6 +113,8 @@ public class EngineBenchmarks {
         Properties props = new Properties();
         props.setProperty("caxton.storage.type", "memory");
         props.setProperty("caxton.runtime.engine", name);
+        // Any free port, as in AgentBenchmarks: a node or another run may hold 7946.
+        props.setProperty("caxton.transport.port", "0");
         if (mode != null) {
             props.setProperty("caxton.runtime." + name + ".mode", mode);
         }

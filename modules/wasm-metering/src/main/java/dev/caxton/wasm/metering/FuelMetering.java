@@ -39,7 +39,20 @@ import java.util.Set;
  *       {@code end}.</li>
  * </ul>
  *
- * Only the module's own functions are metered; an engine's hidden helpers are not. Each exported
+ * <p>While a function runs, the fuel left is kept in a local of its own ({@link Counter#IN_LOCAL},
+ * the default): the function loads the global into it on entry and stores it back wherever another
+ * function or the engine could look at the global: before every {@code call} and
+ * {@code call_indirect} (reloading it after, since the callee spent some), before {@code return},
+ * before the function's {@code end} and before the trap that ends a call out of fuel. Compiled code
+ * keeps a local in a register or a JVM local, where every global access goes through the instance,
+ * so the charges on a hot loop cost a fraction of what they cost on the global. The charges and
+ * what they add up to are the same as with the global alone ({@link Counter#IN_GLOBAL}): a call
+ * uses the same fuel and runs out at the same instruction either way. The one thing the global
+ * does not show with a local is what a function spent since its last call when it traps for
+ * another reason than fuel (the engines never report fuel for such a call; the global is then still
+ * at or above zero, so the trap is not taken for running out of fuel).
+ *
+ * <p>Only the module's own functions are metered; an engine's hidden helpers are not. Each exported
  * function gets a hidden wrapper that takes the budget as one more i64 parameter and stores it
  * before the call, and returns the fuel left as one more i64 result after the function's own, so
  * that neither metering nor reporting what a call used costs another crossing of the JNI boundary.
@@ -68,6 +81,22 @@ public final class FuelMetering {
     public record Metered(byte[] bytes, Map<String, String> calls, String left, String refill, int fuelGlobal) {
     }
 
+    /** Where a metered function keeps the fuel left while it runs. */
+    public enum Counter {
+        /** In the fuel global only: every charge reads and writes it. */
+        IN_GLOBAL,
+        /** In a local of the function, written back to the global before calls and exits. */
+        IN_LOCAL
+    }
+
+    /**
+     * The counter the {@code instrument} methods without one use: {@link Counter#IN_LOCAL}, unless
+     * the system property {@code caxton.metering.counter} is {@code global} (for measuring one
+     * against the other in the same build; both count the same).
+     */
+    public static final Counter DEFAULT_COUNTER =
+            "global".equals(System.getProperty("caxton.metering.counter")) ? Counter.IN_GLOBAL : Counter.IN_LOCAL;
+
     private FuelMetering() {
     }
 
@@ -82,7 +111,20 @@ public final class FuelMetering {
      * @throws WasmReader.MalformedException when a body uses an instruction this class does not know
      */
     public static Metered instrument(byte[] module) {
-        return build(module, null, Set.of(), Integer.MAX_VALUE);
+        return instrument(module, DEFAULT_COUNTER);
+    }
+
+    /**
+     * Adds metering to every function of a module, and nothing else, with the fuel counted where
+     * asked (both places give the same counts; see the class description).
+     *
+     * @param module  the binary, already accepted by the engine
+     * @param counter where a running function keeps the fuel left
+     * @return the metered module, whose {@code calls} is empty and {@code left} and {@code refill} null
+     * @throws WasmReader.MalformedException when a body uses an instruction this class does not know
+     */
+    public static Metered instrument(byte[] module, Counter counter) {
+        return build(module, null, Set.of(), Integer.MAX_VALUE, Objects.requireNonNull(counter, "counter"));
     }
 
     /**
@@ -109,11 +151,11 @@ public final class FuelMetering {
      * @throws WasmReader.MalformedException when a body uses an instruction this class does not know
      */
     public static Metered instrument(byte[] module, String prefix, Set<String> unwrapped, int ownEnd) {
-        return build(module, Objects.requireNonNull(prefix, "prefix"), unwrapped, ownEnd);
+        return build(module, Objects.requireNonNull(prefix, "prefix"), unwrapped, ownEnd, DEFAULT_COUNTER);
     }
 
     /** Meters a module; with a null prefix, adds no helper functions or exports. */
-    private static Metered build(byte[] module, String prefix, Set<String> unwrapped, int ownEnd) {
+    private static Metered build(byte[] module, String prefix, Set<String> unwrapped, int ownEnd, Counter counter) {
         ModuleLayout shape = ModuleLayout.of(module);
         int fuel = shape.globalCount();
         Types types = new Types(shape.types.size());
@@ -176,7 +218,7 @@ public final class FuelMetering {
                 int index = shape.importedFunctions() + k;
                 if (index < ownEnd) {
                     FuncSig sig = shape.types.get(shape.functions.get(index));
-                    codeAll.body(meter(shape.bytes, start, start + size, fuel, sig.results(), types));
+                    codeAll.body(meter(shape.bytes, start, start + size, fuel, sig, types, counter));
                 } else {
                     codeAll.bytes(shape.bytes, entry, start + size);
                 }
@@ -207,18 +249,26 @@ public final class FuelMetering {
      * @param start   the body's first byte (its local declarations)
      * @param end     just past its last byte
      * @param fuel    the index of the fuel global
-     * @param results the function's result types, for the wrapping block
+     * @param sig     the function's type: its parameters come before the locals, and its results
+     *                type the wrapping block
      * @param types   where a type for that block is found or added
+     * @param counter where the function keeps the fuel left while it runs
      * @return the new body, without its size
      */
-    public static WasmWriter meter(byte[] bytes, int start, int end, int fuel, byte[] results, Types types) {
+    public static WasmWriter meter(byte[] bytes, int start, int end, int fuel, FuncSig sig, Types types,
+                                   Counter counter) {
+        byte[] results = sig.results();
         WasmReader r = new WasmReader(bytes, start, end);
         long groups = r.u32("the number of local declarations");
+        int declarations = r.pos();
+        long locals = sig.params().length;
         for (long g = 0; g < groups; g++) {
-            r.u32("a local count");
+            locals += r.u32("a local count");
             r.u8("a local type");
         }
         int code = r.pos();
+        // The fuel local comes after all the others, so no index the body uses moves.
+        Fuel charges = counter == Counter.IN_LOCAL ? new Fuel(fuel, locals) : new Fuel(fuel, -1);
 
         // Pass 1: where each instruction starts and what it does to control flow.
         int[] at = new int[Math.max(16, (end - code) / 2)];
@@ -298,7 +348,12 @@ public final class FuelMetering {
 
         // Pass 3: the body with the charges.
         WasmWriter out = new WasmWriter((end - start) + n * 4 + 32);
-        out.bytes(bytes, start, code);
+        if (charges.inLocal()) {
+            out.u32(groups + 1).bytes(bytes, declarations, code).u32(1).u8(ModuleLayout.I64);
+        } else {
+            out.bytes(bytes, start, code);
+        }
+        charges.load(out);
         if (wrap) {
             out.u8(Instructions.BLOCK);
             if (results.length == 0) {
@@ -312,14 +367,24 @@ public final class FuelMetering {
         for (int i = 0; i < n; i++) {
             boolean after = kind[i] == LANDING;
             if (starts[i] && !after) {
-                charge(out, fuel, cost[i]);
+                charges.charge(out, cost[i]);
+            }
+            int op = bytes[at[i]] & 0xFF;
+            boolean call = op == Instructions.CALL || op == Instructions.CALL_INDIRECT;
+            if (call || op == Instructions.RETURN || kind[i] == LAST) {
+                charges.store(out);
             }
             out.bytes(bytes, at[i], at[i + 1]);
+            if (call) {
+                charges.load(out);
+            }
             if (starts[i] && after) {
-                charge(out, fuel, cost[i]);
+                charges.charge(out, cost[i]);
             }
         }
         if (wrap) {
+            // A branch to the function lands on the wrapping block's end, so this is the only way out.
+            charges.store(out);
             out.u8(Instructions.END);
         }
         return out;
@@ -340,11 +405,46 @@ public final class FuelMetering {
         return name;
     }
 
-    /** Subtracts a run's cost from the fuel left, and traps when it goes below zero. */
-    private static void charge(WasmWriter out, int fuel, int cost) {
-        out.u8(0x23).u32(fuel).u8(0x42).signed(cost).u8(0x7D).u8(0x24).u32(fuel)   // fuel -= cost
-                .u8(0x23).u32(fuel).u8(0x42).u8(0x00).u8(0x53)                        // fuel < 0 ?
-                .u8(Instructions.IF).u8(0x40).u8(Instructions.UNREACHABLE).u8(Instructions.END);
+    /**
+     * Emits the code that keeps the fuel left, in the global alone or in a local of the function.
+     *
+     * @param global the index of the fuel global
+     * @param local  the index of the function's fuel local, or -1 to use the global alone
+     */
+    private record Fuel(int global, long local) {
+
+        boolean inLocal() {
+            return local >= 0;
+        }
+
+        /** Subtracts a run's cost from the fuel left, and traps when it goes below zero. */
+        void charge(WasmWriter out, int cost) {
+            if (inLocal()) {
+                out.u8(0x20).u32(local).u8(0x42).signed(cost).u8(0x7D).u8(0x22).u32(local)   // fuel -= cost
+                        .u8(0x42).u8(0x00).u8(0x53)                                          // fuel < 0 ?
+                        .u8(Instructions.IF).u8(0x40);
+                store(out);  // the engine reads the global after the trap to tell it ran out of fuel
+                out.u8(Instructions.UNREACHABLE).u8(Instructions.END);
+                return;
+            }
+            out.u8(0x23).u32(global).u8(0x42).signed(cost).u8(0x7D).u8(0x24).u32(global)   // fuel -= cost
+                    .u8(0x23).u32(global).u8(0x42).u8(0x00).u8(0x53)                        // fuel < 0 ?
+                    .u8(Instructions.IF).u8(0x40).u8(Instructions.UNREACHABLE).u8(Instructions.END);
+        }
+
+        /** Copies the global into the local: on entry, and after a call, which spent some of it. */
+        void load(WasmWriter out) {
+            if (inLocal()) {
+                out.u8(0x23).u32(global).u8(0x21).u32(local);
+            }
+        }
+
+        /** Copies the local into the global, for a callee, the engine or the caller to see. */
+        void store(WasmWriter out) {
+            if (inLocal()) {
+                out.u8(0x20).u32(local).u8(0x24).u32(global);
+            }
+        }
     }
 
     /** Function types added to the module, each once. */

@@ -20,6 +20,8 @@ public final class Instructions {
     public static final int BR_IF = 0x0D;
     public static final int BR_TABLE = 0x0E;
     public static final int RETURN = 0x0F;
+    public static final int CALL = 0x10;
+    public static final int CALL_INDIRECT = 0x11;
 
     private Instructions() {
     }
