@@ -1,6 +1,5 @@
 package dev.caxton.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
@@ -333,15 +332,9 @@ final class ApiClient implements AutoCloseable {
 
     /** @return the text as JSON, or null when it is blank or not JSON */
     private static JsonNode parse(String text) {
-        if (text.isBlank()) {
-            return null;
-        }
-        try {
-            return Json.MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
+        return text.isBlank() ? null : JsonText.parse(text);
     }
+
 
     /** The API's own words when it sent {@code {"error": ..., "details": {...}}}; the raw body otherwise. */
     private static String errorMessage(int status, JsonNode json, String text) {

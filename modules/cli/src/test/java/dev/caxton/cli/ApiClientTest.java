@@ -152,8 +152,9 @@ class ApiClientTest {
     }
 
     /**
-     * A plain-HTTP client command, in a JVM of its own, loads no class of java.net.http and none of
-     * the JDK's TLS implementation: both cost a command's start and neither is needed.
+     * A plain-HTTP client command, in a JVM of its own, loads no class of java.net.http, none of
+     * the JDK's TLS implementation and no databind mapper: each costs a command's start and none is
+     * needed.
      */
     @Test
     void aPlainHttpCommandStartsNeitherTheJdkHttpClientNorTls() throws Exception {
@@ -178,5 +179,7 @@ class ApiClientTest {
         assertThat(loaded).as("the class-load log").isNotEmpty();
         assertThat(loaded).noneMatch(l -> l.contains(" java.net.http.") || l.contains(" jdk.internal.net.http."));
         assertThat(loaded).noneMatch(l -> l.contains(" sun.security.ssl."));
+        // Text output needs no databind mapper: building one is a good part of a command's start.
+        assertThat(loaded).noneMatch(l -> l.contains(" com.fasterxml.jackson.databind.ObjectMapper "));
     }
 }
