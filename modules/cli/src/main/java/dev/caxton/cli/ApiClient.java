@@ -70,7 +70,7 @@ final class ApiClient implements AutoCloseable {
         this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
         this.token = token;
         // Nothing TLS is touched unless the server is https: building a TLS context (or the default
-        // one, which parses the JDK's whole trust store) costs a plain-HTTP command a fifth of its start.
+        // one, which parses the JDK's whole trust store) is wasted start time on plain HTTP.
         this.tls = tls == null ? null : tls.getSocketFactory();
     }
 
