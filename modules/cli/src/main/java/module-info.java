@@ -12,7 +12,6 @@ module dev.caxton.cli {
     requires dev.caxton.runtime;
     requires dev.caxton.server;
     requires info.picocli;
-    requires java.net.http;
     requires java.logging;
     requires com.fasterxml.jackson.databind;
 

@@ -216,11 +216,11 @@ final class AgentTest implements java.util.concurrent.Callable<Integer> {
 
     private static Object payload(String text) {
         try {
-            JsonNode node = Json.MAPPER.readTree(text);
+            JsonNode node = Json.mapper().readTree(text);
             if (node == null || node.isMissingNode()) {
                 throw CliException.usage("--content: empty; give a JSON value such as '{}' or '\"hello\"'");
             }
-            return Json.MAPPER.convertValue(node, Object.class);
+            return Json.mapper().convertValue(node, Object.class);
         } catch (JsonProcessingException e) {
             throw CliException.usage("--content: not valid JSON (" + e.getOriginalMessage()
                     + "); a string must be quoted, e.g. '\"hello\"'");
@@ -279,7 +279,7 @@ final class AgentTest implements java.util.concurrent.Callable<Integer> {
         Envelope r = replies.getFirst();
         String text;
         try {
-            text = r.content() == null ? "-" : Json.MAPPER.writeValueAsString(r.content());
+            text = r.content() == null ? "-" : Json.mapper().writeValueAsString(r.content());
         } catch (JsonProcessingException e) {
             text = String.valueOf(r.content());
         }

@@ -1,6 +1,5 @@
 package dev.caxton.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
@@ -10,11 +9,10 @@ import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
+import java.net.URL;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLException;
 
 /**
@@ -47,7 +46,7 @@ final class ApiClient implements AutoCloseable {
 
     private final String base;
     private final String token;
-    private final HttpClient http;
+    private final javax.net.ssl.SSLSocketFactory tls;
 
     /**
      * Creates a client.
@@ -70,52 +69,9 @@ final class ApiClient implements AutoCloseable {
         String s = server.toString();
         this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
         this.token = token;
-        // HTTP/1.1 on purpose: the API is plain JSON over loopback and an h2c upgrade buys nothing.
-        HttpClient.Builder b = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT);
-        if (tls != null) {
-            b.sslContext(tls);
-        } else if ("http".equalsIgnoreCase(server.getScheme())) {
-            // Without a context of its own the client initialises the default one, which parses the
-            // JDK's whole trust store: a third of a client command's start, spent on plain HTTP.
-            b.sslContext(PLAIN_HTTP_ONLY);
-        }
-        this.http = b.build();
-    }
-
-    /**
-     * The TLS context of a client that talks plain HTTP: it is never used for a handshake, and
-     * would refuse every certificate if it were.
-     */
-    private static final javax.net.ssl.SSLContext PLAIN_HTTP_ONLY = refusingContext();
-
-    private static javax.net.ssl.SSLContext refusingContext() {
-        javax.net.ssl.X509TrustManager refuse = new javax.net.ssl.X509TrustManager() {
-            @Override
-            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType)
-                    throws java.security.cert.CertificateException {
-                throw new java.security.cert.CertificateException("this client speaks plain HTTP only");
-            }
-
-            @Override
-            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
-                    throws java.security.cert.CertificateException {
-                throw new java.security.cert.CertificateException("this client speaks plain HTTP only");
-            }
-
-            @Override
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                return new java.security.cert.X509Certificate[0];
-            }
-        };
-        try {
-            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-            ctx.init(null, new javax.net.ssl.TrustManager[] {refuse}, null);
-            return ctx;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK offers no TLS context", e);
-        }
+        // Nothing TLS is touched unless the server is https: building a TLS context (or the default
+        // one, which parses the JDK's whole trust store) is wasted start time on plain HTTP.
+        this.tls = tls == null ? null : tls.getSocketFactory();
     }
 
     /**
@@ -203,13 +159,47 @@ final class ApiClient implements AutoCloseable {
     }
 
     private JsonNode call(String method, String path, JsonNode body, Duration timeout) {
-        HttpResponse<String> response = exchange(method, path, body, timeout, "application/json",
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        return answer(response.statusCode(), response.body());
+        HttpURLConnection c = exchange(method, path, body, timeout, "application/json");
+        try {
+            int status = c.getResponseCode();
+            String text;
+            try (InputStream in = bodyOf(c, status)) {
+                text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            // Read to the end and closed, the connection goes back for reuse (top polls on it).
+            return answer(status, text);
+        } catch (IOException e) {
+            c.disconnect();
+            throw failed(method, path, timeout, e);
+        }
+    }
+
+    /** The answer's body: the error stream for a refusal, which the connection keeps apart. */
+    private static InputStream bodyOf(HttpURLConnection c, int status) throws IOException {
+        return status >= 400 ? c.getErrorStream() : c.getInputStream();
     }
 
     /** What {@link #download} saved. */
-    record Download(long bytes, java.net.http.HttpHeaders headers) {
+    record Download(long bytes, Map<String, List<String>> headers) {
+
+        /**
+         * A header's first value as a number.
+         *
+         * @param name the header's name, in any case
+         * @return its value, or empty when it is absent or not a number
+         */
+        OptionalLong headerAsLong(String name) {
+            for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+                if (h.getKey() != null && h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty()) {
+                    try {
+                        return OptionalLong.of(Long.parseLong(h.getValue().getFirst().trim()));
+                    } catch (NumberFormatException e) {
+                        return OptionalLong.empty();
+                    }
+                }
+            }
+            return OptionalLong.empty();
+        }
     }
 
     /**
@@ -222,64 +212,106 @@ final class ApiClient implements AutoCloseable {
      * @throws CliException with the API's words when it refuses, or when the answer is cut short
      */
     Download download(String path, Path into, Duration timeout) {
-        HttpResponse<InputStream> response = exchange("POST", path, null, timeout,
-                "application/octet-stream, application/json", HttpResponse.BodyHandlers.ofInputStream());
-        int status = response.statusCode();
-        try (InputStream in = response.body()) {
-            if (status < 200 || status >= 300) {
-                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                throw new CliException(status + " " + errorMessage(status, parse(text), text));
+        HttpURLConnection c = exchange("POST", path, null, timeout, "application/octet-stream, application/json");
+        try {
+            int status = c.getResponseCode();
+            try (InputStream in = bodyOf(c, status)) {
+                if (status < 200 || status >= 300) {
+                    String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    throw new CliException(status + " " + errorMessage(status, parse(text), text));
+                }
+                long n;
+                try (OutputStream out = Files.newOutputStream(into, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                    n = in == null ? 0 : in.transferTo(out);
+                }
+                long expected = c.getContentLengthLong();
+                if (expected >= 0 && expected != n) {
+                    throw new CliException("the answer from " + base + " was cut short: " + n + " of "
+                            + expected + " bytes arrived");
+                }
+                return new Download(n, c.getHeaderFields());
+            } catch (IOException e) {
+                throw new CliException("the download from " + base + " into " + into + " failed: " + describe(e));
             }
-            long n;
-            try (OutputStream out = Files.newOutputStream(into, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                n = in.transferTo(out);
-            }
-            OptionalLong expected = response.headers().firstValueAsLong("Content-Length");
-            if (expected.isPresent() && expected.getAsLong() != n) {
-                throw new CliException("the answer from " + base + " was cut short: " + n + " of "
-                        + expected.getAsLong() + " bytes arrived");
-            }
-            return new Download(n, response.headers());
         } catch (IOException e) {
-            throw new CliException("the download from " + base + " into " + into + " failed: " + describe(e));
+            throw failed("POST", path, timeout, e);
+        } finally {
+            c.disconnect();
         }
     }
 
-    private <T> HttpResponse<T> exchange(String method, String path, JsonNode body, Duration timeout, String accept,
-            HttpResponse.BodyHandler<T> handler) {
-        URI uri;
+    /**
+     * Opens the connection and sends the request; the answer is read by the caller.
+     *
+     * <p>{@link HttpURLConnection} rather than {@code java.net.http}: the latter starts a selector
+     * thread, an executor and its TLS machinery for a single request, about a tenth of a client
+     * command's start; the former is part of {@code java.base} and does what one request needs
+     * (keep-alive is irrelevant to a process that sends one or two).
+     */
+    private HttpURLConnection exchange(String method, String path, JsonNode body, Duration timeout, String accept) {
+        URL url;
         try {
-            uri = URI.create(base + "/api/v1" + path);
-        } catch (IllegalArgumentException e) {
+            url = URI.create(base + "/api/v1" + path).toURL();
+        } catch (IllegalArgumentException | java.net.MalformedURLException e) {
             throw new CliException("cannot form a request URL from " + base + "/api/v1" + path + ": " + e.getMessage());
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-                .timeout(timeout)
-                .header(TOKEN_HEADER, token)
-                .header("Accept", accept)
-                .header("User-Agent", "caxton-cli/" + VersionInfo.version());
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(Json.compact(body), StandardCharsets.UTF_8));
+        String scheme = url.getProtocol();
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            throw CliException.usage("--server: cannot send a request to " + base + ": the scheme must be http or https");
         }
+        HttpURLConnection c;
         try {
-            return http.send(request.build(), handler);
-        } catch (HttpConnectTimeoutException e) {
-            throw unreachable("no connection within " + CONNECT_TIMEOUT.toSeconds() + "s");
-        } catch (HttpTimeoutException e) {
-            throw new CliException("the server at " + base + " did not answer " + method + " /api/v1" + path
-                    + " within " + Json.formatDuration(timeout));
+            // No proxy, as before: the API is addressed directly, whatever http.proxyHost says.
+            c = (HttpURLConnection) url.openConnection(Proxy.NO_PROXY);
+            c.setRequestMethod(method);
         } catch (IOException e) {
             throw unreachable(describe(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException("interrupted while waiting for the server at " + base);
+        }
+        if (c instanceof HttpsURLConnection https && tls != null) {
+            https.setSSLSocketFactory(tls);
+        }
+        c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+        c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+        c.setUseCaches(false);
+        c.setInstanceFollowRedirects(false);
+        c.setRequestProperty(TOKEN_HEADER, token);
+        c.setRequestProperty("Accept", accept);
+        c.setRequestProperty("User-Agent", "caxton-cli/" + VersionInfo.version());
+        byte[] bytes = body == null ? null : Json.compact(body).getBytes(StandardCharsets.UTF_8);
+        if (bytes != null) {
+            c.setRequestProperty("Content-Type", "application/json");
+            // A fixed length also stops the connection from silently sending a POST twice when a
+            // reused connection fails, which it would otherwise do for a message send.
+            c.setFixedLengthStreamingMode(bytes.length);
+            c.setDoOutput(true);
+        }
+        try {
+            c.connect();
+        } catch (SocketTimeoutException e) {
+            throw unreachable("no connection within " + CONNECT_TIMEOUT.toSeconds() + "s");
+        } catch (IOException e) {
+            throw unreachable(describe(e));
         } catch (IllegalArgumentException e) {
-            // The HTTP client refuses some URLs (a scheme or host it cannot use) only when sending.
             throw CliException.usage("--server: cannot send a request to " + base + ": " + e.getMessage());
         }
+        if (bytes != null) {
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(bytes);
+            } catch (IOException e) {
+                c.disconnect();
+                throw failed(method, path, timeout, e);
+            }
+        }
+        return c;
+    }
+
+    /** A failure after the connection was made: the server too slow, or the exchange broken. */
+    private CliException failed(String method, String path, Duration timeout, IOException e) {
+        if (e instanceof SocketTimeoutException) {
+            return new CliException("the server at " + base + " did not answer " + method + " /api/v1" + path
+                    + " within " + Json.formatDuration(timeout));
+        }
+        return unreachable(describe(e));
     }
 
     private JsonNode answer(int status, String body) {
@@ -300,15 +332,9 @@ final class ApiClient implements AutoCloseable {
 
     /** @return the text as JSON, or null when it is blank or not JSON */
     private static JsonNode parse(String text) {
-        if (text.isBlank()) {
-            return null;
-        }
-        try {
-            return Json.MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
+        return text.isBlank() ? null : JsonText.parse(text);
     }
+
 
     /** The API's own words when it sent {@code {"error": ..., "details": {...}}}; the raw body otherwise. */
     private static String errorMessage(int status, JsonNode json, String text) {
@@ -363,6 +389,6 @@ final class ApiClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        // Each exchange closes its own connection.
     }
 }

@@ -470,7 +470,7 @@ final class BenchmarkCommand {
         private Outcome report(PrintWriter out, Pattern flow, long[] startup, long[] rtt, int messages, int warmup, double seconds,
                                int agents, int inFlight, String engineName) {
             double throughput = messages / seconds;
-            ObjectNode o = Json.MAPPER.createObjectNode();
+            ObjectNode o = Json.mapper().createObjectNode();
             o.put("suite", suite.name());
             o.put("pattern", flow.toString());
             o.put("engine", engineName);

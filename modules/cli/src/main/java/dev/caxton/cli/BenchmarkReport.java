@@ -80,7 +80,7 @@ final class BenchmarkReport {
     static JsonNode read(Path file, String what) {
         JsonNode n;
         try {
-            n = Json.MAPPER.readTree(Files.readString(file));
+            n = Json.mapper().readTree(Files.readString(file));
         } catch (java.nio.file.NoSuchFileException e) {
             throw new CliException(what + ": " + file + " does not exist");
         } catch (IOException e) {
@@ -155,7 +155,7 @@ final class BenchmarkReport {
      * @return the JSON form
      */
     static ObjectNode json(Comparison c) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
+        ObjectNode o = Json.mapper().createObjectNode();
         o.put("threshold", c.threshold());
         c.differences().forEach(o.putArray("differences")::add);
         var rows = o.putArray("measures");
@@ -187,7 +187,7 @@ final class BenchmarkReport {
     static void write(Path dir, ObjectNode report, Map<String, long[]> series, Comparison comparison) {
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve("report.json"), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            Files.writeString(dir.resolve("report.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
             Files.writeString(dir.resolve("index.html"), html(report, series, comparison), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new CliException("--report: cannot write into " + dir + ": " + Main.oneLine(e.getMessage()));

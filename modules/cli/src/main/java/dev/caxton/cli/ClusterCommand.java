@@ -67,7 +67,7 @@ final class ClusterCommand {
 
         @Override
         int run(ApiClient api, PrintWriter out) {
-            JsonNode answer = api.post("/cluster/leave", Json.MAPPER.createObjectNode(), java.time.Duration.ofSeconds(60));
+            JsonNode answer = api.post("/cluster/leave", Json.mapper().createObjectNode(), java.time.Duration.ofSeconds(60));
             if (json()) {
                 Json.print(out, answer);
                 return 0;

@@ -53,7 +53,7 @@ final class ConfigCommand {
             }
             if (output.json()) {
                 var result = Json.object().put("file", file.toString()).put("valid", true);
-                result.set("values", Json.MAPPER.valueToTree(config.effectiveValues()));
+                result.set("values", Json.mapper().valueToTree(config.effectiveValues()));
                 Json.print(out, result);
             } else {
                 out.println(file + ": valid");

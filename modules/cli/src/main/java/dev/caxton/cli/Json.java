@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caxton.spi.Quantities;
 
@@ -15,12 +16,25 @@ import java.time.Instant;
 /** JSON in and out, and the small conversions text output needs to show JSON values to a person. */
 final class Json {
 
-    /** The one mapper of the command line. */
-    static final ObjectMapper MAPPER = new ObjectMapper();
-
-    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /**
+     * The mappers, built on first use only: a client command that prints text needs neither
+     * (see {@link JsonText}), and building one is a good part of such a command's start.
+     */
+    private static final class Mappers {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+        static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     private Json() {
+    }
+
+    /**
+     * The one mapper of the command line, for what {@link JsonText} does not do.
+     *
+     * @return the mapper
+     */
+    static ObjectMapper mapper() {
+        return Mappers.MAPPER;
     }
 
     /**
@@ -29,7 +43,7 @@ final class Json {
      * @return the object
      */
     static ObjectNode object() {
-        return MAPPER.createObjectNode();
+        return JsonNodeFactory.instance.objectNode();
     }
 
     /**
@@ -39,8 +53,18 @@ final class Json {
      * @return its JSON text
      */
     static String compact(JsonNode node) {
+        return JsonText.write(node);
+    }
+
+    /**
+     * One-line JSON written by the mapper, for values {@link JsonText} leaves to it.
+     *
+     * @param node the value
+     * @return its JSON text
+     */
+    static String viaMapper(JsonNode node) {
         try {
-            return MAPPER.writeValueAsString(node);
+            return Mappers.MAPPER.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -54,7 +78,7 @@ final class Json {
      */
     static void print(PrintWriter out, JsonNode node) {
         try {
-            out.println(PRETTY.writeValueAsString(node));
+            out.println(Mappers.PRETTY.writeValueAsString(node));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -124,7 +124,7 @@ final class MessageCommand {
             JsonNode payload;
             String text = contentText(content);
             try {
-                payload = Json.MAPPER.readTree(text);
+                payload = Json.mapper().readTree(text);
             } catch (JsonProcessingException e) {
                 throw CliException.usage("--content: not valid JSON (" + e.getOriginalMessage()
                         + "); a string must be quoted, e.g. '\"hello\"'");
@@ -222,7 +222,7 @@ final class MessageCommand {
                 if (!e.getMessage().startsWith("404 ")) {
                     throw e;
                 }
-                hops = Json.object().put("id", conversation).set("hops", Json.MAPPER.createArrayNode());
+                hops = Json.object().put("id", conversation).set("hops", Json.mapper().createArrayNode());
             }
             boolean traced = hops.path("hops").size() > 0;
             ObjectNode journal;

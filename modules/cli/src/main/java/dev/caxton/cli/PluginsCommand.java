@@ -51,7 +51,7 @@ final class PluginsCommand {
             Map<Spi, String> selected = selections(ctx, catalog);
             PrintWriter out = spec.commandLine().getOut();
             if (output.json()) {
-                ArrayNode array = Json.MAPPER.createArrayNode();
+                ArrayNode array = Json.mapper().createArrayNode();
                 for (PluginInfo p : plugins) {
                     ObjectNode o = array.addObject()
                             .put("spi", p.spi())
@@ -64,7 +64,7 @@ final class PluginsCommand {
                             .put("selected", isSelected(selected, p))
                             .put("state", p.usable() ? "ok" : "refused");
                     o.putArray("native_access").addAll(p.nativeAccess().stream()
-                            .map(Json.MAPPER.getNodeFactory()::textNode).toList());
+                            .map(Json.mapper().getNodeFactory()::textNode).toList());
                     if (!p.usable()) {
                         o.put("reason", p.refusal());
                     }
@@ -156,7 +156,7 @@ final class PluginsCommand {
             }
             List<Check> checks = checks(PluginCatalog.inspect(folder));
             if (output.json()) {
-                ArrayNode array = Json.MAPPER.createArrayNode();
+                ArrayNode array = Json.mapper().createArrayNode();
                 checks.forEach(c -> array.addObject().put("result", c.result()).put("check", c.check())
                         .put("subject", c.subject()).put("detail", c.detail()));
                 Json.print(out, array);

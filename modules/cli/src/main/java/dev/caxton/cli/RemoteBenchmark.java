@@ -188,7 +188,7 @@ final class RemoteBenchmark {
     private BenchmarkCommand.Outcome report(PrintWriter out, boolean json, String engine, long[] remote, long[] local,
                                             int messages, int warmup, double seconds, int agents, int inFlight) {
         double throughput = messages / seconds;
-        ObjectNode o = Json.MAPPER.createObjectNode();
+        ObjectNode o = Json.mapper().createObjectNode();
         o.put("suite", "remote");
         o.put("pattern", "request-reply");
         o.put("transport", transport);

@@ -74,7 +74,7 @@ final class StorageCommand {
                 sync(partial);
                 publish(partial);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                long nodeMillis = d.headers().firstValueAsLong("X-Caxton-Backup-Millis").orElse(-1);
+                long nodeMillis = d.headerAsLong("X-Caxton-Backup-Millis").orElse(-1);
                 if (json()) {
                     ObjectNode o = Json.object();
                     o.put("file", target.toString());

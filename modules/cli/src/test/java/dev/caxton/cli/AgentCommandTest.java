@@ -109,7 +109,7 @@ class AgentCommandTest {
         Cli.Result r = Cli.against(api, "agent", "deploy", wasm.toString(), "--name", "echo", "--output", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(Json.MAPPER.readTree(r.out())).isEqualTo(Json.MAPPER.readTree(AGENT));
+        assertThat(Json.mapper().readTree(r.out())).isEqualTo(Json.mapper().readTree(AGENT));
     }
 
     @Test
@@ -265,7 +265,7 @@ class AgentCommandTest {
         Cli.Result r = Cli.against(api, "agent", "list", "--output", "json");
 
         assertThat(r.code()).isZero();
-        assertThat(Json.MAPPER.readTree(r.out())).isEqualTo(Json.MAPPER.readTree(answer));
+        assertThat(Json.mapper().readTree(r.out())).isEqualTo(Json.mapper().readTree(answer));
     }
 
     @Test

@@ -39,7 +39,7 @@ class BenchmarkReportTest {
     }
 
     private static ObjectNode report(String pattern, double perSecond, double p50, double p99) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
+        ObjectNode o = Json.mapper().createObjectNode();
         o.put("suite", "custom").put("pattern", pattern).put("engine", "chicory").put("codec", "json");
         o.putObject("round_trip_us").put("n", 10).put("p50", p50).put("p99", p99).put("max", p99 * 2);
         o.putObject("throughput").put("messages_per_second", perSecond);
@@ -48,7 +48,7 @@ class BenchmarkReportTest {
 
     private Path write(String name, JsonNode n) throws Exception {
         Path f = dir.resolve(name);
-        Files.writeString(f, Json.MAPPER.writeValueAsString(n));
+        Files.writeString(f, Json.mapper().writeValueAsString(n));
         return f;
     }
 
@@ -56,7 +56,7 @@ class BenchmarkReportTest {
     void fireAndForgetHandlesEveryMessageOnSinkAgents() throws Exception {
         Cli.Result r = runSmall("--pattern", "fire-and-forget", "--output", "json");
         assertThat(r.code()).as(r.err()).isZero();
-        JsonNode j = Json.MAPPER.readTree(r.out());
+        JsonNode j = Json.mapper().readTree(r.out());
         assertThat(j.path("pattern").asText()).isEqualTo("fire-and-forget");
         assertThat(j.at("/throughput/messages").asInt()).isEqualTo(300);
         assertThat(j.at("/throughput/messages_per_second").asLong()).isPositive();
@@ -71,7 +71,7 @@ class BenchmarkReportTest {
         assertThat(r.code()).as(r.err()).isEqualTo(CliException.FAILURE);
         assertThat(r.out()).contains("REGRESSION").contains("throughput (messages/s)").contains("index.html");
         assertThat(r.err()).contains("round trips").contains("100%");
-        JsonNode saved = Json.MAPPER.readTree(Files.readString(out.resolve("report.json")));
+        JsonNode saved = Json.mapper().readTree(Files.readString(out.resolve("report.json")));
         assertThat(saved.at("/comparison/regressions").asInt()).isPositive();
         String html = Files.readString(out.resolve("index.html"));
         assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg").contains("<polyline").contains("<rect")
@@ -90,7 +90,7 @@ class BenchmarkReportTest {
 
         Cli.Result bad = Cli.run("benchmark", "compare", base.toString(), worse.toString(), "--output", "json");
         assertThat(bad.code()).isEqualTo(CliException.FAILURE);
-        JsonNode j = Json.MAPPER.readTree(bad.out());
+        JsonNode j = Json.mapper().readTree(bad.out());
         assertThat(j.path("regressions").asInt()).isEqualTo(2);
 
         Cli.Result loose = Cli.run("benchmark", "compare", base.toString(), worse.toString(), "--threshold", "60");

@@ -96,7 +96,7 @@ class ConnectionTest {
         Cli.Result r = Cli.against(api, "cluster", "members", "--output", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
-        var members = Json.MAPPER.readTree(r.out()).path("members");
+        var members = Json.mapper().readTree(r.out()).path("members");
         assertThat(members).hasSize(4);
         assertThat(members.get(1).path("name").asText()).isEqualTo("node-2");
         assertThat(members.get(1).path("agents").asInt()).isEqualTo(12);

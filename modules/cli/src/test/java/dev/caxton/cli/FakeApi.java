@@ -28,7 +28,7 @@ final class FakeApi implements AutoCloseable {
     record Request(String method, String path, String query, String token, String contentType, String body) {
         JsonNode json() {
             try {
-                return Json.MAPPER.readTree(body);
+                return Json.mapper().readTree(body);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

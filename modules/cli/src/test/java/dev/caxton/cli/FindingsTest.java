@@ -96,10 +96,10 @@ class FindingsTest {
 
     @Test
     void diagnoseOrdersWorstFirst() throws Exception {
-        JsonNode health = Json.MAPPER.readTree("{\"node\":\"n\",\"memory_budget\":{\"budget_bytes\":100,\"in_use_bytes\":10}}");
-        JsonNode agents = Json.MAPPER.readTree("{\"agents\":[{\"name\":\"busy\",\"state\":\"running\",\"limits\":{\"fuel\":0},"
+        JsonNode health = Json.mapper().readTree("{\"node\":\"n\",\"memory_budget\":{\"budget_bytes\":100,\"in_use_bytes\":10}}");
+        JsonNode agents = Json.mapper().readTree("{\"agents\":[{\"name\":\"busy\",\"state\":\"running\",\"limits\":{\"fuel\":0},"
                 + "\"counters\":{\"queued\":90,\"faults\":0,\"fuel_max\":null},\"last_fault\":null}]}");
-        JsonNode diag = Json.MAPPER.readTree("{\"queues\":{\"queue_size\":1000,\"priorities\":{\"normal\":60,\"low\":40}},\"jvm\":{\"heap_used_bytes\":1,"
+        JsonNode diag = Json.mapper().readTree("{\"queues\":{\"queue_size\":1000,\"priorities\":{\"normal\":60,\"low\":40}},\"jvm\":{\"heap_used_bytes\":1,"
                 + "\"heap_max_bytes\":100},\"dead_letters\":{\"sampled\":20,\"by_reason\":{\"ttl expired\":20}}}");
         List<Findings.Finding> f = Findings.diagnose(health, agents, diag);
         assertThat(f.get(0).severity()).isEqualTo(Severity.CRITICAL);

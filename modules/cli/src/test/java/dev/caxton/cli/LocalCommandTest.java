@@ -95,7 +95,7 @@ class LocalCommandTest {
                 .containsPattern("(?m)^serializer +json +.* yes +image +ok$")
                 .containsPattern("(?m)^membership +swim +.* no +image +ok$");
         List<String> selected = new ArrayList<>();
-        Json.MAPPER.readTree(json.out()).forEach(p -> {
+        Json.mapper().readTree(json.out()).forEach(p -> {
             assertThat(p.get("state").asText()).isEqualTo("ok");
             assertThat(p.get("spi_range").asText()).isEqualTo("-");
             if (p.get("selected").asBoolean()) {
@@ -109,7 +109,7 @@ class LocalCommandTest {
     void pluginsListAsJsonIsAnArrayOfObjects() throws Exception {
         Cli.Result r = Cli.run("plugins", "list", "--output", "json");
 
-        JsonNode array = Json.MAPPER.readTree(r.out());
+        JsonNode array = Json.mapper().readTree(r.out());
         assertThat(array.isArray()).isTrue();
         assertThat(array).allSatisfy(p -> {
             assertThat(p.get("module").asText()).isEqualTo("unnamed");
@@ -131,7 +131,7 @@ class LocalCommandTest {
 
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo(file + ": valid\n");
-        JsonNode result = Json.MAPPER.readTree(json.out());
+        JsonNode result = Json.mapper().readTree(json.out());
         assertThat(result.get("valid").asBoolean()).isTrue();
         assertThat(result.get("values").get("server.port").asInt()).isEqualTo(9000);
         assertThat(result.get("values").get("runtime.chicory.mode").asText()).isEqualTo("interpreter");

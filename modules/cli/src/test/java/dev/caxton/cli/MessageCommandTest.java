@@ -134,7 +134,7 @@ class MessageCommandTest {
                 "--content", "{}", "--wait", "2s", "--output", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(Json.MAPPER.readTree(r.out())).isEqualTo(Json.MAPPER.readTree(answer));
+        assertThat(Json.mapper().readTree(r.out())).isEqualTo(Json.mapper().readTree(answer));
     }
 
     @Test

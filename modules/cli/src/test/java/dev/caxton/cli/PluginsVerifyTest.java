@@ -40,7 +40,7 @@ class PluginsVerifyTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).containsPattern("(?m)^FAIL +load +serializer/ser +.*\\[2\\.0,3\\.0\\); this node has SPI " + java.util.regex.Pattern.quote(dev.caxton.spi.SpiVersion.CURRENT));
         assertThat(r.errLines()).hasSize(1).first().asString().startsWith("caxton: ").contains("refused");
-        JsonNode first = Json.MAPPER.readTree(json.out()).get(0);
+        JsonNode first = Json.mapper().readTree(json.out()).get(0);
         assertThat(first.get("result").asText()).isEqualTo("FAIL");
         assertThat(first.get("detail").asText()).contains("serializer-ser", "test.ser");
     }

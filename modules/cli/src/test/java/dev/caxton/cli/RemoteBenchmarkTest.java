@@ -29,7 +29,7 @@ class RemoteBenchmarkTest {
         Cli.Result r = runSmall("--output", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
-        JsonNode report = Json.MAPPER.readTree(r.out());
+        JsonNode report = Json.mapper().readTree(r.out());
         assertThat(report.path("suite").asText()).isEqualTo("remote");
         assertThat(report.path("transport").asText()).isEqualTo("tcp");
         assertThat(report.path("serializer").asText()).isEqualTo("json");
@@ -70,7 +70,7 @@ class RemoteBenchmarkTest {
         Cli.Result r = runSmall("--compression", "on", "--output", "json");
 
         if (r.code() == 0) {
-            assertThat(Json.MAPPER.readTree(r.out()).path("compression").asText()).isEqualTo("on");
+            assertThat(Json.mapper().readTree(r.out()).path("compression").asText()).isEqualTo("on");
         } else {
             assertThat(r.err()).contains("messaging.enable_compression").doesNotContain("Exception", "\tat ");
         }

@@ -56,7 +56,7 @@ class StorageCommandTest {
         try (FakeApi api = api()) {
             Cli.Result r = Cli.against(api, "storage", "backup", file.toString(), "--output", "json");
             assertThat(r.code()).as(r.err()).isZero();
-            var json = Json.MAPPER.readTree(r.out());
+            var json = Json.mapper().readTree(r.out());
             assertThat(json.get("file").asText()).isEqualTo(file.toString());
             assertThat(json.get("bytes").asLong()).isEqualTo(COPY.length);
             assertThat(json.get("node_copy_ms").asLong()).isEqualTo(42);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class TopRenderTest {
 
     private static JsonNode json(String s) throws Exception {
-        return Json.MAPPER.readTree(s);
+        return Json.mapper().readTree(s);
     }
 
     private static JsonNode agents(long aHandled, long bHandled) throws Exception {

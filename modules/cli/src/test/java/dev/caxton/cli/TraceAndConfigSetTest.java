@@ -43,7 +43,7 @@ class TraceAndConfigSetTest {
         api.on("GET", "/api/v1/traces/m-1", 200, HOPS);
         Cli.Result r = Cli.against(api, "message", "trace", "m-1", "--output", "json");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(Json.MAPPER.readTree(r.out()).path("trace").path("hops").size()).isEqualTo(3);
+        assertThat(Json.mapper().readTree(r.out()).path("trace").path("hops").size()).isEqualTo(3);
     }
 
     @Test
