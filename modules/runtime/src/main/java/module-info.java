@@ -57,6 +57,8 @@ module dev.caxton.runtime {
     exports dev.caxton.runtime.jfr to dev.caxton.server, jdk.jfr;
     // A trace gathered from the cluster's nodes is rendered by the server's traces endpoint.
     exports dev.caxton.runtime.cluster to dev.caxton.server;
+    // The API's and the FIPA MTP's TLS reload their PEM files through one watcher.
+    exports dev.caxton.runtime.tls to dev.caxton.server, dev.caxton.fipa;
 
     uses dev.caxton.spi.engine.WasmEngineProvider;
     uses dev.caxton.spi.transport.TransportProvider;

@@ -129,7 +129,7 @@ final class ServerCommand {
      * A pair the node refuses fails the command with the node's reason; the old certificate stays.
      */
     @Command(name = "reload-tls", description = "Makes a running node load its renewed API certificate files now "
-            + "(server.tls.*); the certificate in use stays when the new pair is refused.")
+            + "(server.tls.*, and fipa.http_mtp.tls.* when set); the certificate in use stays when the new pair is refused.")
     static final class ReloadTls extends ClientCommand {
 
         @Override
@@ -138,8 +138,16 @@ final class ServerCommand {
             if (json()) {
                 Json.print(out, answer);
             } else {
-                out.println((answer.path("reloaded").asBoolean() ? "new connections now use " : "unchanged, in use: ")
-                        + Json.text(answer.path("subject")) + ", valid until " + Json.text(answer.path("not_after")));
+                if (answer.has("subject")) {
+                    out.println((answer.path("reloaded").asBoolean() ? "new connections now use " : "unchanged, in use: ")
+                            + Json.text(answer.path("subject")) + ", valid until " + Json.text(answer.path("not_after")));
+                }
+                // The FIPA MTP's own certificate (fipa.http_mtp.tls.*), when it has one.
+                com.fasterxml.jackson.databind.JsonNode mtp = answer.path("fipa_mtp");
+                if (mtp.has("subject")) {
+                    out.println("FIPA MTP: " + (mtp.path("reloaded").asBoolean() ? "new connections now use " : "unchanged, in use: ")
+                            + Json.text(mtp.path("subject")) + ", valid until " + Json.text(mtp.path("not_after")));
+                }
             }
             return 0;
         }

@@ -64,6 +64,8 @@ public final class FipaBridge implements ExternalRoutes, AutoCloseable {
     private final int maxInFlight;
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
     private final MtpServer server;
+    /** The listener's certificate and key, reloaded while it runs; null on plain HTTP. */
+    private final dev.caxton.runtime.tls.WatchedPemPair<javax.net.ssl.X509ExtendedKeyManager> tls;
     private final String publicUrl;
     /** Addresses peers gave for their agents, newest kept, so replies reach agents of unlisted platforms. */
     private final Map<String, List<String>> addressBook = new LinkedHashMap<>(64, 0.75f, true) {
@@ -90,9 +92,12 @@ public final class FipaBridge implements ExternalRoutes, AutoCloseable {
         this.sendTimeout = config.duration("fipa.http_mtp.send_timeout");
         this.maxInFlight = (int) config.integer("fipa.http_mtp.max_in_flight");
         this.inFlight = new Semaphore(maxInFlight);
+        this.tls = dev.caxton.fipa.mtp.PemTls.watch(config.string("fipa.http_mtp.tls.cert_file"),
+                config.string("fipa.http_mtp.tls.key_file"), java.time.Clock.systemUTC());
         this.server = MtpServer.start(config.string("fipa.http_mtp.host"), (int) config.integer("fipa.http_mtp.port"),
                 config.size("fipa.http_mtp.max_body_size"), (int) config.integer("fipa.http_mtp.max_connections"),
-                config.duration("fipa.http_mtp.request_timeout"), tls(config), this::handle);
+                config.duration("fipa.http_mtp.request_timeout"),
+                tls == null ? null : dev.caxton.fipa.mtp.PemTls.serverContext(tls), this::handle);
         String configured = config.string("fipa.http_mtp.public_url");
         InetSocketAddress a = server.address();
         String scheme = config.string("fipa.http_mtp.tls.cert_file").isBlank() ? "http" : "https";
@@ -116,21 +121,15 @@ public final class FipaBridge implements ExternalRoutes, AutoCloseable {
         return b;
     }
 
-    private static javax.net.ssl.SSLContext tls(CaxtonConfig config) {
-        String cert = config.string("fipa.http_mtp.tls.cert_file");
-        String key = config.string("fipa.http_mtp.tls.key_file");
-        if (cert.isBlank() && key.isBlank()) {
-            return null;
-        }
-        if (cert.isBlank() || key.isBlank()) {
-            throw new dev.caxton.spi.ConfigException(cert.isBlank() ? "fipa.http_mtp.tls.cert_file"
-                    : "fipa.http_mtp.tls.key_file", "set both fipa.http_mtp.tls.cert_file and key_file, or neither");
-        }
-        try {
-            return dev.caxton.fipa.mtp.PemTls.serverContext(java.nio.file.Path.of(cert), java.nio.file.Path.of(key));
-        } catch (IllegalArgumentException e) {
-            throw new dev.caxton.spi.ConfigException("fipa.http_mtp.tls.cert_file", e.getMessage());
-        }
+    /**
+     * The MTP's TLS pair, or null on plain HTTP: the server polls it at {@code server.tls.reload_interval},
+     * reloads it on {@code POST /api/v1/tls/reload} and exports its expiry.
+     *
+     * @return the watched certificate and key of the MTP listener, or null
+     */
+    @SuppressWarnings("exports") // the watcher's package is exported to the server, the caller
+    public dev.caxton.runtime.tls.WatchedPemPair<?> tls() {
+        return tls;
     }
 
     private static String hostForUrl(String host) {

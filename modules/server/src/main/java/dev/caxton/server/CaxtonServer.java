@@ -126,11 +126,18 @@ public final class CaxtonServer implements AutoCloseable {
         }
         this.fipa = f;
         long every = config.duration("server.tls.reload_interval").toMillis();
-        this.tlsWatch = tls == null || every == 0 ? null : Thread.ofVirtual().name("caxton-tls-watch").start(() -> {
+        var mtpTls = f == null ? null : f.tls();
+        this.tlsWatch = (tls == null && mtpTls == null) || every == 0 ? null : Thread.ofVirtual().name("caxton-tls-watch").start(() -> {
             try {
                 while (!closing.get()) {
                     Thread.sleep(every);
-                    tls.poll();
+                    if (tls != null) {
+                        tls.poll();
+                    }
+                    // The MTP's own files, watched the same way and at the same interval.
+                    if (mtpTls != null) {
+                        mtpTls.poll();
+                    }
                 }
             } catch (InterruptedException e) {
                 // Closing.
@@ -299,8 +306,36 @@ public final class CaxtonServer implements AutoCloseable {
         var format = dev.caxton.runtime.metrics.Exposition.Format.negotiate(call.header().apply("Accept"));
         byte[] body = Metrics.render(node, waiting.get(), format,
                 (int) node.config().integer("observability.metrics_max_agent_series"),
-                fipa == null ? Map.of() : fipa.counters(), tls == null ? null : tls.notAfter()).getBytes(StandardCharsets.UTF_8);
+                fipa == null ? Map.of() : fipa.counters(), tls == null ? null : tls.notAfter(),
+                fipa == null || fipa.tls() == null ? null : fipa.tls().notAfter()).getBytes(StandardCharsets.UTF_8);
         return CompletableFuture.completedFuture(new Reply(200, format.contentType(), body, Map.of("Vary", "Accept")));
+    }
+
+    /** @return the FIPA MTP's bound port, or -1 when it is off */
+    int fipaPort() {
+        return fipa == null ? -1 : fipa.port();
+    }
+
+    /**
+     * {@code POST /tls/reload}: the API's pair (its outcome at the top level, as before the MTP had
+     * TLS) and the FIPA MTP's (under {@code fipa_mtp}); 422 when either was refused, naming the file.
+     */
+    private Reply reloadTls() {
+        var mtp = fipa == null ? null : fipa.tls();
+        if (tls == null && mtp == null) {
+            throw new ApiError(409, "TLS is off (server.tls.cert_file and server.tls.key_file are empty, and so are "
+                    + "fipa.http_mtp.tls.cert_file and key_file); nothing to reload");
+        }
+        var api = tls == null ? null : tls.reload();
+        var m = mtp == null ? null : mtp.reload();
+        Map<String, Object> body = new java.util.LinkedHashMap<>(api == null ? Map.of() : api.json());
+        if (m != null) {
+            body.put("fipa_mtp", m.json());
+        }
+        String failed = api != null && api.error() != null ? api.error()
+                : m != null && m.error() != null ? m.error() : null;
+        return failed == null ? Reply.json(200, body, Map.of())
+                : Reply.json(422, error("the new certificate was not loaded; the one in use stays: " + failed, body), Map.of());
     }
 
     private CompletableFuture<Reply> handleApi(Call call) {
@@ -338,13 +373,7 @@ public final class CaxtonServer implements AutoCloseable {
             }
             if (trimmed.equals(API + "/tls/reload")) {
                 only(call.method(), "POST");
-                if (tls == null) {
-                    throw new ApiError(409, "TLS is off (server.tls.cert_file and server.tls.key_file are empty); nothing to reload");
-                }
-                ServerTls.Outcome o = tls.reload();
-                return CompletableFuture.completedFuture(Reply.json(o.error() == null ? 200 : 422,
-                        o.error() == null ? o.json() : error("the new certificate was not loaded; the one in use stays: "
-                                + o.error(), o.json()), Map.of()));
+                return CompletableFuture.completedFuture(reloadTls());
             }
             if (trimmed.equals(API + "/diagnostics")) {
                 only(call.method(), "GET");

@@ -223,7 +223,12 @@ final class HttpListener implements AutoCloseable {
                 @Override
                 protected void initChannel(Channel ch) {
                     guard.http2();
-                    ch.pipeline().addLast(frameCodec(), multiplex(guard));
+                    // In place of this initializer, ahead of the HTTP/1 handlers: added last, the h2
+                    // bytes went to those first and were lost, so a prior-knowledge client got
+                    // SETTINGS and then no answer at all.
+                    String here = ch.pipeline().context(this).name();
+                    Http2FrameCodec frames = frameCodec();
+                    ch.pipeline().addAfter(here, "h2-frames", frames).addAfter("h2-frames", "h2-streams", multiplex(guard));
                 }
             }));
         } else {
@@ -235,7 +240,10 @@ final class HttpListener implements AutoCloseable {
     }
 
     private Http2FrameCodec frameCodec() {
-        return Http2FrameCodecBuilder.forServer().initialSettings(Http2Settings.defaultSettings()
+        // Rapid reset (CVE-2023-44487): streams opened and cancelled at once never count against the
+        // stream bound, so resets are bounded per connection (200 in 30 s, Netty's server default,
+        // written out so the protection does not rest on a default); past it the connection is closed.
+        return Http2FrameCodecBuilder.forServer().decoderEnforceMaxRstFramesPerWindow(200, 30).initialSettings(Http2Settings.defaultSettings()
                 .maxConcurrentStreams(limits.maxStreams()).maxHeaderListSize(limits.maxHeaderSize())).build();
     }
 

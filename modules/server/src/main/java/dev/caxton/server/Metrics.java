@@ -58,11 +58,22 @@ final class Metrics {
     /** As above, with the expiry of the API's certificate in use (null when TLS is off). */
     static String render(CaxtonNode node, int apiWaiting, Exposition.Format format, int maxAgentSeries,
                          Map<String, Long> fipa, java.time.Instant tlsNotAfter) {
+        return render(node, apiWaiting, format, maxAgentSeries, fipa, tlsNotAfter, null);
+    }
+
+    /** As above, with the expiry of the FIPA MTP's certificate in use (null when the MTP has no TLS). */
+    static String render(CaxtonNode node, int apiWaiting, Exposition.Format format, int maxAgentSeries,
+                         Map<String, Long> fipa, java.time.Instant tlsNotAfter, java.time.Instant mtpTlsNotAfter) {
         Exposition x = new Exposition(format);
         if (tlsNotAfter != null) {
             // A gauge of the expiry rather than of days left, so an alert compares it with time().
             x.gauge("caxton_api_tls_certificate_expiry_seconds",
                     "When the API's certificate in use expires, in seconds since the Unix epoch.", tlsNotAfter.getEpochSecond());
+        }
+        if (mtpTlsNotAfter != null) {
+            x.gauge("caxton_fipa_mtp_tls_certificate_expiry_seconds",
+                    "When the FIPA HTTP MTP's certificate in use expires, in seconds since the Unix epoch.",
+                    mtpTlsNotAfter.getEpochSecond());
         }
         for (Map.Entry<String, Long> f : fipa.entrySet()) {
             x.counter("caxton_fipa_" + f.getKey() + "_total", FIPA_HELP.getOrDefault(f.getKey(), "FIPA MTP counter."),

@@ -155,7 +155,7 @@ class ServerTlsTest {
                 new java.util.Date(1_100_000_000_000L));
         try {
             install(dir, expired);
-            ServerTls.Outcome o = tls.reload();
+            dev.caxton.runtime.tls.WatchedPemPair.Outcome o = tls.reload();
             assertThat(o.error()).contains(files[0].toString()).contains("valid only from");
             assertThat(o.subject()).isEqualTo(b.cert().getSubjectX500Principal().getName());
             tls.poll();
@@ -174,6 +174,61 @@ class ServerTlsTest {
                 .hasMessageContaining("server.tls.key_file").hasMessageContaining(files[1].toString());
     }
 
+    @Test
+    /**
+     * The FIPA MTP's certificate is reloaded by the node like the API's: watched at the same interval,
+     * reloaded by the same endpoint, its expiry exported, a bad pair keeping the one in use.
+     */
+    void theMtpCertificateIsWatchedReloadedAndExported(@TempDir Path dir) throws Exception {
+        Path[] files = install(dir, a, "mtp");
+        String fipa = """
+                fipa:
+                  http_mtp:
+                    enabled: true
+                    port: 0
+                    tls:
+                      cert_file: "%s"
+                      key_file: "%s"
+                """.formatted(files[0], files[1]);
+        SSLContext trust = ServerTlsTest.trusting(a, b, c);
+        try (TestServer s = new TestServer(dir, "tls:\n  reload_interval: 100ms", fipa)) {
+            int port = s.server.fipaPort();
+            assertThat(peerOf(trust, port)).isEqualTo(a.cert());
+            assertThat(s.metrics("GET", "/metrics").body()).contains("caxton_fipa_mtp_tls_certificate_expiry_seconds "
+                    + a.cert().getNotAfter().toInstant().getEpochSecond())
+                    .doesNotContain("caxton_api_tls_certificate_expiry_seconds");
+
+            // A renewal written over the files: the watcher takes it once they hold still.
+            install(dir, b, "mtp");
+            TestServer.await("a new MTP handshake presents certificate B", () -> peerOf(trust, port).equals(b.cert()));
+            TestServer.await("the gauge shows B's expiry", () -> metrics(s).contains(
+                    "caxton_fipa_mtp_tls_certificate_expiry_seconds " + b.cert().getNotAfter().toInstant().getEpochSecond()));
+
+            // C's certificate with B's key: the explicit reload refuses it naming the MTP's key file, B stays.
+            Files.copy(c.certificate().toPath(), files[0], StandardCopyOption.REPLACE_EXISTING);
+            Res refused = s.call("POST", "/api/v1/tls/reload", "{}");
+            assertThat(refused.status()).isEqualTo(422);
+            assertThat(refused.body()).contains("fipa.http_mtp.tls.key_file").contains("does not belong")
+                    .contains("\"fipa_mtp\"").doesNotContain("Exception");
+            assertThat(peerOf(trust, port)).isEqualTo(b.cert());
+
+            // The matching key completes C; the explicit reload takes it at once.
+            Files.copy(c.privateKey().toPath(), files[1], StandardCopyOption.REPLACE_EXISTING);
+            Res ok = s.call("POST", "/api/v1/tls/reload", "{}");
+            assertThat(ok.status()).isEqualTo(200);
+            assertThat(ok.body()).contains("\"fipa_mtp\"").contains(c.cert().getSubjectX500Principal().getName());
+            assertThat(peerOf(trust, port)).isEqualTo(c.cert());
+        }
+    }
+
+    private static String metrics(TestServer s) {
+        try {
+            return s.metrics("GET", "/metrics").body();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     private static dev.caxton.runtime.config.CaxtonConfig config(Path[] files) {
         return dev.caxton.runtime.config.CaxtonConfig.parse("test.yaml", """
                 server:
@@ -189,9 +244,14 @@ class ServerTlsTest {
 
     /** Writes the pair over the two files the server is configured with, as a renewer does. */
     static Path[] install(Path dir, SelfSignedCertificate pair) throws IOException {
+        return install(dir, pair, "api");
+    }
+
+    /** As above, as {@code <name>.crt} and {@code <name>.key}. */
+    static Path[] install(Path dir, SelfSignedCertificate pair, String name) throws IOException {
         Path tls = Files.createDirectories(dir.resolve("tls"));
-        Path cert = tls.resolve("api.crt");
-        Path key = tls.resolve("api.key");
+        Path cert = tls.resolve(name + ".crt");
+        Path key = tls.resolve(name + ".key");
         Files.copy(pair.certificate().toPath(), cert, StandardCopyOption.REPLACE_EXISTING);
         Files.copy(pair.privateKey().toPath(), key, StandardCopyOption.REPLACE_EXISTING);
         return new Path[] {cert, key};

@@ -25,7 +25,8 @@ class MtpTlsTest {
     @Test
     void servesHttpsFromPemFilesAndRefusesPlainHttp() throws Exception {
         SelfSignedCertificate cert = new SelfSignedCertificate("localhost");
-        SSLContext server = PemTls.serverContext(cert.certificate().toPath(), cert.privateKey().toPath());
+        SSLContext server = PemTls.serverContext(PemTls.watch(cert.certificate().toString(), cert.privateKey().toString(),
+                java.time.Clock.systemUTC()));
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("peer", cert.cert());
@@ -55,8 +56,10 @@ class MtpTlsTest {
     void aKeyThatIsNotPemIsRefusedNamingTheFile() throws Exception {
         SelfSignedCertificate cert = new SelfSignedCertificate("localhost");
         try {
-            assertThatThrownBy(() -> PemTls.serverContext(cert.certificate().toPath(), cert.certificate().toPath()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PKCS#8")
+            assertThatThrownBy(() -> PemTls.watch(cert.certificate().toString(), cert.certificate().toString(),
+                    java.time.Clock.systemUTC()))
+                    .isInstanceOf(dev.caxton.spi.ConfigException.class).hasMessageContaining("PKCS#8")
+                    .hasMessageContaining("fipa.http_mtp.tls.key_file")
                     .hasMessageContaining(cert.certificate().getName());
         } finally {
             cert.delete();
