@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The upstream tuning guide's agent figures, measured on a node in this process with the real
- * Chicory engine, JSON codec and memory storage: agent startup (deploy of an already compiled module
+ * Chicory engine, JSON or MessagePack codec and memory storage: agent startup (deploy of an already compiled module
  * to its first reply) and message processing (send to reply) for the echo agent. Sample mode gives
  * the p50/p99 the docs quote.
  */
@@ -51,6 +51,10 @@ public class AgentBenchmarks {
     /** {@code off}: tracing as configured by default (off); {@code all}: tracing on, every message sampled. */
     @Param({"off"})
     public String tracing;
+
+    /** The agents' codec: how envelopes cross the guest boundary ({@code json} is the node's default). */
+    @Param({"json", "msgpack"})
+    public String codec;
 
     private CaxtonNode node;
     private byte[] echo;
@@ -77,9 +81,9 @@ public class AgentBenchmarks {
         try (InputStream in = AgentBenchmarks.class.getResourceAsStream("/echo.wasm")) {
             echo = in.readAllBytes();
         }
-        node.deploy(new DeploySpec("echo", echo, List.of(), null, null, null, null));
+        node.deploy(new DeploySpec("echo", echo, List.of(), null, codec, null, null));
         for (int i = 0; i < 4; i++) {
-            node.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, null, null, null));
+            node.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, codec, null, null));
         }
     }
 
@@ -124,6 +128,23 @@ public class AgentBenchmarks {
         java.util.concurrent.CompletableFuture<?>[] replies = new java.util.concurrent.CompletableFuture<?>[IN_FLIGHT];
         for (int i = 0; i < IN_FLIGHT; i++) {
             replies[i] = node.request(Envelope.builder(Performative.REQUEST).capability("pool").content((long) i).build(),
+                    Duration.ofSeconds(30));
+        }
+        java.util.concurrent.CompletableFuture.allOf(replies).get();
+    }
+
+    /**
+     * Throughput into one agent: 2000 requests in flight to the echo agent, all replies awaited.
+     * Reported per message; the per-message work at the guest boundary shows here undiluted.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(IN_FLIGHT)
+    public void throughputOneAgent() throws Exception {
+        java.util.concurrent.CompletableFuture<?>[] replies = new java.util.concurrent.CompletableFuture<?>[IN_FLIGHT];
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            replies[i] = node.request(Envelope.builder(Performative.REQUEST).receiver("echo").content((long) i).build(),
                     Duration.ofSeconds(30));
         }
         java.util.concurrent.CompletableFuture.allOf(replies).get();
