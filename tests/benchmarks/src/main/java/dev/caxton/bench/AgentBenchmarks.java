@@ -71,6 +71,8 @@ public class AgentBenchmarks {
         props.setProperty("caxton.runtime.max_agents", "1000000");
         // Any free port: two benchmark runs (or a node) on the machine must not collide on 7946.
         props.setProperty("caxton.transport.port", "0");
+        // Room for every request in flight in one agent's mailbox (throughputOneAgent).
+        props.setProperty("caxton.messaging.priorities.normal.queue_size", String.valueOf(2 * IN_FLIGHT));
         if (tracing.equals("all")) {
             props.setProperty("caxton.observability.tracing.enabled", "true");
             props.setProperty("caxton.observability.tracing.sample_rate", "1.0");
