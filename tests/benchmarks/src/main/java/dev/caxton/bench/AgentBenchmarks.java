@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The upstream tuning guide's agent figures, measured on a node in this process with the real
- * Chicory engine, JSON codec and memory storage: agent startup (deploy of an already compiled module
+ * Chicory engine, JSON or MessagePack codec and memory storage: agent startup (deploy of an already compiled module
  * to its first reply) and message processing (send to reply) for the echo agent. Sample mode gives
  * the p50/p99 the docs quote.
  */
@@ -49,6 +49,9 @@ public class AgentBenchmarks {
     /** {@code runtime.instance_pool.size}: pre-made instances per module for deploys and restarts (0: off). */
     @Param({"0"})
     public int pool;
+    /** The agents' codec: how envelopes cross the guest boundary ({@code json} is the node's default). */
+    @Param({"json", "msgpack"})
+    public String codec;
 
     private CaxtonNode node;
     private byte[] echo;
@@ -60,6 +63,8 @@ public class AgentBenchmarks {
     public void start() {
         Map<String, String> extra = new java.util.HashMap<>();
         extra.put("caxton.runtime.instance_pool.size", String.valueOf(pool));
+        // Room for every request in flight in one agent's mailbox (throughputOneAgent).
+        extra.put("caxton.messaging.priorities.normal.queue_size", String.valueOf(2 * IN_FLIGHT));
         if (tracing.equals("all")) {
             extra.put("caxton.observability.tracing.enabled", "true");
             extra.put("caxton.observability.tracing.sample_rate", "1.0");
@@ -68,9 +73,9 @@ public class AgentBenchmarks {
         node = started.node();
         dataDir = started.dataDir();
         echo = BenchNode.resource("/echo.wasm");
-        node.deploy(new DeploySpec("echo", echo, List.of(), null, null, null, null));
+        node.deploy(new DeploySpec("echo", echo, List.of(), null, codec, null, null));
         for (int i = 0; i < 4; i++) {
-            node.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, null, null, null));
+            node.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, codec, null, null));
         }
     }
 
@@ -112,6 +117,23 @@ public class AgentBenchmarks {
         java.util.concurrent.CompletableFuture<?>[] replies = new java.util.concurrent.CompletableFuture<?>[IN_FLIGHT];
         for (int i = 0; i < IN_FLIGHT; i++) {
             replies[i] = node.request(Envelope.builder(Performative.REQUEST).capability("pool").content((long) i).build(),
+                    Duration.ofSeconds(30));
+        }
+        java.util.concurrent.CompletableFuture.allOf(replies).get();
+    }
+
+    /**
+     * Throughput into one agent: 2000 requests in flight to the echo agent, all replies awaited.
+     * Reported per message; the per-message work at the guest boundary shows here undiluted.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(IN_FLIGHT)
+    public void throughputOneAgent() throws Exception {
+        java.util.concurrent.CompletableFuture<?>[] replies = new java.util.concurrent.CompletableFuture<?>[IN_FLIGHT];
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            replies[i] = node.request(Envelope.builder(Performative.REQUEST).receiver("echo").content((long) i).build(),
                     Duration.ofSeconds(30));
         }
         java.util.concurrent.CompletableFuture.allOf(replies).get();

@@ -29,7 +29,6 @@ import dev.caxton.spi.engine.WasmModule;
 import dev.caxton.spi.engine.WasmTimeoutException;
 import dev.caxton.spi.engine.WasmTrapException;
 import dev.caxton.spi.message.Envelope;
-import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.InvalidEnvelopeException;
 import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.serializer.SerializationException;
@@ -42,7 +41,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -240,6 +238,14 @@ public final class Agent implements Recipient {
     private WasmInstance countedInstance;
     private long handledOnInstance;
     private final LongAdder recycled = new LongAdder();
+    /**
+     * The guest-boundary buffers, this agent's own and used only by whoever runs its message: the
+     * encoding of the message going in, and the bytes of the reply or a {@code send_message} coming
+     * out. Reused so a message costs no byte arrays of its own; only their first {@code length}
+     * bytes are ever handed on, so nothing of an earlier, longer message is seen again.
+     */
+    private final dev.caxton.spi.serializer.EncodeBuffer toGuest = new dev.caxton.spi.serializer.EncodeBuffer(256);
+    private byte[] fromGuest = new byte[256];
 
     /**
      * What an agent runs: its compiled module and how it is run.
@@ -1127,20 +1133,21 @@ public final class Agent implements Recipient {
 
     private void invoke(Envelope msg) {
         Code c = code;
-        byte[] in;
         try {
             // The agent gets the message without its hop count: version 1 of the ABI has no such
             // field, and the host, not the agent, decides the count of whatever the agent sends.
             // Likewise the traceparent: the host carries the trace on the agent's behalf.
-            in = c.codec().encode(msg.hops() == 0 && msg.traceparent() == null ? msg
-                    : msg.toBuilder().hops(0).traceparent(null).build());
+            toGuest.reset();
+            c.codec().encode(msg.hops() == 0 && msg.traceparent() == null ? msg
+                    : msg.toBuilder().hops(0).traceparent(null).build(), toGuest);
         } catch (SerializationException e) {
             ctx.deadLetters().deadLetter(msg, "cannot encode for the agent: " + e.getMessage());
             failureReply(msg, "cannot encode for the agent: " + e.getMessage());
             return;
         }
-        if (in.length > ctx.maxMessageBytes()) {
-            String reason = "message of " + in.length + " bytes exceeds messaging.max_message_size ("
+        int inLength = toGuest.length();
+        if (inLength > ctx.maxMessageBytes()) {
+            String reason = "message of " + inLength + " bytes exceeds messaging.max_message_size ("
                     + ctx.maxMessageBytes() + " bytes)";
             ctx.deadLetters().deadLetter(msg, reason);
             failureReply(msg, reason);
@@ -1165,17 +1172,17 @@ public final class Agent implements Recipient {
             // ABI 2: the reply is read before anything is freed, and only the input buffer is freed,
             // so a reply in the input buffer or in static data is safe with a real allocator.
             boolean v2 = abiOf(inst) >= 2;
-            int ptr = (int) inst.call(AbiContract.ALLOC, in.length)[0];
+            int ptr = (int) inst.call(AbiContract.ALLOC, inLength)[0];
             try {
-                inst.memory().write(Integer.toUnsignedLong(ptr), in);
+                inst.memory().write(Integer.toUnsignedLong(ptr), toGuest.array(), 0, inLength);
             } catch (MemoryAccessException e) {
                 throw new AgentFault("alloc returned an out-of-bounds pointer: " + e.getMessage());
             }
-            long r = inst.call(AbiContract.HANDLE_MESSAGE, ptr, in.length)[0];
+            long r = inst.call(AbiContract.HANDLE_MESSAGE, ptr, inLength)[0];
             countHandled(inst);
             boolean dealloc = hasDealloc(inst);
             if (dealloc && (!v2 || r <= 0)) {
-                inst.call(AbiContract.DEALLOC, ptr, in.length);
+                inst.call(AbiContract.DEALLOC, ptr, inLength);
             }
             if (r < 0) {
                 errors.increment();
@@ -1190,15 +1197,15 @@ public final class Agent implements Recipient {
             if (rlen > ctx.maxMessageBytes()) {
                 throw new AgentFault("reply of " + rlen + " bytes exceeds messaging.max_message_size");
             }
-            byte[] out;
+            byte[] out = fromGuest((int) rlen);
             try {
-                out = inst.memory().read(rptr, (int) rlen);
+                inst.memory().read(rptr, out, 0, (int) rlen);
             } catch (MemoryAccessException e) {
                 throw new AgentFault("reply pointer out of bounds: " + e.getMessage());
             }
             if (dealloc) {
                 if (v2) {
-                    inst.call(AbiContract.DEALLOC, ptr, in.length);
+                    inst.call(AbiContract.DEALLOC, ptr, inLength);
                 } else {
                     inst.call(AbiContract.DEALLOC, (int) rptr, (int) rlen);
                 }
@@ -1209,7 +1216,8 @@ public final class Agent implements Recipient {
             }
             Envelope reply;
             try {
-                reply = completeReply(decodeReply(c.codec(), out), msg);
+                // The ABI lets a reply leave out the performative: it is an inform then.
+                reply = completeReply(c.codec().decode(out, 0, (int) rlen, Performative.INFORM), msg);
             } catch (SerializationException | InvalidEnvelopeException e) {
                 errors.increment();
                 agentLog.log(System.Logger.Level.WARNING, "malformed reply: " + e.getMessage());
@@ -1284,6 +1292,19 @@ public final class Agent implements Recipient {
                 flushWasi();
             }
         }
+    }
+
+    /**
+     * The buffer for bytes coming out of the guest, with room for {@code length} of them. One that
+     * a large message made grow beyond 64 KiB is not kept for the next: memory per agent stays small.
+     */
+    private byte[] fromGuest(int length) {
+        byte[] b = fromGuest;
+        if (b.length < length || b.length > 64 * 1024) {
+            b = new byte[Math.max(length, 256)];
+            fromGuest = b;
+        }
+        return b;
     }
 
     /** Books a call that returned: the state may have changed, and what it used goes into the counters. */
@@ -1414,21 +1435,6 @@ public final class Agent implements Recipient {
     // ---------------------------------------------------------------- replies
 
     /**
-     * Reads a reply leniently: the ABI lets an agent leave out the performative (it defaults to
-     * {@code inform}), which the strict envelope decoding would refuse.
-     */
-    private static Envelope decodeReply(Serializer codec, byte[] bytes) {
-        Object v = codec.decodeValue(bytes);
-        if (v instanceof Map<?, ?> raw && !raw.containsKey(EnvelopeFields.PERFORMATIVE)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            raw.forEach((k, val) -> m.put(String.valueOf(k), val));
-            m.put(EnvelopeFields.PERFORMATIVE, Performative.INFORM.wireName());
-            v = m;
-        }
-        return Serializer.envelopeOf(v);
-    }
-
-    /**
      * Completes a reply as the ABI says: the replying agent is the sender; an absent receiver (or
      * one naming the agent itself) becomes the original sender; conversation and reply tracking
      * follow the original; the message id is fresh.
@@ -1550,10 +1556,11 @@ public final class Agent implements Recipient {
                     + " bytes exceeds messaging.max_message_size");
             return SendStatus.TOO_LARGE.abiCode();
         }
-        byte[] bytes = mem.read(p, (int) n);
+        byte[] bytes = fromGuest((int) n);
+        mem.read(p, bytes, 0, (int) n);
         Envelope e;
         try {
-            e = code.codec().decode(bytes);
+            e = code.codec().decode(bytes, 0, (int) n, null);
         } catch (SerializationException ex) {
             agentLog.log(System.Logger.Level.WARNING, "send_message refused, malformed envelope: " + ex.getMessage());
             return SendStatus.MALFORMED.abiCode();

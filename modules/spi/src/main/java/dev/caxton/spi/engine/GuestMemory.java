@@ -33,6 +33,25 @@ public interface GuestMemory {
     void write(long address, byte[] bytes);
 
     /**
+     * Copies part of an array into the memory, so that a host writing from a buffer it reuses (a
+     * message's encoding) need not copy the bytes into an exact-size array first. Engines override
+     * this to copy straight from the array; the default makes that copy and calls
+     * {@link #write(long, byte[])}.
+     *
+     * @param address the first byte
+     * @param bytes   the source
+     * @param offset  the first index of {@code bytes} copied
+     * @param length  how many bytes
+     * @throws MemoryAccessException when any byte would fall outside the memory
+     * @throws IndexOutOfBoundsException when the range lies outside {@code bytes}
+     */
+    default void write(long address, byte[] bytes, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        write(address, offset == 0 && length == bytes.length ? bytes
+                : java.util.Arrays.copyOfRange(bytes, offset, offset + length));
+    }
+
+    /**
      * Copies bytes out of the memory into an array the caller owns, so that a host reading the
      * whole memory often (a checkpoint of a durable agent) does not allocate a copy each time.
      *

@@ -72,33 +72,76 @@ public final class EnvelopeFields {
      */
     public static Map<String, Object> toMap(Envelope e) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put(PERFORMATIVE, e.performative().wireName());
-        put(m, SENDER, e.sender());
-        put(m, RECEIVER, e.receiver());
-        put(m, CAPABILITY, e.capability());
-        put(m, BROADCAST, e.broadcast());
-        if (e.content() != null) {
-            m.put(CONTENT, e.content());
-        }
-        put(m, LANGUAGE, e.language());
-        put(m, ONTOLOGY, e.ontology());
-        put(m, PROTOCOL, e.protocol());
-        put(m, CONVERSATION_ID, e.conversationId());
-        put(m, REPLY_WITH, e.replyWith());
-        put(m, IN_REPLY_TO, e.inReplyTo());
-        put(m, REPLY_BY, e.replyBy());
-        put(m, PRIORITY, e.priority() == null ? null : e.priority().wireName());
-        put(m, MESSAGE_ID, e.messageId());
-        if (e.hops() > 0) {
-            m.put(HOPS, (long) e.hops());
-        }
-        put(m, TRACEPARENT, e.traceparent());
+        forEachPresent(e, m::put);
         return m;
     }
 
-    private static void put(Map<String, Object> m, String k, Object v) {
+    /**
+     * Receives an envelope's fields one by one, for codecs that write them without building a map.
+     */
+    @FunctionalInterface
+    public interface FieldSink {
+        /**
+         * One present field.
+         *
+         * @param name  its wire name
+         * @param value its value as the map form has it (wire strings for the performative and the
+         *              priority, a {@link Long} for the hop count), never null
+         */
+        void field(String name, Object value);
+    }
+
+    /**
+     * Hands a sink the fields of an envelope that {@link #toMap} would hold, in the same order and
+     * with the same values, without building the map.
+     *
+     * @param e    the envelope
+     * @param sink what receives them
+     */
+    public static void forEachPresent(Envelope e, FieldSink sink) {
+        sink.field(PERFORMATIVE, e.performative().wireName());
+        put(sink, SENDER, e.sender());
+        put(sink, RECEIVER, e.receiver());
+        put(sink, CAPABILITY, e.capability());
+        put(sink, BROADCAST, e.broadcast());
+        put(sink, CONTENT, e.content());
+        put(sink, LANGUAGE, e.language());
+        put(sink, ONTOLOGY, e.ontology());
+        put(sink, PROTOCOL, e.protocol());
+        put(sink, CONVERSATION_ID, e.conversationId());
+        put(sink, REPLY_WITH, e.replyWith());
+        put(sink, IN_REPLY_TO, e.inReplyTo());
+        put(sink, REPLY_BY, e.replyBy());
+        put(sink, PRIORITY, e.priority() == null ? null : e.priority().wireName());
+        put(sink, MESSAGE_ID, e.messageId());
+        if (e.hops() > 0) {
+            sink.field(HOPS, (long) e.hops());
+        }
+        put(sink, TRACEPARENT, e.traceparent());
+    }
+
+    /**
+     * How many fields {@link #forEachPresent} hands on: the size of {@link #toMap}'s map, for codecs
+     * that write a map's size before its entries.
+     *
+     * @param e the envelope
+     * @return the number of present fields
+     */
+    public static int presentCount(Envelope e) {
+        // Counted directly rather than through a sink: this runs for every message an agent gets.
+        return 1 + present(e.sender()) + present(e.receiver()) + present(e.capability()) + present(e.broadcast())
+                + present(e.content()) + present(e.language()) + present(e.ontology()) + present(e.protocol())
+                + present(e.conversationId()) + present(e.replyWith()) + present(e.inReplyTo()) + present(e.replyBy())
+                + present(e.priority()) + present(e.messageId()) + (e.hops() > 0 ? 1 : 0) + present(e.traceparent());
+    }
+
+    private static int present(Object v) {
+        return v == null ? 0 : 1;
+    }
+
+    private static void put(FieldSink sink, String k, Object v) {
         if (v != null) {
-            m.put(k, v);
+            sink.field(k, v);
         }
     }
 
@@ -112,13 +155,76 @@ public final class EnvelopeFields {
      * @throws InvalidEnvelopeException naming the field at fault
      */
     public static Envelope fromMap(Map<String, ?> m) {
-        for (String key : m.keySet()) {
-            if (!ALL.contains(key)) {
-                throw new InvalidEnvelopeException(key, "unknown envelope field; known fields are "
-                        + String.join(", ", ALL));
+        Object[] values = new Object[ALL.size()];
+        for (Map.Entry<String, ?> entry : m.entrySet()) {
+            int index = indexOf(entry.getKey());
+            if (index < 0) {
+                throw unknownField(entry.getKey());
             }
+            values[index] = entry.getValue();
         }
-        Object p = m.get(PERFORMATIVE);
+        return fromValues(values, null);
+    }
+
+    /**
+     * The position of a wire name in {@link #ALL}, for codecs that collect an envelope's fields in
+     * an array as they read instead of building a map.
+     *
+     * @param key a wire name
+     * @return its index in {@link #ALL}, or -1 when it is not an envelope field
+     */
+    public static int indexOf(String key) {
+        return switch (key) {
+            case PERFORMATIVE -> 0;
+            case SENDER -> 1;
+            case RECEIVER -> 2;
+            case CAPABILITY -> 3;
+            case BROADCAST -> 4;
+            case CONTENT -> 5;
+            case LANGUAGE -> 6;
+            case ONTOLOGY -> 7;
+            case PROTOCOL -> 8;
+            case CONVERSATION_ID -> 9;
+            case REPLY_WITH -> 10;
+            case IN_REPLY_TO -> 11;
+            case REPLY_BY -> 12;
+            case PRIORITY -> 13;
+            case MESSAGE_ID -> 14;
+            case HOPS -> 15;
+            case TRACEPARENT -> 16;
+            default -> -1;
+        };
+    }
+
+    /**
+     * The error for a key that is no envelope field, worded as every codec words it.
+     *
+     * @param key the key
+     * @return the exception to throw
+     */
+    public static InvalidEnvelopeException unknownField(String key) {
+        return new InvalidEnvelopeException(key, "unknown envelope field; known fields are " + String.join(", ", ALL));
+    }
+
+    /**
+     * Reads an envelope from its fields' values, indexed as {@link #ALL} (see {@link #indexOf}),
+     * checking every field's type as {@link #fromMap} does, with the same messages. A {@code null}
+     * value counts as absent.
+     *
+     * @param v                  the values; not kept
+     * @param absentPerformative the performative when none is given, or null to refuse that
+     * @return the envelope
+     * @throws InvalidEnvelopeException naming the field at fault
+     * @throws IllegalArgumentException when the array does not have one slot per field
+     */
+    public static Envelope fromValues(Object[] v, Performative absentPerformative) {
+        if (v.length != ALL.size()) {
+            throw new IllegalArgumentException("expected " + ALL.size() + " field values, got " + v.length);
+        }
+        Object p = v[0];
+        if (p == null && absentPerformative != null) {
+            p = absentPerformative.wireName();
+        }
         if (p == null) {
             throw new InvalidEnvelopeException(PERFORMATIVE, "required field is missing");
         }
@@ -129,16 +235,16 @@ public final class EnvelopeFields {
                 PERFORMATIVE, "'" + ps + "' is not a FIPA performative; expected one of "
                 + String.join(" ", java.util.Arrays.stream(Performative.values()).map(Performative::wireName).toList())));
         Priority priority = null;
-        String pr = string(m, PRIORITY);
+        String pr = string(v[13], PRIORITY);
         if (pr != null) {
             priority = Priority.fromWire(pr).orElseThrow(() -> new InvalidEnvelopeException(PRIORITY,
                     "'" + pr + "' is not a priority; expected critical, high, normal or low"));
         }
-        Object b = m.get(BROADCAST);
+        Object b = v[4];
         if (b != null && !(b instanceof Boolean)) {
             throw new InvalidEnvelopeException(BROADCAST, "expected true or false, got " + typeName(b));
         }
-        Object rb = m.get(REPLY_BY);
+        Object rb = v[12];
         Long replyBy = null;
         if (rb != null) {
             if (rb instanceof Long || rb instanceof Integer || rb instanceof Short || rb instanceof Byte) {
@@ -149,10 +255,10 @@ public final class EnvelopeFields {
                 throw new InvalidEnvelopeException(REPLY_BY, "expected an integer (ms since the epoch), got " + typeName(rb));
             }
         }
-        return new Envelope(performative, string(m, SENDER), string(m, RECEIVER), string(m, CAPABILITY),
-                (Boolean) b, m.get(CONTENT), string(m, LANGUAGE), string(m, ONTOLOGY), string(m, PROTOCOL),
-                string(m, CONVERSATION_ID), string(m, REPLY_WITH), string(m, IN_REPLY_TO), replyBy, priority,
-                string(m, MESSAGE_ID), hops(m.get(HOPS)), traceparent(string(m, TRACEPARENT)));
+        return new Envelope(performative, string(v[1], SENDER), string(v[2], RECEIVER), string(v[3], CAPABILITY),
+                (Boolean) b, v[5], string(v[6], LANGUAGE), string(v[7], ONTOLOGY), string(v[8], PROTOCOL),
+                string(v[9], CONVERSATION_ID), string(v[10], REPLY_WITH), string(v[11], IN_REPLY_TO), replyBy, priority,
+                string(v[14], MESSAGE_ID), hops(v[15]), traceparent(string(v[16], TRACEPARENT)));
     }
 
     private static final java.util.regex.Pattern TRACEPARENT_FORM =
@@ -200,8 +306,7 @@ public final class EnvelopeFields {
         return (int) Math.min(n, Integer.MAX_VALUE);
     }
 
-    private static String string(Map<String, ?> m, String key) {
-        Object v = m.get(key);
+    private static String string(Object v, String key) {
         if (v == null || v instanceof String) {
             return (String) v;
         }

@@ -55,6 +55,58 @@ public interface Serializer {
     }
 
     /**
+     * Encodes an envelope into a buffer the caller reuses, appending after what it already holds.
+     * Codecs override this to write the envelope's fields straight into the buffer, with no map or
+     * intermediate array in between; the bytes must be those {@link #encode(Envelope)} gives. The
+     * default copies them from {@link #encode(Envelope)}, so third-party codecs work unchanged.
+     *
+     * @param envelope the envelope
+     * @param into     where the bytes go
+     * @throws SerializationException when the content holds a value outside the value model; the
+     *         buffer's contents are then unspecified and the caller resets it
+     */
+    default void encode(Envelope envelope, EncodeBuffer into) {
+        byte[] bytes = encode(envelope);
+        into.write(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Decodes an envelope from part of an array (a buffer the caller reuses, say), reading only
+     * {@code length} bytes from {@code offset}. When {@code absentPerformative} is not null, an
+     * encoding without a performative gets that one (an agent's reply may leave it out, ABI 1);
+     * otherwise a missing performative is an error, as in {@link #decode(byte[])}.
+     *
+     * <p>Codecs override this to build the envelope as they read, with no map in between, checking
+     * the same rules ({@link EnvelopeFields#fromValues}) with the same messages. The default copies
+     * the range and goes through {@link #decodeValue}, so third-party codecs work unchanged.
+     *
+     * @param bytes              the array
+     * @param offset             where the encoding starts
+     * @param length             how many bytes it has
+     * @param absentPerformative the performative of an encoding without one, or null to refuse it
+     * @return the envelope
+     * @throws SerializationException when the bytes are not a well-formed envelope; the message says
+     *         what was wrong and where (byte offset from {@code offset}, or field)
+     * @throws IndexOutOfBoundsException when the range lies outside the array
+     */
+    default Envelope decode(byte[] bytes, int offset, int length, dev.caxton.spi.message.Performative absentPerformative) {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        byte[] exact = offset == 0 && length == bytes.length ? bytes
+                : java.util.Arrays.copyOfRange(bytes, offset, offset + length);
+        if (absentPerformative == null) {
+            return decode(exact);
+        }
+        Object value = decodeValue(exact);
+        if (value instanceof java.util.Map<?, ?> raw && raw.get(EnvelopeFields.PERFORMATIVE) == null) {
+            java.util.Map<String, Object> filled = new java.util.LinkedHashMap<>();
+            raw.forEach((k, v) -> filled.put(String.valueOf(k), v));
+            filled.put(EnvelopeFields.PERFORMATIVE, absentPerformative.wireName());
+            value = filled;
+        }
+        return envelopeOf(value);
+    }
+
+    /**
      * Turns a decoded value into an envelope: it must be a map, checked against the ABI's field
      * rules. For codecs that override {@link #decode} (to check the root early, say) and still want
      * the shared rules and messages.

@@ -1768,6 +1768,33 @@ public abstract class EngineConformance {
     }
 
     @Test
+    void writingFromPartOfAnArrayChecksEveryRange() {
+        try (WasmInstance inst = instantiate(COUNTER)) {
+            GuestMemory memory = inst.memory();
+            long size = memory.size();
+            byte[] source = new byte[30];
+            for (int i = 0; i < source.length; i++) {
+                source[i] = (byte) (i * 5 + 3);
+            }
+            byte[] blank = new byte[40];
+            memory.write(size - blank.length, blank);
+            memory.write(size - 21, source, 4, 21);
+            assertThat(memory.read(size - 21, 21)).isEqualTo(Arrays.copyOfRange(source, 4, 25));
+            assertThat(memory.read(size - 22, 1)).as("the byte before the range is untouched").containsExactly(0);
+            memory.write(size, source, 0, 0);
+
+            assertThatThrownBy(() -> memory.write(size - 3, source, 0, 4)).isInstanceOf(MemoryAccessException.class);
+            assertThatThrownBy(() -> memory.write(-1, source, 0, 1)).isInstanceOf(MemoryAccessException.class);
+            assertThatThrownBy(() -> memory.write(0xFFFF_FFF0L, source, 0, 8)).isInstanceOf(MemoryAccessException.class);
+            assertThatThrownBy(() -> memory.write(0, source, 28, 5)).as("past the end of the array")
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> memory.write(0, source, -1, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThat(memory.read(size - 21, 21)).as("a refused write writes nothing")
+                    .isEqualTo(Arrays.copyOfRange(source, 4, 25));
+        }
+    }
+
+    @Test
     void snapshotsDoNotTouchFuel() {
         assumeSnapshots();
         assumeThat(engine.features().fuel()).as("the engine meters fuel").isTrue();

@@ -10,6 +10,7 @@ import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.message.Priority;
+import dev.caxton.spi.serializer.EncodeBuffer;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
 import dev.caxton.spi.serializer.SerializerLimits;
@@ -233,6 +234,136 @@ public abstract class SerializerConformance {
         withNulls.put(EnvelopeFields.CONTENT, null);
         withNulls.put(EnvelopeFields.PRIORITY, null);
         assertThat(s.decode(s.encodeValue(withNulls))).isEqualTo(Envelope.builder(Performative.AGREE).build());
+    }
+
+    // ------------------------------------------------------------------------- the buffer path
+
+    @Test
+    @DisplayName("buffer path: an envelope encoded into a reused buffer has the bytes of encode, after what the buffer held")
+    void bufferEncodingAppendsTheSameBytes() {
+        Serializer s = serializer();
+        EncodeBuffer buffer = new EncodeBuffer(8);
+        List<Envelope> samples = new ArrayList<>();
+        samples.add(fullEnvelope());
+        samples.add(Envelope.builder(Performative.INFORM).build());
+        samples.add(fullEnvelope().toBuilder().hops(0).traceparent(null).content(null).build());
+        sampleValues().values().forEach(v -> samples.add(Envelope.builder(Performative.REQUEST).receiver("r").content(v).build()));
+        for (Envelope e : samples) {
+            buffer.reset();
+            buffer.write(new byte[] {7, 7, 7}, 0, 3);
+            s.encode(e, buffer);
+            byte[] alone = s.encode(e);
+            assertThat(Arrays.copyOfRange(buffer.array(), 3, buffer.length())).as("bytes of %s", e).isEqualTo(alone);
+            assertThat(s.decode(buffer.array(), 3, buffer.length() - 3, null)).isEqualTo(e);
+        }
+    }
+
+    @Test
+    @DisplayName("buffer path: a reused buffer holds only the latest envelope, never bytes of a longer one before it")
+    void reusedBufferHoldsOnlyTheLatestEnvelope() {
+        Serializer s = serializer();
+        EncodeBuffer buffer = new EncodeBuffer(16);
+        Envelope longer = Envelope.builder(Performative.INFORM).content("secret-" + "x".repeat(500)).build();
+        Envelope shorter = Envelope.builder(Performative.INFORM).content("hi").build();
+        s.encode(longer, buffer);
+        buffer.reset();
+        s.encode(shorter, buffer);
+        assertThat(buffer.length()).isEqualTo(s.encode(shorter).length);
+        assertThat(buffer.toByteArray()).isEqualTo(s.encode(shorter));
+        assertThat(s.decode(buffer.array(), 0, buffer.length(), null)).isEqualTo(shorter);
+    }
+
+    @Test
+    @DisplayName("buffer path: decoding reads only its range, whatever lies around it")
+    void sliceDecodingReadsOnlyItsRange() {
+        Serializer s = serializer();
+        Random random = new Random(0xB0FFE4L);
+        for (Envelope e : List.of(fullEnvelope(), Envelope.builder(Performative.AGREE).build())) {
+            byte[] bytes = s.encode(e);
+            for (int before : new int[] {0, 1, 13}) {
+                for (int after : new int[] {0, 1, 64}) {
+                    byte[] padded = new byte[before + bytes.length + after];
+                    random.nextBytes(padded);
+                    System.arraycopy(bytes, 0, padded, before, bytes.length);
+                    assertThat(s.decode(padded, before, bytes.length, null)).isEqualTo(e);
+                }
+            }
+        }
+        assertThatThrownBy(() -> s.decode(new byte[4], 2, 3, null)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
+    @DisplayName("buffer path: every truncation is refused even when the rest of the bytes follow in the array")
+    void everyTruncatedSliceIsRefused() {
+        Serializer s = serializer();
+        byte[] envelope = s.encode(fullEnvelope());
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            for (int len = 0; len < envelope.length; len++) {
+                int cut = len;
+                assertRefused("envelope cut to " + len + " of " + envelope.length + " bytes",
+                        () -> s.decode(envelope, 0, cut, null));
+                assertRefused("envelope cut to " + len + " of " + envelope.length + " bytes, read as a reply",
+                        () -> s.decode(envelope, 0, cut, Performative.INFORM));
+            }
+        });
+    }
+
+    @Test
+    @DisplayName("buffer path: random bytes and corruptions decode or are refused with a SerializationException, nothing else")
+    void randomSlicesDecodeOrAreRefused() {
+        Serializer s = serializer();
+        Random random = new Random(0x51ACEL);
+        byte[] valid = s.encode(fullEnvelope());
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            for (int i = 0; i < 2_000; i++) {
+                byte[] input = i % 2 == 0 ? mutate(valid, random) : new byte[random.nextInt(64)];
+                if (i % 2 == 1) {
+                    random.nextBytes(input);
+                }
+                byte[] padded = new byte[input.length + 8];
+                random.nextBytes(padded);
+                System.arraycopy(input, 0, padded, 4, input.length);
+                for (Performative absent : new Performative[] {null, Performative.INFORM}) {
+                    try {
+                        Envelope e = s.decode(padded, 4, input.length, absent);
+                        assertThat(s.decode(s.encode(e))).as("second round trip of %s", hex(input)).isEqualTo(e);
+                    } catch (SerializationException refused) {
+                        assertThat(refused.getMessage()).isNotBlank();
+                    } catch (Throwable t) {
+                        throw new AssertionError("decode of a slice threw " + t + " for " + hex(input), t);
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    @DisplayName("buffer path: a missing performative takes the one given, or is refused naming the field")
+    void absentPerformativeTakesTheOneGiven() {
+        Serializer s = serializer();
+        byte[] noPerformative = s.encodeValue(Map.of("content", "pong", "receiver", "alice"));
+        Envelope reply = s.decode(noPerformative, 0, noPerformative.length, Performative.INFORM);
+        assertThat(reply).isEqualTo(Envelope.builder(Performative.INFORM).receiver("alice").content("pong").build());
+        assertRefused(() -> s.decode(noPerformative, 0, noPerformative.length, null)).hasMessageContaining("performative");
+        byte[] agree = s.encode(Envelope.builder(Performative.AGREE).build());
+        assertThat(s.decode(agree, 0, agree.length, Performative.INFORM).performative()).isEqualTo(Performative.AGREE);
+    }
+
+    @Test
+    @DisplayName("buffer path: a bad field or an unknown key is refused naming it, not with an unchecked exception")
+    void badFieldsInASliceAreRefusedNamingThem() {
+        Serializer s = serializer();
+        Map<String, Object> wrong = new LinkedHashMap<>();
+        wrong.put("performative", "inform");
+        wrong.put("sender", 5L);
+        byte[] bytes = s.encodeValue(wrong);
+        assertRefused(() -> s.decode(bytes, 0, bytes.length, Performative.INFORM)).hasMessageContaining("sender");
+        Map<String, Object> unknown = new LinkedHashMap<>();
+        unknown.put("colour", "red");
+        byte[] colour = s.encodeValue(unknown);
+        assertRefused(() -> s.decode(colour, 0, colour.length, Performative.INFORM)).hasMessageContaining("colour");
+        byte[] list = s.encodeValue(List.of("inform"));
+        assertRefused(() -> s.decode(list, 0, list.length, Performative.INFORM));
     }
 
     // ------------------------------------------------------------------------- value model round trips
@@ -1127,6 +1258,10 @@ public abstract class SerializerConformance {
     }
 
     private static AbstractThrowableAssert<?, ? extends Throwable> assertCannotEncode(Serializer s, Envelope e) {
+        assertThatThrownBy(() -> s.encode(e, new EncodeBuffer(16)))
+                .as("encoding %s into a buffer", e)
+                .isInstanceOf(SerializationException.class)
+                .satisfies(t -> assertThat(t.getMessage()).isNotBlank());
         return assertThatThrownBy(() -> s.encode(e))
                 .as("encoding %s", e)
                 .isInstanceOf(SerializationException.class)

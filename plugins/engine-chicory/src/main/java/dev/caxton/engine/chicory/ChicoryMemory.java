@@ -119,6 +119,16 @@ final class ChicoryMemory implements GuestMemory {
     }
 
     @Override
+    public void write(long address, byte[] bytes, int offset, int length) {
+        Objects.requireNonNull(bytes, "bytes");
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        checkBounds(address, length);
+        if (length > 0) {
+            memory.write((int) address, bytes, offset, length);
+        }
+    }
+
+    @Override
     public void checkBounds(long address, long length) {
         checkBounds(address, length, size());
     }

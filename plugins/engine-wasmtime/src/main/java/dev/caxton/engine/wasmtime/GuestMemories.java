@@ -146,6 +146,18 @@ final class GuestMemories {
         }
 
         @Override
+        public void write(long address, byte[] bytes, int offset, int length) {
+            Objects.requireNonNull(bytes, "bytes");
+            owner.withMemory(b -> {
+                check(address, length, b.capacity());
+                Objects.checkFromIndexSize(offset, length, bytes.length);
+                // One bulk copy from the caller's array into the native memory, no exact-size copy first.
+                b.put((int) address, bytes, offset, length);
+                return null;
+            });
+        }
+
+        @Override
         public long grow(long pages) {
             return owner.grow(pages);
         }

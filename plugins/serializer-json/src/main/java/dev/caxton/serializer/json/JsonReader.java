@@ -5,6 +5,10 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
+import dev.caxton.spi.message.InvalidEnvelopeException;
+import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.SerializerLimits;
 import java.io.IOException;
@@ -28,6 +32,9 @@ final class JsonReader {
 
     private final SerializerLimits limits;
     private final JsonParser parser;
+    /** Levels of nesting outside the value being read: 1 for an envelope's fields. */
+    private int outer;
+    private final ArrayDeque<Container> stack = new ArrayDeque<>(8);
 
     private JsonReader(SerializerLimits limits, JsonParser parser) {
         this.limits = limits;
@@ -51,7 +58,7 @@ final class JsonReader {
             throw new SerializationException("input of " + bytes.length + " bytes exceeds the limit of "
                     + limits.maxBytes() + " bytes (maxBytes)");
         }
-        requireUtf8(bytes);
+        requireUtf8(bytes, 0, bytes.length);
         JsonParser parser;
         try {
             parser = factory.createParser(bytes);
@@ -69,16 +76,105 @@ final class JsonReader {
     }
 
     /**
+     * Reads an envelope from part of an array, field by field into its slots, with no map in
+     * between; the field rules and their messages are {@link EnvelopeFields#fromValues}'.
+     *
+     * @param factory            the configured factory
+     * @param limits             the bounds to enforce
+     * @param bytes              the array
+     * @param offset             where the input starts
+     * @param length             how many bytes it has
+     * @param absentPerformative the performative when none is given, or null to refuse that
+     * @return the envelope
+     * @throws SerializationException when the input is not one well-formed envelope within the limits
+     */
+    static Envelope readEnvelope(JsonFactory factory, SerializerLimits limits, byte[] bytes, int offset, int length,
+                                 Performative absentPerformative) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        if (length > limits.maxBytes()) {
+            throw new SerializationException("input of " + length + " bytes exceeds the limit of "
+                    + limits.maxBytes() + " bytes (maxBytes)");
+        }
+        requireUtf8(bytes, offset, length);
+        Object[] fields = new Object[EnvelopeFields.ALL.size()];
+        JsonParser parser;
+        try {
+            parser = factory.createParser(bytes, offset, length);
+        } catch (IOException e) {
+            throw new SerializationException("cannot read JSON: " + e.getMessage(), e);
+        }
+        try (parser) {
+            new JsonReader(limits, parser).readFields(fields);
+        } catch (JsonProcessingException e) {
+            JsonLocation where = e.getLocation() != null ? e.getLocation() : parser.currentLocation();
+            throw new SerializationException("malformed JSON: " + Objects.toString(e.getOriginalMessage(), e.toString()) + at(where), e);
+        } catch (IOException e) {
+            throw new SerializationException("cannot read JSON: " + e.getMessage(), e);
+        }
+        try {
+            return EnvelopeFields.fromValues(fields, absentPerformative);
+        } catch (InvalidEnvelopeException e) {
+            throw new SerializationException(e.getMessage(), e);
+        }
+    }
+
+    /** Marks a field given as null while reading, so a repeated key is still caught. */
+    private static final Object NULL = new Object();
+
+    private void readFields(Object[] fields) throws IOException {
+        JsonToken first = parser.nextToken();
+        if (first == null) {
+            throw new SerializationException("malformed JSON: the input holds no value (it is empty or only whitespace)");
+        }
+        if (first != JsonToken.START_OBJECT) {
+            throw error("expected a JSON object (the envelope), got " + describe(first));
+        }
+        outer = 1;
+        int count = 0;
+        JsonToken token = next();
+        while (token == JsonToken.FIELD_NAME) {
+            String key = checkedText(parser.currentName(), "key");
+            if (count >= limits.maxItems()) {
+                throw error("an object has more than the limit of " + limits.maxItems() + " members (maxItems)");
+            }
+            int slot = EnvelopeFields.indexOf(key);
+            if (slot < 0) {
+                throw new SerializationException(EnvelopeFields.unknownField(key).getMessage());
+            }
+            if (fields[slot] != null) {
+                throw error("duplicate key '" + abbreviate(key) + "' in an object");
+            }
+            Object value = readTree(next());
+            fields[slot] = value == null ? NULL : value;
+            count++;
+            token = next();
+        }
+        if (token != JsonToken.END_OBJECT) {
+            throw error("unexpected " + describe(token));
+        }
+        for (int i = 0; i < fields.length; i++) {
+            if (fields[i] == NULL) {
+                fields[i] = null;
+            }
+        }
+        JsonToken extra = parser.nextToken();
+        if (extra != null) {
+            throw error("unexpected " + describe(extra) + " after the end of the JSON value");
+        }
+    }
+
+    /**
      * Refuses the byte patterns that would make Jackson guess UTF-16 or UTF-32: a NUL byte among the
      * first two, or a UTF-16 byte-order mark. JSON exchanged between systems is UTF-8 (RFC 8259,
      * section 8.1), and in UTF-8 JSON those bytes can never appear there anyway.
      */
-    private static void requireUtf8(byte[] b) {
-        if (b.length >= 2 && ((b[0] == (byte) 0xFE && b[1] == (byte) 0xFF) || (b[0] == (byte) 0xFF && b[1] == (byte) 0xFE))) {
+    private static void requireUtf8(byte[] b, int offset, int length) {
+        if (length >= 2 && ((b[offset] == (byte) 0xFE && b[offset + 1] == (byte) 0xFF)
+                || (b[offset] == (byte) 0xFF && b[offset + 1] == (byte) 0xFE))) {
             throw new SerializationException("malformed JSON: the input starts with a UTF-16 byte-order mark at line 1, column 1; JSON must be UTF-8");
         }
-        for (int i = 0; i < Math.min(2, b.length); i++) {
-            if (b[i] == 0) {
+        for (int i = 0; i < Math.min(2, length); i++) {
+            if (b[offset + i] == 0) {
                 throw new SerializationException("malformed JSON: NUL byte at line 1, column " + (i + 1)
                         + "; JSON must be UTF-8 (UTF-16 and UTF-32 are not accepted)");
             }
@@ -102,13 +198,14 @@ final class JsonReader {
     }
 
     private Object readTree(JsonToken first) throws IOException {
-        ArrayDeque<Container> open = new ArrayDeque<>();
+        // One stack for every value of the input: it is empty again whenever a value is complete.
+        ArrayDeque<Container> open = stack;
         JsonToken token = first;
         while (true) {
             Object value;
             switch (token) {
                 case START_OBJECT, START_ARRAY -> {
-                    if (open.size() >= limits.maxDepth()) {
+                    if (outer + open.size() >= limits.maxDepth()) {
                         throw error("nesting is deeper than the limit of " + limits.maxDepth() + " levels (maxDepth)");
                     }
                     open.push(new Container(token == JsonToken.START_OBJECT));

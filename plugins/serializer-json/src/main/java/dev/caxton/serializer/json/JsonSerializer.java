@@ -7,9 +7,12 @@ import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Performative;
+import dev.caxton.spi.serializer.EncodeBuffer;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
 import dev.caxton.spi.serializer.SerializerLimits;
+import java.util.Objects;
 
 /**
  * The JSON serializer. It holds only its limits and one configured {@link JsonFactory}, which
@@ -82,7 +85,48 @@ final class JsonSerializer implements Serializer {
      */
     @Override
     public Envelope decode(byte[] bytes) {
-        return Serializer.envelopeOf(JsonReader.read(factory, limits, bytes, true));
+        return JsonReader.readEnvelope(factory, limits, Objects.requireNonNull(bytes, "bytes"), 0, bytes.length, null);
+    }
+
+    /**
+     * Encodes an envelope: the bytes of {@link #encodeValue} of its map form, written field by field.
+     *
+     * @param envelope the envelope
+     * @return its bytes
+     * @throws SerializationException when the content is outside the value model or too deep
+     */
+    @Override
+    public byte[] encode(Envelope envelope) {
+        EncodeBuffer into = new EncodeBuffer(256);
+        encode(envelope, into);
+        return into.toByteArray();
+    }
+
+    /**
+     * Encodes an envelope straight into a reused buffer, with no map in between.
+     *
+     * @param envelope the envelope
+     * @param into     where the bytes go
+     * @throws SerializationException when the content is outside the value model or too deep
+     */
+    @Override
+    public void encode(Envelope envelope, EncodeBuffer into) {
+        JsonWriter.writeEnvelope(factory, limits.maxDepth(), Objects.requireNonNull(envelope, "envelope"), into);
+    }
+
+    /**
+     * Decodes an envelope from part of an array, field by field, with no map in between.
+     *
+     * @param bytes              the array
+     * @param offset             where the encoding starts
+     * @param length             how many bytes it has
+     * @param absentPerformative the performative of an encoding without one, or null to refuse it
+     * @return the envelope
+     * @throws SerializationException naming what was wrong and where (line and column, or field)
+     */
+    @Override
+    public Envelope decode(byte[] bytes, int offset, int length, Performative absentPerformative) {
+        return JsonReader.readEnvelope(factory, limits, bytes, offset, length, absentPerformative);
     }
 
     /**

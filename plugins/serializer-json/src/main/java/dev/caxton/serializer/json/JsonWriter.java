@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.serializer.SerializationException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigInteger;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -53,9 +56,45 @@ final class JsonWriter {
         return bytes.toByteArray();
     }
 
+    /**
+     * Encodes an envelope as the object {@link EnvelopeFields#toMap} would give, field by field in
+     * the same order (so the bytes are the same), without building the map.
+     *
+     * @param factory  the configured factory
+     * @param maxDepth the deepest nesting allowed (the envelope itself is the first level)
+     * @param e        the envelope
+     * @param into     where the UTF-8 bytes go; not closed
+     * @throws SerializationException when the content is outside the value model or too deep
+     */
+    static void writeEnvelope(JsonFactory factory, int maxDepth, Envelope e, OutputStream into) {
+        try (JsonGenerator generator = factory.createGenerator(into, JsonEncoding.UTF8)) {
+            JsonWriter w = new JsonWriter(generator, maxDepth);
+            generator.writeStartObject();
+            // The envelope's frame names the field being written in errors ("content.items[3]") and
+            // counts as the first level of depth, as in the map form.
+            w.open.push(new Frame(true, java.util.Collections.emptyIterator()));
+            EnvelopeFields.forEachPresent(e, w::envelopeField);
+            generator.writeEndObject();
+        } catch (IOException ex) {
+            throw new SerializationException("cannot write JSON: " + ex.getMessage(), ex);
+        }
+    }
+
+    private void envelopeField(String key, Object value) {
+        try {
+            out.writeFieldName(key);
+            open.peek().key = key;
+            writeTree(value);
+        } catch (IOException ex) {
+            throw new SerializationException("cannot write JSON: " + ex.getMessage(), ex);
+        }
+    }
+
     private void writeTree(Object root) throws IOException {
+        // Frames below this depth belong to whoever called (the envelope): not ours to finish.
+        int base = open.size();
         writeOne(root);
-        while (!open.isEmpty()) {
+        while (open.size() > base) {
             Frame frame = open.peek();
             if (!frame.items.hasNext()) {
                 open.pop();

@@ -1,5 +1,9 @@
 package dev.caxton.serializer.msgpack;
 
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
+import dev.caxton.spi.message.InvalidEnvelopeException;
+import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.SerializerLimits;
 import java.io.IOException;
@@ -40,13 +44,22 @@ final class MsgpackReader {
     private static final MessagePack.UnpackerConfig CONFIG = new MessagePack.UnpackerConfig();
 
     private final byte[] in;
+    /** Where the input starts in {@link #in}; every offset in messages counts from here. */
+    private final int base;
+    /** How many bytes of {@link #in} from {@link #base} are the input. */
+    private final int size;
     private final SerializerLimits limits;
     private final MessageUnpacker unpacker;
     /** The offset of the value (or key) being read, for error messages. */
     private long at;
+    /** Levels of nesting outside the value being read: 1 for an envelope's fields. */
+    private int outer;
+    private final ArrayDeque<Container> stack = new ArrayDeque<>(8);
 
-    private MsgpackReader(byte[] in, SerializerLimits limits, MessageUnpacker unpacker) {
+    private MsgpackReader(byte[] in, int base, int size, SerializerLimits limits, MessageUnpacker unpacker) {
         this.in = in;
+        this.base = base;
+        this.size = size;
         this.limits = limits;
         this.unpacker = unpacker;
     }
@@ -70,29 +83,122 @@ final class MsgpackReader {
             throw new SerializationException("malformed MessagePack: the input is empty");
         }
         try (MessageUnpacker unpacker = CONFIG.newUnpacker(bytes)) {
-            return new MsgpackReader(bytes, limits, unpacker).readDocument(wantMap);
+            return new MsgpackReader(bytes, 0, bytes.length, limits, unpacker).readDocument(wantMap);
         } catch (IOException e) {
             throw new SerializationException("cannot read MessagePack: " + e.getMessage(), e);
         }
     }
 
-    private Object readDocument(boolean wantMap) throws IOException {
+    /**
+     * Reads an envelope from part of an array, field by field into its slots, with no map in
+     * between; the field rules and their messages are {@link EnvelopeFields#fromValues}'.
+     *
+     * @param limits             the bounds to enforce
+     * @param bytes              the array
+     * @param offset             where the input starts
+     * @param length             how many bytes it has
+     * @param absentPerformative the performative when none is given, or null to refuse that
+     * @return the envelope
+     * @throws SerializationException when the input is not one well-formed envelope within the limits
+     */
+    static Envelope readEnvelope(SerializerLimits limits, byte[] bytes, int offset, int length,
+                                 Performative absentPerformative) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        if (length > limits.maxBytes()) {
+            throw new SerializationException("input of " + length + " bytes exceeds the limit of "
+                    + limits.maxBytes() + " bytes (maxBytes)");
+        }
+        if (length == 0) {
+            throw new SerializationException("malformed MessagePack: the input is empty");
+        }
+        Object[] fields = new Object[EnvelopeFields.ALL.size()];
+        try (MessageUnpacker unpacker = CONFIG.newUnpacker(bytes, offset, length)) {
+            new MsgpackReader(bytes, offset, length, limits, unpacker).readFields(fields);
+        } catch (IOException e) {
+            throw new SerializationException("cannot read MessagePack: " + e.getMessage(), e);
+        }
         try {
-            if (wantMap) {
-                MessageFormat first = unpacker.getNextFormat();
-                if (first != MessageFormat.FIXMAP && first != MessageFormat.MAP16 && first != MessageFormat.MAP32) {
-                    throw error("expected a map (the envelope) at offset 0, got " + describe(first));
+            return EnvelopeFields.fromValues(fields, absentPerformative);
+        } catch (InvalidEnvelopeException e) {
+            throw new SerializationException(e.getMessage(), e);
+        }
+    }
+
+    private void readFields(Object[] fields) throws IOException {
+        guarded(() -> {
+            int n = openContainer(requireMap(), 0).remaining;
+            outer = 1;
+            for (int i = 0; i < n; i++) {
+                at = unpacker.getTotalReadBytes();
+                MessageFormat format = unpacker.getNextFormat();
+                if (format != MessageFormat.FIXSTR && format != MessageFormat.STR8 && format != MessageFormat.STR16
+                        && format != MessageFormat.STR32) {
+                    throw error("map key at offset " + at + " is " + describe(format) + ": keys must be strings");
+                }
+                String key = readString("map key");
+                int slot = EnvelopeFields.indexOf(key);
+                if (slot < 0) {
+                    throw new SerializationException(EnvelopeFields.unknownField(key).getMessage());
+                }
+                if (fields[slot] != null) {
+                    throw error("duplicate key '" + abbreviate(key) + "' at offset " + at);
+                }
+                Object value = readTree();
+                // A nil value counts as absent, but a second key of the same name is still a duplicate.
+                fields[slot] = value == null ? NIL : value;
+            }
+            for (int i = 0; i < fields.length; i++) {
+                if (fields[i] == NIL) {
+                    fields[i] = null;
                 }
             }
-            Object value = readTree();
-            if (unpacker.hasNext()) {
-                long end = unpacker.getTotalReadBytes();
-                throw error((in.length - end) + " unexpected bytes after the end of the value, from offset " + end);
+            requireEnd();
+            return null;
+        });
+    }
+
+    /** Marks a field given as nil while reading, so a repeated key is still caught. */
+    private static final Object NIL = new Object();
+
+    private Object readDocument(boolean wantMap) throws IOException {
+        return guarded(() -> {
+            if (wantMap) {
+                requireMap();
             }
+            Object value = readTree();
+            requireEnd();
             return value;
+        });
+    }
+
+    /** Checks the input starts with a map (the envelope), before reading the rest. */
+    private MessageFormat requireMap() throws IOException {
+        MessageFormat first = unpacker.getNextFormat();
+        if (first != MessageFormat.FIXMAP && first != MessageFormat.MAP16 && first != MessageFormat.MAP32) {
+            throw error("expected a map (the envelope) at offset 0, got " + describe(first));
+        }
+        return first;
+    }
+
+    private void requireEnd() throws IOException {
+        if (unpacker.hasNext()) {
+            long end = unpacker.getTotalReadBytes();
+            throw error((size - end) + " unexpected bytes after the end of the value, from offset " + end);
+        }
+    }
+
+    /** A step of reading that msgpack-core may abort. */
+    private interface Step {
+        Object run() throws IOException;
+    }
+
+    /** Runs a step, turning msgpack-core's complaints into messages that name the offset. */
+    private Object guarded(Step step) throws IOException {
+        try {
+            return step.run();
         } catch (MessageInsufficientBufferException e) {
             throw new SerializationException("malformed MessagePack: truncated input: the value at offset " + at
-                    + " needs more bytes than the " + in.length + " the input holds", e);
+                    + " needs more bytes than the " + size + " the input holds", e);
         } catch (MessageSizeException e) {
             throw new SerializationException("malformed MessagePack: the header at offset " + at
                     + " declares a length beyond 2^31 - 1, which no input can hold", e);
@@ -102,7 +208,8 @@ final class MsgpackReader {
     }
 
     private Object readTree() throws IOException {
-        ArrayDeque<Container> open = new ArrayDeque<>();
+        // One stack for every value of the input: it is empty again whenever a value is complete.
+        ArrayDeque<Container> open = stack;
         while (true) {
             at = unpacker.getTotalReadBytes();
             Container parent = open.peek();
@@ -126,7 +233,7 @@ final class MsgpackReader {
                 case FLOAT32, FLOAT64 -> value = readDouble();
                 case FIXSTR, STR8, STR16, STR32 -> value = readString("string");
                 case FIXARRAY, ARRAY16, ARRAY32, FIXMAP, MAP16, MAP32 -> {
-                    Container c = openContainer(format, open.size());
+                    Container c = openContainer(format, outer + open.size());
                     if (c.remaining > 0) {
                         open.push(c);
                         continue;
@@ -138,7 +245,7 @@ final class MsgpackReader {
                 case EXT8, EXT16, EXT32, FIXEXT1, FIXEXT2, FIXEXT4, FIXEXT8, FIXEXT16 -> throw error(
                         "extension value (MessagePack ext, timestamps included) at offset " + at
                         + " is not accepted: it has no JSON equivalent");
-                default -> throw error("byte 0x" + hex(in[(int) at]) + " at offset " + at
+                default -> throw error("byte 0x" + hex(in[base + (int) at]) + " at offset " + at
                         + " is not a MessagePack value (the format never uses it)");
             }
             // Hand the value to its container; a container that is now full is itself a finished value.
@@ -164,7 +271,7 @@ final class MsgpackReader {
             throw error(kind + " at offset " + at + " nests deeper than the limit of " + limits.maxDepth() + " levels (maxDepth)");
         }
         int n = map ? unpacker.unpackMapHeader() : unpacker.unpackArrayHeader();
-        long left = in.length - unpacker.getTotalReadBytes();
+        long left = size - unpacker.getTotalReadBytes();
         // Every element takes at least one byte, every map entry two: a count beyond that is a lie.
         long needed = map ? 2L * n : n;
         if (needed > left) {
@@ -194,13 +301,13 @@ final class MsgpackReader {
     private String readString(String what) throws IOException {
         int length = unpacker.unpackRawStringHeader();
         int start = (int) unpacker.getTotalReadBytes();
-        int left = in.length - start;
+        int left = size - start;
         if (length > left) {
             throw error(what + " at offset " + at + " declares " + length + " bytes but only " + left + " remain");
         }
         // Step over the payload without copying it: the text is decoded straight from the input.
         unpacker.readPayloadAsReference(length);
-        String s = new String(in, start, length, StandardCharsets.UTF_8);
+        String s = new String(in, base + start, length, StandardCharsets.UTF_8);
         // The JDK replaces malformed UTF-8 with U+FFFD; only then is a strict second look needed,
         // since the input may also hold a genuine, correctly encoded U+FFFD.
         if (s.indexOf('\uFFFD') >= 0) {
@@ -213,12 +320,12 @@ final class MsgpackReader {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer bytes = ByteBuffer.wrap(in, start, length);
+        ByteBuffer bytes = ByteBuffer.wrap(in, base + start, length);
         CoderResult result = decoder.decode(bytes, CharBuffer.allocate(length), true);
         if (result.isError()) {
             int bad = bytes.position();
             throw error("malformed UTF-8 in the " + what + " at offset " + at + ": byte 0x" + hex(in[bad])
-                    + " at offset " + bad + " does not fit; MessagePack strings must be valid UTF-8");
+                    + " at offset " + (bad - base) + " does not fit; MessagePack strings must be valid UTF-8");
         }
     }
 

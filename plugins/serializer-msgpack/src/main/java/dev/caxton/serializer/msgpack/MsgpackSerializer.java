@@ -1,9 +1,12 @@
 package dev.caxton.serializer.msgpack;
 
 import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.Performative;
+import dev.caxton.spi.serializer.EncodeBuffer;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
 import dev.caxton.spi.serializer.SerializerLimits;
+import java.util.Objects;
 
 /**
  * The MessagePack serializer. It holds only its limits; each call builds its own packer or
@@ -55,7 +58,48 @@ final class MsgpackSerializer implements Serializer {
      */
     @Override
     public Envelope decode(byte[] bytes) {
-        return Serializer.envelopeOf(MsgpackReader.read(limits, bytes, true));
+        return MsgpackReader.readEnvelope(limits, Objects.requireNonNull(bytes, "bytes"), 0, bytes.length, null);
+    }
+
+    /**
+     * Encodes an envelope: the bytes of {@link #encode(Envelope)}, written field by field.
+     *
+     * @param envelope the envelope
+     * @return its bytes
+     * @throws SerializationException when the content is outside the value model or too deep
+     */
+    @Override
+    public byte[] encode(Envelope envelope) {
+        EncodeBuffer into = new EncodeBuffer(256);
+        encode(envelope, into);
+        return into.toByteArray();
+    }
+
+    /**
+     * Encodes an envelope straight into a reused buffer, with no map in between.
+     *
+     * @param envelope the envelope
+     * @param into     where the bytes go
+     * @throws SerializationException when the content is outside the value model or too deep
+     */
+    @Override
+    public void encode(Envelope envelope, EncodeBuffer into) {
+        MsgpackWriter.writeEnvelope(limits.maxDepth(), Objects.requireNonNull(envelope, "envelope"), into);
+    }
+
+    /**
+     * Decodes an envelope from part of an array, field by field, with no map in between.
+     *
+     * @param bytes              the array
+     * @param offset             where the encoding starts
+     * @param length             how many bytes it has
+     * @param absentPerformative the performative of an encoding without one, or null to refuse it
+     * @return the envelope
+     * @throws SerializationException naming what was wrong and where (offset from {@code offset}, or field)
+     */
+    @Override
+    public Envelope decode(byte[] bytes, int offset, int length, Performative absentPerformative) {
+        return MsgpackReader.readEnvelope(limits, bytes, offset, length, absentPerformative);
     }
 
     /**

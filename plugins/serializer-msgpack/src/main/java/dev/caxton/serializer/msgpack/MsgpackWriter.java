@@ -1,20 +1,25 @@
 package dev.caxton.serializer.msgpack;
 
+import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
+import dev.caxton.spi.serializer.EncodeBuffer;
 import dev.caxton.spi.serializer.SerializationException;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.msgpack.core.MessageBufferPacker;
-import org.msgpack.core.MessagePack;
 
 /**
  * Writes a value of the value model as MessagePack, for one call, always in the smallest form the
  * format allows for integers, strings and container headers; doubles are always float64, so no
- * precision is lost.
+ * precision is lost. Positive integers take the unsigned forms, as msgpack-core writes them, so the
+ * bytes are those any msgpack-core packer gives.
+ *
+ * <p>It writes the format's bytes itself, straight into an {@link EncodeBuffer}: an envelope
+ * encoded into an agent's reused buffer allocates nothing but what UTF-8 conversion of non-ASCII
+ * text needs.
  *
  * <p>It walks the value with an explicit stack, checking depth as it goes, so a value that contains
  * itself fails with a {@link SerializationException} instead of exhausting the thread's stack. Any
@@ -23,22 +28,16 @@ import org.msgpack.core.MessagePack;
  */
 final class MsgpackWriter {
 
-    /**
-     * Shared and never modified. A small first buffer suits envelopes, which are mostly a few hundred
-     * bytes; the packer adds buffers as a value needs them.
-     */
-    private static final MessagePack.PackerConfig CONFIG = new MessagePack.PackerConfig().withBufferSize(512);
-
     private static final String MODEL = "the value model allows null, Boolean, Long (Integer, Short, Byte), "
             + "BigInteger, Double (Float), String, List and Map with String keys";
 
     private static final BigInteger MAX_UINT64 = BigInteger.TWO.pow(64).subtract(BigInteger.ONE);
 
-    private final MessageBufferPacker out;
+    private final EncodeBuffer out;
     private final int maxDepth;
-    private final ArrayDeque<Frame> open = new ArrayDeque<>();
+    private final ArrayDeque<Frame> open = new ArrayDeque<>(4);
 
-    private MsgpackWriter(MessageBufferPacker out, int maxDepth) {
+    private MsgpackWriter(EncodeBuffer out, int maxDepth) {
         this.out = out;
         this.maxDepth = maxDepth;
     }
@@ -53,17 +52,52 @@ final class MsgpackWriter {
      *         integer beyond MessagePack's range
      */
     static byte[] write(int maxDepth, Object value) {
-        try (MessageBufferPacker packer = CONFIG.newBufferPacker()) {
-            new MsgpackWriter(packer, maxDepth).writeTree(value);
-            return packer.toByteArray();
-        } catch (IOException e) {
-            throw new SerializationException("cannot write MessagePack: " + e.getMessage(), e);
-        }
+        EncodeBuffer bytes = new EncodeBuffer(256);
+        new MsgpackWriter(bytes, maxDepth).writeTree(value);
+        return bytes.toByteArray();
     }
 
-    private void writeTree(Object root) throws IOException {
+    /**
+     * Encodes an envelope as the map {@link EnvelopeFields#toMap} would give, field by field in the
+     * same order, without building the map.
+     *
+     * @param maxDepth the deepest nesting allowed (the envelope itself is the first level)
+     * @param e        the envelope
+     * @param into     where the bytes go
+     * @throws SerializationException when the content is outside the value model or too deep
+     */
+    static void writeEnvelope(int maxDepth, Envelope e, EncodeBuffer into) {
+        MsgpackWriter w = new MsgpackWriter(into, maxDepth);
+        w.mapHeader(EnvelopeFields.presentCount(e));
+        // The envelope is the outermost map: its frame names the field being written in errors
+        // ("content.items[3]") and counts as the first level of depth, as in the map form.
+        w.open.push(new Frame(true, java.util.Collections.emptyIterator(), 0));
+        EnvelopeFields.forEachPresent(e, w::envelopeField);
+    }
+
+    private void envelopeField(String key, Object value) {
+        asciiKey(key);
+        open.peek().key = key;
+        writeTree(value);
+    }
+
+    /** A field name: always short ASCII, so its bytes are its characters. */
+    private void asciiKey(String key) {
+        int n = key.length();
+        byte[] b = out.reserve(n + 1);
+        int at = out.length();
+        b[at] = (byte) (0xa0 | n);
+        for (int i = 0; i < n; i++) {
+            b[at + 1 + i] = (byte) key.charAt(i);
+        }
+        out.advance(n + 1);
+    }
+
+    private void writeTree(Object root) {
+        // Frames below this depth belong to whoever called (the envelope): not ours to finish.
+        int base = open.size();
         writeOne(root);
-        while (!open.isEmpty()) {
+        while (open.size() > base) {
             Frame frame = open.peek();
             boolean more = frame.items.hasNext();
             if (more != frame.remaining > 0) {
@@ -95,20 +129,21 @@ final class MsgpackWriter {
         }
     }
 
-    private void writeOne(Object v) throws IOException {
+    private void writeOne(Object v) {
         if (v == null) {
-            out.packNil();
+            out.write(0xc0);
         } else if (v instanceof String s) {
             writeString(s, "string");
         } else if (v instanceof Boolean b) {
-            out.packBoolean(b);
+            out.write(b ? 0xc3 : 0xc2);
         } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
-            out.packLong(((Number) v).longValue());
+            writeLong(((Number) v).longValue());
         } else if (v instanceof BigInteger b) {
             if (b.bitLength() < Long.SIZE) {
-                out.packLong(b.longValue());
+                writeLong(b.longValue());
             } else if (b.signum() > 0 && b.compareTo(MAX_UINT64) <= 0) {
-                out.packBigInteger(b);
+                // uint 64: the low 64 bits are the value, read back as unsigned.
+                typed(0xcf, b.longValue(), 8);
             } else {
                 throw new SerializationException("cannot encode the integer " + b + " at " + path()
                         + ": MessagePack integers range from -2^63 to 2^64 - 1");
@@ -119,23 +154,39 @@ final class MsgpackWriter {
                 throw new SerializationException("cannot encode " + d + " at " + path()
                         + ": content holds only finite numbers, as JSON does");
             }
-            out.packDouble(d);
+            typed(0xcb, Double.doubleToRawLongBits(d), 8);
         } else if (v instanceof List<?> list) {
             enter();
             int size = list.size();
-            out.packArrayHeader(size);
+            header(size, 0x90, 0xdc, 0xdd);
             open.push(new Frame(false, list.iterator(), size));
         } else if (v instanceof Map<?, ?> map) {
             enter();
             int size = map.size();
-            out.packMapHeader(size);
+            mapHeader(size);
             open.push(new Frame(true, map.entrySet().iterator(), size));
         } else {
             throw new SerializationException("cannot encode a value of type " + typeOf(v) + " at " + path() + ": " + MODEL);
         }
     }
 
-    private void writeString(String s, String what) throws IOException {
+    private void writeString(String s, String what) {
+        int n = s.length();
+        // ASCII text, the usual case for ids and names, is its own UTF-8: written without a copy.
+        boolean ascii = true;
+        for (int i = 0; i < n && ascii; i++) {
+            ascii = s.charAt(i) < 0x80;
+        }
+        if (ascii) {
+            stringHeader(n);
+            byte[] b = out.reserve(n);
+            int at = out.length();
+            for (int i = 0; i < n; i++) {
+                b[at + i] = (byte) s.charAt(i);
+            }
+            out.advance(n);
+            return;
+        }
         int bad = unpairedSurrogate(s);
         if (bad >= 0) {
             throw new SerializationException("cannot encode the " + what + " at " + path() + ": unpaired surrogate \\u"
@@ -143,8 +194,73 @@ final class MsgpackWriter {
                     + " is not valid Unicode and has no UTF-8 form");
         }
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        out.packRawStringHeader(utf8.length);
-        out.writePayload(utf8);
+        stringHeader(utf8.length);
+        out.write(utf8, 0, utf8.length);
+    }
+
+    private void stringHeader(int n) {
+        if (n < 32) {
+            out.write(0xa0 | n);
+        } else if (n < 0x100) {
+            typed(0xd9, n, 1);
+        } else if (n < 0x10000) {
+            typed(0xda, n, 2);
+        } else {
+            typed(0xdb, n, 4);
+        }
+    }
+
+    private void mapHeader(int n) {
+        header(n, 0x80, 0xde, 0xdf);
+    }
+
+    private void header(int n, int fix, int b16, int b32) {
+        if (n < 16) {
+            out.write(fix | n);
+        } else if (n < 0x10000) {
+            typed(b16, n, 2);
+        } else {
+            typed(b32, n, 4);
+        }
+    }
+
+    /** An integer in the smallest form: fixints, then unsigned forms for positives, signed for negatives. */
+    private void writeLong(long v) {
+        if (v >= 0) {
+            if (v < 0x80) {
+                out.write((int) v);
+            } else if (v < 0x100) {
+                typed(0xcc, v, 1);
+            } else if (v < 0x10000) {
+                typed(0xcd, v, 2);
+            } else if (v < 0x1_0000_0000L) {
+                typed(0xce, v, 4);
+            } else {
+                typed(0xcf, v, 8);
+            }
+        } else if (v >= -32) {
+            out.write((int) v & 0xff);
+        } else if (v >= Byte.MIN_VALUE) {
+            typed(0xd0, v, 1);
+        } else if (v >= Short.MIN_VALUE) {
+            typed(0xd1, v, 2);
+        } else if (v >= Integer.MIN_VALUE) {
+            typed(0xd2, v, 4);
+        } else {
+            typed(0xd3, v, 8);
+        }
+    }
+
+    /** A type byte and the low {@code size} bytes of a value, big-endian as the format has them. */
+    private void typed(int type, long value, int size) {
+        byte[] b = out.reserve(size + 1);
+        int at = out.length();
+        b[at] = (byte) type;
+        for (int i = size; i >= 1; i--) {
+            b[at + i] = (byte) value;
+            value >>>= 8;
+        }
+        out.advance(size + 1);
     }
 
     private void enter() {
