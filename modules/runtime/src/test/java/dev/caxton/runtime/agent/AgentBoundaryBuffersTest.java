@@ -13,7 +13,6 @@ import dev.caxton.runtime.routing.RetryPolicy;
 import dev.caxton.runtime.routing.Router;
 import dev.caxton.spi.engine.FunctionType;
 import dev.caxton.spi.engine.Imports;
-import dev.caxton.spi.engine.ValueType;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.message.Priority;
@@ -119,9 +118,7 @@ class AgentBoundaryBuffersTest {
 
         @Override
         public Optional<FunctionType> exportedFunction(String name) {
-            return name.equals(AbiContract.ALLOC) || name.equals(AbiContract.HANDLE_MESSAGE)
-                    ? Optional.of(new FunctionType(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I64)))
-                    : Optional.empty();
+            return Scripted.messageAbiOnly(name);
         }
 
         @Override

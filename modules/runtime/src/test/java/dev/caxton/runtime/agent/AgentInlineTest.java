@@ -15,7 +15,6 @@ import dev.caxton.runtime.routing.Router;
 import dev.caxton.spi.engine.FunctionType;
 import dev.caxton.spi.engine.GuestMemory;
 import dev.caxton.spi.engine.Imports;
-import dev.caxton.spi.engine.ValueType;
 import dev.caxton.spi.engine.WasmInstance;
 import dev.caxton.spi.engine.WasmTimeoutException;
 import dev.caxton.spi.message.Envelope;
@@ -229,9 +228,7 @@ class AgentInlineTest {
 
         @Override
         public Optional<FunctionType> exportedFunction(String name) {
-            return name.equals(AbiContract.ALLOC) || name.equals(AbiContract.HANDLE_MESSAGE)
-                    ? Optional.of(new FunctionType(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I64)))
-                    : Optional.empty();
+            return Scripted.messageAbiOnly(name);
         }
 
         @Override

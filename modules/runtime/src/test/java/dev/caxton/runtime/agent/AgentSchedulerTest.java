@@ -14,7 +14,6 @@ import dev.caxton.runtime.routing.RetryPolicy;
 import dev.caxton.runtime.routing.Router;
 import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.spi.engine.FunctionType;
-import dev.caxton.spi.engine.ValueType;
 import dev.caxton.spi.engine.WasmTimeoutException;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
@@ -321,9 +320,7 @@ class AgentSchedulerTest {
 
         @Override
         public Optional<FunctionType> exportedFunction(String name) {
-            return name.equals(AbiContract.ALLOC) || name.equals(AbiContract.HANDLE_MESSAGE)
-                    ? Optional.of(new FunctionType(List.of(ValueType.I32, ValueType.I32), List.of(ValueType.I64)))
-                    : Optional.empty();
+            return Scripted.messageAbiOnly(name);
         }
 
         @Override

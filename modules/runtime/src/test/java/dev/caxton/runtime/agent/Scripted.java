@@ -84,6 +84,22 @@ final class Scripted {
                 List.of(dev.caxton.spi.engine.ValueType.I32))) : java.util.Optional.empty();
     }
 
+    /**
+     * The exports of a guest with the message ABI's two functions and nothing else:
+     * {@code alloc} and {@code handle_message}, both typed {@code (i32, i32) -> i64} as the scripted
+     * guests answer them.
+     *
+     * @param name an export name
+     * @return the type for those two, nothing otherwise
+     */
+    static java.util.Optional<dev.caxton.spi.engine.FunctionType> messageAbiOnly(String name) {
+        return name.equals(AbiContract.ALLOC) || name.equals(AbiContract.HANDLE_MESSAGE)
+                ? java.util.Optional.of(new dev.caxton.spi.engine.FunctionType(
+                        List.of(dev.caxton.spi.engine.ValueType.I32, dev.caxton.spi.engine.ValueType.I32),
+                        List.of(dev.caxton.spi.engine.ValueType.I64)))
+                : java.util.Optional.empty();
+    }
+
     /** Agent events nobody listens to. */
     static AgentEvents quietEvents() {
         return new AgentEvents() {
