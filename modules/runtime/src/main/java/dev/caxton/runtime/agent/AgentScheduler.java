@@ -472,8 +472,12 @@ public final class AgentScheduler implements AutoCloseable {
         if (live.get() - stuck >= coreWorkers || free < 0) {
             return;
         }
-        if (startWorker(free, false)) {
-            compensations.increment();
+        // Counted before the worker starts: it may take a waiting agent and finish its message before
+        // this thread runs again, and whoever saw that message handled must see the compensation too.
+        compensations.increment();
+        if (!startWorker(free, false)) {
+            compensations.decrement();
+        } else {
             LOG.log(System.Logger.Level.DEBUG, "{0} workers run long calls and agents wait: added a worker ({1} live)",
                     stuck, live.get());
         }
