@@ -426,7 +426,12 @@ public final class Agent implements Recipient {
     private void launch() {
         started = true;
         if (pooled) {
-            schedule();
+            // Only with work: an empty turn would take the instance for nothing, and a synchronous
+            // request arriving meanwhile would queue behind it instead of running on its caller.
+            // Whatever arrives from now on schedules itself, as started is set.
+            if (hasWork()) {
+                schedule();
+            }
         } else {
             worker = scheduler.startAgentThread(name, this::run);
         }
