@@ -21,17 +21,7 @@ import java.util.Set;
 
 /** {@code caxton agent}: deploy, list, inspect, undeploy and reload agents on a running node. */
 @Command(name = "agent",
-        description = "Deploy, list, inspect, undeploy and reload agents on a running node.",
-        subcommands = {
-            AgentCommand.Deploy.class,
-            AgentCommand.ListAgents.class,
-            AgentCommand.Inspect.class,
-            AgentCommand.Undeploy.class,
-            AgentCommand.Reload.class,
-            AgentCheck.class,
-            AgentNew.class,
-            AgentTest.class
-        })
+        description = "Deploy, list, inspect, undeploy and reload agents on a running node.")
 final class AgentCommand {
 
     /** The codecs an agent may speak. */

@@ -9,6 +9,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -49,6 +51,42 @@ public final class AotTraining {
             run(concat(List.of("cluster", "members"), api));
             run(concat(List.of("server", "health"), api));
             run(concat(List.of("dead-letters", "list"), api));
+            trainConfigForm(server.getLocalPort());
+        }
+    }
+
+    /**
+     * Runs {@code agent list --config FILE} against the stand-in: the form that reads a node's YAML
+     * configuration for its address and token file. Without it the cache held none of SnakeYAML's
+     * classes nor the configuration reader's, and that form loaded and verified some 250 classes
+     * from scratch at every start. It reads the image's own {@code conf/caxton.yaml} (comments,
+     * nested sections, lists: what a real file has), pointed at the stand-in by the same
+     * {@code caxton.*} overrides {@code CAXTON_OPTS} gives.
+     */
+    private static void trainConfigForm(int port) throws IOException {
+        Path dir = Files.createTempDirectory("caxton-aot-training");
+        try {
+            Path data = Files.createDirectories(dir.resolve("data"));
+            Files.writeString(data.resolve(ClientOptions.DEFAULT_TOKEN_FILE), "training\n");
+            String home = System.getProperty("caxton.home");
+            Path config = home == null ? null : Path.of(home, "conf", "caxton.yaml");
+            if (config == null || !Files.isRegularFile(config)) {
+                config = Files.writeString(dir.resolve("caxton.yaml"), "server:\n  host: 127.0.0.1\n");
+            }
+            System.setProperty("caxton.server.port", Integer.toString(port));
+            System.setProperty("caxton.server.data_dir", data.toString());
+            try {
+                run(List.of("agent", "list", "--config", config.toString()));
+            } finally {
+                System.clearProperty("caxton.server.port");
+                System.clearProperty("caxton.server.data_dir");
+            }
+        } finally {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
         }
     }
 

@@ -32,8 +32,7 @@ import java.util.stream.Stream;
 
 /** {@code caxton benchmark}: measures this installation on this machine. */
 @Command(name = "benchmark",
-        description = "Measures agent startup, message round trips and throughput on this machine.",
-        subcommands = {BenchmarkCommand.Run.class, BenchmarkCommand.Compare.class})
+        description = "Measures agent startup, message round trips and throughput on this machine.")
 final class BenchmarkCommand {
 
     /** The built-in workloads. */

@@ -7,8 +7,7 @@ import java.io.PrintWriter;
 
 /** {@code caxton cluster}: the nodes a running node sees. */
 @Command(name = "cluster",
-        description = "The cluster as a running node sees it.",
-        subcommands = {ClusterCommand.Members.class, ClusterCommand.Leave.class, DiagnoseCommands.AnalyzeGossip.class})
+        description = "The cluster as a running node sees it.")
 final class ClusterCommand {
 
     /** {@code caxton cluster members}. */

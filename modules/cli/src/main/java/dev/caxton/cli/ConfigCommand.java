@@ -14,8 +14,7 @@ import java.util.concurrent.Callable;
 
 /** {@code caxton config}: work with configuration files. */
 @Command(name = "config",
-        description = "Work with configuration files.",
-        subcommands = {ConfigCommand.Validate.class, ConfigCommand.Set.class})
+        description = "Work with configuration files.")
 final class ConfigCommand {
 
     /**

@@ -9,8 +9,7 @@ import java.io.PrintWriter;
 
 /** {@code caxton dead-letters}: the messages a node could not deliver or that faulted an agent. */
 @Command(name = "dead-letters",
-        description = "Messages that could not be delivered or that faulted their agent.",
-        subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Replay.class})
+        description = "Messages that could not be delivered or that faulted their agent.")
 final class DeadLettersCommand {
 
     /** {@code caxton dead-letters list}. */

@@ -47,8 +47,7 @@ final class DiagnoseCommands {
     }
 
     /** {@code caxton performance}. */
-    @Command(name = "performance", description = "Performance diagnostics of a running node.",
-            subcommands = {Performance.Diagnose.class})
+    @Command(name = "performance", description = "Performance diagnostics of a running node.")
     static final class Performance {
 
         /** {@code caxton performance diagnose}. */
@@ -73,8 +72,7 @@ final class DiagnoseCommands {
     }
 
     /** {@code caxton memory}. */
-    @Command(name = "memory", description = "Memory diagnostics of a running node.",
-            subcommands = {Memory.Analyze.class})
+    @Command(name = "memory", description = "Memory diagnostics of a running node.")
     static final class Memory {
 
         /** {@code caxton memory analyze}. */

@@ -51,6 +51,16 @@ public final class Main {
      * @return the exit code
      */
     public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // The one command that needs no command model: picocli would build the root's (with an
+            // annotation proxy class per annotation type, which no AOT cache holds) only to print
+            // this line. The text is the version provider's, as picocli prints it.
+            for (String line : new VersionInfo().getVersion()) {
+                out.println(line);
+            }
+            out.flush();
+            return 0;
+        }
         String home = System.getProperty("caxton.home");
         CliContext ctx = new CliContext(Map.copyOf(env), home == null || home.isBlank() ? null : Path.of(home));
         CommandLine cl = new CommandLine(new CaxtonCommand(ctx));

@@ -14,8 +14,7 @@ import java.util.List;
 
 /** {@code caxton message}: send a FIPA-ACL message into a running node. */
 @Command(name = "message",
-        description = "Send messages to agents.",
-        subcommands = {MessageCommand.Send.class, MessageCommand.Trace.class})
+        description = "Send messages to agents.")
 final class MessageCommand {
 
     /** The 22 FIPA ACL performatives, as the guest ABI spells them. */

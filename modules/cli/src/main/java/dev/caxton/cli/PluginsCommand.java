@@ -23,8 +23,7 @@ import java.util.concurrent.Callable;
 
 /** {@code caxton plugins}: the providers this installation can use. */
 @Command(name = "plugins",
-        description = "The providers (plugins) this installation can use.",
-        subcommands = {PluginsCommand.ListPlugins.class, PluginsCommand.Verify.class})
+        description = "The providers (plugins) this installation can use.")
 final class PluginsCommand {
 
     /** {@code caxton plugins list}: read locally, the way a node starting here would find them. */

@@ -18,8 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code caxton profile cpu|memory}: a Java Flight Recorder recording of a running node. */
 @Command(name = "profile",
         description = {"Records the node with Java Flight Recorder for a while and downloads the recording.",
-            "Read it with `jfr summary FILE`, `jfr print --events dev.caxton.MessageHandled FILE` or JDK Mission Control."},
-        subcommands = {ProfileCommand.Cpu.class, ProfileCommand.Memory.class})
+            "Read it with `jfr summary FILE`, `jfr print --events dev.caxton.MessageHandled FILE` or JDK Mission Control."})
 final class ProfileCommand {
 
     private ProfileCommand() {

@@ -18,8 +18,7 @@ import java.util.concurrent.Callable;
 
 /** {@code caxton server}: run a node in this process. */
 @Command(name = "server",
-        description = "Run a Caxton node.",
-        subcommands = {ServerCommand.Start.class, ServerCommand.Health.class, ServerCommand.ReloadTls.class})
+        description = "Run a Caxton node.")
 final class ServerCommand {
 
     /**

@@ -20,8 +20,7 @@ import java.util.Locale;
 
 /** {@code caxton storage}: what a node keeps on disk. */
 @Command(name = "storage",
-        description = "The node's storage: backups of a running node.",
-        subcommands = {StorageCommand.Backup.class})
+        description = "The node's storage: backups of a running node.")
 final class StorageCommand {
 
     private StorageCommand() {

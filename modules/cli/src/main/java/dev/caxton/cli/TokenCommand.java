@@ -16,9 +16,7 @@ import java.time.Duration;
  * whose file the node rewrites so the local command line keeps working).
  */
 @Command(name = "token",
-        description = "Named API tokens with roles (admin, operator, metrics): list, create, rotate, revoke. Needs an admin token.",
-        subcommands = {TokenCommand.ListTokens.class, TokenCommand.Create.class, TokenCommand.Rotate.class,
-            TokenCommand.Revoke.class})
+        description = "Named API tokens with roles (admin, operator, metrics): list, create, rotate, revoke. Needs an admin token.")
 final class TokenCommand {
 
     /** {@code caxton token list}. */

@@ -43,6 +43,27 @@ class ImageTest {
     }
 
     @Test
+    @DisplayName("--version builds no command model, and reading a configuration needs no class outside the AOT cache")
+    void clientStartupStaysInsideTheAotCache(@TempDir Path dir) throws Exception {
+        // Where each class came from is the JVM's own record; timing is left to the benchmark.
+        Image.Result version = Image.run(List.of("JAVA_OPTS=-Xlog:class+load=info"), "--version");
+        assertThat(version.exit()).as(version.err()).isZero();
+        assertThat(version.out().lines().filter(l -> l.contains("__dynamic_proxy__")))
+                .as("annotation proxies: picocli read its annotations").isEmpty();
+        // The shipped configuration, pointed at a port where nothing listens: the command fails to
+        // connect, after it has read the file.
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.writeString(data.resolve("api-token"), "t\n");
+        Image.Result list = Image.run(List.of("JAVA_OPTS=-Xlog:class+load=info",
+                "CAXTON_OPTS=-Dcaxton.server.port=" + Image.freePort() + " -Dcaxton.server.data_dir=" + data),
+                "agent", "list", "--config", Image.HOME.resolve("conf/caxton.yaml").toString());
+        assertThat(list.err()).contains("caxton:");
+        List<String> yaml = list.out().lines().filter(l -> l.contains("[class,load] org.yaml.snakeyaml.")).toList();
+        assertThat(yaml).as("SnakeYAML is loaded to read the file").isNotEmpty();
+        assertThat(yaml).as("and comes from the cache").allMatch(l -> l.contains("shared objects file"));
+    }
+
+    @Test
     @DisplayName("the image is self-contained: its own java runtime, no dependency on the JDK that built it")
     void selfContained() throws Exception {
         Path release = Image.HOME.resolve("runtime/release");
