@@ -255,6 +255,8 @@ public final class CaxtonNode implements AutoCloseable {
                     ledger, scheduler);
             this.memoryBudget = new MemoryBudget(MemoryBudget.resolve(config.size("runtime.memory_budget"),
                     Runtime.getRuntime().maxMemory()));
+            // Idle pooled instances are booked in the budget too, and make way for agents.
+            instancePool.attach(memoryBudget);
             this.cluster = new Cluster(nodeName, links, wire, router, retry, sink, this::localEntries,
                     () -> membership.members(), config.bool("messaging.prefer_local_capability"));
             cluster.routeBack((int) config.integer("coordination.cluster.route_back_size"),
@@ -1357,7 +1359,8 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("transport_address", transportAddress.getHostString() + ":" + transportAddress.getPort());
         m.put("storage_durable", storage.durable());
         m.put("agents", agents.size());
-        m.put("memory_budget", Map.of("budget_bytes", memoryBudget.budget(), "in_use_bytes", memoryBudget.inUse()));
+        m.put("memory_budget", Map.of("budget_bytes", memoryBudget.budget(), "in_use_bytes", memoryBudget.inUse(),
+                "pooled_bytes", memoryBudget.pooled()));
         Quorum.Status q = quorum.check(membership.members());
         m.put("cluster", Map.of("alive", q.alive(), "quorum", q.quorum(), "partitioned", q.partitioned()));
         return m;
@@ -1539,6 +1542,8 @@ public final class CaxtonNode implements AutoCloseable {
         m.put("instance_pool_hits", instancePool.hits());
         m.put("instance_pool_misses", instancePool.misses());
         m.put("instance_pool_idle", (long) instancePool.idle());
+        m.put("instance_pool_idle_bytes", memoryBudget.pooled());
+        m.put("instance_pool_evicted", instancePool.evicted());
         m.put("cluster_frames_rejected", links.rejectedCount());
         Quorum.Status q = quorum.check(membership.members());
         m.put("cluster_nodes_alive", (long) q.alive());

@@ -97,6 +97,10 @@ final class Metrics {
                 "instance_pool_misses");
         gauge(x, c, "caxton_instance_pool_idle", "Pre-made instances waiting in the pool, over all modules.",
                 "instance_pool_idle");
+        gauge(x, c, "caxton_instance_pool_idle_bytes", "Bytes of runtime.memory_budget booked by idle pre-made instances.",
+                "instance_pool_idle_bytes");
+        counter(x, c, "caxton_instance_pool_evictions_total", "Idle pre-made instances closed to make room in runtime.memory_budget for a deploy.",
+                "instance_pool_evicted");
         counter(x, c, "caxton_client_replies_unclaimed_total", "Replies addressed to API clients that had stopped waiting.",
                 "client_replies_unclaimed");
         counter(x, c, "caxton_messages_hop_limited_total", "Messages dead-lettered for exceeding messaging.max_hops.",

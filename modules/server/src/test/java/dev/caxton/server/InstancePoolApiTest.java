@@ -117,4 +117,48 @@ class InstancePoolApiTest {
             assertThat(counter(s, "instance_pool_idle")).isZero();
         }
     }
+
+    /**
+     * The pool inside runtime.memory_budget on a real node: distinct modules of one page each, deployed
+     * with a two-page limit under a 16-page budget, never have idle instances and agents hold more
+     * than the budget together (before idle instances were booked, the pool filled 4 per module
+     * whatever the budget), and a deploy that fits only once idle instances go still succeeds.
+     */
+    @Test
+    void idleInstancesStayInsideTheMemoryBudgetAndMakeWayForADeploy() throws Exception {
+        long page = 65536;
+        long budget = 16 * page;
+        try (TestServer s = new TestServer(dir, "", "", "",
+                "instance_pool:\n  size: 4\n  prewarm: true\nmemory_budget: " + budget)) {
+            long agents = 0;
+            for (int i = 0; i < 6; i++) {
+                // A data segment of its own makes each module a distinct one (another shape).
+                deploy(s, "a" + i, GUEST.replace("(data (i32.const 0) \"pooled\")",
+                        "(data (i32.const 0) \"pooled\") (data (i32.const 64) \"v" + i + "\")"), 2 * page);
+                agents += 2 * page;
+                // The filler works in the background: watch it for a while after each deploy.
+                for (int sample = 0; sample < 40; sample++) {
+                    long idle = counter(s, "instance_pool_idle");
+                    assertThat(agents + idle * page).as("agents' limits and idle instances after deploy %d", i)
+                            .isLessThanOrEqualTo(budget);
+                    Thread.sleep(25);
+                }
+            }
+            TestServer.await("the idle instances' booking matches them",
+                    () -> counter(s, "instance_pool_idle_bytes") == counter(s, "instance_pool_idle") * page);
+            String health = s.call("GET", "/api/v1/health", null).body();
+            assertThat(health).contains("\"in_use_bytes\":" + agents).contains("\"pooled_bytes\":");
+
+            // Whatever the agents leave is the last deploy's, even where idle instances sit.
+            deploy(s, "last", GUEST, budget - agents);
+            // An instance the filler was making as the room went is closed when it is done.
+            TestServer.await("no idle instance left", () -> counter(s, "instance_pool_idle_bytes") == 0);
+            assertThat(counter(s, "instance_pool_idle")).isZero();
+            assertThat(counter(s, "instance_pool_evicted")).isPositive();
+            TestServer.Res refused = s.call("POST", "/api/v1/agents", "{\"name\":\"more\",\"wasm_module\":\""
+                    + Base64.getEncoder().encodeToString(Wat.compile(GUEST)) + "\",\"limits\":{\"memory_bytes\":65536}}");
+            assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+            assertThat(refused.body()).contains("runtime.memory_budget");
+        }
+    }
 }

@@ -40,7 +40,11 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Each idle instance is handed out once: {@link #take} removes it under the pool's lock. The pool
  * is filled on one background thread, never on a deploy's or a message's path. Memory: at most
  * {@code size} idle instances per shape, for at most {@code shapes} shapes (the least recently
- * used shape is dropped first); each holds its module's initial memory, not its limit.
+ * used shape is dropped first); each holds its module's initial memory, not its limit. With a
+ * {@link MemoryBudget} {@linkplain #attach attached}, each idle instance is booked there before it
+ * is made, at that initial memory and its tables ({@link WasmSections#initialBytes}); the pool fills
+ * only while the budget has room, and gives room back, least recently used shape first, when an
+ * agent's deploy needs it ({@link #reclaim}).
  */
 public final class InstancePool implements AutoCloseable {
 
@@ -108,9 +112,15 @@ public final class InstancePool implements AutoCloseable {
     /** The idle instances of one shape. Guarded by the pool's lock. */
     private static final class Slot {
         final ArrayDeque<Pooled> idle = new ArrayDeque<>();
+        /** What each of its instances is booked at in the memory budget. */
+        final long bytesEach;
         int filling;
         boolean dropped;
         boolean broken;
+
+        Slot(long bytesEach) {
+            this.bytesEach = bytesEach;
+        }
     }
 
     private final Settings settings;
@@ -119,6 +129,8 @@ public final class InstancePool implements AutoCloseable {
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LongAdder instantiated = new LongAdder();
+    private final LongAdder evicted = new LongAdder();
+    private volatile MemoryBudget budget;
     private boolean closed;
 
     /**
@@ -130,6 +142,30 @@ public final class InstancePool implements AutoCloseable {
     public InstancePool(Settings settings, Executor filler) {
         this.settings = settings;
         this.filler = filler;
+    }
+
+    /**
+     * Books the idle instances in a memory budget from now on, and lets the budget take their room
+     * back for agents. Called once, before the first take.
+     *
+     * @param b the node's memory budget
+     */
+    public void attach(MemoryBudget b) {
+        this.budget = b;
+        b.reclaimer(this::reclaim);
+    }
+
+    /**
+     * What an idle instance of this code is booked at: its module's initial memory and tables, or,
+     * for a binary whose sections are not read, its memory limit and the tables' share of it.
+     */
+    private static long bytesEach(Agent.Code c) {
+        long b = WasmSections.initialBytes(c.bytes());
+        if (b >= 0) {
+            return b;
+        }
+        long limit = c.limits().toInstanceLimits().maxMemoryBytes();
+        return limit + limit / InstanceLimits.TABLE_SHARE_DIVISOR;
     }
 
     /** @return its settings */
@@ -171,7 +207,7 @@ public final class InstancePool implements AutoCloseable {
             Slot slot = slots.get(shape);
             boolean first = slot == null;
             if (first) {
-                slot = new Slot();
+                slot = new Slot(bytesEach(c));
                 slots.put(shape, slot);
                 while (slots.size() > settings.shapes()) {
                     Iterator<Slot> oldest = slots.values().iterator();
@@ -180,6 +216,10 @@ public final class InstancePool implements AutoCloseable {
                 }
             }
             p = slot.idle.poll();
+            if (p != null) {
+                // The agent taking it has booked its whole limit already.
+                releaseLocked(slot.bytesEach);
+            }
             // Eager: keep the shape full. Lazy: one more for each use, up to the size.
             int want = settings.prewarm() ? settings.size() - slot.idle.size() - slot.filling
                     : Math.min(1, settings.size() - slot.idle.size() - slot.filling);
@@ -203,6 +243,14 @@ public final class InstancePool implements AutoCloseable {
         if (slot == null) {
             return;
         }
+        MemoryBudget b = budget;
+        synchronized (this) {
+            // Booked before it is made, so the instance never holds memory the budget does not show.
+            if (slot.dropped || closed || (b != null && !b.reservePooled(slot.bytesEach))) {
+                slot.filling--;
+                return;
+            }
+        }
         Pooled made = null;
         try {
             Binding binding = new Binding();
@@ -222,9 +270,12 @@ public final class InstancePool implements AutoCloseable {
             if (made == null) {
                 slot.broken = true;
             }
-            keep = made != null && !slot.dropped && !closed;
+            // Over-booked: an agent booked the room while this one was being made.
+            keep = made != null && !slot.dropped && !closed && (b == null || !b.overBooked());
             if (keep) {
                 slot.idle.add(made);
+            } else if (b != null) {
+                b.releasePooled(slot.bytesEach);
             }
         }
         if (made != null && !keep) {
@@ -270,11 +321,43 @@ public final class InstancePool implements AutoCloseable {
         closeAll(gone);
     }
 
-    private static List<Pooled> dropLocked(Slot slot) {
+    private List<Pooled> dropLocked(Slot slot) {
         slot.dropped = true;
         List<Pooled> gone = new ArrayList<>(slot.idle);
+        releaseLocked(slot.bytesEach * gone.size());
         slot.idle.clear();
         return gone;
+    }
+
+    private void releaseLocked(long bytes) {
+        MemoryBudget b = budget;
+        if (b != null && bytes > 0) {
+            b.releasePooled(bytes);
+        }
+    }
+
+    /**
+     * Closes idle instances, those of the least recently used shapes first, until they held at
+     * least {@code bytes} or none is left: an agent's deploy needs their room in the memory budget.
+     * The shapes stay, and are filled again when the budget has room.
+     *
+     * @param bytes the bytes wanted back
+     */
+    public void reclaim(long bytes) {
+        List<Pooled> gone = new ArrayList<>();
+        synchronized (this) {
+            long freed = 0;
+            for (Iterator<Slot> it = slots.values().iterator(); it.hasNext() && freed < bytes; ) {
+                Slot s = it.next();
+                while (s.bytesEach > 0 && freed < bytes && !s.idle.isEmpty()) {
+                    gone.add(s.idle.pollLast());
+                    releaseLocked(s.bytesEach);
+                    freed += s.bytesEach;
+                }
+            }
+        }
+        evicted.add(gone.size());
+        closeAll(gone);
     }
 
     /**
@@ -297,6 +380,11 @@ public final class InstancePool implements AutoCloseable {
     /** @return deploys and restarts of poolable code that found none ready */
     public long misses() {
         return misses.sum();
+    }
+
+    /** @return idle instances closed to make room in the memory budget for an agent */
+    public long evicted() {
+        return evicted.sum();
     }
 
     /** @return instances the pool made */

@@ -15,6 +15,12 @@ import java.util.Map;
  *
  * <p>A deploy or reload that would take the sum past the budget is refused with
  * {@link DeployException.Kind#CAPACITY} (HTTP 503) and the numbers: requested, in use, budget.
+ *
+ * <p>Idle instances of the instance pool are booked here too, at what they hold (their module's
+ * initial memory and tables), so that the budget bounds them as well. They only take room nobody
+ * else has booked ({@link #reservePooled}), and never stand in an agent's way: an agent is refused
+ * only when the other agents' limits leave no room, and when it fits only by the idle instances'
+ * room, its {@link #reserve} has the {@link Reclaimer} close enough of them first.
  */
 public final class MemoryBudget {
 
@@ -24,6 +30,21 @@ public final class MemoryBudget {
     private final long budget;
     private final Map<String, Long> booked = new HashMap<>();
     private long inUse;
+    private long pooled;
+    private volatile Reclaimer reclaimer = bytes -> { };
+
+    /** Gives back room held by idle pooled instances, by closing them. */
+    @FunctionalInterface
+    public interface Reclaimer {
+        /**
+         * Closes idle instances holding at least this many bytes, or all of them when they hold
+         * less; each closed instance's bytes go back through {@link #releasePooled}. Called with
+         * no lock of the budget held.
+         *
+         * @param bytes the bytes wanted back
+         */
+        void reclaim(long bytes);
+    }
 
     /**
      * Creates a budget.
@@ -60,17 +81,71 @@ public final class MemoryBudget {
      * @param bytes its memory limit
      * @throws DeployException ({@link DeployException.Kind#CAPACITY}) when the budget cannot hold it
      */
-    public synchronized void reserve(String agent, long bytes) {
-        long before = booked.getOrDefault(agent, 0L);
-        long others = inUse - before;
-        if (bytes > budget - others) {
-            throw new DeployException(DeployException.Kind.CAPACITY, "not enough memory budget for agent '" + agent
-                    + "': it asks for a memory limit of " + bytes + " bytes, agents already hold " + others
-                    + " bytes of runtime.memory_budget " + budget + " bytes (" + Math.max(0, budget - others)
-                    + " bytes free)");
+    public void reserve(String agent, long bytes) {
+        long over;
+        synchronized (this) {
+            long before = booked.getOrDefault(agent, 0L);
+            long others = inUse - before;
+            if (bytes > budget - others) {
+                throw new DeployException(DeployException.Kind.CAPACITY, "not enough memory budget for agent '" + agent
+                        + "': it asks for a memory limit of " + bytes + " bytes, agents already hold " + others
+                        + " bytes of runtime.memory_budget " + budget + " bytes (" + Math.max(0, budget - others)
+                        + " bytes free)");
+            }
+            booked.put(agent, bytes);
+            inUse = others + bytes;
+            over = inUse + pooled - budget;
         }
-        booked.put(agent, bytes);
-        inUse = others + bytes;
+        if (over > 0) {
+            // The agent fits once idle pooled instances make way: they go before the agent starts,
+            // so what is really held never passes the budget. Called outside this lock: the pool
+            // takes its own lock and then this one, never the other way round.
+            reclaimer.reclaim(over);
+        }
+    }
+
+    /**
+     * Sets who gives back the idle instances' room when an agent needs it.
+     *
+     * @param r the reclaimer (the instance pool)
+     */
+    public void reclaimer(Reclaimer r) {
+        this.reclaimer = r;
+    }
+
+    /**
+     * Books an idle pooled instance, before it is made, if the budget has room beside every agent
+     * and every other idle instance.
+     *
+     * @param bytes what the instance will hold
+     * @return false, booking nothing, when there is no room
+     */
+    public synchronized boolean reservePooled(long bytes) {
+        if (bytes > budget - inUse - pooled) {
+            return false;
+        }
+        pooled += bytes;
+        return true;
+    }
+
+    /**
+     * Gives back an idle instance's booking: it was taken by an agent (which booked its own limit),
+     * closed, or never made.
+     *
+     * @param bytes what {@link #reservePooled} booked for it
+     */
+    public synchronized void releasePooled(long bytes) {
+        pooled -= bytes;
+    }
+
+    /** @return whether agents and idle instances together are booked past the budget (for a moment) */
+    public synchronized boolean overBooked() {
+        return inUse + pooled > budget;
+    }
+
+    /** @return the bytes booked by idle pooled instances */
+    public synchronized long pooled() {
+        return pooled;
     }
 
     /**

@@ -92,7 +92,7 @@ public final class ConfigSchema {
                     "Compiled modules kept in memory, keyed by content hash, so redeploying a known module skips compilation.",
                     0, 100_000),
             ConfigOption.ranged("runtime.instance_pool.size", Type.INTEGER, "0",
-                    "Never-used instances kept ready per cached module (and limits), so a deploy or a restart after a fault skips instantiation; 0 turns the pool off. WASI agents, Extism plugins and modules with a start function are never pooled.",
+                    "Never-used instances kept ready per cached module (and limits), so a deploy or a restart after a fault skips instantiation; 0 turns the pool off. WASI agents, Extism plugins and modules with a start function are never pooled. Idle instances are booked in runtime.memory_budget and closed when a deploy needs their room.",
                     0, 64),
             ConfigOption.of("runtime.instance_pool.prewarm", Type.BOOLEAN, "true",
                     "Fill a module's pool to runtime.instance_pool.size, in the background, as soon as it is first deployed; false adds one instance per deploy or restart instead."),
