@@ -684,7 +684,9 @@ public final class Router implements AutoCloseable {
 
     /** A reply past its deadline is dead-lettered, not delivered as if on time. */
     private boolean lateReply(Envelope e) {
-        if (e.inReplyTo() == null || e.receiver() == null) {
+        // Checked first: most replies answer a request without reply_by, and building the key
+        // (a new string, then its hash) for a lookup in an empty map was work on every reply.
+        if (e.inReplyTo() == null || e.receiver() == null || awaitingReplies.isEmpty()) {
             return false;
         }
         String key = replyKey(e.receiver(), e.inReplyTo());
