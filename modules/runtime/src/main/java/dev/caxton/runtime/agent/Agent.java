@@ -1220,16 +1220,19 @@ public final class Agent implements Recipient {
                 return;
             }
             Envelope reply;
+            int nodeMade;
             try {
                 // The ABI lets a reply leave out the performative: it is an inform then.
-                reply = completeReply(c.codec().decode(out, 0, (int) rlen, Performative.INFORM), msg);
+                Envelope fromAgent = c.codec().decode(out, 0, (int) rlen, Performative.INFORM);
+                nodeMade = nodeMadeInReply(fromAgent, msg);
+                reply = completeReply(fromAgent, msg);
             } catch (SerializationException | InvalidEnvelopeException e) {
                 errors.increment();
                 agentLog.log(System.Logger.Level.WARNING, "malformed reply: " + e.getMessage());
                 failureReply(msg, "malformed reply: " + e.getMessage());
                 return;
             }
-            ctx.router().routeOwned(reply);
+            ctx.router().routeOwned(reply, nodeMade);
         } catch (AgentFault e) {
             fault(msg, e.getMessage());
         } catch (RuntimeException e) {
@@ -1257,7 +1260,8 @@ public final class Agent implements Recipient {
             failureReply(msg, "cannot encode the content for the plugin: " + e.getMessage());
             return;
         }
-        extism.begin(input);
+        // The input is this call's own array (fresh from the encoder or getBytes): no defensive copy.
+        extism.beginOwned(input);
         try {
             long rc = inst.call(c.extism().function())[0];
             ExtismKernel.Outcome outcome = extism.end();
@@ -1280,13 +1284,22 @@ public final class Agent implements Recipient {
                 throw new AgentFault("output of " + out.length + " bytes exceeds messaging.max_message_size");
             }
             Object replyContent;
-            try {
-                replyContent = out.length == 0 ? "" : c.codec().decodeValue(out);
-            } catch (SerializationException e) {
+            if (out.length == 0) {
+                replyContent = "";
+            } else if (!mayBeValue(c.codec(), out)) {
+                // Text that cannot start a JSON value is the string it would become after a failed
+                // parse; the parse's exception cost more than the rest of the call.
                 replyContent = new String(out, StandardCharsets.UTF_8);
+            } else {
+                try {
+                    replyContent = c.codec().decodeValue(out);
+                } catch (SerializationException e) {
+                    replyContent = new String(out, StandardCharsets.UTF_8);
+                }
             }
-            ctx.router().routeOwned(completeReply(Envelope.builder(Performative.INFORM).protocol(msg.protocol())
-                    .content(replyContent).build(), msg));
+            Envelope fromPlugin = Envelope.builder(Performative.INFORM).protocol(msg.protocol()).content(replyContent).build();
+            int nodeMade = nodeMadeInReply(fromPlugin, msg);
+            ctx.router().routeOwned(completeReply(fromPlugin, msg), nodeMade);
         } catch (AgentFault e) {
             fault(msg, e.getMessage());
         } catch (RuntimeException e) {
@@ -1297,6 +1310,33 @@ public final class Agent implements Recipient {
                 flushWasi();
             }
         }
+    }
+
+    /**
+     * Whether a plugin's output could decode as a value of the agent's codec. Only JSON is judged
+     * here: a JSON text starts, after optional whitespace or a byte-order mark, with one of
+     * {@code { [ " - t f n} or a digit; anything else fails to parse, so it is a string without
+     * trying. Other codecs are always tried.
+     */
+    static boolean mayBeValue(dev.caxton.spi.serializer.Serializer codec, byte[] out) {
+        if (!"json".equals(codec.name())) {
+            return true;
+        }
+        for (byte b : out) {
+            switch (b) {
+                case ' ', '\t', '\n', '\r' -> {
+                    continue;
+                }
+                case '{', '[', '"', '-', 't', 'f', 'n', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', (byte) 0xEF -> {
+                    return true;
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        // Only whitespace: let the codec say what it makes of it.
+        return true;
     }
 
     /**
@@ -1463,6 +1503,18 @@ public final class Agent implements Recipient {
         }
         return b.hops(original.nextHop()).traceparent(dev.caxton.runtime.trace.Traceparent.child(original.traceparent()))
                 .build();
+    }
+
+    /**
+     * Which fields of a reply {@link #completeReply} will have set itself, so the router need not
+     * check them again: the sender (this agent's name, checked at deploy) always, and the message
+     * id when it comes fresh from the router (an id derived for the outbox embeds the handled
+     * message's id and is checked). Everything the guest wrote is checked as before.
+     */
+    int nodeMadeInReply(Envelope reply, Envelope original) {
+        boolean freshId = (reply.messageId() == null || reply.messageId().equals(original.messageId()))
+                && (ctx.ledger() == null || handlingId == null);
+        return Router.NODE_MADE_SENDER | (freshId ? Router.NODE_MADE_MESSAGE_ID : 0);
     }
 
     private void failureReply(Envelope original, String reason) {

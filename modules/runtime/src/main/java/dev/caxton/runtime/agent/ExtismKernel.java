@@ -38,6 +38,9 @@ public final class ExtismKernel {
     public static final int MAX_VAR_BYTES = 1024 * 1024;
 
     private static final ValueType I32 = ValueType.I32;
+    private static final byte[] EMPTY = new byte[0];
+    // Shared by every host function without results: a zero-length array has nothing to change.
+    private static final long[] NO_RESULTS = new long[0];
     private static final ValueType I64 = ValueType.I64;
 
     /** Every function of {@link #MODULE} this kernel offers, with its signature. */
@@ -139,7 +142,13 @@ public final class ExtismKernel {
     private long next = FIRST_OFFSET;
     private long allocated;
     private long inputOffset;
-    private byte[] input = new byte[0];
+    private byte[] input = EMPTY;
+    // The block the last load or store landed in: a plugin copying data walks one block eight bytes
+    // at a time, and asking the tree each time cost a lookup and a boxed key per access.
+    private long lastStart = -1;
+    private byte[] lastBlock;
+    // Where in its block the last slot() address lies (read right after the call, on one thread).
+    private int slotIndex;
     private byte[] output;
     private String error;
 
@@ -176,8 +185,18 @@ public final class ExtismKernel {
      * @param in the input
      */
     public void begin(byte[] in) {
+        beginOwned(in.clone());
+    }
+
+    /**
+     * Starts a call on an input the caller hands over: the kernel keeps the array, so the caller
+     * must not change it during the call (the agent passes an array made for this call alone).
+     *
+     * @param in the input, no longer the caller's
+     */
+    void beginOwned(byte[] in) {
         clear();
-        input = in.clone();
+        input = in;
         inputOffset = allocate(input.length);
         System.arraycopy(input, 0, blocks.get(inputOffset), 0, input.length);
     }
@@ -197,8 +216,9 @@ public final class ExtismKernel {
         blocks.clear();
         allocated = 0;
         next = FIRST_OFFSET;
-        input = new byte[0];
+        input = EMPTY;
         inputOffset = 0;
+        forgetLastBlock();
         output = null;
         error = null;
     }
@@ -285,22 +305,22 @@ public final class ExtismKernel {
         b.put("length", (m, a) -> one(length(a[0])));
         b.put("length_unsafe", (m, a) -> one(length(a[0])));
         b.put("load_u8", (m, a) -> {
-            Slot s = slot(a[0], 1, "load_u8");
-            return one(s.bytes()[s.index()] & 0xFF);
+            byte[] block = slot(a[0], 1, "load_u8");
+            return one(block[slotIndex] & 0xFF);
         });
         b.put("load_u64", (m, a) -> {
-            Slot s = slot(a[0], 8, "load_u64");
-            return one(getLong(s.bytes(), s.index()));
+            byte[] block = slot(a[0], 8, "load_u64");
+            return one(getLong(block, slotIndex));
         });
         b.put("store_u8", (m, a) -> {
-            Slot s = slot(a[0], 1, "store_u8");
-            s.bytes()[s.index()] = (byte) a[1];
-            return new long[0];
+            byte[] block = slot(a[0], 1, "store_u8");
+            block[slotIndex] = (byte) a[1];
+            return NO_RESULTS;
         });
         b.put("store_u64", (m, a) -> {
-            Slot s = slot(a[0], 8, "store_u64");
-            putLong(s.bytes(), s.index(), a[1]);
-            return new long[0];
+            byte[] block = slot(a[0], 8, "store_u64");
+            putLong(block, slotIndex, a[1]);
+            return NO_RESULTS;
         });
         b.put("input_length", (m, a) -> one(input.length));
         b.put("input_offset", (m, a) -> one(inputOffset));
@@ -334,7 +354,7 @@ public final class ExtismKernel {
 
     private static long[] none(Runnable r) {
         r.run();
-        return new long[0];
+        return NO_RESULTS;
     }
 
     // ------------------------------------------------------------------ blocks
@@ -381,6 +401,7 @@ public final class ExtismKernel {
             throw new KernelFault("free(" + offset + "): no block starts at that offset" + nearest(offset));
         }
         allocated -= b.length;
+        forgetLastBlock();
         if (offset == inputOffset) {
             inputOffset = 0;
         }
@@ -388,6 +409,7 @@ public final class ExtismKernel {
 
     private void resetBlocks() {
         blocks.clear();
+        forgetLastBlock();
         allocated = 0;
         inputOffset = 0;
     }
@@ -403,20 +425,31 @@ public final class ExtismKernel {
         return b.length;
     }
 
-    /** Where an address lands: its block and the index within it. */
-    private record Slot(byte[] bytes, int index) {
-    }
-
     /**
-     * The block holding {@code width} bytes from {@code address}; a fault when no live block does.
+     * The block holding {@code width} bytes from {@code address}, with {@link #slotIndex} set to
+     * where the address lies in it; a fault when no live block does.
      */
-    private Slot slot(long address, int width, String what) {
+    private byte[] slot(long address, int width, String what) {
+        byte[] last = lastBlock;
+        if (last != null && address >= lastStart && address - lastStart + width <= last.length) {
+            slotIndex = (int) (address - lastStart);
+            return last;
+        }
         Map.Entry<Long, byte[]> e = address <= 0 ? null : blocks.floorEntry(address);
         if (e == null || address - e.getKey() + width > e.getValue().length) {
             throw new KernelFault(what + " at offset " + address + ": " + width + " byte(s) there are not inside an"
                     + " allocated block" + nearest(address));
         }
-        return new Slot(e.getValue(), (int) (address - e.getKey()));
+        lastStart = e.getKey();
+        lastBlock = e.getValue();
+        slotIndex = (int) (address - lastStart);
+        return lastBlock;
+    }
+
+    /** Called whenever a block may have gone, so a freed block is never reached through the cache. */
+    private void forgetLastBlock() {
+        lastStart = -1;
+        lastBlock = null;
     }
 
     private String nearest(long address) {

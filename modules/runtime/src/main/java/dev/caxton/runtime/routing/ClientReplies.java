@@ -74,11 +74,23 @@ public final class ClientReplies implements AutoCloseable {
         });
         Envelope out;
         try {
-            Envelope m = message.toBuilder().sender(client)
-                    .replyWith(message.replyWith() == null ? client : message.replyWith()).build();
+            // One copy of the message with everything the node adds (the router would otherwise copy
+            // it again for the id), and those fields are not checked again by the router.
+            int nodeMade = Router.NODE_MADE_SENDER;
+            Envelope.Builder b = message.toBuilder().sender(client);
+            if (message.replyWith() == null) {
+                b.replyWith(client);
+                nodeMade |= Router.NODE_MADE_REPLY_WITH;
+            }
+            if (message.messageId() == null) {
+                b.messageId(router.newMessageId());
+                nodeMade |= Router.NODE_MADE_MESSAGE_ID;
+            }
+            Envelope m = b.build();
+            int made = nodeMade;
             // A broadcast has many receivers: none of them runs on the caller's thread.
-            out = callerWaits && !m.isBroadcast() ? InlineDelivery.waiting(client, () -> router.routeConfirmed(m))
-                    : router.routeConfirmed(m);
+            out = callerWaits && !m.isBroadcast() ? InlineDelivery.waiting(client, () -> router.routeConfirmed(m, made))
+                    : router.routeConfirmed(m, made);
         } catch (RuntimeException e) {
             waiting.decrementAndGet();
             router.unregister(client);

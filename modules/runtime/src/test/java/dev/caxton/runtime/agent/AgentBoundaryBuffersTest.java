@@ -2,12 +2,10 @@ package dev.caxton.runtime.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caxton.runtime.api.AgentLimits;
 import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.cluster.JsonWire;
 import dev.caxton.runtime.routing.CapabilityDirectory;
 import dev.caxton.runtime.routing.ClientReplies;
-import dev.caxton.runtime.routing.Mailbox;
 import dev.caxton.runtime.routing.QueueBudget;
 import dev.caxton.runtime.routing.RetryPolicy;
 import dev.caxton.runtime.routing.Router;
@@ -15,7 +13,6 @@ import dev.caxton.spi.engine.FunctionType;
 import dev.caxton.spi.engine.Imports;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
-import dev.caxton.spi.message.Priority;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,12 +56,8 @@ class AgentBoundaryBuffersTest {
     }
 
     private void start() {
-        List<Mailbox.ClassPolicy> policy = Arrays.stream(Priority.values())
-                .map(p -> new Mailbox.ClassPolicy(100, Duration.ofSeconds(1))).toList();
-        Agent.Context ctx = new Agent.Context(router, (e, reason) -> deadLetters.add(reason), Scripted.quietEvents(),
-                1 << 20, 100, Duration.ofMinutes(1), policy, 10, Duration.ofMinutes(1), 1000, 1000, 64);
-        Agent.Code code = new Agent.Code(Scripted.module(GuestInstance::new), new byte[0], new JsonWire(), "scripted",
-                new AgentLimits(1 << 20, Duration.ofSeconds(5), 0), null);
+        Agent.Context ctx = Scripted.context(router, (e, reason) -> deadLetters.add(reason));
+        Agent.Code code = Scripted.jsonCode(GuestInstance::new);
         router.register("sink", (e, accepted) -> {
             accepted.delivered(e);
             forwarded.add(e);

@@ -362,4 +362,68 @@ class ExtismKernelTest {
                 .contains("teleport").contains("extism:host/user.mine").contains("deploy with --wasi");
         assertThat(AbiContract.extismProblems(odd, true, "count")).hasSize(4);
     }
+
+    @Test
+    void aBlockFreedOrResetIsNeverReachedAgainThroughTheLastAccess() {
+        kernel.begin(new byte[0]);
+        long a = store("abcdefgh");
+        assertThat(call("load_u64", a)).isEqualTo(0x6867666564636261L);
+        // The last load landed in this block; once it is freed, the same address is a fault.
+        call("free", a);
+        assertThatThrownBy(() -> call("load_u8", a)).hasMessageContaining("load_u8 at offset " + a);
+        assertThatThrownBy(() -> call("store_u64", a, 1)).hasMessageContaining("store_u64 at offset " + a);
+
+        long b = store("12345678");
+        assertThat(call("load_u8", b + 7)).isEqualTo('8');
+        call("reset");
+        assertThatThrownBy(() -> call("load_u8", b)).hasMessageContaining("not inside an allocated block");
+
+        // A new call forgets the old call's blocks, however the last access found them.
+        long c = store("zz");
+        assertThat(call("load_u8", c + 1)).isEqualTo('z');
+        kernel.end();
+        kernel.begin(new byte[0]);
+        assertThatThrownBy(() -> call("load_u8", c)).hasMessageContaining("not inside an allocated block");
+        // An access past the end of the block the last one landed in is still refused.
+        long d = store("four");
+        assertThat(call("load_u8", d)).isEqualTo('f');
+        assertThatThrownBy(() -> call("load_u64", d)).hasMessageContaining("load_u64 at offset " + d);
+    }
+
+    @Test
+    void anInputHandedOverIsReadAsGiven() {
+        byte[] in = "handed".getBytes(StandardCharsets.UTF_8);
+        kernel.beginOwned(in);
+        assertThat(call("input_length")).isEqualTo(6);
+        assertThat(load(call("input_offset"))).isEqualTo("handed");
+        kernel.end();
+        assertThat(call("input_length")).isZero();
+    }
+
+    @Test
+    void outputThatCannotStartAJsonValueIsTakenAsTextWithoutParsing() {
+        var json = new dev.caxton.runtime.cluster.JsonWire();
+        assertThat(Agent.mayBeValue(json, bytes("side by side"))).isFalse();
+        assertThat(Agent.mayBeValue(json, bytes("<xml/>"))).isFalse();
+        assertThat(Agent.mayBeValue(json, bytes("  \n{\"a\":1}"))).isTrue();
+        assertThat(Agent.mayBeValue(json, bytes("[1]"))).isTrue();
+        assertThat(Agent.mayBeValue(json, bytes("\"s\""))).isTrue();
+        assertThat(Agent.mayBeValue(json, bytes("-1"))).isTrue();
+        assertThat(Agent.mayBeValue(json, bytes("7"))).isTrue();
+        // Words that start like a JSON literal are tried; the codec decides.
+        assertThat(Agent.mayBeValue(json, bytes("null"))).isTrue();
+        assertThat(Agent.mayBeValue(json, bytes("true story"))).isTrue();
+        assertThat(Agent.mayBeValue(json, bytes("   "))).isTrue();
+        // A UTF-8 byte-order mark goes to the parser, which skips it.
+        assertThat(Agent.mayBeValue(json, new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '1'})).isTrue();
+        // Every text the pre-check sends to the string path fails to parse as JSON too.
+        for (String text : List.of("side by side", "<xml/>", "+1", "'q'", "NaN", "#", ".5")) {
+            assertThat(Agent.mayBeValue(json, bytes(text))).as(text).isFalse();
+            assertThatThrownBy(() -> json.decodeValue(bytes(text))).as(text).isNotNull();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 }

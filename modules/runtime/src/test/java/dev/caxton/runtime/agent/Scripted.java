@@ -100,6 +100,33 @@ final class Scripted {
                 : java.util.Optional.empty();
     }
 
+    /**
+     * The context the agent tests with a scripted JSON guest share: 100 messages per priority
+     * class, a 1 MiB message bound, generous time limits.
+     *
+     * @param router      the router the agent sends through
+     * @param deadLetters where its dead letters go
+     * @return the context
+     */
+    static Agent.Context context(dev.caxton.runtime.routing.Router router,
+                                 dev.caxton.runtime.routing.DeadLetterSink deadLetters) {
+        List<dev.caxton.runtime.routing.Mailbox.ClassPolicy> policy = Arrays.stream(dev.caxton.spi.message.Priority.values())
+                .map(p -> new dev.caxton.runtime.routing.Mailbox.ClassPolicy(100, java.time.Duration.ofSeconds(1))).toList();
+        return new Agent.Context(router, deadLetters, quietEvents(), 1 << 20, 100, java.time.Duration.ofMinutes(1), policy,
+                10, java.time.Duration.ofMinutes(1), 1000, 1000, 64);
+    }
+
+    /**
+     * Scripted code speaking JSON, 1 MiB of memory and a 5 s time limit.
+     *
+     * @param instances makes an instance from the host functions it gets
+     * @return the code
+     */
+    static Agent.Code jsonCode(Function<Imports, WasmInstance> instances) {
+        return new Agent.Code(module(instances), new byte[0], new dev.caxton.runtime.cluster.JsonWire(), "scripted",
+                new dev.caxton.runtime.api.AgentLimits(1 << 20, java.time.Duration.ofSeconds(5), 0), null);
+    }
+
     /** Agent events nobody listens to. */
     static AgentEvents quietEvents() {
         return new AgentEvents() {

@@ -151,14 +151,24 @@ final class Linker {
         return ImportFunction.exportAsImport(imp.module(), imp.name(), src.instance, imp.name());
     }
 
+    // Returned for every host function without results, and passed for a call without arguments:
+    // an empty array holds nothing anyone could change.
+    private static final long[] NO_VALUES = new long[0];
+
     private static ImportFunction hostFunction(HostFunction h, com.dylibso.chicory.wasm.types.FunctionType type) {
         String qualified = h.module() + "." + h.name();
         ValType[] params = type.params().toArray(ValType[]::new);
         ValType[] results = type.returns().toArray(ValType[]::new);
         HostFunction.Body body = h.body();
         CallerMemory callerMemory = new CallerMemory();
+        // Most host functions take and return only 64-bit values, which need no normalising: their
+        // arrays are passed through instead of copied on every call (an Extism plugin makes dozens
+        // of kernel calls per message).
+        boolean paramsAsIs = Types.normalized(params);
+        boolean resultsAsIs = Types.normalized(results);
         WasmFunctionHandle handle = (caller, args) -> {
-            long[] in = Types.normalize(params, args == null ? new long[0] : args);
+            long[] given = args == null ? NO_VALUES : args;
+            long[] in = paramsAsIs && given.length == params.length ? given : Types.normalize(params, given);
             long[] out;
             try {
                 out = body.call(callerMemory.of(caller), in);
@@ -170,7 +180,7 @@ final class Linker {
                 throw new Failures.HostFunctionFailure(qualified, new IllegalStateException("it returned " + count
                         + " result(s), but its signature " + h.type() + " declares " + results.length));
             }
-            return results.length == 0 ? new long[0] : Types.normalize(results, out);
+            return results.length == 0 ? NO_VALUES : resultsAsIs ? out : Types.normalize(results, out);
         };
         return new com.dylibso.chicory.runtime.HostFunction(h.module(), h.name(), type, handle);
     }

@@ -141,6 +141,23 @@ final class Types {
     }
 
     /**
+     * Whether values of these types are already in the SPI's encoding whatever they hold (no i32 or
+     * f32 among them), so an array of them can be used as it is.
+     *
+     * @param types the value types
+     * @return true when {@link #normalize(ValType, long)} changes none of them
+     */
+    static boolean normalized(ValType[] types) {
+        for (ValType t : types) {
+            int op = t.opcode();
+            if (op == ValType.ID.I32 || op == ValType.ID.F32) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Normalises every value into a fresh array.
      *
      * @param types  the value types
