@@ -34,22 +34,7 @@ class SwimPushPullTest {
         VirtualClock clock = new VirtualClock(1_800_000_000_000L);
         List<Sent> sent = new ArrayList<>();
         Sealer sealer = new Sealer(null);
-        SwimCore.Clock seam = new SwimCore.Clock() {
-            @Override
-            public long now() {
-                return clock.now();
-            }
-
-            @Override
-            public long wallMillis() {
-                return clock.wallMillis();
-            }
-
-            @Override
-            public void schedule(long delayMs, Runnable task) {
-                clock.schedule(delayMs, task);
-            }
-        };
+        SwimCore.Clock seam = SimCluster.seam(clock);
         InetSocketAddress self = addr(1, 7945);
         InetSocketAddress pusher = addr(2, 7945);
         SwimCore core = new SwimCore("b", CONFIG, seam, (to, p) -> sent.add(new Sent(to, p)), sealer,
