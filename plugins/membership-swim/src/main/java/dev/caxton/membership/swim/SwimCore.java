@@ -167,7 +167,10 @@ final class SwimCore {
             int c = confirmations.size() - 1;
             double frac = Math.log(c + 1.0) / Math.log(k + 1.0);
             long timeout = Math.max(min, (long) (max - (max - min) * frac));
-            deadline = start + timeout;
+            // A late confirmation may shrink the timeout to less than has already passed: the verdict
+            // then waits one probe interval more, time for the last call (see arm) to be answered,
+            // instead of falling at once on a node that may have refuted long ago.
+            deadline = Math.max(start + timeout, clock.now() + config.probeIntervalMs());
             arm();
             return true;
         }
@@ -175,6 +178,20 @@ final class SwimCore {
         private void arm() {
             long delay = Math.max(0, deadline - clock.now());
             long armedFor = deadline;
+            // Last calls before the verdict, three, two and one probe interval before it (never before the
+            // start): everyone else may have learnt the refutation long ago while this node missed all
+            // of its gossip, and a stale accusation reaching the suspect makes it answer directly.
+            for (int lead = 3; lead >= 1; lead--) {
+                long at = deadline - lead * config.probeIntervalMs();
+                // (Calls whose time has passed are made once, now, not once for each lead.)
+                if (at > start && (lead == 1 || at >= clock.now())) {
+                    clock.schedule(Math.max(0, at - clock.now()), () -> {
+                        if (running && node.suspicion == this && deadline == armedFor) {
+                            lastCall(this);
+                        }
+                    });
+                }
+            }
             clock.schedule(delay, () -> {
                 if (running && node.suspicion == this && deadline == armedFor) {
                     suspicionExpired(this);
@@ -1054,6 +1071,21 @@ final class SwimCore {
         n.suspicion = new Suspicion(n, s.incarnation(), s.from(), k, min, max);
         queue(n.id, Wire.stamped(Wire.encode(s), origin));
         listener.event(MembershipEvent.Type.SUSPECT, member(n));
+    }
+
+    /**
+     * Tells a suspect, directly, the accusation this node still holds, with a ping. A suspect that has
+     * refuted it already answers a stale accusation with its current alive message; one that has not
+     * heard of it refutes now, and the ack carries the refutation (the accusation comes first in the
+     * packet, so the refutation is queued before the ack is built).
+     */
+    private void lastCall(Suspicion s) {
+        Node n = s.node;
+        if (n.state != MemberState.SUSPECT || n.incarnation != s.incarnation || nodes.get(n.id) != n) {
+            return;
+        }
+        sendRecords(n.swim, List.of(Wire.encode(new Suspect(n.id, n.incarnation, selfId)),
+                Wire.encode(new Ping(++seq, n.id))));
     }
 
     private void suspicionExpired(Suspicion s) {

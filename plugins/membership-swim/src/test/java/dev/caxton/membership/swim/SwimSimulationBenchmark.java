@@ -128,7 +128,7 @@ class SwimSimulationBenchmark {
      * refutation (an alive with a higher incarnation). Printed, not asserted: it is how a false death is
      * investigated.
      */
-    private static void timelines(SimCluster c, List<SimNode> observers) {
+    static void timelines(SimCluster c, List<SimNode> observers) {
         for (SimNode declarer : observers) {
             for (SimCluster.Seen dead : declarer.events) {
                 if (dead.type() != MembershipEvent.Type.DEAD) {
