@@ -176,7 +176,6 @@ final class SwimCore {
         }
 
         private void arm() {
-            long delay = Math.max(0, deadline - clock.now());
             long armedFor = deadline;
             // Last calls before the verdict, three, two and one probe interval before it (never before the
             // start): everyone else may have learnt the refutation long ago while this node missed all
@@ -185,19 +184,29 @@ final class SwimCore {
                 long at = deadline - lead * config.probeIntervalMs();
                 // (Calls whose time has passed are made once, now, not once for each lead.)
                 if (at > start && (lead == 1 || at >= clock.now())) {
-                    clock.schedule(Math.max(0, at - clock.now()), () -> {
-                        if (running && node.suspicion == this && deadline == armedFor) {
-                            lastCall(this);
-                        }
-                    });
+                    scheduleSuspicionTask(node, at, armedFor, false);
                 }
             }
-            clock.schedule(delay, () -> {
-                if (running && node.suspicion == this && deadline == armedFor) {
-                    suspicionExpired(this);
-                }
-            });
+            scheduleSuspicionTask(node, deadline, armedFor, true);
         }
+    }
+
+    /**
+     * A suspicion's timer: a last call, or the verdict. The task holds the node and the deadline it was
+     * armed for, not the suspicion: a refuted suspicion is then garbage at once instead of living until
+     * its deadline (up to a minute; at 1,000 nodes and 20% loss millions of them were kept that way).
+     */
+    private void scheduleSuspicionTask(Node n, long at, long armedFor, boolean verdict) {
+        clock.schedule(Math.max(0, at - clock.now()), () -> {
+            Suspicion s = n.suspicion;
+            if (running && s != null && s.deadline == armedFor) {
+                if (verdict) {
+                    suspicionExpired(s);
+                } else {
+                    lastCall(s);
+                }
+            }
+        });
     }
 
     /** One queued update and how often it went out. */
