@@ -113,7 +113,20 @@ final class SimCluster {
         this.net = new SimulatedNetwork(clock, seed);
         this.config = config;
         this.seed = seed;
-        this.seam = new SwimCore.Clock() {
+        this.seam = seam(clock);
+        for (int i = 1; i <= size; i++) {
+            nodes.add(new SimNode(i));
+        }
+    }
+
+    /**
+     * The protocol's clock seam over a virtual clock.
+     *
+     * @param clock the virtual clock
+     * @return the seam
+     */
+    static SwimCore.Clock seam(VirtualClock clock) {
+        return new SwimCore.Clock() {
             @Override
             public long now() {
                 return clock.now();
@@ -129,9 +142,6 @@ final class SimCluster {
                 clock.schedule(delayMs, task);
             }
         };
-        for (int i = 1; i <= size; i++) {
-            nodes.add(new SimNode(i));
-        }
     }
 
     /** Starts every node, each 10 ms after the previous one. */

@@ -90,6 +90,7 @@ class SwimSimulationBenchmark {
         double perNodePerSecond = (c.net.sent() - sentBefore) / (double) n / (quiet / 1000.0);
         long falseDeaths = c.falseDeaths(Set.of());
         long falseVerdicts = c.falseVerdicts(Set.of());
+        timelines(c, first);
         long falseSuspicions = first.stream().mapToLong(o -> o.events.stream()
                 .filter(e -> e.type() == MembershipEvent.Type.SUSPECT).count()).sum();
 
@@ -119,6 +120,55 @@ class SwimSimulationBenchmark {
                 quiet >= 3_600_000 ? "1 h" : quiet % 60_000 == 0 ? (quiet / 60_000) + " min" : (quiet / 1000) + " s",
                 falseSuspicions, falseVerdicts, falseDeaths,
                 perNodePerSecond);
+    }
+
+    /**
+     * For every false DEAD verdict, the story of that node as the observers' events tell it: when the
+     * declarer began to suspect it, how long its suspicion ran, and when the other observers learnt the
+     * refutation (an alive with a higher incarnation). Printed, not asserted: it is how a false death is
+     * investigated.
+     */
+    static void timelines(SimCluster c, List<SimNode> observers) {
+        for (SimNode declarer : observers) {
+            for (SimCluster.Seen dead : declarer.events) {
+                if (dead.type() != MembershipEvent.Type.DEAD) {
+                    continue;
+                }
+                System.out.printf(Locale.ROOT, "false DEAD: %s declared %s@%d at %d ms%n", declarer.id, dead.node(),
+                        dead.incarnation(), dead.at());
+                for (SimCluster.Seen e : declarer.events) {
+                    if (e.node().equals(dead.node()) && e.at() >= dead.at() - 120_000 && e.at() <= dead.at() + 10_000) {
+                        System.out.printf(Locale.ROOT, "  declarer %s: %s inc %d at %d ms%n", declarer.id, e.type(),
+                                e.incarnation(), e.at());
+                    }
+                }
+                List<Long> suspectedAt = new ArrayList<>();
+                List<Long> refutedAt = new ArrayList<>();
+                for (SimNode o : observers) {
+                    if (o == declarer) {
+                        continue;
+                    }
+                    for (SimCluster.Seen e : o.events) {
+                        if (!e.node().equals(dead.node()) || e.at() < dead.at() - 120_000) {
+                            continue;
+                        }
+                        if (e.type() == MembershipEvent.Type.SUSPECT && e.incarnation() == dead.incarnation()) {
+                            suspectedAt.add(e.at());
+                        } else if (e.type() == MembershipEvent.Type.JOINED && e.incarnation() > dead.incarnation()) {
+                            refutedAt.add(e.at());
+                            break;
+                        }
+                    }
+                }
+                Collections.sort(suspectedAt);
+                Collections.sort(refutedAt);
+                System.out.printf(Locale.ROOT, "  %d others suspected inc %d (first %s, last %s); %d learnt a newer"
+                                + " incarnation (first %s, last %s)%n", suspectedAt.size(), dead.incarnation(),
+                        suspectedAt.isEmpty() ? "-" : suspectedAt.getFirst(), suspectedAt.isEmpty() ? "-" : suspectedAt.getLast(),
+                        refutedAt.size(), refutedAt.isEmpty() ? "-" : refutedAt.getFirst(),
+                        refutedAt.isEmpty() ? "-" : refutedAt.getLast());
+            }
+        }
     }
 
     private static String stats(List<Long> delays, int expected) {
