@@ -490,8 +490,16 @@ public abstract class MembershipSimulationConformance {
         List<SimMember> b = all.subList(all.size() / 2, all.size());
         net(() -> network.partition(1, b.stream().map(n -> n.bind).toList()));
         await("each side judges the other dead", () -> allSee(a, b, MemberState.DEAD) && allSee(b, a, MemberState.DEAD));
-        assertThat(allSee(a, a, MemberState.ALIVE)).as("side A still sees itself alive").isTrue();
-        assertThat(allSee(b, b, MemberState.ALIVE)).as("side B still sees itself alive").isTrue();
+        if (realTime()) {
+            // On the wall clock at 5% loss, some member of a side may suspect another of its own
+            // side at any given instant (and refute it a moment later): wait for the side to agree,
+            // while the partition still holds, instead of judging one instant.
+            await("side A still sees itself alive", () -> allSee(a, a, MemberState.ALIVE));
+            await("side B still sees itself alive", () -> allSee(b, b, MemberState.ALIVE));
+        } else {
+            assertThat(allSee(a, a, MemberState.ALIVE)).as("side A still sees itself alive").isTrue();
+            assertThat(allSee(b, b, MemberState.ALIVE)).as("side B still sees itself alive").isTrue();
+        }
         net(network::heal);
         await("after the heal everyone sees everyone alive", () -> allSee(all, all, MemberState.ALIVE));
     }
