@@ -26,34 +26,27 @@ final class WasmSections {
      * @return true when it declares a start function, or cannot be read
      */
     static boolean hasStart(byte[] wasm) {
-        if (wasm == null || wasm.length < HEADER || wasm[0] != 0 || wasm[1] != 'a' || wasm[2] != 's' || wasm[3] != 'm') {
+        if (!looksLikeWasm(wasm)) {
             return true;
         }
-        int at = HEADER;
-        while (at < wasm.length) {
-            int id = wasm[at++] & 0xff;
-            long size = 0;
-            int shift = 0;
-            while (true) {
-                if (at >= wasm.length || shift > 28) {
+        Reader r = new Reader(wasm, HEADER);
+        try {
+            while (r.at < wasm.length) {
+                int id = r.u8();
+                long size = r.leb();
+                if (id == START || size < 0 || size > wasm.length - r.at) {
                     return true;
                 }
-                int b = wasm[at++] & 0xff;
-                size |= (long) (b & 0x7f) << shift;
-                shift += 7;
-                if ((b & 0x80) == 0) {
-                    break;
-                }
+                r.at += (int) size;
             }
-            if (id == START) {
-                return true;
-            }
-            if (size > wasm.length - at) {
-                return true;
-            }
-            at += (int) size;
+        } catch (ArithmeticException | ArrayIndexOutOfBoundsException e) {
+            return true;
         }
         return false;
+    }
+
+    private static boolean looksLikeWasm(byte[] wasm) {
+        return wasm != null && wasm.length >= HEADER && wasm[0] == 0 && wasm[1] == 'a' && wasm[2] == 's' && wasm[3] == 'm';
     }
 
     /**
@@ -65,7 +58,7 @@ final class WasmSections {
      * @return the bytes, or -1 when the sections cannot be read (an encoding this reader does not know)
      */
     static long initialBytes(byte[] wasm) {
-        if (wasm == null || wasm.length < HEADER || wasm[0] != 0 || wasm[1] != 'a' || wasm[2] != 's' || wasm[3] != 'm') {
+        if (!looksLikeWasm(wasm)) {
             return -1;
         }
         Reader r = new Reader(wasm, HEADER);
@@ -74,7 +67,7 @@ final class WasmSections {
             while (r.at < wasm.length) {
                 int id = r.u8();
                 long size = r.leb();
-                if (size > wasm.length - r.at) {
+                if (size < 0 || size > wasm.length - r.at) {
                     return -1;
                 }
                 int end = r.at + (int) size;

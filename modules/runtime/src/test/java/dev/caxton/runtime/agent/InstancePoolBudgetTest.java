@@ -237,6 +237,13 @@ class InstancePoolBudgetTest {
         assertThat(WasmSections.initialBytes(new byte[] {1, 2, 3})).isEqualTo(-1);
         assertThat(WasmSections.initialBytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 9, 1})).as("cut short")
                 .isEqualTo(-1);
+        // A custom section whose size is a ten-byte LEB128 with the top bit set reads as a negative
+        // length, here exactly the eleven bytes of the section's header: stepping by it would read
+        // the same header for ever.
+        byte[] negative = {0, 'a', 's', 'm', 1, 0, 0, 0, 0, (byte) 0xf5, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+            (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f, 0};
+        assertThat(WasmSections.initialBytes(negative)).as("negative section size").isEqualTo(-1);
+        assertThat(WasmSections.hasStart(negative)).as("negative section size").isTrue();
     }
 
     /** A never-run instance whose memory is the two pages its module declares. */
