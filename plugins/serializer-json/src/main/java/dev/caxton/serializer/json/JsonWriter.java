@@ -6,6 +6,7 @@ import dev.caxton.spi.serializer.EncodeBuffer;
 import dev.caxton.spi.serializer.SerializationException;
 import java.math.BigInteger;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,8 @@ import java.util.Map;
  * Writes a value of the value model as compact UTF-8 JSON, for one call.
  *
  * <p>It writes the bytes itself, straight into an {@link EncodeBuffer}, with no generator object
- * per message: an envelope encoded into an agent's reused buffer allocates nothing but the text of
- * doubles and big integers. The bytes are those Jackson's UTF-8 generator gave with the settings
+ * per message: an envelope encoded into an agent's reused buffer allocates the writer and, when it
+ * has lists or maps, their stack; and the text of doubles and big integers. The bytes are those Jackson's UTF-8 generator gave with the settings
  * this plugin used: control characters escaped ({@code \n}, {@code \t}, {@code \b}, {@code \f},
  * {@code \r} by letter, the rest as a backslash and {@code u00XX} with upper-case hex), {@code "} and {@code \}
  * escaped, everything else as raw UTF-8 (a surrogate pair as its four bytes), integers in decimal,
@@ -26,7 +27,7 @@ import java.util.Map;
  * value outside the model is refused with its Java type and its path inside the value, such as
  * {@code content.items[3]}.
  */
-final class JsonWriter {
+final class JsonWriter implements EnvelopeFields.FieldSink {
 
     private static final String MODEL = "the value model allows null, Boolean, Long (Integer, Short, Byte), "
             + "BigInteger, Double (Float), String, List and Map with String keys";
@@ -56,7 +57,13 @@ final class JsonWriter {
 
     private final EncodeBuffer out;
     private final int maxDepth;
-    private final ArrayDeque<Frame> open = new ArrayDeque<>(4);
+    /**
+     * The envelope's field being written, or null outside an envelope. The envelope is the outer
+     * object but has no frame: a message with no list or map in it then allocates no stack at all.
+     */
+    private String field;
+    /** The lists and maps being written, innermost first; made at the first one. */
+    private ArrayDeque<Frame> open;
 
     private JsonWriter(EncodeBuffer out, int maxDepth) {
         this.out = out;
@@ -87,31 +94,34 @@ final class JsonWriter {
      * @throws SerializationException when the content is outside the value model or too deep
      */
     static void writeEnvelope(int maxDepth, Envelope e, EncodeBuffer into) {
-        JsonWriter w = new JsonWriter(into, maxDepth);
         into.write('{');
-        // The envelope's frame names the field being written in errors ("content.items[3]") and
-        // counts as the first level of depth, as in the map form.
-        w.open.push(new Frame(true, java.util.Collections.emptyIterator()));
-        EnvelopeFields.forEachPresent(e, w::envelopeField);
+        EnvelopeFields.forEachPresent(e, new JsonWriter(into, maxDepth));
         into.write('}');
     }
 
-    private void envelopeField(String key, Object value) {
-        Frame frame = open.peek();
-        if (++frame.index > 0) {
+    /**
+     * Writes one field of the envelope; only {@link #writeEnvelope} hands this writer to
+     * {@link EnvelopeFields#forEachPresent}.
+     *
+     * @param name  the field's wire name
+     * @param value its value
+     */
+    @Override
+    public void field(String name, Object value) {
+        if (field != null) {
             out.write(',');
         }
-        writeString(key, "map key");
+        // The field names the path in errors ("content.items[3]"), and the envelope counts as the
+        // first level of depth, as in the map form.
+        field = name;
+        writeString(name, "map key");
         out.write(':');
-        frame.key = key;
         writeTree(value);
     }
 
     private void writeTree(Object root) {
-        // Frames below this depth belong to whoever called (the envelope): not ours to finish.
-        int base = open.size();
         writeOne(root);
-        while (open.size() > base) {
+        while (open != null && !open.isEmpty()) {
             Frame frame = open.peek();
             if (!frame.items.hasNext()) {
                 open.pop();
@@ -158,13 +168,11 @@ final class JsonWriter {
             }
             ascii(Double.toString(d));
         } else if (v instanceof List<?> list) {
-            enter();
+            enter().push(new Frame(false, list.iterator()));
             out.write('[');
-            open.push(new Frame(false, list.iterator()));
         } else if (v instanceof Map<?, ?> map) {
-            enter();
+            enter().push(new Frame(true, map.entrySet().iterator()));
             out.write('{');
-            open.push(new Frame(true, map.entrySet().iterator()));
         } else {
             throw new SerializationException("cannot encode a value of type " + typeOf(v) + " at " + path() + ": " + MODEL);
         }
@@ -278,17 +286,23 @@ final class JsonWriter {
         return -1;
     }
 
-    private void enter() {
-        if (open.size() >= maxDepth) {
+    /** Checks the depth before a list or map is opened, and gives the stack to push it on. */
+    private ArrayDeque<Frame> enter() {
+        int depth = (open == null ? 0 : open.size()) + (field == null ? 0 : 1);
+        if (depth >= maxDepth) {
             throw new SerializationException("cannot encode the value at " + path() + ": it nests deeper than the limit of "
                     + maxDepth + " levels (maxDepth); a list or map that contains itself never ends");
         }
+        if (open == null) {
+            open = new ArrayDeque<>(4);
+        }
+        return open;
     }
 
     /** Where the walk is, as {@code content.items[3]}, or {@code the top level}. */
     private String path() {
-        StringBuilder sb = new StringBuilder();
-        for (Iterator<Frame> it = open.descendingIterator(); it.hasNext(); ) {
+        StringBuilder sb = new StringBuilder(field == null ? "" : field);
+        for (Iterator<Frame> it = open == null ? Collections.emptyIterator() : open.descendingIterator(); it.hasNext(); ) {
             Frame f = it.next();
             if (f.object && f.key != null) {
                 if (!sb.isEmpty()) {

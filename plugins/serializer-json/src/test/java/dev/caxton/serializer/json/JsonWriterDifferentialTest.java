@@ -146,6 +146,29 @@ class JsonWriterDifferentialTest {
                 + " a list or map that contains itself never ends");
     }
 
+    @Test
+    @DisplayName("in an envelope, the envelope counts as the first level of depth and its field starts the path")
+    void envelopeIsTheFirstLevel() {
+        Serializer strict = new JsonSerializerProvider().create(ProviderContext.of(ProviderConfig.empty(), Path.of(".")),
+                new SerializerLimits(1 << 20, 3, 1000));
+        Envelope twoDeep = Envelope.builder(Performative.INFORM).content(List.of(Map.of("a", 1L))).build();
+        assertThat(strict.encode(twoDeep)).isEqualTo(jackson(EnvelopeFields.toMap(twoDeep)));
+        assertThatThrownBy(() -> strict.encode(Envelope.builder(Performative.INFORM).sender("s")
+                .content(List.of(List.of(List.of()))).build()))
+                .isInstanceOf(SerializationException.class)
+                .hasMessage("cannot encode the value at content[0][0]: it nests deeper than the limit of 3 levels (maxDepth);"
+                        + " a list or map that contains itself never ends");
+        assertThatThrownBy(() -> strict.encodeValue(List.of(List.of(List.of(List.of())))))
+                .isInstanceOf(SerializationException.class)
+                .hasMessage("cannot encode the value at [0][0][0]: it nests deeper than the limit of 3 levels (maxDepth);"
+                        + " a list or map that contains itself never ends");
+        assertThatThrownBy(() -> json.encode(Envelope.builder(Performative.INFORM).sender("s")
+                .conversationId("c\uDFFF").build()))
+                .isInstanceOf(SerializationException.class)
+                .hasMessage("cannot encode the string at conversation_id: unpaired surrogate \\uDFFF at character 1"
+                        + " is not valid Unicode and has no UTF-8 form");
+    }
+
     private void refused(Object value, String message) {
         Object thing = value;
         assertThatThrownBy(() -> {
