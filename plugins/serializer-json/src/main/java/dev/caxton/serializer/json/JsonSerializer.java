@@ -111,7 +111,7 @@ final class JsonSerializer implements Serializer {
      */
     @Override
     public void encode(Envelope envelope, EncodeBuffer into) {
-        JsonWriter.writeEnvelope(factory, limits.maxDepth(), Objects.requireNonNull(envelope, "envelope"), into);
+        JsonWriter.writeEnvelope(limits.maxDepth(), Objects.requireNonNull(envelope, "envelope"), into);
     }
 
     /**
@@ -138,7 +138,7 @@ final class JsonSerializer implements Serializer {
      */
     @Override
     public byte[] encodeValue(Object value) {
-        return JsonWriter.write(factory, limits.maxDepth(), value);
+        return JsonWriter.write(limits.maxDepth(), value);
     }
 
     /**
