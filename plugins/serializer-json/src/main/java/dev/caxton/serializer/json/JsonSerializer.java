@@ -85,7 +85,7 @@ final class JsonSerializer implements Serializer {
      */
     @Override
     public Envelope decode(byte[] bytes) {
-        return JsonReader.readEnvelope(factory, limits, Objects.requireNonNull(bytes, "bytes"), 0, bytes.length, null);
+        return JsonReader.readEnvelope(limits, Objects.requireNonNull(bytes, "bytes"), 0, bytes.length, null);
     }
 
     /**
@@ -126,7 +126,7 @@ final class JsonSerializer implements Serializer {
      */
     @Override
     public Envelope decode(byte[] bytes, int offset, int length, Performative absentPerformative) {
-        return JsonReader.readEnvelope(factory, limits, bytes, offset, length, absentPerformative);
+        return JsonReader.readEnvelope(limits, bytes, offset, length, absentPerformative);
     }
 
     /**
@@ -150,7 +150,7 @@ final class JsonSerializer implements Serializer {
      */
     @Override
     public Object decodeValue(byte[] bytes) {
-        return JsonReader.read(factory, limits, bytes, false);
+        return JsonReader.read(limits, bytes);
     }
 
 
