@@ -2,9 +2,10 @@
  * Envelopes and values as compact UTF-8 JSON (RFC 8259): the codec agents speak by default, and a
  * choice for {@code messaging.serializer: json}.
  *
- * <p>It reads and writes with Jackson's streaming parser and generator only, never the data-binding
- * layer: the value model is small enough to map by hand, which keeps the plugin small, free of
- * reflection and in full control of what hostile input can cost. Decoding is strict: no comments,
+ * <p>It reads with its own strict reader straight over the input bytes (decoding sits on every
+ * routed message), and writes with Jackson's streaming generator, never the data-binding layer: the
+ * value model is small enough to map by hand, which keeps the plugin small, free of reflection and
+ * in full control of what hostile input can cost. Decoding is strict: no comments,
  * no trailing data, no duplicate keys, no NaN, UTF-8 only, and every error names its line and column.
  * The provider has no options.
  */

@@ -55,10 +55,13 @@ final class JsonReader {
     /** Levels of nesting outside the value being read: 1 for an envelope's fields. */
     private int outer;
 
-    /** The open containers (ArrayList or LinkedHashMap), innermost last; empty whenever a value is complete. */
-    private Object[] open = new Object[8];
+    /**
+     * The open containers (ArrayList or LinkedHashMap), innermost last; empty whenever a value is
+     * complete. Made at the first container, as most envelopes (the echo reply) have none.
+     */
+    private Object[] open;
     /** For each open object, the key whose value comes next. */
-    private String[] keys = new String[8];
+    private String[] keys;
     private int depth;
     /** Scratch for strings that hold escapes or non-ASCII text. */
     private char[] chars;
@@ -363,7 +366,10 @@ final class JsonReader {
     }
 
     private void push(Object container) {
-        if (depth == open.length) {
+        if (open == null) {
+            open = new Object[8];
+            keys = new String[8];
+        } else if (depth == open.length) {
             open = Arrays.copyOf(open, depth * 2);
             keys = Arrays.copyOf(keys, depth * 2);
         }
