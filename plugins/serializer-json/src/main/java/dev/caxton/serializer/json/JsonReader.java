@@ -25,8 +25,8 @@ import java.util.Objects;
  * stream or pre-scan per message, and ASCII text (almost all of an envelope) becomes a string with
  * one copy. The tree is built with an explicit stack rather than recursion, so that no limit
  * setting can turn deep input into a {@link StackOverflowError}. Every rule the input breaks
- * becomes a {@link SerializationException} naming what was wrong and its line and column (columns
- * count bytes, as lines start); nothing else escapes.
+ * becomes a {@link SerializationException} naming what was wrong and its line and column (a column
+ * counts bytes from the start of its line, as Jackson's did); nothing else escapes.
  *
  * <p>Rules beyond the grammar: no duplicate keys; UTF-8 only, validated strictly (no overlong
  * forms, no encoded surrogates, nothing beyond U+10FFFF); a UTF-8 byte-order mark before the value
