@@ -1,11 +1,5 @@
 package dev.caxton.serializer.json;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonFactoryBuilder;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamWriteConstraints;
-import com.fasterxml.jackson.core.StreamWriteFeature;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.serializer.EncodeBuffer;
@@ -15,9 +9,8 @@ import dev.caxton.spi.serializer.SerializerLimits;
 import java.util.Objects;
 
 /**
- * The JSON serializer. It holds only its limits and one configured {@link JsonFactory}, which
- * Jackson makes safe to share; each call builds its own parser or generator, so instances are
- * thread-safe.
+ * The JSON serializer. It holds only its limits; each call makes its own small reader or writer
+ * ({@link JsonReader}, {@link JsonWriter}), so instances are thread-safe.
  */
 final class JsonSerializer implements Serializer {
 
@@ -25,7 +18,6 @@ final class JsonSerializer implements Serializer {
     static final String MEDIA_TYPE = "application/json";
 
     private final SerializerLimits limits;
-    private final JsonFactory factory;
 
     /**
      * Creates the serializer.
@@ -34,25 +26,6 @@ final class JsonSerializer implements Serializer {
      */
     JsonSerializer(SerializerLimits limits) {
         this.limits = limits;
-        // Our own depth check must fire first (it says which limit was hit); Jackson's own bound sits
-        // one level further as a second line, and its write bound must not undercut a large maxDepth.
-        int jacksonDepth = limits.maxDepth() == Integer.MAX_VALUE ? Integer.MAX_VALUE : limits.maxDepth() + 1;
-        this.factory = new JsonFactoryBuilder()
-                // Keys come from untrusted input: interning them would let senders fill the JVM's pool.
-                .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
-                // A failed encoding is thrown away; closing must not try to complete it.
-                .disable(StreamWriteFeature.AUTO_CLOSE_CONTENT)
-                // Characters beyond the BMP as their four UTF-8 bytes, not as an escaped surrogate pair: compact,
-                // and the same bytes any other UTF-8 writer would produce.
-                .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
-                .streamReadConstraints(StreamReadConstraints.builder()
-                        .maxNestingDepth(jacksonDepth)
-                        .maxDocumentLength(limits.maxBytes())
-                        .maxStringLength(limits.maxBytes())
-                        .maxNameLength(limits.maxBytes())
-                        .build())
-                .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(jacksonDepth).build())
-                .build();
     }
 
     /**
@@ -85,7 +58,7 @@ final class JsonSerializer implements Serializer {
      */
     @Override
     public Envelope decode(byte[] bytes) {
-        return JsonReader.readEnvelope(factory, limits, Objects.requireNonNull(bytes, "bytes"), 0, bytes.length, null);
+        return JsonReader.readEnvelope(limits, Objects.requireNonNull(bytes, "bytes"), 0, bytes.length, null);
     }
 
     /**
@@ -126,7 +99,7 @@ final class JsonSerializer implements Serializer {
      */
     @Override
     public Envelope decode(byte[] bytes, int offset, int length, Performative absentPerformative) {
-        return JsonReader.readEnvelope(factory, limits, bytes, offset, length, absentPerformative);
+        return JsonReader.readEnvelope(limits, bytes, offset, length, absentPerformative);
     }
 
     /**
@@ -150,7 +123,7 @@ final class JsonSerializer implements Serializer {
      */
     @Override
     public Object decodeValue(byte[] bytes) {
-        return JsonReader.read(factory, limits, bytes, false);
+        return JsonReader.read(limits, bytes);
     }
 
 
