@@ -265,27 +265,6 @@ final class JsonWriter implements EnvelopeFields.FieldSink {
         out.advance(n);
     }
 
-    /**
-     * Finds the first UTF-16 surrogate that is not half of a proper pair. The writer finds them as
-     * it encodes; this is for the reader, which checks decoded keys.
-     *
-     * @param s the string
-     * @return its index, or -1 when the string is valid Unicode
-     */
-    static int unpairedSurrogate(String s) {
-        for (int i = 0, n = s.length(); i < n; i++) {
-            char c = s.charAt(i);
-            if (Character.isSurrogate(c)) {
-                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    i++;
-                } else {
-                    return i;
-                }
-            }
-        }
-        return -1;
-    }
-
     /** Checks the depth before a list or map is opened, and gives the stack to push it on. */
     private ArrayDeque<Frame> enter() {
         int depth = (open == null ? 0 : open.size()) + (field == null ? 0 : 1);
