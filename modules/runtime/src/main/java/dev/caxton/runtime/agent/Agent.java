@@ -670,6 +670,9 @@ public final class Agent implements Recipient {
                 return inline;
             }
         }
+        // Queued: the agent's thread may answer before the caller gets back, and finds a waiting
+        // client only by its name.
+        InlineDelivery.leaving(envelope);
         Ledger ledger = ctx.ledger();
         if (ledger == null) {
             return queued(mailbox.offer(envelope, accepted));
@@ -779,6 +782,9 @@ public final class Agent implements Recipient {
                 complete(envelope);
                 return SendStatus.ACCEPTED;
             } finally {
+                // Before the instance (and the state the guest may keep the client's name in) is
+                // given to another thread, an unanswered client must be findable by name.
+                InlineDelivery.leaving(envelope);
                 releaseInline();
             }
         } finally {

@@ -413,6 +413,7 @@ public final class Router implements AutoCloseable {
     private Envelope route(Envelope e, boolean owned, boolean confirm, int nodeMade) {
         long start = System.nanoTime();
         validate(e, nodeMade);
+        InlineDelivery.routing(e);
         Envelope complete = e.messageId() == null ? e.withMessageId(newMessageId()) : e;
         if (pastHopLimit(complete)) {
             if (owned) {
@@ -513,6 +514,8 @@ public final class Router implements AutoCloseable {
 
     private void forwardTo(RemoteRoutes rr, String node, Envelope e, boolean confirm) {
         long start = System.nanoTime();
+        // A synchronous request leaves this thread: its answer comes back through the client's name.
+        InlineDelivery.leaving(e);
         tracer.record(e, dev.caxton.runtime.trace.Hop.ROUTED, e.receiver(), "to node " + node);
         if (!confirm) {
             rr.forward(node, e);
@@ -532,7 +535,12 @@ public final class Router implements AutoCloseable {
     }
 
     private void deliverTo(String name, Envelope e, boolean owned, boolean confirm) {
-        Recipient r = recipients.get(name);
+        // The answer to a synchronous request run on this thread goes to its client without a lookup
+        // (the client is registered under its name only when another thread may answer it).
+        Recipient r = InlineDelivery.waitingClient(name);
+        if (r == null) {
+            r = recipients.get(name);
+        }
         if (r == null) {
             RemoteRoutes rr = remote;
             String node = rr == null ? null : rr.nodeOf(name);
@@ -543,6 +551,7 @@ public final class Router implements AutoCloseable {
             ExternalRoutes ext = external;
             if (ext != null && ext.handles(name)) {
                 tracer.record(e, dev.caxton.runtime.trace.Hop.ROUTED, name, "to another platform");
+                InlineDelivery.leaving(e);
                 RemoteRoutes.Refusal no = ext.send(e);
                 if (no != null) {
                     refused.increment();
