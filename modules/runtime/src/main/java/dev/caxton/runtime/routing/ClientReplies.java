@@ -15,6 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code client-...}) that the router delivers to, and the first message addressed to it completes
  * the wait. A wait that runs out completes with a {@code failure} whose reason is {@code timeout}.
  *
+ * <p>A synchronous request run inline ({@link InlineDelivery}) gets its answer on the caller's thread,
+ * handed over without the name: the client is registered under it only when the request or its name
+ * leaves that thread, so that an answer from any other thread still finds it.
+ *
  * <p>Timeouts live on the router's {@link DeadlineWheel}: arming one is a lock-free enqueue and a
  * reply that comes first cancels it with a compare-and-set, so no timer thread is woken per request
  * and no scheduled task is allocated. A timeout fires at most one wheel tick after its deadline,
