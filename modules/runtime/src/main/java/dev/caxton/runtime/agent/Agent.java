@@ -670,6 +670,9 @@ public final class Agent implements Recipient {
                 return inline;
             }
         }
+        // Queued: the agent's thread may answer before the caller gets back, and finds a waiting
+        // client only by its name.
+        InlineDelivery.leaving(envelope);
         Ledger ledger = ctx.ledger();
         if (ledger == null) {
             return queued(mailbox.offer(envelope, accepted));
@@ -779,6 +782,9 @@ public final class Agent implements Recipient {
                 complete(envelope);
                 return SendStatus.ACCEPTED;
             } finally {
+                // Before the instance (and the state the guest may keep the client's name in) is
+                // given to another thread, an unanswered client must be findable by name.
+                InlineDelivery.leaving(envelope);
                 releaseInline();
             }
         } finally {
@@ -1286,9 +1292,9 @@ public final class Agent implements Recipient {
             Object replyContent;
             if (out.length == 0) {
                 replyContent = "";
-            } else if (!mayBeValue(c.codec(), out)) {
-                // Text that cannot start a JSON value is the string it would become after a failed
-                // parse; the parse's exception cost more than the rest of the call.
+            } else if (!c.codec().mayStartValue(out, 0, out.length)) {
+                // Output the codec says cannot start a value (plain text, for JSON) is the string it
+                // would become after a failed parse; the parse's exception cost more than the call.
                 replyContent = new String(out, StandardCharsets.UTF_8);
             } else {
                 try {
@@ -1310,33 +1316,6 @@ public final class Agent implements Recipient {
                 flushWasi();
             }
         }
-    }
-
-    /**
-     * Whether a plugin's output could decode as a value of the agent's codec. Only JSON is judged
-     * here: a JSON text starts, after optional whitespace or a byte-order mark, with one of
-     * {@code { [ " - t f n} or a digit; anything else fails to parse, so it is a string without
-     * trying. Other codecs are always tried.
-     */
-    static boolean mayBeValue(dev.caxton.spi.serializer.Serializer codec, byte[] out) {
-        if (!"json".equals(codec.name())) {
-            return true;
-        }
-        for (byte b : out) {
-            switch (b) {
-                case ' ', '\t', '\n', '\r' -> {
-                    continue;
-                }
-                case '{', '[', '"', '-', 't', 'f', 'n', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', (byte) 0xEF -> {
-                    return true;
-                }
-                default -> {
-                    return false;
-                }
-            }
-        }
-        // Only whitespace: let the codec say what it makes of it.
-        return true;
     }
 
     /**

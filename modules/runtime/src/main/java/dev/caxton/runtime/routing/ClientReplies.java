@@ -15,6 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code client-...}) that the router delivers to, and the first message addressed to it completes
  * the wait. A wait that runs out completes with a {@code failure} whose reason is {@code timeout}.
  *
+ * <p>A synchronous request run inline ({@link InlineDelivery}) gets its answer on the caller's thread,
+ * handed over without the name: the client is registered under it only when the request or its name
+ * leaves that thread, so that an answer from any other thread still finds it.
+ *
  * <p>Timeouts live on the router's {@link DeadlineWheel}: arming one is a lock-free enqueue and a
  * reply that comes first cancels it with a compare-and-set, so no timer thread is woken per request
  * and no scheduled task is allocated. A timeout fires at most one wheel tick after its deadline,
@@ -66,31 +70,44 @@ public final class ClientReplies implements AutoCloseable {
     public CompletableFuture<Envelope> request(Envelope message, Duration wait, boolean callerWaits) {
         String client = CLIENT_PREFIX + router.newMessageId();
         CompletableFuture<Envelope> reply = new CompletableFuture<>();
-        waiting.incrementAndGet();
-        router.register(client, (e, accepted) -> {
+        Recipient recipient = (e, accepted) -> {
             accepted.delivered(e);
             reply.complete(e);
             return SendStatus.ACCEPTED;
-        });
+        };
+        // One copy of the message with everything the node adds (the router would otherwise copy
+        // it again for the id), and those fields are not checked again by the router.
+        int nodeMade = Router.NODE_MADE_SENDER;
+        Envelope.Builder b = message.toBuilder().sender(client);
+        if (message.replyWith() == null) {
+            b.replyWith(client);
+            nodeMade |= Router.NODE_MADE_REPLY_WITH;
+        }
+        if (message.messageId() == null) {
+            b.messageId(router.newMessageId());
+            nodeMade |= Router.NODE_MADE_MESSAGE_ID;
+        }
+        Envelope m = b.build();
+        int made = nodeMade;
+        // A broadcast has many receivers: none of them runs on the caller's thread. A caller that
+        // does not wait at once is answered on another thread: it must be found by name from the start.
+        InlineDelivery.Ticket ticket = callerWaits && !m.isBroadcast()
+                ? new InlineDelivery.Ticket(client, recipient, router, reply) : null;
+        waiting.incrementAndGet();
         Envelope out;
+        boolean registered;
         try {
-            // One copy of the message with everything the node adds (the router would otherwise copy
-            // it again for the id), and those fields are not checked again by the router.
-            int nodeMade = Router.NODE_MADE_SENDER;
-            Envelope.Builder b = message.toBuilder().sender(client);
-            if (message.replyWith() == null) {
-                b.replyWith(client);
-                nodeMade |= Router.NODE_MADE_REPLY_WITH;
+            if (ticket == null) {
+                router.register(client, recipient);
+                out = router.routeConfirmed(m, made);
+                registered = true;
+            } else {
+                out = InlineDelivery.waiting(ticket, () -> router.routeConfirmed(m, made));
+                // Every way the request or the client's name leaves this thread registered the
+                // client before it left; unanswered here means it went one of those ways.
+                ticket.reach();
+                registered = ticket.registered();
             }
-            if (message.messageId() == null) {
-                b.messageId(router.newMessageId());
-                nodeMade |= Router.NODE_MADE_MESSAGE_ID;
-            }
-            Envelope m = b.build();
-            int made = nodeMade;
-            // A broadcast has many receivers: none of them runs on the caller's thread.
-            out = callerWaits && !m.isBroadcast() ? InlineDelivery.waiting(client, () -> router.routeConfirmed(m, made))
-                    : router.routeConfirmed(m, made);
         } catch (RuntimeException e) {
             waiting.decrementAndGet();
             router.unregister(client);
@@ -111,7 +128,9 @@ public final class ClientReplies implements AutoCloseable {
                 timer.cancel();
             }
             waiting.decrementAndGet();
-            router.unregister(client);
+            if (registered) {
+                router.unregister(client);
+            }
         });
         return reply;
     }

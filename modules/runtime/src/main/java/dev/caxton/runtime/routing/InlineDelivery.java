@@ -2,6 +2,7 @@ package dev.caxton.runtime.routing;
 
 import dev.caxton.spi.message.Envelope;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -29,27 +30,64 @@ public final class InlineDelivery {
     private InlineDelivery() {
     }
 
-    /** One synchronous request: whose message it is and whether a recipient took it inline. */
-    private static final class Ticket {
+    /**
+     * One synchronous request: whose message it is, whether a recipient took it inline, and the
+     * waiting client, which is registered with the router under its name only once another thread
+     * could answer it.
+     *
+     * <p>While the request runs inline on the caller's thread, its answer comes back on that thread,
+     * and the router hands it to the client from here ({@link #waitingClient}) rather than through a
+     * name registered for each request and removed again. The name is registered at the first moment
+     * another thread may learn it: the request is queued or forwarded ({@link #leaving}), the inline
+     * run sends anything but the answer ({@link #routing}), or the inline run ends unanswered
+     * ({@link #leaving}, before the agent's instance, and so its state, passes to another thread).
+     */
+    static final class Ticket {
         private final String sender;
-        // Only the calling thread reads and writes it: a scoped value is seen by its own thread only.
+        private final Recipient client;
+        private final Router router;
+        private final CompletableFuture<?> answer;
+        // Only the calling thread reads and writes these: a scoped value is seen by its own thread only.
         private boolean claimed;
+        private boolean registered;
 
-        Ticket(String sender) {
+        /**
+         * @param sender the request's sender, unique to it (the client's temporary name)
+         * @param client where the answer goes
+         * @param router the router the client registers with when it must be found by name
+         * @param answer completes with the answer: once done, nobody needs to find the client
+         */
+        Ticket(String sender, Recipient client, Router router, CompletableFuture<?> answer) {
             this.sender = sender;
+            this.client = client;
+            this.router = router;
+            this.answer = answer;
+        }
+
+        /** Registers the client under its name, once, unless it has its answer already. */
+        void reach() {
+            if (!registered && !answer.isDone()) {
+                router.register(sender, client);
+                registered = true;
+            }
+        }
+
+        /** @return whether the client was registered (and so must be unregistered) */
+        boolean registered() {
+            return registered;
         }
     }
 
     /**
-     * Runs {@code send} for a caller that will wait for the reply to the message from {@code sender}.
+     * Runs {@code send} for a caller that will wait for the reply to the ticket's message.
      *
-     * @param sender the message's sender, unique to this request (the client's temporary name)
+     * @param ticket the request's ticket
      * @param send   what routes the message
      * @param <R>    what it returns
      * @return what {@code send} returned
      */
-    static <R> R waiting(String sender, Supplier<R> send) {
-        return ScopedValue.where(CURRENT, new Ticket(sender)).call(send::get);
+    static <R> R waiting(Ticket ticket, Supplier<R> send) {
+        return ScopedValue.where(CURRENT, ticket).call(send::get);
     }
 
     /**
@@ -69,6 +107,57 @@ public final class InlineDelivery {
         }
         t.claimed = true;
         return true;
+    }
+
+    /**
+     * The client waiting on this thread, when {@code name} is its name: its answer is handed to it
+     * directly, whether or not it was registered.
+     *
+     * @param name the receiver of a message being delivered
+     * @return the waiting client, or null when no client of that name waits on this thread
+     */
+    static Recipient waitingClient(String name) {
+        if (!CURRENT.isBound()) {
+            return null;
+        }
+        Ticket t = CURRENT.get();
+        return t.sender.equals(name) ? t.client : null;
+    }
+
+    /**
+     * Called as a message is routed: anything an inline run sends other than the request itself
+     * and the answer to the client may carry the client's name to another thread, which could
+     * answer before this thread gets back, so the client is registered first.
+     *
+     * @param e the message about to be routed
+     */
+    static void routing(Envelope e) {
+        if (!CURRENT.isBound()) {
+            return;
+        }
+        Ticket t = CURRENT.get();
+        if (t.registered || t.sender.equals(e.sender()) || t.sender.equals(e.receiver())) {
+            return;
+        }
+        t.reach();
+    }
+
+    /**
+     * Called when the request {@code e} leaves the caller's thread (queued for the agent's thread,
+     * forwarded to another node or platform) or its inline run ends: its answer may now come from
+     * another thread, which finds the client only by name. Nothing happens for other messages or
+     * when the client has its answer already.
+     *
+     * @param e the message being delivered
+     */
+    public static void leaving(Envelope e) {
+        if (!CURRENT.isBound()) {
+            return;
+        }
+        Ticket t = CURRENT.get();
+        if (!t.registered && t.sender.equals(e.sender())) {
+            t.reach();
+        }
     }
 
     /**

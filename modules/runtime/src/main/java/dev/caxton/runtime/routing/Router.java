@@ -6,7 +6,9 @@ import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.Performative;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,6 +60,9 @@ public final class Router implements AutoCloseable {
     // nothing here, where a scheduled task would be allocated and often wake the timer thread.
     private final DeadlineWheel deadlines = new DeadlineWheel("caxton-deadlines", DeadlineWheel.DEFAULT_TICK_MILLIS);
     private final String idPrefix;
+    // The prefix as bytes when it is Latin-1 (node names are ASCII): ids are written from it directly.
+    private final byte[] idPrefixBytes;
+    private static final byte[] BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz".getBytes(StandardCharsets.ISO_8859_1);
     private final int maxHops;
     private volatile RemoteRoutes remote;
     private volatile ExternalRoutes external;
@@ -125,6 +130,7 @@ public final class Router implements AutoCloseable {
         // Time and randomness in the prefix keep ids unique across restarts of the same node.
         this.idPrefix = nodeName + "-" + Long.toString(System.currentTimeMillis(), 36) + "-"
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36) + "-";
+        this.idPrefixBytes = idPrefix.chars().allMatch(c -> c < 256) ? idPrefix.getBytes(StandardCharsets.ISO_8859_1) : null;
     }
 
     /**
@@ -266,7 +272,31 @@ public final class Router implements AutoCloseable {
      * @return an id unique to this node
      */
     public String newMessageId() {
-        return idPrefix + Long.toString(sequence.incrementAndGet(), 36);
+        long n = sequence.incrementAndGet();
+        return idPrefixBytes != null ? messageId(idPrefixBytes, n) : idPrefix + Long.toString(n, 36);
+    }
+
+    /**
+     * {@code prefix + Long.toString(n, 36)} for a Latin-1 prefix, written straight into the id's
+     * bytes: no string for the counter and no concatenation after it (the id is made for every
+     * routed message and every waiting client).
+     *
+     * @param prefix the id prefix, as Latin-1 bytes
+     * @param n      the counter, not negative
+     * @return the id
+     */
+    static String messageId(byte[] prefix, long n) {
+        int digits = 1;
+        for (long rest = n / 36; rest > 0; rest /= 36) {
+            digits++;
+        }
+        byte[] id = Arrays.copyOf(prefix, prefix.length + digits);
+        long rest = n;
+        for (int i = id.length - 1; i >= prefix.length; i--) {
+            id[i] = BASE36[(int) (rest % 36)];
+            rest /= 36;
+        }
+        return new String(id, StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -413,6 +443,7 @@ public final class Router implements AutoCloseable {
     private Envelope route(Envelope e, boolean owned, boolean confirm, int nodeMade) {
         long start = System.nanoTime();
         validate(e, nodeMade);
+        InlineDelivery.routing(e);
         Envelope complete = e.messageId() == null ? e.withMessageId(newMessageId()) : e;
         if (pastHopLimit(complete)) {
             if (owned) {
@@ -513,6 +544,8 @@ public final class Router implements AutoCloseable {
 
     private void forwardTo(RemoteRoutes rr, String node, Envelope e, boolean confirm) {
         long start = System.nanoTime();
+        // A synchronous request leaves this thread: its answer comes back through the client's name.
+        InlineDelivery.leaving(e);
         tracer.record(e, dev.caxton.runtime.trace.Hop.ROUTED, e.receiver(), "to node " + node);
         if (!confirm) {
             rr.forward(node, e);
@@ -532,7 +565,12 @@ public final class Router implements AutoCloseable {
     }
 
     private void deliverTo(String name, Envelope e, boolean owned, boolean confirm) {
-        Recipient r = recipients.get(name);
+        // The answer to a synchronous request run on this thread goes to its client without a lookup
+        // (the client is registered under its name only when another thread may answer it).
+        Recipient r = InlineDelivery.waitingClient(name);
+        if (r == null) {
+            r = recipients.get(name);
+        }
         if (r == null) {
             RemoteRoutes rr = remote;
             String node = rr == null ? null : rr.nodeOf(name);
@@ -543,6 +581,7 @@ public final class Router implements AutoCloseable {
             ExternalRoutes ext = external;
             if (ext != null && ext.handles(name)) {
                 tracer.record(e, dev.caxton.runtime.trace.Hop.ROUTED, name, "to another platform");
+                InlineDelivery.leaving(e);
                 RemoteRoutes.Refusal no = ext.send(e);
                 if (no != null) {
                     refused.increment();

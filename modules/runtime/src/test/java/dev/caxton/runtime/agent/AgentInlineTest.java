@@ -46,14 +46,21 @@ class AgentInlineTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private final List<String> deadLetters = new CopyOnWriteArrayList<>();
+    // Every message handed to a waiting client, as the router's listener hears of it.
+    private final List<Envelope> toClients = new CopyOnWriteArrayList<>();
     private final Router router = new Router(new CapabilityDirectory(), (e, reason) -> deadLetters.add(reason),
             "test-node", new RetryPolicy(0, Duration.ofMillis(10), 1, Duration.ofMillis(10)), new QueueBudget(1000),
-            e -> { });
+            e -> {
+                if (e.receiver() != null && e.receiver().startsWith(ClientReplies.CLIENT_PREFIX)) {
+                    toClients.add(e);
+                }
+            });
     private final ClientReplies clients = new ClientReplies(router);
-    private final Guest guest = new Guest();
+    private final Guest guest = new Guest(router);
     private final List<Envelope> toTester = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService fakeWatchdog = Executors.newSingleThreadScheduledExecutor();
     private Agent agent;
+    private Agent other;
 
     @AfterEach
     void stop() throws Exception {
@@ -61,12 +68,25 @@ class AgentInlineTest {
         if (agent != null) {
             agent.undeploy(Duration.ofSeconds(5)).get(60, TimeUnit.SECONDS);
         }
+        if (other != null) {
+            other.undeploy(Duration.ofSeconds(5)).get(60, TimeUnit.SECONDS);
+        }
         clients.close();
         router.close();
         fakeWatchdog.shutdownNow();
     }
 
     private Agent start() {
+        agent = deploy("echo");
+        router.register("tester", (e, accepted) -> {
+            accepted.delivered(e);
+            toTester.add(e);
+            return SendStatus.ACCEPTED;
+        });
+        return agent;
+    }
+
+    private Agent deploy(String agentName) {
         List<Mailbox.ClassPolicy> policy = Arrays.stream(Priority.values())
                 .map(p -> new Mailbox.ClassPolicy(100, Duration.ofSeconds(1))).toList();
         AgentEvents events = new AgentEvents() {
@@ -82,14 +102,9 @@ class AgentInlineTest {
                 Duration.ofMinutes(1), policy, 10, Duration.ofMinutes(1), 1000, 1000, 64);
         Agent.Code code = new Agent.Code(Scripted.module(imports -> new GuestInstance(guest, imports, fakeWatchdog)), new byte[0], new JsonWire(), "scripted",
                 new AgentLimits(1 << 20, Duration.ofSeconds(5), 0), null);
-        agent = new Agent("echo", "id-echo", Instant.now(), code, List.of(), ctx);
-        agent.start();
-        router.register("tester", (e, accepted) -> {
-            accepted.delivered(e);
-            toTester.add(e);
-            return SendStatus.ACCEPTED;
-        });
-        return agent;
+        Agent a = new Agent(agentName, "id-" + agentName, Instant.now(), code, List.of(), ctx);
+        a.start();
+        return a;
     }
 
     private static Envelope ask(String what) {
@@ -131,9 +146,14 @@ class AgentInlineTest {
         // The agent's thread holds the instance: the request cannot run inline and must queue.
         CompletableFuture<Envelope> reply = clients.request(ask("after"), WAIT, true);
         guest.gate.countDown();
-        assertThat(reply.get(60, TimeUnit.SECONDS).content()).isEqualTo("after");
+        Envelope r = reply.get(60, TimeUnit.SECONDS);
+        assertThat(r.content()).isEqualTo("after");
         assertThat(guest.threads).containsExactly("agent-echo", "agent-echo");
         assertThat(agent.inlineHandledCount()).isZero();
+        // Queued, it was answered from the agent's thread, which found the client by name, once.
+        assertThat(guest.clientRegistered).containsExactly(true);
+        assertThat(exactlyOneAnswer(r)).isTrue();
+        assertThat(clientsLeftRegistered(r)).isFalse();
     }
 
     @Test
@@ -191,6 +211,77 @@ class AgentInlineTest {
         assertThat(agent.inlineHandledCount()).isEqualTo(1);
     }
 
+    // ---------------------------------------------------------------- the waiting client
+
+    @Test
+    void anInlineReplyIsHandedToTheClientWithoutRegisteringItsName() throws Exception {
+        start();
+        assertThat(answeredInline("hello").content()).isEqualTo("hello");
+        // The router never knew the client by name.
+        assertThat(guest.clientRegistered).containsExactly(false);
+    }
+
+    @Test
+    void aClientHandedToAnotherAgentThatAnswersAtOnceGetsThatAnswer() throws Exception {
+        start();
+        other = deploy("other");
+        // The other agent answered on its own thread while "echo" still ran inline on this one.
+        Envelope r = answeredInline("relay");
+        assertThat(r.content()).isEqualTo("answered by another agent");
+        assertThat(agent.inlineHandledCount()).isEqualTo(1);
+        assertThat(clientsLeftRegistered(r)).isFalse();
+    }
+
+    @Test
+    void anAgentsOwnSendToTheClientIsItsAnswer() throws Exception {
+        start();
+        assertThat(answeredInline("own").content()).isEqualTo("own reply");
+        assertThat(guest.clientRegistered).containsExactly(false);
+    }
+
+    /** A synchronous request answered by the time it returns, exactly once. */
+    private Envelope answeredInline(String what) throws Exception {
+        CompletableFuture<Envelope> reply = clients.request(ask(what), WAIT, true);
+        assertThat(reply).isDone();
+        assertThat(exactlyOneAnswer(reply.get())).isTrue();
+        return reply.get();
+    }
+
+    @Test
+    void aClientAnsweredAfterTheInlineRunByTheAgentsThreadGetsTheAnswer() throws Exception {
+        start();
+        CompletableFuture<Envelope> reply = clients.request(ask("later"), WAIT, true);
+        assertThat(reply).isNotDone();
+        sendAsync("answer-stored");
+        assertThat(reply.get(60, TimeUnit.SECONDS).content()).isEqualTo("later reply");
+        assertThat(guest.threads).containsExactly(Thread.currentThread().getName(), "agent-echo");
+        assertThat(exactlyOneAnswer(reply.get())).isTrue();
+        assertThat(clientsLeftRegistered(reply.get())).isFalse();
+    }
+
+    @Test
+    void aTimedOutInlineClientIsNotLeftRegistered() throws Exception {
+        start();
+        Envelope r = clients.request(ask("later"), Duration.ofMillis(50), true).get(60, TimeUnit.SECONDS);
+        assertThat(r.performative()).isEqualTo(Performative.FAILURE);
+        assertThat(clientsLeftRegistered(r)).isFalse();
+        // The answer that comes after the wait is counted as unclaimed, as before.
+        sendAsync("answer-stored");
+        waitFor(() -> router.unclaimedClientReplies() == 1);
+        assertThat(deadLetters).isEmpty();
+    }
+
+    private boolean exactlyOneAnswer(Envelope reply) throws InterruptedException {
+        // Anything sent twice would be handed over on another thread soon after: give it the time.
+        Thread.sleep(50);
+        return toClients.stream().filter(e -> e.receiver().equals(reply.receiver())).count() == 1
+                && router.unclaimedClientReplies() == 0 && deadLetters.isEmpty() && clients.waitingCount() == 0;
+    }
+
+    private boolean clientsLeftRegistered(Envelope reply) {
+        return router.isRegistered(reply.receiver());
+    }
+
     private static void waitFor(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!condition.getAsBoolean()) {
@@ -205,10 +296,20 @@ class AgentInlineTest {
 
     /** What the guest saw: the content and the thread of every message, and a gate for "block". */
     private static final class Guest {
+        final Router router;
+        // For each message from a waiting client: whether the router knew the client by name while
+        // the guest ran it.
+        final List<Boolean> clientRegistered = new CopyOnWriteArrayList<>();
+        final CountDownLatch answered = new CountDownLatch(1);
+        volatile String storedClient;
         final List<String> contents = new CopyOnWriteArrayList<>();
         final List<String> threads = new CopyOnWriteArrayList<>();
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch gate = new CountDownLatch(1);
+
+        Guest(Router router) {
+            this.router = router;
+        }
     }
 
     private static final class GuestInstance extends Scripted.Instance {
@@ -243,6 +344,43 @@ class AgentInlineTest {
             String content = String.valueOf(in.get("content"));
             guest.contents.add(content);
             guest.threads.add(threadLabel(Thread.currentThread()));
+            Object sender = in.get("sender");
+            if (sender instanceof String client && client.startsWith(ClientReplies.CLIENT_PREFIX)) {
+                guest.clientRegistered.add(guest.router.isRegistered(client));
+            }
+            if (content.startsWith("answer:")) {
+                // As another agent: answers the client named in the content itself, then says so.
+                send(Map.of("performative", "inform", "receiver", content.substring("answer:".length()),
+                        "content", "answered by another agent"));
+                guest.answered.countDown();
+                return new long[] {0};
+            }
+            switch (content) {
+                case "relay" -> {
+                    // Hands the client to another agent and waits until that one has answered it, as
+                    // an agent that forwards a request would, with the other agent at its quickest.
+                    send(Map.of("performative", "request", "receiver", "other", "content", "answer:" + sender));
+                    try {
+                        guest.answered.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return new long[] {0};
+                }
+                case "own" -> {
+                    send(Map.of("performative", "inform", "receiver", sender, "content", "own reply"));
+                    return new long[] {0};
+                }
+                case "later" -> {
+                    guest.storedClient = (String) sender;
+                    return new long[] {0};
+                }
+                case "answer-stored" -> {
+                    send(Map.of("performative", "inform", "receiver", guest.storedClient, "content", "later reply"));
+                    return new long[] {0};
+                }
+                default -> { }
+            }
             switch (content) {
                 case "block" -> {
                     guest.entered.countDown();
@@ -268,6 +406,13 @@ class AgentInlineTest {
             byte[] reply = json.encodeValue(Map.of("performative", "inform", "content", content));
             memory.write(REPLY_AT, reply);
             return new long[] {((long) REPLY_AT << 32) | reply.length};
+        }
+
+        private void send(Map<String, Object> message) {
+            byte[] out = json.encodeValue(message);
+            memory.write(SEND_AT, out);
+            imports.functions().stream().filter(f -> f.name().equals(AbiContract.SEND_MESSAGE)).findFirst()
+                    .orElseThrow().body().call(memory, new long[] {SEND_AT, out.length});
         }
 
         /**

@@ -147,4 +147,23 @@ public interface Serializer {
      * @throws SerializationException when the bytes are malformed, truncated, too large or too deep
      */
     Object decodeValue(byte[] bytes);
+
+    /**
+     * A cheap look at bytes before {@link #decodeValue}: whether they could begin a value of this
+     * codec. The host asks before decoding bytes that are often not encoded values at all (an
+     * Extism plugin's output, which may be plain text): false lets it take them as text without a
+     * parse that would only fail, and whose exception costs more than the rest of the call.
+     *
+     * <p>False must only be said of bytes that {@link #decodeValue} refuses: the answer saves work,
+     * it never changes a result. True promises nothing. The default always says true, so a codec
+     * that does not override this is always asked to decode.
+     *
+     * @param bytes  the bytes
+     * @param offset where they start
+     * @param length how many there are
+     * @return false only when no value of this codec starts so
+     */
+    default boolean mayStartValue(byte[] bytes, int offset, int length) {
+        return true;
+    }
 }

@@ -522,6 +522,51 @@ public abstract class SerializerConformance {
     }
 
     /**
+     * {@link Serializer#mayStartValue} only saves work: bytes it turns away (taken as text without
+     * a parse) must be bytes {@link Serializer#decodeValue} refuses, so the result is the same as
+     * if they had been parsed. Tried on plain texts, texts that look almost like values, encoded
+     * values and random bytes (seeded); and the slice it is given is all it looks at.
+     */
+    @Test
+    @DisplayName("bytes said not to start a value are refused by decodeValue; the slice is respected")
+    void whatCannotStartAValueIsRefusedByTheDecoder() {
+        Serializer s = serializer();
+        Random random = new Random(0x5717L);
+        List<byte[]> inputs = new ArrayList<>();
+        for (String text : List.of("side by side", "<xml/>", "+1", "'q'", "NaN", "Infinity", "#", ".5", "/* c */ 1",
+                "// c\n1", "\f1", "\u000B1", "  \n{\"a\":1}", "[1]", "\"s\"", "-1", "7", "null", "true story", "   ",
+                "\u00A01", "\uFEFF1")) {
+            inputs.add(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        for (Object value : List.of("text", 1L, -2L, 1.5, true, false, List.of(1L, "a"), Map.of("a", true))) {
+            inputs.add(s.encodeValue(value));
+        }
+        inputs.add(s.encode(fullEnvelope()));
+        for (int i = 0; i < 5_000; i++) {
+            byte[] b = new byte[1 + random.nextInt(8)];
+            random.nextBytes(b);
+            inputs.add(b);
+            byte[] printable = new byte[1 + random.nextInt(8)];
+            for (int j = 0; j < printable.length; j++) {
+                printable[j] = (byte) (0x20 + random.nextInt(0x5F));
+            }
+            inputs.add(printable);
+        }
+        for (byte[] in : inputs) {
+            boolean may = s.mayStartValue(in, 0, in.length);
+            byte[] amid = new byte[in.length + 6];
+            random.nextBytes(amid);
+            System.arraycopy(in, 0, amid, 3, in.length);
+            assertThat(s.mayStartValue(amid, 3, in.length)).as("the same bytes amid others: %s", Arrays.toString(in))
+                    .isEqualTo(may);
+            if (!may) {
+                assertThatThrownBy(() -> s.decodeValue(in)).as("said not to start a value: %s", Arrays.toString(in))
+                        .isInstanceOf(SerializationException.class);
+            }
+        }
+    }
+
+    /**
      * The decoder as the remote path uses it: bytes from another node go straight into
      * {@link Serializer#decode} of a serializer with the node's limits ({@link SerializerLimits#DEFAULT}).
      * Seeded, so a failure names an input that can be replayed. Every input must either decode into

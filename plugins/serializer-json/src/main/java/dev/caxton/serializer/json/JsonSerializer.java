@@ -126,6 +126,34 @@ final class JsonSerializer implements Serializer {
         return JsonReader.read(limits, bytes);
     }
 
+    /**
+     * A JSON text starts, after optional whitespace or a UTF-8 byte-order mark, with one of
+     * {@code { [ " - t f n} or a digit: anything else is refused by {@link #decodeValue}, so it is
+     * not parsed only to fail. Only whitespace is left to the parser to judge.
+     *
+     * @param bytes  the bytes
+     * @param offset where they start
+     * @param length how many there are
+     * @return false when the first significant byte cannot start a JSON value
+     */
+    @Override
+    public boolean mayStartValue(byte[] bytes, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            switch (bytes[i]) {
+                case ' ', '\t', '\n', '\r' -> {
+                    continue;
+                }
+                case '{', '[', '"', '-', 't', 'f', 'n', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', (byte) 0xEF -> {
+                    return true;
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
 
     /**
      * Names the serializer and its limits, for logs.
