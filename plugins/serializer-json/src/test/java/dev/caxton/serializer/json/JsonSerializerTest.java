@@ -31,6 +31,24 @@ class JsonSerializerTest {
             .create(ProviderContext.of(ProviderConfig.empty(), Path.of(".")), SerializerLimits.DEFAULT);
 
     @Test
+    @DisplayName("plain text that no JSON value can start with is turned away before a parse, and only that")
+    void mayStartValueTurnsAwayPlainTextOnly() {
+        for (String text : List.of("hello", "Hello, world", "<xml/>", "  plain", "#", "'single'", "+1", ".5", "\u00e9t\u00e9")) {
+            byte[] b = text.getBytes(StandardCharsets.UTF_8);
+            assertThat(json.mayStartValue(b, 0, b.length)).as(text).isFalse();
+            assertThatThrownBy(() -> json.decodeValue(b)).as(text).isInstanceOf(SerializationException.class);
+        }
+        for (String text : List.of("{}", " [1]", "\"s\"", "-1", "7", "true", "false", "null", "\ufeff{}", "", "  \n")) {
+            byte[] b = text.getBytes(StandardCharsets.UTF_8);
+            assertThat(json.mayStartValue(b, 0, b.length)).as(text).isTrue();
+        }
+        // Only the slice is judged: a value after the slice's start does not make plain text a value.
+        byte[] framed = "{}hello".getBytes(StandardCharsets.UTF_8);
+        assertThat(json.mayStartValue(framed, 2, 5)).isFalse();
+        assertThat(json.mayStartValue(framed, 0, 2)).isTrue();
+    }
+
+    @Test
     @DisplayName("the provider is found by ServiceLoader under the name json, with no options")
     void providerIsRegistered() {
         assertThat(ServiceLoader.load(SerializerProvider.class).stream().map(ServiceLoader.Provider::get)
