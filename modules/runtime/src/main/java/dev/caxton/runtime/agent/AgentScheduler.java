@@ -44,9 +44,6 @@ public final class AgentScheduler implements AutoCloseable {
     public static final String WORKER_PREFIX = "caxton-agent-worker-";
     // How long a compensating worker waits for work before it leaves.
     private static final long EXTRA_KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    // How often an idle worker looks for the next turn before it blocks: with a pause instruction
-    // between looks (about 40 ns each on current x86), some tens of microseconds.
-    static final int SPIN_POLLS = 1_000;
     // How long the monitor keeps ticking after the pool went quiet before it parks for good.
     private static final int QUIET_TICKS_BEFORE_PARKING = 20;
 
@@ -171,8 +168,6 @@ public final class AgentScheduler implements AutoCloseable {
     private final AtomicInteger live = new AtomicInteger();
     private final AtomicInteger busy = new AtomicInteger();
     private final AtomicInteger ids = new AtomicInteger();
-    // 1 while an idle worker spins for the next turn (see nextTask).
-    private final AtomicInteger spinning = new AtomicInteger();
     private final LongAdder compensations = new LongAdder();
     private final Thread monitor;
     private volatile boolean monitorParked;
@@ -396,7 +391,7 @@ public final class AgentScheduler implements AutoCloseable {
             while (!closed) {
                 Task t;
                 try {
-                    t = nextTask(self);
+                    t = self.core ? runnable.take() : runnable.poll(EXTRA_KEEP_ALIVE_NANOS, TimeUnit.NANOSECONDS);
                 } catch (InterruptedException e) {
                     // Only close interrupts a worker that waits for work; an agent's stop interrupts a
                     // worker only while it runs that agent's turn.
@@ -425,38 +420,6 @@ public final class AgentScheduler implements AutoCloseable {
             }
             live.decrementAndGet();
         }
-    }
-
-    /**
-     * The next agent's turn for a worker. A worker whose queue ran dry first looks again for a few
-     * microseconds before it blocks, one worker at a time: under a steady stream of messages the
-     * next agent is usually queued within that time, and a worker blocked in {@code take} costs a
-     * futex wake-up on the sender's side and a sleep and a context switch on its own, per message
-     * when each turn empties its agent's mailbox. The sender's signal finds no waiter while the
-     * worker spins, so it costs no system call either. Only one worker spins so that idle workers
-     * do not take a core from the senders on a small machine, and the spin is short so that an idle
-     * node goes to sleep at once.
-     */
-    private Task nextTask(Worker self) throws InterruptedException {
-        Task t = runnable.poll();
-        if (t != null) {
-            return t;
-        }
-        if (spinning.get() == 0 && spinning.compareAndSet(0, 1)) {
-            try {
-                for (int i = 0; i < SPIN_POLLS && !closed; i++) {
-                    Thread.onSpinWait();
-                    // A plain count read while nothing is queued: no lock taken.
-                    t = runnable.poll();
-                    if (t != null) {
-                        return t;
-                    }
-                }
-            } finally {
-                spinning.set(0);
-            }
-        }
-        return self.core ? runnable.take() : runnable.poll(EXTRA_KEEP_ALIVE_NANOS, TimeUnit.NANOSECONDS);
     }
 
     private void monitor() {
