@@ -17,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The benchmark JVM's CPU time (all threads: the caller, agent workers, JIT and GC) per operation.
@@ -40,9 +42,10 @@ public final class ProcessCpuProfiler implements InternalProfiler {
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private long start;
-    private long workersStart;
-    private long callersStart;
-    private long switchesStart;
+    // Per thread at the iteration's start: CPU time of workers and callers, context switches of all.
+    private Map<Long, Long> workersStart = Map.of();
+    private Map<Long, Long> callersStart = Map.of();
+    private Map<String, Long> switchesStart = Map.of();
 
     @Override
     public String getDescription() {
@@ -51,9 +54,8 @@ public final class ProcessCpuProfiler implements InternalProfiler {
 
     @Override
     public void beforeIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams) {
-        long[] split = split();
-        workersStart = split[0];
-        callersStart = split[1];
+        workersStart = cpuByThread("caxton-agent-worker-");
+        callersStart = cpuByThread("-jmh-worker-");
         switchesStart = contextSwitches();
         start = os.getProcessCpuTime();
     }
@@ -62,58 +64,68 @@ public final class ProcessCpuProfiler implements InternalProfiler {
     public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams,
                                                        IterationResult result) {
         long cpu = os.getProcessCpuTime() - start;
-        long switches = contextSwitches() - switchesStart;
-        long[] split = split();
+        Map<String, Long> switchesEnd = contextSwitches();
+        Map<Long, Long> workersEnd = cpuByThread("caxton-agent-worker-");
+        Map<Long, Long> callersEnd = cpuByThread("-jmh-worker-");
         long ops = result.getMetadata().getMeasuredOps();
         if (ops <= 0 || cpu < 0) {
             return List.of();
         }
         List<Result> out = new ArrayList<>();
         out.add(new ScalarResult(LABEL, (double) cpu / ops, "ns/op", AggregationPolicy.AVG));
-        out.add(new ScalarResult(LABEL + ".workers", (double) (split[0] - workersStart) / ops, "ns/op",
-                AggregationPolicy.AVG));
-        out.add(new ScalarResult(LABEL + ".callers", (double) (split[1] - callersStart) / ops, "ns/op",
-                AggregationPolicy.AVG));
-        if (switches >= 0 && switchesStart >= 0) {
-            out.add(new ScalarResult("·switches", (double) switches / ops, "#/op", AggregationPolicy.AVG));
+        // The last iteration ends after the trial's tear-down closed the node: its workers are gone,
+        // and what they did in that iteration cannot be read any more, so it reports no split.
+        if (!workersEnd.isEmpty()) {
+            out.add(new ScalarResult(LABEL + ".workers", (double) grown(workersStart, workersEnd) / ops, "ns/op",
+                    AggregationPolicy.AVG));
+            out.add(new ScalarResult(LABEL + ".callers", (double) grown(callersStart, callersEnd) / ops, "ns/op",
+                    AggregationPolicy.AVG));
+            if (!switchesEnd.isEmpty()) {
+                out.add(new ScalarResult("·switches", (double) grown(switchesStart, switchesEnd) / ops, "#/op",
+                        AggregationPolicy.AVG));
+            }
         }
         return out;
     }
 
-    // CPU time of the agent workers and of JMH's calling threads now alive. A thread that ended during
-    // the iteration drops out of both readings, which only the compensating workers do, rarely.
-    private long[] split() {
-        long[] ids = threads.getAllThreadIds();
-        ThreadInfo[] infos = threads.getThreadInfo(ids);
-        long workers = 0;
-        long callers = 0;
-        for (int i = 0; i < ids.length; i++) {
-            if (infos[i] == null) {
-                continue;
-            }
-            long t = threads.getThreadCpuTime(ids[i]);
-            if (t < 0) {
-                continue;
-            }
-            String name = infos[i].getThreadName();
-            if (name.startsWith("caxton-agent-worker-")) {
-                workers += t;
-            } else if (name.contains("-jmh-worker-")) {
-                callers += t;
+    // What threads alive at both readings added between them.
+    private static <K> long grown(Map<K, Long> before, Map<K, Long> after) {
+        long n = 0;
+        for (Map.Entry<K, Long> e : after.entrySet()) {
+            Long was = before.get(e.getKey());
+            if (was != null) {
+                n += e.getValue() - was;
             }
         }
-        return new long[] {workers, callers};
+        return n;
     }
 
-    // Voluntary and involuntary switches of every thread of this process; -1 off Linux.
-    private static long contextSwitches() {
-        Path tasks = Path.of("/proc/self/task");
-        if (!Files.isDirectory(tasks)) {
-            return -1;
+    // CPU time of each live thread whose name holds the given part, by thread id.
+    private Map<Long, Long> cpuByThread(String namePart) {
+        long[] ids = threads.getAllThreadIds();
+        ThreadInfo[] infos = threads.getThreadInfo(ids);
+        Map<Long, Long> out = new HashMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (infos[i] != null && infos[i].getThreadName().contains(namePart)) {
+                long t = threads.getThreadCpuTime(ids[i]);
+                if (t >= 0) {
+                    out.put(ids[i], t);
+                }
+            }
         }
-        long n = 0;
+        return out;
+    }
+
+    // Voluntary and involuntary switches of each thread of this process, by task id; empty off Linux.
+    private static Map<String, Long> contextSwitches() {
+        Path tasks = Path.of("/proc/self/task");
+        Map<String, Long> out = new HashMap<>();
+        if (!Files.isDirectory(tasks)) {
+            return out;
+        }
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(tasks)) {
             for (Path task : dir) {
+                long n = 0;
                 try {
                     for (String line : Files.readAllLines(task.resolve("status"))) {
                         if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
@@ -122,11 +134,13 @@ public final class ProcessCpuProfiler implements InternalProfiler {
                     }
                 } catch (IOException e) {
                     // The thread ended while being read.
+                    continue;
                 }
+                out.put(task.getFileName().toString(), n);
             }
         } catch (IOException e) {
-            return -1;
+            return Map.of();
         }
-        return n;
+        return out;
     }
 }
