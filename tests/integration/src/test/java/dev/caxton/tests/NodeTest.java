@@ -106,6 +106,25 @@ class NodeTest {
     }
 
     @Test
+    @DisplayName("a send's sender is checked when the client gave it, and the node's own name for it routes")
+    void sendersTheClientGaveAreStillChecked() throws Exception {
+        start("");
+        deploy("echo", "echo/echo.wasm");
+        // The node skips checking only a sender it named itself; a client's own is checked as before.
+        assertThatThrownBy(() -> node.send(Envelope.builder(Performative.INFORM).receiver("echo")
+                .sender("bad\u0001name").build()))
+                .isInstanceOfSatisfying(RoutingException.class,
+                        e -> assertThat(e.status()).isEqualTo(SendStatus.MALFORMED));
+        assertThatThrownBy(() -> node.send(Envelope.builder(Performative.INFORM).receiver("echo")
+                .sender("x".repeat(300)).build()))
+                .isInstanceOfSatisfying(RoutingException.class,
+                        e -> assertThat(e.status()).isEqualTo(SendStatus.MALFORMED));
+        Envelope routed = node.send(Envelope.builder(Performative.INFORM).receiver("echo").build());
+        assertThat(routed.sender()).startsWith("client-");
+        awaitHandled("echo", 1);
+    }
+
+    @Test
     @DisplayName("capabilities registered from init are routable")
     void capabilityFromInit() throws Exception {
         start("");
