@@ -58,6 +58,8 @@ public final class Router implements AutoCloseable {
     // nothing here, where a scheduled task would be allocated and often wake the timer thread.
     private final DeadlineWheel deadlines = new DeadlineWheel("caxton-deadlines", DeadlineWheel.DEFAULT_TICK_MILLIS);
     private final String idPrefix;
+    // The prefix's bytes when every character is Latin-1 (one byte each), else null.
+    private final byte[] idPrefixLatin1;
     private final int maxHops;
     private volatile RemoteRoutes remote;
     private volatile ExternalRoutes external;
@@ -125,6 +127,8 @@ public final class Router implements AutoCloseable {
         // Time and randomness in the prefix keep ids unique across restarts of the same node.
         this.idPrefix = nodeName + "-" + Long.toString(System.currentTimeMillis(), 36) + "-"
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36) + "-";
+        this.idPrefixLatin1 = idPrefix.chars().allMatch(c -> c < 0x100)
+                ? idPrefix.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1) : null;
     }
 
     /**
@@ -266,7 +270,24 @@ public final class Router implements AutoCloseable {
      * @return an id unique to this node
      */
     public String newMessageId() {
-        return idPrefix + Long.toString(sequence.incrementAndGet(), 36);
+        long n = sequence.incrementAndGet();
+        byte[] prefix = idPrefixLatin1;
+        if (prefix == null || n <= 0) {
+            return idPrefix + Long.toString(n, 36);
+        }
+        // The same text as the line above, with the digits written straight after the prefix:
+        // Long.toString(n, 36) fills a 65-byte scratch array and copies it into a string, and the
+        // concatenation copies both again; a fire-and-forget send makes two ids.
+        int digits = 1;
+        for (long v = n; v >= 36; v /= 36) {
+            digits++;
+        }
+        byte[] b = java.util.Arrays.copyOf(prefix, prefix.length + digits);
+        for (int i = b.length - 1; i >= prefix.length; i--) {
+            b[i] = (byte) Character.forDigit((int) (n % 36), 36);
+            n /= 36;
+        }
+        return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /**
