@@ -849,10 +849,13 @@ public final class CaxtonNode implements AutoCloseable {
         requireAccepting();
         checkSize(e);
         checkClientSender(e);
-        Envelope out = e.sender() == null ? e.withSender(ClientReplies.CLIENT_PREFIX + router.newMessageId()) : e;
+        boolean nodeNamed = e.sender() == null;
+        Envelope out = nodeNamed ? e.withSender(ClientReplies.CLIENT_PREFIX + router.newMessageId()) : e;
         out = accepted(out);
         // A client's message starts a chain of hand-offs; whatever count it claims is not its to set.
-        Envelope routed = router.routeConfirmed(out.hops() == 0 ? out : out.withHops(0));
+        // A sender the node named just now needs no check (the client's own sender is checked).
+        Envelope routed = router.routeConfirmed(out.hops() == 0 ? out : out.withHops(0),
+                nodeNamed ? Router.NODE_MADE_SENDER : Router.NODE_MADE_NONE);
         awaitStored();
         return routed;
     }

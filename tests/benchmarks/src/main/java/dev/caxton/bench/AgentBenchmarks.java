@@ -4,6 +4,8 @@ import dev.caxton.runtime.CaxtonNode;
 import dev.caxton.runtime.api.DeploySpec;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Performative;
+import dev.caxton.testkit.Wat;
+import dev.caxton.testkit.WatAgents;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -16,6 +18,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Path;
@@ -23,7 +26,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The upstream tuning guide's agent figures, measured on a node in this process with the real
@@ -58,6 +64,11 @@ public class AgentBenchmarks {
     private Path dataDir;
     private final AtomicInteger names = new AtomicInteger();
     private static final int IN_FLIGHT = 2000;
+    /** Messages one sending thread sends per fire-and-forget invocation, round robin over the sinks. */
+    static final int FIRE_BATCH = 1000;
+    private final String[] sinks = new String[4];
+    // Messages sent into the sinks by every sending thread so far.
+    private final AtomicLong fired = new AtomicLong();
 
     @Setup(Level.Trial)
     public void start() {
@@ -76,6 +87,11 @@ public class AgentBenchmarks {
         node.deploy(new DeploySpec("echo", echo, List.of(), null, codec, null, null));
         for (int i = 0; i < 4; i++) {
             node.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, codec, null, null));
+        }
+        byte[] silent = Wat.compile(WatAgents.SILENT);
+        for (int i = 0; i < sinks.length; i++) {
+            sinks[i] = "sink-" + i;
+            node.deploy(new DeploySpec(sinks[i], silent, List.of(), null, codec, null, null));
         }
     }
 
@@ -137,6 +153,55 @@ public class AgentBenchmarks {
                     Duration.ofSeconds(30));
         }
         java.util.concurrent.CompletableFuture.allOf(replies).get();
+    }
+
+    /**
+     * Issue 16's fire-and-forget goal: informs sent round robin into four agents that never answer,
+     * from one sending thread; then a wait until the sinks have handled everything sent so far, so
+     * the figure is messages handled, not merely queued. Reported per message handled; read it with
+     * {@code -prof dev.caxton.bench.ProcessCpuProfiler} for the process's CPU per message.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(FIRE_BATCH)
+    public long fireAndForget() throws TimeoutException {
+        return fireIntoSinks();
+    }
+
+    /** {@link #fireAndForget()} from two sending threads at once (per message handled, both threads' together). */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(FIRE_BATCH)
+    @Threads(2)
+    public long fireAndForgetTwoSenders() throws TimeoutException {
+        return fireIntoSinks();
+    }
+
+    private long fireIntoSinks() throws TimeoutException {
+        for (int i = 0; i < FIRE_BATCH; i++) {
+            node.send(Envelope.builder(Performative.INFORM).receiver(sinks[i % sinks.length]).content(SideBySide.PAYLOAD).build());
+        }
+        long target = fired.addAndGet(FIRE_BATCH);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long handled;
+        while ((handled = sinksHandled()) < target) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("the sinks handled " + handled + " of " + target + " messages in 30 s");
+            }
+            // Short sleeps: spinning would take a core from the agents' workers on a 2-core machine.
+            LockSupport.parkNanos(20_000);
+        }
+        return handled;
+    }
+
+    private long sinksHandled() {
+        long n = 0;
+        for (String sink : sinks) {
+            n += node.agent(sink).orElseThrow().messagesHandled();
+        }
+        return n;
     }
 
     /** Deploy a cached module under a new name and get its first reply, then undeploy it. */

@@ -709,7 +709,10 @@ public final class Agent implements Recipient {
     }
 
     private void schedule() {
-        if (started && scheduled.compareAndSet(false, true)) {
+        // Read first: while the turn is queued or running (most messages of a busy agent) a plain
+        // read settles it, without the compare-and-set's exclusive claim on the cache line the
+        // worker also writes.
+        if (started && !scheduled.get() && scheduled.compareAndSet(false, true)) {
             scheduler.submit(turn);
         }
     }

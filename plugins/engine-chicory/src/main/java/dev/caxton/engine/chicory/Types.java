@@ -158,6 +158,22 @@ final class Types {
     }
 
     /**
+     * Whether values are already what {@link #normalize(ValType[], long[])} would make them.
+     *
+     * @param types  the value types
+     * @param values as many values
+     * @return true when normalising would change none of them
+     */
+    static boolean inNormalForm(ValType[] types, long[] values) {
+        for (int i = 0; i < types.length; i++) {
+            if (normalize(types[i], values[i]) != values[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Normalises every value into a fresh array.
      *
      * @param types  the value types

@@ -322,6 +322,35 @@ class ChicoryEngineTest {
     }
 
     @Test
+    void callValuesAreNormalisedWhetherOrNotTheyArePassedThrough() {
+        // Arguments already in normal form go to Chicory as they are, 64-bit results come back as
+        // Chicory made them; an i32 given in its unsigned form is still sign-extended, an i32
+        // result always is, and the caller's array is never written.
+        String wat = """
+                (module
+                  (func (export "id32") (param i32) (result i32) local.get 0)
+                  (func (export "add32") (param i32 i32) (result i64)
+                    (i64.extend_i32_s (i32.add (local.get 0) (local.get 1))))
+                  (func (export "id64") (param i64) (result i64) local.get 0))
+                """;
+        for (ChicoryEngine engine : List.of(interpreter, compiler)) {
+            WasmModule m = engine.compile(Wat.compile(wat));
+            try (WasmInstance inst = m.instantiate(Imports.NONE, LIMITS)) {
+                long[] unsigned = {0xFFFF_FFFFL};
+                assertThat(inst.call("id32", unsigned)).as("%s", engine.mode()).containsExactly(-1L);
+                assertThat(unsigned).containsExactly(0xFFFF_FFFFL);
+                long[] normal = {-1L};
+                assertThat(inst.call("id32", normal)).containsExactly(-1L);
+                assertThat(normal).containsExactly(-1L);
+                assertThat(inst.call("add32", 0x7FFF_FFFFL, 1L)).containsExactly((long) Integer.MIN_VALUE);
+                assertThat(inst.call("add32", 0x8000_0000L, -1L)).containsExactly((long) Integer.MAX_VALUE);
+                assertThat(inst.call("id64", Long.MIN_VALUE)).containsExactly(Long.MIN_VALUE);
+                assertThat(inst.call("id64", 0xFFFF_FFFFL)).containsExactly(0xFFFF_FFFFL);
+            }
+        }
+    }
+
+    @Test
     void anExportNamedStartIsNotCalledAtInstantiation() {
         WasmModule m = interpreter.compile(Wat.compile("""
                 (module

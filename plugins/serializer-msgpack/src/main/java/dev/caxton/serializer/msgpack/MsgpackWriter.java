@@ -172,18 +172,23 @@ final class MsgpackWriter {
 
     private void writeString(String s, String what) {
         int n = s.length();
-        // ASCII text, the usual case for ids and names, is its own UTF-8: written without a copy.
-        boolean ascii = true;
-        for (int i = 0; i < n && ascii; i++) {
-            ascii = s.charAt(i) < 0x80;
+        // ASCII text, the usual case for ids, names and much content, is its own UTF-8: written
+        // without a copy, in one pass that copies and checks at once (a check first and a copy after
+        // read every character twice, on every message). The characters go after the room the
+        // header will take; text that turns out not to be ASCII is left there unclaimed and written
+        // the long way.
+        int header = n < 32 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+        byte[] b = out.reserve(header + n);
+        int at = out.length() + header;
+        int seen = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            seen |= c;
+            b[at + i] = (byte) c;
         }
-        if (ascii) {
+        if (seen < 0x80) {
+            // Fits in the room reserved: the header lands in front of the characters.
             stringHeader(n);
-            byte[] b = out.reserve(n);
-            int at = out.length();
-            for (int i = 0; i < n; i++) {
-                b[at + i] = (byte) s.charAt(i);
-            }
             out.advance(n);
             return;
         }

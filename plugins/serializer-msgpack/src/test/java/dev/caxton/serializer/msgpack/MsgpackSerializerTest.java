@@ -82,6 +82,49 @@ class MsgpackSerializerTest {
     }
 
     @Test
+    @DisplayName("strings at every header boundary, ASCII or not to the last character, get the header of their UTF-8 length")
+    void stringHeadersAtTheBoundaries() {
+        for (int n : new int[] {1, 31, 32, 33, 255, 256, 257, 65535, 65536, 65537}) {
+            String ascii = "a".repeat(n);
+            // The non-ASCII character last: the writer has copied every other character before it
+            // learns the text is not ASCII, and its UTF-8 form is one byte longer than the text,
+            // so at 31, 255 and 65535 the header needs one size more than the characters suggested.
+            String wide = "a".repeat(n - 1) + "é";
+            for (String text : List.of(ascii, wide)) {
+                byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+                ByteArrayOutputStream expected = new ByteArrayOutputStream();
+                expected.write(0x92);
+                strHeader(expected, utf8.length);
+                expected.writeBytes(utf8);
+                fixstr(expected, "z");
+                byte[] encoded = msgpack.encodeValue(List.of(text, "z"));
+                assertThat(encoded).as("%d characters, %s", n, text == ascii ? "ASCII" : "not ASCII")
+                        .isEqualTo(expected.toByteArray());
+                assertThat(msgpack.decodeValue(encoded)).isEqualTo(List.of(text, "z"));
+            }
+        }
+    }
+
+    private static void strHeader(ByteArrayOutputStream out, int n) {
+        if (n < 32) {
+            out.write(0xa0 | n);
+        } else if (n < 0x100) {
+            out.write(0xd9);
+            out.write(n);
+        } else if (n < 0x10000) {
+            out.write(0xda);
+            out.write(n >>> 8);
+            out.write(n);
+        } else {
+            out.write(0xdb);
+            out.write(n >>> 24);
+            out.write(n >>> 16);
+            out.write(n >>> 8);
+            out.write(n);
+        }
+    }
+
+    @Test
     @DisplayName("other writers' forms decode: float32 widens to Double, uint64 beyond long is BigInteger, oversized headers")
     void otherWritersFormsDecode() {
         assertThat(msgpack.decodeValue(bytes(0xca, 0x3f, 0xc0, 0x00, 0x00))).isEqualTo(1.5d);
