@@ -562,52 +562,42 @@ class ChicoryEngineTest {
     }
 
     @Test
-    void aThreadReusesOneDeadlineSlotPerNestingDepth(@TempDir Path dataDir) {
+    void aThreadReusesOneDeadlineSlotPerNestingDepth() {
         // A deadline object per call was garbage on every message an agent handles.
-        ChicoryEngine engine = create(dataDir, "interpreter");
-        try {
-            Watchdog watchdog = engine.watchdog();
-            Watchdog.Deadline first = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
-            assertThat(Watchdog.disarm(first)).isFalse();
-            Watchdog.Deadline again = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
-            assertThat(again).isSameAs(first);
-            Watchdog.Deadline nested = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
-            assertThat(nested).isNotSameAs(again);
-            assertThat(Watchdog.disarm(nested)).isFalse();
-            assertThat(Watchdog.disarm(again)).isFalse();
-            assertThat(watchdog.arm(TimeUnit.MINUTES.toNanos(1))).isSameAs(first);
-            assertThat(Watchdog.disarm(first)).isFalse();
-            assertThat(Thread.currentThread().isInterrupted()).isFalse();
-        } finally {
-            engine.close();
-        }
+        Watchdog watchdog = interpreter.watchdog();
+        Watchdog.Deadline first = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        assertThat(Watchdog.disarm(first)).isFalse();
+        Watchdog.Deadline again = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        assertThat(again).isSameAs(first);
+        Watchdog.Deadline nested = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        assertThat(nested).isNotSameAs(again);
+        assertThat(Watchdog.disarm(nested)).isFalse();
+        assertThat(Watchdog.disarm(again)).isFalse();
+        assertThat(watchdog.arm(TimeUnit.MINUTES.toNanos(1))).isSameAs(first);
+        assertThat(Watchdog.disarm(first)).isFalse();
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
     }
 
     @Test
-    void theWatchdogFiresOnlyTheArmingItLookedAt(@TempDir Path dataDir) {
+    void theWatchdogFiresOnlyTheArmingItLookedAt() {
         // The watchdog may find a slot armed, judge its deadline passed, and act only after the
         // call has ended and the thread armed the slot again for its next call: that call has
         // its own time and must not be interrupted.
-        ChicoryEngine engine = create(dataDir, "interpreter");
-        try {
-            Watchdog watchdog = engine.watchdog();
-            Watchdog.Deadline d = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
-            long seen = d.armedWord();
-            assertThat(Watchdog.disarm(d)).isFalse();
-            Watchdog.Deadline next = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
-            assertThat(next).isSameAs(d);
-            next.fire(seen);
-            assertThat(Thread.currentThread().isInterrupted()).isFalse();
-            assertThat(Watchdog.disarm(next)).isFalse();
-            // The arming it did look at is fired, and its interrupt ends with the call.
-            Watchdog.Deadline late = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
-            late.fire(late.armedWord());
-            assertThat(Thread.currentThread().isInterrupted()).isTrue();
-            assertThat(Watchdog.disarm(late)).isTrue();
-            assertThat(Thread.currentThread().isInterrupted()).isFalse();
-        } finally {
-            engine.close();
-        }
+        Watchdog watchdog = interpreter.watchdog();
+        Watchdog.Deadline d = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        long seen = d.armedWord();
+        assertThat(Watchdog.disarm(d)).isFalse();
+        Watchdog.Deadline next = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        assertThat(next).isSameAs(d);
+        next.fire(seen);
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        assertThat(Watchdog.disarm(next)).isFalse();
+        // The arming it did look at is fired, and its interrupt ends with the call.
+        Watchdog.Deadline late = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        late.fire(late.armedWord());
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        assertThat(Watchdog.disarm(late)).isTrue();
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
     }
 
     @Test
