@@ -50,8 +50,9 @@ module dev.caxton.runtime {
     // The FIPA bridge is the router's external route.
     exports dev.caxton.runtime.routing to dev.caxton.fipa;
     // The metrics endpoint, traces, structured logs and JFR events are served by the server; Flight
-    // Recorder itself must see the event classes it instruments.
-    exports dev.caxton.runtime.metrics to dev.caxton.server;
+    // Recorder itself must see the event classes it instruments. `caxton benchmark run` counts its
+    // node's dead letters by category to tell a lost message from a slow one.
+    exports dev.caxton.runtime.metrics to dev.caxton.server, dev.caxton.cli;
     exports dev.caxton.runtime.trace to dev.caxton.server;
     exports dev.caxton.runtime.logging to dev.caxton.server;
     exports dev.caxton.runtime.jfr to dev.caxton.server, jdk.jfr;

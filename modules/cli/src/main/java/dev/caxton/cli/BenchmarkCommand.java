@@ -282,23 +282,26 @@ final class BenchmarkCommand {
                 // node's throughput but its warm-up.
                 int warmup = warmupFor(nMessages);
                 bar.phase("warm-up", warmup);
-                long handledBefore = flow == Pattern.request_reply ? 0 : poolHandled(node, nAgents);
+                LostMessages warmupLost = LostMessages.NONE;
                 if (flow == Pattern.request_reply) {
                     pump(node, warmup, nInFlight, bar);
                 } else {
-                    flood(node, warmup, nAgents, handledBefore, bar);
+                    warmupLost = flood(node, warmup, nAgents, poolHandled(node, nAgents), bar);
                 }
                 bar.phase("throughput", nMessages);
+                // Counted afresh: a warm-up message lost was never handled.
+                long handledBefore = flow == Pattern.request_reply ? 0 : poolHandled(node, nAgents);
                 long t0 = System.nanoTime();
+                LostMessages lost = LostMessages.NONE;
                 if (flow == Pattern.request_reply) {
                     pump(node, nMessages, nInFlight, bar);
                 } else {
-                    flood(node, nMessages, nAgents, handledBefore + warmup, bar);
+                    lost = flood(node, nMessages, nAgents, handledBefore, bar);
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 bar.done();
                 outcome = report(out, flow, startup, rtt, nMessages, warmup, seconds, nAgents, nInFlight,
-                        config.string("runtime.engine"));
+                        config.string("runtime.engine"), lost, warmupLost);
             } finally {
                 deleteTree(data);
             }
@@ -328,7 +331,11 @@ final class BenchmarkCommand {
                     out.println("report: " + reportDir.resolve("index.html"));
                 }
             }
-            return comparison != null && !comparison.regressions().isEmpty() ? CliException.FAILURE : 0;
+            boolean regressed = comparison != null && !comparison.regressions().isEmpty();
+            // A release check must notice a lost message even when the figures look fine.
+            boolean lost = outcome.json().at("/throughput/lost").asLong(0) > 0
+                    || outcome.json().at("/throughput/warmup_lost").asLong(0) > 0;
+            return regressed || lost ? CliException.FAILURE : 0;
         }
 
         private static byte[] resource(String name) throws IOException {
@@ -340,7 +347,8 @@ final class BenchmarkCommand {
             }
         }
 
-        private static long poolHandled(CaxtonNode node, int agents) {
+        /** @return messages the pool's agents handled (returned from handle_message) since they were deployed */
+        static long poolHandled(CaxtonNode node, int agents) {
             long n = 0;
             for (int i = 0; i < agents; i++) {
                 n += node.agent("pool-" + i).map(dev.caxton.runtime.api.AgentInfo::messagesHandled).orElse(0L);
@@ -350,9 +358,15 @@ final class BenchmarkCommand {
 
         /**
          * Sends messages to the sink pool as fast as the node takes them (backing off while its
-         * queues are full) and returns when the pool has handled them all.
+         * queues are full) and returns when the pool has handled or lost them all: a message
+         * dead-lettered (an agent fault, a full queue, a TTL) or refused will never be handled, and
+         * waiting for it would only end in the stall timeout. That timeout is for a real stall:
+         * 120 s in which no message was handled or lost.
+         *
+         * @return the messages of this call that were lost, with their reasons
          */
-        static void flood(CaxtonNode node, int messages, int agents, long handledBefore, Progress bar) throws Exception {
+        static LostMessages flood(CaxtonNode node, int messages, int agents, long handledBefore, Progress bar) throws Exception {
+            LostMessages.Tally lost = new LostMessages.Tally(node);
             for (int i = 0; i < messages; i++) {
                 Envelope e = Envelope.builder(Performative.INFORM).capability("pool").content((long) i).build();
                 long backoffUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -360,9 +374,13 @@ final class BenchmarkCommand {
                     try {
                         node.send(e);
                         break;
-                    } catch (dev.caxton.runtime.api.RoutingException full) {
-                        if (full.status() != dev.caxton.runtime.api.SendStatus.QUEUE_FULL || System.nanoTime() > backoffUntil) {
-                            throw full;
+                    } catch (dev.caxton.runtime.api.RoutingException refused) {
+                        if (refused.status() != dev.caxton.runtime.api.SendStatus.QUEUE_FULL) {
+                            lost.refused(refused);
+                            break;
+                        }
+                        if (System.nanoTime() > backoffUntil) {
+                            throw refused;
                         }
                         Thread.onSpinWait();
                         java.util.concurrent.locks.LockSupport.parkNanos(50_000);
@@ -372,16 +390,26 @@ final class BenchmarkCommand {
                     bar.at(i);
                 }
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            long handled;
-            while ((handled = poolHandled(node, agents) - handledBefore) < messages) {
-                if (System.nanoTime() > deadline) {
-                    throw new CliException("the benchmark stalled: " + handled + " of " + messages + " messages handled after 120 s");
+            long done = -1;
+            long deadline = 0;
+            while (true) {
+                long handled = poolHandled(node, agents) - handledBefore;
+                long now = handled + lost.count();
+                if (now >= messages) {
+                    break;
+                }
+                if (now != done) {
+                    done = now;
+                    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                } else if (System.nanoTime() > deadline) {
+                    throw new CliException("the benchmark stalled: " + handled + " of " + messages + " messages handled"
+                            + (lost.count() == 0 ? "" : ", " + lost.count() + " lost") + ", none for 120 s");
                 }
                 bar.at(handled);
                 java.util.concurrent.locks.LockSupport.parkNanos(200_000);
             }
             bar.at(messages);
+            return lost.settle();
         }
 
         /** Deletes a temporary data directory and everything in it. */
@@ -467,8 +495,7 @@ final class BenchmarkCommand {
         }
 
         private Outcome report(PrintWriter out, Pattern flow, long[] startup, long[] rtt, int messages, int warmup, double seconds,
-                               int agents, int inFlight, String engineName) {
-            double throughput = messages / seconds;
+                               int agents, int inFlight, String engineName, LostMessages lost, LostMessages warmupLost) {
             ObjectNode o = Json.mapper().createObjectNode();
             o.put("suite", suite.name());
             o.put("pattern", flow.toString());
@@ -479,6 +506,14 @@ final class BenchmarkCommand {
             stats(o.putObject("agent_startup_us"), startup);
             stats(o.putObject("round_trip_us"), rtt);
             throughput(o, messages, warmup, agents, inFlight, seconds);
+            long handled = messages - lost.count();
+            if (flow == Pattern.fire_and_forget) {
+                ObjectNode t = (ObjectNode) o.get("throughput");
+                // Messages that were lost cost little: the rate is of those handled.
+                t.put("messages_per_second", Math.round(handled / seconds));
+                lost.json(t);
+                t.put("warmup_lost", warmupLost.count());
+            }
             Outcome outcome = new Outcome(o, BenchmarkReport.series("Agent startup (deploy to first reply)", startup,
                     "Message round trip (send to reply)", rtt));
             if (output.json()) {
@@ -490,10 +525,18 @@ final class BenchmarkCommand {
             table.print(out);
             if (flow == Pattern.request_reply) {
                 out.printf(Locale.ROOT, "throughput: %,d messages in %.2f s = %,.0f messages/s (%d agents, %d in flight,"
-                        + " after %,d warm-up messages)%n", messages, seconds, throughput, agents, inFlight, warmup);
+                        + " after %,d warm-up messages)%n", messages, seconds, messages / seconds, agents, inFlight, warmup);
             } else {
                 out.printf(Locale.ROOT, "throughput, fire-and-forget: %,d messages handled in %.2f s = %,.0f messages/s"
-                        + " (%d sink agents, after %,d warm-up messages)%n", messages, seconds, throughput, agents, warmup);
+                        + " (%d sink agents, after %,d warm-up messages)%n", handled, seconds, handled / seconds, agents, warmup);
+                if (lost.count() > 0) {
+                    out.printf(Locale.ROOT, "lost: %,d of %,d messages will never be handled: %s%n", lost.count(), messages,
+                            lost.text());
+                }
+                if (warmupLost.count() > 0) {
+                    out.printf(Locale.ROOT, "lost in the warm-up: %,d of %,d messages: %s%n", warmupLost.count(), warmup,
+                            warmupLost.text());
+                }
             }
             return outcome;
         }

@@ -60,6 +60,11 @@ class BenchmarkReportTest {
         assertThat(j.path("pattern").asText()).isEqualTo("fire-and-forget");
         assertThat(j.at("/throughput/messages").asInt()).isEqualTo(300);
         assertThat(j.at("/throughput/messages_per_second").asLong()).isPositive();
+        // The sink handles everything: the documented loss fields are there, and say none.
+        assertThat(j.at("/throughput/lost").isIntegralNumber()).isTrue();
+        assertThat(j.at("/throughput/lost").asLong()).isZero();
+        assertThat(j.at("/throughput/warmup_lost").asLong()).isZero();
+        assertThat(j.at("/throughput/lost_reasons").isEmpty()).isTrue();
     }
 
     @Test

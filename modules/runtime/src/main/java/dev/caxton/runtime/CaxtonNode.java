@@ -849,13 +849,26 @@ public final class CaxtonNode implements AutoCloseable {
         requireAccepting();
         checkSize(e);
         checkClientSender(e);
-        boolean nodeNamed = e.sender() == null;
-        Envelope out = nodeNamed ? e.withSender(ClientReplies.CLIENT_PREFIX + router.newMessageId()) : e;
-        out = accepted(out);
-        // A client's message starts a chain of hand-offs; whatever count it claims is not its to set.
-        // A sender the node named just now needs no check (the client's own sender is checked).
-        Envelope routed = router.routeConfirmed(out.hops() == 0 ? out : out.withHops(0),
-                nodeNamed ? Router.NODE_MADE_SENDER : Router.NODE_MADE_NONE);
+        // What the node sets is set in one copy of the envelope, not one per field: the sender it
+        // names, the message id (which the router would otherwise add in a second copy) and the
+        // hop count, since a client's message starts a chain of hand-offs and whatever count it
+        // claims is not its to set. Fields the node set just now need no check; the client's are
+        // checked as always.
+        Envelope.Builder b = null;
+        int nodeMade = Router.NODE_MADE_NONE;
+        if (e.sender() == null) {
+            b = e.toBuilder().sender(ClientReplies.CLIENT_PREFIX + router.newMessageId());
+            nodeMade |= Router.NODE_MADE_SENDER;
+        }
+        if (e.messageId() == null) {
+            b = (b == null ? e.toBuilder() : b).messageId(router.newMessageId());
+            nodeMade |= Router.NODE_MADE_MESSAGE_ID;
+        }
+        if (e.hops() != 0) {
+            b = (b == null ? e.toBuilder() : b).hops(0);
+        }
+        Envelope out = accepted(b == null ? e : b.build());
+        Envelope routed = router.routeConfirmed(out, nodeMade);
         awaitStored();
         return routed;
     }

@@ -119,6 +119,27 @@ class EncodedSizeBoundTest {
     }
 
     @Test
+    void everySurrogateIsFoundWhereverItStandsAndNoOtherCharacterIsTakenForOne() {
+        // The scan has no branch per character: each character must still count on its own.
+        for (int code = 0; code <= 0xFFFF; code++) {
+            char c = (char) code;
+            boolean surrogate = Character.isSurrogate(c);
+            for (String text : List.of(String.valueOf(c), "abc" + c, c + "abcdefghijklmnopqrstuvwxyz0123456789")) {
+                long bound = EncodedSizeBound.of(Envelope.builder(Performative.INFORM).receiver("r").content(text).build());
+                assertThat(bound == EncodedSizeBound.UNKNOWN).as("U+%04X in \"%s\"", (int) c, text).isEqualTo(surrogate);
+            }
+        }
+        String ascii = "x".repeat(200);
+        for (int i = 0; i < ascii.length(); i++) {
+            for (char c : new char[] {'\uD800', '\uDBFF', '\uDC00', '\uDFFF'}) {
+                String text = ascii.substring(0, i) + c + ascii.substring(i + 1);
+                assertThat(EncodedSizeBound.of(Envelope.builder(Performative.INFORM).receiver("r").content(text).build()))
+                        .as("U+%04X at %d", (int) c, i).isEqualTo(EncodedSizeBound.UNKNOWN);
+            }
+        }
+    }
+
+    @Test
     void everyFixedWidthNumberGetsABoundThatHoldsForEveryCodec() {
         // Integer content used to send every message through the codec twice (once only to measure it).
         List<Object> numbers = List.of(1, Integer.MIN_VALUE, (short) -32768, (byte) -128, -Float.MIN_VALUE,

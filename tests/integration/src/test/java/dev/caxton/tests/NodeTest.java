@@ -126,6 +126,30 @@ class NodeTest {
     }
 
     @Test
+    @DisplayName("a send gets the node's sender, message id and hop count together; the client's own id is checked and kept")
+    void theFieldsTheNodeSetsOnASend() throws Exception {
+        start("");
+        deploy("echo", "echo/echo.wasm");
+        // The node sets its fields in one copy before routing; an id the client gave is still its input.
+        assertThatThrownBy(() -> node.send(Envelope.builder(Performative.INFORM).receiver("echo")
+                .messageId("bad\u0001id").build()))
+                .isInstanceOfSatisfying(RoutingException.class, e -> {
+                    assertThat(e.status()).isEqualTo(SendStatus.MALFORMED);
+                    assertThat(e.field()).isEqualTo(dev.caxton.spi.message.EnvelopeFields.MESSAGE_ID);
+                });
+        Envelope own = node.send(Envelope.builder(Performative.INFORM).receiver("echo").sender("alice")
+                .messageId("m-1").hops(3).build());
+        assertThat(own.messageId()).isEqualTo("m-1");
+        assertThat(own.sender()).isEqualTo("alice");
+        assertThat(own.hops()).isZero();
+        Envelope named = node.send(Envelope.builder(Performative.INFORM).receiver("echo").hops(2).build());
+        assertThat(named.sender()).startsWith("client-");
+        assertThat(named.messageId()).isNotNull().isNotEqualTo(named.sender().substring("client-".length()));
+        assertThat(named.hops()).isZero();
+        awaitHandled("echo", 2);
+    }
+
+    @Test
     @DisplayName("the sink example (the fire-and-forget benchmark's agent) handles any number of messages in a small memory")
     void theSinkExampleReusesItsMemory() throws Exception {
         start("");

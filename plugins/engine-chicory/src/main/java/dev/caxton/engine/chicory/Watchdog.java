@@ -5,7 +5,6 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -19,9 +18,14 @@ import java.util.concurrent.locks.LockSupport;
  * carrier thread busy, so when the callers are virtual threads, all carriers can be taken by
  * guests that only the watchdog can stop; a virtual thread queued on a lock the watchdog also
  * needs would then never run again, and neither would the watchdog (a {@code
- * ScheduledThreadPoolExecutor} deadlocks exactly so). Callers therefore hand deadlines over through
- * a lock-free queue and wake the watchdog with {@link LockSupport#unpark}, and disarming is a
- * compare-and-set on the deadline itself.
+ * ScheduledThreadPoolExecutor} deadlocks exactly so). Callers therefore publish deadlines in slots
+ * the watchdog scans, wake it with {@link LockSupport#unpark}, and disarm with a compare-and-set on
+ * the slot itself.
+ *
+ * <p>Arming and disarming allocate nothing: every calling thread owns one slot per nesting depth,
+ * made and handed to the watchdog on its first call and reused by every call after it (an object
+ * and a queue node per call were a twelfth of an agent worker's time under fire-and-forget). A slot
+ * carries a generation, so the watchdog can only fire the arming it looked at, never a later one.
  *
  * <p>An interrupt never outlives the call it was meant for: if a deadline has fired by the time
  * its call ends, disarming waits until the interrupt has been delivered and then clears it, so the
@@ -30,8 +34,8 @@ import java.util.concurrent.locks.LockSupport;
 final class Watchdog implements AutoCloseable {
 
     /**
-     * The longest the watchdog sleeps while deadlines are pending, so that the hand-over queue is
-     * drained (and finished calls forgotten) even when every pending deadline is far away.
+     * The longest the watchdog sleeps while deadlines are pending, so that slots of threads that
+     * have ended are dropped even when every pending deadline is far away.
      */
     private static final long MAX_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -39,13 +43,16 @@ final class Watchdog implements AutoCloseable {
     private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
 
     private final String threadName;
-    private final ConcurrentLinkedQueue<Deadline> incoming = new ConcurrentLinkedQueue<>();
+    // Slots of threads calling for the first time; the watchdog moves them into its own list.
+    private final ConcurrentLinkedQueue<Deadline> joining = new ConcurrentLinkedQueue<>();
+    private final ThreadLocal<Caller> callers = ThreadLocal.withInitial(Caller::new);
     private final Thread thread;
     // What the watchdog announces before it parks: whether it is about to, until when, or for good.
     private volatile boolean parked;
     private volatile boolean parkedForGood;
     private volatile long wakeAt;
     private volatile boolean closed;
+    private volatile int scanned;
 
     /**
      * Creates the watchdog and starts its thread.
@@ -87,19 +94,20 @@ final class Watchdog implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the Chicory engine is closed");
         }
+        Deadline d = callers.get().enter(this);
         // nanoTime values are compared by difference, which stays right for any timeout up to
         // decades even when the sum wraps around.
-        Deadline d = new Deadline(Thread.currentThread(), System.nanoTime() + Math.min(nanos, MAX_TIMEOUT_NANOS));
-        incoming.add(d);
+        long at = System.nanoTime() + Math.min(nanos, MAX_TIMEOUT_NANOS);
+        d.arm(at);
         if (closed) {
             // The watchdog may already have fired its last deadlines; this one would never fire.
-            incoming.remove(d);
+            d.disarm();
             throw new IllegalStateException("the Chicory engine is closed");
         }
         // Wake the watchdog only when it is about to sleep past this deadline. The caller publishes
         // the deadline before reading the watchdog's announcement, and the watchdog announces
-        // before it looks at the queue a last time, so at least one of them sees the other.
-        if (parked && (parkedForGood || wakeAt - d.at > 0)) {
+        // before it looks at the slots a last time, so at least one of them sees the other.
+        if (parked && (parkedForGood || wakeAt - at > 0)) {
             LockSupport.unpark(thread);
         }
         return d;
@@ -127,26 +135,42 @@ final class Watchdog implements AutoCloseable {
         return threadName;
     }
 
+    /** @return how many slots the watchdog scanned last, for tests that check they are reused and dropped */
+    int slots() {
+        return scanned;
+    }
+
     private void run() {
-        PriorityQueue<Deadline> pending = new PriorityQueue<>((a, b) -> Long.compare(a.at - b.at, 0));
+        List<Deadline> slots = new ArrayList<>();
         while (!closed) {
-            for (Deadline d; (d = incoming.poll()) != null; ) {
-                if (d.isArmed()) {
-                    pending.add(d);
+            for (Deadline d; (d = joining.poll()) != null; ) {
+                slots.add(d);
+            }
+            // A thread that has ended can call no more: its slots are forgotten.
+            slots.removeIf(d -> !d.target.isAlive());
+            scanned = slots.size();
+            long now = System.nanoTime();
+            boolean forGood = true;
+            long earliest = 0;
+            for (Deadline d : slots) {
+                long word = d.armedWord();
+                if (word == Deadline.NOT_ARMED) {
+                    continue;
+                }
+                long at = d.seenAt;
+                if (at - now <= 0) {
+                    d.fire(word);
+                } else if (forGood || at - earliest < 0) {
+                    earliest = at;
+                    forGood = false;
                 }
             }
-            // Calls that ended before their deadline are forgotten, so an idle engine sleeps for good.
-            pending.removeIf(d -> !d.isArmed());
-            long now = System.nanoTime();
-            while (!pending.isEmpty() && pending.peek().at - now <= 0) {
-                pending.poll().fire();
-            }
-            boolean forGood = pending.isEmpty();
-            long sleep = forGood ? 0 : Math.min(pending.peek().at - now, MAX_SLEEP_NANOS);
-            wakeAt = now + sleep;
+            long sleep = forGood ? 0 : Math.min(earliest - now, MAX_SLEEP_NANOS);
+            long until = now + sleep;
+            wakeAt = until;
             parkedForGood = forGood;
             parked = true;
-            if (incoming.isEmpty() && !closed) {
+            if (joining.isEmpty() && !closed && !armedBefore(slots, until, forGood)) {
                 if (forGood) {
                     LockSupport.park(this);
                 } else {
@@ -155,62 +179,130 @@ final class Watchdog implements AutoCloseable {
             }
             parked = false;
         }
-        List<Deadline> left = new ArrayList<>(pending);
-        for (Deadline d; (d = incoming.poll()) != null; ) {
-            left.add(d);
+        for (Deadline d; (d = joining.poll()) != null; ) {
+            slots.add(d);
         }
-        left.forEach(Deadline::fire);
+        for (Deadline d : slots) {
+            long word = d.armedWord();
+            if (word != Deadline.NOT_ARMED) {
+                d.fire(word);
+            }
+        }
     }
 
-    /** One armed deadline. */
-    static final class Deadline {
-        private static final int ARMED = 0;
-        private static final int FIRING = 1;
-        private static final int FIRED = 2;
-        private static final int DISARMED = 3;
+    /** The last look before parking: a deadline armed since the scan that the sleep would overrun. */
+    private static boolean armedBefore(List<Deadline> slots, long until, boolean forGood) {
+        for (Deadline d : slots) {
+            if (d.armedWord() != Deadline.NOT_ARMED && (forGood || d.seenAt - until < 0)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
-        private static final VarHandle STATE;
+    /** The slots of one calling thread, one per depth of calls nested on it (a host function may call a guest). */
+    private static final class Caller {
+        private Deadline[] slots = new Deadline[1];
+        private int depth;
+
+        Deadline enter(Watchdog owner) {
+            if (depth == slots.length) {
+                slots = java.util.Arrays.copyOf(slots, depth * 2);
+            }
+            Deadline d = slots[depth];
+            if (d == null) {
+                d = new Deadline(Thread.currentThread(), this);
+                slots[depth] = d;
+                owner.joining.add(d);
+            }
+            depth++;
+            return d;
+        }
+    }
+
+    /**
+     * One calling thread's deadline slot at one nesting depth, armed and disarmed once per call.
+     * Its state word holds a generation, counted up by each arming, and the state of that arming.
+     */
+    static final class Deadline {
+        private static final long IDLE = 0;
+        private static final long ARMED = 1;
+        private static final long FIRING = 2;
+        private static final long FIRED = 3;
+        private static final long STATE_MASK = 3;
+        private static final long NOT_ARMED = -1;
+
+        private static final VarHandle WORD;
 
         static {
             try {
-                STATE = MethodHandles.lookup().findVarHandle(Deadline.class, "state", int.class);
+                WORD = MethodHandles.lookup().findVarHandle(Deadline.class, "word", long.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
         private final Thread target;
-        private final long at;
-        // One object per call instead of two: the state is a field updated through a VarHandle.
-        private volatile int state = ARMED;
+        private final Caller caller;
+        // Written by the owning thread only while the slot is idle, before the word that arms it;
+        // read by the watchdog only between two reads of an unchanged armed word.
+        private long at;
+        private volatile long word = IDLE;
+        // The deadline of the arming the watchdog last looked at; the watchdog's own.
+        private long seenAt;
 
-        private Deadline(Thread target, long at) {
+        private Deadline(Thread target, Caller caller) {
             this.target = target;
-            this.at = at;
+            this.caller = caller;
         }
 
-        private boolean isArmed() {
-            return state == ARMED;
+        private void arm(long deadline) {
+            at = deadline;
+            // A volatile write: the caller reads the watchdog's announcement next, and one of the
+            // two must see the other.
+            word = (word & ~STATE_MASK) + (STATE_MASK + 1) | ARMED;
         }
 
-        private void fire() {
-            if (STATE.compareAndSet(this, ARMED, FIRING)) {
+        /** @return the armed word, with its deadline read into {@link #seenAt}; NOT_ARMED otherwise (watchdog and tests only) */
+        long armedWord() {
+            while (true) {
+                long w = word;
+                if ((w & STATE_MASK) != ARMED) {
+                    return NOT_ARMED;
+                }
+                long a = at;
+                VarHandle.loadLoadFence();
+                if (word == w) {
+                    seenAt = a;
+                    return w;
+                }
+            }
+        }
+
+        void fire(long armed) {
+            // Only the arming that was looked at: a call that has ended, or a later one, is left alone.
+            if (WORD.compareAndSet(this, armed, (armed & ~STATE_MASK) | FIRING)) {
                 target.interrupt();
-                state = FIRED;
+                word = (armed & ~STATE_MASK) | FIRED;
             }
         }
 
         private boolean disarm() {
-            if (STATE.compareAndSet(this, ARMED, DISARMED)) {
+            caller.depth--;
+            // Only the owner counts generations up, so the current one is the arming to end.
+            long armed = (word & ~STATE_MASK) | ARMED;
+            if (WORD.compareAndSet(this, armed, (armed & ~STATE_MASK) | IDLE)) {
                 return false;
             }
             // The watchdog won the race: wait for its interrupt to land so that clearing it below
             // cannot be followed by a late one. The watchdog is a platform thread that takes no
             // lock, so this wait is short.
-            while (state == FIRING) {
+            long w;
+            while (((w = word) & STATE_MASK) == FIRING) {
                 Thread.onSpinWait();
             }
             Thread.interrupted();
+            word = (w & ~STATE_MASK) | IDLE;
             return true;
         }
     }

@@ -562,6 +562,103 @@ class ChicoryEngineTest {
     }
 
     @Test
+    void aThreadReusesOneDeadlineSlotPerNestingDepth() {
+        // A deadline object per call was garbage on every message an agent handles.
+        Watchdog watchdog = interpreter.watchdog();
+        Watchdog.Deadline first = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        assertThat(Watchdog.disarm(first)).isFalse();
+        Watchdog.Deadline again = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        assertThat(again).isSameAs(first);
+        Watchdog.Deadline nested = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        assertThat(nested).isNotSameAs(again);
+        assertThat(Watchdog.disarm(nested)).isFalse();
+        assertThat(Watchdog.disarm(again)).isFalse();
+        assertThat(watchdog.arm(TimeUnit.MINUTES.toNanos(1))).isSameAs(first);
+        assertThat(Watchdog.disarm(first)).isFalse();
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
+    void theWatchdogFiresOnlyTheArmingItLookedAt() {
+        // The watchdog may find a slot armed, judge its deadline passed, and act only after the
+        // call has ended and the thread armed the slot again for its next call: that call has
+        // its own time and must not be interrupted.
+        Watchdog watchdog = interpreter.watchdog();
+        Watchdog.Deadline d = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        long seen = d.armedWord();
+        assertThat(Watchdog.disarm(d)).isFalse();
+        Watchdog.Deadline next = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        assertThat(next).isSameAs(d);
+        next.fire(seen);
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        assertThat(Watchdog.disarm(next)).isFalse();
+        // The arming it did look at is fired, and its interrupt ends with the call.
+        Watchdog.Deadline late = watchdog.arm(TimeUnit.MINUTES.toNanos(1));
+        late.fire(late.armedWord());
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        assertThat(Watchdog.disarm(late)).isTrue();
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
+    void aGuestCalledFromAHostFunctionHasItsOwnDeadline() {
+        // Calls nest on one thread when a host function calls another guest: the inner call runs
+        // out of time, the outer one goes on and is not interrupted afterwards.
+        WasmInstance inner = compiler.compile(counter).instantiate(Imports.NONE,
+                new InstanceLimits(1 << 20, Duration.ofMillis(100), 0));
+        List<Throwable> seen = new ArrayList<>();
+        HostFunction callInner = new HostFunction("env", "inner", FunctionType.of(List.of(), List.of()), (memory, args) -> {
+            try {
+                inner.call("spin");
+            } catch (WasmTimeoutException e) {
+                seen.add(e);
+            }
+            return new long[0];
+        });
+        WasmModule outer = compiler.compile(Wat.compile("""
+                (module
+                  (import "env" "inner" (func $inner))
+                  (func (export "run") (result i32) call $inner (i32.const 7)))
+                """));
+        try (inner; WasmInstance inst = outer.instantiate(Imports.of(List.of(callInner)), LIMITS)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(inst.call("run")).containsExactly(7L);
+            }
+            assertThat(seen).hasSize(3);
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        }
+    }
+
+    @Test
+    void theSlotsOfEndedThreadsAreDropped(@TempDir Path dataDir) throws Exception {
+        ChicoryEngine engine = create(dataDir, "interpreter");
+        try {
+            WasmModule m = engine.compile(counter);
+            for (int i = 0; i < 20; i++) {
+                Thread t = Thread.ofVirtual().start(() -> {
+                    try (WasmInstance inst = m.instantiate(Imports.NONE, LIMITS)) {
+                        inst.call("inc");
+                    }
+                });
+                assertThat(t.join(Duration.ofSeconds(20))).isTrue();
+            }
+            // A pending deadline keeps the watchdog scanning; it must come down to this thread's slot.
+            Watchdog.Deadline mine = engine.watchdog().arm(TimeUnit.MINUTES.toNanos(1));
+            try {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (engine.watchdog().slots() != 1 && System.nanoTime() - until < 0) {
+                    Thread.sleep(10);
+                }
+                assertThat(engine.watchdog().slots()).isEqualTo(1);
+            } finally {
+                Watchdog.disarm(mine);
+            }
+        } finally {
+            engine.close();
+        }
+    }
+
+    @Test
     void theWatchdogKeepsWorkingWhileGuestsHoldEveryCarrierThread() throws Exception {
         // Many more virtual threads than carriers, each spinning in a guest until its deadline:
         // while they hold the carriers, only the watchdog can free them, so it must never wait for

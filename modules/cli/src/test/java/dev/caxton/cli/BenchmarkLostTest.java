@@ -1,0 +1,100 @@
+package dev.caxton.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caxton.runtime.CaxtonNode;
+import dev.caxton.runtime.api.DeploySpec;
+import dev.caxton.runtime.config.CaxtonConfig;
+import dev.caxton.runtime.plugin.PluginCatalog;
+import dev.caxton.testkit.Wat;
+import dev.caxton.testkit.WatAgents;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fire-and-forget run on a real node whose pool agents fault: it ends when every message is
+ * handled or lost and says how many were lost and why, where it used to wait out its 120 s stall
+ * timeout for messages that were already dead letters.
+ */
+class BenchmarkLostTest {
+
+    /** Takes messages and answers nothing, but traps on the 50th message each instance gets. */
+    private static final String TRAPS_EVERY_50TH = """
+            (module
+              (memory (export "memory") 1)
+              (global $n (mut i32) (i32.const 0))
+              (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+              (func (export "handle_message") (param i32 i32) (result i64)
+                (global.set $n (i32.add (global.get $n) (i32.const 1)))
+                (if (i32.eq (global.get $n) (i32.const 50)) (then unreachable))
+                (i64.const 0)))
+            """;
+
+    @TempDir
+    Path data;
+
+    private static CaxtonNode node(Path data) {
+        PluginCatalog catalog = PluginCatalog.discover(null);
+        Properties props = new Properties();
+        props.setProperty("caxton.storage.type", "memory");
+        props.setProperty("caxton.transport.port", "0");
+        props.setProperty("caxton.messaging.serializer", "json");
+        props.setProperty("caxton.runtime.chicory.mode", "interpreter");
+        return CaxtonNode.start(CaxtonConfig.parse("benchmark-lost", "", catalog, props), catalog, data);
+    }
+
+    @Test
+    void messagesTheAgentTrappedOnAreCountedLostWithTheirReasonAndTheRunEnds() throws Exception {
+        try (CaxtonNode node = node(data)) {
+            node.deploy(new DeploySpec("pool-0", Wat.compile(TRAPS_EVERY_50TH), List.of("pool"), null, "json", null, null));
+            long before = BenchmarkCommand.Run.poolHandled(node, 1);
+
+            // 150 messages to one agent that traps on every 50th (each fault brings a fresh instance,
+            // whose count starts again): 3 faults, fewer than agents.max_failures, so it keeps going.
+            LostMessages lost = BenchmarkCommand.Run.flood(node, 150, 1, before, Progress.OFF);
+
+            assertThat(lost.count()).isEqualTo(3);
+            assertThat(lost.reasons()).containsExactly(java.util.Map.entry("fault", 3L));
+            assertThat(lost.examples()).isNotEmpty().allSatisfy(t -> assertThat(t).startsWith("trap"));
+            assertThat(BenchmarkCommand.Run.poolHandled(node, 1) - before).isEqualTo(147);
+            assertThat(lost.text()).startsWith("3 agent faults (trap");
+
+            ObjectNode t = Json.mapper().createObjectNode();
+            lost.json(t);
+            assertThat(t.path("lost").asLong()).isEqualTo(3);
+            assertThat(t.at("/lost_reasons/fault").asLong()).isEqualTo(3);
+            assertThat(t.path("lost_examples").get(0).asText()).startsWith("trap");
+        }
+    }
+
+    @Test
+    void anAgentThatFailsLosesEveryMessageAndTheRunStillEnds() throws Exception {
+        try (CaxtonNode node = node(data)) {
+            node.deploy(new DeploySpec("pool-0", Wat.compile(WatAgents.TRAP), List.of("pool"), null, "json", null, null));
+
+            // Every message traps: after agents.max_failures faults the agent is marked failed, and the
+            // messages waiting for it or sent to it later are dead-lettered as its failure.
+            LostMessages lost = BenchmarkCommand.Run.flood(node, 40, 1, 0, Progress.OFF);
+
+            assertThat(lost.count()).isEqualTo(40);
+            assertThat(lost.reasons()).containsExactly(java.util.Map.entry("fault", 40L));
+            assertThat(lost.examples()).anySatisfy(t -> assertThat(t).startsWith("agent 'pool-0' failed (5 faults"))
+                    .anySatisfy(t -> assertThat(t).startsWith("trap"));
+            assertThat(lost.text()).startsWith("40 agent faults (");
+        }
+    }
+
+    @Test
+    void nothingLostSaysSo() throws Exception {
+        try (CaxtonNode node = node(data)) {
+            node.deploy(new DeploySpec("pool-0", Wat.compile(WatAgents.SILENT), List.of("pool"), null, "json", null, null));
+            LostMessages lost = BenchmarkCommand.Run.flood(node, 100, 1, 0, Progress.OFF);
+            assertThat(lost.count()).isZero();
+            assertThat(lost.reasons()).isEmpty();
+        }
+    }
+}
