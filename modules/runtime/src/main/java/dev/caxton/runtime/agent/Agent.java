@@ -216,6 +216,8 @@ public final class Agent implements Recipient {
     // persistence, what it sends gets ids derived from these, the same when a crash replays it.
     private String handlingId;
     private int outputIndex;
+    // Completes the agent's replies; one, reused, as a message is handled at a time (see owner).
+    private final ReplyCompletion replyCompletion;
     // Set when handle_message returned: the instance's state may have changed.
     private boolean touched;
     // Set when the node stops for a restart: queued messages stay in the outbox instead of being
@@ -376,6 +378,7 @@ public final class Agent implements Recipient {
         }
         this.checkpointer = durable ? new Checkpointer(name, Ledger.digest(code.bytes()), code.extism() != null) : null;
         this.name = name;
+        this.replyCompletion = new ReplyCompletion(name, this::nextOutputId);
         this.id = id;
         this.deployedAt = deployedAt;
         this.code = code;
@@ -1464,9 +1467,12 @@ public final class Agent implements Recipient {
 
     // ---------------------------------------------------------------- replies
 
-    /** What completes a reply to {@code original} from this agent, fresh ids from its outbox. */
+    /**
+     * What completes a reply to {@code original} from this agent, fresh ids from its outbox: the
+     * agent's one completion, reset (a message is handled at a time).
+     */
     ReplyCompletion replyCompletion(Envelope original) {
-        return new ReplyCompletion(name, original, this::nextOutputId);
+        return replyCompletion.reset(original);
     }
 
     /**

@@ -12,7 +12,9 @@ import java.util.function.Supplier;
  * than the original's; conversation and reply tracking follow the original; a missing message id, or
  * the original's, is replaced by a fresh one; the hop count and trace follow the original.
  *
- * <p>One per reply: it remembers whether it set the message id, which the router then need not check.
+ * <p>An agent keeps one and {@link #reset}s it for each reply: it handles one message at a time (as
+ * its {@code handlingId} already assumes), and a reply then costs no completion object. It remembers
+ * whether it set the message id, which the router then need not check.
  */
 final class ReplyCompletion implements EnvelopeFields.Completion {
 
@@ -27,19 +29,29 @@ final class ReplyCompletion implements EnvelopeFields.Completion {
     private static final int TRACEPARENT = EnvelopeFields.indexOf(EnvelopeFields.TRACEPARENT);
 
     private final String agent;
-    private final Envelope original;
     private final Supplier<String> freshIds;
+    private Envelope original;
     private boolean freshId;
 
     /**
      * @param agent    the replying agent's name
-     * @param original the message it replies to
      * @param freshIds gives a new message id; asked only when the reply needs one
      */
-    ReplyCompletion(String agent, Envelope original, Supplier<String> freshIds) {
+    ReplyCompletion(String agent, Supplier<String> freshIds) {
         this.agent = agent;
-        this.original = original;
         this.freshIds = freshIds;
+    }
+
+    /**
+     * Readies this for a reply to another message.
+     *
+     * @param original the message replied to
+     * @return this
+     */
+    ReplyCompletion reset(Envelope original) {
+        this.original = original;
+        this.freshId = false;
+        return this;
     }
 
     @Override
