@@ -16,7 +16,7 @@ public final class SpiVersion {
      * The SPI version of this build. The parent pom's {@code caxton.spi.version} property must agree
      * (a test checks it), because the in-repository plugins derive their declared range from it.
      */
-    public static final String CURRENT = "1.3";
+    public static final String CURRENT = "1.4";
 
     private SpiVersion() {
     }

@@ -29,6 +29,7 @@ import dev.caxton.spi.engine.WasmModule;
 import dev.caxton.spi.engine.WasmTimeoutException;
 import dev.caxton.spi.engine.WasmTrapException;
 import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.InvalidEnvelopeException;
 import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.serializer.SerializationException;
@@ -215,6 +216,8 @@ public final class Agent implements Recipient {
     // persistence, what it sends gets ids derived from these, the same when a crash replays it.
     private String handlingId;
     private int outputIndex;
+    // Completes the agent's replies; one, reused, as a message is handled at a time (see owner).
+    private final ReplyCompletion replyCompletion;
     // Set when handle_message returned: the instance's state may have changed.
     private boolean touched;
     // Set when the node stops for a restart: queued messages stay in the outbox instead of being
@@ -375,6 +378,7 @@ public final class Agent implements Recipient {
         }
         this.checkpointer = durable ? new Checkpointer(name, Ledger.digest(code.bytes()), code.extism() != null) : null;
         this.name = name;
+        this.replyCompletion = new ReplyCompletion(name, this::nextOutputId);
         this.id = id;
         this.deployedAt = deployedAt;
         this.code = code;
@@ -1232,9 +1236,10 @@ public final class Agent implements Recipient {
             int nodeMade;
             try {
                 // The ABI lets a reply leave out the performative: it is an inform then.
-                Envelope fromAgent = c.codec().decode(out, 0, (int) rlen, Performative.INFORM);
-                nodeMade = nodeMadeInReply(fromAgent, msg);
-                reply = completeReply(fromAgent, msg);
+                // Completed as it is decoded: the codec builds the reply once, with the host's fields.
+                ReplyCompletion completion = replyCompletion(msg);
+                reply = c.codec().decode(out, 0, (int) rlen, Performative.INFORM, completion);
+                nodeMade = nodeMade(completion);
             } catch (SerializationException | InvalidEnvelopeException e) {
                 errors.increment();
                 agentLog.log(System.Logger.Level.WARNING, "malformed reply: " + e.getMessage());
@@ -1307,8 +1312,9 @@ public final class Agent implements Recipient {
                 }
             }
             Envelope fromPlugin = Envelope.builder(Performative.INFORM).protocol(msg.protocol()).content(replyContent).build();
-            int nodeMade = nodeMadeInReply(fromPlugin, msg);
-            ctx.router().routeOwned(completeReply(fromPlugin, msg), nodeMade);
+            ReplyCompletion completion = replyCompletion(msg);
+            Envelope reply = EnvelopeFields.complete(fromPlugin, completion);
+            ctx.router().routeOwned(reply, nodeMade(completion));
         } catch (AgentFault e) {
             fault(msg, e.getMessage());
         } catch (RuntimeException e) {
@@ -1462,40 +1468,21 @@ public final class Agent implements Recipient {
     // ---------------------------------------------------------------- replies
 
     /**
-     * Completes a reply as the ABI says: the replying agent is the sender; an absent receiver (or
-     * one naming the agent itself) becomes the original sender; conversation and reply tracking
-     * follow the original; the message id is fresh.
+     * What completes a reply to {@code original} from this agent, fresh ids from its outbox: the
+     * agent's one completion, reset (a message is handled at a time).
      */
-    Envelope completeReply(Envelope reply, Envelope original) {
-        Envelope.Builder b = reply.toBuilder().sender(name);
-        boolean explicitCapability = reply.capability() != null
-                && (reply.receiver() == null || reply.receiver().equals(name))
-                && !reply.capability().equals(original.capability());
-        if (!explicitCapability && (reply.receiver() == null || reply.receiver().equals(name))) {
-            b.receiver(original.sender()).capability(null).broadcast(null);
-        }
-        if (reply.conversationId() == null) {
-            b.conversationId(original.conversationId());
-        }
-        if (reply.inReplyTo() == null) {
-            b.inReplyTo(original.replyWith());
-        }
-        if (reply.messageId() == null || reply.messageId().equals(original.messageId())) {
-            b.messageId(nextOutputId());
-        }
-        return b.hops(original.nextHop()).traceparent(dev.caxton.runtime.trace.Traceparent.child(original.traceparent()))
-                .build();
+    ReplyCompletion replyCompletion(Envelope original) {
+        return replyCompletion.reset(original);
     }
 
     /**
-     * Which fields of a reply {@link #completeReply} will have set itself, so the router need not
-     * check them again: the sender (this agent's name, checked at deploy) always, and the message
-     * id when it comes fresh from the router (an id derived for the outbox embeds the handled
-     * message's id and is checked). Everything the guest wrote is checked as before.
+     * Which fields of a completed reply the router need not check again: the sender (this agent's
+     * name, checked at deploy) always, and the message id when it came fresh from the router (an id
+     * derived for the outbox embeds the handled message's id and is checked). Everything the guest
+     * wrote is checked as before.
      */
-    int nodeMadeInReply(Envelope reply, Envelope original) {
-        boolean freshId = (reply.messageId() == null || reply.messageId().equals(original.messageId()))
-                && (ctx.ledger() == null || handlingId == null);
+    int nodeMade(ReplyCompletion completion) {
+        boolean freshId = completion.freshId() && (ctx.ledger() == null || handlingId == null);
         return Router.NODE_MADE_SENDER | (freshId ? Router.NODE_MADE_MESSAGE_ID : 0);
     }
 

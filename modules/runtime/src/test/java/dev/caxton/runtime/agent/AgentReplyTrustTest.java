@@ -100,13 +100,19 @@ class AgentReplyTrustTest {
         Envelope original = Envelope.builder(Performative.REQUEST).sender("asker").receiver("echo").messageId("m1")
                 .replyWith("r1").build();
         int both = Router.NODE_MADE_SENDER | Router.NODE_MADE_MESSAGE_ID;
-        assertThat(agent.nodeMadeInReply(Envelope.builder(Performative.INFORM).build(), original)).isEqualTo(both);
+        assertThat(nodeMadeInReply(Envelope.builder(Performative.INFORM).build(), original)).isEqualTo(both);
         // The guest echoing the request's own id gets a fresh one from the node.
-        assertThat(agent.nodeMadeInReply(Envelope.builder(Performative.INFORM).messageId("m1").build(), original))
+        assertThat(nodeMadeInReply(Envelope.builder(Performative.INFORM).messageId("m1").build(), original))
                 .isEqualTo(both);
         // An id the guest chose is its own, and is checked.
-        assertThat(agent.nodeMadeInReply(Envelope.builder(Performative.INFORM).messageId("mine").build(), original))
+        assertThat(nodeMadeInReply(Envelope.builder(Performative.INFORM).messageId("mine").build(), original))
                 .isEqualTo(Router.NODE_MADE_SENDER);
+    }
+
+    private int nodeMadeInReply(Envelope reply, Envelope original) {
+        ReplyCompletion completion = agent.replyCompletion(original);
+        EnvelopeFields.complete(reply, completion);
+        return agent.nodeMade(completion);
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {

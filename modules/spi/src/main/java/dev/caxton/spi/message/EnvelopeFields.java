@@ -218,6 +218,47 @@ public final class EnvelopeFields {
      * @throws IllegalArgumentException when the array does not have one slot per field
      */
     public static Envelope fromValues(Object[] v, Performative absentPerformative) {
+        return fromValues(v, absentPerformative, null);
+    }
+
+    /**
+     * Changes an envelope's fields between their check and the one build of the envelope: the host
+     * completing an agent's reply (its sender, receiver, conversation, message id, hop count, trace)
+     * without building the envelope a second time. It sees every field after the checks of
+     * {@link #fromValues}, so a malformed field is refused with its own message before any
+     * completion, and whatever the completion writes is taken as it is.
+     *
+     * <p>The fields are indexed as {@link #ALL} (see {@link #indexOf}) and hold their checked types:
+     * the {@link Performative} at 0 (never null), a {@link Boolean} broadcast, the content value, a
+     * {@link Long} reply_by, a {@link Priority}, an {@link Integer} hop count at 15 (never null), and
+     * strings elsewhere; null is absent. A completion must leave each slot of its type.
+     *
+     * @since SPI 1.4
+     */
+    @FunctionalInterface
+    public interface Completion {
+        /**
+         * Completes the checked fields in place.
+         *
+         * @param fields the fields, typed as described above; not kept after the call
+         */
+        void complete(Object[] fields);
+    }
+
+    /**
+     * Like {@link #fromValues(Object[], Performative)}, with a completion applied to the checked
+     * fields before the envelope is built: the same envelope as building it and then completing it
+     * with {@link #complete(Envelope, Completion)}, with one build instead of two.
+     *
+     * @param v                  the values; not kept (the array is reused for the checked fields)
+     * @param absentPerformative the performative when none is given, or null to refuse that
+     * @param completion         what completes the checked fields, or null for none
+     * @return the envelope
+     * @throws InvalidEnvelopeException naming the field at fault
+     * @throws IllegalArgumentException when the array does not have one slot per field
+     * @since SPI 1.4
+     */
+    public static Envelope fromValues(Object[] v, Performative absentPerformative, Completion completion) {
         if (v.length != ALL.size()) {
             throw new IllegalArgumentException("expected " + ALL.size() + " field values, got " + v.length);
         }
@@ -255,10 +296,52 @@ public final class EnvelopeFields {
                 throw new InvalidEnvelopeException(REPLY_BY, "expected an integer (ms since the epoch), got " + typeName(rb));
             }
         }
-        return new Envelope(performative, string(v[1], SENDER), string(v[2], RECEIVER), string(v[3], CAPABILITY),
-                (Boolean) b, v[5], string(v[6], LANGUAGE), string(v[7], ONTOLOGY), string(v[8], PROTOCOL),
-                string(v[9], CONVERSATION_ID), string(v[10], REPLY_WITH), string(v[11], IN_REPLY_TO), replyBy, priority,
-                string(v[14], MESSAGE_ID), hops(v[15]), traceparent(string(v[16], TRACEPARENT)));
+        if (completion == null) {
+            return new Envelope(performative, string(v[1], SENDER), string(v[2], RECEIVER), string(v[3], CAPABILITY),
+                    (Boolean) b, v[5], string(v[6], LANGUAGE), string(v[7], ONTOLOGY), string(v[8], PROTOCOL),
+                    string(v[9], CONVERSATION_ID), string(v[10], REPLY_WITH), string(v[11], IN_REPLY_TO), replyBy,
+                    priority, string(v[14], MESSAGE_ID), hops(v[15]), traceparent(string(v[16], TRACEPARENT)));
+        }
+        // Every check runs, in the order above, before the completion sees anything: a malformed
+        // field is refused with the same message whether or not the envelope is then completed.
+        for (int i : STRING_SLOTS) {
+            string(v[i], ALL.get(i));
+        }
+        int hops = hops(v[15]);
+        traceparent(string(v[16], TRACEPARENT));
+        v[0] = performative;
+        v[12] = replyBy;
+        v[13] = priority;
+        v[15] = hops;
+        completion.complete(v);
+        return ofChecked(v);
+    }
+
+    /** The slots checked as strings before the hop count, in the order the build above checks them. */
+    private static final int[] STRING_SLOTS = {1, 2, 3, 6, 7, 8, 9, 10, 11, 14};
+
+    /**
+     * Completes an envelope that is already built: its fields as a {@link Completion} sees them,
+     * completed, then built again. What {@link dev.caxton.spi.serializer.Serializer}'s default
+     * completing decode does for a codec that reads no fields of its own.
+     *
+     * @param e          the envelope
+     * @param completion what completes its fields
+     * @return the completed envelope
+     * @since SPI 1.4
+     */
+    public static Envelope complete(Envelope e, Completion completion) {
+        Object[] v = {e.performative(), e.sender(), e.receiver(), e.capability(), e.broadcast(), e.content(),
+                e.language(), e.ontology(), e.protocol(), e.conversationId(), e.replyWith(), e.inReplyTo(),
+                e.replyBy(), e.priority(), e.messageId(), e.hops(), e.traceparent()};
+        completion.complete(v);
+        return ofChecked(v);
+    }
+
+    private static Envelope ofChecked(Object[] v) {
+        return new Envelope((Performative) v[0], (String) v[1], (String) v[2], (String) v[3], (Boolean) v[4], v[5],
+                (String) v[6], (String) v[7], (String) v[8], (String) v[9], (String) v[10], (String) v[11],
+                (Long) v[12], (Priority) v[13], (String) v[14], (Integer) v[15], (String) v[16]);
     }
 
     private static final java.util.regex.Pattern TRACEPARENT_FORM =

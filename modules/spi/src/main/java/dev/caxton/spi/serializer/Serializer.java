@@ -107,6 +107,33 @@ public interface Serializer {
     }
 
     /**
+     * Decodes an envelope from part of an array as {@link #decode(byte[], int, int,
+     * dev.caxton.spi.message.Performative)} does, then completes it: the host filling in an agent's
+     * reply. The result must equal decoding and then {@link EnvelopeFields#complete completing}, and
+     * a malformed encoding must be refused with the same message, before the completion is called.
+     *
+     * <p>Codecs that read fields into slots override this to hand the completion to
+     * {@link EnvelopeFields#fromValues(Object[], dev.caxton.spi.message.Performative,
+     * EnvelopeFields.Completion)}, so the envelope is built once. The default decodes and then
+     * completes, so third-party codecs work unchanged.
+     *
+     * @param bytes              the array
+     * @param offset             where the encoding starts
+     * @param length             how many bytes it has
+     * @param absentPerformative the performative of an encoding without one, or null to refuse it
+     * @param completion         what completes the checked fields, or null for none
+     * @return the completed envelope
+     * @throws SerializationException when the bytes are not a well-formed envelope
+     * @throws IndexOutOfBoundsException when the range lies outside the array
+     * @since SPI 1.4
+     */
+    default Envelope decode(byte[] bytes, int offset, int length, dev.caxton.spi.message.Performative absentPerformative,
+                            EnvelopeFields.Completion completion) {
+        Envelope e = decode(bytes, offset, length, absentPerformative);
+        return completion == null ? e : EnvelopeFields.complete(e, completion);
+    }
+
+    /**
      * Turns a decoded value into an envelope: it must be a map, checked against the ABI's field
      * rules. For codecs that override {@link #decode} (to check the root early, say) and still want
      * the shared rules and messages.

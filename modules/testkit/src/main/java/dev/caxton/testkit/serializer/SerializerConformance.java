@@ -350,6 +350,51 @@ public abstract class SerializerConformance {
     }
 
     @Test
+    @DisplayName("completing decode (SPI 1.4): the envelope of decode then complete, and a bad field refused before the completion runs")
+    void completingDecodeEqualsDecodeThenComplete() {
+        Serializer s = serializer();
+        // What a host does to a reply: its own sender, a receiver when none, a fresh id, the hop count.
+        EnvelopeFields.Completion completion = f -> {
+            f[EnvelopeFields.indexOf(EnvelopeFields.SENDER)] = "host";
+            if (f[EnvelopeFields.indexOf(EnvelopeFields.RECEIVER)] == null) {
+                f[EnvelopeFields.indexOf(EnvelopeFields.RECEIVER)] = "asker";
+            }
+            f[EnvelopeFields.indexOf(EnvelopeFields.MESSAGE_ID)] = "fresh";
+            f[EnvelopeFields.indexOf(EnvelopeFields.HOPS)] = 3;
+        };
+        List<Envelope> samples = new ArrayList<>();
+        samples.add(fullEnvelope());
+        samples.add(Envelope.builder(Performative.INFORM).build());
+        samples.add(fullEnvelope().toBuilder().receiver(null).hops(0).traceparent(null).build());
+        for (Envelope e : samples) {
+            byte[] framed = frame(s.encode(e));
+            int length = framed.length - 4;
+            Envelope expected = EnvelopeFields.complete(s.decode(framed, 2, length, Performative.INFORM), completion);
+            assertThat(s.decode(framed, 2, length, Performative.INFORM, completion)).as("%s", e).isEqualTo(expected);
+        }
+        byte[] noPerformative = s.encodeValue(Map.of("content", "pong"));
+        assertThat(s.decode(noPerformative, 0, noPerformative.length, Performative.INFORM, completion)).isEqualTo(
+                Envelope.builder(Performative.INFORM).sender("host").receiver("asker").content("pong")
+                        .messageId("fresh").hops(3).build());
+        Map<String, Object> forged = new LinkedHashMap<>();
+        forged.put("performative", "inform");
+        forged.put("sender", 5L);
+        byte[] bytes = s.encodeValue(forged);
+        boolean[] called = {false};
+        assertRefused(() -> s.decode(bytes, 0, bytes.length, Performative.INFORM, f -> called[0] = true))
+                .hasMessageContaining("sender");
+        assertThat(called[0]).as("the completion ran on a malformed envelope").isFalse();
+    }
+
+    /** The bytes with two bytes before and after, so a decode must keep to its slice. */
+    private static byte[] frame(byte[] bytes) {
+        byte[] framed = new byte[bytes.length + 4];
+        Arrays.fill(framed, (byte) '#');
+        System.arraycopy(bytes, 0, framed, 2, bytes.length);
+        return framed;
+    }
+
+    @Test
     @DisplayName("buffer path: a bad field or an unknown key is refused naming it, not with an unchecked exception")
     void badFieldsInASliceAreRefusedNamingThem() {
         Serializer s = serializer();

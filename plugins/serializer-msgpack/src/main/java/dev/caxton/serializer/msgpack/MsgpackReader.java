@@ -89,6 +89,12 @@ final class MsgpackReader {
         }
     }
 
+    /** {@link #readEnvelope(SerializerLimits, byte[], int, int, Performative, EnvelopeFields.Completion)} without a completion. */
+    static Envelope readEnvelope(SerializerLimits limits, byte[] bytes, int offset, int length,
+                                 Performative absentPerformative) {
+        return readEnvelope(limits, bytes, offset, length, absentPerformative, null);
+    }
+
     /**
      * Reads an envelope from part of an array, field by field into its slots, with no map in
      * between; the field rules and their messages are {@link EnvelopeFields#fromValues}'.
@@ -98,11 +104,12 @@ final class MsgpackReader {
      * @param offset             where the input starts
      * @param length             how many bytes it has
      * @param absentPerformative the performative when none is given, or null to refuse that
+     * @param completion         what completes the checked fields before the one build, or null
      * @return the envelope
      * @throws SerializationException when the input is not one well-formed envelope within the limits
      */
     static Envelope readEnvelope(SerializerLimits limits, byte[] bytes, int offset, int length,
-                                 Performative absentPerformative) {
+                                 Performative absentPerformative, EnvelopeFields.Completion completion) {
         Objects.checkFromIndexSize(offset, length, bytes.length);
         if (length > limits.maxBytes()) {
             throw new SerializationException("input of " + length + " bytes exceeds the limit of "
@@ -118,7 +125,7 @@ final class MsgpackReader {
             throw new SerializationException("cannot read MessagePack: " + e.getMessage(), e);
         }
         try {
-            return EnvelopeFields.fromValues(fields, absentPerformative);
+            return EnvelopeFields.fromValues(fields, absentPerformative, completion);
         } catch (InvalidEnvelopeException e) {
             throw new SerializationException(e.getMessage(), e);
         }

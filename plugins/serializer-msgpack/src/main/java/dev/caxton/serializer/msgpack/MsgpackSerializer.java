@@ -1,6 +1,7 @@
 package dev.caxton.serializer.msgpack;
 
 import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.serializer.EncodeBuffer;
 import dev.caxton.spi.serializer.SerializationException;
@@ -100,6 +101,24 @@ final class MsgpackSerializer implements Serializer {
     @Override
     public Envelope decode(byte[] bytes, int offset, int length, Performative absentPerformative) {
         return MsgpackReader.readEnvelope(limits, bytes, offset, length, absentPerformative);
+    }
+
+    /**
+     * Decodes an envelope from part of an array and completes it in the same build: the completion
+     * sees the fields once they are checked, and the envelope is made once.
+     *
+     * @param bytes              the array
+     * @param offset             where the encoding starts
+     * @param length             how many bytes it has
+     * @param absentPerformative the performative of an encoding without one, or null to refuse it
+     * @param completion         what completes the checked fields, or null for none
+     * @return the completed envelope
+     * @throws SerializationException naming what was wrong and where
+     */
+    @Override
+    public Envelope decode(byte[] bytes, int offset, int length, Performative absentPerformative,
+                           EnvelopeFields.Completion completion) {
+        return MsgpackReader.readEnvelope(limits, bytes, offset, length, absentPerformative, completion);
     }
 
     /**
