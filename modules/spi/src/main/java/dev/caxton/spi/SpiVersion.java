@@ -6,7 +6,7 @@ package dev.caxton.spi;
  * {@code [1.0,2.0)}).
  *
  * <p>A minor release only adds to the SPI (new types, new default methods, new optional interfaces),
- * so a plugin built against {@code 1.0} still works on {@code 1.3}; a major release may remove or
+ * so a plugin built against {@code 1.0} still works on {@code 1.4}; a major release may remove or
  * change what was deprecated. A plugin therefore normally declares {@code [its minor,next major)}.
  * The policy is written out in {@code docs/plugin-authors.md}.
  */
