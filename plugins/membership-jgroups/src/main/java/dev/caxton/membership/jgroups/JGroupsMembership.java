@@ -37,8 +37,9 @@ import org.jgroups.stack.IpAddress;
  * carries what JGroups does not know — the node id, the transport address, the incarnation and the
  * metadata — in {@link Note}s: every member sends its INFO note to each member that appears in its
  * view (so both sides of a join or a merge learn each other), and multicasts it again when its
- * metadata changes. A member is reported {@code JOINED} once its INFO arrives (before that it has no
- * transport address to report), {@code UPDATED} when its metadata changes, {@code DEAD} when a view
+ * metadata changes. A member of the view whose INFO has not arrived is asked for it (ASK) every half
+ * failure timeout until it answers, so one lost note cannot hide a member for good. A member is
+ * reported {@code JOINED} once its INFO arrives (before that it has no transport address to report), {@code UPDATED} when its metadata changes, {@code DEAD} when a view
  * excludes it without a goodbye, and {@code LEFT} when it said goodbye: a leaving node multicasts a
  * BYE and waits (up to {@code leave_timeout}) for every other member to acknowledge it before it
  * disconnects, so the others know it left before the view that excludes it arrives.
@@ -68,6 +69,7 @@ final class JGroupsMembership implements Membership {
     private final Settings settings;
     private final Object lock = new Object();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong asked = new AtomicLong();
     private final Map<String, Peer> peers = new LinkedHashMap<>();
     private final Map<Address, String> nodeOf = new HashMap<>();
     private final Set<Address> byeAcks = new HashSet<>();
@@ -160,22 +162,65 @@ final class JGroupsMembership implements Membership {
             throw new IllegalStateException("could not join the JGroups cluster '" + settings.clusterName() + "' on "
                     + settings.bind().getHostString() + ":" + settings.bind().getPort() + ": " + message(e), e);
         }
-        if (settings.stackFile() == null && !settings.multicast() && !settings.seeds().isEmpty()) {
-            startSeedRefresh(ch);
-        }
+        startHousekeeping(ch, settings.stackFile() == null && !settings.multicast() && !settings.seeds().isEmpty());
     }
 
-    /** Resolves the seeds again now and then: a DNS name (a headless service) gains addresses as pods start. */
-    private void startSeedRefresh(JChannel ch) {
-        TCPPING ping = ch.getProtocolStack().findProtocol(TCPPING.class);
-        if (ping == null) {
-            return;
-        }
+    /**
+     * Starts the node's one timer thread: it asks members of the view whose INFO never arrived for it
+     * again, and resolves the seeds again now and then (a DNS name, such as a headless service, gains
+     * addresses as pods start).
+     */
+    private void startHousekeeping(JChannel ch, boolean refreshSeeds) {
         ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "caxton-membership-jgroups-seeds");
+            Thread t = new Thread(r, "caxton-membership-jgroups");
             t.setDaemon(true);
             return t;
         });
+        // A note can be lost for good: UNICAST3 gives up on a peer it could not reach for a while (no
+        // physical address yet under load), and a multicast sent around a merge may reach a member
+        // before it counts the sender in. One lost INFO would leave a member of the view unknown for
+        // ever, so every member still unknown is asked again until it answers.
+        long ask = Math.max(250, settings.failureTimeout().toMillis() / 2);
+        s.scheduleWithFixedDelay(() -> askUnknown(ch), ask, ask, TimeUnit.MILLISECONDS);
+        TCPPING ping = refreshSeeds ? ch.getProtocolStack().findProtocol(TCPPING.class) : null;
+        if (ping != null) {
+            scheduleSeedRefresh(s, ping);
+        }
+        synchronized (lock) {
+            if (channel == ch && state == State.JOINED) {
+                refresher = s;
+                return;
+            }
+        }
+        // Left (or closed) while this was being set up.
+        s.shutdownNow();
+    }
+
+    /** Sends ASK to every member of the view whose INFO has not arrived. */
+    private void askUnknown(JChannel ch) {
+        List<Address> unknown = new ArrayList<>();
+        byte[] ask;
+        synchronized (lock) {
+            if (channel != ch || state != State.JOINED) {
+                return;
+            }
+            for (Address a : view) {
+                if (!a.equals(ch.getAddress()) && !nodeOf.containsKey(a)) {
+                    unknown.add(a);
+                }
+            }
+            if (unknown.isEmpty()) {
+                return;
+            }
+            ask = Note.ask(self.id().value(), incarnation).encode();
+        }
+        asked.addAndGet(unknown.size());
+        for (Address a : unknown) {
+            send(ch, a, ask);
+        }
+    }
+
+    private void scheduleSeedRefresh(ScheduledExecutorService s, TCPPING ping) {
         long period = settings.seedRefresh().toMillis();
         s.scheduleWithFixedDelay(() -> {
             try {
@@ -188,9 +233,6 @@ final class JGroupsMembership implements Membership {
                 LOG.log(System.Logger.Level.DEBUG, () -> "resolving the seeds failed: " + e);
             }
         }, period, period, TimeUnit.MILLISECONDS);
-        synchronized (lock) {
-            refresher = s;
-        }
     }
 
     @Override
@@ -329,6 +371,31 @@ final class JGroupsMembership implements Membership {
         return dropped.get();
     }
 
+    /**
+     * How many ASK notes this node sent for members of its view whose INFO had not arrived.
+     *
+     * @return the count
+     */
+    long asked() {
+        return asked.get();
+    }
+
+    /**
+     * Forgets what this node heard of another member while keeping it in the view, as if its INFO had
+     * been lost; for tests of the recovery only.
+     *
+     * @param nodeId the member's node id
+     */
+    void forgetForTest(String nodeId) {
+        synchronized (lock) {
+            Peer p = peers.remove(nodeId);
+            if (p != null) {
+                nodeOf.remove(p.address);
+                publish();
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------ JGroups side
 
     private void onView(JChannel ch, View v) {
@@ -411,6 +478,11 @@ final class JGroupsMembership implements Membership {
                 case INFO -> {
                     if (state == State.JOINED) {
                         info(src, note);
+                    }
+                }
+                case ASK -> {
+                    if (state == State.JOINED) {
+                        reply = infoNote();
                     }
                 }
             }

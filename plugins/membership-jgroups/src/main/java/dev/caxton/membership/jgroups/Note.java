@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * What members tell each other on top of JGroups: who they are ({@link Kind#INFO}: node id, transport
- * address, incarnation and metadata), that they are leaving ({@link Kind#BYE}) and that a goodbye was
- * heard ({@link Kind#BYE_ACK}).
+ * address, incarnation and metadata), that they are leaving ({@link Kind#BYE}), that a goodbye was
+ * heard ({@link Kind#BYE_ACK}), and that the sender still lacks the receiver's INFO ({@link Kind#ASK},
+ * answered with one; a node that predates it drops it as a note it cannot read).
  *
  * <p>JGroups only knows its own addresses; the node id, the transport address that
  * {@code Member.address} must be and the metadata travel in these notes. Received bytes are hostile:
@@ -28,7 +29,7 @@ import java.util.Map;
 record Note(Kind kind, String nodeId, InetSocketAddress transport, long incarnation, Map<String, String> metadata) {
 
     /** The kinds of note. */
-    enum Kind { INFO, BYE, BYE_ACK }
+    enum Kind { INFO, BYE, BYE_ACK, ASK }
 
     /** The first bytes of every note, so stray messages of another application are told apart. */
     static final int MAGIC = 0xCA5E_4A47;
@@ -54,6 +55,10 @@ record Note(Kind kind, String nodeId, InetSocketAddress transport, long incarnat
 
     static Note byeAck(String nodeId, long incarnation) {
         return new Note(Kind.BYE_ACK, nodeId, null, incarnation, Map.of());
+    }
+
+    static Note ask(String nodeId, long incarnation) {
+        return new Note(Kind.ASK, nodeId, null, incarnation, Map.of());
     }
 
     byte[] encode() {

@@ -130,6 +130,20 @@ class JGroupsMembershipTest {
     }
 
     @Test
+    void aMemberWhoseInfoWasLostIsAskedAgainUntilItAnswers() throws InterruptedException {
+        List<Node> all = threeAlive();
+        Node n1 = all.get(0);
+        long askedBefore = n1.membership.asked();
+        // As if n3's INFO had been lost for good: it stays in n1's JGroups view, unknown to n1. Nothing
+        // else would send it again (n3 sees no new view and its metadata does not change).
+        n1.membership.forgetForTest("n3");
+        assertThat(n1.membership.members()).noneMatch(m -> m.id().value().equals("n3"));
+        await("n1 learns n3 again", () -> n1.stateOf("n3") == MemberState.ALIVE);
+        assertThat(n1.find("n3").address()).isEqualTo(all.get(2).transport);
+        assertThat(n1.membership.asked()).isGreaterThan(askedBefore);
+    }
+
+    @Test
     void aGracefulLeaveIsLeftNotDead() throws InterruptedException {
         List<Node> all = threeAlive();
         all.get(1).membership.leave();
