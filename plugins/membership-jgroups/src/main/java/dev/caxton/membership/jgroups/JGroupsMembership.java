@@ -70,6 +70,9 @@ final class JGroupsMembership implements Membership {
     private final Object lock = new Object();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong asked = new AtomicLong();
+    private final AtomicLong answers = new AtomicLong();
+    /** When each asker was last answered (guarded by the lock; members of the view only). */
+    private final java.util.Map<Address, Long> answered = new java.util.HashMap<>();
     private final Map<String, Peer> peers = new LinkedHashMap<>();
     private final Map<Address, String> nodeOf = new HashMap<>();
     private final Set<Address> byeAcks = new HashSet<>();
@@ -180,7 +183,7 @@ final class JGroupsMembership implements Membership {
         // physical address yet under load), and a multicast sent around a merge may reach a member
         // before it counts the sender in. One lost INFO would leave a member of the view unknown for
         // ever, so every member still unknown is asked again until it answers.
-        long ask = Math.max(250, settings.failureTimeout().toMillis() / 2);
+        long ask = TimeUnit.NANOSECONDS.toMillis(askPeriodNanos());
         s.scheduleWithFixedDelay(() -> askUnknown(ch), ask, ask, TimeUnit.MILLISECONDS);
         TCPPING ping = refreshSeeds ? ch.getProtocolStack().findProtocol(TCPPING.class) : null;
         if (ping != null) {
@@ -194,6 +197,11 @@ final class JGroupsMembership implements Membership {
         }
         // Left (or closed) while this was being set up.
         s.shutdownNow();
+    }
+
+    /** How often a member still unknown is asked, and how often one asker is answered: half the failure timeout. */
+    private long askPeriodNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(250, settings.failureTimeout().toMillis() / 2));
     }
 
     /** Sends ASK to every member of the view whose INFO has not arrived. */
@@ -381,6 +389,36 @@ final class JGroupsMembership implements Membership {
     }
 
     /**
+     * How many ASK notes this node answered with its INFO.
+     *
+     * @return the count
+     */
+    long answers() {
+        return answers.get();
+    }
+
+    /**
+     * Sends ASK to another member a number of times at once, as a peer repeating it would; for tests of
+     * the bound on answers only.
+     *
+     * @param nodeId the member's node id
+     * @param times  how many ASK notes to send
+     */
+    void askForTest(String nodeId, int times) {
+        JChannel ch;
+        Address to;
+        byte[] ask;
+        synchronized (lock) {
+            ch = channel;
+            to = peers.get(nodeId).address;
+            ask = Note.ask(self.id().value(), incarnation).encode();
+        }
+        for (int i = 0; i < times; i++) {
+            send(ch, to, ask);
+        }
+    }
+
+    /**
      * Forgets what this node heard of another member while keeping it in the view, as if its INFO had
      * been lost; for tests of the recovery only.
      *
@@ -481,8 +519,19 @@ final class JGroupsMembership implements Membership {
                     }
                 }
                 case ASK -> {
-                    if (state == State.JOINED) {
+                    // Only members of the view are answered, each at most twice per asking period (half of
+                    // it tolerates network jitter between two asks), so a
+                    // peer repeating ASK cannot turn this node into an amplifier of its INFO.
+                    long now = System.nanoTime();
+                    Long last = answered.get(src);
+                    if (state == State.JOINED && view.contains(src)
+                            && (last == null || now - last >= askPeriodNanos() / 2)) {
+                        answered.keySet().retainAll(view);
+                        answered.put(src, now);
+                        answers.incrementAndGet();
                         reply = infoNote();
+                    } else {
+                        dropped.incrementAndGet();
                     }
                 }
             }

@@ -144,6 +144,20 @@ class JGroupsMembershipTest {
     }
 
     @Test
+    void aPeerRepeatingAskIsNotAnsweredEveryTime() throws InterruptedException {
+        List<Node> all = threeAlive();
+        JGroupsMembership n1 = all.get(0).membership;
+        long dropped = n1.dropped();
+        long answers = n1.answers();
+        long start = System.nanoTime();
+        all.get(1).membership.askForTest("n1", 50);
+        await("n1 has handled the 50 asks", () -> n1.dropped() - dropped + n1.answers() - answers >= 50);
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        // failure_timeout 2s: an asker is answered at most once per half second (half the asking period).
+        assertThat(n1.answers() - answers).isLessThanOrEqualTo(1 + elapsedMs / 500 + 1).isLessThan(50);
+    }
+
+    @Test
     void aGracefulLeaveIsLeftNotDead() throws InterruptedException {
         List<Node> all = threeAlive();
         all.get(1).membership.leave();
