@@ -86,13 +86,15 @@ final class RemoteBenchmark {
             long[] local = roundTrips(a, "echo-local", roundTrips, bar);
             int warmup = BenchmarkCommand.Run.warmupFor(messages);
             bar.phase("warm-up", warmup);
-            BenchmarkCommand.Run.pump(a, warmup, inFlight, bar);
+            // B's dead letters are the run's too: a request can be lost there, or its reply on the way back.
+            LostMessages warmupLost = RequestPump.run(a, warmup, inFlight, bar, b);
             bar.phase("throughput", messages);
             long t0 = System.nanoTime();
-            BenchmarkCommand.Run.pump(a, messages, inFlight, bar);
+            LostMessages lost = RequestPump.run(a, messages, inFlight, bar, b);
             double seconds = (System.nanoTime() - t0) / 1e9;
             bar.done();
-            return report(out, json, a.config().string("runtime.engine"), remote, local, messages, warmup, seconds, agents, inFlight);
+            return report(out, json, a.config().string("runtime.engine"), remote, local, messages, warmup, seconds, agents,
+                    inFlight, lost, warmupLost);
         } finally {
             for (CaxtonNode n : new CaxtonNode[] {a, b}) {
                 if (n != null) {
@@ -186,8 +188,10 @@ final class RemoteBenchmark {
     }
 
     private BenchmarkCommand.Outcome report(PrintWriter out, boolean json, String engine, long[] remote, long[] local,
-                                            int messages, int warmup, double seconds, int agents, int inFlight) {
-        double throughput = messages / seconds;
+                                            int messages, int warmup, double seconds, int agents, int inFlight,
+                                            LostMessages lost, LostMessages warmupLost) {
+        long answered = messages - lost.count();
+        double throughput = answered / seconds;
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("suite", "remote");
         o.put("pattern", "request-reply");
@@ -201,6 +205,7 @@ final class RemoteBenchmark {
         BenchmarkCommand.Run.stats(o.putObject("round_trip_us"), remote);
         BenchmarkCommand.Run.stats(o.putObject("local_round_trip_us"), local);
         BenchmarkCommand.Run.throughput(o, messages, warmup, agents, inFlight, seconds);
+        BenchmarkCommand.Run.lost(o, answered, seconds, lost, warmupLost);
         BenchmarkCommand.Outcome outcome = new BenchmarkCommand.Outcome(o, BenchmarkReport.series(
                 "Round trip A -> echo on B -> A", remote, "Round trip A -> echo on A (local)", local));
         if (json) {
@@ -211,7 +216,8 @@ final class RemoteBenchmark {
         BenchmarkCommand.Run.row(table, "round trip A -> echo on A (local)", local);
         table.print(out);
         out.printf(Locale.ROOT, "throughput A -> B: %,d requests in %.2f s = %,.0f replies/s (%d agents on B, %d in flight,"
-                + " after %,d warm-up messages)%n", messages, seconds, throughput, agents, inFlight, warmup);
+                + " after %,d warm-up messages)%n", answered, seconds, throughput, agents, inFlight, warmup);
+        BenchmarkCommand.Run.printLost(out, "requests got no reply", messages, warmup, lost, warmupLost);
         return outcome;
     }
 }
