@@ -48,6 +48,15 @@ final class RemoteBenchmark {
 
     BenchmarkCommand.Outcome run(PluginCatalog catalog, Properties benchmarkProps, byte[] echo, int roundTrips, int messages, int agents, int inFlight,
              PrintWriter out, boolean json, Progress bar) throws Exception {
+        return run(catalog, benchmarkProps, echo, echo, roundTrips, messages, agents, inFlight, out, json, bar);
+    }
+
+    /**
+     * As {@link #run(PluginCatalog, Properties, byte[], int, int, int, int, PrintWriter, boolean, Progress)},
+     * with another module for the pool the throughput run sends to (a test's agent that loses requests).
+     */
+    BenchmarkCommand.Outcome run(PluginCatalog catalog, Properties benchmarkProps, byte[] echo, byte[] pool, int roundTrips,
+             int messages, int agents, int inFlight, PrintWriter out, boolean json, Progress bar) throws Exception {
         // CAXTON_OPTS (-Dcaxton.<key>=<value>) reach both nodes and win over the benchmark's own sizes,
         // so a transport or messaging setting can be measured without another build.
         Properties props = new Properties();
@@ -71,7 +80,7 @@ final class RemoteBenchmark {
             }
             b.deploy(new DeploySpec("echo", echo, List.of(), null, codec, null, null));
             for (int i = 0; i < agents; i++) {
-                b.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, codec, null, null));
+                b.deploy(new DeploySpec("pool-" + i, pool, List.of("pool"), null, codec, null, null));
             }
             a.deploy(new DeploySpec("echo-local", echo, List.of(), null, codec, null, null));
             awaitAgents(a, agents + 1);

@@ -184,6 +184,31 @@ class BenchmarkLostTest {
     }
 
     @Test
+    @Timeout(value = 100, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theRemoteSuiteCountsRepliesDeadLetteredOnTheOtherNode() throws Exception {
+        byte[] echo;
+        try (java.io.InputStream in = BenchmarkCommand.class.getResourceAsStream("echo.wasm")) {
+            echo = in.readAllBytes();
+        }
+        Properties props = new Properties();
+        props.setProperty("caxton.runtime.chicory.mode", "interpreter");
+        java.io.StringWriter text = new java.io.StringWriter();
+
+        // The pool on node B loses every 10th reply there; the requests are sent on node A, where no
+        // dead letter shows. 100 warm-up requests, then 200: the old run waited 60 s for the first
+        // lost reply, then failed on its timeout.
+        BenchmarkCommand.Outcome o = new RemoteBenchmark("tcp", "json", null, "json").run(PluginCatalog.discover(null),
+                props, echo, Wat.compile(MISROUTES_EVERY_10TH), 5, 200, 1, 20, new java.io.PrintWriter(text), true,
+                Progress.OFF);
+
+        com.fasterxml.jackson.databind.JsonNode t = o.json().path("throughput");
+        assertThat(t.path("warmup_lost").asLong()).isEqualTo(10);
+        assertThat(t.path("lost").asLong()).isEqualTo(20);
+        assertThat(t.path("lost_reasons").path("unknown_receiver").asLong()).isEqualTo(20);
+        assertThat(t.path("lost_examples").get(0).asText()).contains("nobody");
+    }
+
+    @Test
     void aRequestReplyRunThatLosesNothingSaysSo() throws Exception {
         try (CaxtonNode node = node(data)) {
             node.deploy(new DeploySpec("pool-0", Wat.compile(WatAgents.ECHO), List.of("pool"), null, "json", null, null));
