@@ -25,9 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /** {@code caxton benchmark}: measures this installation on this machine. */
@@ -282,9 +280,9 @@ final class BenchmarkCommand {
                 // node's throughput but its warm-up.
                 int warmup = warmupFor(nMessages);
                 bar.phase("warm-up", warmup);
-                LostMessages warmupLost = LostMessages.NONE;
+                LostMessages warmupLost;
                 if (flow == Pattern.request_reply) {
-                    pump(node, warmup, nInFlight, bar);
+                    warmupLost = RequestPump.run(node, warmup, nInFlight, bar);
                 } else {
                     warmupLost = flood(node, warmup, nAgents, poolHandled(node, nAgents), bar);
                 }
@@ -292,9 +290,9 @@ final class BenchmarkCommand {
                 // Counted afresh: a warm-up message lost was never handled.
                 long handledBefore = flow == Pattern.request_reply ? 0 : poolHandled(node, nAgents);
                 long t0 = System.nanoTime();
-                LostMessages lost = LostMessages.NONE;
+                LostMessages lost;
                 if (flow == Pattern.request_reply) {
-                    pump(node, nMessages, nInFlight, bar);
+                    lost = RequestPump.run(node, nMessages, nInFlight, bar);
                 } else {
                     lost = flood(node, nMessages, nAgents, handledBefore, bar);
                 }
@@ -369,22 +367,13 @@ final class BenchmarkCommand {
             LostMessages.Tally lost = new LostMessages.Tally(node);
             for (int i = 0; i < messages; i++) {
                 Envelope e = Envelope.builder(Performative.INFORM).capability("pool").content((long) i).build();
-                long backoffUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                while (true) {
-                    try {
+                try {
+                    offer(() -> {
                         node.send(e);
-                        break;
-                    } catch (dev.caxton.runtime.api.RoutingException refused) {
-                        if (refused.status() != dev.caxton.runtime.api.SendStatus.QUEUE_FULL) {
-                            lost.refused(refused);
-                            break;
-                        }
-                        if (System.nanoTime() > backoffUntil) {
-                            throw refused;
-                        }
-                        Thread.onSpinWait();
-                        java.util.concurrent.locks.LockSupport.parkNanos(50_000);
-                    }
+                        return null;
+                    });
+                } catch (dev.caxton.runtime.api.RoutingException refused) {
+                    lost.refused(refused);
                 }
                 if ((i & 1023) == 0) {
                     bar.at(i);
@@ -451,38 +440,30 @@ final class BenchmarkCommand {
         }
 
         /**
-         * Sends messages to the pool keeping {@code inFlight} outstanding at all times (a new one
-         * leaves as each reply comes back), and returns when every reply is in.
+         * Sends one message, backing off while the node's queues are full; a send refused for
+         * another reason is the caller's to count.
+         *
+         * @param send the send
+         * @return what it returned
+         * @throws dev.caxton.runtime.api.RoutingException when refused for another reason than a full queue
+         * @throws CliException when the queue stayed full for 120 s: the run has stalled
          */
-        static void pump(CaxtonNode node, int messages, int inFlight) throws Exception {
-            pump(node, messages, inFlight, Progress.OFF);
-        }
-
-        static void pump(CaxtonNode node, int messages, int inFlight, Progress bar) throws Exception {
-            Semaphore window = new Semaphore(inFlight);
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            for (int i = 0; i < messages && failure.get() == null; i++) {
-                if (!window.tryAcquire(120, TimeUnit.SECONDS)) {
-                    throw new CliException("the benchmark stalled: no reply for 120 s with " + inFlight + " in flight");
+        static <T> T offer(java.util.function.Supplier<T> send) {
+            long backoffUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (true) {
+                try {
+                    return send.get();
+                } catch (dev.caxton.runtime.api.RoutingException refused) {
+                    if (refused.status() != dev.caxton.runtime.api.SendStatus.QUEUE_FULL) {
+                        throw refused;
+                    }
+                    if (System.nanoTime() > backoffUntil) {
+                        throw new CliException("the benchmark stalled: the node refused messages for 120 s: "
+                                + refused.getMessage());
+                    }
+                    Thread.onSpinWait();
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000);
                 }
-                node.request(Envelope.builder(Performative.REQUEST).capability("pool").content((long) i).build(),
-                        Duration.ofSeconds(60)).whenComplete((r, t) -> {
-                            if (t != null) {
-                                failure.compareAndSet(null, t);
-                            } else if (r.performative() == Performative.FAILURE) {
-                                failure.compareAndSet(null, new CliException("the benchmark agent failed: " + r.content()));
-                            }
-                            window.release();
-                        });
-                if ((i & 1023) == 0) {
-                    bar.at(i);
-                }
-            }
-            if (!window.tryAcquire(inFlight, 120, TimeUnit.SECONDS)) {
-                throw new CliException("the benchmark stalled: replies still missing after 120 s");
-            }
-            if (failure.get() != null) {
-                throw failure.get() instanceof Exception e ? e : new IllegalStateException(failure.get());
             }
         }
 
@@ -507,13 +488,7 @@ final class BenchmarkCommand {
             stats(o.putObject("round_trip_us"), rtt);
             throughput(o, messages, warmup, agents, inFlight, seconds);
             long handled = messages - lost.count();
-            if (flow == Pattern.fire_and_forget) {
-                ObjectNode t = (ObjectNode) o.get("throughput");
-                // Messages that were lost cost little: the rate is of those handled.
-                t.put("messages_per_second", Math.round(handled / seconds));
-                lost.json(t);
-                t.put("warmup_lost", warmupLost.count());
-            }
+            lost(o, handled, seconds, lost, warmupLost);
             Outcome outcome = new Outcome(o, BenchmarkReport.series("Agent startup (deploy to first reply)", startup,
                     "Message round trip (send to reply)", rtt));
             if (output.json()) {
@@ -525,20 +500,37 @@ final class BenchmarkCommand {
             table.print(out);
             if (flow == Pattern.request_reply) {
                 out.printf(Locale.ROOT, "throughput: %,d messages in %.2f s = %,.0f messages/s (%d agents, %d in flight,"
-                        + " after %,d warm-up messages)%n", messages, seconds, messages / seconds, agents, inFlight, warmup);
+                        + " after %,d warm-up messages)%n", handled, seconds, handled / seconds, agents, inFlight, warmup);
             } else {
                 out.printf(Locale.ROOT, "throughput, fire-and-forget: %,d messages handled in %.2f s = %,.0f messages/s"
                         + " (%d sink agents, after %,d warm-up messages)%n", handled, seconds, handled / seconds, agents, warmup);
-                if (lost.count() > 0) {
-                    out.printf(Locale.ROOT, "lost: %,d of %,d messages will never be handled: %s%n", lost.count(), messages,
-                            lost.text());
-                }
-                if (warmupLost.count() > 0) {
-                    out.printf(Locale.ROOT, "lost in the warm-up: %,d of %,d messages: %s%n", warmupLost.count(), warmup,
-                            warmupLost.text());
-                }
             }
+            printLost(out, flow == Pattern.request_reply ? "requests got no reply" : "messages will never be handled",
+                    messages, warmup, lost, warmupLost);
             return outcome;
+        }
+
+        /**
+         * The losses in a report's throughput object; the rate is of the messages handled, as those
+         * lost cost little.
+         */
+        static void lost(ObjectNode o, long handled, double seconds, LostMessages lost, LostMessages warmupLost) {
+            ObjectNode t = (ObjectNode) o.get("throughput");
+            t.put("messages_per_second", Math.round(handled / seconds));
+            lost.json(t);
+            t.put("warmup_lost", warmupLost.count());
+        }
+
+        /** The losses, in the text report; nothing when none was lost. */
+        static void printLost(PrintWriter out, String what, int messages, int warmup, LostMessages lost,
+                              LostMessages warmupLost) {
+            if (lost.count() > 0) {
+                out.printf(Locale.ROOT, "lost: %,d of %,d %s: %s%n", lost.count(), messages, what, lost.text());
+            }
+            if (warmupLost.count() > 0) {
+                out.printf(Locale.ROOT, "lost in the warm-up: %,d of %,d messages: %s%n", warmupLost.count(), warmup,
+                        warmupLost.text());
+            }
         }
 
         /** The machine a report was measured on, in its JSON form. */

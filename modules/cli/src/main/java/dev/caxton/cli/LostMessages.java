@@ -16,13 +16,15 @@ import java.util.Set;
 
 /**
  * The messages of a benchmark run that will never be handled, and why: dead letters (an agent
- * faulted or failed, a queue stayed full, a TTL expired...) and sends the node refused. Counting
- * them is what lets the run end when every message is handled or lost, instead of waiting out the
- * stall timeout for messages that are gone.
+ * faulted or failed, a queue stayed full, a TTL expired...), sends the node refused and, for
+ * requests, failure replies. Counting them is what lets the run end when every message is handled
+ * or lost, instead of waiting out the stall timeout for messages that are gone.
  *
  * @param count    messages lost
  * @param reasons  how many were lost for each reason: a dead letter's category ({@code fault},
- *                 {@code ttl_expired}, ...) or {@code refused_<status>} for a refused send
+ *                 {@code ttl_expired}, ...), {@code refused_<status>} for a refused send,
+ *                 {@code failure} for a request answered with a failure reply, {@code no_reply} for
+ *                 one whose wait ran out
  * @param examples a few of the reasons' own texts, as the dead letter queue or the refusal has them
  */
 record LostMessages(long count, Map<String, Long> reasons, List<String> examples) {
@@ -57,6 +59,9 @@ record LostMessages(long count, Map<String, Long> reasons, List<String> examples
         if (key.equals("fault")) {
             return n == 1 ? "agent fault" : "agent faults";
         }
+        if (key.equals("failure")) {
+            return n == 1 ? "failure reply" : "failure replies";
+        }
         if (key.startsWith("refused_")) {
             return (n == 1 ? "send" : "sends") + " refused (" + key.substring("refused_".length()) + ")";
         }
@@ -77,55 +82,79 @@ record LostMessages(long count, Map<String, Long> reasons, List<String> examples
     }
 
     /**
-     * Counts as they happen. The benchmark's node is its own, so every dead letter on it since the
-     * tally began is one of the run's messages.
+     * Counts as they happen, from any thread. Made with a node, every dead letter on it since the
+     * tally began is one of the run's messages (the benchmark's node is its own); made without, only
+     * the losses told to it count: a request-reply run settles each request once, whereas one lost
+     * request can leave two dead letters (the request and the failure reply that came too late).
      */
     static final class Tally {
         private final CaxtonNode node;
         private final long[] deadBefore;
-        private final Map<String, Long> refused = new LinkedHashMap<>();
-        private final Set<String> refusedTexts = new LinkedHashSet<>();
-        private long refusedCount;
+        private final Map<String, Long> told = new LinkedHashMap<>();
+        private final Set<String> toldTexts = new LinkedHashSet<>();
+        private long toldCount;
 
+        /** A tally of the losses told to it alone. */
+        Tally() {
+            this(null);
+        }
+
+        /** @param node whose dead letters from now on are all the run's losses, or null */
         Tally(CaxtonNode node) {
             this.node = node;
             DeadLetterReason[] all = DeadLetterReason.values();
             deadBefore = new long[all.length];
-            for (DeadLetterReason c : all) {
-                deadBefore[c.ordinal()] = node.metrics().deadLetters(c);
+            if (node != null) {
+                for (DeadLetterReason c : all) {
+                    deadBefore[c.ordinal()] = node.metrics().deadLetters(c);
+                }
             }
         }
 
         /** @param e a send the node refused (for another reason than a full queue, which is waited out) */
         void refused(RoutingException e) {
-            refusedCount++;
-            refused.merge("refused_" + e.status().name().toLowerCase(Locale.ROOT), 1L, Long::sum);
-            if (refusedTexts.size() < EXAMPLES) {
-                refusedTexts.add(shorten(e.getMessage()));
+            lost("refused_" + e.status().name().toLowerCase(Locale.ROOT), e.getMessage());
+        }
+
+        /**
+         * One message lost.
+         *
+         * @param reason the key it is counted under in {@link #reasons}
+         * @param text   what the node said about it
+         */
+        synchronized void lost(String reason, String text) {
+            toldCount++;
+            told.merge(reason, 1L, Long::sum);
+            if (toldTexts.size() < EXAMPLES) {
+                toldTexts.add(shorten(text));
             }
         }
 
         /** @return messages lost so far; cheap enough to poll */
-        long count() {
-            long n = refusedCount;
-            for (DeadLetterReason c : DeadLetterReason.values()) {
-                n += node.metrics().deadLetters(c) - deadBefore[c.ordinal()];
+        synchronized long count() {
+            long n = toldCount;
+            if (node != null) {
+                for (DeadLetterReason c : DeadLetterReason.values()) {
+                    n += node.metrics().deadLetters(c) - deadBefore[c.ordinal()];
+                }
             }
             return n;
         }
 
         /** @return what was lost, with the texts of the newest dead letters */
-        LostMessages settle() {
+        synchronized LostMessages settle() {
             Map<String, Long> reasons = new LinkedHashMap<>();
             long dead = 0;
-            for (DeadLetterReason c : DeadLetterReason.values()) {
-                long n = node.metrics().deadLetters(c) - deadBefore[c.ordinal()];
-                if (n > 0) {
-                    reasons.put(c.label(), n);
-                    dead += n;
+            if (node != null) {
+                for (DeadLetterReason c : DeadLetterReason.values()) {
+                    long n = node.metrics().deadLetters(c) - deadBefore[c.ordinal()];
+                    if (n > 0) {
+                        reasons.put(c.label(), n);
+                        dead += n;
+                    }
                 }
             }
-            reasons.putAll(refused);
+            told.forEach((k, v) -> reasons.merge(k, v, Long::sum));
             Set<String> texts = new LinkedHashSet<>();
             if (dead > 0) {
                 for (DeadLetter d : node.deadLetters((int) Math.min(dead, 100))) {
@@ -135,12 +164,12 @@ record LostMessages(long count, Map<String, Long> reasons, List<String> examples
                     texts.add(shorten(d.reason()));
                 }
             }
-            for (String t : refusedTexts) {
+            for (String t : toldTexts) {
                 if (texts.size() < EXAMPLES) {
                     texts.add(t);
                 }
             }
-            return new LostMessages(dead + refusedCount, reasons, List.copyOf(texts));
+            return new LostMessages(dead + toldCount, reasons, List.copyOf(texts));
         }
 
         private static String shorten(String s) {

@@ -48,6 +48,15 @@ final class RemoteBenchmark {
 
     BenchmarkCommand.Outcome run(PluginCatalog catalog, Properties benchmarkProps, byte[] echo, int roundTrips, int messages, int agents, int inFlight,
              PrintWriter out, boolean json, Progress bar) throws Exception {
+        return run(catalog, benchmarkProps, echo, echo, roundTrips, messages, agents, inFlight, out, json, bar);
+    }
+
+    /**
+     * As {@link #run(PluginCatalog, Properties, byte[], int, int, int, int, PrintWriter, boolean, Progress)},
+     * with another module for the pool the throughput run sends to (a test's agent that loses requests).
+     */
+    BenchmarkCommand.Outcome run(PluginCatalog catalog, Properties benchmarkProps, byte[] echo, byte[] pool, int roundTrips,
+             int messages, int agents, int inFlight, PrintWriter out, boolean json, Progress bar) throws Exception {
         // CAXTON_OPTS (-Dcaxton.<key>=<value>) reach both nodes and win over the benchmark's own sizes,
         // so a transport or messaging setting can be measured without another build.
         Properties props = new Properties();
@@ -71,7 +80,7 @@ final class RemoteBenchmark {
             }
             b.deploy(new DeploySpec("echo", echo, List.of(), null, codec, null, null));
             for (int i = 0; i < agents; i++) {
-                b.deploy(new DeploySpec("pool-" + i, echo, List.of("pool"), null, codec, null, null));
+                b.deploy(new DeploySpec("pool-" + i, pool, List.of("pool"), null, codec, null, null));
             }
             a.deploy(new DeploySpec("echo-local", echo, List.of(), null, codec, null, null));
             awaitAgents(a, agents + 1);
@@ -86,13 +95,15 @@ final class RemoteBenchmark {
             long[] local = roundTrips(a, "echo-local", roundTrips, bar);
             int warmup = BenchmarkCommand.Run.warmupFor(messages);
             bar.phase("warm-up", warmup);
-            BenchmarkCommand.Run.pump(a, warmup, inFlight, bar);
+            // B's dead letters are the run's too: a request can be lost there, or its reply on the way back.
+            LostMessages warmupLost = RequestPump.run(a, warmup, inFlight, bar, b);
             bar.phase("throughput", messages);
             long t0 = System.nanoTime();
-            BenchmarkCommand.Run.pump(a, messages, inFlight, bar);
+            LostMessages lost = RequestPump.run(a, messages, inFlight, bar, b);
             double seconds = (System.nanoTime() - t0) / 1e9;
             bar.done();
-            return report(out, json, a.config().string("runtime.engine"), remote, local, messages, warmup, seconds, agents, inFlight);
+            return report(out, json, a.config().string("runtime.engine"), remote, local, messages, warmup, seconds, agents,
+                    inFlight, lost, warmupLost);
         } finally {
             for (CaxtonNode n : new CaxtonNode[] {a, b}) {
                 if (n != null) {
@@ -186,8 +197,10 @@ final class RemoteBenchmark {
     }
 
     private BenchmarkCommand.Outcome report(PrintWriter out, boolean json, String engine, long[] remote, long[] local,
-                                            int messages, int warmup, double seconds, int agents, int inFlight) {
-        double throughput = messages / seconds;
+                                            int messages, int warmup, double seconds, int agents, int inFlight,
+                                            LostMessages lost, LostMessages warmupLost) {
+        long answered = messages - lost.count();
+        double throughput = answered / seconds;
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("suite", "remote");
         o.put("pattern", "request-reply");
@@ -201,6 +214,7 @@ final class RemoteBenchmark {
         BenchmarkCommand.Run.stats(o.putObject("round_trip_us"), remote);
         BenchmarkCommand.Run.stats(o.putObject("local_round_trip_us"), local);
         BenchmarkCommand.Run.throughput(o, messages, warmup, agents, inFlight, seconds);
+        BenchmarkCommand.Run.lost(o, answered, seconds, lost, warmupLost);
         BenchmarkCommand.Outcome outcome = new BenchmarkCommand.Outcome(o, BenchmarkReport.series(
                 "Round trip A -> echo on B -> A", remote, "Round trip A -> echo on A (local)", local));
         if (json) {
@@ -211,7 +225,8 @@ final class RemoteBenchmark {
         BenchmarkCommand.Run.row(table, "round trip A -> echo on A (local)", local);
         table.print(out);
         out.printf(Locale.ROOT, "throughput A -> B: %,d requests in %.2f s = %,.0f replies/s (%d agents on B, %d in flight,"
-                + " after %,d warm-up messages)%n", messages, seconds, throughput, agents, inFlight, warmup);
+                + " after %,d warm-up messages)%n", answered, seconds, throughput, agents, inFlight, warmup);
+        BenchmarkCommand.Run.printLost(out, "requests got no reply", messages, warmup, lost, warmupLost);
         return outcome;
     }
 }

@@ -68,6 +68,21 @@ class BenchmarkReportTest {
     }
 
     @Test
+    void requestReplyReportsItsLossesTooAndSaysNone() throws Exception {
+        Cli.Result r = runSmall("--output", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = Json.mapper().readTree(r.out());
+        assertThat(j.path("pattern").asText()).isEqualTo("request-reply");
+        // Every request answered: the same loss fields as fire-and-forget, saying none was lost.
+        assertThat(j.at("/throughput/lost").isIntegralNumber()).isTrue();
+        assertThat(j.at("/throughput/lost").asLong()).isZero();
+        assertThat(j.at("/throughput/warmup_lost").isIntegralNumber()).isTrue();
+        assertThat(j.at("/throughput/lost_reasons").isObject()).isTrue();
+        assertThat(j.at("/throughput/lost_reasons").isEmpty()).isTrue();
+        assertThat(j.at("/throughput/messages_per_second").asLong()).isPositive();
+    }
+
+    @Test
     void reportDirGetsJsonAndAPageWithPlotsAndTheBaselineComparison() throws Exception {
         // A baseline no real run can match: ten billion messages a second flags a throughput regression.
         Path baseline = write("baseline.json", report("request-reply", 1e10, 0.001, 0.001));

@@ -48,6 +48,11 @@ class RemoteBenchmarkTest {
         assertThat(t.path("in_flight").asInt()).isEqualTo(20);
         assertThat(t.path("seconds").asDouble()).isPositive();
         assertThat(t.path("messages_per_second").asLong()).isPositive();
+        // Requests lost between the nodes are accounted for as in the local suites: here none.
+        assertThat(t.path("lost").isIntegralNumber()).isTrue();
+        assertThat(t.path("lost").asLong()).isZero();
+        assertThat(t.path("warmup_lost").asLong()).isZero();
+        assertThat(t.path("lost_reasons").isObject()).isTrue();
     }
 
     @Test
