@@ -8,16 +8,12 @@
  * Decoding never trusts a declared length: a header that claims more bytes or elements than the
  * input still holds, or more than the limits allow, fails at once with its byte offset, before
  * anything of the claimed size is allocated. The provider has no options.
+ *
+ * <p>Both directions are written by hand over byte arrays, so the plugin needs nothing beyond the
+ * SPI: no MessagePack library, and no {@code jdk.unsupported} in the image on its account.
  */
 module dev.caxton.serializer.msgpack {
     requires dev.caxton.spi;
-    // msgpack-core has no module descriptor; it is the automatic module named after its jar.
-    requires msgpack.core;
-    // msgpack-core reaches sun.misc.Unsafe (in jdk.unsupported) through reflection. As an automatic
-    // module it reads every module in the graph, but it cannot pull one into the graph: when the
-    // application starts from a named main module, jdk.unsupported is resolved only if someone
-    // requires it. Requiring it here keeps it in the graph wherever this plugin is.
-    requires jdk.unsupported;
 
     provides dev.caxton.spi.serializer.SerializerProvider with dev.caxton.serializer.msgpack.MsgpackSerializerProvider;
 }

@@ -34,8 +34,8 @@ import java.util.concurrent.locks.LockSupport;
  * The paths {@link SideBySideBenchmarks} compares, each echoing the same 128 bytes: the bare Chicory
  * call on the compiled echo module (the floor), the Extism Java SDK's {@code plugin.call} on an
  * equivalent Extism plugin, and Caxton's node (routed request→reply into the echo agent, a window of
- * requests in flight, fire-and-forget into one agent, and the same Extism plugin deployed as an
- * agent). Kept apart from the JMH class so a unit test can check each path returns the echoed bytes.
+ * requests in flight, fire-and-forget into one agent, each also with the agent deployed with codec
+ * {@code msgpack}, and the same Extism plugin deployed as an agent). Kept apart from the JMH class so a unit test can check each path returns the echoed bytes.
  */
 final class SideBySide implements AutoCloseable {
 
@@ -91,6 +91,7 @@ final class SideBySide implements AutoCloseable {
     private Plugin extism;
     private CaxtonNode node;
     private long sunk;
+    private long sunkMsgpack;
 
     /**
      * Builds the paths asked for, and only those: a node's threads running beside the bare call or
@@ -116,6 +117,10 @@ final class SideBySide implements AutoCloseable {
             node = BenchNode.start(chicoryMode, Map.of()).node();
             node.deploy(new DeploySpec("echo", echo, List.of(), null, null, null, null));
             node.deploy(new DeploySpec("sink", Wat.compile(WatAgents.SILENT), List.of(), null, null, null, null));
+            // The same echo module with the MessagePack codec: it returns its input, so either codec works.
+            node.deploy(new DeploySpec("echo-msgpack", echo, List.of(), null, "msgpack", null, null));
+            node.deploy(new DeploySpec("sink-msgpack", Wat.compile(WatAgents.SILENT), List.of(), null, "msgpack",
+                    null, null));
             node.deploy(new DeploySpec("extism-echo", extismEcho, List.of(), null, null, null, null, null, false,
                     new ExtismSettings("echo", Map.of())));
         }
@@ -153,6 +158,11 @@ final class SideBySide implements AutoCloseable {
         return node.request(request("echo"), WAIT, true).get();
     }
 
+    /** @return the reply of the echo agent deployed with codec {@code msgpack}, the caller waiting at once */
+    Envelope caxtonMsgpackRequestReply() throws ExecutionException, InterruptedException {
+        return node.request(request("echo-msgpack"), WAIT, true).get();
+    }
+
     /** @return the Extism plugin's reply, run as a Caxton agent, to a request whose caller waits at once */
     Envelope caxtonExtismRequestReply() throws ExecutionException, InterruptedException {
         return node.request(request("extism-echo"), WAIT, true).get();
@@ -164,10 +174,19 @@ final class SideBySide implements AutoCloseable {
      * @return the last reply
      */
     Envelope caxtonRequestWindow() throws ExecutionException, InterruptedException {
+        return requestWindow("echo");
+    }
+
+    /** @return the last reply of {@link #WINDOW} requests in flight into the msgpack echo agent */
+    Envelope caxtonMsgpackRequestWindow() throws ExecutionException, InterruptedException {
+        return requestWindow("echo-msgpack");
+    }
+
+    private Envelope requestWindow(String receiver) throws ExecutionException, InterruptedException {
         @SuppressWarnings("unchecked")
         CompletableFuture<Envelope>[] replies = new CompletableFuture[WINDOW];
         for (int i = 0; i < WINDOW; i++) {
-            replies[i] = node.request(request("echo"), WAIT, false);
+            replies[i] = node.request(request(receiver), WAIT, false);
         }
         CompletableFuture.allOf(replies).get();
         return replies[WINDOW - 1].get();
@@ -180,15 +199,25 @@ final class SideBySide implements AutoCloseable {
      * @return how many messages the sink has handled in all
      */
     long caxtonFireAndForget() throws TimeoutException {
-        for (int i = 0; i < BATCH; i++) {
-            node.send(Envelope.builder(Performative.INFORM).receiver("sink").content(PAYLOAD).build());
-        }
         sunk += BATCH;
+        return fireAndForget("sink", sunk);
+    }
+
+    /** @return how many messages the msgpack sink has handled in all, after {@link #BATCH} more */
+    long caxtonMsgpackFireAndForget() throws TimeoutException {
+        sunkMsgpack += BATCH;
+        return fireAndForget("sink-msgpack", sunkMsgpack);
+    }
+
+    private long fireAndForget(String sink, long total) throws TimeoutException {
+        for (int i = 0; i < BATCH; i++) {
+            node.send(Envelope.builder(Performative.INFORM).receiver(sink).content(PAYLOAD).build());
+        }
         long deadline = System.nanoTime() + WAIT.toNanos();
         long handled;
-        while ((handled = node.agent("sink").orElseThrow().messagesHandled()) < sunk) {
+        while ((handled = node.agent(sink).orElseThrow().messagesHandled()) < total) {
             if (System.nanoTime() > deadline) {
-                throw new TimeoutException("the sink handled " + handled + " of " + sunk + " messages in " + WAIT);
+                throw new TimeoutException("the " + sink + " handled " + handled + " of " + total + " messages in " + WAIT);
             }
             // Short sleeps: spinning would take a core from the agent's worker on a 2-core machine.
             LockSupport.parkNanos(20_000);

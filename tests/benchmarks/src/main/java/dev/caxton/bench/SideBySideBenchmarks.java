@@ -35,8 +35,8 @@ import java.util.concurrent.TimeoutException;
  * layout, all echoing the same 128 bytes (issue 16, "Side by side, in one run"): the bare Chicory
  * call on the compiled echo module (the floor), the Extism Java SDK's {@code plugin.call} on an
  * equivalent Extism plugin, Caxton's routed request→reply into one echo agent (and with a window of
- * requests in flight), fire-and-forget into one agent, and the same Extism plugin run by Caxton as
- * an agent. The single calls run in both modes; the batched ones (window, fire-and-forget) in
+ * requests in flight), fire-and-forget into one agent, each of these also with the agent deployed
+ * with codec {@code msgpack}, and the same Extism plugin run by Caxton as an agent. The single calls run in both modes; the batched ones (window, fire-and-forget) in
  * throughput mode, per message.
  *
  * <p>{@link #main} runs the latencies (sample time, ns) and the throughputs (ops/s) and prints the
@@ -112,6 +112,12 @@ public class SideBySideBenchmarks {
         return s.paths.caxtonRequestReply();
     }
 
+    /** Caxton: the same request to the echo agent deployed with codec {@code msgpack}. */
+    @Benchmark
+    public Envelope caxtonMsgpackRequestReply(Node s) throws ExecutionException, InterruptedException {
+        return s.paths.caxtonMsgpackRequestReply();
+    }
+
     /** Caxton: the same request to the Extism echo plugin deployed as an agent. */
     @Benchmark
     public Envelope caxtonExtismRequestReply(Node s) throws ExecutionException, InterruptedException {
@@ -124,6 +130,22 @@ public class SideBySideBenchmarks {
     @OperationsPerInvocation(SideBySide.WINDOW)
     public Envelope caxtonRequestWindow(Node s) throws ExecutionException, InterruptedException {
         return s.paths.caxtonRequestWindow();
+    }
+
+    /** Caxton: the window into the one echo agent deployed with codec {@code msgpack}, per message. */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OperationsPerInvocation(SideBySide.WINDOW)
+    public Envelope caxtonMsgpackRequestWindow(Node s) throws ExecutionException, InterruptedException {
+        return s.paths.caxtonMsgpackRequestWindow();
+    }
+
+    /** Caxton: fire-and-forget into one agent deployed with codec {@code msgpack}, per message handled. */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OperationsPerInvocation(SideBySide.BATCH)
+    public long caxtonMsgpackFireAndForget(Node s) throws TimeoutException {
+        return s.paths.caxtonMsgpackFireAndForget();
     }
 
     /** Caxton: fire-and-forget into one agent, per message handled. */
@@ -145,7 +167,8 @@ public class SideBySideBenchmarks {
         String include = SideBySideBenchmarks.class.getName() + "\\.";
         // The batched paths have no per-message latency to sample: a batch's time says how long the last waited.
         Collection<RunResult> latency = new Runner(new OptionsBuilder()
-                .include(include + "(bareChicory|extismCall|caxtonRequestReply|caxtonExtismRequestReply)$")
+                .include(include + "(bareChicory|extismCall|caxtonRequestReply|caxtonMsgpackRequestReply"
+                        + "|caxtonExtismRequestReply)$")
                 .mode(Mode.SampleTime).timeUnit(TimeUnit.NANOSECONDS)
                 .result(dir + "/latency.json").resultFormat(ResultFormatType.JSON).build()).run();
         Collection<RunResult> throughput = new Runner(new OptionsBuilder().include(include)
@@ -205,8 +228,9 @@ public class SideBySideBenchmarks {
         b.append("| path | p50 | p99 | per second | CPU per op | p50 / Extism | p50 / bare | rate / Extism | rate / bare"
                 + " | CPU / Extism |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|\n");
-        List<String> order = List.of("bareChicory", "extismCall", "caxtonRequestReply", "caxtonExtismRequestReply",
-                "caxtonRequestWindow", "caxtonFireAndForget");
+        List<String> order = List.of("bareChicory", "extismCall", "caxtonRequestReply", "caxtonMsgpackRequestReply",
+                "caxtonExtismRequestReply", "caxtonRequestWindow", "caxtonMsgpackRequestWindow", "caxtonFireAndForget",
+                "caxtonMsgpackFireAndForget");
         Map<String, Figures> sorted = new java.util.TreeMap<>(java.util.Comparator
                 .comparingInt((String n) -> order.contains(n) ? order.indexOf(n) : order.size())
                 .thenComparing(n -> n));

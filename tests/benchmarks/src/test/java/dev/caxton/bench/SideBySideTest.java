@@ -54,6 +54,16 @@ class SideBySideTest {
     }
 
     @Test
+    void theMsgpackEchoAgentRepliesWithTheContent() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            Envelope reply = paths.caxtonMsgpackRequestReply();
+            assertThat(reply.performative()).isEqualTo(Performative.REQUEST);
+            assertThat(reply.content()).isEqualTo(SideBySide.PAYLOAD);
+        }
+        assertThat(paths.caxtonMsgpackRequestWindow().content()).isEqualTo(SideBySide.PAYLOAD);
+    }
+
+    @Test
     void theExtismPluginAsACaxtonAgentRepliesWithTheContent() throws Exception {
         Envelope reply = paths.caxtonExtismRequestReply();
         assertThat(reply.performative()).isEqualTo(Performative.INFORM);
@@ -67,9 +77,13 @@ class SideBySideTest {
 
     @Test
     void fireAndForgetReturnsOnceTheSinkHasHandledTheBatch() throws Exception {
-        long first = paths.caxtonFireAndForget();
-        long second = paths.caxtonFireAndForget();
-        assertThat(second - first).isGreaterThanOrEqualTo(SideBySide.BATCH);
+        for (String sink : new String[] {"sink", "sink-msgpack"}) {
+            boolean msgpack = sink.equals("sink-msgpack");
+            long first = msgpack ? paths.caxtonMsgpackFireAndForget() : paths.caxtonFireAndForget();
+            long second = msgpack ? paths.caxtonMsgpackFireAndForget() : paths.caxtonFireAndForget();
+            assertThat(second - first).as(sink).isGreaterThanOrEqualTo(SideBySide.BATCH);
+            assertThat(paths.node().agent(sink).orElseThrow().messagesHandled()).as(sink).isGreaterThanOrEqualTo(second);
+        }
         Map<String, Long> c = paths.node().counters();
         assertThat(c.get("messages_dead_lettered")).isZero();
         assertThat(c.get("messages_refused")).isZero();
@@ -80,8 +94,12 @@ class SideBySideTest {
         String table = SideBySideBenchmarks.table(new java.util.LinkedHashMap<>(Map.of(
                 "bareChicory", new SideBySideBenchmarks.Figures(50, 100, 20e6, 60),
                 "extismCall", new SideBySideBenchmarks.Figures(500, 1000, 2e6, 600),
+                "caxtonMsgpackRequestReply", new SideBySideBenchmarks.Figures(750, 2_000, 1.5e6, 1_200),
                 "caxtonRequestReply", new SideBySideBenchmarks.Figures(1_000, 3_000, 1e6, 1_800))));
         assertThat(table).contains("| caxtonRequestReply | 1.00 µs | 3.00 µs | 1.00 M | 1.80 µs | 2.00× | 20.00× | 0.50×"
                 + " | 0.05× | 3.00× |");
+        assertThat(table).contains("| caxtonMsgpackRequestReply | 750 ns | 2.00 µs | 1.50 M | 1.20 µs | 1.50× |");
+        // The msgpack row follows the JSON one it is compared with.
+        assertThat(table.indexOf("caxtonMsgpackRequestReply")).isGreaterThan(table.indexOf("caxtonRequestReply"));
     }
 }

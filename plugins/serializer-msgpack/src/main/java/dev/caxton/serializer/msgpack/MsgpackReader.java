@@ -6,7 +6,6 @@ import dev.caxton.spi.message.InvalidEnvelopeException;
 import dev.caxton.spi.message.Performative;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.SerializerLimits;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -16,52 +15,56 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.msgpack.core.MessageFormat;
-import org.msgpack.core.MessageInsufficientBufferException;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessagePackException;
-import org.msgpack.core.MessageSizeException;
-import org.msgpack.core.MessageUnpacker;
 
 /**
- * Turns MessagePack bytes into the value model, strictly, for one call.
+ * Turns MessagePack bytes into the value model, strictly, for one call, straight from the array:
+ * no unpacker, buffer or stream object per message, and no library at run time.
  *
- * <p>msgpack-core reads the headers; this class decides what they may claim. Every length a header
- * declares is compared with what the input still holds before anything is read or allocated, and
- * containers are filled with growing lists rather than ones presized to the declared count, so the
- * memory spent is proportional to the input actually present. The tree is built with an explicit
- * stack, so no limit setting can turn deep input into a {@link StackOverflowError}. Every error
- * names the byte offset of the value at fault.
+ * <p>Every length a header declares is compared with what the input still holds before anything is
+ * read or allocated, and containers are filled with growing lists rather than ones presized to the
+ * declared count, so the memory spent is proportional to the input actually present. The tree is
+ * built with an explicit stack, so no limit setting can turn deep input into a
+ * {@link StackOverflowError}. Every error names the byte offset (from the start of the input) of the
+ * value at fault. An envelope's keys are matched against the field names on their bytes, and ASCII
+ * text becomes a string with one copy, so the usual envelope decodes without a detour through
+ * {@link java.nio.charset.CharsetDecoder}.
  */
 final class MsgpackReader {
 
-    /** Shared and never modified: {@code newUnpacker} only reads it. */
-    private static final MessagePack.UnpackerConfig CONFIG = new MessagePack.UnpackerConfig();
+    /** The envelope's wire names as bytes, indexed as {@link EnvelopeFields#ALL}: keys are matched on these. */
+    private static final byte[][] FIELD_NAMES = EnvelopeFields.ALL.stream()
+            .map(k -> k.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
 
     private final byte[] in;
     /** Where the input starts in {@link #in}; every offset in messages counts from here. */
     private final int base;
     /** How many bytes of {@link #in} from {@link #base} are the input. */
     private final int size;
+    /** {@code base + size}: the first index past the input. */
+    private final int end;
     private final SerializerLimits limits;
-    private final MessageUnpacker unpacker;
+    /** The index in {@link #in} of the next byte to read. */
+    private int pos;
     /** The offset of the value (or key) being read, for error messages. */
-    private long at;
+    private int at;
     /** Levels of nesting outside the value being read: 1 for an envelope's fields. */
     private int outer;
-    private final ArrayDeque<Container> stack = new ArrayDeque<>(8);
+    /** Created at the first container: an envelope of scalars never needs one. */
+    private ArrayDeque<Container> stack;
 
-    private MsgpackReader(byte[] in, int base, int size, SerializerLimits limits, MessageUnpacker unpacker) {
+    private MsgpackReader(byte[] in, int base, int size, SerializerLimits limits) {
         this.in = in;
         this.base = base;
         this.size = size;
+        this.end = base + size;
         this.limits = limits;
-        this.unpacker = unpacker;
+        this.pos = base;
     }
 
     /**
@@ -75,18 +78,14 @@ final class MsgpackReader {
      */
     static Object read(SerializerLimits limits, byte[] bytes, boolean wantMap) {
         Objects.requireNonNull(bytes, "bytes");
-        if (bytes.length > limits.maxBytes()) {
-            throw new SerializationException("input of " + bytes.length + " bytes exceeds the limit of "
-                    + limits.maxBytes() + " bytes (maxBytes)");
+        checkSize(limits, bytes.length);
+        MsgpackReader r = new MsgpackReader(bytes, 0, bytes.length, limits);
+        if (wantMap) {
+            r.requireMap();
         }
-        if (bytes.length == 0) {
-            throw new SerializationException("malformed MessagePack: the input is empty");
-        }
-        try (MessageUnpacker unpacker = CONFIG.newUnpacker(bytes)) {
-            return new MsgpackReader(bytes, 0, bytes.length, limits, unpacker).readDocument(wantMap);
-        } catch (IOException e) {
-            throw new SerializationException("cannot read MessagePack: " + e.getMessage(), e);
-        }
+        Object value = r.readTree();
+        r.requireEnd();
+        return value;
     }
 
     /** {@link #readEnvelope(SerializerLimits, byte[], int, int, Performative, EnvelopeFields.Completion)} without a completion. */
@@ -111,19 +110,9 @@ final class MsgpackReader {
     static Envelope readEnvelope(SerializerLimits limits, byte[] bytes, int offset, int length,
                                  Performative absentPerformative, EnvelopeFields.Completion completion) {
         Objects.checkFromIndexSize(offset, length, bytes.length);
-        if (length > limits.maxBytes()) {
-            throw new SerializationException("input of " + length + " bytes exceeds the limit of "
-                    + limits.maxBytes() + " bytes (maxBytes)");
-        }
-        if (length == 0) {
-            throw new SerializationException("malformed MessagePack: the input is empty");
-        }
-        Object[] fields = new Object[EnvelopeFields.ALL.size()];
-        try (MessageUnpacker unpacker = CONFIG.newUnpacker(bytes, offset, length)) {
-            new MsgpackReader(bytes, offset, length, limits, unpacker).readFields(fields);
-        } catch (IOException e) {
-            throw new SerializationException("cannot read MessagePack: " + e.getMessage(), e);
-        }
+        checkSize(limits, length);
+        Object[] fields = new Object[FIELD_NAMES.length];
+        new MsgpackReader(bytes, offset, length, limits).readFields(fields);
         try {
             return EnvelopeFields.fromValues(fields, absentPerformative, completion);
         } catch (InvalidEnvelopeException e) {
@@ -131,133 +120,120 @@ final class MsgpackReader {
         }
     }
 
-    private void readFields(Object[] fields) throws IOException {
-        guarded(() -> {
-            int n = openContainer(requireMap(), 0).remaining;
-            outer = 1;
-            for (int i = 0; i < n; i++) {
-                at = unpacker.getTotalReadBytes();
-                MessageFormat format = unpacker.getNextFormat();
-                if (format != MessageFormat.FIXSTR && format != MessageFormat.STR8 && format != MessageFormat.STR16
-                        && format != MessageFormat.STR32) {
-                    throw error("map key at offset " + at + " is " + describe(format) + ": keys must be strings");
-                }
-                String key = readString("map key");
-                int slot = EnvelopeFields.indexOf(key);
-                if (slot < 0) {
-                    throw new SerializationException(EnvelopeFields.unknownField(key).getMessage());
-                }
-                if (fields[slot] != null) {
-                    throw error("duplicate key '" + abbreviate(key) + "' at offset " + at);
-                }
-                Object value = readTree();
-                // A nil value counts as absent, but a second key of the same name is still a duplicate.
-                fields[slot] = value == null ? NIL : value;
-            }
-            for (int i = 0; i < fields.length; i++) {
-                if (fields[i] == NIL) {
-                    fields[i] = null;
-                }
-            }
-            requireEnd();
-            return null;
-        });
+    private static void checkSize(SerializerLimits limits, int length) {
+        if (length > limits.maxBytes()) {
+            throw new SerializationException("input of " + length + " bytes exceeds the limit of "
+                    + limits.maxBytes() + " bytes (maxBytes)");
+        }
+        if (length == 0) {
+            throw new SerializationException("malformed MessagePack: the input is empty");
+        }
     }
 
     /** Marks a field given as nil while reading, so a repeated key is still caught. */
     private static final Object NIL = new Object();
 
-    private Object readDocument(boolean wantMap) throws IOException {
-        return guarded(() -> {
-            if (wantMap) {
-                requireMap();
+    private void readFields(Object[] fields) {
+        int n = openContainer(requireMap(), 0).remaining;
+        outer = 1;
+        for (int i = 0; i < n; i++) {
+            at = pos - base;
+            int tag = peek();
+            if (!isString(tag)) {
+                throw error("map key at offset " + at + " is " + describe(tag) + ": keys must be strings");
+            }
+            int slot = fieldSlot();
+            if (fields[slot] != null) {
+                throw error("duplicate key '" + EnvelopeFields.ALL.get(slot) + "' at offset " + at);
             }
             Object value = readTree();
-            requireEnd();
-            return value;
-        });
+            // A nil value counts as absent, but a second key of the same name is still a duplicate.
+            fields[slot] = value == null ? NIL : value;
+        }
+        for (int i = 0; i < fields.length; i++) {
+            if (fields[i] == NIL) {
+                fields[i] = null;
+            }
+        }
+        requireEnd();
     }
 
-    /** Checks the input starts with a map (the envelope), before reading the rest. */
-    private MessageFormat requireMap() throws IOException {
-        MessageFormat first = unpacker.getNextFormat();
-        if (first != MessageFormat.FIXMAP && first != MessageFormat.MAP16 && first != MessageFormat.MAP32) {
+    /**
+     * Reads an envelope key (a string, its header at {@link #pos}) and returns its slot. A key whose
+     * bytes are a field name is matched on them, so the usual envelope makes no key strings at all;
+     * anything else is decoded (and checked) as any string is, for the message that names it.
+     */
+    private int fieldSlot() {
+        int length = stringHeader();
+        if (length <= end - pos) {
+            for (int i = 0; i < FIELD_NAMES.length; i++) {
+                byte[] name = FIELD_NAMES[i];
+                if (name.length == length && Arrays.equals(in, pos, pos + length, name, 0, length)) {
+                    pos += length;
+                    return i;
+                }
+            }
+        }
+        String key = stringBody(length, "map key");
+        int slot = EnvelopeFields.indexOf(key);
+        if (slot < 0) {
+            throw new SerializationException(EnvelopeFields.unknownField(key).getMessage());
+        }
+        return slot;
+    }
+
+    /** Checks the input starts with a map (the envelope), before reading the rest; returns its first byte. */
+    private int requireMap() {
+        int first = peek();
+        if (!isMap(first)) {
             throw error("expected a map (the envelope) at offset 0, got " + describe(first));
         }
         return first;
     }
 
-    private void requireEnd() throws IOException {
-        if (unpacker.hasNext()) {
-            long end = unpacker.getTotalReadBytes();
-            throw error((size - end) + " unexpected bytes after the end of the value, from offset " + end);
+    private void requireEnd() {
+        if (pos < end) {
+            int offset = pos - base;
+            throw error((size - offset) + " unexpected bytes after the end of the value, from offset " + offset);
         }
     }
 
-    /** A step of reading that msgpack-core may abort. */
-    private interface Step {
-        Object run() throws IOException;
-    }
-
-    /** Runs a step, turning msgpack-core's complaints into messages that name the offset. */
-    private Object guarded(Step step) throws IOException {
-        try {
-            return step.run();
-        } catch (MessageInsufficientBufferException e) {
-            throw new SerializationException("malformed MessagePack: truncated input: the value at offset " + at
-                    + " needs more bytes than the " + size + " the input holds", e);
-        } catch (MessageSizeException e) {
-            throw new SerializationException("malformed MessagePack: the header at offset " + at
-                    + " declares a length beyond 2^31 - 1, which no input can hold", e);
-        } catch (MessagePackException e) {
-            throw new SerializationException("malformed MessagePack at offset " + at + ": " + e.getMessage(), e);
-        }
-    }
-
-    private Object readTree() throws IOException {
+    private Object readTree() {
         // One stack for every value of the input: it is empty again whenever a value is complete.
         ArrayDeque<Container> open = stack;
         while (true) {
-            at = unpacker.getTotalReadBytes();
-            Container parent = open.peek();
+            at = pos - base;
+            Container parent = open == null ? null : open.peek();
             if (parent != null && parent.map != null && parent.key == null) {
                 parent.key = readKey(parent);
                 continue;
             }
             Object value;
-            MessageFormat format = unpacker.getNextFormat();
-            switch (format) {
-                case NIL -> {
-                    unpacker.unpackNil();
-                    value = null;
+            int tag = peek();
+            if (tag <= 0x7f) {
+                pos++;
+                value = (long) tag;
+            } else if (tag >= 0xe0) {
+                pos++;
+                value = (long) (byte) tag;
+            } else if (tag >= 0xa0 && tag <= 0xbf || tag >= 0xd9 && tag <= 0xdb) {
+                value = readString("string");
+            } else if (tag <= 0x9f || tag >= 0xdc) {
+                if (open == null) {
+                    open = stack = new ArrayDeque<>(8);
                 }
-                case BOOLEAN -> value = unpacker.unpackBoolean();
-                case POSFIXINT, NEGFIXINT, INT8, INT16, INT32, INT64, UINT8, UINT16, UINT32 -> value = unpacker.unpackLong();
-                case UINT64 -> {
-                    BigInteger big = unpacker.unpackBigInteger();
-                    value = big.bitLength() < Long.SIZE ? (Object) big.longValue() : big;
+                Container c = openContainer(tag, outer + open.size());
+                if (c.remaining > 0) {
+                    open.push(c);
+                    continue;
                 }
-                case FLOAT32, FLOAT64 -> value = readDouble();
-                case FIXSTR, STR8, STR16, STR32 -> value = readString("string");
-                case FIXARRAY, ARRAY16, ARRAY32, FIXMAP, MAP16, MAP32 -> {
-                    Container c = openContainer(format, outer + open.size());
-                    if (c.remaining > 0) {
-                        open.push(c);
-                        continue;
-                    }
-                    value = c.finish();
-                }
-                case BIN8, BIN16, BIN32 -> throw error("binary data (MessagePack bin) at offset " + at
-                        + " is not accepted: it has no JSON equivalent; carry bytes as a string (base64, say)");
-                case EXT8, EXT16, EXT32, FIXEXT1, FIXEXT2, FIXEXT4, FIXEXT8, FIXEXT16 -> throw error(
-                        "extension value (MessagePack ext, timestamps included) at offset " + at
-                        + " is not accepted: it has no JSON equivalent");
-                default -> throw error("byte 0x" + hex(in[base + (int) at]) + " at offset " + at
-                        + " is not a MessagePack value (the format never uses it)");
+                value = c.finish();
+            } else {
+                value = scalar(tag);
             }
             // Hand the value to its container; a container that is now full is itself a finished value.
             while (true) {
-                Container c = open.peek();
+                Container c = open == null ? null : open.peek();
                 if (c == null) {
                     return value;
                 }
@@ -271,14 +247,88 @@ final class MsgpackReader {
         }
     }
 
-    private Container openContainer(MessageFormat format, int depth) throws IOException {
-        boolean map = format == MessageFormat.FIXMAP || format == MessageFormat.MAP16 || format == MessageFormat.MAP32;
+    /** Reads a value whose first byte {@code tag} is in 0xc0–0xd8: nil, booleans, numbers, or what is refused. */
+    private Object scalar(int tag) {
+        return switch (tag) {
+            case 0xc0 -> {
+                pos++;
+                yield null;
+            }
+            case 0xc2 -> {
+                pos++;
+                yield Boolean.FALSE;
+            }
+            case 0xc3 -> {
+                pos++;
+                yield Boolean.TRUE;
+            }
+            case 0xc4, 0xc5, 0xc6 -> throw error("binary data (MessagePack bin) at offset " + at
+                    + " is not accepted: it has no JSON equivalent; carry bytes as a string (base64, say)");
+            case 0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8 -> throw error(
+                    "extension value (MessagePack ext, timestamps included) at offset " + at
+                    + " is not accepted: it has no JSON equivalent");
+            case 0xca -> finite(Float.intBitsToFloat((int) fixed(4)));
+            case 0xcb -> finite(Double.longBitsToDouble(fixed(8)));
+            case 0xcc -> fixed(1);
+            case 0xcd -> fixed(2);
+            case 0xce -> fixed(4);
+            case 0xcf -> {
+                long u64 = fixed(8);
+                yield u64 >= 0 ? (Object) u64 : BigInteger.valueOf(u64 & Long.MAX_VALUE).setBit(63);
+            }
+            case 0xd0 -> (long) (byte) fixed(1);
+            case 0xd1 -> (long) (short) fixed(2);
+            case 0xd2 -> (long) (int) fixed(4);
+            case 0xd3 -> fixed(8);
+            default -> throw error("byte 0x" + hex(tag) + " at offset " + at
+                    + " is not a MessagePack value (the format never uses it)");
+        };
+    }
+
+    /**
+     * Reads the {@code n} big-endian bytes after the byte at {@link #pos} as an unsigned number
+     * (all 64 bits for 8), and leaves {@link #pos} after them.
+     */
+    private long fixed(int n) {
+        int p = pos + 1;
+        if (n > end - p) {
+            throw truncated();
+        }
+        long v = 0;
+        for (int i = 0; i < n; i++) {
+            v = v << 8 | (in[p + i] & 0xff);
+        }
+        pos = p + n;
+        return v;
+    }
+
+    /**
+     * Reads a 32-bit length after the byte at {@link #pos}; no input can hold more than 2^31 - 1
+     * bytes, so a larger one is refused as such rather than as a count of what is missing.
+     */
+    private int length32() {
+        long n = fixed(4);
+        if (n > Integer.MAX_VALUE) {
+            throw error("the header at offset " + at + " declares a length beyond 2^31 - 1, which no input can hold");
+        }
+        return (int) n;
+    }
+
+    private Container openContainer(int tag, int depth) {
+        boolean map = isMap(tag);
         String kind = map ? "map" : "array";
         if (depth >= limits.maxDepth()) {
             throw error(kind + " at offset " + at + " nests deeper than the limit of " + limits.maxDepth() + " levels (maxDepth)");
         }
-        int n = map ? unpacker.unpackMapHeader() : unpacker.unpackArrayHeader();
-        long left = size - unpacker.getTotalReadBytes();
+        int n = switch (tag) {
+            case 0xdc, 0xde -> (int) fixed(2);
+            case 0xdd, 0xdf -> length32();
+            default -> {
+                pos++;
+                yield tag & 0x0f;
+            }
+        };
+        long left = end - pos;
         // Every element takes at least one byte, every map entry two: a count beyond that is a lie.
         long needed = map ? 2L * n : n;
         if (needed > left) {
@@ -292,11 +342,10 @@ final class MsgpackReader {
         return new Container(map, n);
     }
 
-    private String readKey(Container map) throws IOException {
-        MessageFormat format = unpacker.getNextFormat();
-        if (format != MessageFormat.FIXSTR && format != MessageFormat.STR8 && format != MessageFormat.STR16
-                && format != MessageFormat.STR32) {
-            throw error("map key at offset " + at + " is " + describe(format) + ": keys must be strings");
+    private String readKey(Container map) {
+        int tag = peek();
+        if (!isString(tag)) {
+            throw error("map key at offset " + at + " is " + describe(tag) + ": keys must be strings");
         }
         String key = readString("map key");
         if (map.map.containsKey(key)) {
@@ -305,39 +354,61 @@ final class MsgpackReader {
         return key;
     }
 
-    private String readString(String what) throws IOException {
-        int length = unpacker.unpackRawStringHeader();
-        int start = (int) unpacker.getTotalReadBytes();
-        int left = size - start;
+    private String readString(String what) {
+        return stringBody(stringHeader(), what);
+    }
+
+    /** Reads the header of the string at {@link #pos} and returns its declared length. */
+    private int stringHeader() {
+        int tag = in[pos] & 0xff;
+        return switch (tag) {
+            case 0xd9 -> (int) fixed(1);
+            case 0xda -> (int) fixed(2);
+            case 0xdb -> length32();
+            default -> {
+                pos++;
+                yield tag & 0x1f;
+            }
+        };
+    }
+
+    /** Reads the {@code length} bytes of text at {@link #pos}, after its header. */
+    private String stringBody(int length, String what) {
+        int start = pos;
+        int left = end - start;
         if (length > left) {
             throw error(what + " at offset " + at + " declares " + length + " bytes but only " + left + " remain");
         }
-        // Step over the payload without copying it: the text is decoded straight from the input.
-        unpacker.readPayloadAsReference(length);
-        String s = new String(in, base + start, length, StandardCharsets.UTF_8);
+        pos = start + length;
+        for (int i = start; i < pos; i++) {
+            if (in[i] < 0) {
+                return utf8(start, length, what);
+            }
+        }
+        // Plain ASCII: each byte is its char, one copy into a compact string.
+        return new String(in, start, length, StandardCharsets.ISO_8859_1);
+    }
+
+    private String utf8(int start, int length, String what) {
+        String s = new String(in, start, length, StandardCharsets.UTF_8);
         // The JDK replaces malformed UTF-8 with U+FFFD; only then is a strict second look needed,
         // since the input may also hold a genuine, correctly encoded U+FFFD.
         if (s.indexOf('\uFFFD') >= 0) {
-            requireUtf8(start, length, what);
+            CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            ByteBuffer bytes = ByteBuffer.wrap(in, start, length);
+            CoderResult result = decoder.decode(bytes, CharBuffer.allocate(length), true);
+            if (result.isError()) {
+                int bad = bytes.position();
+                throw error("malformed UTF-8 in the " + what + " at offset " + at + ": byte 0x" + hex(in[bad] & 0xff)
+                        + " at offset " + (bad - base) + " does not fit; MessagePack strings must be valid UTF-8");
+            }
         }
         return s;
     }
 
-    private void requireUtf8(int start, int length, String what) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer bytes = ByteBuffer.wrap(in, base + start, length);
-        CoderResult result = decoder.decode(bytes, CharBuffer.allocate(length), true);
-        if (result.isError()) {
-            int bad = bytes.position();
-            throw error("malformed UTF-8 in the " + what + " at offset " + at + ": byte 0x" + hex(in[bad])
-                    + " at offset " + (bad - base) + " does not fit; MessagePack strings must be valid UTF-8");
-        }
-    }
-
-    private Double readDouble() throws IOException {
-        double d = unpacker.unpackDouble();
+    private Double finite(double d) {
         if (!Double.isFinite(d)) {
             throw error("float " + d + " at offset " + at + " is not accepted: content holds only finite "
                     + "numbers, as JSON does");
@@ -345,27 +416,57 @@ final class MsgpackReader {
         return d;
     }
 
+    /** The byte at {@link #pos}, which must exist: a value or key starts there. */
+    private int peek() {
+        if (pos >= end) {
+            throw truncated();
+        }
+        return in[pos] & 0xff;
+    }
+
+    private SerializationException truncated() {
+        return new SerializationException("malformed MessagePack: truncated input: the value at offset " + at
+                + " needs more bytes than the " + size + " the input holds");
+    }
+
+    private static boolean isString(int tag) {
+        return tag >= 0xa0 && tag <= 0xbf || tag >= 0xd9 && tag <= 0xdb;
+    }
+
+    private static boolean isMap(int tag) {
+        return tag >= 0x80 && tag <= 0x8f || tag == 0xde || tag == 0xdf;
+    }
+
     private static SerializationException error(String message) {
         return new SerializationException("malformed MessagePack: " + message);
     }
 
-    private static String describe(MessageFormat f) {
-        return switch (f) {
-            case NIL -> "nil";
-            case BOOLEAN -> "a boolean";
-            case POSFIXINT, NEGFIXINT, INT8, INT16, INT32, INT64, UINT8, UINT16, UINT32, UINT64 -> "an integer";
-            case FLOAT32, FLOAT64 -> "a float";
-            case FIXSTR, STR8, STR16, STR32 -> "a string";
-            case BIN8, BIN16, BIN32 -> "binary data";
-            case FIXARRAY, ARRAY16, ARRAY32 -> "an array";
-            case FIXMAP, MAP16, MAP32 -> "a map";
-            case NEVER_USED -> "the never-used byte 0xc1";
+    /** What a value's first byte says it is, for messages. */
+    private static String describe(int tag) {
+        if (tag <= 0x7f || tag >= 0xe0 || tag >= 0xcc && tag <= 0xd3) {
+            return "an integer";
+        }
+        if (isMap(tag)) {
+            return "a map";
+        }
+        if (tag <= 0x9f || tag == 0xdc || tag == 0xdd) {
+            return "an array";
+        }
+        if (isString(tag)) {
+            return "a string";
+        }
+        return switch (tag) {
+            case 0xc0 -> "nil";
+            case 0xc1 -> "the never-used byte 0xc1";
+            case 0xc2, 0xc3 -> "a boolean";
+            case 0xc4, 0xc5, 0xc6 -> "binary data";
+            case 0xca, 0xcb -> "a float";
             default -> "an extension value";
         };
     }
 
-    private static String hex(byte b) {
-        return String.format("%02x", b & 0xff);
+    private static String hex(int b) {
+        return String.format("%02x", b);
     }
 
     private static String abbreviate(String s) {
