@@ -2,7 +2,7 @@
 # Builds a custom Caxton image from the distribution built by `./mvnw package`:
 #   - only the plugins you name (the others are left out), and
 #   - with --link, the chosen plugins whose libraries are all explicit modules linked into the
-#     runtime image itself; plugins with automatic modules (msgpack-core) stay in plugins/ folders.
+#     runtime image itself; plugins with automatic modules (JGroups) stay in plugins/ folders.
 #
 #   - third-party plugin folders added with --plugin-dir (repeatable), and
 #   - only the native libraries of the target platform kept in the plugin folders.

@@ -15,7 +15,7 @@ mkdir -p "$out/bin" "$out/conf" "$out/plugins" "$out/tools/wat" "$out/tools/veri
 
 # JDK modules beyond what the core requires, needed by plugins loaded at run time (they cannot add
 # JDK modules to an image after it is linked): java.sql(.rowset) for SQLite, jdk.unsupported for
-# msgpack-core, jdk.crypto.ec for TLS transports, java.management and jdk.management for JVM metrics.
+# Netty (the TCP and QUIC transports), jdk.crypto.ec for TLS transports, java.management and jdk.management for JVM metrics.
 # --add-modules=ALL-SYSTEM puts them in the boot layer at launch: a plugin layer can read JDK modules
 # only from its parent, and nothing in the core requires them. dev.caxton.runtime gets native access
 # because it grants native access to the plugin modules it loads (SQLite's JNI library).
