@@ -26,7 +26,7 @@ import java.util.Map;
  * value outside the model is refused with its Java type and its path inside the value, such as
  * {@code content.items[3]}.
  */
-final class MsgpackWriter {
+final class MsgpackWriter implements EnvelopeFields.FieldSink {
 
     private static final String MODEL = "the value model allows null, Boolean, Long (Integer, Short, Byte), "
             + "BigInteger, Double (Float), String, List and Map with String keys";
@@ -35,11 +35,23 @@ final class MsgpackWriter {
 
     private final EncodeBuffer out;
     private final int maxDepth;
-    private final ArrayDeque<Frame> open = new ArrayDeque<>(4);
+    /**
+     * The lists and maps being written, innermost first; made at the first one, so an envelope whose
+     * content is a plain value (most messages) costs no stack.
+     */
+    private ArrayDeque<Frame> open;
+    /**
+     * The envelope field being written, or null outside an envelope. The envelope is the outermost
+     * map: it names the field in errors ("content.items[3]") and counts as the first level of depth,
+     * as in the map form, without a frame of its own.
+     */
+    private String field;
+    private final int envelopeLevel;
 
-    private MsgpackWriter(EncodeBuffer out, int maxDepth) {
+    private MsgpackWriter(EncodeBuffer out, int maxDepth, boolean envelope) {
         this.out = out;
         this.maxDepth = maxDepth;
+        this.envelopeLevel = envelope ? 1 : 0;
     }
 
     /**
@@ -53,7 +65,7 @@ final class MsgpackWriter {
      */
     static byte[] write(int maxDepth, Object value) {
         EncodeBuffer bytes = new EncodeBuffer(256);
-        new MsgpackWriter(bytes, maxDepth).writeTree(value);
+        new MsgpackWriter(bytes, maxDepth, false).writeTree(value);
         return bytes.toByteArray();
     }
 
@@ -67,18 +79,26 @@ final class MsgpackWriter {
      * @throws SerializationException when the content is outside the value model or too deep
      */
     static void writeEnvelope(int maxDepth, Envelope e, EncodeBuffer into) {
-        MsgpackWriter w = new MsgpackWriter(into, maxDepth);
+        MsgpackWriter w = new MsgpackWriter(into, maxDepth, true);
         w.mapHeader(EnvelopeFields.presentCount(e));
-        // The envelope is the outermost map: its frame names the field being written in errors
-        // ("content.items[3]") and counts as the first level of depth, as in the map form.
-        w.open.push(new Frame(true, java.util.Collections.emptyIterator(), 0));
-        EnvelopeFields.forEachPresent(e, w::envelopeField);
+        EnvelopeFields.forEachPresent(e, w);
     }
 
-    private void envelopeField(String key, Object value) {
+    /**
+     * One field of the envelope being written: its key, then its value.
+     *
+     * @param key   the field's key
+     * @param value the field's value
+     */
+    @Override
+    public void field(String key, Object value) {
         asciiKey(key);
-        open.peek().key = key;
+        field = key;
         writeTree(value);
+    }
+
+    private int openCount() {
+        return open == null ? 0 : open.size();
     }
 
     /** A field name: always short ASCII, so its bytes are its characters. */
@@ -95,9 +115,9 @@ final class MsgpackWriter {
 
     private void writeTree(Object root) {
         // Frames below this depth belong to whoever called (the envelope): not ours to finish.
-        int base = open.size();
+        int base = openCount();
         writeOne(root);
-        while (open.size() > base) {
+        while (openCount() > base) {
             Frame frame = open.peek();
             boolean more = frame.items.hasNext();
             if (more != frame.remaining > 0) {
@@ -159,12 +179,12 @@ final class MsgpackWriter {
             enter();
             int size = list.size();
             header(size, 0x90, 0xdc, 0xdd);
-            open.push(new Frame(false, list.iterator(), size));
+            push(new Frame(false, list.iterator(), size));
         } else if (v instanceof Map<?, ?> map) {
             enter();
             int size = map.size();
             mapHeader(size);
-            open.push(new Frame(true, map.entrySet().iterator(), size));
+            push(new Frame(true, map.entrySet().iterator(), size));
         } else {
             throw new SerializationException("cannot encode a value of type " + typeOf(v) + " at " + path() + ": " + MODEL);
         }
@@ -268,8 +288,15 @@ final class MsgpackWriter {
         out.advance(size + 1);
     }
 
+    private void push(Frame frame) {
+        if (open == null) {
+            open = new ArrayDeque<>(4);
+        }
+        open.push(frame);
+    }
+
     private void enter() {
-        if (open.size() >= maxDepth) {
+        if (envelopeLevel + openCount() >= maxDepth) {
             throw new SerializationException("cannot encode the value at " + path() + ": it nests deeper than the limit of "
                     + maxDepth + " levels (maxDepth); a list or map that contains itself never ends");
         }
@@ -298,7 +325,11 @@ final class MsgpackWriter {
     /** Where the walk is, as {@code content.items[3]}, or {@code the top level}. */
     private String path() {
         StringBuilder sb = new StringBuilder();
-        for (Iterator<Frame> it = open.descendingIterator(); it.hasNext(); ) {
+        if (field != null) {
+            sb.append(field);
+        }
+        for (Iterator<Frame> it = open == null ? java.util.Collections.emptyIterator() : open.descendingIterator();
+             it.hasNext(); ) {
             Frame f = it.next();
             if (f.map && f.key != null) {
                 if (!sb.isEmpty()) {

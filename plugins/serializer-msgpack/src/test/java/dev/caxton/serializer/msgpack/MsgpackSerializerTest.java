@@ -277,4 +277,32 @@ class MsgpackSerializerTest {
         }
         return b;
     }
+
+    @Test
+    @DisplayName("encoding errors name the type and the path inside the envelope, and depth counts the envelope as a level")
+    void encodingErrorsNameTypeAndPath() {
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("items", List.of(1L, 2L, new StringBuilder("x")));
+        assertThatThrownBy(() -> msgpack.encode(Envelope.builder(Performative.INFORM).content(content).build()))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("java.lang.StringBuilder").hasMessageContaining("at content.items[2]:");
+        assertThatThrownBy(() -> msgpack.encode(Envelope.builder(Performative.INFORM).content(Double.NaN).build()))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("NaN at content:");
+        assertThatThrownBy(() -> msgpack.encodeValue(List.of(Double.NaN)))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("NaN at [0]:");
+        assertThatThrownBy(() -> msgpack.encodeValue(Double.NaN))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("NaN at the top level:");
+        // A list that holds itself never ends: the depth limit stops it, the envelope counting as
+        // the first of the limit's levels.
+        List<Object> loop = new java.util.ArrayList<>();
+        loop.add(loop);
+        int limit = SerializerLimits.DEFAULT.maxDepth();
+        assertThatThrownBy(() -> msgpack.encode(Envelope.builder(Performative.INFORM).content(loop).build()))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("limit of " + limit + " levels (maxDepth)")
+                .hasMessageContaining("at content" + "[0]".repeat(limit - 1) + ":");
+        assertThatThrownBy(() -> msgpack.encodeValue(loop))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("at " + "[0]".repeat(limit) + ":");
+    }
 }
