@@ -62,6 +62,8 @@ public final class Router implements AutoCloseable {
     private final String idPrefix;
     // The prefix as bytes when it is Latin-1 (node names are ASCII): ids are written from it directly.
     private final byte[] idPrefixBytes;
+    // The same for client names, so that a waiting client's name is one string, not an id and a concatenation.
+    private final byte[] clientPrefixBytes;
     private static final byte[] BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz".getBytes(StandardCharsets.ISO_8859_1);
     private final int maxHops;
     private volatile RemoteRoutes remote;
@@ -141,6 +143,8 @@ public final class Router implements AutoCloseable {
         this.idPrefix = nodeName + "-" + Long.toString(System.currentTimeMillis(), 36) + "-"
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36) + "-";
         this.idPrefixBytes = idPrefix.chars().allMatch(c -> c < 256) ? idPrefix.getBytes(StandardCharsets.ISO_8859_1) : null;
+        this.clientPrefixBytes = idPrefixBytes == null ? null
+                : (ClientReplies.CLIENT_PREFIX + idPrefix).getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -284,6 +288,18 @@ public final class Router implements AutoCloseable {
     public String newMessageId() {
         long n = sequence.incrementAndGet();
         return idPrefixBytes != null ? messageId(idPrefixBytes, n) : idPrefix + Long.toString(n, 36);
+    }
+
+    /**
+     * A fresh name for an API client: {@link ClientReplies#CLIENT_PREFIX} and a fresh message id,
+     * made as one string (one is made for every request that waits for its reply).
+     *
+     * @return a client name unique to this node
+     */
+    public String newClientName() {
+        long n = sequence.incrementAndGet();
+        return clientPrefixBytes != null ? messageId(clientPrefixBytes, n)
+                : ClientReplies.CLIENT_PREFIX + idPrefix + Long.toString(n, 36);
     }
 
     /**
