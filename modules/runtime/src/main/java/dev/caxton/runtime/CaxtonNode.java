@@ -857,7 +857,7 @@ public final class CaxtonNode implements AutoCloseable {
         Envelope.Builder b = null;
         int nodeMade = Router.NODE_MADE_NONE;
         if (e.sender() == null) {
-            b = e.toBuilder().sender(ClientReplies.CLIENT_PREFIX + router.newMessageId());
+            b = e.toBuilder().sender(router.newClientName());
             nodeMade |= Router.NODE_MADE_SENDER;
         }
         if (e.messageId() == null) {

@@ -218,6 +218,8 @@ public final class Agent implements Recipient {
     private int outputIndex;
     // Completes the agent's replies; one, reused, as a message is handled at a time (see owner).
     private final ReplyCompletion replyCompletion;
+    // True while a caller's thread runs a message inline (the owner only; see nodeMade).
+    private boolean runningInline;
     // Set when handle_message returned: the instance's state may have changed.
     private boolean touched;
     // Set when the node stops for a restart: queued messages stay in the outbox instead of being
@@ -785,7 +787,12 @@ public final class Agent implements Recipient {
                 accepted.delivered(envelope);
                 inlineHandled.increment();
                 ctx.router().countInline();
-                process(envelope, System.nanoTime());
+                runningInline = true;
+                try {
+                    process(envelope, System.nanoTime());
+                } finally {
+                    runningInline = false;
+                }
                 complete(envelope);
                 return SendStatus.ACCEPTED;
             } finally {
@@ -1483,7 +1490,11 @@ public final class Agent implements Recipient {
      */
     int nodeMade(ReplyCompletion completion) {
         boolean freshId = completion.freshId() && (ctx.ledger() == null || handlingId == null);
-        return Router.NODE_MADE_SENDER | (freshId ? Router.NODE_MADE_MESSAGE_ID : 0);
+        int made = Router.NODE_MADE_SENDER | (freshId ? Router.NODE_MADE_MESSAGE_ID : 0);
+        // A message run inline was checked by the router on this thread just before (a queued one may
+        // have come from another node or the outbox unchecked): what the reply copied from it is
+        // known good. Whatever the guest wrote is checked still.
+        return runningInline ? made | completion.fromOriginal() : made;
     }
 
     private void failureReply(Envelope original, String reason) {

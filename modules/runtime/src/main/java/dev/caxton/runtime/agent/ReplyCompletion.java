@@ -1,5 +1,6 @@
 package dev.caxton.runtime.agent;
 
+import dev.caxton.runtime.routing.Router;
 import dev.caxton.runtime.trace.Traceparent;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
@@ -32,6 +33,8 @@ final class ReplyCompletion implements EnvelopeFields.Completion {
     private final Supplier<String> freshIds;
     private Envelope original;
     private boolean freshId;
+    // The Router.NODE_MADE_* flags of the fields set to the original's own strings.
+    private int fromOriginal;
 
     /**
      * @param agent    the replying agent's name
@@ -51,6 +54,7 @@ final class ReplyCompletion implements EnvelopeFields.Completion {
     ReplyCompletion reset(Envelope original) {
         this.original = original;
         this.freshId = false;
+        this.fromOriginal = 0;
         return this;
     }
 
@@ -61,17 +65,22 @@ final class ReplyCompletion implements EnvelopeFields.Completion {
         String capability = (String) f[CAPABILITY];
         boolean toSelf = receiver == null || receiver.equals(agent);
         boolean explicitCapability = capability != null && toSelf && !capability.equals(original.capability());
+        int copied = 0;
         if (toSelf && !explicitCapability) {
             f[RECEIVER] = original.sender();
             f[CAPABILITY] = null;
             f[BROADCAST] = null;
+            copied |= Router.NODE_MADE_RECEIVER;
         }
         if (f[CONVERSATION_ID] == null) {
             f[CONVERSATION_ID] = original.conversationId();
+            copied |= Router.NODE_MADE_CONVERSATION_ID;
         }
         if (f[IN_REPLY_TO] == null) {
             f[IN_REPLY_TO] = original.replyWith();
+            copied |= Router.NODE_MADE_IN_REPLY_TO;
         }
+        fromOriginal = copied;
         Object id = f[MESSAGE_ID];
         freshId = id == null || id.equals(original.messageId());
         if (freshId) {
@@ -89,5 +98,17 @@ final class ReplyCompletion implements EnvelopeFields.Completion {
      */
     boolean freshId() {
         return freshId;
+    }
+
+    /**
+     * Which fields the completion set to the original's own values (the receiver to its sender, the
+     * conversation, in-reply-to to its reply-with), as {@code Router.NODE_MADE_*} flags. They are as
+     * well-formed as the original: that vouches for them only when the original was checked.
+     * Meaningful after {@link #complete}.
+     *
+     * @return the flags of the fields copied from the original
+     */
+    int fromOriginal() {
+        return fromOriginal;
     }
 }

@@ -68,7 +68,7 @@ public final class ClientReplies implements AutoCloseable {
      * @throws RoutingException when the message is refused outright
      */
     public CompletableFuture<Envelope> request(Envelope message, Duration wait, boolean callerWaits) {
-        String client = CLIENT_PREFIX + router.newMessageId();
+        String client = router.newClientName();
         CompletableFuture<Envelope> reply = new CompletableFuture<>();
         Recipient recipient = (e, accepted) -> {
             accepted.delivered(e);

@@ -110,36 +110,27 @@ public final class InlineDelivery {
     }
 
     /**
-     * The client waiting on this thread, when {@code name} is its name: its answer is handed to it
-     * directly, whether or not it was registered.
+     * Called as a message is routed: anything an inline run sends other than the request itself
+     * and the answer to the client may carry the client's name to another thread, which could
+     * answer before this thread gets back, so the client is registered first. The answer itself is
+     * handed to the client waiting on this thread directly, whether or not it was registered: it is
+     * returned here, from the one look-up of the thread's ticket routing needs.
      *
-     * @param name the receiver of a message being delivered
-     * @return the waiting client, or null when no client of that name waits on this thread
+     * @param e the message about to be routed
+     * @return the client waiting on this thread when {@code e} is addressed to it, otherwise null
      */
-    static Recipient waitingClient(String name) {
+    static Recipient routing(Envelope e) {
         if (!CURRENT.isBound()) {
             return null;
         }
         Ticket t = CURRENT.get();
-        return t.sender.equals(name) ? t.client : null;
-    }
-
-    /**
-     * Called as a message is routed: anything an inline run sends other than the request itself
-     * and the answer to the client may carry the client's name to another thread, which could
-     * answer before this thread gets back, so the client is registered first.
-     *
-     * @param e the message about to be routed
-     */
-    static void routing(Envelope e) {
-        if (!CURRENT.isBound()) {
-            return;
+        if (t.sender.equals(e.receiver())) {
+            return t.client;
         }
-        Ticket t = CURRENT.get();
-        if (t.registered || t.sender.equals(e.sender()) || t.sender.equals(e.receiver())) {
-            return;
+        if (!t.registered && !t.sender.equals(e.sender())) {
+            t.reach();
         }
-        t.reach();
+        return null;
     }
 
     /**

@@ -109,6 +109,48 @@ class AgentReplyTrustTest {
                 .isEqualTo(Router.NODE_MADE_SENDER);
     }
 
+    @Test
+    void theCompletionNamesTheFieldsItCopiedFromTheOriginalAndNoneTheGuestWrote() {
+        Envelope original = Envelope.builder(Performative.REQUEST).sender("asker").receiver("echo").messageId("m1")
+                .replyWith("r1").conversationId("c1").build();
+        ReplyCompletion completion = new ReplyCompletion("echo", () -> "fresh").reset(original);
+        Envelope all = EnvelopeFields.complete(Envelope.builder(Performative.INFORM).build(), completion);
+        assertThat(all.receiver()).isSameAs(original.sender());
+        assertThat(all.conversationId()).isSameAs(original.conversationId());
+        assertThat(all.inReplyTo()).isSameAs(original.replyWith());
+        assertThat(completion.fromOriginal()).isEqualTo(
+                Router.NODE_MADE_RECEIVER | Router.NODE_MADE_CONVERSATION_ID | Router.NODE_MADE_IN_REPLY_TO);
+        // A reply to the agent itself goes back to the original sender too.
+        EnvelopeFields.complete(Envelope.builder(Performative.INFORM).receiver("echo").conversationId("mine")
+                .inReplyTo("r1").build(), completion.reset(original));
+        assertThat(completion.fromOriginal()).isEqualTo(Router.NODE_MADE_RECEIVER);
+        EnvelopeFields.complete(Envelope.builder(Performative.INFORM).receiver("someone-else").build(),
+                completion.reset(original));
+        assertThat(completion.fromOriginal()).isEqualTo(Router.NODE_MADE_CONVERSATION_ID | Router.NODE_MADE_IN_REPLY_TO);
+    }
+
+    @Test
+    void outsideAnInlineRunFieldsCopiedFromTheOriginalAreStillChecked() throws Exception {
+        // A message from another node is delivered as it came: its ids were never checked here, and
+        // a reply copying them must be checked as if the guest had written them.
+        start();
+        nextReply = Map.of("content", "x");
+        router.deliverFromPeer(Envelope.builder(Performative.REQUEST).sender("asker").receiver("echo")
+                .messageId("p1").replyWith("r1").conversationId("c\u0001").content("hi").build());
+        await(() -> deadLetters.size() == 1);
+        router.deliverFromPeer(Envelope.builder(Performative.REQUEST).sender("asker").receiver("echo")
+                .messageId("p2").replyWith("r\u0007").content("hi").build());
+        await(() -> deadLetters.size() == 2);
+        router.deliverFromPeer(Envelope.builder(Performative.REQUEST).sender("ask\u0001er").receiver("echo")
+                .messageId("p3").replyWith("r3").content("hi").build());
+        await(() -> deadLetters.size() == 3);
+        assertThat(deadLetters).containsExactly(
+                "malformed " + EnvelopeFields.CONVERSATION_ID + ": must not contain control characters",
+                "malformed " + EnvelopeFields.IN_REPLY_TO + ": must not contain control characters",
+                "malformed " + EnvelopeFields.RECEIVER + ": must not contain control characters");
+        assertThat(answers).isEmpty();
+    }
+
     private int nodeMadeInReply(Envelope reply, Envelope original) {
         ReplyCompletion completion = agent.replyCompletion(original);
         EnvelopeFields.complete(reply, completion);

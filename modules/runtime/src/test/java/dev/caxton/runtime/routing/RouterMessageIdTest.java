@@ -50,4 +50,21 @@ class RouterMessageIdTest {
             assertThat(other.newMessageId()).matches("n\u0153ud-[0-9a-z]+-[0-9a-z]{1,3}-rt");
         }
     }
+
+    @Test
+    void aClientNameIsTheClientPrefixAndAFreshIdOnBothPaths() {
+        try (Router a = Router.simple(new CapabilityDirectory(), (e, r) -> { }, "node-1");
+             Router other = Router.simple(new CapabilityDirectory(), (e, r) -> { }, "n\u0153ud")) {
+            for (Router r : List.of(a, other)) {
+                String id = r.newMessageId();
+                String client = r.newClientName();
+                String next = r.newMessageId();
+                // One sequence for both: the client's name is the id that would have come next.
+                String prefix = id.substring(0, id.lastIndexOf('-') + 1);
+                long n = Long.parseLong(id.substring(prefix.length()), 36);
+                assertThat(client).isEqualTo(ClientReplies.CLIENT_PREFIX + prefix + Long.toString(n + 1, 36));
+                assertThat(next).isEqualTo(prefix + Long.toString(n + 2, 36));
+            }
+        }
+    }
 }

@@ -54,11 +54,32 @@ class RouterNodeMadeTest {
     }
 
     @Test
+    void fieldsCopiedFromACheckedMessageAreNotScannedAgainAndTheOthersAre() {
+        int copied = Router.NODE_MADE_RECEIVER | Router.NODE_MADE_CONVERSATION_ID | Router.NODE_MADE_IN_REPLY_TO;
+        assertThatCode(() -> Router.validate(message().receiver(CONTROL).build(), Router.NODE_MADE_RECEIVER))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> Router.validate(message().conversationId(CONTROL).build(), Router.NODE_MADE_CONVERSATION_ID))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> Router.validate(message().inReplyTo("y".repeat(257)).build(), Router.NODE_MADE_IN_REPLY_TO))
+                .doesNotThrowAnyException();
+        // Each flag vouches for its own field only.
+        assertRefused(message().conversationId(CONTROL).build(), Router.NODE_MADE_RECEIVER | Router.NODE_MADE_IN_REPLY_TO,
+                EnvelopeFields.CONVERSATION_ID);
+        assertRefused(message().inReplyTo(CONTROL).build(), Router.NODE_MADE_RECEIVER | Router.NODE_MADE_CONVERSATION_ID,
+                EnvelopeFields.IN_REPLY_TO);
+        assertRefused(message().receiver(CONTROL).build(), Router.NODE_MADE_CONVERSATION_ID | Router.NODE_MADE_IN_REPLY_TO,
+                EnvelopeFields.RECEIVER);
+        assertRefused(message().replyWith(CONTROL).build(), copied, EnvelopeFields.REPLY_WITH);
+        assertRefused(message().sender(CONTROL).build(), copied, EnvelopeFields.SENDER);
+        assertRefused(message().messageId(CONTROL).build(), copied, EnvelopeFields.MESSAGE_ID);
+    }
+
+    @Test
     void unmarkedFieldsAreCheckedAndNamedWhateverElseIsMarked() {
         assertRefused(message().sender(CONTROL).build(), Router.NODE_MADE_NONE, EnvelopeFields.SENDER);
         assertRefused(message().sender(CONTROL).build(), Router.NODE_MADE_MESSAGE_ID, EnvelopeFields.SENDER);
         assertRefused(message().messageId(CONTROL).build(), Router.NODE_MADE_SENDER, EnvelopeFields.MESSAGE_ID);
-        // Fields the node never vouches for: whatever a sender wrote there is always checked.
+        // Fields not marked: whatever a sender wrote there is checked.
         assertRefused(message().conversationId(CONTROL).build(), ALL, EnvelopeFields.CONVERSATION_ID);
         assertRefused(message().inReplyTo("y".repeat(257)).build(), ALL, EnvelopeFields.IN_REPLY_TO);
         assertRefused(message().receiver(CONTROL).build(), ALL, EnvelopeFields.RECEIVER);
