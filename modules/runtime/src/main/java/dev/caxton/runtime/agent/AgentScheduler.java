@@ -169,6 +169,9 @@ public final class AgentScheduler implements AutoCloseable {
     private final AtomicInteger busy = new AtomicInteger();
     private final AtomicInteger ids = new AtomicInteger();
     private final LongAdder compensations = new LongAdder();
+    // Every turn queued for a worker: each is a hand-off through the run queue and, with an idle
+    // worker, a wake-up.
+    private final LongAdder queuedTurns = new LongAdder();
     private final Thread monitor;
     private volatile boolean monitorParked;
     private volatile boolean closed;
@@ -263,6 +266,7 @@ public final class AgentScheduler implements AutoCloseable {
      * @param task the turn
      */
     void submit(Task task) {
+        queuedTurns.increment();
         runnable.add(task);
         if (monitorParked) {
             monitorParked = false;
@@ -288,6 +292,11 @@ public final class AgentScheduler implements AutoCloseable {
     /** @return compensating workers started since the scheduler started */
     public long compensationCount() {
         return compensations.sum();
+    }
+
+    /** @return how many turns have been queued for a worker so far (each a hand-off between threads) */
+    long queuedTurns() {
+        return queuedTurns.sum();
     }
 
     /**

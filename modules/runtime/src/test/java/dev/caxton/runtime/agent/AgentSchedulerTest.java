@@ -143,6 +143,43 @@ class AgentSchedulerTest {
     }
 
     @Test
+    void anAgentAloneKeepsItsWorkerFromTurnToTurn() throws Exception {
+        // Turns of two messages on one worker: each turn handed back would go through the run queue.
+        scheduler(1, 2, Duration.ofDays(1), 0);
+        deploy("busy", 8 * 1024);
+        send("busy", "block");
+        entered.await(60, TimeUnit.SECONDS);
+        for (int i = 0; i < 100; i++) {
+            send("busy", "m" + i);
+        }
+        long before = scheduler.queuedTurns();
+        gate.countDown();
+        waitFor(() -> toTester.size() == 101);
+        // With nobody else waiting for the worker, the agent's next turn starts where the last ended
+        // instead of being queued fifty times.
+        assertThat(scheduler.queuedTurns() - before).isLessThanOrEqualTo(1);
+        assertThat(handled.stream().filter(h -> h.startsWith("busy:m")).toList())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 100).mapToObj(i -> "busy:m" + i).toList());
+    }
+
+    @Test
+    void anAgentQueuedDuringALongRunIsServedWhenTheTurnEnds() throws Exception {
+        // One message per turn on one worker; "busy" runs alone, turn after turn, until "other" is
+        // queued from inside busy's tenth message.
+        scheduler(1, 1, Duration.ofDays(1), 0);
+        deploy("busy", 8 * 1024);
+        deploy("other", 8 * 1024);
+        send("busy", "block");
+        entered.await(60, TimeUnit.SECONDS);
+        for (int i = 0; i < 40; i++) {
+            send("busy", i == 10 ? "wake-other" : "m" + i);
+        }
+        gate.countDown();
+        waitFor(() -> toTester.size() == 42);
+        assertThat(handled.indexOf("other:late")).isEqualTo(handled.indexOf("busy:wake-other") + 1);
+    }
+
+    @Test
     void busyAgentsShareTheWorkerInProportionToTheirCpuShares() throws Exception {
         // One worker, no compensation: the order in which messages are handled is decided by turns alone.
         scheduler(1, 4, Duration.ofDays(1), 0);
@@ -351,6 +388,7 @@ class AgentSchedulerTest {
                         Thread.currentThread().interrupt();
                     }
                 }
+                case "wake-other" -> send("other", "late");
                 case "loop" -> {
                     entered.countDown();
                     while (!Thread.interrupted()) {
