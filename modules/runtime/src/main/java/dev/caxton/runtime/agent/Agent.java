@@ -873,7 +873,7 @@ public final class Agent implements Recipient {
                 if (d != null) {
                     acquire();
                     try {
-                        handleTaken(d);
+                        handleTaken(d, System.nanoTime());
                     } finally {
                         releaseWorker();
                     }
@@ -886,14 +886,18 @@ public final class Agent implements Recipient {
         }
     }
 
-    /** Handles a message the owner took from the mailbox. */
-    private void handleTaken(Mailbox.Delivery d) {
+    /**
+     * Handles a message the owner took from the mailbox.
+     *
+     * @param now the clock as the owner took it, for the TTL check and the handling time
+     */
+    private void handleTaken(Mailbox.Delivery d, long now) {
         try {
             if (state == AgentState.STOPPED) {
                 // The stop's deadline passed while a caller ran a message inline, or during the turn.
                 leftOver(d);
             } else {
-                handle(d);
+                handle(d, now);
                 complete(d.envelope());
             }
         } finally {
@@ -946,6 +950,14 @@ public final class Agent implements Recipient {
                     break;
                 }
                 if (budget == 0) {
+                    if (!scheduler.othersWaiting()) {
+                        // Nobody waits for a worker: another turn here at once costs what handing the
+                        // turn back would (queue it, wake an idle worker that takes it) without the
+                        // hand-off, and an agent that queues meanwhile is served when this one ends.
+                        turnCredit += scheduler.creditPerTurn(code.limits().cpuShare());
+                        budget = turnCredit / AgentScheduler.MESSAGE_COST;
+                        continue;
+                    }
                     break;
                 }
                 // One message at a time, chosen when the agent is ready for it (see run()).
@@ -957,9 +969,11 @@ public final class Agent implements Recipient {
                 }
                 budget--;
                 turnCredit -= AgentScheduler.MESSAGE_COST;
-                w.messageStarted(System.nanoTime());
+                // One clock read serves the long-call watch and the message's TTL check.
+                long now = System.nanoTime();
+                w.messageStarted(now);
                 try {
-                    handleTaken(d);
+                    handleTaken(d, now);
                 } finally {
                     w.messageEnded();
                 }
@@ -1026,7 +1040,7 @@ public final class Agent implements Recipient {
         }
     }
 
-    private void handle(Mailbox.Delivery d) {
+    private void handle(Mailbox.Delivery d, long now) {
         Envelope m = d.envelope();
         if (state == AgentState.FAILED) {
             String reason = "agent '" + name + "' failed (last fault: " + lastFault + ")";
@@ -1034,7 +1048,6 @@ public final class Agent implements Recipient {
             failureReply(m, reason);
             return;
         }
-        long now = System.nanoTime();
         long waited = now - d.queuedAtNanos();
         if (waited > ctx.messageTtl().toNanos()) {
             String reason = "ttl expired: waited " + TimeUnit.NANOSECONDS.toMillis(waited)

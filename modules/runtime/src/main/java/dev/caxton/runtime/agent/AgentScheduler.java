@@ -294,6 +294,15 @@ public final class AgentScheduler implements AutoCloseable {
         return compensations.sum();
     }
 
+    /**
+     * Whether an agent waits for a worker. A turn that has used its messages may go on only while
+     * none does; one queued a moment after this look is served when that turn ends, as the turn
+     * rule promises.
+     */
+    boolean othersWaiting() {
+        return !runnable.isEmpty();
+    }
+
     /** @return how many turns have been queued for a worker so far (each a hand-off between threads) */
     long queuedTurns() {
         return queuedTurns.sum();
