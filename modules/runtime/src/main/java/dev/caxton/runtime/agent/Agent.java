@@ -951,14 +951,6 @@ public final class Agent implements Recipient {
                     break;
                 }
                 if (budget == 0) {
-                    if (!scheduler.othersWaiting()) {
-                        // Nobody waits for a worker: another turn here at once costs what handing the
-                        // turn back would (queue it, wake an idle worker that takes it) without the
-                        // hand-off, and an agent that queues meanwhile is served when this one ends.
-                        turnCredit += scheduler.creditPerTurn(code.limits().cpuShare());
-                        budget = turnCredit / AgentScheduler.MESSAGE_COST;
-                        continue;
-                    }
                     break;
                 }
                 // One message at a time, chosen when the agent is ready for it (see run()).

@@ -169,9 +169,6 @@ public final class AgentScheduler implements AutoCloseable {
     private final AtomicInteger busy = new AtomicInteger();
     private final AtomicInteger ids = new AtomicInteger();
     private final LongAdder compensations = new LongAdder();
-    // Every turn queued for a worker: each is a hand-off through the run queue and, with an idle
-    // worker, a wake-up.
-    private final LongAdder queuedTurns = new LongAdder();
     private final Thread monitor;
     private volatile boolean monitorParked;
     private volatile boolean closed;
@@ -266,7 +263,6 @@ public final class AgentScheduler implements AutoCloseable {
      * @param task the turn
      */
     void submit(Task task) {
-        queuedTurns.increment();
         runnable.add(task);
         if (monitorParked) {
             monitorParked = false;
@@ -292,20 +288,6 @@ public final class AgentScheduler implements AutoCloseable {
     /** @return compensating workers started since the scheduler started */
     public long compensationCount() {
         return compensations.sum();
-    }
-
-    /**
-     * Whether an agent waits for a worker. A turn that has used its messages may go on only while
-     * none does; one queued a moment after this look is served when that turn ends, as the turn
-     * rule promises.
-     */
-    boolean othersWaiting() {
-        return !runnable.isEmpty();
-    }
-
-    /** @return how many turns have been queued for a worker so far (each a hand-off between threads) */
-    long queuedTurns() {
-        return queuedTurns.sum();
     }
 
     /**

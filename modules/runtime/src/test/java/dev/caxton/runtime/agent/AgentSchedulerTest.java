@@ -128,52 +128,23 @@ class AgentSchedulerTest {
         deploy("blocker", 8 * 1024);
         deploy("busy", 8 * 1024);
         deploy("other", 8 * 1024);
-        send("blocker", "block");
-        entered.await(60, TimeUnit.SECONDS);
-        for (int i = 0; i < 20; i++) {
-            send("busy", "m" + i);
-        }
+        queueBehindABlock("blocker", "busy", 20, i -> "m" + i);
         send("other", "late");
         gate.countDown();
         waitFor(() -> toTester.size() == 22);
         // One message per turn: "other" is handled long before busy's twenty are through.
         assertThat(handled.indexOf("other:late")).isLessThan(handled.indexOf("busy:m19"));
-        assertThat(handled.stream().filter(h -> h.startsWith("busy:")).toList())
-                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "busy:m" + i).toList());
-    }
-
-    @Test
-    void anAgentAloneKeepsItsWorkerFromTurnToTurn() throws Exception {
-        // Turns of two messages on one worker: each turn handed back would go through the run queue.
-        scheduler(1, 2, Duration.ofDays(1), 0);
-        deploy("busy", 8 * 1024);
-        send("busy", "block");
-        entered.await(60, TimeUnit.SECONDS);
-        for (int i = 0; i < 100; i++) {
-            send("busy", "m" + i);
-        }
-        long before = scheduler.queuedTurns();
-        gate.countDown();
-        waitFor(() -> toTester.size() == 101);
-        // With nobody else waiting for the worker, the agent's next turn starts where the last ended
-        // instead of being queued fifty times.
-        assertThat(scheduler.queuedTurns() - before).isLessThanOrEqualTo(1);
-        assertThat(handled.stream().filter(h -> h.startsWith("busy:m")).toList())
-                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 100).mapToObj(i -> "busy:m" + i).toList());
+        assertThat(handled.stream().filter(h -> h.startsWith("busy:")).toList()).containsExactlyElementsOf(numbered("busy", 20));
     }
 
     @Test
     void anAgentQueuedDuringALongRunIsServedWhenTheTurnEnds() throws Exception {
         // One message per turn on one worker; "busy" runs alone, turn after turn, until "other" is
-        // queued from inside busy's tenth message.
+        // queued from inside busy's tenth message: the turn that queued it is the last before it.
         scheduler(1, 1, Duration.ofDays(1), 0);
         deploy("busy", 8 * 1024);
         deploy("other", 8 * 1024);
-        send("busy", "block");
-        entered.await(60, TimeUnit.SECONDS);
-        for (int i = 0; i < 40; i++) {
-            send("busy", i == 10 ? "wake-other" : "m" + i);
-        }
+        queueBehindABlock("busy", "busy", 40, i -> i == 10 ? "wake-other" : "m" + i);
         gate.countDown();
         waitFor(() -> toTester.size() == 42);
         assertThat(handled.indexOf("other:late")).isEqualTo(handled.indexOf("busy:wake-other") + 1);
@@ -324,6 +295,21 @@ class AgentSchedulerTest {
         assertThat(AgentScheduler.Mode.parse(" Thread ")).isEqualTo(AgentScheduler.Mode.THREAD);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AgentScheduler.Settings(AgentScheduler.Mode.POOL, 1, 0,
                 Duration.ofMillis(1), 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("throughput 0");
+    }
+
+    /** Holds the one worker in {@code blocked}'s "block" message and queues {@code n} messages for {@code agent} meanwhile. */
+    private void queueBehindABlock(String blocked, String agent, int n, java.util.function.IntFunction<String> content)
+            throws InterruptedException {
+        send(blocked, "block");
+        entered.await(60, TimeUnit.SECONDS);
+        for (int i = 0; i < n; i++) {
+            send(agent, content.apply(i));
+        }
+    }
+
+    /** @return "agent:m0" to "agent:m(n-1)", the order in which an agent handles what it was sent */
+    private static List<String> numbered(String agent, int n) {
+        return java.util.stream.IntStream.range(0, n).mapToObj(i -> agent + ":m" + i).toList();
     }
 
     private static void waitFor(BooleanSupplier condition) throws InterruptedException {
