@@ -880,7 +880,7 @@ public final class Agent implements Recipient {
                 if (d != null) {
                     acquire();
                     try {
-                        handleTaken(d);
+                        handleTaken(d.envelope(), d.queuedAtNanos(), System.nanoTime());
                     } finally {
                         releaseWorker();
                     }
@@ -893,15 +893,20 @@ public final class Agent implements Recipient {
         }
     }
 
-    /** Handles a message the owner took from the mailbox. */
-    private void handleTaken(Mailbox.Delivery d) {
+    /**
+     * Handles a message the owner took from the mailbox.
+     *
+     * @param queuedAt when it was queued (the mailbox's clock)
+     * @param now      the clock as the owner took it, for the TTL check and the handling time
+     */
+    private void handleTaken(Envelope m, long queuedAt, long now) {
         try {
             if (state == AgentState.STOPPED) {
                 // The stop's deadline passed while a caller ran a message inline, or during the turn.
-                leftOver(d);
+                leftOver(m);
             } else {
-                handle(d);
-                complete(d.envelope());
+                handle(m, queuedAt, now);
+                complete(m);
             }
         } finally {
             mailbox.finished();
@@ -918,7 +923,7 @@ public final class Agent implements Recipient {
         }
         closeInstance(true);
         for (Mailbox.Delivery left : mailbox.drain()) {
-            leftOver(left);
+            leftOver(left.envelope());
         }
         setState(AgentState.STOPPED);
         finished.complete(null);
@@ -956,7 +961,8 @@ public final class Agent implements Recipient {
                     break;
                 }
                 // One message at a time, chosen when the agent is ready for it (see run()).
-                Mailbox.Delivery d = mailbox.poll();
+                // Without a Delivery record: nothing allocated per message by the mailbox.
+                Envelope d = mailbox.pollEnvelope();
                 if (d == null) {
                     // Credit is for catching up while busy; an idle agent must not hoard it.
                     turnCredit = 0;
@@ -964,9 +970,11 @@ public final class Agent implements Recipient {
                 }
                 budget--;
                 turnCredit -= AgentScheduler.MESSAGE_COST;
-                w.messageStarted(System.nanoTime());
+                // One clock read serves the long-call watch and the message's TTL check.
+                long now = System.nanoTime();
+                w.messageStarted(now);
                 try {
-                    handleTaken(d);
+                    handleTaken(d, mailbox.takenQueuedAtNanos(), now);
                 } finally {
                     w.messageEnded();
                 }
@@ -1023,26 +1031,24 @@ public final class Agent implements Recipient {
     }
 
     /** A message the agent stopped before handling. */
-    private void leftOver(Mailbox.Delivery left) {
+    private void leftOver(Envelope left) {
         if (keepForRestart && ctx.ledger() != null) {
             // Still in the outbox: the next start delivers it.
-            ctx.ledger().leftForRestart(name, left.envelope().messageId());
+            ctx.ledger().leftForRestart(name, left.messageId());
         } else {
-            ctx.deadLetters().deadLetter(left.envelope(), stopReason);
-            complete(left.envelope());
+            ctx.deadLetters().deadLetter(left, stopReason);
+            complete(left);
         }
     }
 
-    private void handle(Mailbox.Delivery d) {
-        Envelope m = d.envelope();
+    private void handle(Envelope m, long queuedAt, long now) {
         if (state == AgentState.FAILED) {
             String reason = "agent '" + name + "' failed (last fault: " + lastFault + ")";
             ctx.deadLetters().deadLetter(m, reason);
             failureReply(m, reason);
             return;
         }
-        long now = System.nanoTime();
-        long waited = now - d.queuedAtNanos();
+        long waited = now - queuedAt;
         if (waited > ctx.messageTtl().toNanos()) {
             String reason = "ttl expired: waited " + TimeUnit.NANOSECONDS.toMillis(waited)
                     + "ms in the mailbox of '" + name + "' (messaging.message_ttl "

@@ -5,7 +5,6 @@ import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.Priority;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +50,7 @@ public final class Mailbox {
     private final long[] maxLatencyNanos;
     private final QueueBudget budget;
     private final LongSupplier nanoTime;
-    private final ArrayDeque<Delivery>[] classes;
+    private final Ring[] classes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     // Volatile so that isIdle() can be read without the lock, on every synchronous request.
@@ -62,6 +61,67 @@ public final class Mailbox {
     private volatile boolean inHand;
     private boolean closed;
     private boolean wakeup;
+    // When the message the consumer took last was queued; written under the lock by the consumer's
+    // own take, read by it afterwards.
+    private long takenQueuedAt;
+
+    /**
+     * One class's queue: the messages and when each was queued, in two parallel rings, so queuing a
+     * message allocates nothing (a record per message used to). The arrays are made on the first
+     * message and double when full, as an ArrayDeque's do, so an idle agent holds none.
+     */
+    private static final class Ring {
+        private Envelope[] items = new Envelope[0];
+        private long[] times = new long[0];
+        private int head;
+        private int count;
+
+        int size() {
+            return count;
+        }
+
+        boolean isEmpty() {
+            return count == 0;
+        }
+
+        void add(Envelope e, long queuedAt) {
+            if (count == items.length) {
+                grow();
+            }
+            int i = (head + count) & (items.length - 1);
+            items[i] = e;
+            times[i] = queuedAt;
+            count++;
+        }
+
+        /** @return when the oldest message was queued; only while not empty */
+        long headTime() {
+            return times[head];
+        }
+
+        /** @return the oldest message, removed; only while not empty */
+        Envelope poll() {
+            Envelope e = items[head];
+            items[head] = null;
+            head = (head + 1) & (items.length - 1);
+            count--;
+            return e;
+        }
+
+        private void grow() {
+            int n = Math.max(8, items.length * 2);
+            Envelope[] i2 = new Envelope[n];
+            long[] t2 = new long[n];
+            for (int k = 0; k < count; k++) {
+                int from = (head + k) & (items.length - 1);
+                i2[k] = items[from];
+                t2[k] = times[from];
+            }
+            items = i2;
+            times = t2;
+            head = 0;
+        }
+    }
 
     /**
      * Creates a mailbox.
@@ -80,7 +140,6 @@ public final class Mailbox {
      * @param budget   the node-wide bound this mailbox shares
      * @param nanoTime a monotonic clock in nanoseconds, like {@link System#nanoTime()}
      */
-    @SuppressWarnings("unchecked")
     public Mailbox(List<ClassPolicy> policies, QueueBudget budget, LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
         if (policies.size() != Priority.values().length) {
@@ -89,9 +148,9 @@ public final class Mailbox {
         this.policies = policies.toArray(ClassPolicy[]::new);
         this.maxLatencyNanos = policies.stream().mapToLong(p -> p.maxLatency().toNanos()).toArray();
         this.budget = budget;
-        this.classes = new ArrayDeque[this.policies.length];
+        this.classes = new Ring[this.policies.length];
         for (int i = 0; i < classes.length; i++) {
-            classes[i] = new ArrayDeque<>();
+            classes[i] = new Ring();
         }
     }
 
@@ -127,7 +186,7 @@ public final class Mailbox {
             if (classes[c].size() >= policies[c].capacity() || !budget.tryAcquire()) {
                 return SendStatus.QUEUE_FULL;
             }
-            classes[c].addLast(new Delivery(e, nanoTime.getAsLong()));
+            classes[c].add(e, nanoTime.getAsLong());
             size++;
             accepted.delivered(e);
             notEmpty.signal();
@@ -157,7 +216,7 @@ public final class Mailbox {
                 nanos = notEmpty.awaitNanos(nanos);
             }
             wakeup = false;
-            return size == 0 ? null : takeOne();
+            return size == 0 ? null : new Delivery(takeOne(), takenQueuedAt);
         } finally {
             lock.unlock();
         }
@@ -169,6 +228,17 @@ public final class Mailbox {
      * @return the message, or null when none is queued
      */
     public Delivery poll() {
+        Envelope e = pollEnvelope();
+        return e == null ? null : new Delivery(e, takenQueuedAt);
+    }
+
+    /**
+     * {@link #poll()} without the {@link Delivery}: the message alone, its queue time then in
+     * {@link #takenQueuedAtNanos()}. The pool's turns take every message this way, allocating nothing.
+     *
+     * @return the message, or null when none is queued
+     */
+    public Envelope pollEnvelope() {
         lock.lock();
         try {
             return size == 0 ? null : takeOne();
@@ -177,15 +247,24 @@ public final class Mailbox {
         }
     }
 
-    private Delivery takeOne() {
-        Delivery d = next();
+    /**
+     * When the message the consumer took last was queued; read by the consumer after its own take.
+     *
+     * @return a {@link System#nanoTime()}-style instant from this mailbox's clock
+     */
+    public long takenQueuedAtNanos() {
+        return takenQueuedAt;
+    }
+
+    private Envelope takeOne() {
+        Envelope e = next();
         inHand = true;
         size--;
         budget.release(1);
-        return d;
+        return e;
     }
 
-    private Delivery next() {
+    private Envelope next() {
         int only = -1;
         for (int i = 0; i < classes.length; i++) {
             if (!classes[i].isEmpty()) {
@@ -197,25 +276,30 @@ public final class Mailbox {
         }
         // One class queued: nothing to weigh, so no clock read (the common case, and the clock is
         // the costliest part of a take).
-        return classes[only].pollFirst();
+        return pollFrom(classes[only]);
     }
 
-    private Delivery next(long now) {
+    private Envelope next(long now) {
         int pick = -1;
         for (int i = 0; i < classes.length; i++) {
-            Delivery head = classes[i].peekFirst();
-            if (head == null) {
+            Ring q = classes[i];
+            if (q.isEmpty()) {
                 continue;
             }
             if (pick < 0) {
                 pick = i;
             }
-            if (now - head.queuedAtNanos() > maxLatencyNanos[i]) {
+            if (now - q.headTime() > maxLatencyNanos[i]) {
                 pick = i;
                 break;
             }
         }
-        return classes[pick].pollFirst();
+        return pollFrom(classes[pick]);
+    }
+
+    private Envelope pollFrom(Ring q) {
+        takenQueuedAt = q.headTime();
+        return q.poll();
     }
 
     /**
@@ -278,9 +362,11 @@ public final class Mailbox {
         lock.lock();
         try {
             List<Delivery> all = new ArrayList<>(size);
-            for (ArrayDeque<Delivery> q : classes) {
-                all.addAll(q);
-                q.clear();
+            for (Ring q : classes) {
+                while (!q.isEmpty()) {
+                    long at = q.headTime();
+                    all.add(new Delivery(q.poll(), at));
+                }
             }
             budget.release(size);
             size = 0;

@@ -128,18 +128,26 @@ class AgentSchedulerTest {
         deploy("blocker", 8 * 1024);
         deploy("busy", 8 * 1024);
         deploy("other", 8 * 1024);
-        send("blocker", "block");
-        entered.await(60, TimeUnit.SECONDS);
-        for (int i = 0; i < 20; i++) {
-            send("busy", "m" + i);
-        }
+        queueBehindABlock("blocker", "busy", 20, i -> "m" + i);
         send("other", "late");
         gate.countDown();
         waitFor(() -> toTester.size() == 22);
         // One message per turn: "other" is handled long before busy's twenty are through.
         assertThat(handled.indexOf("other:late")).isLessThan(handled.indexOf("busy:m19"));
-        assertThat(handled.stream().filter(h -> h.startsWith("busy:")).toList())
-                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "busy:m" + i).toList());
+        assertThat(handled.stream().filter(h -> h.startsWith("busy:")).toList()).containsExactlyElementsOf(numbered("busy", 20));
+    }
+
+    @Test
+    void anAgentQueuedDuringALongRunIsServedWhenTheTurnEnds() throws Exception {
+        // One message per turn on one worker; "busy" runs alone, turn after turn, until "other" is
+        // queued from inside busy's tenth message: the turn that queued it is the last before it.
+        scheduler(1, 1, Duration.ofDays(1), 0);
+        deploy("busy", 8 * 1024);
+        deploy("other", 8 * 1024);
+        queueBehindABlock("busy", "busy", 40, i -> i == 10 ? "wake-other" : "m" + i);
+        gate.countDown();
+        waitFor(() -> toTester.size() == 42);
+        assertThat(handled.indexOf("other:late")).isEqualTo(handled.indexOf("busy:wake-other") + 1);
     }
 
     @Test
@@ -289,6 +297,21 @@ class AgentSchedulerTest {
                 Duration.ofMillis(1), 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("throughput 0");
     }
 
+    /** Holds the one worker in {@code blocked}'s "block" message and queues {@code n} messages for {@code agent} meanwhile. */
+    private void queueBehindABlock(String blocked, String agent, int n, java.util.function.IntFunction<String> content)
+            throws InterruptedException {
+        send(blocked, "block");
+        entered.await(60, TimeUnit.SECONDS);
+        for (int i = 0; i < n; i++) {
+            send(agent, content.apply(i));
+        }
+    }
+
+    /** @return "agent:m0" to "agent:m(n-1)", the order in which an agent handles what it was sent */
+    private static List<String> numbered(String agent, int n) {
+        return java.util.stream.IntStream.range(0, n).mapToObj(i -> agent + ":m" + i).toList();
+    }
+
     private static void waitFor(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!condition.getAsBoolean()) {
@@ -351,6 +374,7 @@ class AgentSchedulerTest {
                         Thread.currentThread().interrupt();
                     }
                 }
+                case "wake-other" -> send("other", "late");
                 case "loop" -> {
                     entered.countDown();
                     while (!Thread.interrupted()) {

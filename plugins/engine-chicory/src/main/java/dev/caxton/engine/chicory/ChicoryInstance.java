@@ -30,8 +30,12 @@ final class ChicoryInstance implements WasmInstance {
     private long fuelUsed = -1;
     private volatile Live live;
 
-    /** What close() drops in one write: Chicory's instance and the call targets that refer to it. */
-    private record Live(Instance instance, Map<String, Target> targets) {
+    /**
+     * What close() drops in one write: Chicory's instance, the call targets that refer to it, and the
+     * view of its memory (made once: the node asks for it several times per message; null when the
+     * module exports no memory).
+     */
+    private record Live(Instance instance, Map<String, Target> targets, ChicoryMemory memory) {
     }
 
     /** An exported function ready to call: its types and Chicory's handle, found once per name. */
@@ -58,7 +62,9 @@ final class ChicoryInstance implements WasmInstance {
         this.engine = engine;
         this.meter = meter;
         this.module = module;
-        this.live = new Live(instance, new HashMap<>());
+        Export mem = module.shape().byName().get("memory");
+        this.live = new Live(instance, new HashMap<>(), mem == null || mem.exportType() != ExternalType.MEMORY ? null
+                : new ChicoryMemory(instance.memory(mem.index()), this));
         this.limits = limits;
         this.timeoutNanos = Watchdog.nanos(limits.executionTimeout());
     }
@@ -127,11 +133,11 @@ final class ChicoryInstance implements WasmInstance {
 
     @Override
     public GuestMemory memory() {
-        Export e = module.shape().byName().get("memory");
-        if (e == null || e.exportType() != ExternalType.MEMORY) {
+        ChicoryMemory m = live().memory();
+        if (m == null) {
             throw new IllegalStateException("the module exports no memory named 'memory'");
         }
-        return new ChicoryMemory(chicory().memory(e.index()), this);
+        return m;
     }
 
     @Override

@@ -720,6 +720,24 @@ class ChicoryEngineTest {
     }
 
     @Test
+    void theMemoryViewIsMadeOnceAndStillSeesTheMemoryGrow() {
+        // The node asks for the view several times per message; each used to be a new object.
+        WasmInstance inst = interpreter.compile(Wat.compile("""
+                (module (memory (export "memory") 1)
+                  (func (export "grow") (result i32) (memory.grow (i32.const 1))))
+                """)).instantiate(Imports.NONE, LIMITS);
+        GuestMemory first = inst.memory();
+        assertThat(inst.memory()).isSameAs(first);
+        inst.call("grow");
+        assertThat(first.size()).isEqualTo(2L * 65536);
+        first.write(65536 + 10, new byte[] {7}, 0, 1);
+        assertThat(inst.memory().read(65536 + 10, 1)).containsExactly(7);
+        inst.close();
+        assertThatThrownBy(inst::memory).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(first::size).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void aClosedEngineRefusesWork(@TempDir Path dataDir) {
         ChicoryEngine engine = create(dataDir, "interpreter");
         WasmModule m = engine.compile(counter);
