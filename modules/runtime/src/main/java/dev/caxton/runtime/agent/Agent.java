@@ -168,6 +168,10 @@ public final class Agent implements Recipient {
     private volatile String lastFault;
     // Why messages still queued when the agent stops are dead-lettered.
     private volatile String stopReason;
+    // Set when the node stops: left-over messages are then not answered with a failure, since their
+    // senders (clients, other agents) are going away with the node and an answer would only add dead
+    // letters of its own to the stop's.
+    private volatile boolean nodeStopping;
     // Fuel the agent's handle_message used: last message and most so far for its current module;
     // -1 when unmetered or before the first. Written by the agent's thread only.
     private volatile long fuelLast = -1;
@@ -1037,6 +1041,11 @@ public final class Agent implements Recipient {
             ctx.ledger().leftForRestart(name, left.messageId());
         } else {
             ctx.deadLetters().deadLetter(left, stopReason);
+            if (!nodeStopping) {
+                // As for every other message the node dead-letters: a sender that asked for a reply
+                // hears why now, instead of waiting out its deadline.
+                failureReply(left, stopReason);
+            }
             complete(left);
         }
     }
@@ -1411,7 +1420,11 @@ public final class Agent implements Recipient {
             if (keepForRestart && ctx.ledger() != null) {
                 leaveCurrent = true;
             } else {
-                ctx.deadLetters().deadLetter(msg, stopReason + "; interrupted while being handled");
+                String why = stopReason + "; interrupted while being handled";
+                ctx.deadLetters().deadLetter(msg, why);
+                if (!nodeStopping) {
+                    failureReply(msg, why);
+                }
             }
             closeInstance(false);
             return;
@@ -1889,6 +1902,7 @@ public final class Agent implements Recipient {
      */
     public CompletableFuture<Void> stopForRestart(Duration timeout, String reason) {
         keepForRestart = true;
+        nodeStopping = true;
         return undeploy(timeout, reason);
     }
 

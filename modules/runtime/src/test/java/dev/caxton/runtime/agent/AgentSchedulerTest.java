@@ -260,8 +260,52 @@ class AgentSchedulerTest {
         // The interrupt did not follow the worker to echo: its next call runs to the end as well.
         send("echo", "after");
         waitFor(() -> toTester.stream().anyMatch(e -> "after".equals(e.content())));
-        assertThat(toTester).filteredOn(e -> e.performative() == Performative.FAILURE).isEmpty();
+        // The only failure is the one the stop owed the sender of the interrupted message: none from echo.
+        waitFor(() -> toTester.stream().anyMatch(e -> e.performative() == Performative.FAILURE));
+        assertThat(toTester).filteredOn(e -> e.performative() == Performative.FAILURE)
+                .singleElement().satisfies(f -> {
+                    assertThat(f.sender()).isEqualTo("looping");
+                    assertThat(f.inReplyTo()).isEqualTo("r-looping-loop");
+                });
         assertThat(deadLetters).anyMatch(r -> r.contains("interrupted while being handled"));
+    }
+
+    @Test
+    void anUndeployAnswersTheSendersOfWhatItLeftWithAFailure() throws Exception {
+        scheduler(1, 32, Duration.ofDays(1), 0);
+        Agent looping = deploy("looping", 8 * 1024);
+        send("looping", "loop");
+        entered.await(60, TimeUnit.SECONDS);
+        send("looping", "left-1");
+        send("looping", "left-2");
+        looping.undeploy(Duration.ofMillis(50)).get(60, TimeUnit.SECONDS);
+        // Each sender that asked for a reply hears why at once, as for every other dead letter,
+        // instead of waiting out its own deadline.
+        waitFor(() -> toTester.stream().filter(e -> e.performative() == Performative.FAILURE).count() == 3);
+        Map<String, String> reasons = new java.util.HashMap<>();
+        toTester.stream().filter(e -> e.performative() == Performative.FAILURE)
+                .forEach(f -> reasons.put(f.inReplyTo(), String.valueOf(((Map<?, ?>) f.content()).get("reason"))));
+        assertThat(reasons).containsOnlyKeys("r-looping-loop", "r-looping-left-1", "r-looping-left-2");
+        assertThat(reasons.get("r-looping-loop")).contains("stopped before delivery; interrupted while being handled");
+        assertThat(reasons.get("r-looping-left-1")).isEqualTo("agent 'looping' stopped before delivery");
+        assertThat(reasons.get("r-looping-left-2")).isEqualTo("agent 'looping' stopped before delivery");
+        assertThat(deadLetters).filteredOn(r -> r.startsWith("agent 'looping' stopped before delivery")).hasSize(3);
+    }
+
+    @Test
+    void aNodeStopDeadLettersWhatItLeftWithoutAnswering() throws Exception {
+        scheduler(1, 32, Duration.ofDays(1), 0);
+        Agent looping = deploy("looping", 8 * 1024);
+        send("looping", "loop");
+        entered.await(60, TimeUnit.SECONDS);
+        send("looping", "left-1");
+        looping.stopForRestart(Duration.ofMillis(50), "node stopping: test").get(60, TimeUnit.SECONDS);
+        waitFor(() -> deadLetters.stream().filter(r -> r.startsWith("node stopping: test")).count() == 2);
+        // The senders go away with the node: answering them would only add dead letters of its own.
+        deploy("echo", 8 * 1024);
+        send("echo", "after");
+        waitFor(() -> toTester.stream().anyMatch(e -> "after".equals(e.content())));
+        assertThat(toTester).filteredOn(e -> e.performative() == Performative.FAILURE).isEmpty();
     }
 
     @Test
