@@ -192,9 +192,6 @@ final class JsonWriter implements EnvelopeFields.FieldSink {
             // piece's end takes four bytes for two characters, within its first character's six.
             byte[] b = out.reserve((end - i) * 6);
             int at = out.length();
-            int plain = plainPrefix(s, i, end, b, at);
-            i += plain;
-            at += plain;
             for (; i < end; i++) {
                 char c = s.charAt(i);
                 if (c < 0x80) {
@@ -234,29 +231,6 @@ final class JsonWriter implements EnvelopeFields.FieldSink {
             out.advance(at - out.length());
         }
         out.write('"');
-    }
-
-    /**
-     * Copies {@code s[from, to)} into {@code b} at {@code at} in bulk and returns how many of its
-     * characters at the start are plain ASCII (nothing to escape), which are then written; the
-     * bytes after them are scratch for the character loop to overwrite.
-     *
-     * <p>Why it is correct: the bulk copy keeps the low byte of each character, which is the
-     * character itself when it is below 0x100; {@link PlainAscii#end} then finds the first byte
-     * that is not plain ASCII. A character of 0x100 and above loses its high byte, and its low byte
-     * may look plain (U+0141 becomes 'A'), so the characters before that point are checked to be
-     * below 0x80 as well; when one is not, the string holds wide characters and the careful loop
-     * writes the whole piece.
-     */
-    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int) drops high bytes: that is checked below
-    private static int plainPrefix(String s, int from, int to, byte[] b, int at) {
-        s.getBytes(from, to, b, at);
-        int plain = PlainAscii.end(b, at, at + (to - from)) - at;
-        int bits = 0;
-        for (int i = from; i < from + plain; i++) {
-            bits |= s.charAt(i);
-        }
-        return bits < 0x80 ? plain : 0;
     }
 
     /** An integer in decimal, digit by digit into the buffer, with no string in between. */

@@ -6,9 +6,13 @@ import java.nio.ByteOrder;
 
 /**
  * Finds, eight bytes at a time, where plain text ends: the first byte that a JSON string cannot
- * hold as it is (a quote, a backslash, a control character) or that is not ASCII. Both the reader
- * (looking for a string's end) and the writer (checking what it copied) stop at exactly these
- * bytes, so they share the test.
+ * hold as it is (a quote, a backslash, a control character) or that is not ASCII. The reader looks
+ * for this byte in every string and key, and until it, a string is one copy of its bytes.
+ *
+ * <p>The writer does not use it: copying a string's characters in bulk and checking them after
+ * (twice, since a bulk copy of a wide string keeps only low bytes), or packing eight characters
+ * into a word, measured no faster than its character loop on the echo envelope and slower on
+ * non-ASCII text.
  */
 final class PlainAscii {
 
