@@ -113,9 +113,9 @@ class JsonWriterDifferentialTest {
     }
 
     /**
-     * Characters that end the plain ASCII prefix the writer copies in bulk, and characters whose low
-     * byte alone would pass for plain ASCII or for an escape (U+0141 for 'A', U+0122 for a quote,
-     * U+015C for a backslash, U+010A for a line feed).
+     * Characters that end a run of plain ASCII, and wide characters whose low byte alone would pass
+     * for plain ASCII or for an escape (U+0141 for 'A', U+0122 for a quote, U+015C for a backslash,
+     * U+010A for a line feed): the trap of any faster path that copies a string's low bytes in bulk.
      */
     private static final String[] WORD_EDGES = {"\"", "\\", "\n", "\u0001", "\u001F", " ", "/", "\u007F", "\u0080", "\u00E9", "\u00FF",
         "\u0141", "\u0122", "\u015C", "\u010A", "\u20AC", "\uD83D\uDE00"};
@@ -129,7 +129,7 @@ class JsonWriterDifferentialTest {
             for (int at = 0; at < length; at++) {
                 for (String edge : WORD_EDGES) {
                     same("a".repeat(at) + edge + "b".repeat(length - at - 1), length);
-                    // A second edge later, so the character loop takes over after a bulk prefix of any length.
+                    // A second edge after an escape and a plain run of any length, on every offset too.
                     same("a".repeat(at) + "\n" + "c".repeat(length - at) + edge + "d", length);
                 }
             }
