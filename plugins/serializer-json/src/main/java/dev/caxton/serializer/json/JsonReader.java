@@ -214,24 +214,16 @@ final class JsonReader {
      * key is matched on its bytes, so the usual envelope makes no key strings at all.
      */
     private int fieldSlot(int keyAt) {
-        int p = keyAt + 1;
-        while (p < end) {
-            byte c = b[p];
-            if (c == '"') {
-                int len = p - keyAt - 1;
-                for (int i = 0; i < FIELD_NAMES.length; i++) {
-                    byte[] name = FIELD_NAMES[i];
-                    if (name.length == len && Arrays.equals(b, keyAt + 1, p, name, 0, len)) {
-                        pos = p + 1;
-                        return i;
-                    }
+        int p = plainEnd(keyAt + 1);
+        if (p < end && b[p] == '"') {
+            int len = p - keyAt - 1;
+            for (int i = 0; i < FIELD_NAMES.length; i++) {
+                byte[] name = FIELD_NAMES[i];
+                if (name.length == len && Arrays.equals(b, keyAt + 1, p, name, 0, len)) {
+                    pos = p + 1;
+                    return i;
                 }
-                break;
             }
-            if (c == '\\' || c < 0x20) { // an escape, a control character or a non-ASCII byte (negative)
-                break;
-            }
-            p++;
         }
         String key = readString("key");
         int slot = EnvelopeFields.indexOf(key);
@@ -483,19 +475,21 @@ final class JsonReader {
      */
     private String readString(String what) {
         int at = pos;
-        int p = at + 1;
-        while (p < end) {
-            byte c = b[p];
-            if (c == '"') {
-                pos = p + 1;
-                return new String(b, at + 1, p - at - 1, StandardCharsets.ISO_8859_1);
-            }
-            if (c == '\\' || c < 0x20) { // an escape, a control character or a non-ASCII byte (negative)
-                return slowString(what, at, p);
-            }
-            p++;
+        int p = plainEnd(at + 1);
+        if (p >= end) {
+            throw error("unexpected end of input inside a " + what, at);
         }
-        throw error("unexpected end of input inside a " + what, at);
+        if (b[p] == '"') {
+            pos = p + 1;
+            // Every byte before p is ASCII, so ISO-8859-1 decodes it exactly, as one copy into a compact string.
+            return new String(b, at + 1, p - at - 1, StandardCharsets.ISO_8859_1);
+        }
+        return slowString(what, at, p);
+    }
+
+    /** Where the plain ASCII text from {@code p} ends: {@link PlainAscii#end} within the input. */
+    private int plainEnd(int p) {
+        return PlainAscii.end(b, p, end);
     }
 
     /**
@@ -562,8 +556,18 @@ final class JsonReader {
                 throw error("control character U+" + hex(c) + " in a " + what + " must be escaped", p);
             }
             if (c < 0x80) {
-                out[n++] = (char) c;
-                p++;
+                // A run of plain ASCII between escapes or non-ASCII characters is found a word at a time
+                // and widened to chars in one loop.
+                int runEnd = plainEnd(p);
+                int run = runEnd - p;
+                if (out.length - n < run + 2) {
+                    out = Arrays.copyOf(out, Math.max(out.length * 2, n + run + 2));
+                }
+                for (int i = 0; i < run; i++) {
+                    out[n + i] = (char) b[p + i];
+                }
+                n += run;
+                p = runEnd;
                 continue;
             }
             int cp = utf8(p);

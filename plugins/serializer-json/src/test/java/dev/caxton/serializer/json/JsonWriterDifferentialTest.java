@@ -112,6 +112,57 @@ class JsonWriterDifferentialTest {
         }
     }
 
+    /**
+     * Characters that end a run of plain ASCII, and wide characters whose low byte alone would pass
+     * for plain ASCII or for an escape (U+0141 for 'A', U+0122 for a quote, U+015C for a backslash,
+     * U+010A for a line feed): the trap of any faster path that copies a string's low bytes in bulk.
+     */
+    private static final String[] WORD_EDGES = {"\"", "\\", "\n", "\u0001", "\u001F", " ", "/", "\u007F", "\u0080", "\u00E9", "\u00FF",
+        "\u0141", "\u0122", "\u015C", "\u010A", "\u20AC", "\uD83D\uDE00"};
+
+    @Test
+    @DisplayName("strings of 0 to 40 characters with an escape, a control, a non-ASCII or a wide character at every offset:"
+            + " the same bytes as Jackson's generator, into fresh buffers and into small reused ones that grow")
+    void wordEdgesMatchJackson() {
+        for (int length = 0; length <= 40; length++) {
+            same("p".repeat(length), length);
+            for (int at = 0; at < length; at++) {
+                for (String edge : WORD_EDGES) {
+                    same("a".repeat(at) + edge + "b".repeat(length - at - 1), length);
+                    // A second edge after an escape and a plain run of any length, on every offset too.
+                    same("a".repeat(at) + "\n" + "c".repeat(length - at) + edge + "d", length);
+                }
+            }
+        }
+    }
+
+    private void same(String s, int capacity) {
+        assertThat(json.encodeValue(s)).as("%s", s).isEqualTo(jackson(s));
+        Envelope e = Envelope.builder(Performative.INFORM).sender("s").content(s).build();
+        byte[] expected = jackson(EnvelopeFields.toMap(e));
+        // The buffer's start capacity moves where it has to grow, and so whether a word read meets its end.
+        EncodeBuffer small = new EncodeBuffer(1 + capacity % 24);
+        json.encode(e, small);
+        assertThat(Arrays.copyOf(small.array(), small.length())).as("%s in a small buffer", s).isEqualTo(expected);
+    }
+
+    @Test
+    @DisplayName("an unpaired surrogate at every offset of strings of 0 to 40 characters, ASCII or wide before it:"
+            + " refused with its index, as before")
+    void unpairedSurrogateAtEveryOffset() {
+        for (int length = 1; length <= 40; length++) {
+            for (int at = 0; at < length; at++) {
+                for (String before : new String[] {"a", "\u0141"}) {
+                    for (char half : new char[] {'\uD800', '\uDFFF'}) {
+                        refused(before.repeat(at) + half + "b".repeat(length - at - 1), "cannot encode the string at the top level: "
+                                + "unpaired surrogate \\u" + Integer.toHexString(half).toUpperCase() + " at character " + at
+                                + " is not valid Unicode and has no UTF-8 form");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     @DisplayName("errors keep their messages: type and path, NaN and infinity, unpaired surrogates with their index, keys, depth")
     void errorsKeepTheirMessages() {
