@@ -161,9 +161,13 @@ public class SideBySideBenchmarks {
      *
      * @param args optional: a directory for the JMH JSON results ({@code latency.json}, {@code throughput.json})
      * @throws RunnerException when JMH fails
+     * @throws java.io.IOException when the results directory cannot be made
      */
-    public static void main(String[] args) throws RunnerException {
+    public static void main(String[] args) throws RunnerException, java.io.IOException {
         String dir = args.length > 0 ? args[0] : ".";
+        // JMH only touches its result files: a directory that does not exist yet would fail the run
+        // at its start, after nothing was measured.
+        java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
         String include = SideBySideBenchmarks.class.getName() + "\\.";
         // The batched paths have no per-message latency to sample: a batch's time says how long the last waited.
         Collection<RunResult> latency = new Runner(new OptionsBuilder()
