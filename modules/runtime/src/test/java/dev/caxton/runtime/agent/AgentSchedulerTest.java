@@ -272,12 +272,7 @@ class AgentSchedulerTest {
 
     @Test
     void anUndeployAnswersTheSendersOfWhatItLeftWithAFailure() throws Exception {
-        scheduler(1, 32, Duration.ofDays(1), 0);
-        Agent looping = deploy("looping", 8 * 1024);
-        send("looping", "loop");
-        entered.await(60, TimeUnit.SECONDS);
-        send("looping", "left-1");
-        send("looping", "left-2");
+        Agent looping = loopingWithLeftOvers(2);
         looping.undeploy(Duration.ofMillis(50)).get(60, TimeUnit.SECONDS);
         // Each sender that asked for a reply hears why at once, as for every other dead letter,
         // instead of waiting out its own deadline.
@@ -294,11 +289,7 @@ class AgentSchedulerTest {
 
     @Test
     void aNodeStopDeadLettersWhatItLeftWithoutAnswering() throws Exception {
-        scheduler(1, 32, Duration.ofDays(1), 0);
-        Agent looping = deploy("looping", 8 * 1024);
-        send("looping", "loop");
-        entered.await(60, TimeUnit.SECONDS);
-        send("looping", "left-1");
+        Agent looping = loopingWithLeftOvers(1);
         looping.stopForRestart(Duration.ofMillis(50), "node stopping: test").get(60, TimeUnit.SECONDS);
         waitFor(() -> deadLetters.stream().filter(r -> r.startsWith("node stopping: test")).count() == 2);
         // The senders go away with the node: answering them would only add dead letters of its own.
@@ -342,6 +333,18 @@ class AgentSchedulerTest {
     }
 
     /** Holds the one worker in {@code blocked}'s "block" message and queues {@code n} messages for {@code agent} meanwhile. */
+    /** An agent in an endless call on the only worker, with "left-1" to "left-n" queued behind it. */
+    private Agent loopingWithLeftOvers(int n) throws InterruptedException {
+        scheduler(1, 32, Duration.ofDays(1), 0);
+        Agent looping = deploy("looping", 8 * 1024);
+        send("looping", "loop");
+        entered.await(60, TimeUnit.SECONDS);
+        for (int i = 1; i <= n; i++) {
+            send("looping", "left-" + i);
+        }
+        return looping;
+    }
+
     private void queueBehindABlock(String blocked, String agent, int n, java.util.function.IntFunction<String> content)
             throws InterruptedException {
         send(blocked, "block");
