@@ -168,10 +168,6 @@ public final class Agent implements Recipient {
     private volatile String lastFault;
     // Why messages still queued when the agent stops are dead-lettered.
     private volatile String stopReason;
-    // Set when the node stops: left-over messages are then not answered with a failure, since their
-    // senders (clients, other agents) are going away with the node and an answer would only add dead
-    // letters of its own to the stop's.
-    private volatile boolean nodeStopping;
     // Fuel the agent's handle_message used: last message and most so far for its current module;
     // -1 when unmetered or before the first. Written by the agent's thread only.
     private volatile long fuelLast = -1;
@@ -227,7 +223,9 @@ public final class Agent implements Recipient {
     // Set when handle_message returned: the instance's state may have changed.
     private boolean touched;
     // Set when the node stops for a restart: queued messages stay in the outbox instead of being
-    // dead-lettered. Also set for the message in flight when the stop interrupted it.
+    // dead-lettered. Also set for the message in flight when the stop interrupted it. Without an
+    // outbox they are dead-lettered but not answered with a failure, as an undeploy's are: their
+    // senders go away with the node, and an answer would only add dead letters to the stop's.
     private volatile boolean keepForRestart;
     private boolean leaveCurrent;
     // The ABI version of the instance last called (read once per instance, from caxton_abi_version).
@@ -1041,7 +1039,7 @@ public final class Agent implements Recipient {
             ctx.ledger().leftForRestart(name, left.messageId());
         } else {
             ctx.deadLetters().deadLetter(left, stopReason);
-            if (!nodeStopping) {
+            if (!keepForRestart) {
                 // As for every other message the node dead-letters: a sender that asked for a reply
                 // hears why now, instead of waiting out its deadline.
                 failureReply(left, stopReason);
@@ -1422,7 +1420,7 @@ public final class Agent implements Recipient {
             } else {
                 String why = stopReason + "; interrupted while being handled";
                 ctx.deadLetters().deadLetter(msg, why);
-                if (!nodeStopping) {
+                if (!keepForRestart) {
                     failureReply(msg, why);
                 }
             }
@@ -1902,7 +1900,6 @@ public final class Agent implements Recipient {
      */
     public CompletableFuture<Void> stopForRestart(Duration timeout, String reason) {
         keepForRestart = true;
-        nodeStopping = true;
         return undeploy(timeout, reason);
     }
 
