@@ -12,9 +12,9 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -55,7 +55,12 @@ final class RequestPump {
     private final String prefix;
     private final int inFlight;
     private final Semaphore window;
-    private final AtomicIntegerArray settled;
+    private final int messages;
+    /**
+     * The requests sent and not yet settled, by index: at most the window's size, however many
+     * messages the run sends (a flag per message would grow with {@code --messages}).
+     */
+    private final java.util.Set<Integer> pending;
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong done = new AtomicLong();
     private final LostMessages.Tally lost = new LostMessages.Tally();
@@ -78,7 +83,8 @@ final class RequestPump {
         this.prefix = "bench-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet() + "-";
         this.inFlight = inFlight;
         this.window = new Semaphore(inFlight);
-        this.settled = new AtomicIntegerArray(messages);
+        this.messages = messages;
+        this.pending = ConcurrentHashMap.newKeySet(inFlight * 2);
     }
 
     /**
@@ -109,6 +115,7 @@ final class RequestPump {
     }
 
     private void send(int i) {
+        pending.add(i);
         String id = prefix + i;
         Envelope e = Envelope.builder(Performative.REQUEST).capability("pool").messageId(id).replyWith(id)
                 .content((long) i).build();
@@ -145,7 +152,7 @@ final class RequestPump {
 
     /** @return true for the one caller that settles request {@code i}; the count moves with it */
     private boolean settle(int i) {
-        if (!settled.compareAndSet(i, 0, 1)) {
+        if (!pending.remove(i)) {
             return false;
         }
         done.incrementAndGet();
@@ -192,7 +199,7 @@ final class RequestPump {
         for (Iterator<Map.Entry<Integer, Dead>> it = deadRequests.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Integer, Dead> e = it.next();
             int i = e.getKey();
-            if (settled.get(i) != 0) {
+            if (!pending.contains(i)) {
                 it.remove();
             } else if (t - e.getValue().seenNanos() > GRACE_NANOS) {
                 it.remove();
@@ -232,7 +239,7 @@ final class RequestPump {
         }
         try {
             int i = Integer.parseInt(id, prefix.length(), id.length(), 10);
-            return i >= 0 && i < settled.length() ? i : -1;
+            return i >= 0 && i < messages ? i : -1;
         } catch (NumberFormatException e) {
             return -1;
         }
