@@ -46,29 +46,10 @@ class BenchmarkReplyTimeoutTest {
     @TempDir
     Path dir;
 
-    /** The CLI's tests carry the JSON serializer only; the node's default is MessagePack. */
-    @org.junit.jupiter.api.BeforeAll
-    static void jsonSerializer() {
-        System.setProperty("caxton.messaging.serializer", "json");
-    }
-
-    @org.junit.jupiter.api.AfterAll
-    static void restore() {
-        System.clearProperty("caxton.messaging.serializer");
-    }
-
     private Path module(String name, String wat) throws Exception {
         Path file = dir.resolve(name);
         Files.write(file, Wat.compile(wat));
         return file;
-    }
-
-    private static Cli.Result runCustom(String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("benchmark", "run", "--suite", "custom", "--mode",
-                "interpreter", "--startups", "2", "--round-trips", "20", "--messages", "200", "--agents", "2",
-                "--in-flight", "20", "--no-progress"));
-        args.addAll(List.of(more));
-        return Cli.run(args.toArray(String[]::new));
     }
 
     @Test
@@ -76,7 +57,7 @@ class BenchmarkReplyTimeoutTest {
     void anAgentThatNeverAnswersStopsTheRunBeforeItIsMeasuredNamingTheAgentAndWhatToDo() throws Exception {
         Path silent = module("silent.wasm", WatAgents.SILENT);
 
-        Cli.Result r = runCustom("--agent", silent.toString());
+        Cli.Result r = Cli.benchmarkSmall("--no-progress", "--agent", silent.toString());
 
         assertThat(r.code()).isEqualTo(CliException.FAILURE);
         assertThat(r.err()).contains("agent 'pool-0' (silent.wasm) answered no request within 5s")
@@ -103,14 +84,14 @@ class BenchmarkReplyTimeoutTest {
     void anAgentOfOnesOwnThatAnswersIsMeasuredAndTheReportSaysWhichAndTheReplyTimeout() throws Exception {
         Path echo = module("my-echo.wasm", WatAgents.ECHO);
 
-        Cli.Result r = runCustom("--agent", echo.toString(), "--reply-timeout", "2s", "--output", "json");
+        Cli.Result r = Cli.benchmarkSmall("--no-progress", "--agent", echo.toString(), "--reply-timeout", "2s", "--output", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode report = Json.mapper().readTree(r.out());
         assertThat(report.path("agent").asText()).isEqualTo("my-echo.wasm");
         assertThat(report.at("/throughput/reply_timeout_ms").asLong()).isEqualTo(2000);
         assertThat(report.at("/throughput/lost").asLong()).isZero();
-        assertThat(report.at("/throughput/messages").asLong()).isEqualTo(200);
+        assertThat(report.at("/throughput/messages").asLong()).isEqualTo(300);
     }
 
     @Test
@@ -151,11 +132,11 @@ class BenchmarkReplyTimeoutTest {
         assertThat(zero.code()).isEqualTo(CliException.USAGE);
         assertThat(zero.err()).contains("--reply-timeout: must be more than zero");
 
-        Cli.Result missing = runCustom("--agent", dir.resolve("nope.wasm").toString());
+        Cli.Result missing = Cli.benchmarkSmall("--no-progress", "--agent", dir.resolve("nope.wasm").toString());
         assertThat(missing.code()).isNotZero();
         assertThat(missing.err()).contains("nope.wasm: no such file");
 
-        Cli.Result wat = runCustom("--agent", text.toString());
+        Cli.Result wat = Cli.benchmarkSmall("--no-progress", "--agent", text.toString());
         assertThat(wat.code()).isEqualTo(CliException.USAGE);
         assertThat(wat.err()).contains("compile the text format to .wasm first");
     }
