@@ -38,7 +38,10 @@ final class RequestPump {
      * and short enough that an agent that never does is reported in seconds, not minutes.
      */
     static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(5);
-    /** A run in which nothing is answered or lost for this long has stalled. */
+    /**
+     * A run in which nothing is answered or lost for this long has stalled; for a reply timeout
+     * longer than this, the reply timeout and a minute, since a request is known lost only then.
+     */
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(120);
     /**
      * How long a request whose own dead letter was seen may still get its failure reply: an agent's
@@ -106,7 +109,7 @@ final class RequestPump {
      * @param others   further nodes the requests or their replies pass through: their dead letters
      *                 are looked at too
      * @return the requests lost, with their reasons
-     * @throws CliException when nothing was answered or lost for 120 s
+     * @throws CliException when nothing was answered or lost for 120 s (or the reply timeout and a minute)
      */
     static LostMessages run(CaxtonNode sender, int messages, int inFlight, Duration replyTimeout, Progress bar,
                             CaxtonNode... others) throws Exception {
@@ -213,13 +216,23 @@ final class RequestPump {
             if (now != last) {
                 last = now;
                 since = System.nanoTime();
-            } else if (System.nanoTime() - since > STALL_NANOS) {
+            } else if (System.nanoTime() - since > stallNanos()) {
                 long n = lost.count();
                 throw new CliException("the benchmark stalled: " + answered.get() + " requests answered"
-                        + (n == 0 ? "" : ", " + n + " lost") + ", nothing answered or lost for 120 s with "
+                        + (n == 0 ? "" : ", " + n + " lost") + ", nothing answered or lost for "
+                        + TimeUnit.NANOSECONDS.toSeconds(stallNanos()) + " s with "
                         + inFlight + " in flight");
             }
         }
+    }
+
+    private long stallNanos() {
+        return stallNanos(replyTimeout);
+    }
+
+    /** @return how long a run with this reply timeout may go without an answer or a loss */
+    static long stallNanos(Duration replyTimeout) {
+        return Math.max(STALL_NANOS, replyTimeout.toNanos() + TimeUnit.MINUTES.toNanos(1));
     }
 
     /**

@@ -119,6 +119,14 @@ class BenchmarkReplyTimeoutTest {
     }
 
     @Test
+    void aReplyTimeoutLongerThanTheStallTimeoutIsNotTakenForAStall() {
+        // Requests to an agent that stopped answering are known lost only after the reply timeout:
+        // the stall timeout must leave room for it, or a long --reply-timeout would end in "stalled".
+        assertThat(RequestPump.stallNanos(Duration.ofSeconds(5))).isEqualTo(TimeUnit.SECONDS.toNanos(120));
+        assertThat(RequestPump.stallNanos(Duration.ofMinutes(10))).isEqualTo(TimeUnit.MINUTES.toNanos(11));
+    }
+
+    @Test
     void theOptionsAreCheckedBeforeAnythingRuns() throws Exception {
         Path echo = module("my-echo.wasm", WatAgents.ECHO);
         Path text = dir.resolve("agent.wat");
