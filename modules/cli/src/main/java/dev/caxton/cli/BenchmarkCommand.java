@@ -153,6 +153,16 @@ final class BenchmarkCommand {
                         + " that answer nothing (the cost of delivery and handling alone).")
         private String pattern;
 
+        @Option(names = "--agent", paramLabel = "FILE",
+                description = "custom or remote: the module (.wasm) the throughput run's agents run instead of the built-in"
+                        + " echo agent (sink agent with fire-and-forget), to measure an agent of your own.")
+        private Path agentFile;
+
+        @Option(names = "--reply-timeout", paramLabel = "DURATION", converter = Quantity.Time.class, defaultValue = "5s",
+                description = "request-reply: how long each request waits for its reply before it counts as lost"
+                        + " (no_reply), and how long each agent has to answer the check before the run (default 5s).")
+        private Duration replyTimeout;
+
         @Option(names = "--report", paramLabel = "DIR",
                 description = "Also write DIR/report.json and DIR/index.html (latency over time, histograms, the comparison"
                         + " with --baseline).")
@@ -183,6 +193,13 @@ final class BenchmarkCommand {
             int nInFlight = pick(inFlight, suite.inFlight, "--in-flight");
             if (fuel < 0) {
                 throw CliException.usage("--fuel: must be 0 or more, got " + fuel);
+            }
+            if (replyTimeout.isZero()) {
+                throw CliException.usage("--reply-timeout: must be more than zero, got " + replyTimeout.toMillis() + "ms");
+            }
+            if (agentFile != null && suite != Suite.custom && suite != Suite.remote) {
+                throw CliException.usage("--agent goes with --suite custom or --suite remote: the other suites measure the"
+                        + " built-in agents");
             }
             if (suite != Suite.remote) {
                 for (String[] o : new String[][] {{"--transport", transport}, {"--serializer", serializer},
@@ -227,12 +244,14 @@ final class BenchmarkCommand {
             com.fasterxml.jackson.databind.JsonNode base = baseline == null ? null : BenchmarkReport.read(baseline, "--baseline");
             Progress bar = new Progress(spec.commandLine().getErr(),
                     progress != null ? progress : System.console() != null && !output.json());
+            byte[] own = agentFile == null ? null : agentModule(agentFile);
             if (suite == Suite.remote) {
                 RemoteBenchmark remote = new RemoteBenchmark(transport == null ? "tcp" : transport,
                         serializer == null ? "msgpack" : serializer, compression(), codec);
+                remote.replyTimeout(replyTimeout, poolModuleName(Pattern.request_reply));
                 dev.caxton.server.CaxtonServer.configureLogging("warn");
-                return finish(remote.run(catalog, props, echo, nRoundTrips, nMessages, nAgents, nInFlight,
-                        spec.commandLine().getOut(), output.json(), bar), base);
+                return finish(remote.run(catalog, props, echo, own == null ? echo : own, nRoundTrips, nMessages, nAgents,
+                        nInFlight, spec.commandLine().getOut(), output.json(), bar), base);
             }
             // As in the remote suite, CAXTON_OPTS (-Dcaxton.<key>=<value>) win over the benchmark's own settings.
             System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("caxton.") && !k.equals("caxton.home"))
@@ -245,13 +264,22 @@ final class BenchmarkCommand {
             Outcome outcome;
             try (CaxtonNode node = CaxtonNode.start(config, catalog, data)) {
                 if (!output.json()) {
-                    out.printf("caxton benchmark %s (%s): engine %s, codec %s, %s, %d cores, %s %s, Java %s%n", suite, flow,
+                    out.printf("caxton benchmark %s (%s%s): engine %s, codec %s, %s, %d cores, %s %s, Java %s%n", suite, flow,
+                            agentFile == null ? "" : ", agent " + agentFile.getFileName(),
                             config.string("runtime.engine"), codec, fuel == 0 ? "unmetered" : "fuel " + fuel,
                             Runtime.getRuntime().availableProcessors(),
                             System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));
                     out.flush();
                 }
                 node.deploy(new DeploySpec("echo", echo, List.of(), null, codec, null, null));
+                byte[] poolModule = own != null ? own : flow == Pattern.request_reply ? echo : resource("sink.wasm");
+                for (int i = 0; i < nAgents; i++) {
+                    node.deploy(new DeploySpec("pool-" + i, poolModule, List.of("pool"), null, codec, null, null));
+                }
+                if (flow == Pattern.request_reply) {
+                    // Before minutes of measuring: an agent that never answers fails the run now.
+                    RequestPump.checkAnswers(node, nAgents, replyTimeout, poolModuleName(flow));
+                }
                 for (int i = 0; i < 1000; i++) {
                     ask(node, "echo");
                 }
@@ -271,10 +299,6 @@ final class BenchmarkCommand {
                     rtt[i] = System.nanoTime() - t0;
                     bar.at(i + 1);
                 }
-                byte[] poolModule = flow == Pattern.request_reply ? echo : resource("sink.wasm");
-                for (int i = 0; i < nAgents; i++) {
-                    node.deploy(new DeploySpec("pool-" + i, poolModule, List.of("pool"), null, codec, null, null));
-                }
                 // Warm-up on the same workload, not counted: the JIT compiles the pool's path during
                 // the first few hundred thousand messages, and a figure that includes that is not the
                 // node's throughput but its warm-up.
@@ -282,7 +306,7 @@ final class BenchmarkCommand {
                 bar.phase("warm-up", warmup);
                 LostMessages warmupLost;
                 if (flow == Pattern.request_reply) {
-                    warmupLost = RequestPump.run(node, warmup, nInFlight, bar);
+                    warmupLost = RequestPump.run(node, warmup, nInFlight, replyTimeout, bar);
                 } else {
                     warmupLost = flood(node, warmup, nAgents, poolHandled(node, nAgents), bar);
                 }
@@ -292,7 +316,7 @@ final class BenchmarkCommand {
                 long t0 = System.nanoTime();
                 LostMessages lost;
                 if (flow == Pattern.request_reply) {
-                    lost = RequestPump.run(node, nMessages, nInFlight, bar);
+                    lost = RequestPump.run(node, nMessages, nInFlight, replyTimeout, bar);
                 } else {
                     lost = flood(node, nMessages, nAgents, handledBefore, bar);
                 }
@@ -309,6 +333,12 @@ final class BenchmarkCommand {
         /** JSON output, the HTML report and the comparison with the baseline, for every suite. */
         private int finish(Outcome outcome, com.fasterxml.jackson.databind.JsonNode base) {
             PrintWriter out = spec.commandLine().getOut();
+            if (agentFile != null) {
+                outcome.json().put("agent", String.valueOf(agentFile.getFileName()));
+            }
+            if (!Pattern.fire_and_forget.toString().equals(outcome.json().path("pattern").asText())) {
+                ((ObjectNode) outcome.json().get("throughput")).put("reply_timeout_ms", replyTimeout.toMillis());
+            }
             BenchmarkReport.Comparison comparison = base == null ? null
                     : BenchmarkReport.compare(base, outcome.json(), threshold / 100.0);
             if (comparison != null) {
@@ -334,6 +364,22 @@ final class BenchmarkCommand {
             boolean lost = outcome.json().at("/throughput/lost").asLong(0) > 0
                     || outcome.json().at("/throughput/warmup_lost").asLong(0) > 0;
             return regressed || lost ? CliException.FAILURE : 0;
+        }
+
+        /** @return what the throughput run's agents run, as the report and the errors name it */
+        private String poolModuleName(Pattern flow) {
+            return agentFile != null ? String.valueOf(agentFile.getFileName())
+                    : flow == Pattern.request_reply ? "the built-in echo agent" : "the built-in sink agent";
+        }
+
+        /** Reads {@code --agent}: a compiled module, with the errors a deploy from a file gives. */
+        private static byte[] agentModule(Path file) {
+            ModuleFile m = ModuleFile.read(file);
+            if (!m.field().equals("wasm_module")) {
+                throw CliException.usage("--agent " + file + ": the benchmark deploys compiled modules; compile the text"
+                        + " format to .wasm first");
+            }
+            return java.util.Base64.getDecoder().decode(m.value());
         }
 
         private static byte[] resource(String name) throws IOException {

@@ -36,6 +36,8 @@ final class RemoteBenchmark {
     /** {@code messaging.enable_compression}, or null to leave the configuration's default. */
     private final Boolean compression;
     private final String codec;
+    private java.time.Duration replyTimeout = RequestPump.DEFAULT_REPLY_TIMEOUT;
+    private String poolModule = "the built-in echo agent";
     /** Set when the configuration refused the compression key and "off" was asked for: said in the report. */
     private String compressionNote;
 
@@ -46,14 +48,20 @@ final class RemoteBenchmark {
         this.codec = codec;
     }
 
-    BenchmarkCommand.Outcome run(PluginCatalog catalog, Properties benchmarkProps, byte[] echo, int roundTrips, int messages, int agents, int inFlight,
-             PrintWriter out, boolean json, Progress bar) throws Exception {
-        return run(catalog, benchmarkProps, echo, echo, roundTrips, messages, agents, inFlight, out, json, bar);
+    /**
+     * Sets how long each request waits for its reply ({@code --reply-timeout}).
+     *
+     * @param timeout the wait
+     * @param module  what the pool's agents run, for the error when they answer nothing
+     */
+    void replyTimeout(java.time.Duration timeout, String module) {
+        this.replyTimeout = timeout;
+        this.poolModule = module;
     }
 
     /**
-     * As {@link #run(PluginCatalog, Properties, byte[], int, int, int, int, PrintWriter, boolean, Progress)},
-     * with another module for the pool the throughput run sends to (a test's agent that loses requests).
+     * Runs the suite: the round trips to {@code echo} on B and on A, then the throughput run to a
+     * pool of agents on B running {@code pool} (the echo agent, {@code --agent}, or a test's agent).
      */
     BenchmarkCommand.Outcome run(PluginCatalog catalog, Properties benchmarkProps, byte[] echo, byte[] pool, int roundTrips,
              int messages, int agents, int inFlight, PrintWriter out, boolean json, Progress bar) throws Exception {
@@ -84,6 +92,7 @@ final class RemoteBenchmark {
             }
             a.deploy(new DeploySpec("echo-local", echo, List.of(), null, codec, null, null));
             awaitAgents(a, agents + 1);
+            RequestPump.checkAnswers(a, agents, replyTimeout, poolModule);
             int warmRoundTrips = Math.min(1000, roundTrips);
             for (int i = 0; i < warmRoundTrips; i++) {
                 BenchmarkCommand.Run.ask(a, "echo");
@@ -96,10 +105,10 @@ final class RemoteBenchmark {
             int warmup = BenchmarkCommand.Run.warmupFor(messages);
             bar.phase("warm-up", warmup);
             // B's dead letters are the run's too: a request can be lost there, or its reply on the way back.
-            LostMessages warmupLost = RequestPump.run(a, warmup, inFlight, bar, b);
+            LostMessages warmupLost = RequestPump.run(a, warmup, inFlight, replyTimeout, bar, b);
             bar.phase("throughput", messages);
             long t0 = System.nanoTime();
-            LostMessages lost = RequestPump.run(a, messages, inFlight, bar, b);
+            LostMessages lost = RequestPump.run(a, messages, inFlight, replyTimeout, bar, b);
             double seconds = (System.nanoTime() - t0) / 1e9;
             bar.done();
             return report(out, json, a.config().string("runtime.engine"), remote, local, messages, warmup, seconds, agents,

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The request-reply throughput run: requests to the pool's echo agents with a window of them in
  * flight, each accounted for once: answered, answered with a failure, refused, or dead-lettered
  * (the request, or the reply on its way back). A request that is lost frees its window slot as soon
- * as it is known lost, instead of holding it for the 60 s its reply is waited for: a run whose
- * agents lose requests ends, and says what was lost and why.
+ * as it is known lost, instead of holding it for the reply timeout: a run whose agents lose
+ * requests ends, and says what was lost and why.
  *
  * <p>Each request carries a message id and reply-with of the run's own ({@code prefix + index}), so a
  * dead letter can be matched to its request: by its message id when the request itself was
@@ -31,9 +31,17 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class RequestPump {
 
-    /** How long each request waits for its reply: the node answers a {@code timeout} failure after it. */
-    private static final Duration WAIT = Duration.ofSeconds(60);
-    /** A run in which nothing is answered or lost for this long has stalled. */
+    /**
+     * How long each request waits for its reply unless {@code --reply-timeout} says otherwise: the node
+     * answers a {@code timeout} failure after it. The echo agent answers in microseconds and a loaded
+     * run's queueing adds milliseconds, so five seconds is ample for an agent that answers at all,
+     * and short enough that an agent that never does is reported in seconds, not minutes.
+     */
+    static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * A run in which nothing is answered or lost for this long has stalled; for a reply timeout
+     * longer than this, the reply timeout and a minute, since a request is known lost only then.
+     */
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(120);
     /**
      * How long a request whose own dead letter was seen may still get its failure reply: an agent's
@@ -50,6 +58,7 @@ final class RequestPump {
     private static final AtomicLong RUNS = new AtomicLong();
 
     private final CaxtonNode sender;
+    private final Duration replyTimeout;
     private final CaxtonNode[] nodes;
     private final long[] deadSeen;
     private final String prefix;
@@ -71,8 +80,9 @@ final class RequestPump {
     private record Dead(long seenNanos, String reason) {
     }
 
-    private RequestPump(CaxtonNode sender, CaxtonNode[] others, int messages, int inFlight) {
+    private RequestPump(CaxtonNode sender, CaxtonNode[] others, int messages, int inFlight, Duration replyTimeout) {
         this.sender = sender;
+        this.replyTimeout = replyTimeout;
         this.nodes = new CaxtonNode[others.length + 1];
         nodes[0] = sender;
         System.arraycopy(others, 0, nodes, 1, others.length);
@@ -94,15 +104,16 @@ final class RequestPump {
      * @param sender   the node the requests are sent on
      * @param messages requests to send
      * @param inFlight requests outstanding at once
+     * @param replyTimeout how long each request waits for its reply before it is lost as {@code no_reply}
      * @param bar      progress
      * @param others   further nodes the requests or their replies pass through: their dead letters
      *                 are looked at too
      * @return the requests lost, with their reasons
-     * @throws CliException when nothing was answered or lost for 120 s
+     * @throws CliException when nothing was answered or lost for 120 s (or the reply timeout and a minute)
      */
-    static LostMessages run(CaxtonNode sender, int messages, int inFlight, Progress bar, CaxtonNode... others)
-            throws Exception {
-        RequestPump pump = new RequestPump(sender, others, messages, inFlight);
+    static LostMessages run(CaxtonNode sender, int messages, int inFlight, Duration replyTimeout, Progress bar,
+                            CaxtonNode... others) throws Exception {
+        RequestPump pump = new RequestPump(sender, others, messages, inFlight, replyTimeout);
         for (int i = 0; i < messages; i++) {
             pump.acquire(1);
             pump.send(i);
@@ -114,6 +125,43 @@ final class RequestPump {
         return pump.lost.settle();
     }
 
+    /**
+     * Sends one request to each of the pool's agents at once and waits for the answers, before
+     * anything is measured: an agent that takes requests and answers none would otherwise have the
+     * run lose every request, one reply timeout per window, and report it only at the end. A
+     * failure reply passes (the run counts such losses itself); no reply at all stops the run.
+     *
+     * @param sender       the node the run sends on
+     * @param agents       how many agents ({@code pool-0}, {@code pool-1}, ...) the pool has
+     * @param replyTimeout how long each may take to answer
+     * @param module       what the agents run, for the error
+     * @throws CliException naming the first agent that did not answer, and what to do
+     */
+    static void checkAnswers(CaxtonNode sender, int agents, Duration replyTimeout, String module) throws Exception {
+        java.util.List<CompletableFuture<Envelope>> replies = new java.util.ArrayList<>();
+        for (int i = 0; i < agents; i++) {
+            replies.add(sender.request(Envelope.builder(Performative.REQUEST).receiver("pool-" + i).content(0L).build(),
+                    replyTimeout));
+        }
+        for (int i = 0; i < agents; i++) {
+            // The node answers a timeout failure once the reply timeout is over; the extra minute only
+            // guards against a node that does not.
+            Envelope r = replies.get(i).get(replyTimeout.toMillis() + 60_000, TimeUnit.MILLISECONDS);
+            if (noReply(r)) {
+                throw new CliException("agent 'pool-" + i + "' (" + module + ") answered no request within "
+                        + dev.caxton.spi.Quantities.formatDuration(replyTimeout) + ": the request-reply run needs an agent that replies to"
+                        + " every request. For an agent that answers nothing, use --pattern fire-and-forget;"
+                        + " for one that takes longer to answer, raise --reply-timeout");
+            }
+        }
+    }
+
+    /** @return whether this is the node's own failure after the reply timeout: the agent never answered */
+    private static boolean noReply(Envelope r) {
+        return r.performative() == Performative.FAILURE && "caxton".equals(r.sender())
+                && "timeout".equals(reasonField(r));
+    }
+
     private void send(int i) {
         pending.add(i);
         String id = prefix + i;
@@ -121,7 +169,7 @@ final class RequestPump {
                 .content((long) i).build();
         CompletableFuture<Envelope> reply;
         try {
-            reply = BenchmarkCommand.Run.offer(() -> sender.request(e, WAIT));
+            reply = BenchmarkCommand.Run.offer(() -> sender.request(e, replyTimeout));
         } catch (RoutingException refused) {
             if (settle(i)) {
                 lost.refused(refused);
@@ -143,7 +191,7 @@ final class RequestPump {
             String reason = reason(r);
             // The node's own failure after the wait ran out (sender "caxton"), or one the agent or the
             // node answered for it (a fault, a TTL, a failed agent): the request got no answer either way.
-            lost.lost("caxton".equals(r.sender()) && "timeout".equals(reasonField(r)) ? "no_reply" : "failure", reason);
+            lost.lost(noReply(r) ? "no_reply" : "failure", reason);
         } else {
             answered.incrementAndGet();
         }
@@ -168,13 +216,23 @@ final class RequestPump {
             if (now != last) {
                 last = now;
                 since = System.nanoTime();
-            } else if (System.nanoTime() - since > STALL_NANOS) {
+            } else if (System.nanoTime() - since > stallNanos()) {
                 long n = lost.count();
                 throw new CliException("the benchmark stalled: " + answered.get() + " requests answered"
-                        + (n == 0 ? "" : ", " + n + " lost") + ", nothing answered or lost for 120 s with "
+                        + (n == 0 ? "" : ", " + n + " lost") + ", nothing answered or lost for "
+                        + TimeUnit.NANOSECONDS.toSeconds(stallNanos()) + " s with "
                         + inFlight + " in flight");
             }
         }
+    }
+
+    private long stallNanos() {
+        return stallNanos(replyTimeout);
+    }
+
+    /** @return how long a run with this reply timeout may go without an answer or a loss */
+    static long stallNanos(Duration replyTimeout) {
+        return Math.max(STALL_NANOS, replyTimeout.toNanos() + TimeUnit.MINUTES.toNanos(1));
     }
 
     /**

@@ -143,7 +143,7 @@ class BenchmarkLostTest {
 
             // 200 requests, 20 in flight: the 20 lost replies would each hold a slot for 60 s, so the
             // old run sat at a full window until the first of them timed out (and then failed).
-            LostMessages lost = RequestPump.run(node, 200, 20, Progress.OFF);
+            LostMessages lost = RequestPump.run(node, 200, 20, RequestPump.DEFAULT_REPLY_TIMEOUT, Progress.OFF);
 
             assertThat(lost.count()).isEqualTo(20);
             assertThat(lost.reasons()).containsExactly(java.util.Map.entry("unknown_receiver", 20L));
@@ -161,7 +161,7 @@ class BenchmarkLostTest {
                     null));
 
             // 3 faults, fewer than agents.max_failures: the agent keeps answering, and the run with it.
-            LostMessages lost = RequestPump.run(node, 150, 10, Progress.OFF);
+            LostMessages lost = RequestPump.run(node, 150, 10, RequestPump.DEFAULT_REPLY_TIMEOUT, Progress.OFF);
 
             assertThat(lost.count()).isEqualTo(3);
             assertThat(lost.reasons()).containsExactly(java.util.Map.entry("failure", 3L));
@@ -175,7 +175,7 @@ class BenchmarkLostTest {
     void requestsTheNodeRefusesAreCountedLost() throws Exception {
         try (CaxtonNode node = node(data)) {
             // Nobody has the capability: every request is refused as it is sent.
-            LostMessages lost = RequestPump.run(node, 30, 5, Progress.OFF);
+            LostMessages lost = RequestPump.run(node, 30, 5, RequestPump.DEFAULT_REPLY_TIMEOUT, Progress.OFF);
 
             assertThat(lost.count()).isEqualTo(30);
             assertThat(lost.reasons()).containsOnlyKeys("refused_unknown_receiver");
@@ -196,7 +196,8 @@ class BenchmarkLostTest {
 
         // The pool on node B loses every 10th reply there; the requests are sent on node A, where no
         // dead letter shows. 100 warm-up requests, then 200: the old run waited 60 s for the first
-        // lost reply, then failed on its timeout.
+        // lost reply, then failed on its timeout. The check that the agent answers before the run is
+        // its first message (answered), so the losses fall on warm-up messages 10..100 and run 110..300.
         BenchmarkCommand.Outcome o = new RemoteBenchmark("tcp", "json", null, "json").run(PluginCatalog.discover(null),
                 props, echo, Wat.compile(MISROUTES_EVERY_10TH), 5, 200, 1, 20, new java.io.PrintWriter(text), true,
                 Progress.OFF);
@@ -212,7 +213,7 @@ class BenchmarkLostTest {
     void aRequestReplyRunThatLosesNothingSaysSo() throws Exception {
         try (CaxtonNode node = node(data)) {
             node.deploy(new DeploySpec("pool-0", Wat.compile(WatAgents.ECHO), List.of("pool"), null, "json", null, null));
-            LostMessages lost = RequestPump.run(node, 100, 10, Progress.OFF);
+            LostMessages lost = RequestPump.run(node, 100, 10, RequestPump.DEFAULT_REPLY_TIMEOUT, Progress.OFF);
             assertThat(lost.count()).isZero();
             assertThat(lost.reasons()).isEmpty();
         }

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,24 +17,6 @@ class BenchmarkReportTest {
 
     @TempDir
     Path dir;
-
-    /** The test class path has the json serializer only; CAXTON_OPTS reach the benchmark's node this way. */
-    @org.junit.jupiter.api.BeforeAll
-    static void jsonSerializer() {
-        System.setProperty("caxton.messaging.serializer", "json");
-    }
-
-    @org.junit.jupiter.api.AfterAll
-    static void restore() {
-        System.clearProperty("caxton.messaging.serializer");
-    }
-
-    private static Cli.Result runSmall(String... more) {
-        List<String> args = new ArrayList<>(List.of("benchmark", "run", "--suite", "custom", "--mode", "interpreter",
-                "--startups", "3", "--round-trips", "30", "--messages", "300", "--agents", "2", "--in-flight", "20"));
-        args.addAll(List.of(more));
-        return Cli.run(args.toArray(String[]::new));
-    }
 
     private static ObjectNode report(String pattern, double perSecond, double p50, double p99) {
         ObjectNode o = Json.mapper().createObjectNode();
@@ -54,7 +34,7 @@ class BenchmarkReportTest {
 
     @Test
     void fireAndForgetHandlesEveryMessageOnSinkAgents() throws Exception {
-        Cli.Result r = runSmall("--pattern", "fire-and-forget", "--output", "json");
+        Cli.Result r = Cli.benchmarkSmall("--pattern", "fire-and-forget", "--output", "json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode j = Json.mapper().readTree(r.out());
         assertThat(j.path("pattern").asText()).isEqualTo("fire-and-forget");
@@ -69,7 +49,7 @@ class BenchmarkReportTest {
 
     @Test
     void requestReplyReportsItsLossesTooAndSaysNone() throws Exception {
-        Cli.Result r = runSmall("--output", "json");
+        Cli.Result r = Cli.benchmarkSmall("--output", "json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode j = Json.mapper().readTree(r.out());
         assertThat(j.path("pattern").asText()).isEqualTo("request-reply");
@@ -87,7 +67,7 @@ class BenchmarkReportTest {
         // A baseline no real run can match: ten billion messages a second flags a throughput regression.
         Path baseline = write("baseline.json", report("request-reply", 1e10, 0.001, 0.001));
         Path out = dir.resolve("report");
-        Cli.Result r = runSmall("--report", out.toString(), "--baseline", baseline.toString(), "--progress");
+        Cli.Result r = Cli.benchmarkSmall("--report", out.toString(), "--baseline", baseline.toString(), "--progress");
         assertThat(r.code()).as(r.err()).isEqualTo(CliException.FAILURE);
         assertThat(r.out()).contains("REGRESSION").contains("throughput (messages/s)").contains("index.html");
         assertThat(r.err()).contains("round trips").contains("100%");
@@ -129,7 +109,7 @@ class BenchmarkReportTest {
         Cli.Result r = Cli.run("benchmark", "compare", a.toString(), junk.toString());
         assertThat(r.code()).isEqualTo(CliException.FAILURE);
         assertThat(r.err()).contains("CURRENT").contains("junk.json").contains("not a benchmark report");
-        Cli.Result missing = runSmall("--baseline", dir.resolve("nope.json").toString());
+        Cli.Result missing = Cli.benchmarkSmall("--baseline", dir.resolve("nope.json").toString());
         assertThat(missing.err()).contains("--baseline").contains("does not exist");
     }
 

@@ -32,6 +32,23 @@ final class Cli {
         return new Result(code, out.toString(), err.toString());
     }
 
+    /**
+     * Runs {@code caxton benchmark run --suite custom} at a small size in interpreter mode, on the
+     * JSON serializer: the test class path has no other, and CAXTON_OPTS reach the benchmark's node
+     * as system properties.
+     */
+    static Result benchmarkSmall(String... more) {
+        List<String> args = new ArrayList<>(List.of("benchmark", "run", "--suite", "custom", "--mode", "interpreter",
+                "--startups", "3", "--round-trips", "30", "--messages", "300", "--agents", "2", "--in-flight", "20"));
+        args.addAll(List.of(more));
+        System.setProperty("caxton.messaging.serializer", "json");
+        try {
+            return run(args.toArray(String[]::new));
+        } finally {
+            System.clearProperty("caxton.messaging.serializer");
+        }
+    }
+
     /** Runs a client command against the fake API with the right token. */
     static Result against(FakeApi api, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
