@@ -1,5 +1,6 @@
 package dev.caxton.runtime.cluster;
 
+import dev.caxton.runtime.api.RoutingException;
 import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.routing.DeadLetterSink;
 import dev.caxton.runtime.routing.RemoteRoutes;
@@ -8,6 +9,7 @@ import dev.caxton.runtime.routing.Router;
 import dev.caxton.spi.membership.Member;
 import dev.caxton.spi.membership.MembershipEvent;
 import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
 
@@ -750,6 +752,9 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         if (o != null && o.onRefused(from, e, SendStatus.values()[status], reason)) {
             return;
         }
+        if (toldToSender(from, e, attempt, first, SendStatus.values()[status], reason)) {
+            return;
+        }
         if (SendStatus.values()[status] == SendStatus.QUEUE_FULL && attempt < retry.attempts()) {
             schedule(from, e, attempt + 1, first);
         } else if (SendStatus.values()[status] == SendStatus.QUEUE_FULL) {
@@ -757,6 +762,24 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         } else {
             deadLetters.deadLetter(e, "refused by node " + from + ": " + reason);
         }
+    }
+
+    /**
+     * A first attempt refused within {@code accept_timeout} of its sending, by a sender waiting here
+     * that takes refusals (a client's request, see {@link Router#route(Envelope, int)}): it hears
+     * the refusal as an API send that waited for the answer would have, and the message is not
+     * this node's to retry. Past the timeout the message is the node's own, as after a wait that
+     * ran out.
+     */
+    private boolean toldToSender(String from, Envelope e, int attempt, long first, SendStatus status, String reason) {
+        long timeout = acceptTimeoutNanos;
+        if (attempt != 0 || timeout == 0
+                || TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis() - first) > timeout) {
+            return false;
+        }
+        String said = status == SendStatus.QUEUE_FULL
+                ? "the mailbox of '" + e.receiver() + "' on node " + from + " is full" : reason;
+        return router.refusedElsewhere(e, new RoutingException(status, EnvelopeFields.RECEIVER, said));
     }
 
     private void onAnswer(String from, ByteBuffer frame) {
