@@ -10,6 +10,7 @@ import dev.caxton.spi.membership.Member;
 import dev.caxton.spi.membership.MembershipEvent;
 import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
+import dev.caxton.spi.serializer.EncodeBuffer;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
 
@@ -96,6 +97,12 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     static final Duration ROUTE_BACK_TTL = Duration.ofMinutes(10);
     private static final long MAX_RETRY_DELAY_MS = 1000;
 
+    /**
+     * The envelope frame being written, one per sending thread (an agent's worker, a client's
+     * thread, the retry timer): reused, since the link copies what it keeps before it returns.
+     */
+    private static final ThreadLocal<EncodeBuffer> FRAMES = ThreadLocal.withInitial(() -> new EncodeBuffer(512));
+
     private final String self;
     private final PeerLinks links;
     private final Serializer wire;
@@ -113,15 +120,20 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     // peers kept of its previous run (they would otherwise ignore them until it is judged dead).
     private final AtomicLong localVersion = new AtomicLong(System.currentTimeMillis() * 1000);
     private final ScheduledThreadPoolExecutor timers;
-    private final Map<String, long[]> routeBack = new LinkedHashMap<>(1024, 0.75f, true) {
+    /**
+     * Route-back entries, least recently used first. One map holds the node and the time: every
+     * request from a client on another node adds a name, so a second map of the nodes (pruned
+     * now and then) cost the event loop a second insertion per request and a sweep every
+     * {@code route_back_size} requests.
+     */
+    private final Map<String, Back> routeBack = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Back> eldest) {
             return size() > routeBackSize;
         }
     };
     private volatile int routeBackSize = ROUTE_BACK_SIZE;
     private volatile long routeBackTtlNanos = ROUTE_BACK_TTL.toNanos();
-    private final Map<String, Object> routeBackNodes = new ConcurrentHashMap<>();
     /**
      * Nodes the membership declared dead, whose messages are dead-lettered at once rather than
      * retried until delivery_timeout: no link will come back for them until they rejoin.
@@ -905,45 +917,45 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
 
     // ---------------------------------------------------------------- route-back
 
+    /** Where a sender the directory does not know wrote from, and when (System.nanoTime) it last did. */
+    private static final class Back {
+        String node;
+        long at;
+
+        Back(String node, long at) {
+            this.node = node;
+            this.at = at;
+        }
+    }
+
     private void rememberSender(String sender, String node) {
         if (sender == null || router.isRegistered(sender) || directory.nodeOf(sender) != null) {
             return;
         }
+        long now = System.nanoTime();
         synchronized (routeBack) {
-            long[] at = routeBack.get(sender);
-            long now = System.nanoTime();
-            if (at == null) {
-                routeBack.put(sender, new long[]{now});
+            Back b = routeBack.get(sender);
+            if (b == null) {
+                routeBack.put(sender, new Back(node, now));
             } else {
-                at[0] = now;
+                b.node = node;
+                b.at = now;
             }
-        }
-        routeBackNodes.put(sender, node);
-        if (routeBackNodes.size() > routeBackSize * 2L) {
-            pruneRouteBack();
-        }
-    }
-
-    private void pruneRouteBack() {
-        synchronized (routeBack) {
-            routeBackNodes.keySet().retainAll(routeBack.keySet());
         }
     }
 
     private String routeBackOf(String name) {
-        Object node = routeBackNodes.get(name);
-        if (node == null) {
-            return null;
-        }
         synchronized (routeBack) {
-            long[] at = routeBack.get(name);
-            if (at == null || System.nanoTime() - at[0] > routeBackTtlNanos) {
-                routeBack.remove(name);
-                routeBackNodes.remove(name);
+            Back b = routeBack.get(name);
+            if (b == null) {
                 return null;
             }
+            if (System.nanoTime() - b.at > routeBackTtlNanos) {
+                routeBack.remove(name);
+                return null;
+            }
+            return b.node;
         }
-        return (String) node;
     }
 
     // ---------------------------------------------------------------- RemoteRoutes
@@ -990,20 +1002,26 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             deadLetters.deadLetter(e, "node dead: " + node);
             return;
         }
-        byte[] env;
+        // Written once, after a free byte for the link's channel: a frame the link sends at once
+        // goes from this buffer to the transport, with no copy of the encoding in between.
+        EncodeBuffer frame = FRAMES.get();
+        frame.reset();
+        frame.advance(1);
+        frame.write(ENVELOPE);
+        byte[] head = frame.reserve(12);
+        ByteBuffer.wrap(head, frame.length(), 12).putInt(attempt).putLong(first);
+        frame.advance(12);
         try {
-            env = wire.encode(e);
+            wire.encode(e, frame);
         } catch (SerializationException ex) {
             deadLetters.deadLetter(e, "cannot be encoded for node " + node + ": " + ex.getMessage());
             return;
         }
-        if (!links.fits(env.length + 13)) {
+        if (!links.fits(frame.length() - 1)) {
             deadLetters.deadLetter(e, "too large for the transport to node " + node);
             return;
         }
-        ByteBuffer b = ByteBuffer.allocate(13 + env.length);
-        b.put(ENVELOPE).putInt(attempt).putLong(first).put(env);
-        if (links.sendCluster(node, b.array(), e.effectivePriority())) {
+        if (links.sendCluster(node, frame.array(), frame.length(), e.effectivePriority())) {
             return;
         }
         // No usable link (down, still connecting, or full): wait and try again, within delivery_timeout.
