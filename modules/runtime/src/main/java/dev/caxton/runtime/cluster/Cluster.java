@@ -880,21 +880,19 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             return null;
         }
         long first = System.currentTimeMillis();
-        byte[] env;
+        long number = askNumbers.incrementAndGet();
+        EncodeBuffer frame;
         try {
-            env = wire.encode(e);
+            frame = envelopeFrame(ASK, number, 0, first, e);
         } catch (SerializationException ex) {
             return new Refusal(SendStatus.MALFORMED, "cannot be encoded for node " + node + ": " + ex.getMessage());
         }
-        if (!links.fits(env.length + 21)) {
+        if (!links.fits(frame.length() - 1)) {
             return new Refusal(SendStatus.MALFORMED, "too large for the transport to node " + node);
         }
-        long number = askNumbers.incrementAndGet();
         Asked a = new Asked(node, e, first, System.nanoTime(), new java.util.concurrent.CompletableFuture<>());
         asked.put(number, a);
-        ByteBuffer b = ByteBuffer.allocate(21 + env.length);
-        b.put(ASK).putLong(number).putInt(0).putLong(first).put(env);
-        if (!links.sendCluster(node, b.array(), e.effectivePriority())) {
+        if (!links.sendCluster(node, frame.array(), frame.length(), e.effectivePriority())) {
             // No usable link now: the ordinary retries within delivery_timeout, and a 202.
             asked.remove(number);
             schedule(node, e, 1, first);
@@ -1002,17 +1000,9 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             deadLetters.deadLetter(e, "node dead: " + node);
             return;
         }
-        // Written once, after a free byte for the link's channel: a frame the link sends at once
-        // goes from this buffer to the transport, with no copy of the encoding in between.
-        EncodeBuffer frame = FRAMES.get();
-        frame.reset();
-        frame.advance(1);
-        frame.write(ENVELOPE);
-        byte[] head = frame.reserve(12);
-        ByteBuffer.wrap(head, frame.length(), 12).putInt(attempt).putLong(first);
-        frame.advance(12);
+        EncodeBuffer frame;
         try {
-            wire.encode(e, frame);
+            frame = envelopeFrame(ENVELOPE, 0, attempt, first, e);
         } catch (SerializationException ex) {
             deadLetters.deadLetter(e, "cannot be encoded for node " + node + ": " + ex.getMessage());
             return;
@@ -1026,6 +1016,45 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         }
         // No usable link (down, still connecting, or full): wait and try again, within delivery_timeout.
         schedule(node, e, attempt + 1, first);
+    }
+
+    /**
+     * An {@link #ENVELOPE} (or, with its number, {@link #ASK}) frame, written once into this
+     * thread's buffer after a free byte for the link's channel, so a frame the link sends at once
+     * goes from here to the transport with no copy of the encoding in between. Valid until the
+     * thread's next frame.
+     */
+    private EncodeBuffer envelopeFrame(byte type, long number, int attempt, long first, Envelope e) {
+        EncodeBuffer frame = FRAMES.get();
+        frame.reset();
+        frame.advance(1);
+        frame.write(type);
+        if (type == ASK) {
+            putLong(frame, number);
+        }
+        putInt(frame, attempt);
+        putLong(frame, first);
+        wire.encode(e, frame);
+        return frame;
+    }
+
+    // Big-endian by hand, as ByteBuffer would write them: a wrapper per frame showed in the profile.
+    private static void putInt(EncodeBuffer b, int v) {
+        int at = b.length();
+        byte[] a = b.reserve(4);
+        for (int i = 0; i < 4; i++) {
+            a[at + i] = (byte) (v >>> (24 - 8 * i));
+        }
+        b.advance(4);
+    }
+
+    private static void putLong(EncodeBuffer b, long v) {
+        int at = b.length();
+        byte[] a = b.reserve(8);
+        for (int i = 0; i < 8; i++) {
+            a[at + i] = (byte) (v >>> (56 - 8 * i));
+        }
+        b.advance(8);
     }
 
     private void schedule(String node, Envelope e, int attempt, long first) {
