@@ -208,4 +208,44 @@ class ClusterTest {
             ClusterNodes.closeAll(s);
         }
     }
+
+    @Test
+    @DisplayName("an API request with wait_ms through C to a full mailbox on A answers 429: the refusal completes the wait")
+    void fullRemoteMailboxAnswers429ToAWaitingRequest() throws Exception {
+        List<Image.Server> s = ClusterNodes.start(dir, new ClusterNodes.Spec("tcp", "msgpack", "memory",
+                "priorities:\n  normal:\n    queue_size: 1", "", ""));
+        try {
+            Image.Server a = s.get(0);
+            Image.Server c = s.get(2);
+            deploy(a, "slow", "../tests/agents/sleepy.wasm");
+            await("C's directory lists slow on A", () -> "A".equals(allAgents(c).get("slow")));
+            // The request no longer blocks C's handler for A's answer: A's refusal reaches the
+            // waiting request through its reply, and the client hears it as 429 all the same.
+            String token = c.token();
+            List<java.util.concurrent.Future<java.net.http.HttpResponse<String>>> sent = new java.util.ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 40; i++) {
+                    sent.add(pool.submit(() -> c.http("POST", "/api/v1/messages",
+                            "{\"performative\":\"request\",\"receiver\":\"slow\",\"content\":\"x\",\"wait_ms\":100}",
+                            token)));
+                }
+            }
+            Map<Integer, Integer> codes = new HashMap<>();
+            String refusal = null;
+            for (var f : sent) {
+                var r = f.get();
+                codes.merge(r.statusCode(), 1, Integer::sum);
+                if (r.statusCode() == 429) {
+                    refusal = r.body();
+                }
+            }
+            System.out.println("cluster: 40 concurrent API requests with wait_ms through C to a full mailbox on A: " + codes);
+            assertThat(codes).containsKey(429);
+            assertThat(codes.keySet()).isSubsetOf(200, 429);
+            assertThat(refusal).contains("queue_full").contains("the mailbox of 'slow' on node A is full");
+            assertThat(c.api("GET", "/api/v1/dead-letters", null).toString()).doesNotContain("slow");
+        } finally {
+            ClusterNodes.closeAll(s);
+        }
+    }
 }
