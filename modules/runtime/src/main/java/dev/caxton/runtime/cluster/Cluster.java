@@ -1030,31 +1030,22 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         frame.advance(1);
         frame.write(type);
         if (type == ASK) {
-            putLong(frame, number);
+            putBigEndian(frame, number, 8);
         }
-        putInt(frame, attempt);
-        putLong(frame, first);
+        putBigEndian(frame, attempt, 4);
+        putBigEndian(frame, first, 8);
         wire.encode(e, frame);
         return frame;
     }
 
-    // Big-endian by hand, as ByteBuffer would write them: a wrapper per frame showed in the profile.
-    private static void putInt(EncodeBuffer b, int v) {
+    // Big-endian by hand, as ByteBuffer would write it: a wrapper per frame showed in the profile.
+    private static void putBigEndian(EncodeBuffer b, long v, int bytes) {
         int at = b.length();
-        byte[] a = b.reserve(4);
-        for (int i = 0; i < 4; i++) {
-            a[at + i] = (byte) (v >>> (24 - 8 * i));
+        byte[] a = b.reserve(bytes);
+        for (int i = 0; i < bytes; i++) {
+            a[at + i] = (byte) (v >>> (8 * (bytes - 1 - i)));
         }
-        b.advance(4);
-    }
-
-    private static void putLong(EncodeBuffer b, long v) {
-        int at = b.length();
-        byte[] a = b.reserve(8);
-        for (int i = 0; i < 8; i++) {
-            a[at + i] = (byte) (v >>> (56 - 8 * i));
-        }
-        b.advance(8);
+        b.advance(bytes);
     }
 
     private void schedule(String node, Envelope e, int attempt, long first) {
