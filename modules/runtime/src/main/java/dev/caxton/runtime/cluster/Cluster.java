@@ -219,6 +219,8 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     /**
      * Sets how long an API send to an agent on another node waits for that node to accept or
      * refuse the message ({@code coordination.cluster.accept_timeout}); zero sends without waiting.
+     * A request (whose caller has the reply's future) does not wait: a refusal of it that comes
+     * within this time goes to that future, a later one is this node's to retry.
      *
      * @param timeout the wait
      */
