@@ -185,7 +185,11 @@ final class RequestPump {
         if (!settle(i)) {
             return;
         }
-        if (t != null) {
+        Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof RoutingException refused) {
+            // Another node refused it after the send returned: counted as a refusal at the send is.
+            lost.refused(refused);
+        } else if (t != null) {
             lost.lost("error", String.valueOf(t));
         } else if (r.performative() == Performative.FAILURE) {
             String reason = reason(r);

@@ -924,8 +924,10 @@ public final class CaxtonNode implements AutoCloseable {
      * @param e    the message
      * @param wait how long to wait
      * @return completes with the reply, or a {@code failure} envelope (reason {@code timeout} when
-     *         nothing came back in time)
-     * @throws RoutingException when it is refused
+     *         nothing came back in time); completes exceptionally with a {@link RoutingException}
+     *         when an agent on another node receives it and that node refuses it (a full mailbox):
+     *         the call does not wait for the other node's answer
+     * @throws RoutingException when it is refused here
      */
     public CompletableFuture<Envelope> request(Envelope e, Duration wait) {
         return request(e, wait, false);

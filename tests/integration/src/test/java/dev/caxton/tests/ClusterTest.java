@@ -173,6 +173,30 @@ class ClusterTest {
     @Test
     @DisplayName("an API send through C to a full mailbox on A answers 429, as for a local agent")
     void fullRemoteMailboxAnswers429() throws Exception {
+        Map<Integer, Integer> codes = fortyToAFullMailboxOnA("sends",
+                "{\"performative\":\"inform\",\"receiver\":\"slow\",\"content\":\"x\"}");
+        assertThat(codes).containsOnlyKeys(202, 429);
+    }
+
+    @Test
+    @DisplayName("an API request with wait_ms through C to a full mailbox on A answers 429: the refusal completes the wait")
+    void fullRemoteMailboxAnswers429ToAWaitingRequest() throws Exception {
+        // The request does not block C's handler for A's answer: A's refusal reaches the waiting
+        // request through its reply, and the client hears it as 429 all the same.
+        Map<Integer, Integer> codes = fortyToAFullMailboxOnA("requests with wait_ms",
+                "{\"performative\":\"request\",\"receiver\":\"slow\",\"content\":\"x\",\"wait_ms\":100}");
+        assertThat(codes.keySet()).isSubsetOf(200, 429);
+    }
+
+    /**
+     * Posts the body 40 times at once through C to agent {@code slow} on A, whose mailbox holds one
+     * message (sleepy holds each 50 ms, so most find it full however fast or slow the machine is);
+     * checks that some were refused with A's reason and that C dead-lettered none of them (a
+     * refusal is the client's to retry).
+     *
+     * @return the count of each status code
+     */
+    private Map<Integer, Integer> fortyToAFullMailboxOnA(String what, String body) throws Exception {
         List<Image.Server> s = ClusterNodes.start(dir, new ClusterNodes.Spec("tcp", "msgpack", "memory",
                 "priorities:\n  normal:\n    queue_size: 1", "", ""));
         try {
@@ -180,14 +204,11 @@ class ClusterTest {
             Image.Server c = s.get(2);
             deploy(a, "slow", "../tests/agents/sleepy.wasm");
             await("C's directory lists slow on A", () -> "A".equals(allAgents(c).get("slow")));
-            // 40 sends at once through C: sleepy holds each message 50 ms and its mailbox holds one,
-            // so most of them find it full however fast or slow the machine is.
             String token = c.token();
             List<java.util.concurrent.Future<java.net.http.HttpResponse<String>>> sent = new java.util.ArrayList<>();
             try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int i = 0; i < 40; i++) {
-                    sent.add(pool.submit(() -> c.http("POST", "/api/v1/messages",
-                            "{\"performative\":\"inform\",\"receiver\":\"slow\",\"content\":\"x\"}", token)));
+                    sent.add(pool.submit(() -> c.http("POST", "/api/v1/messages", body, token)));
                 }
             }
             Map<Integer, Integer> codes = new HashMap<>();
@@ -199,11 +220,11 @@ class ClusterTest {
                     refusal = r.body();
                 }
             }
-            System.out.println("cluster: 40 concurrent API sends through C to a full mailbox on A: " + codes);
-            assertThat(codes).containsOnlyKeys(202, 429);
+            System.out.println("cluster: 40 concurrent API " + what + " through C to a full mailbox on A: " + codes);
+            assertThat(codes).containsKey(429);
             assertThat(refusal).contains("queue_full").contains("the mailbox of 'slow' on node A is full");
-            // Refused sends are the client's to retry: C dead-letters none of them.
             assertThat(c.api("GET", "/api/v1/dead-letters", null).toString()).doesNotContain("slow");
+            return codes;
         } finally {
             ClusterNodes.closeAll(s);
         }

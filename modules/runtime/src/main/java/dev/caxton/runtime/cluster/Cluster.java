@@ -1,5 +1,6 @@
 package dev.caxton.runtime.cluster;
 
+import dev.caxton.runtime.api.RoutingException;
 import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.runtime.routing.DeadLetterSink;
 import dev.caxton.runtime.routing.RemoteRoutes;
@@ -8,6 +9,8 @@ import dev.caxton.runtime.routing.Router;
 import dev.caxton.spi.membership.Member;
 import dev.caxton.spi.membership.MembershipEvent;
 import dev.caxton.spi.message.Envelope;
+import dev.caxton.spi.message.EnvelopeFields;
+import dev.caxton.spi.serializer.EncodeBuffer;
 import dev.caxton.spi.serializer.SerializationException;
 import dev.caxton.spi.serializer.Serializer;
 
@@ -94,6 +97,12 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     static final Duration ROUTE_BACK_TTL = Duration.ofMinutes(10);
     private static final long MAX_RETRY_DELAY_MS = 1000;
 
+    /**
+     * The envelope frame being written, one per sending thread (an agent's worker, a client's
+     * thread, the retry timer): reused, since the link copies what it keeps before it returns.
+     */
+    private static final ThreadLocal<EncodeBuffer> FRAMES = ThreadLocal.withInitial(() -> new EncodeBuffer(512));
+
     private final String self;
     private final PeerLinks links;
     private final Serializer wire;
@@ -111,15 +120,20 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     // peers kept of its previous run (they would otherwise ignore them until it is judged dead).
     private final AtomicLong localVersion = new AtomicLong(System.currentTimeMillis() * 1000);
     private final ScheduledThreadPoolExecutor timers;
-    private final Map<String, long[]> routeBack = new LinkedHashMap<>(1024, 0.75f, true) {
+    /**
+     * Route-back entries, least recently used first. One map holds the node and the time: every
+     * request from a client on another node adds a name, so a second map of the nodes (pruned
+     * now and then) cost the event loop a second insertion per request and a sweep every
+     * {@code route_back_size} requests.
+     */
+    private final Map<String, Back> routeBack = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Back> eldest) {
             return size() > routeBackSize;
         }
     };
     private volatile int routeBackSize = ROUTE_BACK_SIZE;
     private volatile long routeBackTtlNanos = ROUTE_BACK_TTL.toNanos();
-    private final Map<String, Object> routeBackNodes = new ConcurrentHashMap<>();
     /**
      * Nodes the membership declared dead, whose messages are dead-lettered at once rather than
      * retried until delivery_timeout: no link will come back for them until they rejoin.
@@ -205,6 +219,8 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
     /**
      * Sets how long an API send to an agent on another node waits for that node to accept or
      * refuse the message ({@code coordination.cluster.accept_timeout}); zero sends without waiting.
+     * A request (whose caller has the reply's future) does not wait: a refusal of it that comes
+     * within this time goes to that future, a later one is this node's to retry.
      *
      * @param timeout the wait
      */
@@ -750,6 +766,9 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         if (o != null && o.onRefused(from, e, SendStatus.values()[status], reason)) {
             return;
         }
+        if (toldToSender(from, e, attempt, first, SendStatus.values()[status], reason)) {
+            return;
+        }
         if (SendStatus.values()[status] == SendStatus.QUEUE_FULL && attempt < retry.attempts()) {
             schedule(from, e, attempt + 1, first);
         } else if (SendStatus.values()[status] == SendStatus.QUEUE_FULL) {
@@ -757,6 +776,24 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         } else {
             deadLetters.deadLetter(e, "refused by node " + from + ": " + reason);
         }
+    }
+
+    /**
+     * A first attempt refused within {@code accept_timeout} of its sending, by a sender waiting here
+     * that takes refusals (a client's request, see {@link Router#route(Envelope, int)}): it hears
+     * the refusal as an API send that waited for the answer would have, and the message is not
+     * this node's to retry. Past the timeout the message is the node's own, as after a wait that
+     * ran out.
+     */
+    private boolean toldToSender(String from, Envelope e, int attempt, long first, SendStatus status, String reason) {
+        long timeout = acceptTimeoutNanos;
+        if (attempt != 0 || timeout == 0
+                || TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis() - first) > timeout) {
+            return false;
+        }
+        String said = status == SendStatus.QUEUE_FULL
+                ? "the mailbox of '" + e.receiver() + "' on node " + from + " is full" : reason;
+        return router.refusedElsewhere(e, new RoutingException(status, EnvelopeFields.RECEIVER, said));
     }
 
     private void onAnswer(String from, ByteBuffer frame) {
@@ -845,21 +882,19 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             return null;
         }
         long first = System.currentTimeMillis();
-        byte[] env;
+        long number = askNumbers.incrementAndGet();
+        EncodeBuffer frame;
         try {
-            env = wire.encode(e);
+            frame = envelopeFrame(ASK, number, 0, first, e);
         } catch (SerializationException ex) {
             return new Refusal(SendStatus.MALFORMED, "cannot be encoded for node " + node + ": " + ex.getMessage());
         }
-        if (!links.fits(env.length + 21)) {
+        if (!links.fits(frame.length() - 1)) {
             return new Refusal(SendStatus.MALFORMED, "too large for the transport to node " + node);
         }
-        long number = askNumbers.incrementAndGet();
         Asked a = new Asked(node, e, first, System.nanoTime(), new java.util.concurrent.CompletableFuture<>());
         asked.put(number, a);
-        ByteBuffer b = ByteBuffer.allocate(21 + env.length);
-        b.put(ASK).putLong(number).putInt(0).putLong(first).put(env);
-        if (!links.sendCluster(node, b.array(), e.effectivePriority())) {
+        if (!links.sendCluster(node, frame.array(), frame.length(), e.effectivePriority())) {
             // No usable link now: the ordinary retries within delivery_timeout, and a 202.
             asked.remove(number);
             schedule(node, e, 1, first);
@@ -882,45 +917,45 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
 
     // ---------------------------------------------------------------- route-back
 
+    /** Where a sender the directory does not know wrote from, and when (System.nanoTime) it last did. */
+    private static final class Back {
+        String node;
+        long at;
+
+        Back(String node, long at) {
+            this.node = node;
+            this.at = at;
+        }
+    }
+
     private void rememberSender(String sender, String node) {
         if (sender == null || router.isRegistered(sender) || directory.nodeOf(sender) != null) {
             return;
         }
+        long now = System.nanoTime();
         synchronized (routeBack) {
-            long[] at = routeBack.get(sender);
-            long now = System.nanoTime();
-            if (at == null) {
-                routeBack.put(sender, new long[]{now});
+            Back b = routeBack.get(sender);
+            if (b == null) {
+                routeBack.put(sender, new Back(node, now));
             } else {
-                at[0] = now;
+                b.node = node;
+                b.at = now;
             }
-        }
-        routeBackNodes.put(sender, node);
-        if (routeBackNodes.size() > routeBackSize * 2L) {
-            pruneRouteBack();
-        }
-    }
-
-    private void pruneRouteBack() {
-        synchronized (routeBack) {
-            routeBackNodes.keySet().retainAll(routeBack.keySet());
         }
     }
 
     private String routeBackOf(String name) {
-        Object node = routeBackNodes.get(name);
-        if (node == null) {
-            return null;
-        }
         synchronized (routeBack) {
-            long[] at = routeBack.get(name);
-            if (at == null || System.nanoTime() - at[0] > routeBackTtlNanos) {
-                routeBack.remove(name);
-                routeBackNodes.remove(name);
+            Back b = routeBack.get(name);
+            if (b == null) {
                 return null;
             }
+            if (System.nanoTime() - b.at > routeBackTtlNanos) {
+                routeBack.remove(name);
+                return null;
+            }
+            return b.node;
         }
-        return (String) node;
     }
 
     // ---------------------------------------------------------------- RemoteRoutes
@@ -967,24 +1002,52 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             deadLetters.deadLetter(e, "node dead: " + node);
             return;
         }
-        byte[] env;
+        EncodeBuffer frame;
         try {
-            env = wire.encode(e);
+            frame = envelopeFrame(ENVELOPE, 0, attempt, first, e);
         } catch (SerializationException ex) {
             deadLetters.deadLetter(e, "cannot be encoded for node " + node + ": " + ex.getMessage());
             return;
         }
-        if (!links.fits(env.length + 13)) {
+        if (!links.fits(frame.length() - 1)) {
             deadLetters.deadLetter(e, "too large for the transport to node " + node);
             return;
         }
-        ByteBuffer b = ByteBuffer.allocate(13 + env.length);
-        b.put(ENVELOPE).putInt(attempt).putLong(first).put(env);
-        if (links.sendCluster(node, b.array(), e.effectivePriority())) {
+        if (links.sendCluster(node, frame.array(), frame.length(), e.effectivePriority())) {
             return;
         }
         // No usable link (down, still connecting, or full): wait and try again, within delivery_timeout.
         schedule(node, e, attempt + 1, first);
+    }
+
+    /**
+     * An {@link #ENVELOPE} (or, with its number, {@link #ASK}) frame, written once into this
+     * thread's buffer after a free byte for the link's channel, so a frame the link sends at once
+     * goes from here to the transport with no copy of the encoding in between. Valid until the
+     * thread's next frame.
+     */
+    private EncodeBuffer envelopeFrame(byte type, long number, int attempt, long first, Envelope e) {
+        EncodeBuffer frame = FRAMES.get();
+        frame.reset();
+        frame.advance(1);
+        frame.write(type);
+        if (type == ASK) {
+            putBigEndian(frame, number, 8);
+        }
+        putBigEndian(frame, attempt, 4);
+        putBigEndian(frame, first, 8);
+        wire.encode(e, frame);
+        return frame;
+    }
+
+    // Big-endian by hand, as ByteBuffer would write it: a wrapper per frame showed in the profile.
+    private static void putBigEndian(EncodeBuffer b, long v, int bytes) {
+        int at = b.length();
+        byte[] a = b.reserve(bytes);
+        for (int i = 0; i < bytes; i++) {
+            a[at + i] = (byte) (v >>> (8 * (bytes - 1 - i)));
+        }
+        b.advance(bytes);
     }
 
     private void schedule(String node, Envelope e, int attempt, long first) {

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +39,14 @@ import java.util.function.Function;
 public final class PeerLinks implements FrameHandler, MembershipChannel {
 
     private static final System.Logger LOG = System.getLogger(PeerLinks.class.getName());
+    /**
+     * A buffer per sending thread for a frame with its channel byte in front: {@link Connection#send}
+     * copies the bytes before it returns, so one buffer serves every frame the thread sends instead
+     * of one allocation (and its zeroing) per frame.
+     */
+    private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+    /** Larger frames (a big directory) get a buffer of their own rather than pinning one per thread. */
+    private static final int SCRATCH_KEPT = 64 * 1024;
 
     /** First byte of a membership packet. */
     static final byte MEMBERSHIP = 1;
@@ -229,11 +238,33 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
      *         connection or the peer's wire queue is full (the caller retries or dead-letters)
      */
     public boolean sendCluster(String node, byte[] frame, Priority priority) {
-        if (!fits(frame.length)) {
+        return sendCluster(node, frame, 0, frame.length, priority);
+    }
+
+    /**
+     * {@link #sendCluster(String, byte[], Priority)} for a frame written after a free first byte,
+     * {@code framed[1..length)}: the first byte takes the channel, so a frame that goes straight to
+     * the transport is sent from the caller's buffer without a copy; only one that must wait is
+     * copied out (the caller may reuse its buffer once this returns).
+     *
+     * @param node     the node
+     * @param framed   a free byte, then the frame
+     * @param length   bytes used in {@code framed}, the free one included
+     * @param priority the frame's class on the wire
+     * @return as {@link #sendCluster(String, byte[], Priority)}
+     */
+    public boolean sendCluster(String node, byte[] framed, int length, Priority priority) {
+        return sendCluster(node, framed, 1, length, priority);
+    }
+
+    /** @param offset 0 for a bare frame, 1 when {@code bytes[0]} is free for the channel byte */
+    private boolean sendCluster(String node, byte[] bytes, int offset, int length, Priority priority) {
+        int frameLength = length - offset;
+        if (!fits(frameLength)) {
             // Too large for one frame (a directory of an enormous node): refused here rather than
             // thrown from the transport into whichever caller happened to send it.
             LOG.log(System.Logger.Level.WARNING, "cluster: a {0}-byte frame for node {1} exceeds the transport''s frame limit",
-                    frame.length, node);
+                    frameLength, node);
             return false;
         }
         Connection c = connection(node);
@@ -244,14 +275,22 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
         // Under the queue's lock so a frame never overtakes one of its class a drain is sending.
         synchronized (q) {
             if (q.size() == 0 && c.isWritable()) {
-                if (send(c, CLUSTER, ByteBuffer.wrap(frame))) {
+                boolean sent;
+                if (offset == 1) {
+                    bytes[0] = CLUSTER;
+                    sent = c.send(ByteBuffer.wrap(bytes, 0, length));
+                } else {
+                    sent = send(c, CLUSTER, ByteBuffer.wrap(bytes, 0, length));
+                }
+                if (sent) {
                     return true;
                 }
                 if (!c.isOpen()) {
                     return false;
                 }
             }
-            if (!q.offer(frame, priority)) {
+            if (!q.offer(offset == 0 && length == bytes.length ? bytes : Arrays.copyOfRange(bytes, offset, length),
+                    priority)) {
                 return false;
             }
         }
@@ -452,7 +491,16 @@ public final class PeerLinks implements FrameHandler, MembershipChannel {
     }
 
     private boolean send(Connection c, byte channel, ByteBuffer payload) {
-        ByteBuffer b = ByteBuffer.allocate(payload.remaining() + 1);
+        int n = payload.remaining() + 1;
+        ByteBuffer[] mine = SCRATCH.get();
+        ByteBuffer b = mine[0];
+        if (b == null || b.capacity() < n) {
+            b = ByteBuffer.allocate(Math.max(n, 1024));
+            if (n <= SCRATCH_KEPT) {
+                mine[0] = b;
+            }
+        }
+        b.clear();
         b.put(channel).put(payload.duplicate()).flip();
         return c.send(b);
     }

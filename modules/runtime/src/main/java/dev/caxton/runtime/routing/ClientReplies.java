@@ -64,17 +64,15 @@ public final class ClientReplies implements AutoCloseable {
      * @param message     the message, as for {@link #request(Envelope, Duration)}
      * @param wait        how long to wait
      * @param callerWaits true when the caller blocks on the result straight away
-     * @return completes with the reply, or with a {@code failure} envelope on timeout
+     * @return completes with the reply, or with a {@code failure} envelope on timeout; completes
+     *         exceptionally with a {@link RoutingException} when the node of a receiver on another
+     *         node refuses the message ({@code coordination.cluster.accept_timeout}), as the call
+     *         throws for a local refusal
      * @throws RoutingException when the message is refused outright
      */
     public CompletableFuture<Envelope> request(Envelope message, Duration wait, boolean callerWaits) {
         String client = router.newClientName();
         CompletableFuture<Envelope> reply = new CompletableFuture<>();
-        Recipient recipient = (e, accepted) -> {
-            accepted.delivered(e);
-            reply.complete(e);
-            return SendStatus.ACCEPTED;
-        };
         // One copy of the message with everything the node adds (the router would otherwise copy
         // it again for the id), and those fields are not checked again by the router.
         int nodeMade = Router.NODE_MADE_SENDER;
@@ -88,6 +86,22 @@ public final class ClientReplies implements AutoCloseable {
             nodeMade |= Router.NODE_MADE_MESSAGE_ID;
         }
         Envelope m = b.build();
+        Recipient recipient = new Recipient() {
+            @Override
+            public SendStatus deliver(Envelope e, RouteListener accepted) {
+                accepted.delivered(e);
+                reply.complete(e);
+                return SendStatus.ACCEPTED;
+            }
+
+            // Only the request itself: a copy of a broadcast (its own id) refused by one holder
+            // leaves the others' replies to come.
+            @Override
+            public boolean refused(Envelope sent, RoutingException why) {
+                return m.messageId().equals(sent.messageId())
+                        && reply.completeExceptionally(why);
+            }
+        };
         int made = nodeMade;
         // A broadcast has many receivers: none of them runs on the caller's thread. A caller that
         // does not wait at once is answered on another thread: it must be found by name from the start.
@@ -97,12 +111,15 @@ public final class ClientReplies implements AutoCloseable {
         Envelope out;
         boolean registered;
         try {
+            // Not routeConfirmed: the caller has the reply future, so an agent on another node is
+            // not waited for here (one node round trip per request, on the caller's thread); its
+            // node's refusal completes the future instead (Recipient#refused).
             if (ticket == null) {
                 router.register(client, recipient);
-                out = router.routeConfirmed(m, made);
+                out = router.route(m, made);
                 registered = true;
             } else {
-                out = InlineDelivery.waiting(ticket, () -> router.routeConfirmed(m, made));
+                out = InlineDelivery.waiting(ticket, () -> router.route(m, made));
                 // Every way the request or the client's name leaves this thread registered the
                 // client before it left; unanswered here means it went one of those ways.
                 ticket.reach();

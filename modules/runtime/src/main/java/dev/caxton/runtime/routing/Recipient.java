@@ -1,5 +1,6 @@
 package dev.caxton.runtime.routing;
 
+import dev.caxton.runtime.api.RoutingException;
 import dev.caxton.runtime.api.SendStatus;
 import dev.caxton.spi.message.Envelope;
 
@@ -16,4 +17,18 @@ public interface Recipient {
      *         is full, {@link SendStatus#UNKNOWN_RECEIVER} when it no longer takes messages)
      */
     SendStatus deliver(Envelope envelope, RouteListener accepted);
+
+    /**
+     * Takes the refusal of a message this recipient sent (it is the message's sender) that another
+     * node refused after the send had returned: a request whose caller did not block on the other
+     * node's acceptance learns of it here rather than through a thrown exception.
+     *
+     * @param sent the message as it was refused
+     * @param why  the refusal, as the send would have thrown it
+     * @return true when the refusal reached the one who asked (the node then neither retries nor
+     *         dead-letters the message); false, the default, leaves the message the node's own
+     */
+    default boolean refused(Envelope sent, RoutingException why) {
+        return false;
+    }
 }

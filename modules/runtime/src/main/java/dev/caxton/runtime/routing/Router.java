@@ -417,6 +417,37 @@ public final class Router implements AutoCloseable {
     }
 
     /**
+     * {@link #route}, for a message some of whose fields the node set itself, from a sender that
+     * takes a refusal from another node later through {@link Recipient#refused} (a client waiting
+     * for the reply) instead of blocking for that node's answer as {@link #routeConfirmed} does.
+     *
+     * @param e        the message
+     * @param nodeMade the {@code NODE_MADE_*} flags of the fields the node set
+     * @return the message as routed (with its id)
+     * @throws RoutingException as {@link #route}
+     */
+    public Envelope route(Envelope e, int nodeMade) {
+        return route(e, false, false, nodeMade);
+    }
+
+    /**
+     * Hands another node's refusal of a message to the message's sender when that sender is
+     * waiting here and takes it ({@link Recipient#refused}).
+     *
+     * @param e   the refused message
+     * @param why the refusal
+     * @return true when the sender took it; false leaves the message the node's to retry or dead-letter
+     */
+    public boolean refusedElsewhere(Envelope e, RoutingException why) {
+        Recipient r = e.sender() == null ? null : recipients.get(e.sender());
+        if (r == null || !r.refused(e, why)) {
+            return false;
+        }
+        refused.increment();
+        return true;
+    }
+
+    /**
      * Routes a message for an API client: like {@link #route}, and when one agent on another node
      * receives it, waits (briefly, see {@link RemoteRoutes#forwardConfirmed}) for that node to accept
      * or refuse it, so a full remote mailbox is refused here as a local one would be.

@@ -638,10 +638,18 @@ class ClusterTest {
                     assertThat(ex.status()).isEqualTo(SendStatus.QUEUE_FULL);
                     assertThat(ex.getMessage()).isEqualTo("the mailbox of 'full' on node A is full");
                 });
-        // The same refusal for a client that waits for the reply.
-        assertThatThrownBy(() -> c.clients.request(Envelope.builder(Performative.REQUEST).receiver("full").build(),
-                Duration.ofSeconds(30))).isInstanceOfSatisfying(RoutingException.class,
-                ex -> assertThat(ex.status()).isEqualTo(SendStatus.QUEUE_FULL));
+        // The same refusal for a client that waits for the reply: it completes the reply's future,
+        // the call itself does not wait for node A's answer.
+        // And for one whose caller blocks on the reply at once (the API's wait_ms).
+        for (boolean callerWaits : new boolean[] {false, true}) {
+            var refusedRequest = c.clients.request(Envelope.builder(Performative.REQUEST).receiver("full").build(),
+                    Duration.ofSeconds(30), callerWaits);
+            assertThatThrownBy(() -> refusedRequest.get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(RoutingException.class, ex -> {
+                        assertThat(ex.status()).isEqualTo(SendStatus.QUEUE_FULL);
+                        assertThat(ex.getMessage()).isEqualTo("the mailbox of 'full' on node A is full");
+                    });
+        }
         // A refused client message is the client's to retry: nothing is retried or dead-lettered.
         assertThat(c.dead).isEmpty();
         assertThat(a.dead).isEmpty();
@@ -667,6 +675,60 @@ class ClusterTest {
         b.connections.forEach(Connection::resumeReading);
         await("b1 got it", () -> b.count("b1") == 1);
         assertThat(a.dead).isEmpty();
+    }
+
+    @Test
+    void requestsFromOneThreadToAnotherNodeAreAllInFlightAtOnceNotOneNodeRoundTripEach() throws Exception {
+        var n = twoNodesWithBNotReading(b -> b.echo("b1"));
+        TestNode a = n.get(0);
+        TestNode b = n.get(1);
+        // Long enough that a sender blocked on B's answer would still be blocked when the test gives up.
+        a.cluster.acceptTimeout(Duration.ofMinutes(10));
+        int requests = 16;
+        List<java.util.concurrent.CompletableFuture<Envelope>> replies = new CopyOnWriteArrayList<>();
+        Thread sender = Thread.ofPlatform().daemon().start(() -> {
+            for (int i = 0; i < requests; i++) {
+                replies.add(a.clients.request(Envelope.builder(Performative.REQUEST).receiver("b1")
+                        .content((long) i).build(), Duration.ofMinutes(1)));
+            }
+        });
+        // B reads nothing, so it has accepted none of them: every call returned without its answer.
+        await("one thread sent all " + requests + " requests while B read none", () -> replies.size() == requests);
+        sender.join();
+        assertThat(replies).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+        assertThat(b.count("b1")).isZero();
+        b.connections.forEach(Connection::resumeReading);
+        for (var r : replies) {
+            assertThat(r.get(30, TimeUnit.SECONDS).sender()).isEqualTo("b1");
+        }
+        assertThat(b.count("b1")).isEqualTo(requests);
+        assertThat(a.dead).isEmpty();
+    }
+
+    @Test
+    void withoutAnAcceptTimeoutARefusedRequestIsStillRetriedByTheSendingNode() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        TestNode a = n.get(0);
+        TestNode c = n.get(2);
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        // Full the first time, and answering from the retry on.
+        a.agent("flaky", (e, l) -> {
+            if (tries.getAndIncrement() == 0) {
+                return SendStatus.QUEUE_FULL;
+            }
+            l.delivered(e);
+            a.router.routeOwned(Envelope.builder(Performative.INFORM).sender("flaky").receiver(e.sender())
+                    .inReplyTo(e.replyWith()).hops(e.nextHop()).content("late").build());
+            return SendStatus.ACCEPTED;
+        });
+        await("C knows flaky", () -> c.cluster.nodeOf("flaky") != null);
+        // With no wait for acceptance at all (accept_timeout 0), a refusal is retried as it always was.
+        c.cluster.acceptTimeout(Duration.ZERO);
+        Envelope reply = c.clients.request(Envelope.builder(Performative.REQUEST).receiver("flaky").build(),
+                Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS);
+        assertThat(reply.content()).isEqualTo("late");
+        assertThat(tries.get()).isEqualTo(2);
+        assertThat(c.dead).isEmpty();
     }
 
     /** Gives a node a journal holding one conversation's entries at the given times (ms). */
