@@ -71,7 +71,7 @@ public class JsonStringBenchmarks {
         return json.decodeValue(encoded);
     }
 
-    /** The string to JSON bytes (the writer is unchanged: a control for the machine's noise). */
+    /** The string to JSON bytes. */
     @Benchmark
     public byte[] encode() {
         return json.encodeValue(value);

@@ -5,6 +5,7 @@ import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.serializer.EncodeBuffer;
 import dev.caxton.spi.serializer.SerializationException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Iterator;
@@ -41,6 +42,13 @@ final class JsonWriter implements EnvelopeFields.FieldSink {
      * pieces, so room for the worst case (six bytes a character) is never asked for all at once.
      */
     private static final int CHUNK = 512;
+    /**
+     * Strings this long or longer are written from a bulk copy of their bytes ({@link #writeLatin1});
+     * shorter ones (names, ids) cost less through the character loop than the copy's allocation.
+     */
+    private static final int BULK_MIN = 32;
+    /** A run of plain text shorter than this before an escape or an accent hands the rest to the character loop. */
+    private static final int SHORT_RUN = 8;
 
     static {
         for (int c = 0; c < 0x20; c++) {
@@ -185,7 +193,7 @@ final class JsonWriter implements EnvelopeFields.FieldSink {
     private void writeString(String s, String what) {
         int n = s.length();
         out.write('"');
-        int i = 0;
+        int i = n < BULK_MIN ? 0 : writeLatin1(s, n);
         while (i < n) {
             int end = Math.min(n, i + CHUNK);
             // Six bytes a character covers the worst, a backslash-u escape; a pair that straddles the
@@ -231,6 +239,65 @@ final class JsonWriter implements EnvelopeFields.FieldSink {
             out.advance(at - out.length());
         }
         out.write('"');
+    }
+
+    /**
+     * Writes a string of at most one byte a character from a copy of its bytes: the JDK hands a
+     * compact (Latin-1) string's bytes over with one array copy, and eight of them at a time are
+     * checked for anything that is not plain text; the runs between are copied in bulk. Only a
+     * wide character stops it: the copy holds {@code ?} in its place, so each {@code ?} found is
+     * compared with the string's own character. So does a short run of plain text, as in accented
+     * or escape-heavy text, where stopping every few bytes costs more than the loop.
+     *
+     * @return {@code n} when the whole string was written, or the index of its first character
+     *         above U+00FF, all before it written, for the character loop to go on from
+     */
+    private int writeLatin1(String s, int n) {
+        byte[] latin = s.getBytes(StandardCharsets.ISO_8859_1);
+        if (latin.length != n) {
+            // A surrogate pair became one '?': positions no longer match, the loop does it all.
+            return 0;
+        }
+        int i = 0;
+        while (i < n) {
+            int stop = PlainAscii.endOrQuestionMark(latin, i, n);
+            out.write(latin, i, stop - i);
+            if (stop == n) {
+                return n;
+            }
+            if (stop - i < SHORT_RUN) {
+                // Text dense with escapes or accents: the character loop takes it in its stride.
+                return stop;
+            }
+            int c = latin[stop] & 0xff;
+            if (c == '?') {
+                if (s.charAt(stop) != '?') {
+                    return stop;
+                }
+                out.write('?');
+            } else if (c >= 0x80) {
+                out.write(0xc0 | c >> 6);
+                out.write(0x80 | c & 0x3f);
+            } else {
+                byte escape = ESCAPE[c];
+                if (escape != UNICODE) {
+                    out.write('\\');
+                    out.write(escape);
+                } else {
+                    byte[] b = out.reserve(6);
+                    int at = out.length();
+                    b[at] = '\\';
+                    b[at + 1] = 'u';
+                    b[at + 2] = '0';
+                    b[at + 3] = '0';
+                    b[at + 4] = HEX[c >> 4];
+                    b[at + 5] = HEX[c & 0xf];
+                    out.advance(6);
+                }
+            }
+            i = stop + 1;
+        }
+        return n;
     }
 
     /** An integer in decimal, digit by digit into the buffer, with no string in between. */

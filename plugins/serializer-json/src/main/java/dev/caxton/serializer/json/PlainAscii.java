@@ -9,10 +9,8 @@ import java.nio.ByteOrder;
  * hold as it is (a quote, a backslash, a control character) or that is not ASCII. The reader looks
  * for this byte in every string and key, and until it, a string is one copy of its bytes.
  *
- * <p>The writer does not use it: copying a string's characters in bulk and checking them after
- * (twice, since a bulk copy of a wide string keeps only low bytes), or packing eight characters
- * into a word, measured no faster than its character loop on the echo envelope and slower on
- * non-ASCII text.
+ * <p>The writer uses it, with question marks marked too, on a Latin-1 copy of each string of 32
+ * characters or more (see {@code JsonWriter#writeLatin1}).
  */
 final class PlainAscii {
 
@@ -39,6 +37,29 @@ final class PlainAscii {
         for (; p < to; p++) {
             byte c = b[p];
             if (c == '"' || c == '\\' || c < 0x20) { // a non-ASCII byte is negative
+                return p;
+            }
+        }
+        return to;
+    }
+
+    /**
+     * As {@link #end}, also stopping at a question mark: the writer's copy of a string holds one in
+     * place of each character that has no Latin-1 byte, and must look at each.
+     */
+    static int endOrQuestionMark(byte[] b, int from, int to) {
+        int p = from;
+        for (; p <= to - Long.BYTES; p += Long.BYTES) {
+            long w = (long) WORD.get(b, p);
+            long question = w ^ 0x3F3F3F3F3F3F3F3FL;
+            long special = specials(w) | ((question - ONES) & ~question & HIGHS);
+            if (special != 0) {
+                return p + (Long.numberOfTrailingZeros(special) >>> 3);
+            }
+        }
+        for (; p < to; p++) {
+            byte c = b[p];
+            if (c == '"' || c == '\\' || c < 0x20 || c == '?') {
                 return p;
             }
         }

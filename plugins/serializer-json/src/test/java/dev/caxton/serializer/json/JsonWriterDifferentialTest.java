@@ -116,15 +116,18 @@ class JsonWriterDifferentialTest {
      * Characters that end a run of plain ASCII, and wide characters whose low byte alone would pass
      * for plain ASCII or for an escape (U+0141 for 'A', U+0122 for a quote, U+015C for a backslash,
      * U+010A for a line feed): the trap of any faster path that copies a string's low bytes in bulk.
+     * A question mark, alone and beside a wide character: a Latin-1 copy of a string holds one in
+     * place of each wide character, so the writer's bulk path must tell the two apart.
      */
     private static final String[] WORD_EDGES = {"\"", "\\", "\n", "\u0001", "\u001F", " ", "/", "\u007F", "\u0080", "\u00E9", "\u00FF",
-        "\u0141", "\u0122", "\u015C", "\u010A", "\u20AC", "\uD83D\uDE00"};
+        "\u0141", "\u0122", "\u015C", "\u010A", "\u20AC", "\uD83D\uDE00", "?", "?\u0141", "\u0141?", "\u00E9\u20AC?",
+        "\u003F\u003F"};
 
     @Test
-    @DisplayName("strings of 0 to 40 characters with an escape, a control, a non-ASCII or a wide character at every offset:"
+    @DisplayName("strings of 0 to 72 characters (the writer copies those of 32 or more in bulk) with an escape, a control, a non-ASCII or a wide character at every offset:"
             + " the same bytes as Jackson's generator, into fresh buffers and into small reused ones that grow")
     void wordEdgesMatchJackson() {
-        for (int length = 0; length <= 40; length++) {
+        for (int length = 0; length <= 72; length++) {
             same("p".repeat(length), length);
             for (int at = 0; at < length; at++) {
                 for (String edge : WORD_EDGES) {
@@ -147,12 +150,12 @@ class JsonWriterDifferentialTest {
     }
 
     @Test
-    @DisplayName("an unpaired surrogate at every offset of strings of 0 to 40 characters, ASCII or wide before it:"
+    @DisplayName("an unpaired surrogate at every offset of strings of 1 to 72 characters, ASCII or wide before it:"
             + " refused with its index, as before")
     void unpairedSurrogateAtEveryOffset() {
-        for (int length = 1; length <= 40; length++) {
+        for (int length = 1; length <= 72; length++) {
             for (int at = 0; at < length; at++) {
-                for (String before : new String[] {"a", "\u0141"}) {
+                for (String before : new String[] {"a", "\u0141", "?", "\u00E9"}) {
                     for (char half : new char[] {'\uD800', '\uDFFF'}) {
                         refused(before.repeat(at) + half + "b".repeat(length - at - 1), "cannot encode the string at the top level: "
                                 + "unpaired surrogate \\u" + Integer.toHexString(half).toUpperCase() + " at character " + at

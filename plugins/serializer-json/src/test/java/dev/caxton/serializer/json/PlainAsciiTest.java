@@ -9,19 +9,20 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The word-at-a-time search for the end of plain ASCII text against the byte-at-a-time rule it
- * replaces: a quote, a backslash, a byte below 0x20 or a byte of 0x80 and above ends it.
+ * replaces: a quote, a backslash, a byte below 0x20 or a byte of 0x80 and above ends it; for the
+ * writer's variant, a question mark too. Every case checks both.
  */
 class PlainAsciiTest {
 
     /** Bytes on both sides of each boundary the word test draws, and bytes that make it borrow. */
-    private static final int[] EDGES = {0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x61, 0x7E, 0x7F, 0x80, 0x81,
-            0xA2, 0xDC, 0xFF};
+    private static final int[] EDGES = {0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x3E, 0x3F, 0x40, 0x5B, 0x5C, 0x5D, 0x61, 0x7E,
+            0x7F, 0x80, 0x81, 0xA2, 0xBF, 0xDC, 0xFF};
 
     @Test
     @DisplayName("every byte value at every offset of two words, after every kind of neighbour, from every start")
     void everyByteAtEveryOffset() {
         for (int filler : EDGES) {
-            if (special(filler)) {
+            if (special(filler) || filler == '?') {
                 continue;
             }
             for (int value = 0; value < 0x100; value++) {
@@ -74,9 +75,15 @@ class PlainAsciiTest {
     /** Asserts through AssertJ only on a difference: there are millions of cases. */
     private static void same(byte[] b, int from, int to) {
         int words = PlainAscii.end(b, from, to);
-        int bytes = scalar(b, from, to);
+        int bytes = scalar(b, from, to, false);
         if (words != bytes) {
             assertThat(words).as("end of %s from %d to %d", HexFormat.ofDelimiter(" ").formatHex(b), from, to).isEqualTo(bytes);
+        }
+        int wordsOrQuestion = PlainAscii.endOrQuestionMark(b, from, to);
+        int bytesOrQuestion = scalar(b, from, to, true);
+        if (wordsOrQuestion != bytesOrQuestion) {
+            assertThat(wordsOrQuestion).as("end or question mark of %s from %d to %d", HexFormat.ofDelimiter(" ").formatHex(b),
+                    from, to).isEqualTo(bytesOrQuestion);
         }
     }
 
@@ -84,9 +91,9 @@ class PlainAsciiTest {
         return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
     }
 
-    private static int scalar(byte[] b, int from, int to) {
+    private static int scalar(byte[] b, int from, int to, boolean question) {
         for (int p = from; p < to; p++) {
-            if (special(b[p] & 0xFF)) {
+            if (special(b[p] & 0xFF) || question && b[p] == '?') {
                 return p;
             }
         }
