@@ -69,12 +69,7 @@ public final class ClientReplies implements AutoCloseable {
      */
     public CompletableFuture<Envelope> request(Envelope message, Duration wait, boolean callerWaits) {
         String client = router.newClientName();
-        CompletableFuture<Envelope> reply = new CompletableFuture<>();
-        Recipient recipient = (e, accepted) -> {
-            accepted.delivered(e);
-            reply.complete(e);
-            return SendStatus.ACCEPTED;
-        };
+        Waiter reply = new Waiter(client, wait);
         // One copy of the message with everything the node adds (the router would otherwise copy
         // it again for the id), and those fields are not checked again by the router.
         int nodeMade = Router.NODE_MADE_SENDER;
@@ -92,38 +87,75 @@ public final class ClientReplies implements AutoCloseable {
         // A broadcast has many receivers: none of them runs on the caller's thread. A caller that
         // does not wait at once is answered on another thread: it must be found by name from the start.
         InlineDelivery.Ticket ticket = callerWaits && !m.isBroadcast()
-                ? new InlineDelivery.Ticket(client, recipient, router, reply) : null;
+                ? new InlineDelivery.Ticket(client, reply, router, reply) : null;
         waiting.incrementAndGet();
-        Envelope out;
-        boolean registered;
         try {
             if (ticket == null) {
-                router.register(client, recipient);
-                out = router.routeConfirmed(m, made);
-                registered = true;
+                router.register(client, reply);
+                reply.sent = router.routeConfirmed(m, made);
+                reply.registered = true;
             } else {
-                out = InlineDelivery.waiting(ticket, () -> router.routeConfirmed(m, made));
+                reply.sent = InlineDelivery.waiting(ticket, () -> router.routeConfirmed(m, made));
                 // Every way the request or the client's name leaves this thread registered the
                 // client before it left; unanswered here means it went one of those ways.
                 ticket.reach();
-                registered = ticket.registered();
+                reply.registered = ticket.registered();
             }
         } catch (RuntimeException e) {
             waiting.decrementAndGet();
             router.unregister(client);
             throw e;
         }
-        Envelope sent = out;
         // Answered already (run inline, or by a very quick agent): no timer to set and cancel, and
         // so no wake-up of the timer thread.
-        DeadlineWheel.Timeout timer = reply.isDone() ? null : timeouts.schedule(DeadlineWheel.nanos(wait), () ->
-                reply.complete(Envelope.builder(Performative.FAILURE)
-                        .sender("caxton").receiver(client).conversationId(sent.conversationId())
-                        .inReplyTo(sent.replyWith()).messageId(router.newMessageId())
-                        .content(Map.of("reason", "timeout", "detail",
-                                "no reply within " + wait.toMillis() + "ms"))
-                        .build()));
-        reply.whenComplete((r, t) -> {
+        reply.timer = reply.isDone() ? null : timeouts.schedule(DeadlineWheel.nanos(wait), reply);
+        reply.whenComplete(reply);
+        return reply;
+    }
+
+    /**
+     * One waiting client as one object: its future, the recipient registered under its name, the
+     * action of its timeout and what tidies up once it completes. They were a future and three
+     * lambdas per request, each holding some of the same fields.
+     */
+    private final class Waiter extends CompletableFuture<Envelope>
+            implements Recipient, Runnable, java.util.function.BiConsumer<Envelope, Throwable> {
+        private final String client;
+        private final Duration wait;
+        // Written by the requesting thread before the timer is armed and before whenComplete is
+        // added, both of which publish them to the threads that read them (the wheel's, or the one
+        // that completes the future and runs the tidy-up).
+        private Envelope sent;
+        private boolean registered;
+        private DeadlineWheel.Timeout timer;
+
+        Waiter(String client, Duration wait) {
+            this.client = client;
+            this.wait = wait;
+        }
+
+        /** The answer, delivered by the router to the client's name (or on the inline run's thread). */
+        @Override
+        public SendStatus deliver(Envelope e, RouteListener accepted) {
+            accepted.delivered(e);
+            complete(e);
+            return SendStatus.ACCEPTED;
+        }
+
+        /** The timeout, on the wheel's thread. */
+        @Override
+        public void run() {
+            complete(Envelope.builder(Performative.FAILURE)
+                    .sender("caxton").receiver(client).conversationId(sent.conversationId())
+                    .inReplyTo(sent.replyWith()).messageId(router.newMessageId())
+                    .content(Map.of("reason", "timeout", "detail",
+                            "no reply within " + wait.toMillis() + "ms"))
+                    .build());
+        }
+
+        /** Once completed, however: the timer, the count of waiting clients and the name. */
+        @Override
+        public void accept(Envelope r, Throwable t) {
             if (timer != null) {
                 timer.cancel();
             }
@@ -131,8 +163,7 @@ public final class ClientReplies implements AutoCloseable {
             if (registered) {
                 router.unregister(client);
             }
-        });
-        return reply;
+        }
     }
 
     /** Nothing to stop: the timeouts' wheel belongs to the router and closes with it. */

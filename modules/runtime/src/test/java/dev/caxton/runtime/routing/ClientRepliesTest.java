@@ -68,4 +68,44 @@ class ClientRepliesTest {
         assertThat(router.deadlines().pending()).isZero();
         assertThat(clients.waitingCount()).isZero();
     }
+
+    @Test
+    void everyWayAWaitEndsFreesItsNameItsTimerAndItsCount() throws Exception {
+        router.register("silent", (e, accepted) -> {
+            accepted.delivered(e);
+            held.add(e);
+            return SendStatus.ACCEPTED;
+        });
+        Envelope ask = Envelope.builder(Performative.REQUEST).receiver("silent").build();
+        CompletableFuture<Envelope> answered = clients.request(ask, Duration.ofMinutes(10));
+        CompletableFuture<Envelope> givenUp = clients.request(ask, Duration.ofMinutes(10));
+        CompletableFuture<Envelope> timedOut = clients.request(ask, Duration.ofMillis(20));
+        assertThat(clients.waitingCount()).isEqualTo(3);
+        List<String> names = held.stream().map(Envelope::sender).toList();
+        assertThat(names).allSatisfy(n -> assertThat(router.isRegistered(n)).isTrue());
+
+        // Answered by name from another thread, as a queued agent's worker does.
+        Envelope first = held.getFirst();
+        Thread worker = Thread.ofPlatform().start(() -> router.route(Envelope.builder(Performative.INFORM)
+                .sender("silent").receiver(first.sender()).inReplyTo(first.replyWith()).build()));
+        worker.join();
+        assertThat(answered.get(60, TimeUnit.SECONDS).performative()).isEqualTo(Performative.INFORM);
+        // The caller stops waiting by itself.
+        assertThat(givenUp.cancel(false)).isTrue();
+        assertThat(timedOut.get(60, TimeUnit.SECONDS).content()).isEqualTo(
+                java.util.Map.of("reason", "timeout", "detail", "no reply within 20ms"));
+
+        assertThat(clients.waitingCount()).isZero();
+        assertThat(names).allSatisfy(n -> assertThat(router.isRegistered(n)).as(n).isFalse());
+        // A late answer to a name that is gone completes nothing: the futures keep what they had.
+        Envelope second = held.get(1);
+        router.route(Envelope.builder(Performative.INFORM).sender("silent").receiver(second.sender())
+                .inReplyTo(second.replyWith()).build());
+        assertThat(givenUp.isCancelled()).isTrue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (router.deadlines().pending() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertThat(router.deadlines().pending()).as("no timer left armed").isZero();
+    }
 }
