@@ -664,7 +664,7 @@ public final class Agent implements Recipient {
 
     @Override
     public SendStatus deliver(Envelope envelope, RouteListener accepted) {
-        return deliver(envelope, accepted, true);
+        return deliver(envelope, accepted, false);
     }
 
     /** A message this node's router checked: a reply may trust what it copies from it (see nodeMade). */
