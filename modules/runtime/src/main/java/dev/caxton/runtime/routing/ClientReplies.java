@@ -109,25 +109,43 @@ public final class ClientReplies implements AutoCloseable {
         // Answered already (run inline, or by a very quick agent): no timer to set and cancel, and
         // so no wake-up of the timer thread.
         reply.timer = reply.isDone() ? null : timeouts.schedule(DeadlineWheel.nanos(wait), reply);
-        reply.whenComplete(reply);
+        reply.setUp();
         return reply;
     }
 
     /**
      * One waiting client as one object: its future, the recipient registered under its name, the
-     * action of its timeout and what tidies up once it completes. They were a future and three
-     * lambdas per request, each holding some of the same fields.
+     * action of its timeout, and the tidy-up once it completes. They were a future and three
+     * lambdas per request, each holding some of the same fields, and the tidy-up a
+     * {@code whenComplete} stage (two more objects, and a stage to run on every answer).
+     *
+     * <p>The tidy-up runs once, when both the future is complete and the requesting thread has set
+     * the timer and the registration up: whichever of the two comes second runs it, so an answer
+     * that comes while the request is still being routed finds nothing half set up.
      */
-    private final class Waiter extends CompletableFuture<Envelope>
-            implements Recipient, Runnable, java.util.function.BiConsumer<Envelope, Throwable> {
+    private final class Waiter extends CompletableFuture<Envelope> implements Recipient, Runnable {
+        private static final int SET_UP = 1;
+        private static final int DONE = 2;
+        private static final java.lang.invoke.VarHandle STAGE;
+
+        static {
+            try {
+                STAGE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Waiter.class, "stage", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final String client;
         private final Duration wait;
-        // Written by the requesting thread before the timer is armed and before whenComplete is
-        // added, both of which publish them to the threads that read them (the wheel's, or the one
-        // that completes the future and runs the tidy-up).
+        // Written by the requesting thread before the timer is armed (the wheel's enqueue publishes
+        // sent to its thread) and before setUp (whose atomic update publishes the other two to
+        // whichever thread runs the tidy-up).
         private Envelope sent;
         private boolean registered;
         private DeadlineWheel.Timeout timer;
+        @SuppressWarnings("unused") // through STAGE
+        private volatile int stage;
 
         Waiter(String client, Duration wait) {
             this.client = client;
@@ -153,9 +171,81 @@ public final class ClientReplies implements AutoCloseable {
                     .build());
         }
 
-        /** Once completed, however: the timer, the count of waiting clients and the name. */
+        /** The requesting thread has set the timer and the registration up. */
+        void setUp() {
+            if (((int) STAGE.getAndBitwiseOr(this, SET_UP) & DONE) != 0) {
+                tidy();
+            }
+        }
+
+        // Every way a CompletableFuture can be completed from outside ends here too (a caller that
+        // gives up and cancels, an orTimeout of its own): the name and the timer are freed whoever
+        // completes it.
+
         @Override
-        public void accept(Envelope r, Throwable t) {
+        public boolean complete(Envelope value) {
+            boolean r = super.complete(value);
+            done();
+            return r;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            boolean r = super.completeExceptionally(ex);
+            done();
+            return r;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean r = super.cancel(mayInterruptIfRunning);
+            done();
+            return r;
+        }
+
+        @Override
+        public void obtrudeValue(Envelope value) {
+            super.obtrudeValue(value);
+            done();
+        }
+
+        @Override
+        public void obtrudeException(Throwable ex) {
+            super.obtrudeException(ex);
+            done();
+        }
+
+        @Override
+        public CompletableFuture<Envelope> completeAsync(java.util.function.Supplier<? extends Envelope> supplier,
+                java.util.concurrent.Executor executor) {
+            // The base class would complete this future internally, past complete(): route it there.
+            java.util.Objects.requireNonNull(supplier);
+            executor.execute(() -> {
+                try {
+                    complete(supplier.get());
+                } catch (Throwable t) {
+                    completeExceptionally(t);
+                }
+            });
+            return this;
+        }
+
+        @Override
+        public CompletableFuture<Envelope> completeAsync(java.util.function.Supplier<? extends Envelope> supplier) {
+            return completeAsync(supplier, defaultExecutor());
+        }
+
+        private void done() {
+            if (!isDone()) {
+                return;
+            }
+            int before = (int) STAGE.getAndBitwiseOr(this, DONE);
+            if ((before & DONE) == 0 && (before & SET_UP) != 0) {
+                tidy();
+            }
+        }
+
+        private void tidy() {
             if (timer != null) {
                 timer.cancel();
             }

@@ -43,6 +43,7 @@ class ClientRepliesTest {
         assertThat(failure.performative()).isEqualTo(Performative.FAILURE);
         assertThat(failure.content()).isEqualTo(java.util.Map.of("reason", "timeout", "detail", "no reply within 150ms"));
         assertThat(failure.inReplyTo()).isEqualTo(held.getFirst().replyWith());
+        awaitNoneWaiting();
         assertThat(clients.waitingCount()).isZero();
     }
 
@@ -95,6 +96,7 @@ class ClientRepliesTest {
         assertThat(timedOut.get(60, TimeUnit.SECONDS).content()).isEqualTo(
                 java.util.Map.of("reason", "timeout", "detail", "no reply within 20ms"));
 
+        awaitNoneWaiting();
         assertThat(clients.waitingCount()).isZero();
         assertThat(names).allSatisfy(n -> assertThat(router.isRegistered(n)).as(n).isFalse());
         // A late answer to a name that is gone completes nothing: the futures keep what they had.
@@ -107,5 +109,63 @@ class ClientRepliesTest {
             Thread.sleep(2);
         }
         assertThat(router.deadlines().pending()).as("no timer left armed").isZero();
+    }
+
+    @Test
+    void anAnswerThatComesWhileTheRequestIsStillBeingRoutedIsTidiedUpOnceTheRequestIsSetUp() throws Exception {
+        // The recipient answers inside its delivery, before the request's own thread has finished
+        // setting the wait up: the tidy-up must wait for that, then free the name all the same.
+        router.register("quick", (e, accepted) -> {
+            accepted.delivered(e);
+            held.add(e);
+            router.route(Envelope.builder(Performative.INFORM).sender("quick").receiver(e.sender())
+                    .inReplyTo(e.replyWith()).build());
+            return SendStatus.ACCEPTED;
+        });
+        for (boolean callerWaits : new boolean[] {false, true}) {
+            held.clear();
+            CompletableFuture<Envelope> reply = clients.request(
+                    Envelope.builder(Performative.REQUEST).receiver("quick").build(), Duration.ofMinutes(10), callerWaits);
+            assertThat(reply).isDone();
+            assertThat(reply.get().performative()).isEqualTo(Performative.INFORM);
+            assertThat(clients.waitingCount()).as("callerWaits %s", callerWaits).isZero();
+            assertThat(router.isRegistered(held.getFirst().sender())).as("callerWaits %s", callerWaits).isFalse();
+            assertThat(router.deadlines().pending()).as("nothing armed for an answer already there").isZero();
+        }
+    }
+
+    @Test
+    void aCallersOwnTimeoutOrCompletionFreesTheNameToo() throws Exception {
+        router.register("silent", (e, accepted) -> {
+            accepted.delivered(e);
+            held.add(e);
+            return SendStatus.ACCEPTED;
+        });
+        Envelope ask = Envelope.builder(Performative.REQUEST).receiver("silent").build();
+        CompletableFuture<Envelope> ownTimeout = clients.request(ask, Duration.ofMinutes(10)).orTimeout(10, TimeUnit.MILLISECONDS);
+        CompletableFuture<Envelope> completedAsync = clients.request(ask, Duration.ofMinutes(10));
+        completedAsync.completeAsync(() -> Envelope.builder(Performative.INFORM).build());
+        CompletableFuture<Envelope> obtruded = clients.request(ask, Duration.ofMinutes(10));
+        obtruded.obtrudeValue(Envelope.builder(Performative.INFORM).build());
+        assertThat(completedAsync.get(60, TimeUnit.SECONDS).performative()).isEqualTo(Performative.INFORM);
+        assertThat(ownTimeout).failsWithin(Duration.ofSeconds(60));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while ((clients.waitingCount() != 0 || router.deadlines().pending() != 0) && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertThat(clients.waitingCount()).isZero();
+        assertThat(held).extracting(Envelope::sender).allSatisfy(n -> assertThat(router.isRegistered(n)).as(n).isFalse());
+        assertThat(router.deadlines().pending()).isZero();
+    }
+
+    /**
+     * The tidy-up runs on the completing thread just after the result is set, so a thread woken by
+     * the result may look a moment before it is done.
+     */
+    private void awaitNoneWaiting() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (clients.waitingCount() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
     }
 }
