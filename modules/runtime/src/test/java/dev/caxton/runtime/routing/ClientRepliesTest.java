@@ -29,11 +29,7 @@ class ClientRepliesTest {
 
     @Test
     void aClientWhoseReplyNeverComesGetsATimeoutFailureNotBeforeItsDeadline() throws Exception {
-        router.register("silent", (e, accepted) -> {
-            accepted.delivered(e);
-            held.add(e);
-            return SendStatus.ACCEPTED;
-        });
+        registerHolding("silent");
         long start = System.nanoTime();
         CompletableFuture<Envelope> reply = clients.request(
                 Envelope.builder(Performative.REQUEST).receiver("silent").build(), Duration.ofMillis(150));
@@ -43,17 +39,13 @@ class ClientRepliesTest {
         assertThat(failure.performative()).isEqualTo(Performative.FAILURE);
         assertThat(failure.content()).isEqualTo(java.util.Map.of("reason", "timeout", "detail", "no reply within 150ms"));
         assertThat(failure.inReplyTo()).isEqualTo(held.getFirst().replyWith());
-        awaitNoneWaiting();
+        awaitQuiet();
         assertThat(clients.waitingCount()).isZero();
     }
 
     @Test
     void aReplyBeforeTheDeadlineLeavesNothingArmed() throws Exception {
-        router.register("echo", (e, accepted) -> {
-            accepted.delivered(e);
-            held.add(e);
-            return SendStatus.ACCEPTED;
-        });
+        registerHolding("echo");
         CompletableFuture<Envelope> reply = clients.request(
                 Envelope.builder(Performative.REQUEST).receiver("echo").build(), Duration.ofMinutes(10));
         assertThat(router.deadlines().pending()).isPositive();
@@ -62,21 +54,14 @@ class ClientRepliesTest {
                 .inReplyTo(request.replyWith()).build());
         assertThat(reply.get(60, TimeUnit.SECONDS).performative()).isEqualTo(Performative.INFORM);
         // The cancelled entry leaves the wheel at its next tick, not ten minutes later.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (router.deadlines().pending() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(2);
-        }
+        awaitQuiet();
         assertThat(router.deadlines().pending()).isZero();
         assertThat(clients.waitingCount()).isZero();
     }
 
     @Test
     void everyWayAWaitEndsFreesItsNameItsTimerAndItsCount() throws Exception {
-        router.register("silent", (e, accepted) -> {
-            accepted.delivered(e);
-            held.add(e);
-            return SendStatus.ACCEPTED;
-        });
+        registerHolding("silent");
         Envelope ask = Envelope.builder(Performative.REQUEST).receiver("silent").build();
         CompletableFuture<Envelope> answered = clients.request(ask, Duration.ofMinutes(10));
         CompletableFuture<Envelope> givenUp = clients.request(ask, Duration.ofMinutes(10));
@@ -96,7 +81,7 @@ class ClientRepliesTest {
         assertThat(timedOut.get(60, TimeUnit.SECONDS).content()).isEqualTo(
                 java.util.Map.of("reason", "timeout", "detail", "no reply within 20ms"));
 
-        awaitNoneWaiting();
+        awaitQuiet();
         assertThat(clients.waitingCount()).isZero();
         assertThat(names).allSatisfy(n -> assertThat(router.isRegistered(n)).as(n).isFalse());
         // A late answer to a name that is gone completes nothing: the futures keep what they had.
@@ -104,10 +89,7 @@ class ClientRepliesTest {
         router.route(Envelope.builder(Performative.INFORM).sender("silent").receiver(second.sender())
                 .inReplyTo(second.replyWith()).build());
         assertThat(givenUp.isCancelled()).isTrue();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (router.deadlines().pending() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(2);
-        }
+        awaitQuiet();
         assertThat(router.deadlines().pending()).as("no timer left armed").isZero();
     }
 
@@ -136,11 +118,7 @@ class ClientRepliesTest {
 
     @Test
     void aCallersOwnTimeoutOrCompletionFreesTheNameToo() throws Exception {
-        router.register("silent", (e, accepted) -> {
-            accepted.delivered(e);
-            held.add(e);
-            return SendStatus.ACCEPTED;
-        });
+        registerHolding("silent");
         Envelope ask = Envelope.builder(Performative.REQUEST).receiver("silent").build();
         CompletableFuture<Envelope> ownTimeout = clients.request(ask, Duration.ofMinutes(10)).orTimeout(10, TimeUnit.MILLISECONDS);
         CompletableFuture<Envelope> completedAsync = clients.request(ask, Duration.ofMinutes(10));
@@ -149,22 +127,29 @@ class ClientRepliesTest {
         obtruded.obtrudeValue(Envelope.builder(Performative.INFORM).build());
         assertThat(completedAsync.get(60, TimeUnit.SECONDS).performative()).isEqualTo(Performative.INFORM);
         assertThat(ownTimeout).failsWithin(Duration.ofSeconds(60));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while ((clients.waitingCount() != 0 || router.deadlines().pending() != 0) && System.nanoTime() < deadline) {
-            Thread.sleep(2);
-        }
+        awaitQuiet();
         assertThat(clients.waitingCount()).isZero();
         assertThat(held).extracting(Envelope::sender).allSatisfy(n -> assertThat(router.isRegistered(n)).as(n).isFalse());
         assertThat(router.deadlines().pending()).isZero();
     }
 
+    /** A recipient that takes messages and keeps them, answering none. */
+    private void registerHolding(String name) {
+        router.register(name, (e, accepted) -> {
+            accepted.delivered(e);
+            held.add(e);
+            return SendStatus.ACCEPTED;
+        });
+    }
+
     /**
-     * The tidy-up runs on the completing thread just after the result is set, so a thread woken by
-     * the result may look a moment before it is done.
+     * Waits until no client waits and nothing is armed. The tidy-up runs on the completing thread
+     * just after the result is set, so a thread woken by the result may look a moment before it is
+     * done; a cancelled timer leaves the wheel at its next tick.
      */
-    private void awaitNoneWaiting() throws InterruptedException {
+    private void awaitQuiet() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (clients.waitingCount() != 0 && System.nanoTime() < deadline) {
+        while ((clients.waitingCount() != 0 || router.deadlines().pending() != 0) && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
     }
