@@ -218,8 +218,10 @@ public final class Agent implements Recipient {
     private int outputIndex;
     // Completes the agent's replies; one, reused, as a message is handled at a time (see owner).
     private final ReplyCompletion replyCompletion;
-    // True while a caller's thread runs a message inline (the owner only; see nodeMade).
-    private boolean runningInline;
+    // True while the message being handled was checked by this node's router: run inline (checked
+    // on this thread just before), or queued by the router (Mailbox.takenChecked). The owner only;
+    // see nodeMade.
+    private boolean handlingChecked;
     // Set when handle_message returned: the instance's state may have changed.
     private boolean touched;
     // Set when the node stops for a restart: queued messages stay in the outbox instead of being
@@ -662,6 +664,16 @@ public final class Agent implements Recipient {
 
     @Override
     public SendStatus deliver(Envelope envelope, RouteListener accepted) {
+        return deliver(envelope, accepted, false);
+    }
+
+    /** A message this node's router checked: a reply may trust what it copies from it (see nodeMade). */
+    @Override
+    public SendStatus deliverChecked(Envelope envelope, RouteListener accepted) {
+        return deliver(envelope, accepted, true);
+    }
+
+    private SendStatus deliver(Envelope envelope, RouteListener accepted, boolean checked) {
         AgentState s = state;
         if (s == AgentState.FAILED) {
             String reason = "agent '" + name + "' failed" + (lastFault == null ? "" : " (last fault: " + lastFault + ")");
@@ -683,13 +695,13 @@ public final class Agent implements Recipient {
         InlineDelivery.leaving(envelope);
         Ledger ledger = ctx.ledger();
         if (ledger == null) {
-            return queued(mailbox.offer(envelope, accepted));
+            return queued(mailbox.offer(envelope, accepted, checked));
         }
         if (!ledger.admit(name, envelope)) {
             // Pending or handled already: the sender's copy is accepted, and nothing runs twice.
             return SendStatus.ACCEPTED;
         }
-        SendStatus r = queued(mailbox.offer(envelope, accepted));
+        SendStatus r = queued(mailbox.offer(envelope, accepted, checked));
         if (r != SendStatus.ACCEPTED) {
             ledger.refused(name, envelope);
         }
@@ -789,11 +801,11 @@ public final class Agent implements Recipient {
                 accepted.delivered(envelope);
                 inlineHandled.increment();
                 ctx.router().countInline();
-                runningInline = true;
+                handlingChecked = true;
                 try {
                     process(envelope, System.nanoTime());
                 } finally {
-                    runningInline = false;
+                    handlingChecked = false;
                 }
                 complete(envelope);
                 return SendStatus.ACCEPTED;
@@ -880,9 +892,10 @@ public final class Agent implements Recipient {
                     continue;
                 }
                 if (d != null) {
+                    boolean checked = mailbox.takenChecked();
                     acquire();
                     try {
-                        handleTaken(d.envelope(), d.queuedAtNanos(), System.nanoTime());
+                        handleTaken(d.envelope(), d.queuedAtNanos(), checked, System.nanoTime());
                     } finally {
                         releaseWorker();
                     }
@@ -899,9 +912,11 @@ public final class Agent implements Recipient {
      * Handles a message the owner took from the mailbox.
      *
      * @param queuedAt when it was queued (the mailbox's clock)
+     * @param checked  whether this node's router checked it ({@link Mailbox#takenChecked()})
      * @param now      the clock as the owner took it, for the TTL check and the handling time
      */
-    private void handleTaken(Envelope m, long queuedAt, long now) {
+    private void handleTaken(Envelope m, long queuedAt, boolean checked, long now) {
+        handlingChecked = checked;
         try {
             if (state == AgentState.STOPPED) {
                 // The stop's deadline passed while a caller ran a message inline, or during the turn.
@@ -911,6 +926,7 @@ public final class Agent implements Recipient {
                 complete(m);
             }
         } finally {
+            handlingChecked = false;
             mailbox.finished();
         }
     }
@@ -976,7 +992,7 @@ public final class Agent implements Recipient {
                 long now = System.nanoTime();
                 w.messageStarted(now);
                 try {
-                    handleTaken(d, mailbox.takenQueuedAtNanos(), now);
+                    handleTaken(d, mailbox.takenQueuedAtNanos(), mailbox.takenChecked(), now);
                 } finally {
                     w.messageEnded();
                 }
@@ -1499,6 +1515,11 @@ public final class Agent implements Recipient {
         return replyCompletion.reset(original);
     }
 
+    /** @return whether the message being handled was checked by this node's router (its owner's thread only) */
+    boolean handlingChecked() {
+        return handlingChecked;
+    }
+
     /**
      * Which fields of a completed reply the router need not check again: the sender (this agent's
      * name, checked at deploy) always, and the message id when it came fresh from the router (an id
@@ -1508,10 +1529,11 @@ public final class Agent implements Recipient {
     int nodeMade(ReplyCompletion completion) {
         boolean freshId = completion.freshId() && (ctx.ledger() == null || handlingId == null);
         int made = Router.NODE_MADE_SENDER | (freshId ? Router.NODE_MADE_MESSAGE_ID : 0);
-        // A message run inline was checked by the router on this thread just before (a queued one may
-        // have come from another node or the outbox unchecked): what the reply copied from it is
-        // known good. Whatever the guest wrote is checked still.
-        return runningInline ? made | completion.fromOriginal() : made;
+        // A message run inline was checked by the router on this thread just before, and one the
+        // router queued was checked on its way in; one from another node or the outbox was not.
+        // What the reply copied from a checked message is known good. Whatever the guest wrote is
+        // checked still.
+        return handlingChecked ? made | completion.fromOriginal() : made;
     }
 
     private void failureReply(Envelope original, String reason) {

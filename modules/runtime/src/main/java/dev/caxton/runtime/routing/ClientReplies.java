@@ -72,7 +72,6 @@ public final class ClientReplies implements AutoCloseable {
      */
     public CompletableFuture<Envelope> request(Envelope message, Duration wait, boolean callerWaits) {
         String client = router.newClientName();
-        CompletableFuture<Envelope> reply = new CompletableFuture<>();
         // One copy of the message with everything the node adds (the router would otherwise copy
         // it again for the id), and those fields are not checked again by the router.
         int nodeMade = Router.NODE_MADE_SENDER;
@@ -86,61 +85,185 @@ public final class ClientReplies implements AutoCloseable {
             nodeMade |= Router.NODE_MADE_MESSAGE_ID;
         }
         Envelope m = b.build();
-        Recipient recipient = new Recipient() {
-            @Override
-            public SendStatus deliver(Envelope e, RouteListener accepted) {
-                accepted.delivered(e);
-                reply.complete(e);
-                return SendStatus.ACCEPTED;
-            }
-
-            // Only the request itself: a copy of a broadcast (its own id) refused by one holder
-            // leaves the others' replies to come.
-            @Override
-            public boolean refused(Envelope sent, RoutingException why) {
-                return m.messageId().equals(sent.messageId())
-                        && reply.completeExceptionally(why);
-            }
-        };
+        Waiter reply = new Waiter(client, wait, m.messageId());
         int made = nodeMade;
         // A broadcast has many receivers: none of them runs on the caller's thread. A caller that
         // does not wait at once is answered on another thread: it must be found by name from the start.
         InlineDelivery.Ticket ticket = callerWaits && !m.isBroadcast()
-                ? new InlineDelivery.Ticket(client, recipient, router, reply) : null;
+                ? new InlineDelivery.Ticket(client, reply, router, reply) : null;
         waiting.incrementAndGet();
-        Envelope out;
-        boolean registered;
         try {
             // Not routeConfirmed: the caller has the reply future, so an agent on another node is
             // not waited for here (one node round trip per request, on the caller's thread); its
             // node's refusal completes the future instead (Recipient#refused).
             if (ticket == null) {
-                router.register(client, recipient);
-                out = router.route(m, made);
-                registered = true;
+                router.register(client, reply);
+                reply.sent = router.route(m, made);
+                reply.registered = true;
             } else {
-                out = InlineDelivery.waiting(ticket, () -> router.route(m, made));
+                reply.sent = InlineDelivery.waiting(ticket, () -> router.route(m, made));
                 // Every way the request or the client's name leaves this thread registered the
                 // client before it left; unanswered here means it went one of those ways.
                 ticket.reach();
-                registered = ticket.registered();
+                reply.registered = ticket.registered();
             }
         } catch (RuntimeException e) {
             waiting.decrementAndGet();
             router.unregister(client);
             throw e;
         }
-        Envelope sent = out;
         // Answered already (run inline, or by a very quick agent): no timer to set and cancel, and
         // so no wake-up of the timer thread.
-        DeadlineWheel.Timeout timer = reply.isDone() ? null : timeouts.schedule(DeadlineWheel.nanos(wait), () ->
-                reply.complete(Envelope.builder(Performative.FAILURE)
-                        .sender("caxton").receiver(client).conversationId(sent.conversationId())
-                        .inReplyTo(sent.replyWith()).messageId(router.newMessageId())
-                        .content(Map.of("reason", "timeout", "detail",
-                                "no reply within " + wait.toMillis() + "ms"))
-                        .build()));
-        reply.whenComplete((r, t) -> {
+        reply.timer = reply.isDone() ? null : timeouts.schedule(DeadlineWheel.nanos(wait), reply);
+        reply.setUp();
+        return reply;
+    }
+
+    /**
+     * One waiting client as one object: its future, the recipient registered under its name, the
+     * action of its timeout, and the tidy-up once it completes. They were a future and three
+     * lambdas per request, each holding some of the same fields, and the tidy-up a
+     * {@code whenComplete} stage (two more objects, and a stage to run on every answer).
+     *
+     * <p>The tidy-up runs once, when both the future is complete and the requesting thread has set
+     * the timer and the registration up: whichever of the two comes second runs it, so an answer
+     * that comes while the request is still being routed finds nothing half set up.
+     */
+    private final class Waiter extends CompletableFuture<Envelope> implements Recipient, Runnable {
+        private static final int SET_UP = 1;
+        private static final int DONE = 2;
+        private static final java.lang.invoke.VarHandle STAGE;
+
+        static {
+            try {
+                STAGE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Waiter.class, "stage", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final String client;
+        private final Duration wait;
+        /** The request's message id: another node's refusal of it ends the wait (see {@link #refused}). */
+        private final String requestId;
+        // Written by the requesting thread before the timer is armed (the wheel's enqueue publishes
+        // sent to its thread) and before setUp (whose atomic update publishes the other two to
+        // whichever thread runs the tidy-up).
+        private Envelope sent;
+        private boolean registered;
+        private DeadlineWheel.Timeout timer;
+        @SuppressWarnings("unused") // through STAGE
+        private volatile int stage;
+
+        Waiter(String client, Duration wait, String requestId) {
+            this.client = client;
+            this.wait = wait;
+            this.requestId = requestId;
+        }
+
+        /** The answer, delivered by the router to the client's name (or on the inline run's thread). */
+        @Override
+        public SendStatus deliver(Envelope e, RouteListener accepted) {
+            accepted.delivered(e);
+            complete(e);
+            return SendStatus.ACCEPTED;
+        }
+
+        /**
+         * Another node refused the request after the send returned. Only the request itself: a
+         * copy of a broadcast (its own id) refused by one holder leaves the others' replies to come.
+         */
+        @Override
+        public boolean refused(Envelope refused, RoutingException why) {
+            return requestId.equals(refused.messageId()) && completeExceptionally(why);
+        }
+
+        /** The timeout, on the wheel's thread. */
+        @Override
+        public void run() {
+            complete(Envelope.builder(Performative.FAILURE)
+                    .sender("caxton").receiver(client).conversationId(sent.conversationId())
+                    .inReplyTo(sent.replyWith()).messageId(router.newMessageId())
+                    .content(Map.of("reason", "timeout", "detail",
+                            "no reply within " + wait.toMillis() + "ms"))
+                    .build());
+        }
+
+        /** The requesting thread has set the timer and the registration up. */
+        void setUp() {
+            if (((int) STAGE.getAndBitwiseOr(this, SET_UP) & DONE) != 0) {
+                tidy();
+            }
+        }
+
+        // Every way a CompletableFuture can be completed from outside ends here too (a caller that
+        // gives up and cancels, an orTimeout of its own): the name and the timer are freed whoever
+        // completes it.
+
+        @Override
+        public boolean complete(Envelope value) {
+            boolean r = super.complete(value);
+            done();
+            return r;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            boolean r = super.completeExceptionally(ex);
+            done();
+            return r;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean r = super.cancel(mayInterruptIfRunning);
+            done();
+            return r;
+        }
+
+        @Override
+        public void obtrudeValue(Envelope value) {
+            super.obtrudeValue(value);
+            done();
+        }
+
+        @Override
+        public void obtrudeException(Throwable ex) {
+            super.obtrudeException(ex);
+            done();
+        }
+
+        @Override
+        public CompletableFuture<Envelope> completeAsync(java.util.function.Supplier<? extends Envelope> supplier,
+                java.util.concurrent.Executor executor) {
+            // The base class would complete this future internally, past complete(): route it there.
+            java.util.Objects.requireNonNull(supplier);
+            executor.execute(() -> {
+                try {
+                    complete(supplier.get());
+                } catch (Throwable t) {
+                    completeExceptionally(t);
+                }
+            });
+            return this;
+        }
+
+        @Override
+        public CompletableFuture<Envelope> completeAsync(java.util.function.Supplier<? extends Envelope> supplier) {
+            return completeAsync(supplier, defaultExecutor());
+        }
+
+        private void done() {
+            if (!isDone()) {
+                return;
+            }
+            int before = (int) STAGE.getAndBitwiseOr(this, DONE);
+            if ((before & DONE) == 0 && (before & SET_UP) != 0) {
+                tidy();
+            }
+        }
+
+        private void tidy() {
             if (timer != null) {
                 timer.cancel();
             }
@@ -148,8 +271,7 @@ public final class ClientReplies implements AutoCloseable {
             if (registered) {
                 router.unregister(client);
             }
-        });
-        return reply;
+        }
     }
 
     /** Nothing to stop: the timeouts' wheel belongs to the router and closes with it. */

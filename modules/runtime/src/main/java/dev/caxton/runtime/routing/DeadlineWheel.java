@@ -55,7 +55,11 @@ public final class DeadlineWheel implements AutoCloseable {
         }
 
         private final long tick;
-        private final Runnable action;
+        // Dropped when cancelled: a cancelled entry may sit in the hand-over queue or a slot until the
+        // wheel's thread next ticks or sweeps, and its action holds the waiting client's future and
+        // through it the reply. Thousands of finished requests a tick kept alive that way made every
+        // young collection copy them. Only the thread whose compare-and-set won reads or clears it.
+        private Runnable action;
         private volatile int state; // ARMED (0) until cancelled or fired
         private final DeadlineWheel wheel;
 
@@ -72,6 +76,7 @@ public final class DeadlineWheel implements AutoCloseable {
          */
         public boolean cancel() {
             if (STATE.compareAndSet(this, ARMED, CANCELLED)) {
+                action = null;
                 wheel.cancelled.incrementAndGet();
                 return true;
             }

@@ -64,15 +64,18 @@ public final class Mailbox {
     // When the message the consumer took last was queued; written under the lock by the consumer's
     // own take, read by it afterwards.
     private long takenQueuedAt;
+    // Whether the router of this node checked that message's ids (see offer); as takenQueuedAt.
+    private boolean takenChecked;
 
     /**
-     * One class's queue: the messages and when each was queued, in two parallel rings, so queuing a
-     * message allocates nothing (a record per message used to). The arrays are made on the first
+     * One class's queue: the messages, when each was queued and whether it was checked, in parallel
+     * rings, so queuing a message allocates nothing (a record per message used to). The arrays are made on the first
      * message and double when full, as an ArrayDeque's do, so an idle agent holds none.
      */
     private static final class Ring {
         private Envelope[] items = new Envelope[0];
         private long[] times = new long[0];
+        private boolean[] checked = new boolean[0];
         private int head;
         private int count;
 
@@ -84,19 +87,25 @@ public final class Mailbox {
             return count == 0;
         }
 
-        void add(Envelope e, long queuedAt) {
+        void add(Envelope e, long queuedAt, boolean wasChecked) {
             if (count == items.length) {
                 grow();
             }
             int i = (head + count) & (items.length - 1);
             items[i] = e;
             times[i] = queuedAt;
+            checked[i] = wasChecked;
             count++;
         }
 
         /** @return when the oldest message was queued; only while not empty */
         long headTime() {
             return times[head];
+        }
+
+        /** @return whether the oldest message was checked; only while not empty */
+        boolean headChecked() {
+            return checked[head];
         }
 
         /** @return the oldest message, removed; only while not empty */
@@ -112,13 +121,16 @@ public final class Mailbox {
             int n = Math.max(8, items.length * 2);
             Envelope[] i2 = new Envelope[n];
             long[] t2 = new long[n];
+            boolean[] c2 = new boolean[n];
             for (int k = 0; k < count; k++) {
                 int from = (head + k) & (items.length - 1);
                 i2[k] = items[from];
                 t2[k] = times[from];
+                c2[k] = checked[from];
             }
             items = i2;
             times = t2;
+            checked = c2;
             head = 0;
         }
     }
@@ -177,6 +189,20 @@ public final class Mailbox {
      *         {@link SendStatus#UNKNOWN_RECEIVER}
      */
     public SendStatus offer(Envelope e, RouteListener accepted) {
+        return offer(e, accepted, false);
+    }
+
+    /**
+     * {@link #offer(Envelope, RouteListener)}, saying whether this node's router checked the message's
+     * ids and addressing on its way here; the consumer learns it with {@link #takenChecked()}. A
+     * message from another node or from the outbox after a restart was not checked here.
+     *
+     * @param e        the message
+     * @param accepted told of the message once queued, while the taker cannot see it yet
+     * @param checked  true when this node's router checked it
+     * @return as {@link #offer(Envelope, RouteListener)}
+     */
+    public SendStatus offer(Envelope e, RouteListener accepted, boolean checked) {
         int c = e.effectivePriority().ordinal();
         lock.lock();
         try {
@@ -186,7 +212,7 @@ public final class Mailbox {
             if (classes[c].size() >= policies[c].capacity() || !budget.tryAcquire()) {
                 return SendStatus.QUEUE_FULL;
             }
-            classes[c].add(e, nanoTime.getAsLong());
+            classes[c].add(e, nanoTime.getAsLong(), checked);
             size++;
             accepted.delivered(e);
             notEmpty.signal();
@@ -256,6 +282,16 @@ public final class Mailbox {
         return takenQueuedAt;
     }
 
+    /**
+     * Whether the message the consumer took last was offered as checked by this node's router (see
+     * {@link #offer(Envelope, RouteListener, boolean)}); read by the consumer after its own take.
+     *
+     * @return true when it was
+     */
+    public boolean takenChecked() {
+        return takenChecked;
+    }
+
     private Envelope takeOne() {
         Envelope e = next();
         inHand = true;
@@ -299,6 +335,7 @@ public final class Mailbox {
 
     private Envelope pollFrom(Ring q) {
         takenQueuedAt = q.headTime();
+        takenChecked = q.headChecked();
         return q.poll();
     }
 

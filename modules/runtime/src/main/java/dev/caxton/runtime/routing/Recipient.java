@@ -19,6 +19,20 @@ public interface Recipient {
     SendStatus deliver(Envelope envelope, RouteListener accepted);
 
     /**
+     * {@link #deliver}, for a message this node's router has just checked (addressing and every id,
+     * or made those fields itself). A recipient that replies may then trust what its reply copies
+     * from the message without the router scanning it again; a message from another node or the
+     * outbox comes through {@link #deliver} and is not vouched for.
+     *
+     * @param envelope the message, complete and checked
+     * @param accepted as for {@link #deliver}
+     * @return as for {@link #deliver}
+     */
+    default SendStatus deliverChecked(Envelope envelope, RouteListener accepted) {
+        return deliver(envelope, accepted);
+    }
+
+    /**
      * Takes the refusal of a message this recipient sent (it is the message's sender) that another
      * node refused after the send had returned: a request whose caller did not block on the other
      * node's acceptance learns of it here rather than through a thrown exception.

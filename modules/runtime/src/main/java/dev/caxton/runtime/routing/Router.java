@@ -673,7 +673,9 @@ public final class Router implements AutoCloseable {
         }
         tracer.record(e, dev.caxton.runtime.trace.Hop.ROUTED, name, "local");
         traceQueued(name, e);
-        SendStatus s = r.deliver(e, listener);
+        // Everything delivered from here was checked by route() on this node, or built by the node
+        // from such a message (a broadcast's copy, a reply_by notice): the recipient may vouch for it.
+        SendStatus s = r.deliverChecked(e, listener);
         if (s == SendStatus.ACCEPTED) {
             return;
         }
@@ -722,7 +724,8 @@ public final class Router implements AutoCloseable {
             if (r != null) {
                 traceQueued(name, e);
             }
-            SendStatus s = r == null ? SendStatus.UNKNOWN_RECEIVER : r.deliver(e, listener);
+            // A retry of a message deliverTo had checked.
+            SendStatus s = r == null ? SendStatus.UNKNOWN_RECEIVER : r.deliverChecked(e, listener);
             switch (s) {
                 case ACCEPTED -> { }
                 case QUEUE_FULL -> scheduleRetry(name, e, attempt + 1, firstFailureNanos);

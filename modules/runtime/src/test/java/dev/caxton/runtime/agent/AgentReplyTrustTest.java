@@ -38,6 +38,9 @@ class AgentReplyTrustTest {
             "test-node", new RetryPolicy(0, Duration.ofMillis(10), 1, Duration.ofMillis(10)), new QueueBudget(1000),
             e -> { });
     private volatile Map<String, Object> nextReply;
+    // Whether the agent vouched for each message it handled, in order (see Agent.handlingChecked).
+    private final List<Boolean> vouched = new CopyOnWriteArrayList<>();
+    private volatile java.util.concurrent.CountDownLatch holdFirst = new java.util.concurrent.CountDownLatch(0);
     private Agent agent;
 
     @AfterEach
@@ -151,6 +154,32 @@ class AgentReplyTrustTest {
         assertThat(answers).isEmpty();
     }
 
+    @Test
+    void aQueuedMessageTheRouterCheckedIsVouchedForAndAPeersBetweenThemIsNot() throws Exception {
+        // The agent is busy with a first message while three more queue behind it: two routed (and
+        // so checked) here, one between them from another node with a control character in its
+        // conversation id. The mark goes with each message, so only the peer's reply is checked and
+        // refused.
+        holdFirst = new java.util.concurrent.CountDownLatch(1);
+        start();
+        nextReply = Map.of("content", "x");
+        router.route(Envelope.builder(Performative.REQUEST).sender("asker").receiver("echo").replyWith("r0")
+                .conversationId("c0").content("hi").build());
+        await(() -> vouched.size() == 1);
+        router.route(Envelope.builder(Performative.REQUEST).sender("asker").receiver("echo").replyWith("r1")
+                .conversationId("c1").content("hi").build());
+        router.deliverFromPeer(Envelope.builder(Performative.REQUEST).sender("asker").receiver("echo")
+                .messageId("p1").replyWith("r2").conversationId("c\u0001").content("hi").build());
+        router.route(Envelope.builder(Performative.REQUEST).sender("asker").receiver("echo").replyWith("r3")
+                .conversationId("c3").content("hi").build());
+        holdFirst.countDown();
+        await(() -> answers.size() == 3 && deadLetters.size() == 1);
+        assertThat(vouched).containsExactly(true, true, false, true);
+        assertThat(answers).extracting(Envelope::inReplyTo).containsExactly("r0", "r1", "r3");
+        assertThat(deadLetters).containsExactly(
+                "malformed " + EnvelopeFields.CONVERSATION_ID + ": must not contain control characters");
+    }
+
     private int nodeMadeInReply(Envelope reply, Envelope original) {
         ReplyCompletion completion = agent.replyCompletion(original);
         EnvelopeFields.complete(reply, completion);
@@ -189,6 +218,12 @@ class AgentReplyTrustTest {
         }
 
         private long[] reply() {
+            vouched.add(agent.handlingChecked());
+            try {
+                holdFirst.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             byte[] reply = json.encodeValue(nextReply);
             memory.write(REPLY_AT, reply);
             return new long[] {((long) REPLY_AT << 32) | reply.length};

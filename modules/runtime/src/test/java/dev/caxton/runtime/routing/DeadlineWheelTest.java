@@ -102,6 +102,30 @@ class DeadlineWheelTest {
     }
 
     @Test
+    void aCancelledDeadlineNoLongerHoldsWhatItsActionHolds() throws InterruptedException {
+        // A waiting client's timeout holds its future, and the future the reply: a cancelled entry
+        // still queued or in its slot must not keep them alive until the wheel next looks at it.
+        Object reply = new byte[1 << 20];
+        java.lang.ref.WeakReference<Object> held = new java.lang.ref.WeakReference<>(reply);
+        DeadlineWheel.Timeout queued = wheel.schedule(60_000 * MS, holding(reply));
+        wheel.advance(); // into its slot
+        DeadlineWheel.Timeout stillIncoming = wheel.schedule(60_000 * MS, holding(reply));
+        reply = null;
+        assertThat(queued.cancel()).isTrue();
+        assertThat(stillIncoming.cancel()).isTrue();
+        assertThat(wheel.pending()).as("both entries are still held by the wheel").isEqualTo(2);
+        for (int i = 0; i < 50 && held.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertThat(held.get()).as("what the cancelled actions captured was collected").isNull();
+    }
+
+    private static Runnable holding(Object o) {
+        return o::hashCode;
+    }
+
+    @Test
     void aFailingActionDoesNotStopTheOthers() {
         AtomicInteger fired = new AtomicInteger();
         wheel.schedule(MS, () -> {

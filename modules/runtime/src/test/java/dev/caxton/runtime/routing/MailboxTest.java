@@ -151,6 +151,38 @@ class MailboxTest {
     }
 
     @Test
+    void whetherAMessageWasCheckedTravelsWithItThroughPrioritiesWrapAndGrowth() throws InterruptedException {
+        // An agent vouches for what a reply copies from a message only when the router checked that
+        // message: the mark must stay with its own message, never with a neighbour's slot.
+        Mailbox box = mailbox(Duration.ofDays(1));
+        long next = 0;
+        int seen = 0;
+        for (int round = 0; round < 40; round++) {
+            for (int i = 0; i < 5; i++) {
+                long n = next++;
+                Priority p = n % 4 == 0 ? Priority.CRITICAL : Priority.NORMAL;
+                box.offer(msg("m" + n, p), NONE, n % 3 != 1);
+            }
+            for (int i = 0; i < 3; i++) {
+                Envelope e = i == 0 ? box.take(1, TimeUnit.SECONDS).envelope() : box.pollEnvelope();
+                long n = Long.parseLong(((String) e.content()).substring(1));
+                assertThat(box.takenChecked()).as("the mark of m%d", n).isEqualTo(n % 3 != 1);
+                box.finished();
+                seen++;
+            }
+        }
+        for (Envelope e; (e = box.pollEnvelope()) != null; seen++) {
+            long n = Long.parseLong(((String) e.content()).substring(1));
+            assertThat(box.takenChecked()).as("the mark of m%d", n).isEqualTo(n % 3 != 1);
+        }
+        assertThat(seen).isEqualTo(200);
+        // The plain offer marks nothing as checked.
+        box.offer(msg("plain", Priority.LOW), NONE);
+        box.pollEnvelope();
+        assertThat(box.takenChecked()).isFalse();
+    }
+
+    @Test
     @DisplayName("queuing a message and taking it allocates nothing once the ring has its size")
     void offerAndPollEnvelopeAllocateNothing() {
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
