@@ -4,7 +4,10 @@ import dev.caxton.spi.message.Envelope;
 import dev.caxton.spi.message.EnvelopeFields;
 import dev.caxton.spi.serializer.EncodeBuffer;
 import dev.caxton.spi.serializer.SerializationException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -27,6 +30,14 @@ import java.util.Map;
  * {@code content.items[3]}.
  */
 final class MsgpackWriter implements EnvelopeFields.FieldSink {
+
+    /** Eight bytes of an array as one little-endian long, the first byte lowest. */
+    private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Strings this long or longer are written from the JDK's Latin-1 copy of their bytes; shorter
+     * ones (names, ids) cost less through the character loop than the copy's allocation.
+     */
+    private static final int BULK_MIN = 32;
 
     private static final String MODEL = "the value model allows null, Boolean, Long (Integer, Short, Byte), "
             + "BigInteger, Double (Float), String, List and Map with String keys";
@@ -192,6 +203,17 @@ final class MsgpackWriter implements EnvelopeFields.FieldSink {
 
     private void writeString(String s, String what) {
         int n = s.length();
+        if (n >= BULK_MIN) {
+            // Long text (content) from the JDK's Latin-1 copy of its bytes: one array copy for a
+            // compact string, then eight bytes at a time checked to be ASCII. A wide character is
+            // a '?' in the copy, told apart from a real one by the string itself.
+            byte[] latin = s.getBytes(StandardCharsets.ISO_8859_1);
+            if (latin.length == n && ascii(s, latin)) {
+                stringHeader(n);
+                out.write(latin, 0, n);
+                return;
+            }
+        }
         // ASCII text, the usual case for ids, names and much content, is its own UTF-8: written
         // without a copy, in one pass that copies and checks at once (a check first and a copy after
         // read every character twice, on every message). The characters go after the room the
@@ -300,6 +322,39 @@ final class MsgpackWriter implements EnvelopeFields.FieldSink {
             throw new SerializationException("cannot encode the value at " + path() + ": it nests deeper than the limit of "
                     + maxDepth + " levels (maxDepth); a list or map that contains itself never ends");
         }
+    }
+
+    /**
+     * Whether a string's Latin-1 copy is its UTF-8: every byte ASCII, and each {@code ?} the
+     * string's own (the copy puts one where a character has no Latin-1 byte).
+     */
+    static boolean ascii(String s, byte[] latin) {
+        int n = latin.length;
+        int p = 0;
+        for (; p <= n - Long.BYTES; p += Long.BYTES) {
+            long w = (long) WORD.get(latin, p);
+            long question = w ^ 0x3F3F3F3F3F3F3F3FL;
+            // The high bit of a non-ASCII byte, or of a zero byte of question (a '?'); a borrow can
+            // mark a byte wrongly only above a rightly marked one, and then this word is looked at byte by byte.
+            if (((w | (question - 0x0101010101010101L) & ~question) & 0x8080808080808080L) != 0) {
+                for (int i = p; i < p + Long.BYTES; i++) {
+                    if (!ascii(s, latin, i)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        for (; p < n; p++) {
+            if (!ascii(s, latin, p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean ascii(String s, byte[] latin, int i) {
+        byte c = latin[i];
+        return c >= 0 && (c != '?' || s.charAt(i) == '?');
     }
 
     /**

@@ -105,6 +105,55 @@ class MsgpackSerializerTest {
         }
     }
 
+    /**
+     * Characters a bulk copy of a string's low bytes gets wrong or must stop at: a question mark
+     * (the Latin-1 copy's stand-in for a wide character), Latin-1 above ASCII, wide characters
+     * (U+013F's low byte is a question mark), a surrogate pair, and controls.
+     */
+    private static final String[] EDGES = {"?", "\u00E9", "\u0080", "\u00FF", "\u007F", "\u0000", "\n", "\u0141", "\u013F",
+        "\u20AC", "\uD83D\uDE00", "?\u0141", "\u0141?", "??"};
+
+    @Test
+    @DisplayName("strings of 0 to 72 characters with a question mark, an accent, a wide character or a pair at every offset:"
+            + " the header of their UTF-8 length and their UTF-8, both ways")
+    void edgeCharactersAtEveryOffset() {
+        for (int length = 0; length <= 72; length++) {
+            sameAsUtf8("p".repeat(length));
+            for (int at = 0; at < length; at++) {
+                for (String edge : EDGES) {
+                    sameAsUtf8("a".repeat(at) + edge + "b".repeat(length - at - 1));
+                }
+            }
+        }
+    }
+
+    private void sameAsUtf8(String text) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        strHeader(expected, utf8.length);
+        expected.writeBytes(utf8);
+        byte[] encoded = msgpack.encodeValue(text);
+        if (!java.util.Arrays.equals(encoded, expected.toByteArray())) {
+            assertThat(encoded).as("%s", text).isEqualTo(expected.toByteArray());
+        }
+        assertThat(msgpack.decodeValue(encoded)).isEqualTo(text);
+    }
+
+    @Test
+    @DisplayName("an unpaired surrogate at every offset of strings of 1 to 72 characters, after ASCII, a question mark or an"
+            + " accent: refused with its index")
+    void unpairedSurrogateAtEveryOffset() {
+        for (int length = 1; length <= 72; length++) {
+            for (int at = 0; at < length; at++) {
+                for (String before : new String[] {"a", "?", "\u00E9"}) {
+                    String text = before.repeat(at) + '\uD800' + "b".repeat(length - at - 1);
+                    assertThatThrownBy(() -> msgpack.encodeValue(text)).isInstanceOf(SerializationException.class)
+                            .hasMessageContaining("unpaired surrogate \\uD800 at character " + at + " ");
+                }
+            }
+        }
+    }
+
     private static void strHeader(ByteArrayOutputStream out, int n) {
         if (n < 32) {
             out.write(0xa0 | n);
