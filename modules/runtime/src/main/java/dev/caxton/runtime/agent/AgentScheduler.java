@@ -169,6 +169,7 @@ public final class AgentScheduler implements AutoCloseable {
     private final AtomicInteger busy = new AtomicInteger();
     private final AtomicInteger ids = new AtomicInteger();
     private final LongAdder compensations = new LongAdder();
+    private final LongAdder turnsQueued = new LongAdder();
     private final Thread monitor;
     private volatile boolean monitorParked;
     private volatile boolean closed;
@@ -263,11 +264,28 @@ public final class AgentScheduler implements AutoCloseable {
      * @param task the turn
      */
     void submit(Task task) {
+        turnsQueued.increment();
         runnable.add(task);
         if (monitorParked) {
             monitorParked = false;
             LockSupport.unpark(monitor);
         }
+    }
+
+    /**
+     * Whether some agent's turn waits for a worker. A turn that used up its credit gives its worker
+     * up only then: with nobody waiting, going round the queue would hand the same turn back, after
+     * waking an idle worker that finds nothing or takes the agent to another core.
+     *
+     * @return true when a turn is queued
+     */
+    boolean othersWaiting() {
+        return !runnable.isEmpty();
+    }
+
+    /** @return agents' turns queued since the scheduler started (for tests) */
+    long turnsQueued() {
+        return turnsQueued.sum();
     }
 
     /** @return pool workers running an agent's turn now */
