@@ -976,7 +976,15 @@ public final class Agent implements Recipient {
                     break;
                 }
                 if (budget == 0) {
-                    break;
+                    if (scheduler.othersWaiting()) {
+                        break;
+                    }
+                    // Nobody waits for the worker: the turn goes on with the next turn's credit, as it
+                    // would after going round the queue, without the round (a wake-up of an idle
+                    // worker every throughput messages, and the agent moved between cores).
+                    turnCredit += scheduler.creditPerTurn(code.limits().cpuShare());
+                    budget = turnCredit / AgentScheduler.MESSAGE_COST;
+                    continue;
                 }
                 // One message at a time, chosen when the agent is ready for it (see run()).
                 // Without a Delivery record: nothing allocated per message by the mailbox.

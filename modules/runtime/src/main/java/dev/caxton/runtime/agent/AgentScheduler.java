@@ -17,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  * configured: an agent is queued once when it has something to do (a message, a reload, a stop) and
  * is not queued or running already, and the worker that takes it runs up to {@code throughput}
  * messages before putting it back at the end of the queue, so one busy agent cannot keep a worker
- * from the others. That batch scales with the agent's CPU share ({@code limits.cpu_share}, 100 by
+ * from the others. While no other agent waits for a worker the turn goes on instead: going round
+ * the queue would only hand it back, after waking an idle worker. That batch scales with the agent's CPU share ({@code limits.cpu_share}, 100 by
  * default) in a deficit round robin: a turn earns {@code throughput × share / 100} messages, what is
  * not used while busy carries over, so two busy agents with shares 300 and 100 handle about 3:1. An agent still handles one message at a time: it is in the queue or on a worker,
  * never twice.
@@ -169,6 +170,7 @@ public final class AgentScheduler implements AutoCloseable {
     private final AtomicInteger busy = new AtomicInteger();
     private final AtomicInteger ids = new AtomicInteger();
     private final LongAdder compensations = new LongAdder();
+    private final LongAdder turnsQueued = new LongAdder();
     private final Thread monitor;
     private volatile boolean monitorParked;
     private volatile boolean closed;
@@ -263,11 +265,28 @@ public final class AgentScheduler implements AutoCloseable {
      * @param task the turn
      */
     void submit(Task task) {
+        turnsQueued.increment();
         runnable.add(task);
         if (monitorParked) {
             monitorParked = false;
             LockSupport.unpark(monitor);
         }
+    }
+
+    /**
+     * Whether some agent's turn waits for a worker. A turn that used up its credit gives its worker
+     * up only then: with nobody waiting, going round the queue would hand the same turn back, after
+     * waking an idle worker that finds nothing or takes the agent to another core.
+     *
+     * @return true when a turn is queued
+     */
+    boolean othersWaiting() {
+        return !runnable.isEmpty();
+    }
+
+    /** @return agents' turns queued since the scheduler started (for tests) */
+    long turnsQueued() {
+        return turnsQueued.sum();
     }
 
     /** @return pool workers running an agent's turn now */

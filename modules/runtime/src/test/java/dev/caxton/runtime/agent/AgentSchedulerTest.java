@@ -151,6 +151,22 @@ class AgentSchedulerTest {
     }
 
     @Test
+    void aBusyAgentThatNobodyWaitsBehindKeepsItsWorkerWithoutGoingRoundTheQueue() throws Exception {
+        // One message per turn on one worker, and no other agent with work: each used-up turn used to
+        // go back through the queue (and wake an idle worker, where there is one) only to be handed
+        // back to the same agent.
+        scheduler(1, 1, Duration.ofDays(1), 0);
+        deploy("busy", 8 * 1024);
+        queueBehindABlock("busy", "busy", 40, i -> "m" + i);
+        long before = scheduler.turnsQueued();
+        gate.countDown();
+        waitFor(() -> toTester.size() == 41);
+        assertThat(scheduler.turnsQueued() - before).as("turns queued for forty messages").isZero();
+        assertThat(handled.stream().filter(h -> !h.equals("busy:block")).toList())
+                .containsExactlyElementsOf(numbered("busy", 40));
+    }
+
+    @Test
     void busyAgentsShareTheWorkerInProportionToTheirCpuShares() throws Exception {
         // One worker, no compensation: the order in which messages are handled is decided by turns alone.
         scheduler(1, 4, Duration.ofDays(1), 0);
