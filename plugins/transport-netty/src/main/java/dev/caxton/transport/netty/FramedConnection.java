@@ -172,17 +172,47 @@ public abstract class FramedConnection extends ChannelInboundHandlerAdapter impl
             releaseQueued();
             return;
         }
-        boolean wrote = false;
+        int limit = coalesceUpTo();
+        ByteBuf pending = null;
+        boolean merged = false;
         for (ByteBuf b = outbound.poll(); b != null; b = outbound.poll()) {
-            channel.write(b, channel.voidPromise());
-            wrote = true;
+            if (pending != null && pending.readableBytes() + b.readableBytes() <= limit) {
+                if (!merged) {
+                    ByteBuf m = channel.alloc().directBuffer(Math.min(limit, 8 * (pending.readableBytes() + b.readableBytes())), limit);
+                    m.writeBytes(pending);
+                    pending.release();
+                    pending = m;
+                    merged = true;
+                }
+                pending.writeBytes(b);
+                b.release();
+                continue;
+            }
+            if (pending != null) {
+                channel.write(pending, channel.voidPromise());
+            }
+            pending = b;
+            merged = false;
         }
-        if (wrote) {
+        if (pending != null) {
+            channel.write(pending, channel.voidPromise());
             channel.flush();
             // Netty reports writability through the pipeline; checking here as well makes the
             // report independent of which handler (TLS) queued the bytes.
             checkWritability();
         }
+    }
+
+    /**
+     * Up to how many bytes consecutive queued frames are copied into one buffer before they are
+     * written; 0 writes each frame on its own. A channel that turns every write into packets at
+     * once (a QUIC stream sends and flushes on each write) wants a burst as one write; one that
+     * gathers writes until the flush (a TCP socket) does not need the copy.
+     *
+     * @return the most bytes merged into one write, or 0
+     */
+    protected int coalesceUpTo() {
+        return 0;
     }
 
     private void checkWritability() {

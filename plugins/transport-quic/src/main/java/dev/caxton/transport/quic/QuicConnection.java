@@ -33,6 +33,14 @@ final class QuicConnection extends FramedConnection {
         this.checkPeer = checkPeer;
     }
 
+    /**
+     * A burst's frames go to the stream as writes of up to this many bytes. Netty's QUIC stream
+     * hands each write to quiche and sends the resulting packets at once (outside a read), so one
+     * write per frame put each small frame in a UDP datagram of its own: a packet, its encryption
+     * and a system call per frame, and as many acknowledgements back.
+     */
+    static final int COALESCE_BYTES = 64 * 1024;
+
     private QuicChannel quic() {
         return stream.parent();
     }
@@ -45,6 +53,30 @@ final class QuicConnection extends FramedConnection {
     @Override
     protected Certificate[] certificatesToCheck(ChannelHandlerContext ctx) throws SSLPeerUnverifiedException {
         return checkPeer ? quic().sslEngine().getSession().getPeerCertificates() : null;
+    }
+
+    @Override
+    protected int coalesceUpTo() {
+        return COALESCE_BYTES;
+    }
+
+    /**
+     * The event loop this connection's stream runs on; tests queue sends there so that they reach
+     * the drain as one burst.
+     *
+     * @return the loop
+     */
+    io.netty.channel.EventLoop eventLoop() {
+        return stream.eventLoop();
+    }
+
+    /**
+     * The QUIC connection around the stream, for its statistics in tests.
+     *
+     * @return the QUIC channel
+     */
+    QuicChannel quicChannel() {
+        return quic();
     }
 
     @Override

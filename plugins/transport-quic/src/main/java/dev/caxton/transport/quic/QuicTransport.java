@@ -51,6 +51,8 @@ final class QuicTransport implements Transport {
 
     private static final System.Logger LOG = System.getLogger("dev.caxton.transport.quic");
     static final String ALPN = "caxton/1";
+    /** The UDP send and receive buffer asked of the kernel (see {@link #udp}). */
+    static final int SOCKET_BUFFER = 4 * 1024 * 1024;
 
     /** The connection-level handler: all work happens on the stream, so there is nothing to do. */
     @ChannelHandler.Sharable
@@ -131,10 +133,9 @@ final class QuicTransport implements Transport {
                 .build();
         try {
             // no SO_REUSEADDR: on UDP it would let a second node bind the same port
-            server = new Bootstrap().group(g).channel(NioDatagramChannel.class)
-                    .handler(serverCodec).bind(bindAddress).sync().channel();
+            server = udp(g).handler(serverCodec).bind(bindAddress).sync().channel();
             ChannelHandler clientCodec = tune(new QuicClientCodecBuilder()).sslContext(clientTls).build();
-            client = new Bootstrap().group(g).channel(NioDatagramChannel.class).handler(clientCodec)
+            client = udp(g).handler(clientCodec)
                     .bind(new InetSocketAddress(bindAddress.getAddress() == null ? InetAddress.getLoopbackAddress()
                             : bindAddress.getAddress(), 0)).sync().channel();
         } catch (Exception e) {
@@ -177,6 +178,27 @@ final class QuicTransport implements Transport {
         LOG.log(Level.WARNING, "transport.quic.tls.cert is not set: using the self-signed certificate {0}; it "
                 + "encrypts traffic but proves nothing about this node to its peers", cert);
         return new Path[] {cert, key};
+    }
+
+    /**
+     * A UDP socket on {@code g}. Its buffers are asked larger than the kernel's default (208 KB on
+     * Linux): a burst of a thousand frames is more than that, the datagrams past it were dropped
+     * on loopback, and each loss made quiche halve its congestion window and retransmit. The
+     * kernel grants at most net.core.rmem_max / wmem_max.
+     */
+    private static Bootstrap udp(EventLoopGroup g) {
+        return new Bootstrap().group(g).channel(NioDatagramChannel.class)
+                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+                .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER);
+    }
+
+    /**
+     * The receive buffer the kernel gave the listening socket, for tests.
+     *
+     * @return bytes
+     */
+    int receiveBuffer() {
+        return ((io.netty.channel.socket.DatagramChannel) server).config().getReceiveBufferSize();
     }
 
     private <B extends QuicCodecBuilder<B>> B tune(B b) {
