@@ -102,6 +102,12 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
      * thread, the retry timer): reused, since the link copies what it keeps before it returns.
      */
     private static final ThreadLocal<EncodeBuffer> FRAMES = ThreadLocal.withInitial(() -> new EncodeBuffer(512));
+    /**
+     * A thread's frame buffer that grew past this for one large message is dropped once that frame
+     * is sent: each sending thread would otherwise keep its largest frame ever (up to the
+     * transport's frame limit) for good.
+     */
+    static final int FRAME_KEPT = 64 * 1024;
 
     private final String self;
     private final PeerLinks links;
@@ -791,6 +797,11 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
                 || TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis() - first) > timeout) {
             return false;
         }
+        // Only the node the message went to may end the sender's wait: another member that learnt
+        // a client's name and a message id cannot fail that client's request with a refusal of its own.
+        if (e.receiver() == null || !from.equals(directory.nodeOf(e.receiver()))) {
+            return false;
+        }
         String said = status == SendStatus.QUEUE_FULL
                 ? "the mailbox of '" + e.receiver() + "' on node " + from + " is full" : reason;
         return router.refusedElsewhere(e, new RoutingException(status, EnvelopeFields.RECEIVER, said));
@@ -890,11 +901,14 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             return new Refusal(SendStatus.MALFORMED, "cannot be encoded for node " + node + ": " + ex.getMessage());
         }
         if (!links.fits(frame.length() - 1)) {
+            letGo(frame);
             return new Refusal(SendStatus.MALFORMED, "too large for the transport to node " + node);
         }
         Asked a = new Asked(node, e, first, System.nanoTime(), new java.util.concurrent.CompletableFuture<>());
         asked.put(number, a);
-        if (!links.sendCluster(node, frame.array(), frame.length(), e.effectivePriority())) {
+        boolean sent = links.sendCluster(node, frame.array(), frame.length(), e.effectivePriority());
+        letGo(frame);
+        if (!sent) {
             // No usable link now: the ordinary retries within delivery_timeout, and a 202.
             asked.remove(number);
             schedule(node, e, 1, first);
@@ -1010,10 +1024,13 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
             return;
         }
         if (!links.fits(frame.length() - 1)) {
+            letGo(frame);
             deadLetters.deadLetter(e, "too large for the transport to node " + node);
             return;
         }
-        if (links.sendCluster(node, frame.array(), frame.length(), e.effectivePriority())) {
+        boolean sent = links.sendCluster(node, frame.array(), frame.length(), e.effectivePriority());
+        letGo(frame);
+        if (sent) {
             return;
         }
         // No usable link (down, still connecting, or full): wait and try again, within delivery_timeout.
@@ -1038,6 +1055,18 @@ public final class Cluster implements RemoteRoutes, AutoCloseable {
         putBigEndian(frame, first, 8);
         wire.encode(e, frame);
         return frame;
+    }
+
+    /** Drops this thread's frame buffer if one large frame grew it past {@link #FRAME_KEPT}. */
+    private static void letGo(EncodeBuffer frame) {
+        if (frame.array().length > FRAME_KEPT) {
+            FRAMES.remove();
+        }
+    }
+
+    /** @return how many bytes this thread's frame buffer holds on to now (for tests) */
+    static int keptFrameBytes() {
+        return FRAMES.get().array().length;
     }
 
     // Big-endian by hand, as ByteBuffer would write it: a wrapper per frame showed in the profile.

@@ -706,6 +706,59 @@ class ClusterTest {
     }
 
     @Test
+    void aThreadThatSentOneLargeMessageDoesNotKeepItsFrameBuffer() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        TestNode a = n.get(0);
+        TestNode b = n.get(1);
+        b.echo("b1");
+        await("A knows b1", () -> a.cluster.nodeOf("b1") != null);
+        String large = "x".repeat(4 * Cluster.FRAME_KEPT);
+        a.router.routeOwned(Envelope.builder(Performative.INFORM).sender("a0").receiver("b1").content(large).build());
+        await("b1 got it", () -> b.count("b1") == 1);
+        assertThat(b.received.get("b1").getFirst().content()).isEqualTo(large);
+        // The frame was written on this thread: its buffer grew for it and was let go after the send.
+        assertThat(Cluster.keptFrameBytes()).isLessThanOrEqualTo(Cluster.FRAME_KEPT);
+    }
+
+    @Test
+    void aRefusalForgedByAnotherMemberDoesNotEndAWaitingRequest() throws Exception {
+        var n = three(Duration.ofSeconds(10));
+        TestNode a = n.get(0);
+        TestNode b = n.get(1);
+        TestNode c = n.get(2);
+        List<Envelope> got = new CopyOnWriteArrayList<>();
+        // Takes the request and answers nothing (yet): C's client waits.
+        b.agent("quiet", (e, l) -> {
+            l.delivered(e);
+            got.add(e);
+            return SendStatus.ACCEPTED;
+        });
+        c.echo("c1");
+        await("C knows quiet, A knows c1", () -> c.cluster.nodeOf("quiet") != null && a.cluster.nodeOf("c1") != null);
+        var waiting = c.clients.request(Envelope.builder(Performative.REQUEST).receiver("quiet").build(),
+                Duration.ofMinutes(1));
+        await("quiet got the request", () -> got.size() == 1);
+
+        // Node A, which never had the message, refuses it to C as if it were B: the request's own
+        // client name and id, a first attempt, within accept_timeout.
+        byte[] env = new JsonWire().encode(got.getFirst());
+        byte[] why = "forged".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuffer forged = ByteBuffer.allocate(1 + 4 + 8 + 1 + 2 + why.length + env.length);
+        forged.put((byte) 4).putInt(0).putLong(System.currentTimeMillis()).put((byte) SendStatus.QUEUE_FULL.ordinal())
+                .putShort((short) why.length).put(why).put(env);
+        assertThat(a.links.sendCluster("C", forged.array(), Priority.NORMAL)).isTrue();
+        // A's next frame on the same link arrives after the forged one has been handled.
+        a.router.routeOwned(Envelope.builder(Performative.INFORM).sender("a0").receiver("c1").content("after").build());
+        await("C handled A's later frame", () -> c.count("c1") == 1);
+        assertThat(waiting).as("a refusal from a node the request never went to").isNotDone();
+
+        // The real answer still ends the wait.
+        b.router.routeOwned(Envelope.builder(Performative.INFORM).sender("quiet").receiver(got.getFirst().sender())
+                .inReplyTo(got.getFirst().replyWith()).hops(got.getFirst().nextHop()).content("late").build());
+        assertThat(waiting.get(30, TimeUnit.SECONDS).content()).isEqualTo("late");
+    }
+
+    @Test
     void withoutAnAcceptTimeoutARefusedRequestIsStillRetriedByTheSendingNode() throws Exception {
         var n = three(Duration.ofSeconds(10));
         TestNode a = n.get(0);
